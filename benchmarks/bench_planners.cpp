@@ -1,0 +1,80 @@
+// Planning and prediction speed: for generated random-layered workflows of the given sizes, the
+// time and peak memory of every planner and of the predictor on its plan. A program, not a test:
+// it prints a table and one JSON line per measurement.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "bench_util.hpp"
+#include "dagplan/generators.hpp"
+#include "dagplan/planner.hpp"
+#include "dagplan/predictor.hpp"
+
+using namespace dagplan;
+
+int main(int argc, char** argv) {
+  CLI::App app{"bench_planners - planning and prediction time and peak memory by size"};
+  std::string sizes_arg = "10000,100000,1000000";
+  std::string planners_arg = "all";
+  std::string platform_name = "aws-lambda";
+  std::uint64_t seed = 1;
+  std::size_t non_uniform_max = 100000;
+  app.add_option("--sizes", sizes_arg, "Comma-separated task counts")->capture_default_str();
+  app.add_option("--planners", planners_arg, "Comma-separated planners or 'all'")->capture_default_str();
+  app.add_option("--platform", platform_name, "Built-in platform or file")->capture_default_str();
+  app.add_option("--seed", seed, "Generator seed")->capture_default_str();
+  app.add_option("--non-uniform-max", non_uniform_max, "Largest size non-uniform is run on")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  std::vector<std::size_t> sizes;
+  std::stringstream ss(sizes_arg);
+  for (std::string s; std::getline(ss, s, ',');) sizes.push_back(std::stoull(s));
+  std::vector<std::string> planners;
+  if (planners_arg == "all") {
+    for (const PlannerInfo& p : planner_registry().planners()) planners.push_back(p.name);
+  } else {
+    std::stringstream ps(planners_arg);
+    for (std::string s; std::getline(ps, s, ',');) planners.push_back(s);
+  }
+  Platform platform = load_platform(platform_name);
+  fmt::print("random-layered workflows (4 deps/task on average), seed {}, platform {}\n", seed, platform.name);
+  fmt::print("peak = the process's resident-set high-water mark during that step (reset before it)\n\n");
+  fmt::print("{:>9}  {:<12} {:>10} {:>10} {:>10} {:>10} {:>12}\n", "tasks", "planner", "plan (s)", "peak (MB)",
+             "predict(s)", "peak (MB)", "makespan (s)");
+  for (std::size_t n : sizes) {
+    GeneratorOptions g;
+    g.tasks = n;
+    g.seed = seed;
+    Workflow w = generate_workflow("random-layered", g);
+    ExecutionModel model(w, platform);
+    for (const std::string& name : planners) {
+      if (name == "non-uniform" && n > non_uniform_max) {
+        fmt::print("{:>9}  {:<12} skipped (--non-uniform-max {})\n", n, name, non_uniform_max);
+        continue;
+      }
+      auto planner = planner_registry().create(name);
+      bench::reset_peak_rss();
+      std::uint64_t base = bench::rss_bytes();
+      bench::Stopwatch plan_clock;
+      Plan plan = planner->plan(model, PlannerOptions{});
+      double plan_s = plan_clock.seconds();
+      double plan_peak_mb = static_cast<double>(bench::peak_rss_bytes() - std::min(base, bench::peak_rss_bytes())) / 1e6;
+      bench::reset_peak_rss();
+      base = bench::rss_bytes();
+      bench::Stopwatch predict_clock;
+      Prediction p = predict(model, plan);
+      double predict_s = predict_clock.seconds();
+      double predict_peak_mb = static_cast<double>(bench::peak_rss_bytes() - std::min(base, bench::peak_rss_bytes())) / 1e6;
+      fmt::print("{:>9}  {:<12} {:>10.3f} {:>10.1f} {:>10.3f} {:>10.1f} {:>12.3f}\n", n, name, plan_s, plan_peak_mb,
+                 predict_s, predict_peak_mb, static_cast<double>(p.makespan_us) / 1e6);
+      fmt::print(stderr,
+                 "{{\"bench\": \"planners\", \"tasks\": {}, \"edges\": {}, \"planner\": \"{}\", \"plan_s\": {:.6f}, "
+                 "\"plan_peak_extra_mb\": {:.1f}, \"predict_s\": {:.6f}, \"predict_peak_extra_mb\": {:.1f}, "
+                 "\"makespan_s\": {:.6f}, \"cost_usd\": {:.6f}}}\n",
+                 n, w.edge_count(), name, plan_s, plan_peak_mb, predict_s, predict_peak_mb,
+                 static_cast<double>(p.makespan_us) / 1e6, p.cost.total());
+    }
+  }
+  return 0;
+}

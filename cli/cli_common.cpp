@@ -1,0 +1,68 @@
+#include "cli_common.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+
+#include "dagplan/error.hpp"
+#include "dagplan/suggest.hpp"
+
+namespace dagplan::cli {
+
+int run(CLI::App& app, int argc, char** argv) {
+  try {
+    // An unknown subcommand gets a suggestion instead of CLI11's "A subcommand is required".
+    if (argc > 1 && argv[1][0] != '-' && !app.get_subcommands({}).empty()) {
+      std::vector<std::string> names;
+      for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+      if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+        std::vector<std::string_view> views(names.begin(), names.end());
+        throw UsageError(unknown_name_message("command", argv[1], views));
+      }
+    }
+    app.parse(argc, argv);
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    fmt::print(stderr, "{}: {}\n", app.get_name(), e.what());
+    fmt::print(stderr, "Run with --help for usage.\n");
+    return kExitUsage;
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "{}: {}\n", app.get_name(), e.what());
+    return kExitUsage;
+  } catch (const Error& e) {
+    fmt::print(stderr, "{}: error: {}\n", app.get_name(), e.what());
+    return kExitFailure;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "{}: error: out of memory\n", app.get_name());
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: internal error: {}\n", app.get_name(), e.what());
+    return kExitFailure;
+  }
+}
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  int u = 0;
+  while (std::fabs(bytes) >= 1000 && u < 5) {
+    bytes /= 1000;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.2f} {}", bytes, units[u]);
+}
+
+std::string human_seconds(double s) {
+  if (s >= 120) {
+    double m = std::floor(s / 60);
+    return fmt::format("{:.0f} min {:.1f} s", m, s - 60 * m);
+  }
+  if (s >= 1 || s == 0) return fmt::format("{:.3f} s", s);
+  if (s >= 1e-3) return fmt::format("{:.1f} ms", s * 1e3);
+  return fmt::format("{:.0f} us", s * 1e6);
+}
+
+}  // namespace dagplan::cli

@@ -1,0 +1,265 @@
+// validate, show, export, import, generate: the workflow commands of dagplan.
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "inputs.hpp"
+#include "dagplan/analysis.hpp"
+#include "dagplan/error.hpp"
+#include "dagplan/files.hpp"
+#include "dagplan/generators.hpp"
+#include "dagplan/json_writer.hpp"
+#include "dagplan/plan.hpp"
+#include "dagplan/platform.hpp"
+#include "dagplan/profile.hpp"
+#include "dagplan/wfcommons.hpp"
+#include "dagplan/workflow_io.hpp"
+
+namespace dagplan::cli {
+namespace {
+
+std::string display_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
+
+// Validates one file of any kind; returns a one-line description of what it is.
+std::string validate_one(const std::string& path) {
+  std::string text = read_text_file(path);
+  std::string name = display_name(path);
+  switch (detect_document(text, name)) {
+    case DocumentKind::kWorkflow: {
+      Workflow w = read_workflow(text, name);
+      return fmt::format("workflow '{}', {} tasks, {} edges", w.name(), w.task_count(), w.edge_count());
+    }
+    case DocumentKind::kWfCommons: {
+      WfCommonsInstance inst = read_wfcommons(text, name);
+      return fmt::format("WfCommons {} instance '{}', {} tasks, {} edges", inst.schema_version,
+                         inst.application, inst.workflow.task_count(), inst.workflow.edge_count());
+    }
+    case DocumentKind::kPlatform: {
+      Platform p = read_platform(text, name);
+      return fmt::format("{} platform '{}', {} configurations",
+                         p.kind == PlatformKind::kCluster ? "cluster" : "serverless", p.name, p.configs.size());
+    }
+    case DocumentKind::kPlan: {
+      PlanInputs in = load_plan_inputs(path, "", "", "");
+      return fmt::format("plan by '{}' for workflow '{}' on '{}', {} workers", in.plan.planner,
+                         in.inputs.workflow.name(), in.inputs.platform.name, in.plan.worker_count());
+    }
+    case DocumentKind::kProfile: {
+      Profile p = read_profile(text, name);
+      return fmt::format("profile for platform '{}', {} functions, {} configurations", p.platform,
+                         p.functions.size(), p.configs.size());
+    }
+    case DocumentKind::kTrace:
+    case DocumentKind::kUnknown:
+      break;
+  }
+  throw InputError(name, "$.format", "this dagplan cannot validate this kind of document yet");
+}
+
+nlohmann::ordered_json summary_json(const Workflow& w, const WorkflowSummary& s) {
+  nlohmann::ordered_json j;
+  j["name"] = w.name();
+  j["tasks"] = s.tasks;
+  j["edges"] = s.edges;
+  j["roots"] = s.roots;
+  j["sinks"] = s.sinks;
+  j["depth"] = s.depth;
+  j["max_width"] = s.max_width;
+  j["total_work_s"] = s.total_work_s;
+  j["total_input_bytes"] = s.total_input_bytes;
+  j["total_output_bytes"] = s.total_output_bytes;
+  j["edge_bytes"] = s.edge_bytes;
+  j["critical_path"] = {{"work_s", s.critical_path_work_s}, {"tasks", nlohmann::ordered_json::array()}};
+  for (TaskId t : s.critical_path) j["critical_path"]["tasks"].push_back(std::string(w.id(t)));
+  j["functions"] = nlohmann::ordered_json::array();
+  for (const FunctionCount& f : s.functions)
+    j["functions"].push_back({{"name", f.name}, {"tasks", f.tasks}, {"work_s", f.work_s}});
+  return j;
+}
+
+std::string summary_text(const Workflow& w, const WorkflowSummary& s, const std::string& path) {
+  std::string out;
+  auto line = [&](std::string_view label, const std::string& value) {
+    out += fmt::format("  {:<16}{}\n", label, value);
+  };
+  out += fmt::format("workflow '{}' ({})\n", w.name(), display_name(path));
+  line("tasks", fmt::format("{}", s.tasks));
+  line("edges", fmt::format("{}", s.edges));
+  line("roots", fmt::format("{}", s.roots));
+  line("sinks", fmt::format("{}", s.sinks));
+  line("depth", fmt::format("{} levels", s.depth));
+  line("max width", fmt::format("{} tasks", s.max_width));
+  line("total work", human_seconds(s.total_work_s) + " (on 1 reference vCPU)");
+  line("input bytes", human_bytes(static_cast<double>(s.total_input_bytes)));
+  line("output bytes", human_bytes(static_cast<double>(s.total_output_bytes)));
+  line("bytes on edges", human_bytes(static_cast<double>(s.edge_bytes)));
+  std::string path_text;
+  const std::size_t shown = 8;
+  for (std::size_t i = 0; i < s.critical_path.size(); ++i) {
+    if (s.critical_path.size() > shown && i == shown / 2) {
+      path_text += fmt::format(" -> ... ({} more)", s.critical_path.size() - shown);
+      i = s.critical_path.size() - shown / 2 - 1;
+      continue;
+    }
+    if (i) path_text += " -> ";
+    path_text += w.id(s.critical_path[i]);
+  }
+  line("critical path", fmt::format("{} over {} tasks", human_seconds(s.critical_path_work_s), s.critical_path.size()));
+  out += fmt::format("    {}\n", path_text);
+  out += fmt::format("  functions ({}):\n", s.functions.size());
+  std::size_t name_width = 8;
+  for (const FunctionCount& f : s.functions) name_width = std::max(name_width, f.name.size());
+  const std::size_t max_listed = 20;
+  for (std::size_t i = 0; i < s.functions.size() && i < max_listed; ++i)
+    out += fmt::format("    {:<{}}  {:>7} tasks  {:>12} work\n", s.functions[i].name, name_width,
+                       s.functions[i].tasks, human_seconds(s.functions[i].work_s));
+  if (s.functions.size() > max_listed) out += fmt::format("    ... and {} more\n", s.functions.size() - max_listed);
+  return out;
+}
+
+// Text for inside a DOT quoted string: escapes '"' and '\\'.
+std::string dot_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string to_dot(const Workflow& w) {
+  std::string out = "digraph ";
+  out += fmt::format("\"{}\"", dot_escape(w.name().empty() ? "workflow" : w.name()));
+  out += " {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n";
+  for (std::uint32_t i = 0; i < w.task_count(); ++i) {
+    TaskId t{i};
+    out += "  ";
+    // Two label lines: the id, then function and work (DOT's \n is a line break).
+    out += fmt::format("\"{}\" [label=\"{}\\n{}  {}\"", dot_escape(w.id(t)), dot_escape(w.id(t)),
+                       dot_escape(w.function_name(w.function(t))), human_seconds(w.work_s(t)));
+    out += "];\n";
+  }
+  for (std::uint32_t i = 0; i < w.task_count(); ++i) {
+    TaskId t{i};
+    for (TaskId s : w.successors(t)) {
+      out += fmt::format("  \"{}\" -> \"{}\" [label=\"{}\"];\n", dot_escape(w.id(t)), dot_escape(w.id(s)),
+                         human_bytes(static_cast<double>(w.output_bytes(t))));
+    }
+  }
+  out += "}\n";
+  return out;
+}
+
+}  // namespace
+
+void add_workflow_commands(CLI::App& app) {
+  // validate
+  {
+    auto files = std::make_shared<std::vector<std::string>>();
+    CLI::App* cmd = app.add_subcommand("validate", "Check workflow, platform, plan and WfCommons files");
+    cmd->add_option("files", *files, "Files to check (kind detected from their 'format')")->required();
+    cmd->callback([files] {
+      int failed = 0;
+      for (const std::string& f : *files) {
+        try {
+          std::string what = validate_one(f);
+          fmt::print("{}: ok ({})\n", display_name(f), what);
+        } catch (const UsageError& e) {
+          fmt::print(stderr, "dagplan: {}\n", e.what());
+          ++failed;
+        } catch (const Error& e) {
+          fmt::print(stderr, "dagplan: error: {}\n", e.what());
+          ++failed;
+        }
+      }
+      if (failed) throw Error(fmt::format("{} of {} files failed validation", failed, files->size()));
+    });
+  }
+  // show
+  {
+    struct Opts {
+      std::string file;
+      std::string format = "text";
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = app.add_subcommand("show", "Summarise a workflow: size, depth, width, work, critical path, functions");
+    cmd->add_option("workflow", o->file, "Workflow file (dagplan or WfCommons)")->required();
+    cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+    cmd->callback([o] {
+      Workflow w = load_workflow(o->file);
+      WorkflowSummary s = summarize(w);
+      if (o->format == "json") {
+        fmt::print("{}\n", summary_json(w, s).dump(2));
+      } else {
+        fmt::print("{}", summary_text(w, s, o->file));
+      }
+    });
+  }
+  // export
+  {
+    struct Opts {
+      std::string file;
+      std::string output = "-";
+      bool dot = false;
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = app.add_subcommand("export", "Export a workflow in another format");
+    cmd->add_flag("--dot", o->dot, "Graphviz DOT")->required();
+    cmd->add_option("workflow", o->file, "Workflow file")->required();
+    cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)");
+    cmd->callback([o] { write_file_atomic(o->output, to_dot(load_workflow(o->file))); });
+  }
+  // import
+  {
+    struct Opts {
+      std::string source;
+      std::string file;
+      std::string output = "-";
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd = app.add_subcommand("import", "Convert a foreign workflow description to dagplan-workflow/1");
+    cmd->add_option("source", o->source, "What the input is")->required()->check(CLI::IsMember({"wfcommons"}));
+    cmd->add_option("instance", o->file, "The input file")->required();
+    cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)");
+    cmd->callback([o] {
+      std::string text = read_text_file(o->file);
+      WfCommonsInstance inst = read_wfcommons(text, display_name(o->file));
+      write_file_atomic(o->output, write_workflow(inst.workflow));
+      if (o->output != "-")
+        fmt::print(stderr, "imported {} tasks, {} edges from WfCommons {} into {}\n",
+                   inst.workflow.task_count(), inst.workflow.edge_count(), inst.schema_version, o->output);
+    });
+  }
+  // generate
+  {
+    struct Opts {
+      std::string shape;
+      GeneratorOptions gen;
+      std::string output = "-";
+    };
+    auto o = std::make_shared<Opts>();
+    std::string shapes;
+    for (std::string_view s : generator_shapes()) shapes += fmt::format("{}{}", shapes.empty() ? "" : ", ", s);
+    CLI::App* cmd = app.add_subcommand("generate", "Generate a workflow of a classic shape");
+    cmd->add_option("shape", o->shape, "One of: " + shapes)->required();
+    cmd->add_option("--tasks", o->gen.tasks, "Number of tasks")->required()->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
+    cmd->add_option("--seed", o->gen.seed, "Random seed (printed)")->capture_default_str();
+    cmd->add_option("--mean-work", o->gen.mean_work_s, "Mean work per task, seconds on 1 vCPU")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--mean-output-bytes", o->gen.mean_output_bytes, "Mean output size per task")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--edges-per-task", o->gen.edges_per_task, "random-layered: mean in-degree")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)");
+    cmd->callback([o] {
+      Workflow w = generate_workflow(o->shape, o->gen);
+      write_file_atomic(o->output, write_workflow(w));
+      fmt::print(stderr, "generated {} with {} tasks, {} edges (seed {})\n", o->shape, w.task_count(),
+                 w.edge_count(), o->gen.seed);
+    });
+  }
+}
+
+}  // namespace dagplan::cli

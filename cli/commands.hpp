@@ -1,0 +1,14 @@
+#pragma once
+// Subcommand registration for the dagplan binary; one function per group of commands.
+
+#include <CLI/CLI.hpp>
+
+namespace dagplan::cli {
+
+/// plan, predict, compare.
+void add_plan_commands(CLI::App& app);
+
+/// validate, show, export, import, generate.
+void add_workflow_commands(CLI::App& app);
+
+}  // namespace dagplan::cli

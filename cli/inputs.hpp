@@ -1,0 +1,42 @@
+#pragma once
+// Loading what a command works on: a workflow, a platform (built-in name or file), an optional
+// profile applied to the platform, and plans with the files they refer to.
+
+#include <optional>
+#include <string>
+
+#include "dagplan/plan.hpp"
+#include "dagplan/platform.hpp"
+#include "dagplan/profile.hpp"
+#include "dagplan/workflow.hpp"
+
+namespace dagplan::cli {
+
+struct Inputs {
+  Workflow workflow;
+  Platform platform;              ///< with the profile applied
+  std::optional<Profile> profile;
+  std::string workflow_path;
+  std::string platform_arg;       ///< a built-in name or a file path
+};
+
+/// `platform_arg` empty: the default built-in platform. `profile_path` empty: no profile.
+Inputs load_inputs(const std::string& workflow_path, const std::string& platform_arg,
+                   const std::string& profile_path);
+
+struct PlanInputs {
+  Inputs inputs;
+  Plan plan;
+};
+
+/// Reads a plan and the workflow and platform it refers to (paths relative to the plan file),
+/// unless overridden.
+PlanInputs load_plan_inputs(const std::string& plan_path, const std::string& workflow_override,
+                            const std::string& platform_override, const std::string& profile_path);
+
+/// `path` as written inside a file at `from_file`: relative to that file's folder.
+std::string path_relative_to_file(const std::string& path, const std::string& from_file);
+/// `path` (relative to the working directory) as seen from a file that will be at `to_file`.
+std::string path_for_file(const std::string& path, const std::string& to_file);
+
+}  // namespace dagplan::cli

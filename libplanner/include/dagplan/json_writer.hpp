@@ -1,0 +1,57 @@
+#pragma once
+/// \file
+/// A streaming JSON writer: appends to a string with no intermediate DOM, so that writing a
+/// 10^6-task workflow or plan costs little more than its text. Output is indented; containers
+/// opened with `inline_ = true` (and everything inside them) stay on one line.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dagplan {
+
+class JsonWriter {
+ public:
+  /// Appends to `out`, which must outlive the writer.
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  void begin_object(bool inline_ = false);
+  void end_object();
+  void begin_array(bool inline_ = false);
+  void end_array();
+  /// The next member's name (inside an object).
+  void key(std::string_view k);
+
+  void value(std::string_view s);
+  void value(const char* s) { value(std::string_view(s)); }
+  void value(const std::string& s) { value(std::string_view(s)); }
+  /// Shortest text that reads back to the same double; the value must be finite.
+  void value(double d);
+  void value(std::uint64_t v);
+  void value(std::int64_t v);
+  void value(std::uint32_t v) { value(static_cast<std::uint64_t>(v)); }
+  void value(int v) { value(static_cast<std::int64_t>(v)); }
+  void value(bool b);
+  void null();
+  /// Inserts already-serialised JSON as one value (trusted input, e.g. from nlohmann::json::dump).
+  void raw(std::string_view json);
+
+  /// Appends `s` to `out` as a quoted JSON string with escapes.
+  static void quote(std::string& out, std::string_view s);
+
+ private:
+  struct Frame {
+    bool inline_;
+    bool empty;
+    bool is_object;
+  };
+  void before_value();
+  void newline();
+
+  std::string& out_;
+  std::vector<Frame> stack_;
+  bool after_key_ = false;
+};
+
+}  // namespace dagplan

@@ -1,0 +1,108 @@
+#pragma once
+/// \file
+/// The execution model's durations and prices, computed in exactly one place. The predictor, the
+/// planners, the simulator and the executor's trace analysis all ask an ExecutionModel; nothing
+/// else turns bytes, work or configurations into microseconds or dollars.
+/// DESIGN.md section 2, rules 2, 4, 5, 6, 8 and 12.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dagplan/platform.hpp"
+#include "dagplan/profile.hpp"
+#include "dagplan/workflow.hpp"
+
+namespace dagplan {
+
+/// Durations (integer microseconds, rounded to nearest) and prices for one workflow on one
+/// platform, optionally calibrated by a profile. Cheap to query: O(1) per call after an O(V + E)
+/// construction. Holds references: the workflow must outlive it.
+class ExecutionModel {
+ public:
+  /// \param profile may be null: then execution time is each task's work estimate.
+  ExecutionModel(const Workflow& workflow, const Platform& platform, const Profile* profile = nullptr);
+
+  const Workflow& workflow() const { return *workflow_; }
+  const Platform& platform() const { return platform_; }
+  std::size_t config_count() const { return platform_.configs.size(); }
+  const ResourceConfig& config(ConfigId c) const { return platform_.configs[index(c)]; }
+
+  /// Rule 5: execution time of task `t` on configuration `c`.
+  std::int64_t exec_us(TaskId t, ConfigId c) const;
+  /// Smallest exec_us over all configurations (for lower bounds). O(1).
+  std::int64_t min_exec_us(TaskId t) const;
+  /// Reference execution time on one reference vCPU in seconds (work or profile), before the
+  /// configuration's slowdown.
+  double reference_s(TaskId t) const { return ref_s_[index(t)]; }
+  /// The lognormal sigma of task `t`'s execution time from its function's profile (0: none given).
+  double noise_sigma(TaskId t) const { return group_sigma_[function_group_[index(workflow_->function(t))]]; }
+  /// The configuration's slowdown for task `t`: exec_us = reference_s x slowdown x 1e6, rounded.
+  double slowdown(TaskId t, ConfigId c) const {
+    return factor_[function_group_[index(workflow_->function(t))] * config_count() + index(c)];
+  }
+  /// Bytes task `t` reads: its literal inputs plus every predecessor's output.
+  std::uint64_t input_bytes(TaskId t) const { return total_input_bytes_[index(t)]; }
+  /// Rule 4/6: one storage transfer (GET or SET) of `bytes` by a worker of configuration `c`,
+  /// without contention: storage latency + bytes / bandwidth. 0 bytes still cost the latency.
+  std::int64_t transfer_us(std::uint64_t bytes, ConfigId c) const;
+  /// The bytes-over-bandwidth part of transfer_us, without the latency.
+  std::int64_t stream_us(std::uint64_t bytes, ConfigId c) const;
+  /// One storage operation (INCR, PUBLISH, a completion record): the storage latency.
+  std::int64_t storage_op_us() const { return platform_.storage_latency_us; }
+  /// Rule 1: invoking a worker.
+  std::int64_t invoke_us() const { return platform_.invoke_latency_us; }
+  /// Rule 2: start-up of a worker of configuration `c`, cold or warm.
+  std::int64_t startup_us(ConfigId c, bool warm) const;
+  /// Rule 12: fetching the DAG at start-up when it is too large to travel in the invocation.
+  std::int64_t dag_fetch_us(ConfigId c) const;
+  /// Serialised size of the DAG as a worker receives it (estimate: ids, edges, sizes).
+  std::uint64_t dag_bytes() const { return dag_bytes_; }
+  /// Cluster: scheduler overhead before each task.
+  std::int64_t dispatch_us() const { return platform_.dispatch_overhead_us; }
+  /// Tasks a worker of configuration `c` runs at once: max(1, floor(vCPUs)); 1 on a cluster,
+  /// where a worker is one core.
+  std::uint32_t slots(ConfigId c) const { return slots_[index(c)]; }
+
+  /// Rule 8: price of one worker instance billed for `billed_us` (rounded up to the platform's
+  /// granularity) on configuration `c`.
+  double instance_cost(ConfigId c, std::int64_t billed_us) const;
+  /// Rule 8: price of `count` invocations.
+  double invocation_cost(std::uint64_t count) const;
+  /// Rule 8: price of holding `bytes` in storage for `held_us`.
+  double storage_cost(std::uint64_t bytes, std::int64_t held_us) const;
+  /// Cluster: price of the whole cluster for a run of `makespan_us`.
+  double cluster_cost(std::int64_t makespan_us) const;
+
+  /// The configuration with the shortest execution for most work (ties: lower id); "fastest".
+  ConfigId fastest_config() const { return fastest_; }
+  bool is_cluster() const { return platform_.kind == PlatformKind::kCluster; }
+
+  /// Functions that had no profile although one was given (what the model assumed).
+  const std::vector<std::string>& unprofiled_functions() const { return unprofiled_; }
+  /// True when every task has a work estimate or a profile.
+  bool fully_specified() const { return missing_work_ == 0; }
+  std::size_t tasks_without_work() const { return missing_work_; }
+
+ private:
+  const Workflow* workflow_;
+  Platform platform_;
+  std::vector<std::uint64_t> total_input_bytes_;
+  /// Per function: its group, 0 = no profile, k + 1 = profile k.
+  std::vector<std::uint32_t> function_group_;
+  /// Per (group, config): 1 / (speed * share * parallel^exponent); see FunctionProfile.
+  std::vector<double> factor_;
+  std::vector<double> min_factor_;      // per group
+  std::vector<double> group_sigma_;     // per group: profile noise sigma
+  std::vector<double> ref_s_;           // per task: reference seconds on one vCPU
+  std::vector<std::uint32_t> slots_;    // per config
+  std::uint64_t dag_bytes_ = 0;
+  ConfigId fastest_{0};
+  std::vector<std::string> unprofiled_;
+  std::size_t missing_work_ = 0;
+};
+
+/// Rounds a duration in seconds to integer microseconds (the library's one time unit).
+std::int64_t seconds_to_us(double seconds);
+
+}  // namespace dagplan

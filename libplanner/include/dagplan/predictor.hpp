@@ -1,0 +1,109 @@
+#pragma once
+/// \file
+/// The makespan/cost predictor: replays the rules of a run (DESIGN.md section 2, rules 1-8 and
+/// 12) for a plan, deterministically and without contention, and returns per-task and
+/// per-instance timelines, the makespan, the cost and the lower bounds.
+///
+/// Semantics (docs/decisions/0003-run-semantics.md):
+/// - A strict worker (a worker id in the plan) gets one instance, invoked when its first task is
+///   ready (at t=0 if it owns a root); it lives until all its tasks are done, waiting for ready
+///   events in between, and runs up to slots() tasks at once in ready order.
+/// - A flexible task runs on the instance whose task completed its counter (the first such
+///   child, by id) or on a newly invoked flexible instance (the others).
+/// - An output is uploaded unless every consumer certainly runs on the same instance; counter
+///   updates of a task are one pipelined storage operation after its upload.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dagplan/model.hpp"
+#include "dagplan/plan.hpp"
+
+namespace dagplan {
+
+/// An idle, warm container in the pool.
+struct WarmContainer {
+  ConfigId config{0};
+  std::int64_t idle_since_us = 0;
+  std::int64_t expires_us = 0;
+};
+
+struct PredictOptions {
+  /// Containers idle at t=0, e.g. left by an earlier run (times relative to this run's start).
+  std::vector<WarmContainer> warm_pool;
+};
+
+/// One task's predicted timeline, microseconds since submission.
+struct TaskPrediction {
+  std::uint32_t instance = 0;     ///< index into Prediction::instances
+  std::int64_t ready_us = 0;      ///< its counter completed (strict on another worker: + event)
+  std::int64_t start_us = 0;      ///< took a slot on its instance (instance ready, slot free)
+  std::int64_t exec_start_us = 0; ///< inputs downloaded (and dispatch overhead paid, on clusters)
+  std::int64_t exec_end_us = 0;
+  std::int64_t upload_end_us = 0; ///< == exec_end_us when the output was not uploaded
+  std::int64_t finish_us = 0;     ///< counter updates / completion record done; slot free
+  std::uint64_t download_bytes = 0;
+  bool uploaded = false;
+};
+
+/// One worker instance (a container running one logical worker, or one flexible chain).
+struct InstancePrediction {
+  std::uint32_t worker = kFlexible;  ///< plan worker index, or kFlexible
+  ConfigId config{0};
+  std::int64_t requested_us = 0;  ///< invocation sent
+  std::int64_t start_us = 0;      ///< start-up began (after invoke latency and any queueing)
+  std::int64_t ready_us = 0;      ///< start-up (and DAG fetch) done
+  std::int64_t exited_us = 0;
+  bool warm = false;
+  std::uint32_t tasks = 0;
+};
+
+/// DESIGN.md section 3: printed with every prediction.
+struct LowerBounds {
+  /// Critical path of execution times at the fastest configuration, plus one invocation and one
+  /// warm start (every run invokes at least one worker).
+  std::int64_t critical_path_us = 0;
+  /// Total execution time at the fastest configuration over the most tasks that can run at once
+  /// (concurrency limit x slots of the widest configuration).
+  std::int64_t work_over_concurrency_us = 0;
+  /// Cheapest possible cost: every task's cheapest execution (billed GB-s over the slots that
+  /// share an instance) plus one invocation.
+  double cost_floor = 0;
+  std::int64_t makespan_us() const { return std::max(critical_path_us, work_over_concurrency_us); }
+};
+
+struct CostBreakdown {
+  double compute = 0;      ///< billed worker time (or the cluster's core-hours)
+  double invocations = 0;  ///< per-request price, pre-warms included
+  double storage = 0;      ///< intermediate data held in storage until the run ends
+  double total() const { return compute + invocations + storage; }
+};
+
+struct Prediction {
+  std::int64_t makespan_us = 0;
+  CostBreakdown cost;
+  LowerBounds bounds;
+  std::uint32_t cold_starts = 0;
+  std::uint32_t warm_starts = 0;
+  std::uint64_t invocations = 0;
+  std::uint64_t bytes_uploaded = 0;
+  std::uint64_t bytes_downloaded = 0;
+  std::vector<TaskPrediction> tasks;          ///< by TaskId
+  std::vector<InstancePrediction> instances;  ///< in order of invocation request
+  std::vector<WarmContainer> final_pool;      ///< idle containers when the run ends
+  std::vector<std::string> assumptions;       ///< what the model assumed for lack of data
+};
+
+/// Evaluates `plan` with `model`. O((V + E) log V). Throws Error when the plan cannot complete
+/// (a deadlock under the concurrency limit, with the tasks left named).
+Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictOptions& options = {});
+
+/// The lower bounds alone, O(V + E x configs).
+LowerBounds lower_bounds(const ExecutionModel& model);
+
+/// The prediction as the JSON object stored under a plan's `predictions`. With `per_task`, the
+/// task and instance timelines too (seconds, like every user-facing time).
+std::string prediction_json(const Prediction& p, const ExecutionModel& model, bool per_task);
+
+}  // namespace dagplan

@@ -1,0 +1,152 @@
+#pragma once
+/// \file
+/// The rules of a run (DESIGN.md section 2, rules 1-3 and 7, with the choices of
+/// docs/decisions/0003-run-semantics.md), written once as an event-driven engine: invocations,
+/// the warm-container pool and keep-alive, the concurrency limit, strict and flexible workers,
+/// dependency counters, ready events, worker exits. How long a task's phases take once it has a
+/// slot is left to a TaskRunner: the predictor's runner computes them in closed form without
+/// contention; the simulator's runner lets transfers share bandwidth and tasks share vCPUs and
+/// draws noise. Because both drive this one engine, they agree exactly whenever contention and
+/// noise are impossible.
+
+#include <cstdint>
+#include <deque>
+#include <queue>
+#include <vector>
+
+#include "dagplan/model.hpp"
+#include "dagplan/plan.hpp"
+#include "dagplan/predictor.hpp"
+
+namespace dagplan {
+
+class RunEngine;
+
+/// How a task's phases take time. start_task() is called when a task takes a slot; the runner
+/// must eventually call RunEngine::finish_task() for it (at once, or from one of its own events
+/// scheduled with RunEngine::schedule()).
+class TaskRunner {
+ public:
+  virtual ~TaskRunner() = default;
+  /// Task `task` took a slot on instance `inst` at engine.now() (the instance may still be
+  /// starting: it can run from instance(inst).ready_us on).
+  virtual void start_task(RunEngine& engine, std::uint32_t inst, std::uint32_t task) = 0;
+  /// One of the runner's own events (scheduled with RunEngine::schedule) is due.
+  virtual void on_event(RunEngine& engine, std::uint32_t subject) {
+    (void)engine;
+    (void)subject;
+  }
+  /// Start-up time of an instance; the simulator adds noise here.
+  virtual std::int64_t startup_us(RunEngine& engine, std::uint32_t inst, bool warm);
+};
+
+/// One worker instance as the engine tracks it.
+struct EngineInstance {
+  std::uint32_t worker = kFlexible;
+  ConfigId config{0};
+  std::int64_t requested_us = 0, start_us = 0, ready_us = 0, exited_us = 0;
+  bool started = false, exited = false, warm = false;
+  bool exiting = false;  // leaving: takes no more tasks
+  std::uint32_t running = 0, slots = 1, tasks = 0;
+  std::uint32_t queue_head = 0xffffffffu, queue_tail = 0xffffffffu;  // FIFO of ready tasks
+  std::uint32_t ran_head = 0xffffffffu;  // tasks started here (for flushing on eviction)
+};
+
+/// Per-task state read on every edge, packed in 32 bytes so that an edge costs one cache line.
+struct EngineTask {
+  std::int64_t upload_end_us = 0;  ///< when the output is in storage (if uploaded)
+  std::uint64_t output_bytes = 0;
+  std::uint32_t missing = 0;        ///< dependency counter: inputs not yet complete
+  std::uint32_t instance = 0xffffffffu;
+  std::uint32_t worker = kFlexible;
+  std::uint32_t uploaded = 0;
+};
+
+class RunEngine {
+ public:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+
+  RunEngine(const ExecutionModel& model, const Plan& plan, const PredictOptions& options,
+            TaskRunner& runner);
+
+  /// Runs to the end and returns the timeline, makespan and cost. Throws Error when the plan
+  /// cannot complete.
+  Prediction run();
+
+  // --- For runners. -------------------------------------------------------------------------
+  std::int64_t now() const { return now_; }
+  const ExecutionModel& model() const { return m_; }
+  const Plan& plan() const { return plan_; }
+  const EngineInstance& instance(std::uint32_t i) const { return instances_[i]; }
+  const EngineTask& task(std::uint32_t t) const { return hot_[t]; }
+  /// The timeline record of task `t`, for the runner to fill (start_us and ready_us are set by
+  /// the engine).
+  TaskPrediction& record(std::uint32_t t) { return tp_[t]; }
+  /// Rule 6: whether the output of `t` running on `inst` must be uploaded (a consumer may run
+  /// elsewhere, or it is a sink).
+  bool must_upload(std::uint32_t inst, std::uint32_t t) const;
+  /// Remote input bytes of `t` on `inst` (literal inputs plus outputs produced elsewhere), and
+  /// the time the last of them was in storage.
+  struct RemoteInputs {
+    std::uint64_t bytes = 0;
+    bool any = false;
+    std::int64_t stored_us = 0;
+  };
+  RemoteInputs remote_inputs(std::uint32_t inst, std::uint32_t t) const;
+  /// Schedules the runner's on_event(subject) at `time` >= now().
+  void schedule(std::int64_t time, std::uint32_t subject) { push(time, EventKind::kCustom, subject); }
+  /// The runner is done with task `t`: its output exists locally at record(t).exec_end_us and,
+  /// if `uploaded`, in storage at `upload_end_us`; counters (one storage operation) follow and
+  /// the task finishes at record(t).finish_us (set here).
+  void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us);
+  std::uint64_t events() const { return seq_; }
+
+ private:
+  enum class EventKind : std::uint8_t { kInstanceStart, kTaskReady, kTaskDone, kInstanceExit, kCustom };
+  // 16 bytes: time, then insertion order (equal times are first-in first-out), with the kind and
+  // the subject (task or instance) packed in the same word: seq in the high 29 bits.
+  struct Event {
+    std::int64_t time;
+    std::uint64_t key;  // seq << 35 | kind << 32 | subject
+    bool operator>(const Event& o) const { return time != o.time ? time > o.time : key > o.key; }
+  };
+
+  void push(std::int64_t time, EventKind kind, std::uint32_t subject);
+  std::uint32_t new_instance(std::uint32_t worker, ConfigId config, std::int64_t at);
+  bool has_capacity(ConfigId c) const;
+  void request_start(std::uint32_t id);
+  void start_instance(std::uint32_t id);
+  void enqueue(std::uint32_t inst, std::uint32_t t);
+  void fill_slots(std::uint32_t inst);
+  void task_done(std::uint32_t t);
+  void evict_idle();
+  void exit_instance(std::uint32_t id, std::int64_t at);
+  void release(std::uint32_t id);
+  [[noreturn]] void deadlock();
+  Prediction finish();
+
+  const ExecutionModel& m_;
+  const Workflow& w_;
+  const Plan& plan_;
+  TaskRunner& runner_;
+  const std::size_t n_;
+  std::vector<EngineTask> hot_;
+  std::vector<TaskPrediction> tp_;
+  std::vector<std::uint32_t> next_in_queue_, next_ran_;
+  std::vector<std::uint32_t> worker_instance_, worker_remaining_;
+  std::vector<EngineInstance> instances_;
+  std::vector<std::vector<WarmContainer>> pool_;
+  std::vector<std::queue<std::uint32_t>> waiting_;
+  std::vector<std::uint64_t> config_limit_, config_running_;
+  std::uint64_t global_limit_ = 0, running_total_ = 0, waiting_count_ = 0;
+  std::vector<Event> heap_;
+  std::vector<Event> fifo_[2];        // instance starts, ready events (see push())
+  std::size_t fifo_head_[2] = {0, 0};
+  std::vector<std::uint32_t> continue_here_, flushed_;
+  std::deque<std::uint32_t> idle_;
+  std::uint64_t seq_ = 0;
+  std::int64_t now_ = 0, makespan_ = 0;
+  std::size_t done_ = 0;
+};
+
+}  // namespace dagplan

@@ -1,0 +1,449 @@
+#include "dagplan/json_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "dagplan/error.hpp"
+
+namespace dagplan {
+namespace {
+constexpr std::size_t kMaxDepth = 256;
+
+bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+}  // namespace
+
+JsonReader::JsonReader(std::string_view text, std::string file)
+    : text_(text), file_(std::move(file)) {
+  path_.reserve(16);
+  key_scratch_.resize(kMaxDepth + 1);
+}
+
+void JsonReader::skip_ws() {
+  while (pos_ < text_.size() && is_ws(text_[pos_])) ++pos_;
+}
+
+JsonReader::Kind JsonReader::peek() {
+  skip_ws();
+  if (pos_ >= text_.size()) return Kind::kEnd;
+  switch (text_[pos_]) {
+    case '{': return Kind::kObject;
+    case '[': return Kind::kArray;
+    case '"': return Kind::kString;
+    case 't':
+    case 'f': return Kind::kBool;
+    case 'n': return Kind::kNull;
+    default: break;
+  }
+  char c = text_[pos_];
+  if (c == '-' || (c >= '0' && c <= '9')) return Kind::kNumber;
+  value_start_ = pos_;
+  syntax_error("a JSON value");
+}
+
+std::string JsonReader::location(std::size_t offset) const {
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < offset && i < text_.size(); ++i) {
+    if (text_[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return fmt::format("line {}, column {}", line, col);
+}
+
+std::string JsonReader::path() const {
+  std::string out = "$";
+  for (const Segment& s : path_) {
+    if (s.is_index) {
+      out += fmt::format("[{}]", s.index);
+    } else {
+      out += '.';
+      out += s.key;
+    }
+  }
+  return out;
+}
+
+void JsonReader::fail(std::string_view message) const {
+  throw InputError(file_, fmt::format("{} ({})", path(), location(value_start_)),
+                   std::string(message));
+}
+
+void JsonReader::fail_at(const std::string& at, std::string_view message) const {
+  throw InputError(file_, at, std::string(message));
+}
+
+std::string JsonReader::describe_next() {
+  skip_ws();
+  value_start_ = pos_;
+  if (pos_ >= text_.size()) return "the end of the file";
+  Kind k = peek();
+  std::size_t start = pos_;
+  std::size_t end = start;
+  switch (k) {
+    case Kind::kObject: return "an object";
+    case Kind::kArray: return "an array";
+    case Kind::kNull: return "null";
+    case Kind::kBool: return text_[start] == 't' ? "true" : "false";
+    case Kind::kString: {
+      end = start + 1;
+      while (end < text_.size() && text_[end] != '"' && end - start < 40) ++end;
+      std::string s(text_.substr(start, end - start + 1));
+      return fmt::format("the string {}", s);
+    }
+    case Kind::kNumber: {
+      while (end < text_.size() && end - start < 40 &&
+             (std::string_view("+-.eE0123456789").find(text_[end]) != std::string_view::npos))
+        ++end;
+      return fmt::format("{}", text_.substr(start, end - start));
+    }
+    case Kind::kEnd: break;
+  }
+  return "something else";
+}
+
+void JsonReader::fail_expected(std::string_view expected) {
+  skip_ws();
+  if (pos_ >= text_.size()) syntax_error(expected);  // truncated file: a JSON error, not a type error
+  std::string got = describe_next();
+  fail(fmt::format("expected {}, got {}", expected, got));
+}
+
+void JsonReader::syntax_error(std::string_view expected) const {
+  std::string got;
+  if (pos_ >= text_.size()) {
+    got = "the end of the file";
+  } else {
+    char c = text_[pos_];
+    got = (c >= 0x20 && c < 0x7f) ? fmt::format("'{}'", c)
+                                   : fmt::format("byte 0x{:02x}", static_cast<unsigned char>(c));
+  }
+  throw InputError(file_, fmt::format("{} ({})", path(), location(pos_)),
+                   fmt::format("invalid JSON: expected {}, got {}", expected, got));
+}
+
+void JsonReader::begin_container(char open, std::string_view what) {
+  skip_ws();
+  value_start_ = pos_;
+  if (pos_ >= text_.size() || text_[pos_] != open) fail_expected(what);
+  if (path_.size() >= kMaxDepth) fail("invalid JSON: nesting deeper than 256 levels");
+  ++pos_;
+  path_.push_back(Segment{{}, 0, open == '['});
+}
+
+bool JsonReader::try_close(char close) {
+  skip_ws();
+  if (pos_ < text_.size() && text_[pos_] == close) {
+    ++pos_;
+    return true;
+  }
+  return false;
+}
+
+bool JsonReader::next_member(char close) {
+  skip_ws();
+  if (pos_ < text_.size()) {
+    if (text_[pos_] == ',') {
+      ++pos_;
+      return true;
+    }
+    if (text_[pos_] == close) {
+      ++pos_;
+      return false;
+    }
+  }
+  syntax_error(close == '}' ? "',' or '}'" : "',' or ']'");
+}
+
+void JsonReader::end_container() { path_.pop_back(); }
+
+std::string_view JsonReader::read_key() {
+  skip_ws();
+  if (pos_ >= text_.size() || text_[pos_] != '"') syntax_error("a member name in double quotes");
+  std::string_view key = scan_string(key_scratch_[path_.size()]);
+  skip_ws();
+  if (pos_ >= text_.size() || text_[pos_] != ':') syntax_error("':'");
+  ++pos_;
+  path_.back().key = key;
+  return key;
+}
+
+std::string_view JsonReader::scan_string(std::string& scratch) {
+  // At the opening quote.
+  std::size_t start = ++pos_;
+  bool escaped = false;
+  while (pos_ < text_.size()) {
+    char c = text_[pos_];
+    if (c == '"') {
+      if (!escaped) return text_.substr(start, pos_++ - start);
+      break;
+    }
+    if (static_cast<unsigned char>(c) < 0x20) syntax_error("a string character (control characters must be escaped)");
+    if (c == '\\') {
+      escaped = true;
+      break;
+    }
+    ++pos_;
+  }
+  if (pos_ >= text_.size()) syntax_error("a closing '\"'");
+  // Slow path with escapes: decode into scratch.
+  scratch.assign(text_.substr(start, pos_ - start));
+  while (pos_ < text_.size()) {
+    char c = text_[pos_];
+    if (c == '"') {
+      ++pos_;
+      return scratch;
+    }
+    if (static_cast<unsigned char>(c) < 0x20) syntax_error("a string character (control characters must be escaped)");
+    if (c != '\\') {
+      scratch += c;
+      ++pos_;
+      continue;
+    }
+    if (++pos_ >= text_.size()) break;
+    char e = text_[pos_++];
+    switch (e) {
+      case '"': scratch += '"'; break;
+      case '\\': scratch += '\\'; break;
+      case '/': scratch += '/'; break;
+      case 'b': scratch += '\b'; break;
+      case 'f': scratch += '\f'; break;
+      case 'n': scratch += '\n'; break;
+      case 'r': scratch += '\r'; break;
+      case 't': scratch += '\t'; break;
+      case 'u': {
+        auto hex4 = [&]() -> std::uint32_t {
+          if (pos_ + 4 > text_.size()) syntax_error("four hex digits after \\u");
+          std::uint32_t v = 0;
+          auto r = std::from_chars(text_.data() + pos_, text_.data() + pos_ + 4, v, 16);
+          if (r.ptr != text_.data() + pos_ + 4) syntax_error("four hex digits after \\u");
+          pos_ += 4;
+          return v;
+        };
+        std::uint32_t cp = hex4();
+        if (cp >= 0xD800 && cp < 0xDC00) {
+          if (pos_ + 2 <= text_.size() && text_[pos_] == '\\' && text_[pos_ + 1] == 'u') {
+            pos_ += 2;
+            std::uint32_t lo = hex4();
+            if (lo < 0xDC00 || lo >= 0xE000) syntax_error("a low surrogate after a high surrogate");
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          } else {
+            syntax_error("a low surrogate after a high surrogate");
+          }
+        }
+        append_utf8(scratch, cp);
+        break;
+      }
+      default:
+        --pos_;
+        syntax_error("a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+    }
+  }
+  syntax_error("a closing '\"'");
+}
+
+std::string_view JsonReader::string() {
+  skip_ws();
+  value_start_ = pos_;
+  if (pos_ >= text_.size() || text_[pos_] != '"') fail_expected("a string");
+  return scan_string(scratch_);
+}
+
+std::string_view JsonReader::scan_number_token() {
+  skip_ws();
+  value_start_ = pos_;
+  std::size_t start = pos_;
+  if (pos_ < text_.size() && text_[pos_] == '-') ++pos_;
+  std::size_t digits = pos_;
+  while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
+  if (pos_ == digits) {
+    pos_ = start;
+    fail_expected("a number");
+  }
+  if (text_[digits] == '0' && pos_ - digits > 1) syntax_error("no leading zeros in a number");
+  if (pos_ < text_.size() && text_[pos_] == '.') {
+    ++pos_;
+    std::size_t f = pos_;
+    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
+    if (pos_ == f) syntax_error("digits after '.'");
+  }
+  if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
+    ++pos_;
+    if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) ++pos_;
+    std::size_t f = pos_;
+    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
+    if (pos_ == f) syntax_error("digits in the exponent");
+  }
+  return text_.substr(start, pos_ - start);
+}
+
+double JsonReader::number() {
+  Kind k = peek();
+  if (k != Kind::kNumber) fail_expected("a number");
+  std::string_view tok = scan_number_token();
+  double v = 0;
+  auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
+  if (r.ec == std::errc::result_out_of_range) {
+    // Underflow to a denormal or zero is harmless; overflow is not.
+    if (tok.find_first_of("eE") != std::string_view::npos &&
+        tok.find("e-") == std::string_view::npos && tok.find("E-") == std::string_view::npos)
+      fail(fmt::format("number {} is out of range (not a finite double)", tok));
+    v = 0;
+  } else if (r.ec != std::errc() || !std::isfinite(v)) {
+    fail(fmt::format("number {} is out of range (not a finite double)", tok));
+  }
+  return v;
+}
+
+double JsonReader::non_negative() {
+  double v = number();
+  if (v < 0) fail(fmt::format("expected a number >= 0, got {}", v));
+  return v;
+}
+
+std::uint64_t JsonReader::uint64() {
+  Kind k = peek();
+  if (k != Kind::kNumber) fail_expected("a non-negative integer");
+  std::size_t save = pos_;
+  std::string_view tok = scan_number_token();
+  if (tok[0] == '-') fail(fmt::format("expected a non-negative integer, got {}", tok));
+  if (tok.find_first_of(".eE") == std::string_view::npos) {
+    std::uint64_t v = 0;
+    auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
+    if (r.ec == std::errc::result_out_of_range)
+      fail(fmt::format("integer {} overflows (the largest is {})", tok,
+                       std::numeric_limits<std::uint64_t>::max()));
+    return v;
+  }
+  pos_ = save;
+  double d = number();
+  if (d != std::floor(d)) fail(fmt::format("expected a whole number, got {}", tok));
+  if (d >= 18446744073709551616.0)
+    fail(fmt::format("integer {} overflows (the largest is {})", tok,
+                     std::numeric_limits<std::uint64_t>::max()));
+  return static_cast<std::uint64_t>(d);
+}
+
+std::int64_t JsonReader::integer(std::int64_t min, std::int64_t max) {
+  Kind k = peek();
+  if (k != Kind::kNumber) fail_expected("an integer");
+  std::size_t save = pos_;
+  std::string_view tok = scan_number_token();
+  std::int64_t v = 0;
+  if (tok.find_first_of(".eE") == std::string_view::npos) {
+    auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
+    if (r.ec == std::errc::result_out_of_range)
+      fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, tok));
+  } else {
+    pos_ = save;
+    double d = number();
+    if (d != std::floor(d) || d < -9.2e18 || d > 9.2e18)
+      fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, tok));
+    v = static_cast<std::int64_t>(d);
+  }
+  if (v < min || v > max) fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, tok));
+  return v;
+}
+
+bool JsonReader::boolean() {
+  skip_ws();
+  value_start_ = pos_;
+  if (text_.substr(pos_, 4) == "true") {
+    pos_ += 4;
+    return true;
+  }
+  if (text_.substr(pos_, 5) == "false") {
+    pos_ += 5;
+    return false;
+  }
+  fail_expected("true or false");
+}
+
+bool JsonReader::null() {
+  skip_ws();
+  if (text_.substr(pos_, 4) == "null") {
+    value_start_ = pos_;
+    pos_ += 4;
+    return true;
+  }
+  if (pos_ < text_.size() && text_[pos_] == 'n') syntax_error("null");
+  return false;
+}
+
+void JsonReader::skip() {
+  switch (peek()) {
+    case Kind::kObject: object([&](std::string_view) { skip(); }); break;
+    case Kind::kArray: array([&](std::size_t) { skip(); }); break;
+    case Kind::kString: string(); break;
+    case Kind::kNumber: scan_number_token(); break;
+    case Kind::kBool: boolean(); break;
+    case Kind::kNull:
+      if (!null()) syntax_error("null");
+      break;
+    case Kind::kEnd: syntax_error("a JSON value");
+  }
+}
+
+std::string_view JsonReader::raw_value() {
+  skip_ws();
+  std::size_t begin = pos_;
+  skip();
+  return text_.substr(begin, pos_ - begin);
+}
+
+void JsonReader::finish() {
+  skip_ws();
+  if (pos_ != text_.size()) syntax_error("the end of the file after the top-level value");
+}
+
+}  // namespace dagplan
+
+#include "dagplan/suggest.hpp"
+
+namespace dagplan {
+
+void fail_unknown_member(const JsonReader& r, std::string_view key,
+                         std::initializer_list<std::string_view> known) {
+  std::vector<std::string_view> names(known);
+  r.fail(unknown_name_message("member", key, names));
+}
+
+void read_format(JsonReader& r, std::string_view kind, int version) {
+  std::string_view v = r.string();
+  std::string want = fmt::format("{}/{}", kind, version);
+  if (v == want) return;
+  if (v.substr(0, kind.size()) == kind && v.size() > kind.size() && v[kind.size()] == '/')
+    r.fail(fmt::format("unsupported format version '{}'; this dagplan reads '{}'", v, want));
+  r.fail(fmt::format("expected format '{}', got '{}'", want, v));
+}
+
+std::int64_t read_seconds_as_us(JsonReader& r) {
+  double s = r.non_negative();
+  if (s > 9.0e12) r.fail(fmt::format("expected a duration in seconds below 9e12, got {}", s));
+  return static_cast<std::int64_t>(std::llround(s * 1e6));
+}
+
+}  // namespace dagplan

@@ -1,0 +1,150 @@
+#include "dagplan/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace dagplan {
+
+std::int64_t seconds_to_us(double seconds) {
+  // Round half away from zero, like llround, without its call overhead on the hot path.
+  double us = seconds * 1e6;
+  return us >= 0 ? static_cast<std::int64_t>(us + 0.5) : -static_cast<std::int64_t>(-us + 0.5);
+}
+
+namespace {
+// 1 / (speed * min(vcpus, 1) * clamp(vcpus, 1, max_parallelism)^exponent): see FunctionProfile.
+double config_slowdown(const ResourceConfig& c, double max_parallelism, double exponent, bool cluster) {
+  double vcpus = cluster ? 1.0 : c.vcpus;  // a cluster worker is one core
+  double share = std::min(vcpus, 1.0);
+  double parallel = std::clamp(vcpus, 1.0, std::max(1.0, max_parallelism));
+  return 1.0 / (c.speed * share * std::pow(parallel, exponent));
+}
+
+std::uint32_t slots_of(const ResourceConfig& c, bool cluster) {
+  if (cluster) return 1;
+  if (c.slots > 0) return c.slots;
+  double v = std::floor(c.vcpus + 1e-9);
+  return v < 1 ? 1u : static_cast<std::uint32_t>(v);
+}
+}  // namespace
+
+ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, const Profile* profile)
+    : workflow_(&w), platform_(platform) {
+  const std::size_t n = w.task_count();
+  total_input_bytes_.resize(n);
+  std::uint64_t dag = 64;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    TaskId t{i};
+    std::uint64_t in = w.input_bytes(t);
+    for (TaskId p : w.predecessors(t)) in += w.output_bytes(p);
+    total_input_bytes_[i] = in;
+    // What a worker needs per task: id, function, sizes, work and dependency ids (JSON-like).
+    dag += w.id(t).size() + 48 + 4 * w.in_degree(t);
+    for (TaskId p : w.predecessors(t)) dag += w.id(p).size();
+  }
+  dag_bytes_ = dag;
+  // Groups of functions that share a slowdown table: group 0 is "no profile" (work estimates),
+  // group k+1 is profile k. exec_us(t, c) = ref_s(t) x factor(group, c), rounded.
+  function_group_.assign(w.function_count(), 0);
+  std::vector<FunctionProfile> profiles;
+  if (profile) {
+    profiles = profile->functions;
+    for (std::uint32_t f = 0; f < w.function_count(); ++f) {
+      std::string_view name = w.function_name(FunctionId{f});
+      for (std::size_t k = 0; k < profiles.size(); ++k)
+        if (profiles[k].name == name) function_group_[f] = static_cast<std::uint32_t>(k + 1);
+      if (function_group_[f] == 0) unprofiled_.emplace_back(name);
+    }
+  }
+  const bool cluster = platform_.kind == PlatformKind::kCluster;
+  const std::size_t configs = platform_.configs.size();
+  const std::size_t groups = profiles.size() + 1;
+  factor_.resize(groups * configs);
+  min_factor_.assign(groups, std::numeric_limits<double>::infinity());
+  group_sigma_.assign(groups, 0.0);
+  for (std::size_t g = 1; g < groups; ++g) group_sigma_[g] = profiles[g - 1].noise_sigma;
+  slots_.resize(configs);
+  for (std::size_t c = 0; c < configs; ++c) slots_[c] = slots_of(platform_.configs[c], cluster);
+  for (std::size_t g = 0; g < groups; ++g) {
+    for (std::size_t c = 0; c < configs; ++c) {
+      double f = g == 0 ? config_slowdown(platform_.configs[c], 1.0, 1.0, cluster)
+                        : config_slowdown(platform_.configs[c], profiles[g - 1].max_parallelism,
+                                   profiles[g - 1].vcpu_exponent, cluster);
+      factor_[g * configs + c] = f;
+      min_factor_[g] = std::min(min_factor_[g], f);
+    }
+  }
+  ref_s_.resize(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    TaskId t{i};
+    std::uint32_t g = function_group_[index(w.function(t))];
+    if (g == 0) {
+      ref_s_[i] = w.work_s(t);
+      if (!w.has_work(t)) ++missing_work_;
+    } else {
+      const FunctionProfile& f = profiles[g - 1];
+      ref_s_[i] = std::max(0.0, f.work_scale * w.work_s(t) + f.base_s +
+                                    f.per_byte_s * static_cast<double>(total_input_bytes_[i]));
+    }
+  }
+  // Fastest: the configuration with the smallest slowdown for unprofiled work (ties: lower id).
+  for (std::size_t c = 1; c < configs; ++c)
+    if (factor_[c] < factor_[index(fastest_)]) fastest_ = ConfigId{static_cast<std::uint16_t>(c)};
+}
+
+std::int64_t ExecutionModel::exec_us(TaskId t, ConfigId c) const {
+  std::uint32_t g = function_group_[index(workflow_->function(t))];
+  return seconds_to_us(ref_s_[index(t)] * factor_[g * config_count() + index(c)]);
+}
+
+std::int64_t ExecutionModel::min_exec_us(TaskId t) const {
+  // Rounding is monotone, so the rounded minimum is the minimum of the rounded values.
+  return seconds_to_us(ref_s_[index(t)] * min_factor_[function_group_[index(workflow_->function(t))]]);
+}
+
+std::int64_t ExecutionModel::stream_us(std::uint64_t bytes, ConfigId c) const {
+  if (bytes == 0) return 0;
+  double bw = config(c).bandwidth_bytes_per_s;
+  return seconds_to_us(static_cast<double>(bytes) / bw);
+}
+
+std::int64_t ExecutionModel::transfer_us(std::uint64_t bytes, ConfigId c) const {
+  return platform_.storage_latency_us + stream_us(bytes, c);
+}
+
+std::int64_t ExecutionModel::startup_us(ConfigId c, bool warm) const {
+  return warm ? config(c).warm_start_us : config(c).cold_start_us;
+}
+
+std::int64_t ExecutionModel::dag_fetch_us(ConfigId c) const {
+  return dag_bytes_ > platform_.dag_inline_bytes ? transfer_us(dag_bytes_, c) : 0;
+}
+
+
+
+double ExecutionModel::instance_cost(ConfigId c, std::int64_t billed_us) const {
+  if (is_cluster()) return 0.0;
+  std::int64_t g = std::max<std::int64_t>(1, platform_.billing_granularity_us);
+  std::int64_t rounded = (std::max<std::int64_t>(0, billed_us) + g - 1) / g * g;
+  double gb = config(c).memory_mb / 1024.0;
+  return static_cast<double>(rounded) / 1e6 * gb * platform_.prices.per_gb_s;
+}
+
+double ExecutionModel::invocation_cost(std::uint64_t count) const {
+  return is_cluster() ? 0.0 : static_cast<double>(count) * platform_.prices.per_invocation;
+}
+
+double ExecutionModel::storage_cost(std::uint64_t bytes, std::int64_t held_us) const {
+  return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0) * static_cast<double>(held_us) / 1e6 *
+         platform_.prices.per_storage_gb_s;
+}
+
+double ExecutionModel::cluster_cost(std::int64_t makespan_us) const {
+  if (!is_cluster()) return 0.0;
+  double cores = 0;
+  for (const ResourceConfig& c : platform_.configs) cores += c.vcpus * c.count;
+  return cores * static_cast<double>(makespan_us) / 3.6e9 * platform_.prices.per_core_hour;
+}
+
+}  // namespace dagplan

@@ -1,0 +1,276 @@
+#include "dagplan/plan.hpp"
+
+#include <fmt/format.h>
+
+#include "dagplan/error.hpp"
+#include "dagplan/json_reader.hpp"
+#include "dagplan/json_writer.hpp"
+#include "dagplan/string_table.hpp"
+#include "dagplan/suggest.hpp"
+
+namespace dagplan {
+
+Plan make_flexible_plan(const Workflow& w, ConfigId config) {
+  Plan p;
+  p.workflow_name = w.name();
+  p.workflow_fingerprint = w.fingerprint();
+  p.task_worker.assign(w.task_count(), kFlexible);
+  p.task_config.assign(w.task_count(), config);
+  p.preload.assign(w.task_count(), 0);
+  return p;
+}
+
+void check_plan(const Plan& p, const Workflow& w, const Platform& platform) {
+  const std::size_t n = w.task_count();
+  if (p.task_worker.size() != n || p.task_config.size() != n || p.preload.size() != n)
+    throw Error(fmt::format("plan covers {} tasks, the workflow has {}", p.task_worker.size(), n));
+  if (p.worker_config.size() != p.worker_names.size())
+    throw Error("plan: every worker needs exactly one configuration");
+  for (std::size_t k = 0; k < p.worker_config.size(); ++k)
+    if (index(p.worker_config[k]) >= platform.configs.size())
+      throw Error(fmt::format("plan: worker '{}' has no valid configuration", p.worker_names[k]));
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::uint32_t k = p.task_worker[i];
+    if (index(p.task_config[i]) >= platform.configs.size())
+      throw Error(fmt::format("plan: task '{}' has no valid configuration", w.id(TaskId{i})));
+    if (k == kFlexible) continue;
+    if (k >= p.worker_names.size())
+      throw Error(fmt::format("plan: task '{}' names worker {} of {}", w.id(TaskId{i}), k, p.worker_names.size()));
+    if (p.task_config[i] != p.worker_config[k])
+      throw Error(fmt::format("plan: task '{}' uses configuration '{}' but its worker '{}' has '{}'",
+                              w.id(TaskId{i}), platform.configs[index(p.task_config[i])].name,
+                              p.worker_names[k], platform.configs[index(p.worker_config[k])].name));
+  }
+}
+
+namespace {
+ConfigId read_config_name(JsonReader& r, const Platform& platform) {
+  std::string_view name = r.string();
+  if (auto c = platform.find_config(name)) return *c;
+  std::vector<std::string_view> names;
+  for (const ResourceConfig& c : platform.configs) names.push_back(c.name);
+  r.fail(unknown_name_message("configuration", name, names) + fmt::format(" on platform '{}'", platform.name));
+}
+
+void read_references(JsonReader& r, PlanReferences& refs, std::string_view key) {
+  r.object([&](std::string_view k) {
+    if (k == "file") {
+      if (!r.null()) (key == "workflow" ? refs.workflow_file : refs.platform_file) = r.string();
+    } else if (key == "platform" && k == "name") {
+      refs.platform_name = r.string();
+    } else if (key == "workflow" && k == "fingerprint") {
+      std::string_view hex = r.string();
+      std::uint64_t v = 0;
+      for (char c : hex) {
+        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+        if (d < 0 || hex.size() != 16) r.fail("expected 16 lowercase hex digits");
+        v = v * 16 + static_cast<std::uint64_t>(d);
+      }
+      refs.workflow_fingerprint = v;
+    } else {
+      r.skip();
+    }
+  });
+}
+}  // namespace
+
+PlanReferences read_plan_references(std::string_view text, const std::string& file) {
+  JsonReader r(text, file);
+  PlanReferences refs;
+  if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
+  r.object([&](std::string_view key) {
+    if (key == "workflow" || key == "platform") read_references(r, refs, key);
+    else r.skip();
+  });
+  return refs;
+}
+
+Plan read_plan(std::string_view text, const std::string& file, const Workflow& w,
+               const Platform& platform) {
+  JsonReader r(text, file);
+  const std::size_t n = w.task_count();
+  Plan p;
+  p.task_worker.assign(n, kFlexible);
+  p.task_config.assign(n, ConfigId{0});
+  p.preload.assign(n, 0);
+  std::vector<std::uint8_t> seen(n, 0);
+  StringTable workers;
+  bool has_format = false, has_tasks = false;
+  PlanReferences refs;
+  if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
+  r.object([&](std::string_view key) {
+    if (key == "format") {
+      read_format(r, "dagplan-plan", 1);
+      has_format = true;
+    } else if (key == "workflow") {
+      read_references(r, refs, key);
+    } else if (key == "platform") {
+      read_references(r, refs, key);
+    } else if (key == "planner") {
+      r.object([&](std::string_view k) {
+        if (k == "name") p.planner = r.string();
+        else if (k == "assumptions") r.array([&](std::size_t) { p.assumptions.emplace_back(r.string()); });
+        else r.skip();  // params are kept as written by the planner, not interpreted here
+      });
+    } else if (key == "workers") {
+      r.array([&](std::size_t) {
+        std::string at = r.path();
+        std::string name;
+        bool has_cfg = false;
+        ConfigId cfg{0};
+        r.object([&](std::string_view k) {
+          if (k == "id") name = r.string();
+          else if (k == "config") { cfg = read_config_name(r, platform); has_cfg = true; }
+          else if (k == "prewarm" || k == "description") r.skip();
+          else fail_unknown_member(r, k, {"id", "config", "prewarm", "description"});
+        });
+        if (name.empty()) r.fail_at(at, "missing member 'id' (a non-empty worker id)");
+        if (!has_cfg) r.fail_at(at, fmt::format("missing member 'config' for worker '{}'", name));
+        if (workers.find(name)) r.fail_at(at + ".id", fmt::format("duplicate worker id '{}'", name));
+        workers.intern(name);
+        p.worker_names.push_back(name);
+        p.worker_config.push_back(cfg);
+      });
+    } else if (key == "tasks") {
+      has_tasks = true;
+      r.array([&](std::size_t) {
+        std::string at = r.path();
+        std::optional<TaskId> task;
+        std::uint32_t worker = kFlexible;
+        std::optional<ConfigId> cfg;
+        bool preload = false;
+        r.object([&](std::string_view k) {
+          if (k == "id") {
+            std::string_view id = r.string();
+            task = w.find(id);
+            if (!task) r.fail(fmt::format("unknown task '{}' (not in workflow '{}')", id, w.name()));
+            if (seen[index(*task)]) r.fail(fmt::format("task '{}' appears twice", id));
+          } else if (k == "worker") {
+            if (!r.null()) {
+              std::string_view wid = r.string();
+              auto found = workers.find(wid);
+              if (!found) r.fail(fmt::format("unknown worker '{}' (workers must be listed in $.workers before $.tasks)", wid));
+              worker = *found;
+            }
+          } else if (k == "config") {
+            cfg = read_config_name(r, platform);
+          } else if (k == "preload") {
+            preload = r.boolean();
+          } else {
+            fail_unknown_member(r, k, {"id", "worker", "config", "preload"});
+          }
+        });
+        if (!task) r.fail_at(at, "missing member 'id'");
+        std::uint32_t t = index(*task);
+        seen[t] = 1;
+        p.task_worker[t] = worker;
+        p.preload[t] = preload ? 1 : 0;
+        if (worker != kFlexible) {
+          if (cfg && *cfg != p.worker_config[worker])
+            r.fail_at(at + ".config", fmt::format("task '{}' says configuration '{}' but its worker '{}' has '{}'",
+                                                  w.id(*task), platform.configs[index(*cfg)].name, p.worker_names[worker],
+                                                  platform.configs[index(p.worker_config[worker])].name));
+          p.task_config[t] = p.worker_config[worker];
+        } else {
+          if (!cfg) r.fail_at(at, fmt::format("missing member 'config' for flexible task '{}'", w.id(*task)));
+          p.task_config[t] = *cfg;
+        }
+      });
+    } else if (key == "predictions") {
+      r.skip();
+    } else {
+      fail_unknown_member(r, key, {"format", "workflow", "platform", "planner", "workers", "tasks", "predictions"});
+    }
+  });
+  r.finish();
+  if (!has_format) r.fail_at("$", "missing member 'format' (expected \"dagplan-plan/1\")");
+  if (!has_tasks) r.fail_at("$", "missing member 'tasks'");
+  for (std::uint32_t t = 0; t < n; ++t)
+    if (!seen[t]) r.fail_at("$.tasks", fmt::format("task '{}' of the workflow is not in the plan", w.id(TaskId{t})));
+  if (refs.workflow_fingerprint != 0 && refs.workflow_fingerprint != w.fingerprint())
+    r.fail_at("$.workflow.fingerprint", "the plan was made for a different version of the workflow (fingerprints differ)");
+  p.workflow_file = refs.workflow_file;
+  p.platform_file = refs.platform_file;
+  p.workflow_name = w.name();
+  p.workflow_fingerprint = w.fingerprint();
+  p.platform_name = platform.name;
+  return p;
+}
+
+std::string write_plan(const Plan& p, const Workflow& w, const Platform& platform) {
+  std::string out;
+  out.reserve(w.task_count() * 60 + 1024);
+  JsonWriter j(out);
+  j.begin_object();
+  j.key("format");
+  j.value("dagplan-plan/1");
+  j.key("workflow");
+  j.begin_object(true);
+  j.key("file");
+  if (p.workflow_file.empty()) j.null(); else j.value(p.workflow_file);
+  j.key("name");
+  j.value(w.name());
+  j.key("tasks");
+  j.value(static_cast<std::uint64_t>(w.task_count()));
+  j.key("fingerprint");
+  j.value(fmt::format("{:016x}", w.fingerprint()));
+  j.end_object();
+  j.key("platform");
+  j.begin_object(true);
+  j.key("file");
+  if (p.platform_file.empty()) j.null(); else j.value(p.platform_file);
+  j.key("name");
+  j.value(platform.name);
+  j.end_object();
+  j.key("planner");
+  j.begin_object();
+  j.key("name");
+  j.value(p.planner);
+  j.key("params");
+  j.raw(p.planner_params_json);
+  j.key("assumptions");
+  j.begin_array();
+  for (const std::string& a : p.assumptions) j.value(a);
+  j.end_array();
+  j.end_object();
+  j.key("workers");
+  j.begin_array();
+  for (std::size_t k = 0; k < p.worker_names.size(); ++k) {
+    j.begin_object(true);
+    j.key("id");
+    j.value(p.worker_names[k]);
+    j.key("config");
+    j.value(platform.configs[index(p.worker_config[k])].name);
+    j.end_object();
+  }
+  j.end_array();
+  j.key("tasks");
+  j.begin_array();
+  for (std::uint32_t i = 0; i < w.task_count(); ++i) {
+    j.begin_object(true);
+    j.key("id");
+    j.value(w.id(TaskId{i}));
+    j.key("worker");
+    if (p.task_worker[i] == kFlexible) {
+      j.null();
+      j.key("config");
+      j.value(platform.configs[index(p.task_config[i])].name);
+    } else {
+      j.value(p.worker_names[p.task_worker[i]]);
+    }
+    if (p.preload[i]) {
+      j.key("preload");
+      j.value(true);
+    }
+    j.end_object();
+  }
+  j.end_array();
+  if (!p.predictions_json.empty()) {
+    j.key("predictions");
+    j.raw(p.predictions_json);
+  }
+  j.end_object();
+  return out;
+}
+
+}  // namespace dagplan

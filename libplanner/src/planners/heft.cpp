@@ -1,0 +1,560 @@
+// heft: Heterogeneous Earliest Finish Time list scheduling (Topcuoglu, Hariri and Wu,
+// "Performance-effective and low-complexity task scheduling for heterogeneous computing", IEEE
+// TPDS 13(3), 2002), adapted to strict serverless workers (DESIGN.md section 3).
+//
+// As in the paper: tasks are ranked by upward rank, rank_u(t) = w(t) + max over successors s of
+// (c(t, s) + rank_u(s)), and each task, in decreasing rank (ties by lower TaskId), goes to the
+// candidate that gives it the earliest finish time. Tasks are taken from the ready set in that
+// order, which is the sorted order whenever ranks decrease along edges and stays topological
+// when they do not (zero work and zero-cost edges).
+//
+// Deviations, and why:
+// - w(t) is the execution time at one reference configuration (the forced one, else the
+//   model's fastest), not the mean over processors: most configurations of a serverless
+//   platform are far slower for single-threaded work and would swamp the mean.
+// - c(t, s) is an upload plus a download of t's output: twice the mean over the allowed
+//   configurations of the model's transfer_us (an output crosses storage, not a link).
+// - Processors are not a fixed set. A task's candidates are only the workers of its
+//   predecessors plus one fresh worker per allowed configuration, so planning costs
+//   O(in-degree + configurations) per task instead of O(workers): near-linear on 10^6 tasks.
+//   A fresh worker pays invocation, cold start and DAG fetch and downloads every input.
+// - Append-only (no insertion into idle gaps): a task takes the worker's slot that frees first,
+//   after every task placed there before it; a worker runs slots(c) tasks at once.
+// - Ready order. A worker of the predictor runs its tasks in the order they become ready, not
+//   in the order a planner placed them. So a task that would wait for a slot of an existing
+//   worker is not placed there if it becomes ready earlier than a task already placed there: it
+//   would run first and delay that task, which other placements already counted on (on a
+//   10^6-task layered workflow this gap between estimate and prediction cost 10% of makespan).
+//   Tasks ready at the same time run in the predictor in the order their producer lists them,
+//   which a rank order need not follow; that mismatch is left.
+// - Cost: a strict worker is billed while it waits idle, so the earliest finish time is not
+//   the whole story: placing a task next to its input on a worker idle since long bills the
+//   whole wait, where a fresh worker would only pay its start-up and a download (on
+//   montage-like workflows pure EFT tripled the cost for 2% of makespan). So each candidate
+//   gets its added cost, in worker-microseconds of the reference configuration: for a started
+//   worker, its price x the time the task extends its lifetime (idle wait included); for a
+//   fresh worker, its price x its billed time up to the task's finish, plus one invocation.
+//   Among the candidates that finish within a slack of the earliest finish time, the one with
+//   the smallest (delay_weight x (finish - earliest finish) + added cost) wins: a later finish
+//   is taken only when it saves delay_weight times as much billed time as it delays the task.
+//   The slack is the larger of eft_slack x the task's execution time and the most a fresh
+//   worker can lose to a local one (invocation, cold start, DAG fetch and the download of all
+//   the task's inputs, at the reference configuration). Ties: earlier finish, then an existing
+//   worker before a fresh one and the lower worker index, then the lower configuration id. On a
+//   cluster (and any platform without a price) the added cost is zero: plain earliest finish.
+// - Concurrency (serverless). A worker counts as alive from its invocation to its last task's
+//   finish, idle gaps included (a strict worker waits), counted in 2^14 time buckets
+//   spanning an estimated horizon (later times share the last bucket).
+//   Fresh workers are offered only if the count stays below max_concurrency from the moment
+//   they would be invoked to the earliest finish among them; a predecessor's worker that
+//   exited before the task is ready comes back only if the count stays below the limit over
+//   the gap (it waits alive through it). Otherwise existing workers are preferred: the task's
+//   candidates become its predecessors' workers still alive when it is ready, plus the alive
+//   worker that finishes its last task first (never one invoked after the task is ready: the
+//   task would invoke it earlier and make it wait). If even that leaves no candidate, the
+//   limit is exceeded, again preferring existing workers. Extending a worker that is alive
+//   is never refused. The count is HEFT's own estimate, so the limit is kept roughly; the
+//   predictor queues what exceeds it and evicts idle workers to make room.
+// - Cluster: a worker is one core; at most count x cores workers per machine type, after which
+//   that type's candidate is its existing worker whose slot frees earliest. Worker cost is zero
+//   on a cluster (it is paid by makespan), so the choice there is by earliest finish time alone.
+// - Estimated times follow the predictor's run semantics (list_scheduling.hpp).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cmath>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dagplan/json_writer.hpp"
+#include "dagplan/planner.hpp"
+#include "planners/list_scheduling.hpp"
+
+namespace dagplan {
+namespace {
+
+using list_scheduling::Estimate;
+using list_scheduling::kNoWorker;
+using list_scheduling::LazyWorkerHeap;
+using list_scheduling::Timeline;
+
+/// Share of a task's execution time by which a cheaper candidate may finish later (at least).
+constexpr double kEftSlack = 0.05;
+/// Billed worker time a later finish must save per microsecond of delay.
+constexpr double kDelayWeight = 4.0;
+/// Workers looked at, at most, when searching for an alive worker to fall back on.
+constexpr std::size_t kMaxFallbackVisits = 64;
+
+struct Candidate {
+  std::uint32_t worker;  // kNoWorker: a fresh worker
+  ConfigId config;
+  Estimate estimate;
+  double added_cost;  // dollars
+  double score = 0;   // delay_weight x delay + added cost in reference worker-microseconds
+};
+
+// Whether a beats b, both within the slack (see the file comment).
+bool better(const Candidate& a, const Candidate& b) {
+  if (a.score != b.score) return a.score < b.score;
+  if (a.estimate.finish_us != b.estimate.finish_us) return a.estimate.finish_us < b.estimate.finish_us;
+  if (a.worker != b.worker) return a.worker < b.worker;  // kNoWorker (fresh) sorts last
+  return index(a.config) < index(b.config);
+}
+
+/// kBuckets time buckets of equal width spanning [0, horizon]; later times fall in the last.
+class TimeBuckets {
+ public:
+  static constexpr std::size_t kBuckets = std::size_t{1} << 14;
+
+  explicit TimeBuckets(std::int64_t horizon_us)
+      : width_us_(std::max<std::int64_t>(1, horizon_us / static_cast<std::int64_t>(kBuckets) + 1)) {}
+  std::size_t operator()(std::int64_t t_us) const {
+    return std::min(kBuckets - 1,
+                    static_cast<std::size_t>(std::max<std::int64_t>(0, t_us) / width_us_));
+  }
+
+ private:
+  std::int64_t width_us_;
+};
+
+/// Workers alive per time bucket: +1 over a range, in time linear in its length, and whether a
+/// range reaches a count, in O(kFine + kCoarse / kFine + length / kCoarse) with the maximum of
+/// every kFine and every kCoarse buckets kept. Additions are worker lifetimes and their
+/// extensions, so their total is about (sum of lifetimes) / (bucket width): at most about
+/// max_concurrency x kBuckets / 2 with the horizon chosen below.
+class AliveCount {
+ public:
+  explicit AliveCount(const TimeBuckets& buckets)
+      : buckets_(buckets),
+        count_(TimeBuckets::kBuckets, 0),
+        fine_(TimeBuckets::kBuckets / kFine, 0),
+        coarse_(TimeBuckets::kBuckets / kCoarse, 0) {}
+
+  /// One more worker alive from `from_us` to `to_us` (inclusive, by bucket).
+  void add(std::int64_t from_us, std::int64_t to_us) { add_range(buckets_(from_us), buckets_(to_us)); }
+  /// One more worker alive after `from_us` (exclusive, by bucket) up to `to_us`.
+  void extend(std::int64_t from_us, std::int64_t to_us) {
+    add_range(buckets_(from_us) + 1, buckets_(to_us));
+  }
+  /// Whether `limit` workers are alive at once somewhere from `from_us` to `to_us` (inclusive,
+  /// by bucket).
+  bool reaches(std::int64_t from_us, std::int64_t to_us, std::int32_t limit) const {
+    return reaches_range(buckets_(from_us), buckets_(to_us), limit);
+  }
+  /// The same after `from_us` (exclusive); false when that range is empty.
+  bool reaches_after(std::int64_t from_us, std::int64_t to_us, std::int32_t limit) const {
+    return reaches_range(buckets_(from_us) + 1, buckets_(to_us), limit);
+  }
+  /// The most workers alive at once, ever.
+  std::int32_t peak() const { return peak_; }
+
+ private:
+  static constexpr std::size_t kFine = 16, kCoarse = 256;
+
+  void add_range(std::size_t lo, std::size_t hi) {
+    for (std::size_t b = lo; b <= hi; ++b) {
+      std::int32_t c = ++count_[b];
+      fine_[b / kFine] = std::max(fine_[b / kFine], c);
+      coarse_[b / kCoarse] = std::max(coarse_[b / kCoarse], c);
+      peak_ = std::max(peak_, c);
+    }
+  }
+  bool reaches_range(std::size_t lo, std::size_t hi, std::int32_t limit) const {
+    std::size_t b = lo;
+    // Up to a fine boundary, then a coarse one, then coarse blocks, then back down.
+    for (; b <= hi && b % kFine != 0; ++b)
+      if (count_[b] >= limit) return true;
+    for (; b + kFine - 1 <= hi && b % kCoarse != 0; b += kFine)
+      if (fine_[b / kFine] >= limit) return true;
+    for (; b + kCoarse - 1 <= hi; b += kCoarse)
+      if (coarse_[b / kCoarse] >= limit) return true;
+    for (; b + kFine - 1 <= hi; b += kFine)
+      if (fine_[b / kFine] >= limit) return true;
+    for (; b <= hi; ++b)
+      if (count_[b] >= limit) return true;
+    return false;
+  }
+
+  const TimeBuckets& buckets_;
+  std::vector<std::int32_t> count_, fine_, coarse_;
+  std::int32_t peak_ = 0;
+};
+
+/// Workers by the bucket of their last finish: an intrusive list per bucket and a Fenwick tree
+/// of list sizes, to find the alive worker that finishes first after a time. O(log buckets) per
+/// move; no allocation after construction except per new worker.
+class EndIndex {
+ public:
+  explicit EndIndex(const TimeBuckets& buckets)
+      : buckets_(buckets), head_(kSize, kNoWorker), count_(kSize + 1, 0) {}
+
+  /// Puts worker `k` (new, or moved) in the bucket of `end_us`.
+  void set(std::uint32_t k, std::int64_t end_us) {
+    if (k >= bucket_.size()) {
+      bucket_.resize(k + 1, kNone);
+      next_.resize(k + 1, kNoWorker);
+      prev_.resize(k + 1, kNoWorker);
+    }
+    auto b = static_cast<std::uint32_t>(buckets_(end_us));
+    if (bucket_[k] == b) return;
+    if (bucket_[k] != kNone) unlink(k);
+    bucket_[k] = b;
+    prev_[k] = kNoWorker;
+    next_[k] = head_[b];
+    if (head_[b] != kNoWorker) prev_[head_[b]] = k;
+    head_[b] = k;
+    add_count(b, 1);
+  }
+
+  /// The first worker, by bucket of last finish from the bucket of `at_us` on, for which
+  /// `accept(k)` holds, looking at kMaxFallbackVisits workers at most; kNoWorker if none.
+  template <typename Accept>
+  std::uint32_t find(std::int64_t at_us, const Accept& accept) const {
+    std::size_t visits = 0;
+    for (std::size_t b = first_nonempty(buckets_(at_us)); b < kSize; b = first_nonempty(b + 1)) {
+      for (std::uint32_t k = head_[b]; k != kNoWorker; k = next_[k]) {
+        if (accept(k)) return k;
+        if (++visits == kMaxFallbackVisits) return kNoWorker;
+      }
+    }
+    return kNoWorker;
+  }
+
+ private:
+  static constexpr std::size_t kSize = TimeBuckets::kBuckets;
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+
+  void unlink(std::uint32_t k) {
+    std::uint32_t b = bucket_[k];
+    if (prev_[k] != kNoWorker) next_[prev_[k]] = next_[k];
+    else head_[b] = next_[k];
+    if (next_[k] != kNoWorker) prev_[next_[k]] = prev_[k];
+    add_count(b, -1);
+  }
+  void add_count(std::size_t b, std::int32_t d) {
+    for (std::size_t j = b + 1; j <= kSize; j += j & (~j + 1)) count_[j] += d;
+  }
+  std::int32_t prefix(std::size_t b) const {  // sizes of buckets [0, b)
+    std::int32_t s = 0;
+    for (std::size_t j = b; j > 0; j -= j & (~j + 1)) s += count_[j];
+    return s;
+  }
+  // The first bucket >= b with a worker, or kSize: a Fenwick descent to the (prefix(b) + 1)th.
+  std::size_t first_nonempty(std::size_t b) const {
+    if (b >= kSize) return kSize;
+    std::int32_t rest = prefix(b) + 1;
+    std::size_t pos = 0;
+    for (std::size_t step = kSize; step > 0; step >>= 1) {
+      if (pos + step <= kSize && count_[pos + step] < rest) {
+        pos += step;
+        rest -= count_[pos];
+      }
+    }
+    return pos;  // 0-based bucket; kSize when there is none
+  }
+
+  const TimeBuckets& buckets_;
+  std::vector<std::uint32_t> head_;
+  std::vector<std::int32_t> count_;
+  std::vector<std::uint32_t> bucket_, next_, prev_;
+};
+
+/// The worker with the earliest free slot in `heap` for which `accept` holds, among the first
+/// kMaxFallbackVisits; the ones passed over go back into the heap. kNoWorker if none.
+template <typename Current, typename Accept>
+std::uint32_t first_in_order(LazyWorkerHeap& heap, const Current& current, const Accept& accept,
+                             std::vector<std::uint32_t>& skipped) {
+  std::uint32_t found = kNoWorker;
+  for (std::uint32_t k = heap.top(current); k != kNoWorker; k = heap.top(current)) {
+    if (accept(k)) {
+      found = k;
+      break;
+    }
+    heap.pop();
+    skipped.push_back(k);
+    if (skipped.size() == kMaxFallbackVisits) break;
+  }
+  for (std::uint32_t k : skipped) heap.push(current(k), k);
+  skipped.clear();
+  return found;
+}
+
+/// Tasks by decreasing rank, ties by lower id. Ranks never grow along an edge, so this is a
+/// topological order unless a task and its successor tie (zero work and zero-cost edges) and the
+/// successor has the lower id; then, tasks come from the ready set in the same priority order
+/// instead (a heap: O(V log V + E) either way).
+std::vector<TaskId> rank_order(const Workflow& w, const std::vector<std::int64_t>& rank) {
+  const std::size_t n = w.task_count();
+  auto higher = [&rank](TaskId a, TaskId b) {
+    std::int64_t ra = rank[index(a)], rb = rank[index(b)];
+    return ra != rb ? ra > rb : index(a) < index(b);
+  };
+  std::vector<TaskId> order(n);
+  for (std::uint32_t t = 0; t < n; ++t) order[t] = TaskId{t};
+  std::sort(order.begin(), order.end(), higher);
+  bool topological = true;
+  for (std::uint32_t t = 0; t < n && topological; ++t)
+    for (TaskId s : w.successors(TaskId{t}))
+      if (rank[index(s)] == rank[t] && index(s) < t) topological = false;
+  if (topological) return order;
+
+  order.clear();
+  std::vector<std::uint32_t> missing(n);
+  std::vector<TaskId> ready;
+  auto lower = [&higher](TaskId a, TaskId b) { return higher(b, a); };
+  for (std::uint32_t t = 0; t < n; ++t) {
+    missing[t] = w.in_degree(TaskId{t});
+    if (missing[t] == 0) ready.push_back(TaskId{t});
+  }
+  std::make_heap(ready.begin(), ready.end(), lower);
+  while (!ready.empty()) {
+    std::pop_heap(ready.begin(), ready.end(), lower);
+    TaskId t = ready.back();
+    ready.pop_back();
+    order.push_back(t);
+    for (TaskId s : w.successors(t)) {
+      if (--missing[index(s)] != 0) continue;
+      ready.push_back(s);
+      std::push_heap(ready.begin(), ready.end(), lower);
+    }
+  }
+  return order;
+}
+
+class HeftPlanner final : public Planner {
+ public:
+  std::string_view name() const override { return "heft"; }
+
+  Plan plan(const ExecutionModel& model, const PlannerOptions& options) const override {
+    const Workflow& w = model.workflow();
+    const std::size_t n = w.task_count();
+    const std::vector<ConfigId> configs = list_scheduling::allowed_configs(model, options.config);
+    const ConfigId ref = options.config.value_or(model.fastest_config());
+    const bool cluster = model.is_cluster();
+
+    auto dbg0 = std::chrono::steady_clock::now();  // DEBUG
+    // Configurations by bandwidth (transfers depend on nothing else), with their counts.
+    std::vector<std::pair<ConfigId, std::int64_t>> bandwidth_classes;
+    for (ConfigId c : configs) {
+      auto same = std::find_if(bandwidth_classes.begin(), bandwidth_classes.end(), [&](const auto& b) {
+        return model.config(b.first).bandwidth_bytes_per_s == model.config(c).bandwidth_bytes_per_s;
+      });
+      if (same == bandwidth_classes.end()) bandwidth_classes.emplace_back(c, 1);
+      else ++same->second;
+    }
+
+    // Upward ranks, in reverse topological order; the total work on the way.
+    std::vector<std::int64_t> rank(n, 0);
+    std::int64_t critical_us = 0, work_us = 0;
+    const std::span<const TaskId> topo = w.topological_order();
+    for (auto it = topo.rbegin(); it != topo.rend(); ++it) {
+      TaskId t = *it;
+      std::int64_t exec = model.exec_us(t, ref);
+      std::int64_t r = exec;
+      if (w.out_degree(t) > 0) {
+        std::int64_t next = 0;
+        for (TaskId s : w.successors(t)) next = std::max(next, rank[index(s)]);
+        std::int64_t transfer = 0;
+        for (auto [c, count] : bandwidth_classes)
+          transfer += count * model.transfer_us(w.output_bytes(t), c);
+        r += 2 * transfer / static_cast<std::int64_t>(configs.size()) + next;
+      }
+      rank[index(t)] = r;
+      critical_us = std::max(critical_us, r);
+      work_us += exec;
+    }
+
+    auto dbg1 = std::chrono::steady_clock::now();  // DEBUG
+    // Limits on workers.
+    std::vector<std::uint64_t> config_cap(model.config_count(),
+                                          std::numeric_limits<std::uint64_t>::max());
+    if (cluster)
+      for (ConfigId c : configs)
+        config_cap[index(c)] = static_cast<std::uint64_t>(model.config(c).count) *
+                               static_cast<std::uint64_t>(std::max(1.0, model.config(c).vcpus));
+    const std::uint64_t alive_limit =
+        cluster ? std::numeric_limits<std::uint64_t>::max() : model.platform().max_concurrency;
+    const auto limit = static_cast<std::int32_t>(std::min<std::uint64_t>(alive_limit, n + 1));
+
+    // Horizon of the alive count: twice the critical path (ranks include transfers) plus the
+    // total work over the most tasks that may run at once; later times share the last bucket.
+    const std::int64_t at_once = std::max<std::int64_t>(1, std::int64_t{limit} * model.slots(ref));
+    const TimeBuckets buckets(2 * (critical_us + work_us / at_once) + model.invoke_us() +
+                              model.startup_us(ref, false) + 1'000'000);
+    AliveCount alive(buckets);
+    EndIndex ends(buckets);
+
+    std::vector<double> price(model.config_count(), 0.0);
+    for (ConfigId c : configs) price[index(c)] = list_scheduling::price_per_us(model, c);
+    const double invocation_price = model.invocation_cost(1);
+    const double ref_price = list_scheduling::price_per_us(model, ref);
+    const double cost_to_us = ref_price > 0 ? 1.0 / ref_price : 0.0;
+    const std::int64_t startup_us =
+        model.invoke_us() + model.startup_us(ref, false) + model.dag_fetch_us(ref);
+
+    Timeline tl(model);
+    std::vector<std::uint64_t> config_workers(model.config_count(), 0);
+    std::vector<LazyWorkerHeap> earliest_slot(cluster ? model.config_count() : 0);
+    auto current_slot = [&tl](std::uint32_t k) { return tl.earliest_slot_us(k); };
+    std::vector<std::uint32_t> skipped;
+
+    const std::vector<TaskId> order = rank_order(w, rank);
+
+    std::vector<std::int64_t> exec(model.config_count(), 0);
+    std::vector<Estimate> fresh(model.config_count());
+    std::vector<Candidate> candidates;
+    for (const TaskId t : order) {
+      tl.gather(t);
+      for (ConfigId c : configs) exec[index(c)] = model.exec_us(t, c);
+      const std::int64_t at = tl.fresh_ready_us();  // when a fresh worker would be invoked
+      const bool crowded = !cluster && alive.peak() >= limit;  // else every check passes
+
+      candidates.clear();
+      auto add_existing = [&](std::uint32_t k, bool check) {
+        ConfigId c = tl.worker_config(k);
+        Estimate e = tl.estimate(t, k, exec[index(c)]);
+        // Ready order: queued behind a task that is ready later, it would overtake it.
+        if (check && !std::getenv("NOFIFO") && e.start_us > e.ready_us && e.ready_us < tl.last_ready_us(k)) return;
+        std::int64_t extended = std::max<std::int64_t>(0, e.finish_us - tl.end_us(k));
+        candidates.push_back(Candidate{k, c, e, price[index(c)] * static_cast<double>(extended)});
+      };
+      auto add_fresh = [&](ConfigId c) {
+        const Estimate& e = fresh[index(c)];
+        std::int64_t billed_from =
+            model.platform().bill_startup ? e.ready_us + model.invoke_us() : e.instance_ready_us;
+        double added =
+            price[index(c)] * static_cast<double>(e.finish_us - billed_from) + invocation_price;
+        candidates.push_back(Candidate{kNoWorker, c, e, added});
+      };
+      // Workers alive at `at`, or coming back within the limit after a gap.
+      for (std::uint32_t k : tl.pred_workers())
+        if (tl.end_us(k) >= at || !crowded || !alive.reaches_after(tl.end_us(k), at, limit))
+          add_existing(k, true);
+      // Fresh workers, within the limit from their invocation to the earliest finish.
+      std::int64_t first_finish = std::numeric_limits<std::int64_t>::max();
+      for (ConfigId c : configs) {
+        fresh[index(c)] = tl.estimate_fresh(t, c, exec[index(c)]);
+        first_finish = std::min(first_finish, fresh[index(c)].finish_us);
+      }
+      const bool fresh_fits = !crowded || !alive.reaches(at, first_finish, limit);
+      // Per configuration whose fresh worker is out: on a cluster its worker that frees first;
+      // on a serverless platform (once) the alive worker that finishes its last task first.
+      // A worker holding no input sees the task ready at `at` plus a ready event; it may take
+      // it if it has a slot free by then or nothing placed there becomes ready later.
+      const std::int64_t ready_elsewhere = at + model.storage_op_us();
+      auto in_order = [&](std::uint32_t x) {
+        return tl.earliest_slot_us(x) <= ready_elsewhere || tl.last_ready_us(x) <= ready_elsewhere;
+      };
+      auto fallback = [&](ConfigId c) {
+        if (cluster) return first_in_order(earliest_slot[index(c)], current_slot, in_order, skipped);
+        return ends.find(at, [&](std::uint32_t x) {
+          return tl.request_us(x) <= at && tl.end_us(x) >= at && !tl.holds_input(x) && in_order(x);
+        });
+      };
+      bool fell_back = false;
+      for (ConfigId c : configs) {
+        if (fresh_fits && config_workers[index(c)] < config_cap[index(c)]) {
+          add_fresh(c);
+        } else if (cluster || !fell_back) {
+          fell_back = true;
+          std::uint32_t k = fallback(c);
+          if (k != kNoWorker && !tl.holds_input(k)) add_existing(k, true);
+        }
+      }
+      if (candidates.empty()) {  // nothing within the limits: exceed them, existing first
+        for (std::uint32_t k : tl.pred_workers()) add_existing(k, false);
+        for (ConfigId c : configs) {  // out of order if need be; a cluster's cores are hard
+          if (!candidates.empty()) break;
+          std::uint32_t k = cluster ? earliest_slot[index(c)].top(current_slot)
+                                    : ends.find(at, [&](std::uint32_t x) {
+                                        return tl.request_us(x) <= at && tl.end_us(x) >= at;
+                                      });
+          if (k != kNoWorker) add_existing(k, false);
+        }
+        if (candidates.empty()) add_fresh(ref);
+      }
+
+      std::int64_t earliest = candidates.front().estimate.finish_us;
+      for (const Candidate& c : candidates) earliest = std::min(earliest, c.estimate.finish_us);
+      const std::int64_t slack = std::max(
+          startup_us + model.transfer_us(tl.input_bytes(), ref),
+          static_cast<std::int64_t>(std::llround(kEftSlack * static_cast<double>(exec[index(ref)]))));
+      const Candidate* best = nullptr;
+      for (Candidate& c : candidates) {
+        if (c.estimate.finish_us > earliest + slack) continue;
+        c.score = kDelayWeight * static_cast<double>(c.estimate.finish_us - earliest) +
+                  c.added_cost * cost_to_us;
+        if (!best || better(c, *best)) best = &c;
+      }
+
+      std::uint32_t k = best->worker;
+      const ConfigId c = best->config;
+      if (k == kNoWorker) {
+        k = tl.add_worker(c);
+        ++config_workers[index(c)];
+      }
+      const bool started = tl.started(k);
+      const std::int64_t old_end = tl.end_us(k);
+      tl.assign(t, k, best->estimate);
+      if (cluster) {
+        earliest_slot[index(c)].push(tl.earliest_slot_us(k), k);
+      } else {
+        if (!started) alive.add(best->estimate.ready_us, tl.end_us(k));
+        else alive.extend(old_end, tl.end_us(k));  // idle gaps included: a strict worker waits
+        ends.set(k, tl.end_us(k));
+      }
+
+    }
+
+    auto dbg2 = std::chrono::steady_clock::now();  // DEBUG
+    Plan p = make_flexible_plan(w, ref);
+    tl.fill_plan(p);
+    auto dbg3 = std::chrono::steady_clock::now();  // DEBUG
+    if (std::getenv("HEFT_EST")) { std::int64_t mk = 0; for (std::uint32_t k = 0; k < tl.worker_count(); ++k) mk = std::max(mk, tl.end_us(k)); std::fprintf(stderr, "est makespan %.3f\n", static_cast<double>(mk) / 1e6); }
+    if (std::getenv("HEFT_TIME")) std::fprintf(stderr, "rank %.3f loop %.3f fill %.3f\n", std::chrono::duration<double>(dbg1-dbg0).count(), std::chrono::duration<double>(dbg2-dbg1).count(), std::chrono::duration<double>(dbg3-dbg2).count());
+    stamp_plan(p, model, name(), params_json(model, configs, ref, alive_limit, config_cap));
+    return p;
+  }
+
+ private:
+  static std::string params_json(const ExecutionModel& model, const std::vector<ConfigId>& configs,
+                                 ConfigId ref, std::uint64_t alive_limit,
+                                 const std::vector<std::uint64_t>& config_cap) {
+    std::string out;
+    JsonWriter j(out);
+    j.begin_object(true);
+    j.key("rank_config");
+    j.value(model.config(ref).name);
+    j.key("configs");
+    j.begin_array(true);
+    for (ConfigId c : configs) j.value(model.config(c).name);
+    j.end_array();
+    j.key("eft_slack");
+    j.value(kEftSlack);
+    j.key("delay_weight");
+    j.value(kDelayWeight);
+    j.key("insertion");
+    j.value(false);
+    if (model.is_cluster()) {
+      j.key("max_workers_per_config");
+      j.begin_array(true);
+      for (ConfigId c : configs) j.value(config_cap[index(c)]);
+      j.end_array();
+    } else {
+      j.key("max_alive_workers");
+      j.value(alive_limit);
+    }
+    j.end_object();
+    if (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Planner> make_heft_planner() { return std::make_unique<HeftPlanner>(); }
+
+}  // namespace dagplan

@@ -1,0 +1,391 @@
+#pragma once
+// Private to the list-scheduling planners (heft.cpp, dask.cpp): an estimated timeline of strict
+// workers that both planners fill task by task, append-only, with the durations of the
+// ExecutionModel and the run semantics of the predictor (predictor.hpp, DESIGN.md section 2):
+//
+// - A strict worker gets one instance, invoked when its first task is ready: invoke latency,
+//   then a cold start and the DAG fetch (a warm container is not assumed: conservative).
+// - A worker runs up to slots(c) tasks at once; a task holds its slot from start to finish
+//   (download, execution, sink upload, counter update). Slots are filled append-only: a task
+//   takes the slot that frees first, never a gap before a later task (no insertion).
+// - An input from the same worker is free and available after the producer's counter update
+//   (plus its upload when the producer uploads anyway); a remote input is available after the
+//   producer's upload and counter update, plus one ready event (a storage operation) for a
+//   running worker; all remote inputs and the literal inputs are downloaded in one transfer.
+// - A producer uploads when it is a sink or when some consumer is placed on another worker.
+//   A producer with several consumers is assumed to upload from the start (it nearly always
+//   does; a consumer placed before the others would otherwise see it earlier than the later
+//   ones, and the predictor's order of ready tasks would differ from the estimate). A producer
+//   with one consumer uploads only when that consumer goes elsewhere.
+//
+// Everything is flat vectors indexed by task or worker; per task, gather() costs O(in-degree)
+// and each estimate O(slots) after it, with no allocation in the steady state.
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "dagplan/model.hpp"
+#include "dagplan/plan.hpp"
+
+namespace dagplan::list_scheduling {
+
+/// No worker (also the value of a task not placed yet).
+inline constexpr std::uint32_t kNoWorker = std::numeric_limits<std::uint32_t>::max();
+/// "Earlier than any time": the readiness of a task with no inputs of that kind.
+inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min() / 4;
+
+/// What placing one task on one worker would give, microseconds since submission.
+struct Estimate {
+  std::int64_t ready_us = 0;           ///< inputs exist and the worker knows (or is invoked)
+  std::int64_t instance_ready_us = 0;  ///< fresh only: the worker's start-up is done
+  std::int64_t start_us = 0;           ///< the task takes a slot
+  std::int64_t exec_end_us = 0;
+  std::int64_t finish_us = 0;          ///< upload and counter update done: the slot frees
+  std::uint32_t slot = 0;              ///< which of the worker's slots it takes
+  bool fresh = false;                  ///< the task would start the worker (cold start)
+};
+
+/// The estimated timeline of strict workers (see the file comment). Holds a reference to the
+/// model, which must outlive it.
+class Timeline {
+ public:
+  explicit Timeline(const ExecutionModel& model)
+      : m_(model), w_(model.workflow()), n_(model.workflow().task_count()) {
+    task_.resize(n_);
+    for (std::size_t c = 0; c < model.config_count(); ++c) {
+      ConfigId id{static_cast<std::uint16_t>(c)};
+      fresh_start_us_.push_back(m_.invoke_us() + m_.startup_us(id, false) + m_.dag_fetch_us(id));
+      // Transfers depend on the bandwidth alone: configurations that share it share a class.
+      std::uint32_t k = 0;
+      while (k < class_config_.size() && model.config(class_config_[k]).bandwidth_bytes_per_s !=
+                                             model.config(id).bandwidth_bytes_per_s)
+        ++k;
+      if (k == class_config_.size()) class_config_.push_back(id);
+      class_of_.push_back(k);
+    }
+    transfers_.resize(class_config_.size());
+  }
+
+  /// Adds a worker of configuration `c` that has not started yet. Returns its index.
+  std::uint32_t add_worker(ConfigId c) {
+    auto k = static_cast<std::uint32_t>(config_.size());
+    config_.push_back(c);
+    slot_begin_.push_back(static_cast<std::uint32_t>(slot_free_.size()));
+    slot_count_.push_back(m_.slots(c));
+    slot_free_.resize(slot_free_.size() + m_.slots(c), 0);
+    started_.push_back(0);
+    request_.push_back(0);
+    last_ready_.push_back(0);
+    end_.push_back(0);
+    stored_bytes_.push_back(0);
+    tasks_.push_back(0);
+    group_of_worker_.push_back(kNoGroup);
+    return k;
+  }
+
+  std::size_t worker_count() const { return config_.size(); }
+  ConfigId worker_config(std::uint32_t k) const { return config_[k]; }
+  bool started(std::uint32_t k) const { return started_[k] != 0; }
+  /// When the worker is invoked: its first task's ready time (valid once started).
+  std::int64_t request_us(std::uint32_t k) const { return request_[k]; }
+  /// The latest ready time of the worker's tasks so far.
+  std::int64_t last_ready_us(std::uint32_t k) const { return last_ready_[k]; }
+  /// Finish of the worker's last task so far (its instance exits then); 0 before it starts.
+  std::int64_t end_us(std::uint32_t k) const { return end_[k]; }
+  /// Bytes of output produced on the worker so far (Dask's `ws.nbytes`).
+  std::uint64_t stored_bytes(std::uint32_t k) const { return stored_bytes_[k]; }
+  std::uint32_t tasks(std::uint32_t k) const { return tasks_[k]; }
+  /// When each slot of the worker frees (its instance's ready time before any task).
+  std::span<const std::int64_t> slot_free(std::uint32_t k) const {
+    return {slot_free_.data() + slot_begin_[k], slot_count_[k]};
+  }
+  /// When the worker's first slot frees; kNever before it starts.
+  std::int64_t earliest_slot_us(std::uint32_t k) const {
+    if (!started(k)) return kNever;
+    std::span<const std::int64_t> s = slot_free(k);
+    return *std::min_element(s.begin(), s.end());
+  }
+  std::uint32_t worker_of(TaskId t) const { return task_[index(t)].worker; }
+  /// Estimated end of the task's execution (after it was assigned).
+  std::int64_t exec_end_us(TaskId t) const { return task_[index(t)].exec_end_us; }
+
+  /// Collects the predecessors of `t` by worker: must be called, once all of them are
+  /// assigned, before the estimates for `t`. O(in-degree).
+  void gather(TaskId t) {
+    ++gathered_;
+    for (const Group& g : groups_) group_of_worker_[g.worker] = kNoGroup;
+    groups_.clear();
+    pred_workers_.clear();
+    pred_bytes_ = 0;
+    literal_bytes_ = w_.input_bytes(t);
+    for (TaskId p : w_.predecessors(t)) {
+      const TaskState& ps = task_[index(p)];
+      std::uint32_t gi = group_of_worker_[ps.worker];
+      if (gi == kNoGroup) {
+        gi = group_of_worker_[ps.worker] = static_cast<std::uint32_t>(groups_.size());
+        groups_.push_back(Group{ps.worker, kNever, kNever, 0});
+        pred_workers_.push_back(ps.worker);
+      }
+      Group& g = groups_[gi];
+      const std::int64_t op = m_.storage_op_us();
+      g.local_ready =
+          std::max(g.local_ready, ps.exec_end_us + (ps.uploaded ? ps.upload_us : 0) + op);
+      g.remote_ready = std::max(g.remote_ready, ps.exec_end_us + ps.upload_us + op);
+      g.bytes += ps.output_bytes;
+      pred_bytes_ += ps.output_bytes;
+    }
+    // The two latest remote availabilities by group: the latest input from outside a group is
+    // the best one unless that group is the candidate's own.
+    top1_ = top2_ = kNever;
+    top1_group_ = kNoGroup;
+    for (std::uint32_t gi = 0; gi < groups_.size(); ++gi) {
+      std::int64_t r = groups_[gi].remote_ready;
+      if (r > top1_) {
+        top2_ = top1_;
+        top1_ = r;
+        top1_group_ = gi;
+      } else if (r > top2_) {
+        top2_ = r;
+      }
+    }
+  }
+
+  /// Distinct workers of the gathered task's predecessors, in order of first appearance.
+  std::span<const std::uint32_t> pred_workers() const { return pred_workers_; }
+  /// True when worker `k` holds an input of the gathered task.
+  bool holds_input(std::uint32_t k) const { return group_of_worker_[k] != kNoGroup; }
+  /// Bytes of the gathered task's inputs produced on other workers than `k` (Dask's
+  /// `comm_bytes`; literal inputs excluded).
+  std::uint64_t bytes_not_on(std::uint32_t k) const {
+    std::uint32_t gi = group_of_worker_[k];
+    return pred_bytes_ - (gi == kNoGroup ? 0 : groups_[gi].bytes);
+  }
+  /// Bytes the gathered task reads: its predecessors' outputs and its literal inputs.
+  std::uint64_t input_bytes() const { return pred_bytes_ + literal_bytes_; }
+  /// When all inputs of the gathered task could be seen from a new worker (0 for a root).
+  std::int64_t fresh_ready_us() const { return groups_.empty() ? 0 : top1_; }
+
+  /// Estimate of the gathered task `t` on worker `k` (a fresh start if `k` has not started),
+  /// with execution time `exec_us` (the model's exec_us(t, worker_config(k))). O(slots).
+  Estimate estimate(TaskId t, std::uint32_t k, std::int64_t exec_us) const {
+    ConfigId c = config_[k];
+    if (!started(k)) return estimate_fresh(t, c, exec_us);
+    std::uint32_t gi = group_of_worker_[k];
+    std::int64_t local = gi == kNoGroup ? kNever : groups_[gi].local_ready;
+    std::int64_t remote = (gi != kNoGroup && gi == top1_group_) ? top2_ : top1_;
+    bool has_remote = groups_.size() > (gi == kNoGroup ? 0u : 1u);
+    std::uint64_t remote_bytes = pred_bytes_ - (gi == kNoGroup ? 0 : groups_[gi].bytes);
+    Estimate e;
+    e.ready_us = std::max<std::int64_t>(
+        {0, local, has_remote ? remote + m_.storage_op_us() : kNever});  // + the ready event
+    std::span<const std::int64_t> s = slot_free(k);
+    auto it = std::min_element(s.begin(), s.end());
+    e.slot = static_cast<std::uint32_t>(it - s.begin());
+    e.start_us = std::max(e.ready_us, *it);
+    std::int64_t download = (has_remote || literal_bytes_ > 0)
+                                ? m_.transfer_us(remote_bytes + literal_bytes_, c)
+                                : 0;
+    finish_estimate(t, c, exec_us, download, e);
+    return e;
+  }
+
+  /// Estimate of the gathered task `t` on a new worker of configuration `c`: invoked when the
+  /// task is ready, cold start, DAG fetch, then every input downloaded.
+  Estimate estimate_fresh(TaskId t, ConfigId c, std::int64_t exec_us) const {
+    Estimate e;
+    e.fresh = true;
+    e.ready_us = fresh_ready_us();
+    e.instance_ready_us = e.ready_us + fresh_start_us_[index(c)];
+    e.start_us = e.instance_ready_us;
+    finish_estimate(t, c, exec_us, transfers(t, c).download_all_us, e);
+    return e;
+  }
+
+  /// Places the gathered task `t` on worker `k` as estimated by estimate(t, k, ...).
+  void assign(TaskId t, std::uint32_t k, const Estimate& e) {
+    ConfigId c = config_[k];
+    TaskState& ts = task_[index(t)];
+    ts.worker = k;
+    ts.exec_end_us = e.exec_end_us;
+    ts.output_bytes = w_.output_bytes(t);
+    ts.upload_us = m_.transfer_us(ts.output_bytes, c);
+    // A sink always uploads; so, almost always, does a task with several consumers, and
+    // assuming it from the start keeps the estimates of its consumers consistent (the same
+    // availability for all of them, as in the predictor). A task with one consumer uploads
+    // when that consumer is placed elsewhere.
+    ts.uploaded = w_.out_degree(t) != 1 ? 1 : 0;
+    for (TaskId p : w_.predecessors(t))
+      if (task_[index(p)].worker != k) task_[index(p)].uploaded = 1;
+    std::int64_t* slots = slot_free_.data() + slot_begin_[k];
+    if (!started(k)) {
+      started_[k] = 1;
+      request_[k] = e.ready_us;
+      std::fill(slots, slots + slot_count_[k], e.instance_ready_us);
+    }
+    slots[e.slot] = e.finish_us;
+    last_ready_[k] = std::max(last_ready_[k], e.ready_us);
+    end_[k] = std::max(end_[k], e.finish_us);
+    stored_bytes_[k] += ts.output_bytes;
+    ++tasks_[k];
+  }
+
+  /// Writes the assignment into `plan`: workers that received tasks, named "w<n>" in index
+  /// order (workers without tasks are dropped), every task strict on its worker's configuration.
+  void fill_plan(Plan& plan) const {
+    std::vector<std::uint32_t> renumber(config_.size(), kNoWorker);
+    plan.worker_names.clear();
+    plan.worker_config.clear();
+    for (std::uint32_t k = 0; k < config_.size(); ++k) {
+      if (tasks_[k] == 0) continue;
+      renumber[k] = static_cast<std::uint32_t>(plan.worker_names.size());
+      plan.worker_names.push_back(fmt::format("w{}", renumber[k]));
+      plan.worker_config.push_back(config_[k]);
+    }
+    plan.task_worker.resize(n_);
+    plan.task_config.resize(n_);
+    for (std::uint32_t t = 0; t < n_; ++t) {
+      plan.task_worker[t] = renumber[task_[t].worker];
+      plan.task_config[t] = config_[task_[t].worker];
+    }
+  }
+
+ private:
+  static constexpr std::uint32_t kNoGroup = std::numeric_limits<std::uint32_t>::max();
+
+  /// The gathered task's inputs that sit on one worker.
+  struct Group {
+    std::uint32_t worker;
+    std::int64_t local_ready;   // latest producer finish as seen on that worker
+    std::int64_t remote_ready;  // latest producer finish as seen from elsewhere
+    std::uint64_t bytes;
+  };
+
+  // The gathered task's transfers at one bandwidth class, computed once per task and class.
+  struct Transfers {
+    std::uint64_t gathered = 0;      // gather() count they were computed for
+    std::int64_t download_all_us = 0;  // every input, as a fresh worker downloads them
+    std::int64_t upload_us = 0;        // its output, when it uploads from the start
+  };
+  const Transfers& transfers(TaskId t, ConfigId c) const {
+    std::uint32_t k = class_of_[index(c)];
+    Transfers& x = transfers_[k];
+    if (x.gathered != gathered_) {
+      ConfigId rep = class_config_[k];
+      x.gathered = gathered_;
+      x.download_all_us = (!groups_.empty() || literal_bytes_ > 0)
+                              ? m_.transfer_us(pred_bytes_ + literal_bytes_, rep)
+                              : 0;
+      x.upload_us = w_.out_degree(t) != 1 ? m_.transfer_us(w_.output_bytes(t), rep) : 0;
+    }
+    return x;
+  }
+
+  // After the download: dispatch, execution, and for a sink or a task with several consumers
+  // its upload; then the counter update or completion record.
+  void finish_estimate(TaskId t, ConfigId c, std::int64_t exec_us, std::int64_t download_us,
+                       Estimate& e) const {
+    e.exec_end_us = e.start_us + download_us + m_.dispatch_us() + exec_us;
+    e.finish_us = e.exec_end_us + transfers(t, c).upload_us + m_.storage_op_us();
+  }
+
+  const ExecutionModel& m_;
+  const Workflow& w_;
+  const std::size_t n_;
+  // Per task, in one cache line's half: what gather() reads of a predecessor.
+  struct TaskState {
+    std::int64_t exec_end_us = 0;
+    std::int64_t upload_us = 0;  // its output, from its worker
+    std::uint64_t output_bytes = 0;
+    std::uint32_t worker = kNoWorker;
+    std::uint8_t uploaded = 0;
+  };
+  std::vector<TaskState> task_;
+  // Per worker.
+  std::vector<ConfigId> config_;
+  std::vector<std::uint32_t> slot_begin_, slot_count_, tasks_, group_of_worker_;
+  std::vector<std::int64_t> slot_free_, request_, last_ready_, end_;
+  std::vector<std::uint8_t> started_;
+  // Per configuration: invocation, cold start and DAG fetch; bandwidth class.
+  std::vector<std::int64_t> fresh_start_us_;
+  std::vector<std::uint32_t> class_of_;
+  std::vector<ConfigId> class_config_;  // per class: its first configuration
+  mutable std::vector<Transfers> transfers_;
+  std::uint64_t gathered_ = 0;
+  std::vector<std::uint64_t> stored_bytes_;
+  // Scratch of the gathered task.
+  std::vector<Group> groups_;
+  std::vector<std::uint32_t> pred_workers_;
+  std::uint64_t pred_bytes_ = 0, literal_bytes_ = 0;
+  std::int64_t top1_ = kNever, top2_ = kNever;
+  std::uint32_t top1_group_ = kNoGroup;
+};
+
+/// A min-heap of (key, worker) whose entries go stale when a worker's key changes: push the new
+/// key on every change; top() drops entries that no longer match `current(worker)`. Ties break
+/// by the lower worker index. Amortised O(log n) per push.
+class LazyWorkerHeap {
+ public:
+  void push(std::int64_t key, std::uint32_t worker) {
+    heap_.push_back(Entry{key, worker});
+    std::push_heap(heap_.begin(), heap_.end(), Greater{});
+  }
+  /// The valid entry with the smallest key, or kNoWorker when none is left.
+  template <typename Current>
+  std::uint32_t top(const Current& current) {
+    while (!heap_.empty()) {
+      const Entry& e = heap_.front();
+      if (current(e.worker) == e.key) return e.worker;
+      std::pop_heap(heap_.begin(), heap_.end(), Greater{});
+      heap_.pop_back();
+    }
+    return kNoWorker;
+  }
+  /// Removes the smallest entry (valid or not).
+  void pop() {
+    std::pop_heap(heap_.begin(), heap_.end(), Greater{});
+    heap_.pop_back();
+  }
+  bool empty() const { return heap_.empty(); }
+  std::int64_t top_key() const { return heap_.front().key; }
+  std::uint32_t top_worker() const { return heap_.front().worker; }
+
+ private:
+  struct Entry {
+    std::int64_t key;
+    std::uint32_t worker;
+  };
+  struct Greater {
+    bool operator()(const Entry& a, const Entry& b) const {
+      return a.key != b.key ? a.key > b.key : a.worker > b.worker;
+    }
+  };
+  std::vector<Entry> heap_;
+};
+
+/// Per-configuration prices and durations the planners compare candidates with.
+inline double price_per_us(const ExecutionModel& m, ConfigId c) {
+  // Over 1000 s so that the billing granularity does not distort the rate.
+  return m.instance_cost(c, 1'000'000'000) / 1e9;
+}
+
+/// All configurations, or only `forced`.
+inline std::vector<ConfigId> allowed_configs(const ExecutionModel& m,
+                                             const std::optional<ConfigId>& forced) {
+  std::vector<ConfigId> out;
+  if (forced) {
+    out.push_back(*forced);
+  } else {
+    for (std::size_t c = 0; c < m.config_count(); ++c)
+      out.push_back(ConfigId{static_cast<std::uint16_t>(c)});
+  }
+  return out;
+}
+
+}  // namespace dagplan::list_scheduling

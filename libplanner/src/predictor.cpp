@@ -1,0 +1,214 @@
+#include "dagplan/predictor.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cassert>
+#include <limits>
+
+#include "dagplan/error.hpp"
+#include "dagplan/json_writer.hpp"
+#include "dagplan/run_engine.hpp"
+
+namespace dagplan {
+namespace {
+
+// The predictor's runner: a task's phases in closed form, without contention (DESIGN.md rules
+// 4-6). Downloads are one batched transfer at the task's start (one storage latency plus all
+// remote bytes over the worker's bandwidth); with pre-load, each input's download starts as soon
+// as it is stored and the worker is ready.
+class ClosedFormRunner final : public TaskRunner {
+ public:
+  void start_task(RunEngine& e, std::uint32_t inst, std::uint32_t ti) override {
+    const ExecutionModel& m = e.model();
+    const Workflow& w = m.workflow();
+    const EngineInstance& in = e.instance(inst);
+    TaskId t{ti};
+    TaskPrediction& p = e.record(ti);
+    ConfigId c = in.config;
+    const std::int64_t start = p.start_us;
+    std::int64_t download_end = start;
+    const bool preload = e.plan().preload[ti] != 0 && in.worker != kFlexible;
+    if (!preload) {
+      RunEngine::RemoteInputs r = e.remote_inputs(inst, ti);
+      // An output flushed by an evicted worker may land after this task could start.
+      if (r.any) download_end = std::max(start, r.stored_us) + m.transfer_us(r.bytes, c);
+      p.download_bytes = r.any ? r.bytes : 0;
+    } else {
+      std::uint64_t bytes = w.input_bytes(t);
+      bool any = bytes > 0;
+      if (bytes > 0) download_end = std::max(download_end, in.ready_us + m.transfer_us(bytes, c));
+      for (TaskId q : w.predecessors(t)) {
+        const EngineTask& h = e.task(index(q));
+        if (h.instance == inst) continue;
+        bytes += h.output_bytes;
+        any = true;
+        download_end = std::max(download_end, std::max(h.upload_end_us, in.ready_us) + m.transfer_us(h.output_bytes, c));
+      }
+      p.download_bytes = any ? bytes : 0;
+    }
+    p.exec_start_us = download_end + m.dispatch_us();
+    p.exec_end_us = p.exec_start_us + m.exec_us(t, c);
+    bool upload = e.must_upload(inst, ti);
+    e.finish_task(ti, upload, upload ? p.exec_end_us + m.transfer_us(w.output_bytes(t), c) : p.exec_end_us);
+  }
+};
+
+}  // namespace
+
+Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictOptions& options) {
+  check_plan(plan, model.workflow(), model.platform());
+  ClosedFormRunner runner;
+  return RunEngine(model, plan, options, runner).run();
+}
+
+LowerBounds lower_bounds(const ExecutionModel& m) {
+  const Workflow& w = m.workflow();
+  LowerBounds b;
+  std::vector<std::int64_t> finish(w.task_count(), 0);
+  std::int64_t cp = 0, work = 0;
+  double cost = 0;
+  std::uint32_t max_slots = 1;
+  std::int64_t min_warm = std::numeric_limits<std::int64_t>::max();
+  for (std::size_t c = 0; c < m.config_count(); ++c) {
+    ConfigId id{static_cast<std::uint16_t>(c)};
+    max_slots = std::max(max_slots, m.slots(id));
+    min_warm = std::min(min_warm, m.startup_us(id, true));
+  }
+  // Cost of a microsecond of one slot of each configuration (billing granularity is not applied
+  // per task: an instance may run many tasks). Cheapest execution of a task: the minimum over
+  // configurations of exec x slot cost, less half a microsecond of the dearest slot so that the
+  // rounding of exec_us can never put a real plan below the floor.
+  std::vector<double> slot_cost_per_us(m.config_count());
+  double dearest = 0;
+  for (std::size_t c = 0; c < m.config_count(); ++c) {
+    ConfigId id{static_cast<std::uint16_t>(c)};
+    slot_cost_per_us[c] = m.instance_cost(id, 1'000'000) / 1e6 / m.slots(id);
+    dearest = std::max(dearest, slot_cost_per_us[c]);
+  }
+  for (TaskId t : w.topological_order()) {
+    std::int64_t best = m.min_exec_us(t);
+    double cheapest = std::numeric_limits<double>::infinity();
+    double ref_us = m.reference_s(t) * 1e6;
+    for (std::size_t c = 0; c < m.config_count(); ++c)
+      cheapest = std::min(cheapest, ref_us * m.slowdown(t, ConfigId{static_cast<std::uint16_t>(c)}) * slot_cost_per_us[c]);
+    cheapest = std::max(0.0, cheapest - 0.5 * dearest);
+    std::int64_t start = 0;
+    for (TaskId p : w.predecessors(t)) start = std::max(start, finish[index(p)]);
+    finish[index(t)] = start + best;
+    cp = std::max(cp, finish[index(t)]);
+    work += best;
+    cost += cheapest;
+  }
+  b.critical_path_us = cp + m.invoke_us() + min_warm;
+  std::uint64_t concurrent = m.is_cluster() ? 0 : static_cast<std::uint64_t>(m.platform().max_concurrency) * max_slots;
+  if (m.is_cluster())
+    for (std::size_t c = 0; c < m.config_count(); ++c) {
+      const ResourceConfig& rc = m.config(ConfigId{static_cast<std::uint16_t>(c)});
+      concurrent += static_cast<std::uint64_t>(rc.count) * static_cast<std::uint64_t>(std::max(1.0, rc.vcpus));
+    }
+  b.work_over_concurrency_us = work / static_cast<std::int64_t>(std::max<std::uint64_t>(1, concurrent));
+  b.cost_floor = cost + m.invocation_cost(1);
+  if (m.is_cluster()) b.cost_floor = m.cluster_cost(b.makespan_us());
+  return b;
+}
+
+std::string prediction_json(const Prediction& p, const ExecutionModel& m, bool per_task) {
+  const Workflow& w = m.workflow();
+  auto s = [](std::int64_t us) { return static_cast<double>(us) / 1e6; };
+  std::string out;
+  JsonWriter j(out);
+  j.begin_object();
+  j.key("makespan_s");
+  j.value(s(p.makespan_us));
+  j.key("cost_usd");
+  j.value(p.cost.total());
+  j.key("cost_breakdown_usd");
+  j.begin_object(true);
+  j.key("compute");
+  j.value(p.cost.compute);
+  j.key("invocations");
+  j.value(p.cost.invocations);
+  j.key("storage");
+  j.value(p.cost.storage);
+  j.end_object();
+  j.key("lower_bounds");
+  j.begin_object(true);
+  j.key("critical_path_s");
+  j.value(s(p.bounds.critical_path_us));
+  j.key("work_over_concurrency_s");
+  j.value(s(p.bounds.work_over_concurrency_us));
+  j.key("cost_floor_usd");
+  j.value(p.bounds.cost_floor);
+  j.end_object();
+  j.key("instances_count");
+  j.value(static_cast<std::uint64_t>(p.instances.size()));
+  j.key("cold_starts");
+  j.value(p.cold_starts);
+  j.key("warm_starts");
+  j.value(p.warm_starts);
+  j.key("bytes_uploaded");
+  j.value(p.bytes_uploaded);
+  j.key("bytes_downloaded");
+  j.value(p.bytes_downloaded);
+  j.key("assumptions");
+  j.begin_array();
+  for (const std::string& a : p.assumptions) j.value(a);
+  j.end_array();
+  if (per_task) {
+    j.key("instances");
+    j.begin_array();
+    for (std::size_t i = 0; i < p.instances.size(); ++i) {
+      const InstancePrediction& in = p.instances[i];
+      j.begin_object(true);
+      j.key("instance");
+      j.value(static_cast<std::uint64_t>(i));
+      j.key("config");
+      j.value(m.config(in.config).name);
+      j.key("warm");
+      j.value(in.warm);
+      j.key("requested_s");
+      j.value(s(in.requested_us));
+      j.key("start_s");
+      j.value(s(in.start_us));
+      j.key("ready_s");
+      j.value(s(in.ready_us));
+      j.key("exited_s");
+      j.value(s(in.exited_us));
+      j.key("tasks");
+      j.value(in.tasks);
+      j.end_object();
+    }
+    j.end_array();
+    j.key("tasks");
+    j.begin_array();
+    for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+      const TaskPrediction& tp = p.tasks[t];
+      j.begin_object(true);
+      j.key("id");
+      j.value(w.id(TaskId{t}));
+      j.key("instance");
+      j.value(tp.instance);
+      j.key("ready_s");
+      j.value(s(tp.ready_us));
+      j.key("start_s");
+      j.value(s(tp.start_us));
+      j.key("exec_start_s");
+      j.value(s(tp.exec_start_us));
+      j.key("exec_end_s");
+      j.value(s(tp.exec_end_us));
+      j.key("finish_s");
+      j.value(s(tp.finish_us));
+      j.key("uploaded");
+      j.value(tp.uploaded);
+      j.end_object();
+    }
+    j.end_array();
+  }
+  j.end_object();
+  // The writer ends a top-level value with a newline; a nested raw value should not carry it.
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+}  // namespace dagplan

@@ -1,0 +1,414 @@
+#include "dagplan/run_engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "dagplan/error.hpp"
+
+namespace dagplan {
+
+std::int64_t TaskRunner::startup_us(RunEngine& engine, std::uint32_t inst, bool warm) {
+  ConfigId c = engine.instance(inst).config;
+  return engine.model().startup_us(c, warm) + engine.model().dag_fetch_us(c);
+}
+
+RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOptions& opts, TaskRunner& runner)
+    : m_(m), w_(m.workflow()), plan_(plan), runner_(runner), n_(w_.task_count()) {
+  hot_.resize(n_);
+  for (std::uint32_t t = 0; t < n_; ++t) {
+    EngineTask& h = hot_[t];
+    h.missing = w_.in_degree(TaskId{t});
+    h.output_bytes = w_.output_bytes(TaskId{t});
+    h.worker = plan.task_worker[t];
+  }
+  tp_.resize(n_);
+  next_in_queue_.assign(n_, kNone);
+  next_ran_.assign(n_, kNone);
+  worker_instance_.assign(plan.worker_count(), kNone);
+  worker_remaining_.assign(plan.worker_count(), 0);
+  for (std::uint32_t t = 0; t < n_; ++t)
+    if (plan.task_worker[t] != kFlexible) ++worker_remaining_[plan.task_worker[t]];
+  pool_.resize(m.config_count());
+  for (const WarmContainer& c : opts.warm_pool) pool_[index(c.config)].push_back(c);
+  for (auto& stack : pool_)  // most recently idled on top
+    std::sort(stack.begin(), stack.end(),
+              [](const WarmContainer& a, const WarmContainer& b) { return a.idle_since_us < b.idle_since_us; });
+  if (m.is_cluster()) {
+    config_limit_.resize(m.config_count());
+    std::uint64_t total = 0;
+    for (std::size_t c = 0; c < m.config_count(); ++c) {
+      const ResourceConfig& rc = m.config(ConfigId{static_cast<std::uint16_t>(c)});
+      config_limit_[c] = static_cast<std::uint64_t>(rc.count) * static_cast<std::uint64_t>(std::max(1.0, rc.vcpus));
+      total += config_limit_[c];
+    }
+    global_limit_ = total;
+  } else {
+    global_limit_ = m.platform().max_concurrency;
+  }
+  config_running_.assign(m.config_count(), 0);
+  waiting_.resize(m.config_count());
+  heap_.reserve(n_ / 4 + 16);
+  instances_.reserve(n_ / 2 + 16);
+}
+
+Prediction RunEngine::run() {
+  // Rule 1: the client invokes one worker per root group at t=0.
+  for (TaskId r : w_.roots()) {
+    std::uint32_t k = plan_.task_worker[index(r)];
+    std::uint32_t inst;
+    if (k == kFlexible) {
+      inst = new_instance(kFlexible, plan_.task_config[index(r)], 0);
+    } else if (worker_instance_[k] == kNone) {
+      inst = worker_instance_[k] = new_instance(k, plan_.worker_config[k], 0);
+    } else {
+      inst = worker_instance_[k];
+    }
+    tp_[index(r)].ready_us = 0;
+    enqueue(inst, index(r));
+  }
+  for (;;) {
+    // The next event is the earliest of the heap's top and the heads of the FIFO queues.
+    int from = -1;  // -1: heap, 0/1: fifo
+    const Event* best = heap_.empty() ? nullptr : &heap_.front();
+    for (int f = 0; f < 2; ++f) {
+      if (fifo_head_[f] == fifo_[f].size()) continue;
+      const Event& cand = fifo_[f][fifo_head_[f]];
+      if (!best || *best > cand) {
+        best = &cand;
+        from = f;
+      }
+    }
+    if (!best) break;
+    Event e = *best;
+    if (from < 0) {
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+      heap_.pop_back();
+    } else if (++fifo_head_[from] == fifo_[from].size()) {
+      fifo_[from].clear();
+      fifo_head_[from] = 0;
+    }
+    now_ = e.time;
+    auto x = static_cast<std::uint32_t>(e.key);
+    switch (static_cast<EventKind>((e.key >> 32) & 7)) {
+      case EventKind::kInstanceStart: request_start(x); break;
+      case EventKind::kTaskReady:
+        tp_[x].ready_us = now_;
+        enqueue(hot_[x].instance, x);  // the instance the ready event was sent to
+        break;
+      case EventKind::kTaskDone: task_done(x); break;
+      case EventKind::kInstanceExit: release(x); break;
+      case EventKind::kCustom: runner_.on_event(*this, x); break;
+    }
+  }
+  if (done_ != n_) deadlock();
+  return finish();
+}
+
+void RunEngine::push(std::int64_t time, EventKind kind, std::uint32_t subject) {
+  if (seq_ >= (std::uint64_t{1} << 29))
+    throw Error("run engine: more than 2^29 events (about 10^8 tasks) are not supported");
+  Event e{time, seq_++ << 35 | static_cast<std::uint64_t>(kind) << 32 | subject};
+  // Invocations and ready events are always scheduled a constant delay after now, so they come
+  // in time order: a FIFO queue each keeps them out of the heap. Ordering is unchanged: events
+  // are still taken by (time, insertion order).
+  int f = kind == EventKind::kInstanceStart ? 0 : kind == EventKind::kTaskReady ? 1 : -1;
+  if (f >= 0 && (fifo_[f].size() == fifo_head_[f] || !(fifo_[f].back() > e))) {
+    fifo_[f].push_back(e);
+    return;
+  }
+  heap_.push_back(e);
+  std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+}
+
+std::uint32_t RunEngine::new_instance(std::uint32_t worker, ConfigId config, std::int64_t at) {
+  EngineInstance in;
+  in.worker = worker;
+  in.config = config;
+  in.requested_us = at;
+  in.slots = m_.slots(config);
+  auto id = static_cast<std::uint32_t>(instances_.size());
+  instances_.push_back(in);
+  push(at + m_.invoke_us(), EventKind::kInstanceStart, id);
+  return id;
+}
+
+bool RunEngine::has_capacity(ConfigId c) const {
+  if (running_total_ >= global_limit_) return false;
+  return config_limit_.empty() || config_running_[index(c)] < config_limit_[index(c)];
+}
+
+// Rule 2 and the concurrency limit: start now if allowed, else wait for an exit.
+void RunEngine::request_start(std::uint32_t id) {
+  EngineInstance& in = instances_[id];
+  if (!has_capacity(in.config)) {
+    waiting_[index(in.config)].push(id);
+    ++waiting_count_;
+    evict_idle();
+    return;
+  }
+  start_instance(id);
+}
+
+void RunEngine::start_instance(std::uint32_t id) {
+  EngineInstance& in = instances_[id];
+  ++running_total_;
+  ++config_running_[index(in.config)];
+  in.started = true;
+  in.start_us = now_;
+  auto& stack = pool_[index(in.config)];
+  while (!stack.empty() && stack.back().expires_us <= now_) stack.pop_back();
+  // Take the most recently idled container, if it is idle already (a warm pool given for a
+  // later run may hold containers that become idle in the future).
+  in.warm = !stack.empty() && stack.back().idle_since_us <= now_;
+  if (in.warm) stack.pop_back();
+  in.ready_us = now_ + runner_.startup_us(*this, id, in.warm);
+  fill_slots(id);
+}
+
+void RunEngine::enqueue(std::uint32_t inst, std::uint32_t t) {
+  EngineInstance& in = instances_[inst];
+  hot_[t].instance = inst;
+  ++in.tasks;
+  next_in_queue_[t] = kNone;
+  if (in.queue_tail == kNone) in.queue_head = t;
+  else next_in_queue_[in.queue_tail] = t;
+  in.queue_tail = t;
+  if (in.started) fill_slots(inst);
+}
+
+void RunEngine::fill_slots(std::uint32_t inst) {
+  EngineInstance& in = instances_[inst];
+  while (in.running < in.slots && in.queue_head != kNone) {
+    std::uint32_t t = in.queue_head;
+    in.queue_head = next_in_queue_[t];
+    if (in.queue_head == kNone) in.queue_tail = kNone;
+    ++in.running;
+    next_ran_[t] = in.ran_head;
+    in.ran_head = t;
+    tp_[t].instance = inst;
+    tp_[t].start_us = std::max(now_, in.ready_us);
+    runner_.start_task(*this, inst, t);
+  }
+}
+
+bool RunEngine::must_upload(std::uint32_t inst, std::uint32_t ti) const {
+  TaskId t{ti};
+  if (w_.out_degree(t) == 0) return true;  // sinks: the client needs the result
+  std::uint32_t worker = instances_[inst].worker;
+  bool first_flexible = true;
+  for (TaskId s : w_.successors(t)) {
+    std::uint32_t k = hot_[index(s)].worker;
+    if (k != kFlexible) {
+      if (k != worker) return true;
+    } else {
+      // Only the first flexible child can continue here, and only if this task is its only
+      // input (otherwise another producer may complete its counter and invoke it elsewhere).
+      if (!first_flexible || w_.in_degree(s) != 1) return true;
+      first_flexible = false;
+    }
+  }
+  return false;
+}
+
+RunEngine::RemoteInputs RunEngine::remote_inputs(std::uint32_t inst, std::uint32_t ti) const {
+  TaskId t{ti};
+  RemoteInputs r;
+  r.bytes = w_.input_bytes(t);
+  r.any = r.bytes > 0;
+  r.stored_us = now_;
+  std::span<const TaskId> preds = w_.predecessors(t);
+  for (TaskId q : preds) __builtin_prefetch(&hot_[index(q)]);
+  for (TaskId q : preds) {
+    const EngineTask& h = hot_[index(q)];
+    if (h.instance == inst) continue;  // local: free
+    r.bytes += h.output_bytes;
+    r.any = true;
+    r.stored_us = std::max(r.stored_us, h.upload_end_us);
+  }
+  return r;
+}
+
+void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us) {
+  EngineTask& h = hot_[t];
+  TaskPrediction& p = tp_[t];
+  h.uploaded = uploaded ? 1 : 0;
+  h.upload_end_us = uploaded ? upload_end_us : p.exec_end_us;
+  p.uploaded = uploaded;
+  p.upload_end_us = h.upload_end_us;
+  // Counter updates (pipelined) or the sink's completion record: one storage operation.
+  p.finish_us = p.upload_end_us + m_.storage_op_us();
+  push(p.finish_us, EventKind::kTaskDone, t);
+}
+
+void RunEngine::task_done(std::uint32_t ti) {
+  TaskId t{ti};
+  std::uint32_t inst = hot_[ti].instance;
+  ++done_;
+  makespan_ = std::max(makespan_, now_);
+  std::uint32_t k = hot_[ti].worker;
+  if (k != kFlexible) --worker_remaining_[k];
+  // Rule 3: successors whose counter this task completes.
+  bool continued = false;
+  // Successors are often far apart in memory: prefetch all their counters, so that the cache
+  // misses overlap instead of coming one after the other.
+  std::span<const TaskId> succ = w_.successors(t);
+  for (TaskId s : succ) __builtin_prefetch(&hot_[index(s)].missing, 1);
+  for (TaskId s : succ) {
+    std::uint32_t si = index(s);
+    EngineTask& hs = hot_[si];
+    if (--hs.missing != 0) continue;
+    tp_[si].ready_us = now_;
+    std::uint32_t sk = hs.worker;
+    if (sk != kFlexible) {
+      std::uint32_t target = worker_instance_[sk];
+      if (target == kNone) {
+        target = worker_instance_[sk] = new_instance(sk, plan_.worker_config[sk], now_);
+        enqueue(target, si);
+      } else if (target == inst) {
+        enqueue(inst, si);
+      } else {
+        hs.instance = target;
+        push(now_ + m_.storage_op_us(), EventKind::kTaskReady, si);  // ready event
+      }
+    } else if (!continued) {
+      continued = true;
+      continue_here_.push_back(si);  // runs here, after the slot is freed below
+    } else {
+      enqueue(new_instance(kFlexible, plan_.task_config[si], now_), si);
+    }
+  }
+  EngineInstance& in = instances_[inst];
+  --in.running;
+  for (std::uint32_t si : continue_here_) enqueue(inst, si);
+  continue_here_.clear();
+  fill_slots(inst);
+  if (in.running == 0 && in.queue_head == kNone) {
+    if (in.worker == kFlexible || worker_remaining_[in.worker] == 0) {
+      exit_instance(inst, now_);
+    } else {
+      idle_.push_back(inst);  // a strict worker waiting for its next task
+      evict_idle();
+    }
+  }
+}
+
+// A strict worker that waits idle holds a place under the concurrency limit. When another
+// invocation is queued for lack of one, idle workers exit (lowest first) after flushing to
+// storage the outputs their own later tasks still need; those tasks then run on a new instance
+// of the worker. Without this, workers waiting for each other could deadlock.
+void RunEngine::evict_idle() {
+  while (waiting_count_ > 0 && !idle_.empty()) {
+    std::uint32_t id = idle_.front();
+    idle_.pop_front();
+    EngineInstance& in = instances_[id];
+    if (in.exited || in.exiting || in.running != 0 || in.queue_head != kNone) continue;  // stale
+    std::uint64_t bytes = 0;
+    for (std::uint32_t t = in.ran_head; t != kNone; t = next_ran_[t]) {
+      if (hot_[t].uploaded) continue;
+      hot_[t].uploaded = 1;
+      tp_[t].uploaded = true;
+      bytes += hot_[t].output_bytes;
+      flushed_.push_back(t);
+    }
+    std::int64_t end = now_;
+    if (!flushed_.empty()) end += m_.transfer_us(bytes, in.config);
+    for (std::uint32_t t : flushed_) hot_[t].upload_end_us = tp_[t].upload_end_us = end;
+    flushed_.clear();
+    worker_instance_[in.worker] = kNone;
+    exit_instance(id, end);
+  }
+}
+
+void RunEngine::exit_instance(std::uint32_t id, std::int64_t at) {
+  EngineInstance& in = instances_[id];
+  in.exiting = true;
+  in.exited_us = at;
+  if (in.worker != kFlexible && worker_instance_[in.worker] == id) worker_instance_[in.worker] = kNone;
+  if (at > now_) {
+    push(at, EventKind::kInstanceExit, id);
+  } else {
+    release(id);
+  }
+}
+
+// The instance's container goes back to the pool and its place to the longest-waiting request.
+void RunEngine::release(std::uint32_t id) {
+  EngineInstance& in = instances_[id];
+  in.exited = true;
+  pool_[index(in.config)].push_back(WarmContainer{in.config, now_, now_ + m_.platform().keep_alive_us});
+  --running_total_;
+  --config_running_[index(in.config)];
+  for (;;) {  // FIFO by request, across configurations
+    std::uint32_t best = kNone;
+    for (std::size_t c = 0; c < waiting_.size(); ++c) {
+      if (waiting_[c].empty() || !has_capacity(ConfigId{static_cast<std::uint16_t>(c)})) continue;
+      std::uint32_t cand = waiting_[c].front();
+      if (best == kNone || cand < best) best = cand;
+    }
+    if (best == kNone) break;
+    waiting_[index(instances_[best].config)].pop();
+    --waiting_count_;
+    start_instance(best);
+  }
+}
+
+void RunEngine::deadlock() {
+  std::string stuck;
+  int listed = 0;
+  for (std::uint32_t t = 0; t < n_ && listed < 5; ++t) {
+    if (hot_[t].missing == 0 && hot_[t].instance != kNone && tp_[t].finish_us == 0) {
+      stuck += fmt::format("{}'{}'", listed ? ", " : "", w_.id(TaskId{t}));
+      ++listed;
+    }
+  }
+  throw Error(fmt::format(
+      "the plan cannot complete: {} of {} tasks never ran (workers allowed at once: {}; tasks ready "
+      "but never started: {})",
+      n_ - done_, n_, global_limit_, stuck.empty() ? "none" : stuck));
+}
+
+Prediction RunEngine::finish() {
+  Prediction out;
+  out.makespan_us = makespan_;
+  out.bounds = lower_bounds(m_);
+  out.instances.reserve(instances_.size());
+  for (const EngineInstance& in : instances_) {
+    InstancePrediction ip;
+    ip.worker = in.worker;
+    ip.config = in.config;
+    ip.requested_us = in.requested_us;
+    ip.start_us = in.start_us;
+    ip.ready_us = in.ready_us;
+    ip.exited_us = in.exited_us;
+    ip.warm = in.warm;
+    ip.tasks = in.tasks;
+    if (in.warm) ++out.warm_starts;
+    else ++out.cold_starts;
+    std::int64_t billed = in.exited_us - (m_.platform().bill_startup ? in.start_us : in.ready_us);
+    out.cost.compute += m_.instance_cost(in.config, billed);
+    out.instances.push_back(ip);
+  }
+  out.invocations = instances_.size();
+  out.cost.invocations = m_.invocation_cost(out.invocations);
+  for (std::uint32_t t = 0; t < n_; ++t) {
+    out.bytes_downloaded += tp_[t].download_bytes;
+    if (!tp_[t].uploaded) continue;
+    out.bytes_uploaded += hot_[t].output_bytes;
+    out.cost.storage += m_.storage_cost(hot_[t].output_bytes, makespan_ - tp_[t].upload_end_us);
+  }
+  if (m_.is_cluster()) out.cost.compute = m_.cluster_cost(makespan_);
+  for (auto& stack : pool_)
+    for (const WarmContainer& c : stack)
+      if (c.expires_us > makespan_) out.final_pool.push_back(c);
+  out.tasks = std::move(tp_);
+  if (!m_.fully_specified())
+    out.assumptions.push_back(fmt::format(
+        "{} tasks have neither a work estimate nor a profile: assumed 0 s of execution", m_.tasks_without_work()));
+  for (const std::string& f : m_.unprofiled_functions())
+    out.assumptions.push_back(fmt::format("function '{}' has no profile: used the tasks' work estimates", f));
+  return out;
+}
+
+}  // namespace dagplan

@@ -1,0 +1,57 @@
+#include "dagplan/suggest.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace dagplan {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  // Optimal string alignment distance, O(|a| |b|).
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
+  for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= m; ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+    }
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[m];
+}
+
+std::string unknown_name_message(std::string_view what, std::string_view name,
+                                 std::span<const std::string_view> candidates) {
+  std::string out = "unknown ";
+  out += what;
+  out += " '";
+  out += name;
+  out += "'";
+  std::size_t best = static_cast<std::size_t>(-1);
+  std::string_view best_name;
+  for (std::string_view c : candidates) {
+    std::size_t d = edit_distance(name, c);
+    if (d < best) {
+      best = d;
+      best_name = c;
+    }
+  }
+  if (!best_name.empty() && best <= std::max<std::size_t>(2, name.size() / 3)) {
+    out += "; did you mean '";
+    out += best_name;
+    out += "'?";
+  }
+  out += " (";
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (i) out += ", ";
+    out += candidates[i];
+  }
+  out += ")";
+  return out;
+}
+
+}  // namespace dagplan

@@ -1,0 +1,74 @@
+#pragma once
+/// \file
+/// The discrete-event simulator: the rules of a run (the same RunEngine as the predictor) with
+/// what the predictor leaves out - transfers that share a worker's bandwidth and the storage's
+/// aggregate bandwidth, tasks that share a worker's vCPUs, seeded noise on execution, start-up
+/// and transfers, and faults (task failures and worker crashes) with retries. With noise and
+/// faults off and contention impossible it reproduces the predictor's timeline exactly.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dagplan/model.hpp"
+#include "dagplan/plan.hpp"
+#include "dagplan/predictor.hpp"
+#include "dagplan/sim/trace.hpp"
+
+namespace dagplan::sim {
+
+struct NoiseOptions {
+  bool enabled = false;
+  /// Lognormal sigma of execution times for functions whose profile gives none.
+  double exec_sigma = 0.10;
+  /// Lognormal sigma of cold and warm start-up times.
+  double startup_sigma = 0.20;
+  /// Lognormal sigma of each transfer's storage latency.
+  double latency_sigma = 0.30;
+};
+
+struct FaultOptions {
+  /// Probability that a task attempt fails (at a uniformly drawn point of its execution) and is
+  /// retried on the same worker.
+  double task_failure = 0.0;
+  /// Probability that the worker crashes during a task attempt; the platform restarts it (a cold
+  /// start) and the task is retried there. A worker that may crash writes every output through
+  /// to storage, so a restarted worker re-reads what it had produced.
+  double worker_crash = 0.0;
+  /// Attempts per task before the run fails.
+  std::uint32_t max_attempts = 4;
+  /// Wait before a retry.
+  std::int64_t retry_delay_us = 0;
+};
+
+struct SimOptions {
+  std::uint64_t seed = 1;
+  /// Transfers share bandwidth (per worker and the storage's aggregate), tasks share vCPUs.
+  bool contention = true;
+  NoiseOptions noise;
+  FaultOptions faults;
+  PredictOptions start;  ///< warm containers at t=0
+  /// Record a full trace (instances, attempts, inputs) in SimResult::trace.
+  bool record_trace = false;
+};
+
+struct SimResult {
+  Prediction timeline;             ///< same shape as the predictor's (last attempt per task)
+  std::uint64_t events = 0;        ///< discrete events processed
+  std::uint64_t failed_attempts = 0;
+  std::uint64_t crashes = 0;
+  bool failed = false;             ///< a task ran out of attempts
+  std::string failure;             ///< which, and why
+  Trace trace;                     ///< when SimOptions::record_trace
+};
+
+/// Simulates `plan`. Deterministic for a given seed. Throws Error if the plan cannot complete.
+SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptions& options);
+
+/// Summary statistics of a sample (makespans or costs).
+struct Distribution {
+  double mean = 0, p50 = 0, p95 = 0, p99 = 0, min = 0, max = 0;
+};
+Distribution distribution(std::vector<double> sample);
+
+}  // namespace dagplan::sim

@@ -1,0 +1,104 @@
+#pragma once
+/// \file
+/// Traces (`dagplan-trace/1`): what really happened in one run, from the real backend (dagrun),
+/// the simulator (dagsim simulate --trace) or an imported public run. A trace embeds the
+/// workflow, plan and platform it ran with (each in its own format, as nested objects), so that
+/// `dagsim replay` and `dagsim calibrate` need nothing else. Times are integer microseconds since
+/// the run's submission, all from one clock.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dagplan/plan.hpp"
+#include "dagplan/platform.hpp"
+#include "dagplan/workflow.hpp"
+
+namespace dagplan::sim {
+
+/// One worker instance (a container or process that ran one logical worker or flexible chain).
+struct TraceInstance {
+  std::string worker;      ///< the plan's logical worker id; empty for a flexible instance
+  std::string config;      ///< configuration name
+  std::int64_t invoked_us = 0;  ///< invocation sent
+  std::int64_t start_us = 0;    ///< start-up began
+  std::int64_t ready_us = 0;    ///< start-up done, ready to run tasks
+  std::int64_t exited_us = 0;
+  bool warm = false;
+  bool crashed = false;         ///< died (fault) instead of exiting
+};
+
+/// How one input reached a task attempt.
+struct TraceInput {
+  enum class Source { kLocal, kDownload, kStream, kLiteral };
+  std::string from;             ///< producer task id; empty (null in the file) for a literal input
+  Source source = Source::kDownload;
+  std::uint64_t bytes = 0;
+  std::int64_t start_us = 0;    ///< download span (start == end for local inputs)
+  std::int64_t end_us = 0;
+};
+
+/// One attempt at running a task.
+struct TraceAttempt {
+  std::uint32_t instance = 0;   ///< index into Trace::instances
+  std::int64_t ready_us = 0;    ///< inputs complete and the task on its instance
+  std::int64_t start_us = 0;    ///< took a slot
+  std::int64_t exec_start_us = 0;
+  std::int64_t exec_end_us = 0;
+  std::int64_t upload_start_us = 0;  ///< == upload_end_us when nothing was uploaded
+  std::int64_t upload_end_us = 0;
+  std::int64_t finish_us = 0;   ///< counter updates done
+  std::vector<TraceInput> inputs;
+  bool ok = true;
+  std::string error;            ///< why the attempt failed (stderr excerpt, "worker crashed", ...)
+};
+
+struct TraceTask {
+  std::string id;
+  std::uint64_t output_bytes = 0;
+  std::uint32_t counter_updates = 0;
+  std::vector<TraceAttempt> attempts;  ///< the last one succeeded, unless the run failed
+};
+
+/// An optimisation that fired (pre-warm, duplicate run, stream used) or anything else notable.
+struct TraceEvent {
+  std::string kind;
+  std::int64_t time_us = 0;
+  std::string task;      ///< may be empty
+  std::string detail;
+};
+
+struct Trace {
+  std::string source;        ///< "dagsim", "dagrun", "wfcommons"
+  std::string created_by;    ///< tool and version, with the seed for simulations
+  std::int64_t makespan_us = 0;
+  double cost_usd = 0;       ///< as the source computed it (0 when unknown)
+  /// The embedded documents, complete (as write_workflow, write_platform and write_plan give
+  /// them); read_trace() gives them back ending in one newline, as those writers do.
+  std::string workflow_json; ///< the embedded dagplan-workflow/1 document
+  std::string platform_json; ///< the embedded dagplan-platform/1 document
+  std::string plan_json;     ///< the embedded dagplan-plan/1 document
+  std::vector<TraceInstance> instances;
+  std::vector<TraceTask> tasks;   ///< in the workflow's task order (read_trace sorts them so)
+  std::vector<TraceEvent> events;
+  std::vector<std::string> errors;
+};
+
+/// Serialises as `dagplan-trace/1` (docs/formats.md): one instance and one task per line, the
+/// embedded documents indented one level. Tasks are written in the order given. The three
+/// embedded documents must not be empty. write_trace(read_trace(text)) == text for any text
+/// write_trace produced.
+std::string write_trace(const Trace& trace);
+/// Reads a `dagplan-trace/1` document: checks that the embedded workflow, platform and plan read
+/// (errors inside one name "FILE (embedded workflow)" and the path inside it) and that the rest
+/// agrees with them: every workflow task exactly once (any order; stored in the workflow's order),
+/// a task's `id` before its `attempts`, instance indices in range, instance workers in the plan
+/// and configurations in the platform, inputs from predecessors (or literal), times ordered within
+/// each instance, attempt and input, and each attempt within its instance's ready..exited span.
+/// Throws InputError naming `file` and the JSON path. Reads the text three times (the lists need
+/// the embedded documents, which may come after them); no DOM.
+Trace read_trace(std::string_view text, const std::string& file);
+
+}  // namespace dagplan::sim

@@ -1,0 +1,515 @@
+// The simulator's TaskRunner: a task's phases as events, with shared bandwidth and vCPUs, noise
+// and faults. The rules of the run (who runs where, when workers start and exit) are the
+// predictor's: both drive dagplan::RunEngine.
+//
+// Contention model (docs/decisions/0004-simulator-contention.md): a transfer runs at
+// min(worker bandwidth / transfers of that worker, storage bandwidth / all transfers) after one
+// storage latency; a task executes at min(1, vCPUs / tasks executing on its worker) of full speed.
+// Rates are recomputed whenever a transfer or execution starts or ends (egalitarian processor
+// sharing), only for the worker concerned unless the storage's share can bind.
+#include "dagplan/sim/simulator.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "dagplan/error.hpp"
+#include "dagplan/random.hpp"
+#include "dagplan/run_engine.hpp"
+
+namespace dagplan::sim {
+namespace {
+
+constexpr std::uint32_t kNone = 0xffffffffu;
+
+// Runner event types, packed in the low 3 bits of the event subject.
+enum Ev : std::uint32_t {
+  kFlowLatencyDone = 0,  // subject: flow
+  kFlowEnd = 1,          // subject: flow
+  kExecBegin = 2,        // subject: task
+  kExecEnd = 3,          // subject: task
+  kRestarted = 4,        // subject: task (its worker restarted after a crash)
+  kExecStart = 5,        // subject: task (dispatch overhead paid)
+  kRetry = 6,            // subject: task (retry after a task failure)
+};
+
+struct Flow {
+  std::uint32_t inst = kNone;
+  std::uint32_t task = kNone;
+  bool upload = false;
+  bool active = false;      // transferring (after its latency)
+  double remaining = 0;     // bytes
+  double rate = 0;          // bytes per second
+  std::int64_t last_us = 0; // when remaining was last brought up to date
+  std::int64_t end_us = 0;
+  std::uint64_t bytes = 0;
+  std::int64_t start_us = 0;
+};
+
+struct TaskRun {
+  std::uint32_t attempt = 0;
+  std::uint32_t pending_flows = 0;
+  double work_us = 0;         // remaining CPU work at full speed
+  double exec_rate = 1;
+  std::int64_t exec_last_us = 0;
+  std::int64_t exec_end_us = 0;
+  bool failing = false;         // this attempt ends in a failure when its work is done
+  bool gave_up = false;         // out of attempts: finishes without a successful attempt
+  bool crash = false;           // ... by a worker crash (else a task failure)
+  bool executing = false;
+  std::int64_t download_start_us = 0;
+};
+
+class SimRunner final : public TaskRunner {
+ public:
+  SimRunner(const ExecutionModel& m, const SimOptions& o)
+      : m_(m), w_(m.workflow()), o_(o), rng_(o.seed), runs_(m.workflow().task_count()) {
+    for (std::size_t c = 0; c < m.config_count(); ++c)
+      max_bw_ = std::max(max_bw_, m.config(ConfigId{static_cast<std::uint16_t>(c)}).bandwidth_bytes_per_s);
+    if (o.record_trace) attempts_.resize(w_.task_count());
+  }
+
+  std::uint64_t events() const { return events_; }
+  std::uint64_t failed_attempts() const { return failed_attempts_; }
+  std::uint64_t crashes() const { return crashes_; }
+  const std::string& failure() const { return failure_; }
+  std::vector<std::vector<TraceAttempt>>& attempts() { return attempts_; }
+
+  std::int64_t startup_us(RunEngine& e, std::uint32_t inst, bool warm) override {
+    ConfigId c = e.instance(inst).config;
+    std::int64_t base = m_.startup_us(c, warm);
+    if (o_.noise.enabled) base = noisy(base, o_.noise.startup_sigma);
+    return base + m_.dag_fetch_us(c);
+  }
+
+  void start_task(RunEngine& e, std::uint32_t inst, std::uint32_t t) override {
+    ensure_instance(inst);
+    TaskPrediction& p = e.record(t);
+    TaskRun& r = runs_[t];
+    r.attempt = 0;
+    const EngineInstance& in = e.instance(inst);
+    if (e.plan().preload[t] != 0 && in.worker != kFlexible) {
+      // Pre-loaded inputs were fetched while the worker did other work: without contention, as
+      // the predictor computes them (their past cannot be re-simulated from here).
+      std::int64_t end = p.start_us;
+      std::uint64_t bytes = w_.input_bytes(TaskId{t});
+      bool any = bytes > 0;
+      if (bytes > 0) end = std::max(end, in.ready_us + m_.transfer_us(bytes, in.config));
+      for (TaskId q : w_.predecessors(TaskId{t})) {
+        const EngineTask& h = e.task(index(q));
+        if (h.instance == inst && h.upload_end_us >= crash_time(inst)) continue;
+        bytes += h.output_bytes;
+        any = true;
+        end = std::max(end, std::max(h.upload_end_us, in.ready_us) + m_.transfer_us(h.output_bytes, in.config));
+      }
+      p.download_bytes = any ? bytes : 0;
+      r.download_start_us = p.start_us;
+      e.schedule(end, t << 3 | kExecBegin);
+      return;
+    }
+    RunEngine::RemoteInputs ri = remote_inputs(e, inst, t);
+    p.download_bytes = ri.any ? ri.bytes : 0;
+    std::int64_t from = std::max(p.start_us, ri.stored_us);
+    r.download_start_us = from;
+    if (!ri.any) {
+      e.schedule(p.start_us, t << 3 | kExecBegin);
+      return;
+    }
+    start_flow(e, inst, t, ri.bytes, false, from);
+  }
+
+  void on_event(RunEngine& e, std::uint32_t subject) override {
+    ++events_;
+    std::uint32_t id = subject >> 3;
+    switch (subject & 7) {
+      case kFlowLatencyDone: flow_active(e, id); break;
+      case kFlowEnd: flow_end(e, id); break;
+      case kExecBegin: exec_begin(e, id); break;
+      case kExecEnd: exec_end(e, id); break;
+      case kRestarted: restarted(e, id); break;
+      case kExecStart: exec_start(e, id); break;
+      case kRetry: exec_begin(e, id); break;
+      default: break;
+    }
+  }
+
+ private:
+  std::int64_t noisy(std::int64_t us, double sigma) {
+    return static_cast<std::int64_t>(std::llround(static_cast<double>(us) * rng_.lognormal(sigma)));
+  }
+
+  void ensure_instance(std::uint32_t inst) {
+    if (inst >= inst_flows_.size()) {
+      inst_flows_.resize(inst + 1024);
+      inst_execs_.resize(inst + 1024);
+      inst_crash_.resize(inst + 1024, std::numeric_limits<std::int64_t>::min());
+    }
+  }
+  std::int64_t crash_time(std::uint32_t inst) const { return inst_crash_[inst]; }
+
+  // Inputs produced on this instance since its last crash are local; everything else is read
+  // from storage.
+  RunEngine::RemoteInputs remote_inputs(RunEngine& e, std::uint32_t inst, std::uint32_t t) {
+    if (crash_time(inst) == std::numeric_limits<std::int64_t>::min()) return e.remote_inputs(inst, t);
+    RunEngine::RemoteInputs r;
+    r.bytes = w_.input_bytes(TaskId{t});
+    r.any = r.bytes > 0;
+    r.stored_us = e.now();
+    for (TaskId q : w_.predecessors(TaskId{t})) {
+      const EngineTask& h = e.task(index(q));
+      if (h.instance == inst && e.record(index(q)).exec_end_us >= crash_time(inst)) continue;
+      r.bytes += h.output_bytes;
+      r.any = true;
+      r.stored_us = std::max(r.stored_us, h.upload_end_us);
+    }
+    return r;
+  }
+
+  // --- Transfers -------------------------------------------------------------------------------
+
+  void start_flow(RunEngine& e, std::uint32_t inst, std::uint32_t t, std::uint64_t bytes, bool upload,
+                  std::int64_t from) {
+    std::uint32_t f;
+    if (!free_flows_.empty()) {
+      f = free_flows_.back();
+      free_flows_.pop_back();
+    } else {
+      f = static_cast<std::uint32_t>(flows_.size());
+      flows_.emplace_back();
+    }
+    Flow& fl = flows_[f];
+    fl = Flow{};
+    fl.inst = inst;
+    fl.task = t;
+    fl.upload = upload;
+    fl.bytes = bytes;
+    fl.remaining = static_cast<double>(bytes);
+    fl.start_us = from;
+    std::int64_t latency = m_.storage_op_us();
+    if (o_.noise.enabled) latency = noisy(latency, o_.noise.latency_sigma);
+    ++runs_[t].pending_flows;
+    e.schedule(from + latency, f << 3 | kFlowLatencyDone);
+  }
+
+  double share(const Flow& f) const {
+    double bw = m_.config(engine_instance_config(f.inst)).bandwidth_bytes_per_s;
+    if (!o_.contention) return bw;
+    double worker = bw / static_cast<double>(inst_flows_[f.inst].size());
+    double storage = m_.platform().storage_bandwidth_bytes_per_s / static_cast<double>(active_flows_);
+    return std::min(worker, storage);
+  }
+  ConfigId engine_instance_config(std::uint32_t inst) const { return engine_->instance(inst).config; }
+
+  // Brings a flow's remaining bytes up to now and gives it a new rate and end.
+  void reschedule(RunEngine& e, std::uint32_t f, bool fresh) {
+    Flow& fl = flows_[f];
+    std::int64_t now = e.now();
+    if (!fresh) fl.remaining = std::max(0.0, fl.remaining - fl.rate * static_cast<double>(now - fl.last_us) / 1e6);
+    double rate = share(fl);
+    fl.last_us = now;
+    if (!fresh && rate == fl.rate) return;
+    fl.rate = rate;
+    ConfigId c = engine_instance_config(fl.inst);
+    // A transfer that has had the worker's full bandwidth all along ends exactly when the
+    // predictor says (the model's rounding); otherwise at the rate now in force.
+    std::int64_t end = (fresh && rate == m_.config(c).bandwidth_bytes_per_s)
+                           ? now + m_.stream_us(fl.bytes, c)
+                           : now + static_cast<std::int64_t>(std::ceil(fl.remaining / rate * 1e6));
+    if (end == fl.end_us) return;
+    fl.end_us = end;
+    e.schedule(end, f << 3 | kFlowEnd);
+  }
+
+  // Rates change for the flows of `inst`, or for every flow when the storage's share may bind.
+  void rebalance(RunEngine& e, std::uint32_t inst, std::size_t flows_before) {
+    if (!o_.contention) return;
+    double bs = m_.platform().storage_bandwidth_bytes_per_s;
+    bool storage_binds = bs / static_cast<double>(std::max<std::size_t>(1, flows_before)) < max_bw_ ||
+                         bs / static_cast<double>(std::max<std::size_t>(1, active_flows_)) < max_bw_;
+    if (storage_binds) {
+      for (std::uint32_t f : all_active_) reschedule(e, f, false);
+    } else {
+      for (std::uint32_t f : inst_flows_[inst]) reschedule(e, f, false);
+    }
+  }
+
+  void flow_active(RunEngine& e, std::uint32_t f) {
+    engine_ = &e;
+    Flow& fl = flows_[f];
+    std::size_t before = active_flows_;
+    fl.active = true;
+    ++active_flows_;
+    inst_flows_[fl.inst].push_back(f);
+    all_active_.push_back(f);
+    reschedule(e, f, true);
+    rebalance(e, fl.inst, before);
+  }
+
+  void remove_from(std::vector<std::uint32_t>& v, std::uint32_t f) {
+    auto it = std::find(v.begin(), v.end(), f);
+    *it = v.back();
+    v.pop_back();
+  }
+
+  void flow_end(RunEngine& e, std::uint32_t f) {
+    engine_ = &e;
+    Flow& fl = flows_[f];
+    if (!fl.active || fl.end_us != e.now()) return;  // superseded by a later reschedule
+    std::size_t before = active_flows_;
+    fl.active = false;
+    --active_flows_;
+    remove_from(inst_flows_[fl.inst], f);
+    remove_from(all_active_, f);
+    free_flows_.push_back(f);
+    rebalance(e, fl.inst, before);
+    std::uint32_t t = fl.task;
+    TaskRun& r = runs_[t];
+    if (--r.pending_flows != 0) return;
+    if (fl.upload) {
+      record_attempt(e, t, true, "");
+      e.finish_task(t, true, e.now());
+    } else {
+      exec_begin(e, t);
+    }
+  }
+
+  // --- Execution -------------------------------------------------------------------------------
+
+  // Inputs are all here: pay the dispatch overhead (clusters), then execute.
+  void exec_begin(RunEngine& e, std::uint32_t t) {
+    engine_ = &e;
+    if (m_.dispatch_us() > 0) {
+      e.schedule(e.now() + m_.dispatch_us(), t << 3 | kExecStart);
+    } else {
+      exec_start(e, t);
+    }
+  }
+
+  void exec_start(RunEngine& e, std::uint32_t t) {
+    engine_ = &e;
+    TaskPrediction& p = e.record(t);
+    TaskRun& r = runs_[t];
+    std::uint32_t inst = p.instance;
+    p.exec_start_us = e.now();
+    TaskId id{t};
+    double work = static_cast<double>(m_.exec_us(id, e.instance(inst).config));
+    if (o_.noise.enabled) {
+      double sigma = m_.noise_sigma(id) > 0 ? m_.noise_sigma(id) : o_.noise.exec_sigma;
+      work = std::round(work * rng_.lognormal(sigma));
+    }
+    // Faults: the attempt ends early, after a uniformly drawn part of its work.
+    r.failing = false;
+    r.crash = false;
+    if (o_.faults.task_failure > 0 || o_.faults.worker_crash > 0) {
+      double u = rng_.uniform();
+      if (u < o_.faults.worker_crash + o_.faults.task_failure) {
+        r.failing = true;
+        r.crash = u < o_.faults.worker_crash;
+        work = std::floor(work * rng_.uniform());
+      }
+    }
+    r.work_us = work;
+    r.executing = true;
+    r.exec_last_us = e.now();
+    r.exec_rate = 0;  // set by cpu_rebalance
+    inst_execs_[inst].push_back(t);
+    cpu_rebalance(e, inst, t);
+  }
+
+  double cpu_share(std::uint32_t inst) const {
+    if (!o_.contention) return 1.0;
+    const ResourceConfig& c = m_.config(engine_instance_config(inst));
+    double vcpus = m_.is_cluster() ? 1.0 : std::max(1.0, c.vcpus);
+    return std::min(1.0, vcpus / static_cast<double>(inst_execs_[inst].size()));
+  }
+
+  // Tasks executing on `inst` share its vCPUs; `fresh` (or kNone) has just begun.
+  void cpu_rebalance(RunEngine& e, std::uint32_t inst, std::uint32_t fresh) {
+    double rate = cpu_share(inst);
+    for (std::uint32_t t : inst_execs_[inst]) {
+      TaskRun& r = runs_[t];
+      bool is_fresh = t == fresh;
+      if (!is_fresh) r.work_us = std::max(0.0, r.work_us - r.exec_rate * static_cast<double>(e.now() - r.exec_last_us));
+      r.exec_last_us = e.now();
+      if (!is_fresh && rate == r.exec_rate) continue;
+      r.exec_rate = rate;
+      // At full speed from the start the end is exact (work is whole microseconds).
+      std::int64_t end = e.now() + static_cast<std::int64_t>(
+                                       is_fresh && rate == 1.0 ? r.work_us : std::ceil(r.work_us / rate - 1e-9));
+      r.exec_end_us = end;
+      e.schedule(end, t << 3 | kExecEnd);
+    }
+  }
+
+  void exec_end(RunEngine& e, std::uint32_t t) {
+    TaskRun& r = runs_[t];
+    if (!r.executing || r.exec_end_us != e.now()) return;  // superseded
+    TaskPrediction& p = e.record(t);
+    std::uint32_t inst = p.instance;
+    r.executing = false;
+    remove_from(inst_execs_[inst], t);
+    r.work_us = 0;
+    cpu_rebalance(e, inst, kNone);
+    if (r.failing) {
+      // The attempt failed part-way: a task failure retries on the same worker; a crash
+      // restarts the worker (a cold start), which then re-reads its inputs from storage.
+      ++failed_attempts_;
+      p.exec_end_us = e.now();
+      record_attempt(e, t, false, r.crash ? "worker crashed" : "task failed");
+      if (++r.attempt >= o_.faults.max_attempts) {
+        if (failure_.empty())
+          failure_ = fmt::format("task '{}' failed {} times (the last: {})", w_.id(TaskId{t}), r.attempt,
+                                 r.crash ? "worker crashed" : "task failed");
+        r.gave_up = true;
+        finish_upload(e, t);  // let the run drain; the result says it failed
+        return;
+      }
+      if (r.crash) {
+        ++crashes_;
+        inst_crash_[inst] = e.now();
+        std::int64_t restart = m_.startup_us(e.instance(inst).config, false);
+        if (o_.noise.enabled) restart = noisy(restart, o_.noise.startup_sigma);
+        e.schedule(e.now() + restart + o_.faults.retry_delay_us, t << 3 | kRestarted);
+      } else {
+        e.schedule(e.now() + o_.faults.retry_delay_us, t << 3 | kRetry);
+      }
+      return;
+    }
+    p.exec_end_us = e.now();
+    finish_upload(e, t);
+  }
+
+  void restarted(RunEngine& e, std::uint32_t t) {
+    TaskPrediction& p = e.record(t);
+    RunEngine::RemoteInputs ri = remote_inputs(e, p.instance, t);
+    runs_[t].download_start_us = e.now();
+    if (!ri.any) return exec_begin(e, t);
+    p.download_bytes += ri.bytes;
+    start_flow(e, p.instance, t, ri.bytes, false, e.now());
+  }
+
+  void finish_upload(RunEngine& e, std::uint32_t t) {
+    TaskPrediction& p = e.record(t);
+    // A worker that may crash writes through, so that a restart can re-read what it produced.
+    bool upload = e.must_upload(p.instance, t) || o_.faults.worker_crash > 0;
+    if (!upload) {
+      record_attempt(e, t, true, "");
+      e.finish_task(t, false, p.exec_end_us);
+      return;
+    }
+    start_flow(e, p.instance, t, w_.output_bytes(TaskId{t}), true, e.now());
+  }
+
+  void record_attempt(RunEngine& e, std::uint32_t t, bool ok, const char* error) {
+    if (!o_.record_trace || (ok && runs_[t].gave_up)) return;
+    const TaskPrediction& p = e.record(t);
+    TraceAttempt a;
+    a.instance = p.instance;
+    a.ready_us = p.ready_us;
+    a.start_us = p.start_us;
+    a.exec_start_us = p.exec_start_us;
+    a.exec_end_us = ok ? p.exec_end_us : e.now();
+    a.upload_start_us = a.exec_end_us;
+    a.upload_end_us = ok ? e.now() : a.exec_end_us;
+    a.finish_us = ok ? e.now() + m_.storage_op_us() : a.exec_end_us;
+    a.ok = ok;
+    a.error = error;
+    // Inputs: all remote ones arrive in one batched download.
+    TaskId id{t};
+    if (w_.input_bytes(id) > 0)
+      a.inputs.push_back(TraceInput{"", TraceInput::Source::kLiteral, w_.input_bytes(id), runs_[t].download_start_us, a.exec_start_us});
+    for (TaskId q : w_.predecessors(id)) {
+      const EngineTask& h = e.task(index(q));
+      bool local = h.instance == p.instance && e.record(index(q)).exec_end_us >= crash_time(p.instance);
+      a.inputs.push_back(TraceInput{std::string(w_.id(q)), local ? TraceInput::Source::kLocal : TraceInput::Source::kDownload,
+                                    h.output_bytes, local ? a.start_us : runs_[t].download_start_us,
+                                    local ? a.start_us : a.exec_start_us});
+    }
+    attempts_[t].push_back(std::move(a));
+  }
+
+  const ExecutionModel& m_;
+  const Workflow& w_;
+  const SimOptions& o_;
+  Rng rng_;
+  std::vector<TaskRun> runs_;
+  std::vector<Flow> flows_;
+  std::vector<std::uint32_t> free_flows_, all_active_;
+  std::vector<std::vector<std::uint32_t>> inst_flows_, inst_execs_;
+  std::vector<std::int64_t> inst_crash_;
+  std::size_t active_flows_ = 0;
+  double max_bw_ = 0;
+  const RunEngine* engine_ = nullptr;
+  std::uint64_t events_ = 0, failed_attempts_ = 0, crashes_ = 0;
+  std::string failure_;
+  std::vector<std::vector<TraceAttempt>> attempts_;
+};
+
+}  // namespace
+
+SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptions& options) {
+  check_plan(plan, model.workflow(), model.platform());
+  SimRunner runner(model, options);
+  RunEngine engine(model, plan, options.start, runner);
+  SimResult out;
+  out.timeline = engine.run();
+  out.events = engine.events() + runner.events();
+  out.failed_attempts = runner.failed_attempts();
+  out.crashes = runner.crashes();
+  out.failure = runner.failure();
+  out.failed = !out.failure.empty();
+  if (options.record_trace) {
+    const Workflow& w = model.workflow();
+    Trace& tr = out.trace;
+    tr.source = "dagsim";
+    tr.created_by = fmt::format("dagsim 0.1.0 (seed {})", options.seed);
+    tr.makespan_us = out.timeline.makespan_us;
+    tr.cost_usd = out.timeline.cost.total();
+    for (const InstancePrediction& ip : out.timeline.instances) {
+      TraceInstance ti;
+      ti.worker = ip.worker == kFlexible ? "" : plan.worker_names[ip.worker];
+      ti.config = model.config(ip.config).name;
+      ti.invoked_us = ip.requested_us;
+      ti.start_us = ip.start_us;
+      ti.ready_us = ip.ready_us;
+      ti.exited_us = ip.exited_us;
+      ti.warm = ip.warm;
+      tr.instances.push_back(std::move(ti));
+    }
+    auto& attempts = runner.attempts();
+    for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+      TraceTask task;
+      task.id = std::string(w.id(TaskId{t}));
+      task.output_bytes = w.output_bytes(TaskId{t});
+      task.counter_updates = w.out_degree(TaskId{t});
+      task.attempts = std::move(attempts[t]);
+      tr.tasks.push_back(std::move(task));
+    }
+    if (out.failed) tr.errors.push_back(out.failure);
+  }
+  return out;
+}
+
+Distribution distribution(std::vector<double> v) {
+  Distribution d;
+  if (v.empty()) return d;
+  std::sort(v.begin(), v.end());
+  double sum = 0;
+  for (double x : v) sum += x;
+  d.mean = sum / static_cast<double>(v.size());
+  auto q = [&](double p) {
+    // Nearest-rank percentile.
+    std::size_t k = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+    return v[std::min(v.size() - 1, k == 0 ? 0 : k - 1)];
+  };
+  d.p50 = q(0.50);
+  d.p95 = q(0.95);
+  d.p99 = q(0.99);
+  d.min = v.front();
+  d.max = v.back();
+  return d;
+}
+
+}  // namespace dagplan::sim

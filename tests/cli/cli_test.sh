@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Command-line tests for dagplan: golden outputs, exit codes, error messages, no partial output.
+# Usage: cli_test.sh CASE DAGPLAN SOURCE_DIR SHARED_DATA_DIR
+# Regenerate goldens on purpose with: UPDATE_GOLDEN=1 ctest -R cli.
+set -u
+case_name=$1 dagplan=$2 src=$3 shared=$4
+golden=$src/tests/cli/golden
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$src" || exit 1
+fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
+
+# expect_golden NAME CMD...: stdout must equal golden/NAME and the exit status must be 0.
+expect_golden() {
+  local name=$1; shift
+  "$@" > "$tmp/out" 2> "$tmp/err" || fail "exit $? from: $* ($(cat "$tmp/err"))"
+  if [ "${UPDATE_GOLDEN:-}" = 1 ]; then cp "$tmp/out" "$golden/$name"; fi
+  diff -u "$golden/$name" "$tmp/out" || fail "output differs from golden/$name"
+}
+# expect_fail STATUS PATTERN CMD...: exit status STATUS and stderr matching PATTERN (grep -E).
+expect_fail() {
+  local status=$1 pattern=$2; shift 2
+  "$@" > "$tmp/out" 2> "$tmp/err"
+  local got=$?
+  [ "$got" = "$status" ] || fail "expected exit $status, got $got from: $* (stderr: $(cat "$tmp/err"))"
+  grep -qE -- "$pattern" "$tmp/err" || fail "stderr does not match '$pattern': $(cat "$tmp/err")"
+  [ "$(wc -l < "$tmp/err")" -le 2 ] || fail "expected one clear error, got: $(cat "$tmp/err")"
+}
+
+case $case_name in
+  show_text) expect_golden show_diamond.txt "$dagplan" show examples/workflows/diamond.json ;;
+  show_json) expect_golden show_image_pipeline.json "$dagplan" show --format json examples/workflows/image-pipeline.json ;;
+  export_dot) expect_golden diamond.dot "$dagplan" export --dot examples/workflows/diamond.json ;;
+  validate_ok)
+    "$dagplan" validate examples/workflows/*.json examples/platforms/*.json > "$tmp/out" || fail "validate failed"
+    [ "$(grep -c ': ok (' "$tmp/out")" = "$(ls examples/workflows/*.json examples/platforms/*.json | wc -l)" ] || fail "not every file ok"
+    ;;
+  validate_errors)
+    printf '{"format": "dagplan-workflow/1", "tasks": [{"id": "a"}, {"id": "b", "deps": ["a", "c"]}]}' > "$tmp/bad.json"
+    expect_fail 1 "bad.json: \\\$\\.tasks\\[1\\]\\.deps\\[1\\]: .*unknown task 'c'" "$dagplan" validate "$tmp/bad.json"
+    printf '{"format": "dagplan-workflow/1", "tasks": [{"id": "a", "deps": ["b"]}, {"id": "b", "deps": ["a"]}]}' > "$tmp/cyc.json"
+    "$dagplan" validate "$tmp/cyc.json" 2> "$tmp/err" && fail "cycle accepted"
+    grep -q "cycle: a -> b -> a" "$tmp/err" || fail "cycle not printed: $(cat "$tmp/err")"
+    printf '{"format": "dagplan-workflow/1", "tasks": [' > "$tmp/trunc.json"
+    expect_fail 1 "trunc.json: .*invalid JSON" "$dagplan" show "$tmp/trunc.json"
+    expect_fail 1 "nothere.json: cannot open" "$dagplan" show "$tmp/nothere.json"
+    ;;
+  usage_errors)
+    expect_fail 2 "unknown command 'shw'; did you mean 'show'\\?" "$dagplan" shw x
+    expect_fail 2 "" "$dagplan" show
+    expect_fail 2 "unknown shape 'chian'; did you mean 'chain'\\?" "$dagplan" generate chian --tasks 5
+    expect_fail 2 "" "$dagplan" show --format yaml examples/workflows/diamond.json
+    ;;
+  no_partial_output)
+    printf '{"format": "dagplan-workflow/1", "tasks": [{"id": "a", "deps": ["a"]}]}' > "$tmp/loop.json"
+    expect_fail 1 "self-loop" "$dagplan" export --dot "$tmp/loop.json" -o "$tmp/out.dot"
+    [ ! -e "$tmp/out.dot" ] || fail "partial output written"
+    echo '{}' > "$tmp/empty-wfc.json"
+    expect_fail 1 "empty-wfc.json" "$dagplan" import wfcommons "$tmp/empty-wfc.json" -o "$tmp/w.json"
+    [ -z "$(ls "$tmp" | grep -v -e loop.json -e empty-wfc.json -e out -e err)" ] || fail "leftover files: $(ls "$tmp")"
+    ;;
+  import_wfcommons)
+    if [ ! -d "$shared/wfcommons" ]; then echo "SKIP: $shared/wfcommons is absent"; exit 0; fi
+    "$dagplan" import wfcommons "$shared/wfcommons/montage-chameleon-2mass-005d-001.json" -o "$tmp/m15.json" 2>/dev/null || fail "import 1.5"
+    "$dagplan" import wfcommons "$shared/wfcommons/v1.4/montage-chameleon-2mass-005d-001.json" -o "$tmp/m14.json" 2>/dev/null || fail "import 1.4"
+    cmp -s "$tmp/m15.json" "$tmp/m14.json" || fail "1.4 and 1.5 imports differ"
+    "$dagplan" show "$tmp/m15.json" > "$tmp/a" && "$dagplan" show "$shared/wfcommons/montage-chameleon-2mass-005d-001.json" > "$tmp/b" || fail "show"
+    grep -q "tasks *58" "$tmp/a" || fail "expected 58 tasks: $(cat "$tmp/a")"
+    diff <(tail -n +2 "$tmp/a") <(tail -n +2 "$tmp/b") || fail "show differs between the import and the WfCommons file read directly"
+    ;;
+  generate_roundtrip)
+    "$dagplan" generate tree-reduction --tasks 31 --seed 7 -o "$tmp/a.json" 2> "$tmp/err" || fail "generate"
+    grep -q "seed 7" "$tmp/err" || fail "seed not printed"
+    "$dagplan" generate tree-reduction --tasks 31 --seed 7 -o "$tmp/b.json" 2>/dev/null
+    cmp -s "$tmp/a.json" "$tmp/b.json" || fail "same seed, different output"
+    "$dagplan" validate "$tmp/a.json" > /dev/null || fail "generated workflow does not validate"
+    ;;
+  plan_golden)
+    # The planning time varies from run to run: everything else is golden.
+    "$dagplan" plan examples/workflows/diamond.json --planner uniform -o "$tmp/p.json" | grep -v "planning time" > "$tmp/summary" || fail "plan failed"
+    if [ "${UPDATE_GOLDEN:-}" = 1 ]; then cp "$tmp/summary" "$golden/plan_diamond.txt"; cp "$tmp/p.json" "$golden/plan_diamond.json"; fi
+    diff -u "$golden/plan_diamond.txt" "$tmp/summary" || fail "summary differs from golden/plan_diamond.txt"
+    # The plan file names the workflow relative to itself: compare with that path normalised.
+    sed 's|"file": "[^"]*diamond.json"|"file": "diamond.json"|' "$tmp/p.json" > "$tmp/p-norm.json"
+    sed 's|"file": "[^"]*diamond.json"|"file": "diamond.json"|' "$golden/plan_diamond.json" > "$tmp/g-norm.json"
+    diff -u "$tmp/g-norm.json" "$tmp/p-norm.json" || fail "plan differs from golden/plan_diamond.json"
+    ;;
+  plan_predict_roundtrip)
+    mkdir -p "$tmp/sub"
+    "$dagplan" plan examples/workflows/image-pipeline.json --planner heft -o "$tmp/sub/p.json" > "$tmp/a" || fail "plan"
+    (cd "$tmp" && "$dagplan" predict sub/p.json) > "$tmp/b" || fail "predict from another folder"
+    diff <(grep -v "planning time" "$tmp/a") "$tmp/b" || fail "predict disagrees with plan"
+    "$dagplan" validate "$tmp/sub/p.json" > /dev/null || fail "plan does not validate"
+    # The same configurations with slower invocations: a different prediction.
+    sed -e 's/"name": "aws-lambda"/"name": "slow-invoke"/' -e 's/"invoke_latency_s": 0.03/"invoke_latency_s": 0.5/' \
+      examples/platforms/aws-lambda.json > "$tmp/slow.json"
+    "$dagplan" predict "$tmp/sub/p.json" --platform "$tmp/slow.json" > "$tmp/c" || fail "predict on another platform"
+    grep -q "on platform 'slow-invoke'" "$tmp/c" || fail "platform override ignored"
+    ! diff -q "$tmp/b" "$tmp/c" > /dev/null || fail "slower invocations changed nothing"
+    expect_fail 1 "unknown configuration '1792MB'.* on platform 'local'" "$dagplan" predict "$tmp/sub/p.json" --platform local
+    ;;
+  compare_formats)
+    "$dagplan" compare examples/workflows/diamond.json --format json > "$tmp/c.json" || fail "compare json"
+    for p in wukong uniform non-uniform heft dask; do grep -q "\"planner\": \"$p\"" "$tmp/c.json" || fail "no row for $p"; done
+    "$dagplan" compare examples/workflows/diamond.json --planners heft,wukong --format markdown > "$tmp/c.md" || fail "compare md"
+    [ "$(grep -c '^| ' "$tmp/c.md")" = 3 ] || fail "markdown table: $(cat "$tmp/c.md")"
+    ;;
+  plan_errors)
+    expect_fail 2 "unknown planner 'hfet'; did you mean 'heft'\?" "$dagplan" plan examples/workflows/diamond.json --planner hfet
+    expect_fail 2 "unknown platform 'aws-lamda'; did you mean 'aws-lambda'\?" "$dagplan" plan examples/workflows/diamond.json --platform aws-lamda
+    expect_fail 2 "unknown configuration '999MB'" "$dagplan" plan examples/workflows/diamond.json --config 999MB
+    expect_fail 2 "unknown planner 'nope'" "$dagplan" compare examples/workflows/diamond.json --planners heft,nope
+    "$dagplan" plan examples/workflows/diamond.json -o "$tmp/p.json" > /dev/null || fail "plan"
+    sed 's/"id": "left", "worker": "[^"]*"/"id": "left", "worker": "nobody"/' "$tmp/p.json" > "$tmp/bad.json"
+    expect_fail 1 "bad.json: \\$\.tasks\[1\]\.worker .*unknown worker 'nobody'" "$dagplan" predict "$tmp/bad.json"
+    ;;
+  *) fail "unknown case" ;;
+esac
+echo "PASS [$case_name]"

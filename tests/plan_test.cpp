@@ -1,0 +1,74 @@
+// The plan format: assignments resolve against the workflow and platform; errors say where.
+#include <catch2/catch.hpp>
+
+#include "dagplan/plan.hpp"
+#include "dagplan/workflow_io.hpp"
+#include "test_util.hpp"
+
+using namespace dagplan;
+
+namespace {
+const char* kWorkflow = R"({"format": "dagplan-workflow/1", "name": "d", "tasks": [
+  {"id": "a", "output_bytes": 1}, {"id": "b", "deps": ["a"]}, {"id": "c", "deps": ["a"]}]})";
+
+std::string plan_doc(const std::string& workers, const std::string& tasks) {
+  return R"({"format": "dagplan-plan/1", "planner": {"name": "hand"}, "workers": [)" + workers +
+         R"(], "tasks": [)" + tasks + "]}";
+}
+}  // namespace
+
+TEST_CASE("a plan with strict and flexible workers reads and writes back", "[plan]") {
+  Workflow w = read_workflow(kWorkflow, "w.json");
+  Platform p = load_platform("aws-lambda");
+  Plan plan = read_plan(plan_doc(R"({"id": "w0", "config": "1024MB"})",
+                                 R"({"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0", "config": "1024MB"},
+                                    {"id": "c", "worker": null, "config": "2048MB", "preload": true})"),
+                        "p.json", w, p);
+  check_plan(plan, w, p);
+  CHECK(plan.worker_count() == 1);
+  CHECK(plan.task_worker[0] == 0);
+  CHECK(plan.flexible(TaskId{2}));
+  CHECK(p.configs[index(plan.task_config[2])].name == "2048MB");
+  CHECK(plan.preload[2] == 1);
+  std::string text = write_plan(plan, w, p);
+  Plan again = read_plan(text, "again.json", w, p);
+  CHECK(write_plan(again, w, p) == text);
+}
+
+TEST_CASE("bad plans give one clear error", "[plan][errors]") {
+  Workflow w = read_workflow(kWorkflow, "w.json");
+  Platform p = load_platform("aws-lambda");
+  const std::string w0 = R"({"id": "w0", "config": "1024MB"})";
+  SECTION("task missing") {
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0"})"), "p.json", w, p),
+                        "p.json", "$.tasks", "task 'c' of the workflow is not in the plan");
+  }
+  SECTION("task twice") {
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": "w0"}, {"id": "a", "worker": "w0"})"), "p.json", w, p),
+                        "$.tasks[1].id", "appears twice");
+  }
+  SECTION("unknown task") {
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "zz", "worker": "w0"})"), "p.json", w, p), "$.tasks[0].id", "unknown task 'zz'");
+  }
+  SECTION("unknown worker") {
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": "w9"})"), "p.json", w, p), "$.tasks[0].worker", "unknown worker 'w9'");
+  }
+  SECTION("unknown configuration, with suggestion") {
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(R"({"id": "w0", "config": "1042MB"})", ""), "p.json", w, p),
+                        "$.workers[0].config", "unknown configuration", "did you mean '1024MB'?");
+  }
+  SECTION("two configurations for one worker") {
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": "w0", "config": "2048MB"})"), "p.json", w, p),
+                        "$.tasks[0].config", "its worker 'w0' has '1024MB'");
+  }
+  SECTION("flexible task without configuration") {
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": null})"), "p.json", w, p), "$.tasks[0]", "missing member 'config'");
+  }
+  SECTION("duplicate worker") {
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0 + "," + w0, ""), "p.json", w, p), "$.workers[1].id", "duplicate worker id 'w0'");
+  }
+  SECTION("plan for another version of the workflow") {
+    std::string doc = R"({"format": "dagplan-plan/1", "workflow": {"fingerprint": "0123456789abcdef"}, "tasks": []})";
+    REQUIRE_INPUT_ERROR(read_plan(doc, "p.json", w, p), "p.json", "not in the plan");
+  }
+}

@@ -1,0 +1,133 @@
+// Properties every registered planner must have, on generated workflows, the examples and every
+// public WfCommons instance: the plan validates, the predicted timeline respects precedence and
+// vCPUs, the makespan and cost are above their lower bounds, and planning is deterministic.
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "dagplan/generators.hpp"
+#include "dagplan/planner.hpp"
+#include "dagplan/predictor.hpp"
+#include "dagplan/workflow_io.hpp"
+#include "test_util.hpp"
+
+using namespace dagplan;
+
+namespace {
+
+struct Case {
+  std::string name;
+  std::shared_ptr<Workflow> workflow;
+};
+
+std::vector<Case> suite() {
+  std::vector<Case> out;
+  for (const char* shape : {"chain", "fanout-fanin", "tree-reduction", "gemm", "map-reduce", "montage-like", "random-layered"}) {
+    for (std::uint64_t seed : {std::uint64_t{1}, std::uint64_t{2}}) {
+      GeneratorOptions o;
+      o.tasks = 60;
+      o.seed = seed;
+      out.push_back({fmt::format("{}-60-s{}", shape, seed), std::make_shared<Workflow>(generate_workflow(shape, o))});
+    }
+  }
+  for (const auto& e : std::filesystem::directory_iterator(test::source_dir() + "/examples/workflows"))
+    out.push_back({e.path().filename().string(), std::make_shared<Workflow>(load_workflow(e.path().string()))});
+  std::string shared = test::shared_data_dir();
+  if (shared.empty()) {
+    WARN("../shared/data is absent: skipping the WfCommons instances");
+  } else {
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(shared + "/wfcommons"))
+      if (e.path().extension() == ".json") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) out.push_back({f.filename().string(), std::make_shared<Workflow>(load_workflow(f.string()))});
+  }
+  return out;
+}
+
+// Checks the predicted timeline of `plan` against the rules; returns nothing, CHECKs inside.
+void check_timeline(const ExecutionModel& m, const Plan& plan, const Prediction& p) {
+  const Workflow& w = m.workflow();
+  for (std::uint32_t i = 0; i < w.task_count(); ++i) {
+    TaskId t{i};
+    const TaskPrediction& tp = p.tasks[i];
+    REQUIRE(tp.instance < p.instances.size());
+    const InstancePrediction& in = p.instances[tp.instance];
+    // The task ran on an instance of its worker and configuration.
+    if (plan.task_worker[i] != kFlexible) REQUIRE(in.worker == plan.task_worker[i]);
+    REQUIRE(in.config == plan.task_config[i]);
+    REQUIRE(tp.start_us >= in.ready_us);
+    REQUIRE(tp.exec_start_us >= tp.start_us);
+    REQUIRE(tp.exec_end_us - tp.exec_start_us == m.exec_us(t, plan.task_config[i]));
+    REQUIRE(tp.finish_us <= in.exited_us);
+    for (TaskId q : w.predecessors(t)) {
+      const TaskPrediction& tq = p.tasks[index(q)];
+      // Precedence: a task starts after every input exists where it runs.
+      bool local = tq.instance == tp.instance;
+      REQUIRE(tp.exec_start_us >= (local ? tq.exec_end_us : tq.upload_end_us));
+      REQUIRE(tp.ready_us >= tq.finish_us);
+      if (!local) REQUIRE(tq.uploaded);
+    }
+  }
+  // No instance runs more tasks at once than its slots (vCPUs).
+  std::vector<std::vector<std::pair<std::int64_t, int>>> events(p.instances.size());
+  for (std::uint32_t i = 0; i < w.task_count(); ++i) {
+    events[p.tasks[i].instance].push_back({p.tasks[i].exec_start_us, +1});
+    events[p.tasks[i].instance].push_back({p.tasks[i].exec_end_us, -1});
+  }
+  for (std::size_t k = 0; k < events.size(); ++k) {
+    std::sort(events[k].begin(), events[k].end());  // ends (-1) before starts (+1) at equal times
+    int running = 0, most = 0;
+    for (const auto& e : events[k]) most = std::max(most, running += e.second);
+    REQUIRE(static_cast<std::uint32_t>(most) <= m.slots(p.instances[k].config));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every planner: valid, precedence, bounds, deterministic", "[planners][properties]") {
+  const std::vector<Case> cases = suite();
+  for (const char* platform_name : {"aws-lambda", "cluster"}) {
+    Platform platform = load_platform(platform_name);
+    for (const PlannerInfo& info : planner_registry().planners()) {
+      for (const Case& c : cases) {
+        INFO("planner " << info.name << ", workflow " << c.name << ", platform " << platform_name);
+        ExecutionModel m(*c.workflow, platform);
+        PlanResult r = run_planner(*info.create(), m, PlannerOptions{});
+        CHECK(r.plan.planner == info.name);
+        Prediction p = predict(m, r.plan);
+        check_timeline(m, r.plan, p);
+        CHECK(p.makespan_us >= p.bounds.critical_path_us);
+        CHECK(p.makespan_us >= p.bounds.work_over_concurrency_us);
+        CHECK(p.cost.total() >= p.bounds.cost_floor * (1 - 1e-9));
+        PlanResult again = run_planner(*info.create(), m, PlannerOptions{});
+        CHECK(write_plan(again.plan, *c.workflow, platform) == write_plan(r.plan, *c.workflow, platform));
+      }
+    }
+  }
+}
+
+TEST_CASE("unknown planner names get a suggestion", "[planners]") {
+  CHECK_THROWS_WITH(planner_registry().create("hfet"),
+                    "unknown planner 'hfet'; did you mean 'heft'? (wukong, uniform, non-uniform, heft, dask)");
+}
+
+TEST_CASE("planners say what they assumed without calibration data", "[planners]") {
+  Workflow w = read_workflow(R"({"format": "dagplan-workflow/1", "tasks": [{"id": "a"}, {"id": "b", "work_s": 1, "deps": ["a"]}]})", "t.json");
+  Platform platform = load_platform("aws-lambda");
+  Profile profile;
+  profile.functions.push_back(FunctionProfile{});
+  profile.functions.back().name = "b";
+  ExecutionModel m(w, platform, &profile);
+  for (const PlannerInfo& info : planner_registry().planners()) {
+    PlanResult r = run_planner(*info.create(), m, PlannerOptions{});
+    INFO(info.name);
+    REQUIRE(r.plan.assumptions.size() == 2);
+    CHECK_THAT(r.plan.assumptions[0], Catch::Contains("1 tasks have neither a work estimate nor a profile"));
+    CHECK_THAT(r.plan.assumptions[1], Catch::Contains("no profile for function 'a'"));
+  }
+}

@@ -1,0 +1,248 @@
+// The simulator: exact agreement with the predictor when contention and noise are impossible,
+// and hand-computed timelines for what the predictor leaves out.
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "dagplan/generators.hpp"
+#include "dagplan/planner.hpp"
+#include "dagplan/sim/simulator.hpp"
+#include "dagplan/workflow_io.hpp"
+#include "test_util.hpp"
+
+using namespace dagplan;
+using namespace dagplan::sim;
+
+namespace {
+
+// Same numbers as predictor_test.cpp: 1 GB / 1 vCPU workers, 1 MB/s (1 byte = 1 us), cold 0.5 s,
+// warm 0.1 s, invoke 10 ms, storage operations 1 ms, $1/GB-s, $0.5/invocation, 1 us billing.
+Platform platform(const std::string& extra_config = "", double storage_bw = 1e18, int concurrency = 10) {
+  return read_platform(R"({"format": "dagplan-platform/1", "kind": "serverless", "name": "test",
+    "configs": [{"name": "c1", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6,
+                 "cold_start_s": 0.5, "warm_start_s": 0.1)" + extra_config + R"(}],
+    "invoke_latency_s": 0.01, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": )" +
+                       std::to_string(storage_bw) + R"(}, "keep_alive_s": 7,
+    "max_concurrency": )" + std::to_string(concurrency) + R"(, "dag_inline_bytes": 1000000000,
+    "billing_granularity_s": 0.000001, "prices": {"per_gb_s": 1.0, "per_invocation": 0.5}})",
+                       "test-platform");
+}
+
+Workflow wf(const std::string& tasks) {
+  return read_workflow(R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}", "t.json");
+}
+
+const TaskPrediction& task(const Prediction& p, const Workflow& w, const char* id) {
+  return p.tasks[index(*w.find(id))];
+}
+
+// Every field of both timelines, task by task and instance by instance.
+void require_same_timeline(const Prediction& a, const Prediction& b) {
+  REQUIRE(a.makespan_us == b.makespan_us);
+  REQUIRE(a.instances.size() == b.instances.size());
+  for (std::size_t i = 0; i < a.instances.size(); ++i) {
+    INFO("instance " << i);
+    REQUIRE(a.instances[i].start_us == b.instances[i].start_us);
+    REQUIRE(a.instances[i].ready_us == b.instances[i].ready_us);
+    REQUIRE(a.instances[i].exited_us == b.instances[i].exited_us);
+    REQUIRE(a.instances[i].warm == b.instances[i].warm);
+  }
+  for (std::size_t t = 0; t < a.tasks.size(); ++t) {
+    INFO("task " << t);
+    const TaskPrediction &x = a.tasks[t], &y = b.tasks[t];
+    REQUIRE(x.instance == y.instance);
+    REQUIRE(x.ready_us == y.ready_us);
+    REQUIRE(x.start_us == y.start_us);
+    REQUIRE(x.exec_start_us == y.exec_start_us);
+    REQUIRE(x.exec_end_us == y.exec_end_us);
+    REQUIRE(x.upload_end_us == y.upload_end_us);
+    REQUIRE(x.finish_us == y.finish_us);
+    REQUIRE(x.uploaded == y.uploaded);
+    REQUIRE(x.download_bytes == y.download_bytes);
+  }
+  REQUIRE(a.cost.total() == Approx(b.cost.total()).epsilon(1e-12));
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> agreement_suite() {
+  std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> out;
+  for (const char* shape : {"chain", "fanout-fanin", "tree-reduction", "gemm", "map-reduce", "montage-like", "random-layered"}) {
+    GeneratorOptions o;
+    o.tasks = 80;
+    o.seed = 3;
+    out.emplace_back(shape, std::make_shared<Workflow>(generate_workflow(shape, o)));
+  }
+  for (const auto& e : std::filesystem::directory_iterator(test::source_dir() + "/examples/workflows"))
+    out.emplace_back(e.path().filename().string(), std::make_shared<Workflow>(load_workflow(e.path().string())));
+  std::string shared = test::shared_data_dir();
+  if (shared.empty()) {
+    WARN("../shared/data is absent: skipping the WfCommons instances");
+  } else {
+    for (const auto& e : std::filesystem::directory_iterator(shared + "/wfcommons"))
+      if (e.path().extension() == ".json")
+        out.emplace_back(e.path().filename().string(), std::make_shared<Workflow>(load_workflow(e.path().string())));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("without noise and contention the simulator equals the predictor to the microsecond", "[simulator][agreement]") {
+  // Contention is on but impossible: storage bandwidth is unlimited and every worker runs one
+  // task at a time (1 vCPU, 1 slot), so no two transfers or executions ever share anything.
+  for (const char* base : {"aws-lambda", "cluster"}) {
+    Platform p = load_platform(base);
+    p.storage_bandwidth_bytes_per_s = 1e18;
+    for (ResourceConfig& c : p.configs) c.slots = 1;
+    for (const auto& [name, w] : agreement_suite()) {
+      ExecutionModel m(*w, p);
+      for (const PlannerInfo& info : planner_registry().planners()) {
+        INFO("platform " << base << ", workflow " << name << ", planner " << info.name);
+        Plan plan = info.create()->plan(m, PlannerOptions{});
+        Prediction predicted = predict(m, plan);
+        SimOptions o;
+        o.contention = true;
+        SimResult simulated = simulate(m, plan, o);
+        require_same_timeline(predicted, simulated.timeline);
+      }
+    }
+  }
+}
+
+TEST_CASE("two downloads on one worker share its bandwidth", "[simulator][contention]") {
+  // Two slots on one 1 MB/s worker; a (1000 B out) feeds b and c, both on w1 with 2 slots.
+  Platform p = platform(R"(, "vcpus": 2)");
+  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000000}, {"id": "b", "work_s": 1, "deps": ["a"]},
+                     {"id": "c", "work_s": 1, "deps": ["a"]})");
+  ExecutionModel m(w, p);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  plan.worker_names = {"w0", "w1"};
+  plan.worker_config = {ConfigId{0}, ConfigId{0}};
+  plan.task_worker = {0, 1, 1};
+  Prediction predicted = predict(m, plan);
+  SimResult s = simulate(m, plan, SimOptions{});
+  // a: 0.510-1.510 (w0 cold), upload 1 ms + 1 s -> 2.511, done 2.512, and w0 exits. w1 is
+  // invoked at 2.512, starts 2.522 warm in w0's container, ready 2.622; b and c both start;
+  // each download waits 1 ms then shares 1 MB/s: 1 MB each at 0.5 MB/s takes 2 s: 2.623 ->
+  // 4.623. The predictor, without sharing, says 3.623.
+  CHECK(task(predicted, w, "b").exec_start_us == 3'623'000);
+  CHECK(task(s.timeline, w, "b").exec_start_us == 4'623'000);
+  CHECK(task(s.timeline, w, "c").exec_start_us == 4'623'000);
+  CHECK(s.timeline.makespan_us == predicted.makespan_us + 1'000'000);
+}
+
+TEST_CASE("two tasks on one vCPU share it", "[simulator][contention]") {
+  // One worker with 1 vCPU but 2 slots runs two 1-s tasks at once: each at half speed.
+  Platform p = platform(R"(, "slots": 2)");
+  Workflow w = wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1})");
+  ExecutionModel m(w, p);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  plan.worker_names = {"w0"};
+  plan.worker_config = {ConfigId{0}};
+  plan.task_worker = {0, 0};
+  SimResult s = simulate(m, plan, SimOptions{});
+  Prediction predicted = predict(m, plan);
+  // Ready 0.510; both run 0.510-2.510 sharing the vCPU (the predictor says 0.510-1.510).
+  CHECK(task(predicted, w, "a").exec_end_us == 1'510'000);
+  CHECK(task(s.timeline, w, "a").exec_end_us == 2'510'000);
+  CHECK(task(s.timeline, w, "b").exec_end_us == 2'510'000);
+}
+
+TEST_CASE("the aggregate storage bandwidth is shared by all transfers", "[simulator][contention]") {
+  // Two roots on two workers upload 1 MB each at the same moment through a 1 MB/s storage.
+  Platform p = platform("", 1e6);
+  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000000}, {"id": "b", "work_s": 1, "output_bytes": 1000000})");
+  ExecutionModel m(w, p);
+  SimResult s = simulate(m, make_flexible_plan(w, ConfigId{0}), SimOptions{});
+  // Both: ready 0.510, exec to 1.510, upload latency to 1.511, then 2 MB through 1 MB/s -> 3.511.
+  CHECK(task(s.timeline, w, "a").upload_end_us == 3'511'000);
+  CHECK(task(s.timeline, w, "b").upload_end_us == 3'511'000);
+}
+
+TEST_CASE("keep-alive expiry turns a warm start cold", "[simulator]") {
+  // a runs on w0 (configuration c1); b on w2 (c1) becomes ready when x, on w1 of another
+  // configuration (c2), ends: its start is warm only if w0's container is still kept alive.
+  Platform p = read_platform(R"({"format": "dagplan-platform/1", "kind": "serverless", "name": "two",
+    "configs": [{"name": "c1", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6, "cold_start_s": 0.5, "warm_start_s": 0.1},
+                {"name": "c2", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6, "cold_start_s": 0.5, "warm_start_s": 0.1}],
+    "invoke_latency_s": 0.01, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": 1e18}, "keep_alive_s": 7,
+    "dag_inline_bytes": 1000000000, "prices": {"per_gb_s": 1.0}})", "two.json");
+  for (double gap : {5.0, 9.0}) {
+    Workflow w = wf(R"({"id": "a", "work_s": 1}, {"id": "x", "work_s": )" + std::to_string(gap) +
+                    R"(}, {"id": "b", "work_s": 1, "deps": ["a", "x"]})");
+    ExecutionModel m(w, p);
+    Plan plan = make_flexible_plan(w, ConfigId{0});
+    plan.worker_names = {"w0", "w1", "w2"};
+    plan.worker_config = {ConfigId{0}, ConfigId{1}, ConfigId{0}};
+    plan.task_worker = {0, 1, 2};
+    plan.task_config = {ConfigId{0}, ConfigId{1}, ConfigId{0}};
+    SimResult s = simulate(m, plan, SimOptions{});
+    // w0 exits at 1.512 (a uploads 0 B: 1 ms; counters: 1 ms) and its container stays warm
+    // until 8.512. x ends at 0.510 + gap, done 2 ms later; w2 starts 10 ms after that: at 5.522
+    // (warm: 0.1 s start-up) or at 9.522 (expired: cold, 0.5 s).
+    INFO("gap " << gap);
+    const InstancePrediction& w2 = s.timeline.instances[task(s.timeline, w, "b").instance];
+    CHECK(w2.start_us == static_cast<std::int64_t>((gap + 0.522) * 1e6));
+    CHECK(w2.warm == (gap < 7.0));
+    CHECK(w2.ready_us - w2.start_us == (gap < 7.0 ? 100'000 : 500'000));
+  }
+}
+
+TEST_CASE("a task failure and a worker crash are retried", "[simulator][faults]") {
+  Platform p = platform();
+  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000}, {"id": "b", "work_s": 1, "deps": ["a"]})");
+  ExecutionModel m(w, p);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  SimOptions o;
+  o.record_trace = true;
+  SECTION("every attempt fails: the run fails after max_attempts") {
+    o.faults.task_failure = 1.0;
+    o.faults.max_attempts = 3;
+    SimResult s = simulate(m, plan, o);
+    CHECK(s.failed);
+    CHECK_THAT(s.failure, Catch::Contains("failed 3 times"));
+    CHECK(s.trace.tasks[0].attempts.size() == 3);
+  }
+  SECTION("a crash restarts the worker cold and re-reads the inputs") {
+    std::string chain = R"({"id": "t0", "work_s": 1, "output_bytes": 1000})";
+    for (int i = 1; i < 20; ++i)
+      chain += fmt::format(R"(, {{"id": "t{}", "work_s": 1, "output_bytes": 1000, "deps": ["t{}"]}})", i, i - 1);
+    w = wf(chain);
+    ExecutionModel mc(w, p);
+    plan = make_flexible_plan(w, ConfigId{0});
+    o.faults.worker_crash = 0.3;
+    o.faults.max_attempts = 10;
+    o.seed = 7;
+    SimResult s = simulate(mc, plan, o);
+    INFO(s.failure);
+    REQUIRE_FALSE(s.failed);
+    CHECK(s.crashes >= 1);
+    // Every crash costs a cold start (0.5 s) and the attempt's lost work: the run is longer.
+    Prediction base = predict(mc, plan);
+    CHECK(s.timeline.makespan_us > base.makespan_us + 500'000 * static_cast<std::int64_t>(s.crashes) - 1);
+    std::size_t failed = 0;
+    for (const TraceTask& t : s.trace.tasks)
+      for (const TraceAttempt& a : t.attempts) failed += a.ok ? 0 : 1;
+    CHECK(failed == s.failed_attempts);
+  }
+}
+
+TEST_CASE("seeded noise is reproducible and the seed matters", "[simulator][noise]") {
+  GeneratorOptions g;
+  g.tasks = 200;
+  Workflow w = generate_workflow("random-layered", g);
+  Platform p = load_platform("aws-lambda");
+  ExecutionModel m(w, p);
+  Plan plan = planner_registry().create("heft")->plan(m, PlannerOptions{});
+  SimOptions o;
+  o.noise.enabled = true;
+  o.seed = 42;
+  SimResult a = simulate(m, plan, o), b = simulate(m, plan, o);
+  CHECK(a.timeline.makespan_us == b.timeline.makespan_us);
+  for (std::size_t t = 0; t < w.task_count(); ++t) REQUIRE(a.timeline.tasks[t].exec_end_us == b.timeline.tasks[t].exec_end_us);
+  o.seed = 43;
+  SimResult c = simulate(m, plan, o);
+  CHECK(c.timeline.makespan_us != a.timeline.makespan_us);
+  CHECK(a.timeline.makespan_us != predict(m, plan).makespan_us);
+}

@@ -1,0 +1,38 @@
+#pragma once
+// Helpers shared by the tests: where the shared WfCommons data is, and expecting InputErrors.
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "dagplan/error.hpp"
+
+namespace dagplan::test {
+
+/// ../shared/data next to the checkout, or $DAGPLAN_SHARED_DATA. Empty when absent.
+inline std::string shared_data_dir() {
+  if (const char* env = std::getenv("DAGPLAN_SHARED_DATA")) return env;
+  std::string dir = DAGPLAN_SHARED_DATA_DEFAULT;
+  return std::filesystem::is_directory(dir) ? dir : std::string();
+}
+
+inline std::string source_dir() { return DAGPLAN_SOURCE_DIR; }
+
+}  // namespace dagplan::test
+
+/// Requires that `expr` throws InputError whose what() contains every given substring.
+#define REQUIRE_INPUT_ERROR(expr, ...)                                         \
+  do {                                                                         \
+    bool thrown_ = false;                                                      \
+    try {                                                                      \
+      (void)(expr);                                                            \
+    } catch (const dagplan::InputError& e_) {                                  \
+      thrown_ = true;                                                          \
+      std::string what_ = e_.what();                                           \
+      INFO("error: " << what_);                                                \
+      for (const char* part_ : {__VA_ARGS__}) CHECK_THAT(what_, Catch::Contains(part_)); \
+    }                                                                          \
+    CHECK(thrown_);                                                            \
+  } while (0)

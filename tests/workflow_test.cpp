@@ -1,0 +1,147 @@
+// The workflow model and the dagplan-workflow/1 reader: structure, determinism and every
+// bad-input case the foundation issue lists.
+#include <catch2/catch.hpp>
+
+#include "dagplan/workflow.hpp"
+#include "dagplan/workflow_io.hpp"
+#include "test_util.hpp"
+
+using namespace dagplan;
+
+namespace {
+std::string doc(const std::string& tasks) {
+  return R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}";
+}
+Workflow parse(const std::string& tasks) { return read_workflow(doc(tasks), "w.json"); }
+
+std::vector<std::string> ids(const Workflow& w, std::span<const TaskId> ts) {
+  std::vector<std::string> out;
+  for (TaskId t : ts) out.emplace_back(w.id(t));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a diamond builds into a frozen CSR DAG", "[workflow]") {
+  Workflow w = parse(R"(
+    {"id": "a", "function": "f", "work_s": 1, "input_bytes": 5, "output_bytes": 10},
+    {"id": "b", "function": "g", "work_s": 2, "output_bytes": 20, "deps": ["a"]},
+    {"id": "c", "function": "g", "output_bytes": 30, "deps": ["a"]},
+    {"id": "d", "deps": ["c", "b"]})");
+  REQUIRE(w.task_count() == 4);
+  CHECK(w.edge_count() == 4);
+  CHECK(w.name() == "t");
+  TaskId a = *w.find("a"), b = *w.find("b"), c = *w.find("c"), d = *w.find("d");
+  CHECK(index(a) == 0);
+  CHECK(index(d) == 3);
+  CHECK_FALSE(w.find("e"));
+  CHECK(ids(w, w.successors(a)) == std::vector<std::string>{"b", "c"});
+  CHECK(ids(w, w.predecessors(d)) == std::vector<std::string>{"b", "c"});  // id order, not file order
+  CHECK(ids(w, w.roots()) == std::vector<std::string>{"a"});
+  CHECK(ids(w, w.sinks()) == std::vector<std::string>{"d"});
+  CHECK(ids(w, w.topological_order()) == std::vector<std::string>{"a", "b", "c", "d"});
+  CHECK(w.function_name(w.function(b)) == "g");
+  CHECK(w.function(b) == w.function(c));
+  CHECK(w.function_name(w.function(d)) == "d");  // no function: its own
+  CHECK(w.has_work(b));
+  CHECK_FALSE(w.has_work(c));
+  CHECK(w.work_s(c) == 0);
+  CHECK(w.input_bytes(a) == 5);
+  CHECK(w.output_bytes(c) == 30);
+}
+
+TEST_CASE("forward references and several roots and sinks are allowed", "[workflow]") {
+  Workflow w = parse(R"(
+    {"id": "sink1", "deps": ["x", "y"]},
+    {"id": "sink2", "deps": ["y"]},
+    {"id": "x"}, {"id": "y"})");
+  CHECK(w.roots().size() == 2);
+  CHECK(w.sinks().size() == 2);
+  CHECK(ids(w, w.topological_order()) == std::vector<std::string>{"x", "y", "sink1", "sink2"});
+  CHECK(w.id(TaskId{0}) == "sink1");  // ids stay in definition order
+}
+
+TEST_CASE("write then read gives the same workflow, byte for byte", "[workflow]") {
+  Workflow w = parse(R"(
+    {"id": "a\"q", "function": "f", "work_s": 0.1, "input_bytes": 5, "output_bytes": 18446744073709551615},
+    {"id": "b", "work_s": 1e-7, "deps": ["a\"q"]})");
+  std::string text = write_workflow(w);
+  Workflow again = read_workflow(text, "again.json");
+  CHECK(write_workflow(again) == text);
+  CHECK(again.fingerprint() == w.fingerprint());
+  CHECK(again.output_bytes(TaskId{0}) == 18446744073709551615ULL);
+}
+
+TEST_CASE("bad workflows give one clear error with file and JSON path", "[workflow][errors]") {
+  SECTION("malformed JSON") {
+    REQUIRE_INPUT_ERROR(read_workflow(R"({"format": "dagplan-workflow/1", "tasks": [{"id": "a",}]})", "w.json"),
+                        "w.json", "$.tasks[0]", "invalid JSON");
+  }
+  SECTION("wrong type") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "work_s": "fast"})"), "w.json", "$.tasks[0].work_s", "expected a number");
+  }
+  SECTION("missing id") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"work_s": 1})"), "w.json", "$.tasks[1]", "missing member 'id'");
+  }
+  SECTION("missing format") {
+    REQUIRE_INPUT_ERROR(read_workflow(R"({"tasks": [{"id": "a"}]})", "w.json"), "w.json", "missing member 'format'");
+  }
+  SECTION("unknown format version") {
+    REQUIRE_INPUT_ERROR(read_workflow(R"({"format": "dagplan-workflow/9", "tasks": []})", "w.json"),
+                        "$.format", "unsupported format version 'dagplan-workflow/9'", "dagplan-workflow/1");
+  }
+  SECTION("unknown member with a suggestion") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "outptu_bytes": 3})"), "$.tasks[0].outptu_bytes",
+                        "unknown member 'outptu_bytes'; did you mean 'output_bytes'?");
+  }
+  SECTION("unknown task id in deps") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b", "deps": ["a", "zz"]})"), "w.json", "$.tasks[1].deps[1]",
+                        "unknown task 'zz'");
+  }
+  SECTION("duplicate ids") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b"}, {"id": "a"})"), "w.json", "$.tasks[2].id", "duplicate task id 'a'");
+  }
+  SECTION("self-loop") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b", "deps": ["a", "b"]})"), "$.tasks[1].deps[1]", "self-loop", "'b'");
+  }
+  SECTION("duplicate edge") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b", "deps": ["a", "a"]})"), "$.tasks[1].deps[1]", "duplicate edge a -> b");
+  }
+  SECTION("cycle, printed") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "r"}, {"id": "a", "deps": ["r", "c"]}, {"id": "b", "deps": ["a"]}, {"id": "c", "deps": ["b"]})"),
+                        "w.json", "cycle", "a -> b -> c -> a");
+  }
+  SECTION("negative size") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "output_bytes": -1})"), "$.tasks[0].output_bytes", "expected a non-negative integer, got -1");
+  }
+  SECTION("negative time") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "work_s": -0.5})"), "$.tasks[0].work_s", "expected a number >= 0");
+  }
+  SECTION("non-finite time") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "work_s": 1e400})"), "$.tasks[0].work_s", "out of range");
+  }
+  SECTION("size that overflows") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "input_bytes": 99999999999999999999})"), "$.tasks[0].input_bytes", "overflows");
+  }
+  SECTION("empty workflow") {
+    REQUIRE_INPUT_ERROR(parse(""), "w.json", "$.tasks", "at least one task");
+  }
+  SECTION("empty id") {
+    REQUIRE_INPUT_ERROR(parse(R"({"id": ""})"), "$.tasks[0].id", "non-empty");
+  }
+  SECTION("not a workflow at all") {
+    REQUIRE_INPUT_ERROR(read_any_workflow(R"({"format": "dagplan-platform/1"})", "p.json"), "p.json", "expected a workflow", "platform");
+  }
+  SECTION("file that does not exist") {
+    REQUIRE_INPUT_ERROR(load_workflow("/nonexistent/w.json"), "/nonexistent/w.json", "cannot open");
+  }
+}
+
+TEST_CASE("builder rejects cycles found through any order of edges", "[workflow]") {
+  WorkflowBuilder b;
+  for (const char* id : {"a", "b", "c", "d"}) b.add_task(id, "f", 1, 0, 0);
+  b.add_edge("a", "b");
+  b.add_edge("b", "c");
+  b.add_edge("c", "d");
+  b.add_edge("d", "b");
+  REQUIRE_INPUT_ERROR(std::move(b).build("mem"), "mem", "cycle", "b -> c -> d -> b");
+}
