@@ -55,6 +55,13 @@ std::string human_bytes(double bytes) {
   return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.2f} {}", bytes, units[u]);
 }
 
+std::string human_dollars(double d) {
+  if (d == 0) return "$0";
+  if (std::fabs(d) >= 0.01) return fmt::format("${:.4f}", d);
+  if (std::fabs(d) >= 1e-4) return fmt::format("${:.6f}", d);
+  return fmt::format("${:.3g}", d);
+}
+
 std::string human_seconds(double s) {
   if (s >= 120) {
     double m = std::floor(s / 60);

@@ -20,6 +20,8 @@ int run(CLI::App& app, int argc, char** argv);
 
 /// "1.50 MB", "312 B", "2.10 GB" (decimal units).
 std::string human_bytes(double bytes);
+/// "$12.35", "$0.000125", "$4.2e-07": four decimals from a cent up, else three significant digits.
+std::string human_dollars(double dollars);
 /// "1.234 s", "15.2 ms", "2 min 3.4 s".
 std::string human_seconds(double seconds);
 

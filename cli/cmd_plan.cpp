@@ -31,10 +31,11 @@ std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel&
   out += fmt::format("  predicted makespan   {}  (x{:.2f} the lower bound {})\n", human_seconds(seconds(p.makespan_us)),
                      ratio(seconds(p.makespan_us), seconds(p.bounds.makespan_us())),
                      human_seconds(seconds(p.bounds.makespan_us())));
-  out += fmt::format("  predicted cost       ${:.6f}  (x{:.2f} the cost floor ${:.6f}; compute ${:.6f}, "
-                     "invocations ${:.6f}, storage ${:.6f})\n",
-                     p.cost.total(), ratio(p.cost.total(), p.bounds.cost_floor), p.bounds.cost_floor,
-                     p.cost.compute, p.cost.invocations, p.cost.storage);
+  out += fmt::format("  predicted cost       {}  (x{:.2f} the cost floor {}; compute {}, invocations {}, "
+                     "storage {})\n",
+                     human_dollars(p.cost.total()), ratio(p.cost.total(), p.bounds.cost_floor),
+                     human_dollars(p.bounds.cost_floor), human_dollars(p.cost.compute),
+                     human_dollars(p.cost.invocations), human_dollars(p.cost.storage));
   out += fmt::format("  workers              {} strict ({} tasks), {} flexible tasks; {} instances, {} cold "
                      "starts, {} warm\n",
                      plan.worker_count(), strict_tasks, w.task_count() - strict_tasks, p.instances.size(),

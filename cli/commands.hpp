@@ -8,6 +8,9 @@ namespace dagplan::cli {
 /// plan, predict, compare.
 void add_plan_commands(CLI::App& app);
 
+/// dagsim: simulate, replay, calibrate.
+void add_sim_commands(CLI::App& app);
+
 /// validate, show, export, import, generate.
 void add_workflow_commands(CLI::App& app);
 

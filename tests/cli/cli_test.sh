@@ -5,6 +5,7 @@
 set -u
 case_name=$1 dagplan=$2 src=$3 shared=$4
 golden=$src/tests/cli/golden
+dagsim=$(dirname "$dagplan")/dagsim
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$src" || exit 1
@@ -113,6 +114,36 @@ case $case_name in
     "$dagplan" plan examples/workflows/diamond.json -o "$tmp/p.json" > /dev/null || fail "plan"
     sed 's/"id": "left", "worker": "[^"]*"/"id": "left", "worker": "nobody"/' "$tmp/p.json" > "$tmp/bad.json"
     expect_fail 1 "bad.json: \\$\.tasks\[1\]\.worker .*unknown worker 'nobody'" "$dagplan" predict "$tmp/bad.json"
+    ;;
+  sim_simulate)
+    "$dagplan" plan examples/workflows/image-pipeline.json --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
+    "$dagsim" simulate "$tmp/p.json" --runs 7 --noise --seed 11 --format json > "$tmp/s.json" || fail "simulate"
+    for k in '"runs": 7' '"seed": 11' '"p95"' '"p99"' '"predicted_makespan_s"'; do grep -q "$k" "$tmp/s.json" || fail "no $k"; done
+    "$dagsim" simulate "$tmp/p.json" --runs 7 --noise --seed 11 --format json > "$tmp/s2.json"
+    diff <(grep -v events_per_second "$tmp/s.json") <(grep -v events_per_second "$tmp/s2.json") || fail "same seed, different result"
+    "$dagsim" simulate "$tmp/p.json" --noise --explain > "$tmp/x" || fail "explain"
+    grep -q "+ noise" "$tmp/x" || fail "explain names no effect: $(cat "$tmp/x")"
+    ;;
+  sim_replay_calibrate)
+    "$dagplan" generate map-reduce --tasks 60 --seed 3 -o "$tmp/w.json" 2> /dev/null || fail "generate"
+    "$dagplan" plan "$tmp/w.json" --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
+    for seed in 1 2 3; do
+      "$dagsim" simulate "$tmp/p.json" --noise --seed $seed --trace "$tmp/t$seed.json" > /dev/null || fail "simulate --trace"
+    done
+    "$dagsim" replay "$tmp/t1.json" > "$tmp/r" || fail "replay"
+    for phase in startup download execution upload waiting; do grep -q "^  $phase" "$tmp/r" || fail "no $phase row"; done
+    "$dagsim" replay "$tmp/t1.json" --format json | grep -q '"makespan_relative_error"' || fail "replay json"
+    "$dagsim" calibrate "$tmp"/t*.json -o "$tmp/profile.json" > "$tmp/c" || fail "calibrate: $(cat "$tmp/c")"
+    "$dagplan" validate "$tmp/profile.json" > /dev/null || fail "the profile does not validate"
+    "$dagplan" predict "$tmp/p.json" --profile "$tmp/profile.json" > /dev/null || fail "predict with the profile"
+    "$dagsim" replay "$tmp/t1.json" --profile "$tmp/profile.json" > /dev/null || fail "replay with the profile"
+    ;;
+  sim_errors)
+    expect_fail 2 "unknown command 'simulat'; did you mean 'simulate'\\?" "$dagsim" simulat x
+    expect_fail 1 "nothere.json: cannot open" "$dagsim" replay "$tmp/nothere.json"
+    "$dagplan" plan examples/workflows/diamond.json -o "$tmp/p.json" > /dev/null
+    expect_fail 1 "p.json: \\$\\.format.*expected format 'dagplan-trace/1'" "$dagsim" replay "$tmp/p.json"
+    expect_fail 2 "" "$dagsim" simulate "$tmp/p.json" --task-failure 2
     ;;
   *) fail "unknown case" ;;
 esac

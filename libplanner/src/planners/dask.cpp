@@ -105,7 +105,8 @@ class DaskPlanner final : public Planner {
       level_width = max_level_width(w);
       std::size_t slots = model.slots(main_config);
       std::size_t pool = (level_width + slots - 1) / slots;
-      pool = std::clamp<std::size_t>(pool, 1, std::max<std::uint32_t>(1, model.platform().max_concurrency));
+      pool = std::clamp<std::size_t>(pool, 1,
+                                     std::max<std::uint32_t>(1, model.platform().max_concurrency));
       for (std::size_t i = 0; i < pool; ++i) tl.add_worker(main_config);
     }
     if (tl.worker_count() == 0) tl.add_worker(main_config);  // a cluster without machines
@@ -145,7 +146,8 @@ class DaskPlanner final : public Planner {
       auto consider = [&](std::uint32_t k) {
         std::int64_t occupancy = 0;
         if (tl.started(k))
-          for (std::int64_t free : tl.slot_free(k)) occupancy += std::max<std::int64_t>(0, free - r.at);
+          for (std::int64_t free : tl.slot_free(k))
+            occupancy += std::max<std::int64_t>(0, free - r.at);
         std::int64_t start = occupancy / static_cast<std::int64_t>(tl.slot_free(k).size()) +
                              model.stream_us(tl.bytes_not_on(k), tl.worker_config(k));
         if (best == kNoWorker || start < best_start ||
@@ -204,6 +206,8 @@ class DaskPlanner final : public Planner {
 
 }  // namespace
 
-std::unique_ptr<Planner> make_dask_planner() { return std::make_unique<DaskPlanner>(); }
+std::unique_ptr<Planner> make_dask_planner() {
+  return std::make_unique<DaskPlanner>();
+}
 
 }  // namespace dagplan

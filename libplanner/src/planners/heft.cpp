@@ -60,9 +60,6 @@
 //   on a cluster (it is paid by makespan), so the choice there is by earliest finish time alone.
 // - Estimated times follow the predictor's run semantics (list_scheduling.hpp).
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <span>
@@ -99,7 +96,8 @@ struct Candidate {
 // Whether a beats b, both within the slack (see the file comment).
 bool better(const Candidate& a, const Candidate& b) {
   if (a.score != b.score) return a.score < b.score;
-  if (a.estimate.finish_us != b.estimate.finish_us) return a.estimate.finish_us < b.estimate.finish_us;
+  if (a.estimate.finish_us != b.estimate.finish_us)
+    return a.estimate.finish_us < b.estimate.finish_us;
   if (a.worker != b.worker) return a.worker < b.worker;  // kNoWorker (fresh) sorts last
   return index(a.config) < index(b.config);
 }
@@ -110,7 +108,8 @@ class TimeBuckets {
   static constexpr std::size_t kBuckets = std::size_t{1} << 14;
 
   explicit TimeBuckets(std::int64_t horizon_us)
-      : width_us_(std::max<std::int64_t>(1, horizon_us / static_cast<std::int64_t>(kBuckets) + 1)) {}
+      : width_us_(std::max<std::int64_t>(1, horizon_us / static_cast<std::int64_t>(kBuckets) + 1)) {
+  }
   std::size_t operator()(std::int64_t t_us) const {
     return std::min(kBuckets - 1,
                     static_cast<std::size_t>(std::max<std::int64_t>(0, t_us) / width_us_));
@@ -134,7 +133,9 @@ class AliveCount {
         coarse_(TimeBuckets::kBuckets / kCoarse, 0) {}
 
   /// One more worker alive from `from_us` to `to_us` (inclusive, by bucket).
-  void add(std::int64_t from_us, std::int64_t to_us) { add_range(buckets_(from_us), buckets_(to_us)); }
+  void add(std::int64_t from_us, std::int64_t to_us) {
+    add_range(buckets_(from_us), buckets_(to_us));
+  }
   /// One more worker alive after `from_us` (exclusive, by bucket) up to `to_us`.
   void extend(std::int64_t from_us, std::int64_t to_us) {
     add_range(buckets_(from_us) + 1, buckets_(to_us));
@@ -229,8 +230,10 @@ class EndIndex {
 
   void unlink(std::uint32_t k) {
     std::uint32_t b = bucket_[k];
-    if (prev_[k] != kNoWorker) next_[prev_[k]] = next_[k];
-    else head_[b] = next_[k];
+    if (prev_[k] != kNoWorker)
+      next_[prev_[k]] = next_[k];
+    else
+      head_[b] = next_[k];
     if (next_[k] != kNoWorker) prev_[next_[k]] = prev_[k];
     add_count(b, -1);
   }
@@ -261,26 +264,6 @@ class EndIndex {
   std::vector<std::int32_t> count_;
   std::vector<std::uint32_t> bucket_, next_, prev_;
 };
-
-/// The worker with the earliest free slot in `heap` for which `accept` holds, among the first
-/// kMaxFallbackVisits; the ones passed over go back into the heap. kNoWorker if none.
-template <typename Current, typename Accept>
-std::uint32_t first_in_order(LazyWorkerHeap& heap, const Current& current, const Accept& accept,
-                             std::vector<std::uint32_t>& skipped) {
-  std::uint32_t found = kNoWorker;
-  for (std::uint32_t k = heap.top(current); k != kNoWorker; k = heap.top(current)) {
-    if (accept(k)) {
-      found = k;
-      break;
-    }
-    heap.pop();
-    skipped.push_back(k);
-    if (skipped.size() == kMaxFallbackVisits) break;
-  }
-  for (std::uint32_t k : skipped) heap.push(current(k), k);
-  skipped.clear();
-  return found;
-}
 
 /// Tasks by decreasing rank, ties by lower id. Ranks never grow along an edge, so this is a
 /// topological order unless a task and its successor tie (zero work and zero-cost edges) and the
@@ -335,15 +318,18 @@ class HeftPlanner final : public Planner {
     const ConfigId ref = options.config.value_or(model.fastest_config());
     const bool cluster = model.is_cluster();
 
-    auto dbg0 = std::chrono::steady_clock::now();  // DEBUG
     // Configurations by bandwidth (transfers depend on nothing else), with their counts.
     std::vector<std::pair<ConfigId, std::int64_t>> bandwidth_classes;
     for (ConfigId c : configs) {
-      auto same = std::find_if(bandwidth_classes.begin(), bandwidth_classes.end(), [&](const auto& b) {
-        return model.config(b.first).bandwidth_bytes_per_s == model.config(c).bandwidth_bytes_per_s;
-      });
-      if (same == bandwidth_classes.end()) bandwidth_classes.emplace_back(c, 1);
-      else ++same->second;
+      auto same =
+          std::find_if(bandwidth_classes.begin(), bandwidth_classes.end(), [&](const auto& b) {
+            return model.config(b.first).bandwidth_bytes_per_s ==
+                   model.config(c).bandwidth_bytes_per_s;
+          });
+      if (same == bandwidth_classes.end())
+        bandwidth_classes.emplace_back(c, 1);
+      else
+        ++same->second;
     }
 
     // Upward ranks, in reverse topological order; the total work on the way.
@@ -367,7 +353,6 @@ class HeftPlanner final : public Planner {
       work_us += exec;
     }
 
-    auto dbg1 = std::chrono::steady_clock::now();  // DEBUG
     // Limits on workers.
     std::vector<std::uint64_t> config_cap(model.config_count(),
                                           std::numeric_limits<std::uint64_t>::max());
@@ -399,7 +384,6 @@ class HeftPlanner final : public Planner {
     std::vector<std::uint64_t> config_workers(model.config_count(), 0);
     std::vector<LazyWorkerHeap> earliest_slot(cluster ? model.config_count() : 0);
     auto current_slot = [&tl](std::uint32_t k) { return tl.earliest_slot_us(k); };
-    std::vector<std::uint32_t> skipped;
 
     const std::vector<TaskId> order = rank_order(w, rank);
 
@@ -417,7 +401,7 @@ class HeftPlanner final : public Planner {
         ConfigId c = tl.worker_config(k);
         Estimate e = tl.estimate(t, k, exec[index(c)]);
         // Ready order: queued behind a task that is ready later, it would overtake it.
-        if (check && !std::getenv("NOFIFO") && e.start_us > e.ready_us && e.ready_us < tl.last_ready_us(k)) return;
+        if (check && e.start_us > e.ready_us && e.ready_us < tl.last_ready_us(k)) return;
         std::int64_t extended = std::max<std::int64_t>(0, e.finish_us - tl.end_us(k));
         candidates.push_back(Candidate{k, c, e, price[index(c)] * static_cast<double>(extended)});
       };
@@ -442,16 +426,10 @@ class HeftPlanner final : public Planner {
       const bool fresh_fits = !crowded || !alive.reaches(at, first_finish, limit);
       // Per configuration whose fresh worker is out: on a cluster its worker that frees first;
       // on a serverless platform (once) the alive worker that finishes its last task first.
-      // A worker holding no input sees the task ready at `at` plus a ready event; it may take
-      // it if it has a slot free by then or nothing placed there becomes ready later.
-      const std::int64_t ready_elsewhere = at + model.storage_op_us();
-      auto in_order = [&](std::uint32_t x) {
-        return tl.earliest_slot_us(x) <= ready_elsewhere || tl.last_ready_us(x) <= ready_elsewhere;
-      };
       auto fallback = [&](ConfigId c) {
-        if (cluster) return first_in_order(earliest_slot[index(c)], current_slot, in_order, skipped);
+        if (cluster) return earliest_slot[index(c)].top(current_slot);
         return ends.find(at, [&](std::uint32_t x) {
-          return tl.request_us(x) <= at && tl.end_us(x) >= at && !tl.holds_input(x) && in_order(x);
+          return tl.request_us(x) <= at && tl.end_us(x) >= at && !tl.holds_input(x);
         });
       };
       bool fell_back = false;
@@ -466,12 +444,9 @@ class HeftPlanner final : public Planner {
       }
       if (candidates.empty()) {  // nothing within the limits: exceed them, existing first
         for (std::uint32_t k : tl.pred_workers()) add_existing(k, false);
-        for (ConfigId c : configs) {  // out of order if need be; a cluster's cores are hard
+        for (ConfigId c : configs) {  // a cluster's cores are a hard limit
           if (!candidates.empty()) break;
-          std::uint32_t k = cluster ? earliest_slot[index(c)].top(current_slot)
-                                    : ends.find(at, [&](std::uint32_t x) {
-                                        return tl.request_us(x) <= at && tl.end_us(x) >= at;
-                                      });
+          std::uint32_t k = fallback(c);
           if (k != kNoWorker) add_existing(k, false);
         }
         if (candidates.empty()) add_fresh(ref);
@@ -479,9 +454,9 @@ class HeftPlanner final : public Planner {
 
       std::int64_t earliest = candidates.front().estimate.finish_us;
       for (const Candidate& c : candidates) earliest = std::min(earliest, c.estimate.finish_us);
-      const std::int64_t slack = std::max(
-          startup_us + model.transfer_us(tl.input_bytes(), ref),
-          static_cast<std::int64_t>(std::llround(kEftSlack * static_cast<double>(exec[index(ref)]))));
+      const std::int64_t slack = std::max(startup_us + model.transfer_us(tl.input_bytes(), ref),
+                                          static_cast<std::int64_t>(std::llround(
+                                              kEftSlack * static_cast<double>(exec[index(ref)]))));
       const Candidate* best = nullptr;
       for (Candidate& c : candidates) {
         if (c.estimate.finish_us > earliest + slack) continue;
@@ -502,19 +477,16 @@ class HeftPlanner final : public Planner {
       if (cluster) {
         earliest_slot[index(c)].push(tl.earliest_slot_us(k), k);
       } else {
-        if (!started) alive.add(best->estimate.ready_us, tl.end_us(k));
-        else alive.extend(old_end, tl.end_us(k));  // idle gaps included: a strict worker waits
+        if (!started)
+          alive.add(best->estimate.ready_us, tl.end_us(k));
+        else
+          alive.extend(old_end, tl.end_us(k));  // idle gaps included: a strict worker waits
         ends.set(k, tl.end_us(k));
       }
-
     }
 
-    auto dbg2 = std::chrono::steady_clock::now();  // DEBUG
     Plan p = make_flexible_plan(w, ref);
     tl.fill_plan(p);
-    auto dbg3 = std::chrono::steady_clock::now();  // DEBUG
-    if (std::getenv("HEFT_EST")) { std::int64_t mk = 0; for (std::uint32_t k = 0; k < tl.worker_count(); ++k) mk = std::max(mk, tl.end_us(k)); std::fprintf(stderr, "est makespan %.3f\n", static_cast<double>(mk) / 1e6); }
-    if (std::getenv("HEFT_TIME")) std::fprintf(stderr, "rank %.3f loop %.3f fill %.3f\n", std::chrono::duration<double>(dbg1-dbg0).count(), std::chrono::duration<double>(dbg2-dbg1).count(), std::chrono::duration<double>(dbg3-dbg2).count());
     stamp_plan(p, model, name(), params_json(model, configs, ref, alive_limit, config_cap));
     return p;
   }
@@ -555,6 +527,8 @@ class HeftPlanner final : public Planner {
 
 }  // namespace
 
-std::unique_ptr<Planner> make_heft_planner() { return std::make_unique<HeftPlanner>(); }
+std::unique_ptr<Planner> make_heft_planner() {
+  return std::make_unique<HeftPlanner>();
+}
 
 }  // namespace dagplan

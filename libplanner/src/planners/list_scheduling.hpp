@@ -6,7 +6,7 @@
 // - A strict worker gets one instance, invoked when its first task is ready: invoke latency,
 //   then a cold start and the DAG fetch (a warm container is not assumed: conservative).
 // - A worker runs up to slots(c) tasks at once; a task holds its slot from start to finish
-//   (download, execution, sink upload, counter update). Slots are filled append-only: a task
+//   (download, execution, upload, counter update). Slots are filled append-only: a task
 //   takes the slot that frees first, never a gap before a later task (no insertion).
 // - An input from the same worker is free and available after the producer's counter update
 //   (plus its upload when the producer uploads anyway); a remote input is available after the
@@ -47,9 +47,8 @@ struct Estimate {
   std::int64_t instance_ready_us = 0;  ///< fresh only: the worker's start-up is done
   std::int64_t start_us = 0;           ///< the task takes a slot
   std::int64_t exec_end_us = 0;
-  std::int64_t finish_us = 0;          ///< upload and counter update done: the slot frees
-  std::uint32_t slot = 0;              ///< which of the worker's slots it takes
-  bool fresh = false;                  ///< the task would start the worker (cold start)
+  std::int64_t finish_us = 0;  ///< upload and counter update done: the slot frees
+  std::uint32_t slot = 0;      ///< which of the worker's slots it takes
 };
 
 /// The estimated timeline of strict workers (see the file comment). Holds a reference to the
@@ -101,7 +100,6 @@ class Timeline {
   std::int64_t end_us(std::uint32_t k) const { return end_[k]; }
   /// Bytes of output produced on the worker so far (Dask's `ws.nbytes`).
   std::uint64_t stored_bytes(std::uint32_t k) const { return stored_bytes_[k]; }
-  std::uint32_t tasks(std::uint32_t k) const { return tasks_[k]; }
   /// When each slot of the worker frees (its instance's ready time before any task).
   std::span<const std::int64_t> slot_free(std::uint32_t k) const {
     return {slot_free_.data() + slot_begin_[k], slot_count_[k]};
@@ -112,9 +110,6 @@ class Timeline {
     std::span<const std::int64_t> s = slot_free(k);
     return *std::min_element(s.begin(), s.end());
   }
-  std::uint32_t worker_of(TaskId t) const { return task_[index(t)].worker; }
-  /// Estimated end of the task's execution (after it was assigned).
-  std::int64_t exec_end_us(TaskId t) const { return task_[index(t)].exec_end_us; }
 
   /// Collects the predecessors of `t` by worker: must be called, once all of them are
   /// assigned, before the estimates for `t`. O(in-degree).
@@ -189,9 +184,8 @@ class Timeline {
     auto it = std::min_element(s.begin(), s.end());
     e.slot = static_cast<std::uint32_t>(it - s.begin());
     e.start_us = std::max(e.ready_us, *it);
-    std::int64_t download = (has_remote || literal_bytes_ > 0)
-                                ? m_.transfer_us(remote_bytes + literal_bytes_, c)
-                                : 0;
+    std::int64_t download =
+        (has_remote || literal_bytes_ > 0) ? m_.transfer_us(remote_bytes + literal_bytes_, c) : 0;
     finish_estimate(t, c, exec_us, download, e);
     return e;
   }
@@ -200,7 +194,6 @@ class Timeline {
   /// task is ready, cold start, DAG fetch, then every input downloaded.
   Estimate estimate_fresh(TaskId t, ConfigId c, std::int64_t exec_us) const {
     Estimate e;
-    e.fresh = true;
     e.ready_us = fresh_ready_us();
     e.instance_ready_us = e.ready_us + fresh_start_us_[index(c)];
     e.start_us = e.instance_ready_us;
@@ -269,7 +262,7 @@ class Timeline {
 
   // The gathered task's transfers at one bandwidth class, computed once per task and class.
   struct Transfers {
-    std::uint64_t gathered = 0;      // gather() count they were computed for
+    std::uint64_t gathered = 0;        // gather() count they were computed for
     std::int64_t download_all_us = 0;  // every input, as a fresh worker downloads them
     std::int64_t upload_us = 0;        // its output, when it uploads from the start
   };
@@ -298,7 +291,7 @@ class Timeline {
   const ExecutionModel& m_;
   const Workflow& w_;
   const std::size_t n_;
-  // Per task, in one cache line's half: what gather() reads of a predecessor.
+  // Per task, 32 bytes: what gather() reads of a predecessor, in one cache line.
   struct TaskState {
     std::int64_t exec_end_us = 0;
     std::int64_t upload_us = 0;  // its output, from its worker
@@ -312,13 +305,13 @@ class Timeline {
   std::vector<std::uint32_t> slot_begin_, slot_count_, tasks_, group_of_worker_;
   std::vector<std::int64_t> slot_free_, request_, last_ready_, end_;
   std::vector<std::uint8_t> started_;
+  std::vector<std::uint64_t> stored_bytes_;
   // Per configuration: invocation, cold start and DAG fetch; bandwidth class.
   std::vector<std::int64_t> fresh_start_us_;
   std::vector<std::uint32_t> class_of_;
   std::vector<ConfigId> class_config_;  // per class: its first configuration
   mutable std::vector<Transfers> transfers_;
   std::uint64_t gathered_ = 0;
-  std::vector<std::uint64_t> stored_bytes_;
   // Scratch of the gathered task.
   std::vector<Group> groups_;
   std::vector<std::uint32_t> pred_workers_;
@@ -347,14 +340,6 @@ class LazyWorkerHeap {
     }
     return kNoWorker;
   }
-  /// Removes the smallest entry (valid or not).
-  void pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), Greater{});
-    heap_.pop_back();
-  }
-  bool empty() const { return heap_.empty(); }
-  std::int64_t top_key() const { return heap_.front().key; }
-  std::uint32_t top_worker() const { return heap_.front().worker; }
 
  private:
   struct Entry {

@@ -1,0 +1,991 @@
+// dagbench: every registered planner on a fixed suite of workflows (generated shapes at several
+// sizes and seeds, the example workflows, the public WfCommons instances) on a serverless and a
+// cluster platform. Per (workflow, platform, planner): predicted makespan and cost, their ratios
+// to the lower bounds, simulated makespan (p50/p95 over seeded noisy runs) and planning time;
+// per planner: geometric means, wins and the worst case. `--check` compares the run with the
+// committed baseline (benchmarks/baseline.json): plan quality within a tight relative tolerance,
+// planning speed as a ratio to a reference computation timed in the same run (never an absolute
+// time). See docs/benchmarks.md.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_util.hpp"
+#include "dagplan/error.hpp"
+#include "dagplan/generators.hpp"
+#include "dagplan/json_writer.hpp"
+#include "dagplan/planner.hpp"
+#include "dagplan/platform.hpp"
+#include "dagplan/predictor.hpp"
+#include "dagplan/sim/simulator.hpp"
+#include "dagplan/workflow_io.hpp"
+
+namespace {
+
+using namespace dagplan;
+namespace fs = std::filesystem;
+
+/// Relative tolerance on predicted makespan and cost. Plans and predictions are deterministic
+/// (ties break by id, integer microseconds), so any change beyond floating-point noise is real.
+constexpr double kQualityTolerance = 1e-6;
+/// A planner fails the speed check when its time / reference time exceeds this factor times the
+/// baseline's ratio. Generous: the ratio moves with the machine's caches and with other load.
+constexpr double kTimeFactor = 3.0;
+/// Time ratios below this are raised to it before the comparison: a planner that takes under 1% of
+/// the reference (wukong: microseconds) is too quick to time reliably, and is only flagged once it
+/// grows past kTimeFactor x 1% of the reference.
+constexpr double kTimeRatioFloor = 0.01;
+/// Repetitions of each timed computation; the minimum is kept (robust to interference).
+constexpr int kTimingRepetitions = 5;
+/// Size of the reference computation: sorting this many pseudo-random 64-bit integers.
+constexpr std::size_t kReferenceElements = std::size_t{1} << 20;
+/// Tasks of each timing workload (see timing_workloads()).
+constexpr std::size_t kTimingTasks = 20000;
+
+constexpr const char* kResultsFormat = "dagbench-results/1";
+constexpr const char* kBaselineFormat = "dagbench-baseline/1";
+
+// ------------------------------------------------------------------------------------------------
+// The suite.
+
+/// A list of optimisation passes run after the planner. Passes do not exist yet, so the suite has
+/// one variant, "none"; when the pass registry lands, add variants here (e.g. {"all", {...}}) and
+/// apply them in apply_passes(). Entries are keyed by the variant's name, so the baseline
+/// distinguishes a planner with and without passes.
+struct PassVariant {
+  std::string name;
+  std::vector<std::string> passes;
+};
+
+std::vector<PassVariant> pass_variants() { return {{"none", {}}}; }
+
+/// Runs the variant's passes, in order, on `plan`. A no-op for "none" (the only variant today).
+void apply_passes(const PassVariant& variant, const ExecutionModel& /*model*/, Plan& /*plan*/) {
+  if (!variant.passes.empty()) {
+    throw UsageError(fmt::format("pass variant '{}': optimisation passes are not implemented yet",
+                                 variant.name));
+  }
+}
+
+struct SuiteWorkflow {
+  std::string id;      ///< stable key, e.g. "random-layered-1000-s1", "wfcommons/montage-..."
+  std::string source;  ///< "generated", "example" or "wfcommons"
+  Workflow workflow;
+};
+
+struct SuiteConfig {
+  bool quick = false;
+  std::string examples_dir;
+  std::string shared_data;
+  std::vector<std::string> platforms;
+  int sim_runs = 5;
+};
+
+/// Sizes and seeds of the generated shapes. Quick mode keeps the smaller sizes and the first seed:
+/// a subset of the full suite, so every quick entry is also in a baseline written by a full run.
+std::vector<std::size_t> generated_sizes(bool quick) {
+  if (quick) return {100, 1000};
+  return {100, 1000, 10000};
+}
+std::vector<std::uint64_t> generated_seeds(bool quick) {
+  if (quick) return {1};
+  return {1, 2};
+}
+
+std::vector<SuiteWorkflow> load_suite(const SuiteConfig& config) {
+  std::vector<SuiteWorkflow> suite;
+  for (std::string_view shape : generator_shapes()) {
+    for (std::size_t n : generated_sizes(config.quick)) {
+      for (std::uint64_t seed : generated_seeds(config.quick)) {
+        GeneratorOptions g;
+        g.tasks = n;
+        g.seed = seed;
+        suite.push_back({fmt::format("{}-{}-s{}", shape, n, seed), "generated",
+                         generate_workflow(shape, g)});
+      }
+    }
+  }
+  auto json_files = [](const std::string& dir) {
+    std::vector<fs::path> files;
+    for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+      if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+  };
+  if (fs::is_directory(config.examples_dir)) {
+    for (const fs::path& p : json_files(config.examples_dir)) {
+      suite.push_back({"example/" + p.stem().string(), "example", load_workflow(p.string())});
+    }
+  } else {
+    fmt::print(stderr, "dagbench: skipping the example workflows: {} is absent\n",
+               config.examples_dir);
+  }
+  // The v1.4 sub-folder holds two of the same runs in the older format: not separate instances.
+  std::string wfc = config.shared_data.empty() ? "" : config.shared_data + "/wfcommons";
+  if (!wfc.empty() && fs::is_directory(wfc)) {
+    for (const fs::path& p : json_files(wfc)) {
+      suite.push_back({"wfcommons/" + p.stem().string(), "wfcommons", load_workflow(p.string())});
+    }
+  } else {
+    fmt::print(stderr,
+               "dagbench: skipping the WfCommons instances: {} is absent (set --shared-data or "
+               "$DAGPLAN_SHARED_DATA)\n",
+               wfc.empty() ? std::string("<shared data>/wfcommons") : wfc);
+  }
+  return suite;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Results.
+
+struct Entry {
+  std::string workflow;
+  std::string platform;
+  std::string planner;
+  std::string passes;
+  std::size_t tasks = 0;
+  std::size_t edges = 0;
+  std::string error;      ///< non-empty when planning or prediction failed
+  std::string sim_error;  ///< non-empty when a simulation failed (the prediction stands)
+  std::int64_t makespan_us = 0;
+  double cost = 0;
+  std::int64_t critical_path_us = 0;
+  std::int64_t work_bound_us = 0;
+  double cost_floor = 0;
+  int sim_runs = 0;
+  double sim_p50_us = 0;
+  double sim_p95_us = 0;
+  double planning_s = 0;
+
+  bool ok() const { return error.empty(); }
+  std::string key() const { return key_of(workflow, platform, planner, passes); }
+  static std::string key_of(std::string_view w, std::string_view p, std::string_view pl,
+                            std::string_view pa) {
+    return fmt::format("{}|{}|{}|{}", w, p, pl, pa);
+  }
+  std::int64_t bound_us() const { return std::max(critical_path_us, work_bound_us); }
+};
+
+/// x / y, or NaN when y is not positive (a bound that says nothing).
+double ratio(double x, double y) { return y > 0 ? x / y : std::numeric_limits<double>::quiet_NaN(); }
+
+double us_to_s(double us) { return us / 1e6; }
+
+/// Planner -> factor, from "--degrade heft=1.05" (repeatable).
+using Degrades = std::map<std::string, double>;
+
+Degrades parse_degrades(const std::vector<std::string>& args, const std::string& option) {
+  Degrades out;
+  for (const std::string& a : args) {
+    std::size_t eq = a.find('=');
+    if (eq == std::string::npos) {
+      throw UsageError(fmt::format("{} expects PLANNER=FACTOR, got '{}'", option, a));
+    }
+    std::string name = a.substr(0, eq);
+    if (!planner_registry().find(name)) (void)planner_registry().create(name);  // throws
+    double factor = 0;
+    try {
+      factor = std::stod(a.substr(eq + 1));
+    } catch (const std::exception&) {
+      throw UsageError(fmt::format("{}: '{}' is not a number", option, a.substr(eq + 1)));
+    }
+    if (!(factor > 0)) throw UsageError(fmt::format("{}: factor must be > 0", option));
+    out[name] = factor;
+  }
+  return out;
+}
+
+struct RunOptions {
+  int sim_runs = 5;
+  bool simulate = true;
+  Degrades degrade;  ///< testing aid: multiplies a planner's predicted makespan and cost
+};
+
+std::vector<Entry> run_suite(const std::vector<SuiteWorkflow>& suite,
+                             const std::vector<std::string>& platforms,
+                             const std::vector<std::string>& planners, const RunOptions& options) {
+  std::vector<Entry> entries;
+  for (const std::string& platform_name : platforms) {
+    Platform platform = load_platform(platform_name);
+    for (const SuiteWorkflow& sw : suite) {
+      ExecutionModel model(sw.workflow, platform);
+      for (const std::string& planner_name : planners) {
+        std::unique_ptr<Planner> planner = planner_registry().create(planner_name);
+        for (const PassVariant& variant : pass_variants()) {
+          Entry e;
+          e.workflow = sw.id;
+          e.platform = platform_name;
+          e.planner = planner_name;
+          e.passes = variant.name;
+          e.tasks = sw.workflow.task_count();
+          e.edges = sw.workflow.edge_count();
+          Plan plan;
+          try {
+            PlanResult r = run_planner(*planner, model, PlannerOptions{});
+            apply_passes(variant, model, r.plan);
+            e.planning_s = r.planning_seconds;
+            plan = std::move(r.plan);
+            Prediction p = predict(model, plan);
+            e.makespan_us = p.makespan_us;
+            e.cost = p.cost.total();
+            e.critical_path_us = p.bounds.critical_path_us;
+            e.work_bound_us = p.bounds.work_over_concurrency_us;
+            e.cost_floor = p.bounds.cost_floor;
+            if (auto it = options.degrade.find(planner_name); it != options.degrade.end()) {
+              e.makespan_us = std::llround(static_cast<double>(e.makespan_us) * it->second);
+              e.cost *= it->second;
+            }
+          } catch (const Error& err) {
+            e.error = err.what();
+          }
+          if (e.ok() && options.simulate && options.sim_runs > 0) {
+            // A simulation failure is reported apart: the prediction still stands.
+            try {
+              std::vector<double> makespans;
+              for (int s = 1; s <= options.sim_runs; ++s) {
+                sim::SimOptions so;
+                so.seed = static_cast<std::uint64_t>(s);
+                so.noise.enabled = true;
+                sim::SimResult sr = sim::simulate(model, plan, so);
+                makespans.push_back(static_cast<double>(sr.timeline.makespan_us));
+              }
+              sim::Distribution d = sim::distribution(makespans);
+              e.sim_runs = options.sim_runs;
+              e.sim_p50_us = d.p50;
+              e.sim_p95_us = d.p95;
+            } catch (const Error& err) {
+              e.sim_error = err.what();
+            }
+          }
+          entries.push_back(std::move(e));
+        }
+      }
+    }
+  }
+  return entries;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Timing: planners on fixed workloads, as ratios to a reference computation of the same run.
+
+/// Processor time of this process, not wall time: other processes on the machine (a parallel build,
+/// other tests) then slow the reference and the planners much less unevenly. Single-threaded code
+/// only (every planner is).
+class CpuStopwatch {
+ public:
+  CpuStopwatch() : start_(now()) {}
+  double seconds() const { return now() - start_; }
+
+ private:
+  static double now() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  }
+  double start_;
+};
+
+/// The reference: sorting kReferenceElements pseudo-random integers, minimum over repetitions.
+/// Memory-bound and branchy like a planner, independent of the library (a slower predictor or
+/// generator cannot hide a slower planner).
+double reference_seconds(int repetitions) {
+  std::mt19937_64 rng(42);
+  std::vector<std::uint64_t> data(kReferenceElements);
+  for (std::uint64_t& x : data) x = rng();
+  double best = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < repetitions; ++i) {
+    std::vector<std::uint64_t> copy = data;
+    CpuStopwatch clock;
+    std::sort(copy.begin(), copy.end());
+    best = std::min(best, clock.seconds());
+    if (copy.front() > copy.back()) std::abort();  // keeps the sort observable
+  }
+  return best;
+}
+
+/// The timing workloads: a random layered DAG (the common case) and a wide fan-out/fan-in (where a
+/// step that is quadratic in a task's degree shows), on the serverless platform.
+std::vector<SuiteWorkflow> timing_workloads() {
+  std::vector<SuiteWorkflow> out;
+  for (std::string_view shape : {"random-layered", "fanout-fanin"}) {
+    GeneratorOptions g;
+    g.tasks = kTimingTasks;
+    g.seed = 1;
+    out.push_back({fmt::format("{}-{}-s1", shape, kTimingTasks), "generated",
+                   generate_workflow(shape, g)});
+  }
+  return out;
+}
+
+struct Timing {
+  std::string planner;
+  double seconds = 0;  ///< sum over the timing workloads of the minimum planning time
+  double ratio = 0;    ///< seconds / reference seconds
+};
+
+struct TimingResult {
+  double reference_s = 0;
+  std::vector<Timing> planners;
+};
+
+TimingResult measure_timing(const std::vector<std::string>& planners, const Degrades& degrade) {
+  std::vector<SuiteWorkflow> workloads = timing_workloads();
+  Platform platform = load_platform("aws-lambda");
+  TimingResult out;
+  // The reference is timed before and after the planners; the minimum of all repetitions counts,
+  // so that a burst of load from elsewhere during one of them does not skew every ratio.
+  double before = reference_seconds(kTimingRepetitions);
+  std::vector<Timing> timings;
+  for (const std::string& name : planners) {
+    std::unique_ptr<Planner> planner = planner_registry().create(name);
+    Timing t;
+    t.planner = name;
+    for (const SuiteWorkflow& w : workloads) {
+      ExecutionModel model(w.workflow, platform);
+      double best = std::numeric_limits<double>::infinity();
+      for (int i = 0; i < kTimingRepetitions; ++i) {
+        CpuStopwatch clock;
+        Plan plan = planner->plan(model, PlannerOptions{});
+        best = std::min(best, clock.seconds());
+      }
+      t.seconds += best;
+    }
+    if (auto it = degrade.find(name); it != degrade.end()) t.seconds *= it->second;
+    timings.push_back(t);
+  }
+  double after = reference_seconds(kTimingRepetitions);
+  out.reference_s = std::min(before, after);
+  for (Timing& t : timings) t.ratio = t.seconds / out.reference_s;
+  out.planners = std::move(timings);
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Summary per (platform, planner).
+
+struct Summary {
+  std::string platform;
+  std::string planner;
+  std::size_t entries = 0;
+  std::size_t errors = 0;
+  double geo_makespan = 0;  ///< geometric mean of makespan / makespan lower bound
+  double geo_cost = 0;      ///< geometric mean of cost / cost floor
+  std::size_t makespan_wins = 0;
+  std::size_t cost_wins = 0;
+  double worst_makespan = 0;
+  std::string worst_workflow;
+  double planning_s = 0;  ///< total over the suite
+};
+
+bool within(double a, double b) {
+  return std::abs(a - b) <= kQualityTolerance * std::max(std::abs(a), std::abs(b));
+}
+
+std::vector<Summary> summarise(const std::vector<Entry>& entries,
+                               const std::vector<std::string>& platforms,
+                               const std::vector<std::string>& planners) {
+  // Best makespan and cost per (workflow, platform, passes), for the wins.
+  std::map<std::string, std::pair<double, double>> best;
+  for (const Entry& e : entries) {
+    if (!e.ok()) continue;
+    std::string k = Entry::key_of(e.workflow, e.platform, "", e.passes);
+    auto [it, fresh] =
+        best.try_emplace(k, static_cast<double>(e.makespan_us), e.cost);
+    if (!fresh) {
+      it->second.first = std::min(it->second.first, static_cast<double>(e.makespan_us));
+      it->second.second = std::min(it->second.second, e.cost);
+    }
+  }
+  std::vector<Summary> out;
+  for (const std::string& platform : platforms) {
+    for (const std::string& planner : planners) {
+      Summary s;
+      s.platform = platform;
+      s.planner = planner;
+      double log_m = 0, log_c = 0;
+      std::size_t n_m = 0, n_c = 0;
+      for (const Entry& e : entries) {
+        if (e.platform != platform || e.planner != planner) continue;
+        ++s.entries;
+        if (!e.ok()) {
+          ++s.errors;
+          continue;
+        }
+        s.planning_s += e.planning_s;
+        double rm = ratio(static_cast<double>(e.makespan_us), static_cast<double>(e.bound_us()));
+        double rc = ratio(e.cost, e.cost_floor);
+        if (std::isfinite(rm)) {
+          log_m += std::log(rm);
+          ++n_m;
+          if (rm > s.worst_makespan) {
+            s.worst_makespan = rm;
+            s.worst_workflow = e.workflow;
+          }
+        }
+        if (std::isfinite(rc)) {
+          log_c += std::log(rc);
+          ++n_c;
+        }
+        const auto& b = best.at(Entry::key_of(e.workflow, e.platform, "", e.passes));
+        if (within(static_cast<double>(e.makespan_us), b.first)) ++s.makespan_wins;
+        if (within(e.cost, b.second)) ++s.cost_wins;
+      }
+      s.geo_makespan = n_m ? std::exp(log_m / static_cast<double>(n_m)) : 0;
+      s.geo_cost = n_c ? std::exp(log_c / static_cast<double>(n_c)) : 0;
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Output: markdown (also printed on stdout) and JSON.
+
+struct Meta {
+  std::string mode;
+  std::string machine;
+  std::string build;
+  int sim_runs = 0;
+  std::size_t workflows = 0;
+};
+
+std::string read_proc_field(const char* file, const char* key) {
+  std::ifstream f(file);
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind(key, 0) == 0) {
+      std::size_t colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::size_t start = line.find_first_not_of(" \t", colon + 1);
+      return start == std::string::npos ? "" : line.substr(start);
+    }
+  }
+  return "";
+}
+
+std::string machine_description() {
+  std::string model = read_proc_field("/proc/cpuinfo", "model name");
+  std::string mem = read_proc_field("/proc/meminfo", "MemTotal");
+  double mem_gb = mem.empty() ? 0 : std::stod(mem) / (1024.0 * 1024.0);
+  return fmt::format("{}, {} hardware threads, {:.0f} GB RAM",
+                     model.empty() ? "unknown CPU" : model, std::thread::hardware_concurrency(),
+                     mem_gb);
+}
+
+std::string build_description() {
+#ifdef NDEBUG
+  const char* asserts = "assertions off";
+#else
+  const char* asserts = "assertions on";
+#endif
+#if defined(__clang__)
+  return fmt::format("clang {}, {}", __clang_version__, asserts);
+#elif defined(__GNUC__)
+  return fmt::format("gcc {}, {}", __VERSION__, asserts);
+#else
+  return asserts;
+#endif
+}
+
+/// A simulated makespan for the table: seconds, "failed" (see the notes) or "-" (not simulated).
+std::string sim_cell(const Entry& e, double us) {
+  if (!e.sim_error.empty()) return "failed";
+  return e.sim_runs ? fmt::format("{:.3f}", us_to_s(us)) : "-";
+}
+
+std::string fmt_ratio(double r) { return std::isfinite(r) ? fmt::format("{:.3f}", r) : "-"; }
+
+std::string markdown(const Meta& meta, const std::vector<Entry>& entries,
+                     const std::vector<Summary>& summaries, const TimingResult& timing) {
+  std::string out;
+  auto line = [&out](const std::string& s) {
+    out += s;
+    out += '\n';
+  };
+  line(fmt::format("dagbench, {} suite: {} workflows x {} platform/planner/pass entries; "
+                   "simulated with noise, {} seeded runs each",
+                   meta.mode, meta.workflows, entries.size(), meta.sim_runs));
+  line(fmt::format("machine: {}; build: {}", meta.machine, meta.build));
+  line("");
+  line("Summary per planner. x bound = predicted makespan / makespan lower bound (max of critical "
+       "path and work over concurrency); x floor = predicted cost / cost floor; geometric means. "
+       "Wins: workflows where the planner's makespan (cost) is the lowest, ties shared.");
+  line("");
+  line(fmt::format("| {:<10} | {:<11} | {:>7} | {:>6} | {:>10} | {:>10} | {:>7} | {:>9} | "
+                   "{:>11} | {:<44} | {:>12} |",
+                   "platform", "planner", "entries", "failed", "gm x bound", "gm x floor",
+                   "mk wins", "cost wins", "worst x bnd", "worst on", "planning (s)"));
+  line("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+  for (const Summary& s : summaries) {
+    line(fmt::format("| {:<10} | {:<11} | {:>7} | {:>6} | {:>10.3f} | {:>10.3f} | {:>7} | {:>9} | "
+                     "{:>11.3f} | {:<44} | {:>12.3f} |",
+                     s.platform, s.planner, s.entries, s.errors, s.geo_makespan, s.geo_cost,
+                     s.makespan_wins, s.cost_wins, s.worst_makespan, s.worst_workflow,
+                     s.planning_s));
+  }
+  line("");
+  line(fmt::format("Planning speed: each planner on {} tasks of random-layered and of fanout-fanin "
+                   "(aws-lambda), best of {}; reference = sorting 2^20 integers, {:.4f} s.",
+                   kTimingTasks, kTimingRepetitions, timing.reference_s));
+  line("");
+  line(fmt::format("| {:<11} | {:>10} | {:>12} |", "planner", "time (s)", "x reference"));
+  line("| --- | ---: | ---: |");
+  for (const Timing& t : timing.planners) {
+    line(fmt::format("| {:<11} | {:>10.4f} | {:>12.4f} |", t.planner, t.seconds, t.ratio));
+  }
+  line("");
+  line("Per workflow. x cp = makespan / critical-path bound, x work = makespan / work over "
+       "concurrency, x floor = cost / cost floor; sim = simulated makespan with contention and "
+       "noise.");
+  line("");
+  line(fmt::format("| {:<44} | {:<10} | {:>6} | {:<11} | {:>12} | {:>11} | {:>7} | {:>7} | "
+                   "{:>7} | {:>11} | {:>11} | {:>9} |",
+                   "workflow", "platform", "tasks", "planner", "makespan (s)", "cost ($)", "x cp",
+                   "x work", "x floor", "sim p50 (s)", "sim p95 (s)", "plan (ms)"));
+  line("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const Entry& e : entries) {
+    std::string planner = e.passes == "none" ? e.planner : e.planner + "+" + e.passes;
+    if (!e.ok()) {
+      line(fmt::format("| {:<44} | {:<10} | {:>6} | {:<11} | error: {} |", e.workflow, e.platform,
+                       e.tasks, planner, e.error));
+      continue;
+    }
+    auto mk = static_cast<double>(e.makespan_us);
+    line(fmt::format(
+        "| {:<44} | {:<10} | {:>6} | {:<11} | {:>12.3f} | {:>11.6f} | {:>7} | {:>7} | {:>7} | "
+        "{:>11} | {:>11} | {:>9.3f} |",
+        e.workflow, e.platform, e.tasks, planner, us_to_s(mk), e.cost,
+        fmt_ratio(ratio(mk, static_cast<double>(e.critical_path_us))),
+        fmt_ratio(ratio(mk, static_cast<double>(e.work_bound_us))),
+        fmt_ratio(ratio(e.cost, e.cost_floor)),
+        sim_cell(e, e.sim_p50_us), sim_cell(e, e.sim_p95_us), e.planning_s * 1e3));
+  }
+  bool first = true;
+  for (const Entry& e : entries) {
+    if (e.sim_error.empty()) continue;
+    if (first) {
+      line("");
+      line("Simulations that failed (the predictions above stand):");
+      line("");
+      first = false;
+    }
+    line(fmt::format("- {} on {} ({}): {}", e.planner, e.workflow, e.platform, e.sim_error));
+  }
+  return out;
+}
+
+/// The results document (`--json`) or, with `baseline`, the baseline: the same without what
+/// varies from run to run (per-entry planning times, the summary), so that refreshing an
+/// unchanged baseline changes only the timing ratios.
+std::string results_json(const Meta& meta, const std::vector<Entry>& entries,
+                         const std::vector<Summary>& summaries, const TimingResult& timing,
+                         bool baseline) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("format");
+  w.value(baseline ? kBaselineFormat : kResultsFormat);
+  w.key("mode");
+  w.value(meta.mode);
+  w.key("machine");
+  w.value(meta.machine);
+  w.key("build");
+  w.value(meta.build);
+  w.key("tolerance");
+  w.begin_object(true);
+  w.key("quality_relative");
+  w.value(kQualityTolerance);
+  w.key("time_ratio_factor");
+  w.value(kTimeFactor);
+  w.end_object();
+  w.key("reference");
+  w.begin_object(true);
+  w.key("computation");
+  w.value(fmt::format("std::sort of {} pseudo-random uint64", kReferenceElements));
+  w.key("seconds");
+  w.value(timing.reference_s);
+  w.end_object();
+  w.key("timing");
+  w.begin_array();
+  for (const Timing& t : timing.planners) {
+    w.begin_object(true);
+    w.key("planner");
+    w.value(t.planner);
+    w.key("seconds");
+    w.value(t.seconds);
+    w.key("ratio_to_reference");
+    w.value(t.ratio);
+    w.end_object();
+  }
+  w.end_array();
+  if (!baseline) {
+    w.key("summary");
+    w.begin_array();
+    for (const Summary& s : summaries) {
+      w.begin_object(true);
+      w.key("platform");
+      w.value(s.platform);
+      w.key("planner");
+      w.value(s.planner);
+      w.key("entries");
+      w.value(static_cast<std::uint64_t>(s.entries));
+      w.key("errors");
+      w.value(static_cast<std::uint64_t>(s.errors));
+      w.key("geomean_makespan_over_bound");
+      w.value(s.geo_makespan);
+      w.key("geomean_cost_over_floor");
+      w.value(s.geo_cost);
+      w.key("makespan_wins");
+      w.value(static_cast<std::uint64_t>(s.makespan_wins));
+      w.key("cost_wins");
+      w.value(static_cast<std::uint64_t>(s.cost_wins));
+      w.key("worst_makespan_over_bound");
+      w.value(s.worst_makespan);
+      w.key("worst_workflow");
+      w.value(s.worst_workflow);
+      w.key("planning_s");
+      w.value(s.planning_s);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  w.key("entries");
+  w.begin_array();
+  for (const Entry& e : entries) {
+    w.begin_object(true);
+    w.key("workflow");
+    w.value(e.workflow);
+    w.key("platform");
+    w.value(e.platform);
+    w.key("planner");
+    w.value(e.planner);
+    w.key("passes");
+    w.value(e.passes);
+    w.key("tasks");
+    w.value(static_cast<std::uint64_t>(e.tasks));
+    w.key("edges");
+    w.value(static_cast<std::uint64_t>(e.edges));
+    if (!e.ok()) {
+      w.key("error");
+      w.value(e.error);
+      w.end_object();
+      continue;
+    }
+    w.key("makespan_us");
+    w.value(e.makespan_us);
+    w.key("cost");
+    w.value(e.cost);
+    w.key("critical_path_us");
+    w.value(e.critical_path_us);
+    w.key("work_bound_us");
+    w.value(e.work_bound_us);
+    w.key("cost_floor");
+    w.value(e.cost_floor);
+    if (!e.sim_error.empty()) {
+      w.key("sim_error");
+      w.value(e.sim_error);
+    } else if (e.sim_runs) {
+      w.key("sim_runs");
+      w.value(e.sim_runs);
+      w.key("sim_p50_us");
+      w.value(e.sim_p50_us);
+      w.key("sim_p95_us");
+      w.value(e.sim_p95_us);
+    }
+    if (!baseline) {
+      w.key("planning_s");
+      w.value(e.planning_s);
+    }
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  out += '\n';
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The check against the baseline.
+
+struct CheckOptions {
+  double quality_tolerance = kQualityTolerance;
+  double time_factor = kTimeFactor;
+  bool check_time = true;
+};
+
+/// Compares the run with the baseline; prints every regression on stderr and a verdict on
+/// stdout. Returns true when nothing regressed.
+bool check(const nlohmann::json& base, const std::string& base_file,
+           const std::vector<Entry>& entries, const TimingResult& timing,
+           const CheckOptions& options) {
+  if (base.value("format", "") != kBaselineFormat) {
+    throw InputError(base_file, "$.format", fmt::format("expected \"{}\"", kBaselineFormat));
+  }
+  std::map<std::string, const nlohmann::json*> by_key;
+  for (const nlohmann::json& b : base.at("entries")) {
+    by_key[Entry::key_of(b.at("workflow").get<std::string>(), b.at("platform").get<std::string>(),
+                         b.at("planner").get<std::string>(), b.at("passes").get<std::string>())] =
+        &b;
+  }
+  std::size_t matched = 0, missing = 0, improved = 0, failures = 0;
+  auto fail = [&failures](const std::string& what) {
+    ++failures;
+    fmt::print(stderr, "dagbench: check failed: {}\n", what);
+  };
+  for (const Entry& e : entries) {
+    auto it = by_key.find(e.key());
+    if (it == by_key.end()) {
+      ++missing;
+      continue;
+    }
+    ++matched;
+    const nlohmann::json& b = *it->second;
+    std::string where = fmt::format("{} on {} ({}, passes {})", e.planner, e.workflow, e.platform,
+                                    e.passes);
+    if (b.contains("error")) {
+      if (e.ok()) {  // it used to fail
+        ++improved;
+        fmt::print("dagbench: better than the baseline: {}: completes now\n", where);
+      }
+      continue;
+    }
+    if (!e.ok()) {
+      fail(fmt::format("{}: failed: {}", where, e.error));
+      continue;
+    }
+    auto compare = [&](const char* what, double now, double then, double scale,
+                       const char* unit) {
+      double limit = then + options.quality_tolerance * std::abs(then);
+      if (now > limit) {
+        fail(fmt::format("{}: predicted {} {:.6f}{} is worse than the baseline {:.6f}{} "
+                         "({:+.4f}%; tolerance {:g} relative)",
+                         where, what, now * scale, unit, then * scale, unit,
+                         (now / then - 1) * 100, options.quality_tolerance));
+      } else if (now < then - options.quality_tolerance * std::abs(then)) {
+        ++improved;
+        fmt::print("dagbench: better than the baseline: {}: predicted {} {:.6f}{}, baseline "
+                   "{:.6f}{}\n",
+                   where, what, now * scale, unit, then * scale, unit);
+      }
+    };
+    compare("makespan", static_cast<double>(e.makespan_us), b.at("makespan_us").get<double>(),
+            1e-6, " s");
+    compare("cost", e.cost, b.at("cost").get<double>(), 1, " $");
+  }
+  std::size_t timed = 0;
+  if (options.check_time) {
+    std::map<std::string, double> base_ratio;
+    for (const nlohmann::json& t : base.at("timing")) {
+      base_ratio[t.at("planner").get<std::string>()] = t.at("ratio_to_reference").get<double>();
+    }
+    for (const Timing& t : timing.planners) {
+      auto it = base_ratio.find(t.planner);
+      if (it == base_ratio.end()) continue;
+      ++timed;
+      double then = std::max(it->second, kTimeRatioFloor);
+      if (t.ratio > options.time_factor * then) {
+        fail(fmt::format("{}: planning time is {:.4f}x the reference computation, baseline "
+                         "{:.4f}x: {:.1f} times slower (limit {:g}x)",
+                         t.planner, t.ratio, it->second, t.ratio / then, options.time_factor));
+      }
+    }
+  }
+  if (matched == 0) fail(fmt::format("no entry of this run is in the baseline {}", base_file));
+  fmt::print("\ncheck against {}: {} entries compared ({} not in the baseline), {} better than "
+             "the baseline, {} planners timed: {}\n",
+             base_file, matched, missing, improved, timed,
+             failures ? fmt::format("{} regressions", failures) : std::string("ok"));
+  if (improved) {
+    fmt::print("some plans improved: refresh the baseline on purpose with dagbench "
+               "--write-baseline (docs/benchmarks.md)\n");
+  }
+  return failures == 0;
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  // Written whole to a temporary, then renamed: never a partial file.
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f) throw Error(fmt::format("{}: cannot write", path));
+    f << text;
+    if (!f.flush()) throw Error(fmt::format("{}: cannot write", path));
+  }
+  fs::rename(tmp, path);
+}
+
+std::string default_shared_data() {
+  if (const char* env = std::getenv("DAGPLAN_SHARED_DATA")) return env;
+  return DAGPLAN_SHARED_DATA_DEFAULT;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"dagbench - every planner on a fixed suite, with a baseline check"};
+  bool quick = false;
+  bool do_check = false;
+  bool write_baseline = false;
+  bool no_sim = false;
+  bool no_time_check = false;
+  int sim_runs = -1;
+  std::string baseline_file = std::string(DAGPLAN_SOURCE_DIR) + "/benchmarks/baseline.json";
+  std::string shared_data = default_shared_data();
+  std::string examples_dir = std::string(DAGPLAN_SOURCE_DIR) + "/examples/workflows";
+  std::string markdown_file, json_file;
+  std::string planners_arg = "all";
+  std::vector<std::string> degrade_args, degrade_time_args;
+  double tolerance = kQualityTolerance;
+  double time_factor = kTimeFactor;
+  app.add_flag("--quick", quick,
+               "Quick suite for CI: sizes 100 and 1000, one seed, 3 simulated runs");
+  app.add_flag("--check", do_check, "Compare with the baseline; exit 1 on a regression");
+  app.add_flag("--write-baseline", write_baseline, "Write the baseline (full suite only)");
+  app.add_option("--baseline", baseline_file, "Baseline file")->capture_default_str();
+  app.add_option("--markdown", markdown_file, "Also write the tables to this file");
+  app.add_option("--json", json_file, "Write the results as JSON to this file");
+  app.add_option("--shared-data", shared_data,
+                 "Shared data folder holding wfcommons/ (default: $DAGPLAN_SHARED_DATA or "
+                 "../shared/data next to the source tree)")
+      ->capture_default_str();
+  app.add_option("--examples", examples_dir, "Folder of example workflows")
+      ->capture_default_str();
+  app.add_option("--planners", planners_arg, "Comma-separated planners, or 'all'")
+      ->capture_default_str();
+  app.add_option("--sim-runs", sim_runs, "Seeded noisy simulations per entry (default 5, quick 3)");
+  app.add_flag("--no-sim", no_sim, "Skip the simulations (they are reported, not checked)");
+  app.add_option("--tolerance", tolerance, "Relative tolerance on makespan and cost in --check")
+      ->capture_default_str();
+  app.add_option("--time-factor", time_factor,
+                 "--check fails when a planner's time ratio grows past this factor")
+      ->capture_default_str();
+  app.add_flag("--no-time-check", no_time_check, "Check plan quality only");
+  app.add_option("--degrade", degrade_args,
+                 "Testing aid: multiply PLANNER's predicted makespan and cost by FACTOR "
+                 "(PLANNER=FACTOR, repeatable), to see --check fail");
+  app.add_option("--degrade-time", degrade_time_args,
+                 "Testing aid: multiply PLANNER's measured planning time by FACTOR");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (write_baseline && quick) {
+    throw UsageError(
+        "--write-baseline needs the full suite (quick entries are a subset of it): drop --quick");
+  }
+  if (write_baseline && (!degrade_args.empty() || !degrade_time_args.empty())) {
+    throw UsageError("--write-baseline with --degrade would record a degraded baseline");
+  }
+  if (write_baseline && no_sim) {
+    throw UsageError("--write-baseline records the simulated makespans: drop --no-sim");
+  }
+
+  std::vector<std::string> planners;
+  if (planners_arg == "all") {
+    for (const PlannerInfo& p : planner_registry().planners()) planners.push_back(p.name);
+  } else {
+    for (const std::string& p : split_list(planners_arg)) {
+      (void)planner_registry().create(p);  // an unknown name throws, with a suggestion
+      planners.push_back(p);
+    }
+  }
+  if (write_baseline && planners_arg != "all") {
+    throw UsageError("--write-baseline covers every planner: drop --planners");
+  }
+  RunOptions run_options;
+  run_options.sim_runs = sim_runs >= 0 ? sim_runs : (quick ? 3 : 5);
+  run_options.simulate = !no_sim;
+  run_options.degrade = parse_degrades(degrade_args, "--degrade");
+  Degrades degrade_time = parse_degrades(degrade_time_args, "--degrade-time");
+
+  SuiteConfig config;
+  config.quick = quick;
+  config.examples_dir = examples_dir;
+  config.shared_data = shared_data;
+  config.platforms = {"aws-lambda", "cluster"};
+  bench::Stopwatch wall;
+  std::vector<SuiteWorkflow> suite = load_suite(config);
+  std::vector<Entry> entries = run_suite(suite, config.platforms, planners, run_options);
+  TimingResult timing = measure_timing(planners, degrade_time);
+  std::vector<Summary> summaries = summarise(entries, config.platforms, planners);
+
+  Meta meta;
+  meta.mode = quick ? "quick" : "full";
+  meta.machine = machine_description();
+  meta.build = build_description();
+  meta.sim_runs = run_options.simulate ? run_options.sim_runs : 0;
+  meta.workflows = suite.size();
+  std::string md = markdown(meta, entries, summaries, timing);
+  fmt::print("{}", md);
+  fmt::print("\ndagbench: {} entries in {:.1f} s\n", entries.size(), wall.seconds());
+  if (!markdown_file.empty()) write_file(markdown_file, md);
+  if (!json_file.empty()) write_file(json_file, results_json(meta, entries, summaries, timing, false));
+  if (write_baseline) {
+    write_file(baseline_file, results_json(meta, entries, summaries, timing, true));
+    fmt::print("dagbench: wrote the baseline {}\n", baseline_file);
+  }
+  if (do_check) {
+    std::ifstream f(baseline_file);
+    if (!f) throw InputError(baseline_file, "", "cannot open the baseline");
+    nlohmann::json base;
+    try {
+      base = nlohmann::json::parse(f);
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(baseline_file, "", fmt::format("invalid JSON: {}", e.what()));
+    }
+    CheckOptions co;
+    co.quality_tolerance = tolerance;
+    co.time_factor = time_factor;
+    co.check_time = !no_time_check;
+#ifndef NDEBUG
+    if (co.check_time) {
+      fmt::print(stderr, "dagbench: assertions are on (an unoptimised build?): planning times are "
+                         "not comparable with the baseline's, so the speed check is skipped\n");
+      co.check_time = false;
+    }
+#endif
+    try {
+      if (!check(base, baseline_file, entries, timing, co)) return 1;
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(baseline_file, "", fmt::format("unexpected content: {}", e.what()));
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "dagbench: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "dagbench: {}\n", e.what());
+    return 1;
+  }
+}

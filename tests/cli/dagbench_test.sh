@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Command-line tests for dagbench: the quick baseline check passes on the current code, and fails,
+# naming the planner and the workflow, when a planner is deliberately made worse.
+# Usage: dagbench_test.sh CASE DAGBENCH SOURCE_DIR SHARED_DATA_DIR
+set -u
+case_name=$1 dagbench=$2 src=$3 shared=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
+baseline=$src/benchmarks/baseline.json
+run() { "$dagbench" --quick --check --baseline "$baseline" --shared-data "$shared" "$@" > "$tmp/out" 2> "$tmp/err"; }
+
+case $case_name in
+  check_passes)
+    # What CI runs: the quick suite against the committed baseline.
+    run || fail "exit $? from dagbench --quick --check: $(cat "$tmp/err")"
+    grep -q "check against .*: [1-9][0-9]* entries compared .*: ok$" "$tmp/out" ||
+      fail "no successful comparison: $(tail -3 "$tmp/out")"
+    ;;
+  check_fails_on_worse_plan)
+    # A 5% worse heft must fail, naming heft and a workflow (the simulations are not checked).
+    run --no-sim --degrade heft=1.05
+    status=$?
+    [ "$status" = 1 ] || fail "expected exit 1, got $status"
+    grep -qE "check failed: heft on [^ ]+ \(aws-lambda, passes none\): predicted makespan .* worse than the baseline" "$tmp/err" ||
+      fail "no message naming heft and the workflow: $(head -3 "$tmp/err")"
+    ! grep -q "check failed: \(wukong\|uniform\|non-uniform\|dask\) " "$tmp/err" || fail "other planners flagged"
+    # Within the stated tolerance (1e-6 relative) it still passes.
+    run --no-sim --degrade heft=1.0000001 || fail "a change below the tolerance failed: $(head -3 "$tmp/err")"
+    ;;
+  check_fails_on_slower_planner)
+    run --no-sim --degrade-time dask=20
+    status=$?
+    [ "$status" = 1 ] || fail "expected exit 1, got $status"
+    grep -q "check failed: dask: planning time is .* times slower (limit 3x)" "$tmp/err" ||
+      fail "no message naming dask's time: $(cat "$tmp/err")"
+    ;;
+  usage_errors)
+    "$dagbench" --quick --write-baseline --baseline "$tmp/b.json" > /dev/null 2> "$tmp/err"
+    [ $? = 2 ] || fail "--quick --write-baseline accepted"
+    [ ! -e "$tmp/b.json" ] || fail "a quick baseline was written"
+    "$dagbench" --quick --degrade hfet=2 > /dev/null 2> "$tmp/err"
+    [ $? = 2 ] || fail "unknown planner accepted"
+    grep -q "unknown planner 'hfet'; did you mean 'heft'?" "$tmp/err" || fail "no suggestion: $(cat "$tmp/err")"
+    ;;
+  *) fail "unknown case" ;;
+esac
+echo "PASS [$case_name]"
