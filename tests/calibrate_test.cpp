@@ -69,11 +69,12 @@ Profile true_profile() {
 // A trace as dagsim writes it: the simulation's trace with its embedded documents.
 Trace simulated_trace(const Workflow& w, const Platform& platform, const Profile& profile,
                       const Plan& plan, std::uint64_t seed, bool noise, std::size_t warm_per_config,
-                      const FaultOptions& faults = {}) {
+                      const FaultOptions& faults = {}, bool contention = false) {
   ExecutionModel model(w, platform, &profile);
   SimOptions o;
   o.seed = seed;
-  o.contention = false;  // spans follow the model's formulas: the parameters are identifiable
+  // Without contention spans follow the model's formulas: the parameters are identifiable.
+  o.contention = contention;
   o.noise.enabled = noise;
   o.record_trace = true;
   o.faults = faults;
@@ -94,7 +95,8 @@ Trace simulated_trace(const Workflow& w, const Platform& platform, const Profile
 // flexible plans of either configuration and on HEFT plans; every trace goes through
 // write_trace / read_trace as a file would.
 std::vector<Trace> runs(const Platform& platform, const Profile& profile, std::size_t count,
-                        bool noise, const FaultOptions& faults = {}, bool heft = true) {
+                        bool noise, const FaultOptions& faults = {}, bool heft = true,
+                        bool contention = false) {
   std::vector<Trace> out;
   for (std::size_t i = 0; i < count; ++i) {
     GeneratorOptions g;
@@ -108,7 +110,7 @@ std::vector<Trace> runs(const Platform& platform, const Profile& profile, std::s
                     ? planner_registry().create("heft")->plan(model, PlannerOptions{})
                     : make_flexible_plan(
                           w, ConfigId{static_cast<std::uint16_t>(i % platform.configs.size())});
-    Trace t = simulated_trace(w, platform, profile, plan, i + 1, noise, 10, faults);
+    Trace t = simulated_trace(w, platform, profile, plan, i + 1, noise, 10, faults, contention);
     out.push_back(read_trace(write_trace(t), fmt::format("run-{}.json", i)));
   }
   return out;
@@ -381,4 +383,21 @@ TEST_CASE("calibration fits a vCPU speed-up only where executions show one", "[c
   CHECK(reduce.max_parallelism == 1.0);
   CHECK(has_note(r, "function 'reduce': no speed-up from more vCPUs measured"));
   check_close("reduce base_s", reduce.base_s, 0.3, 0.10);
+}
+
+TEST_CASE("calibration leaves out transfers that shared bandwidth", "[calibrate]") {
+  // With contention on, transfers on one worker share its bandwidth and all of them share the
+  // storage's 150 MB/s: three 'small' (50 MB/s) transfers at once, or one 'big' (120 MB/s),
+  // run at full speed. Calibration must leave the others out rather than fit a lower bandwidth.
+  // Noise off, so what is left is exact.
+  Platform platform = true_platform();
+  platform.storage_bandwidth_bytes_per_s = 150e6;
+  CalibrationReport r = calibrate(runs(platform, true_profile(), 6, false, {}, true, true));
+  INFO("notes:" << all_notes(r));
+  CHECK(has_note(r, "more transfers were in flight than the storage's aggregate bandwidth"));
+  check_measured("small bandwidth", config(r.profile, "small").bandwidth_bytes_per_s,
+                 kSmallBandwidth, 1e-4);
+  check_measured("big bandwidth", config(r.profile, "big").bandwidth_bytes_per_s, kBigBandwidth,
+                 1e-4);
+  CHECK_FALSE(has_note(r, "transfers of"));  // no outliers: the contended ones are out already
 }

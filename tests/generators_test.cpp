@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -15,21 +17,6 @@
 
 namespace dagplan {
 namespace {
-
-/// Requires that `expr` throws UsageError whose what() contains every given substring.
-#define REQUIRE_USAGE_ERROR(expr, ...)                                                   \
-  do {                                                                                   \
-    bool thrown_ = false;                                                                \
-    try {                                                                                \
-      (void)(expr);                                                                      \
-    } catch (const dagplan::UsageError& e_) {                                            \
-      thrown_ = true;                                                                    \
-      std::string what_ = e_.what();                                                     \
-      INFO("error: " << what_);                                                          \
-      for (const char* part_ : {__VA_ARGS__}) CHECK_THAT(what_, Catch::Contains(part_)); \
-    }                                                                                    \
-    CHECK(thrown_);                                                                      \
-  } while (0)
 
 Workflow generate(std::string_view shape, std::size_t tasks, std::uint64_t seed = 1) {
   GeneratorOptions o;

@@ -22,13 +22,13 @@ inline std::string source_dir() { return DAGPLAN_SOURCE_DIR; }
 
 }  // namespace dagplan::test
 
-/// Requires that `expr` throws InputError whose what() contains every given substring.
-#define REQUIRE_INPUT_ERROR(expr, ...)                                         \
+/// Requires that `expr` throws `error_type` whose what() contains every given substring.
+#define REQUIRE_ERROR_CONTAINING(error_type, expr, ...)                        \
   do {                                                                         \
     bool thrown_ = false;                                                      \
     try {                                                                      \
       (void)(expr);                                                            \
-    } catch (const dagplan::InputError& e_) {                                  \
+    } catch (const error_type& e_) {                                           \
       thrown_ = true;                                                          \
       std::string what_ = e_.what();                                           \
       INFO("error: " << what_);                                                \
@@ -36,3 +36,8 @@ inline std::string source_dir() { return DAGPLAN_SOURCE_DIR; }
     }                                                                          \
     CHECK(thrown_);                                                            \
   } while (0)
+
+/// Requires that `expr` throws InputError whose what() contains every given substring.
+#define REQUIRE_INPUT_ERROR(expr, ...) REQUIRE_ERROR_CONTAINING(dagplan::InputError, expr, __VA_ARGS__)
+/// Requires that `expr` throws UsageError whose what() contains every given substring.
+#define REQUIRE_USAGE_ERROR(expr, ...) REQUIRE_ERROR_CONTAINING(dagplan::UsageError, expr, __VA_ARGS__)

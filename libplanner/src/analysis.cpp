@@ -72,12 +72,7 @@ CriticalPath longest_path(const Workflow& w) {
 
 double critical_path_work_s(const Workflow& w) { return longest_path(w).length; }
 
-WorkflowSummary summarize(const Workflow& w) {
-  WorkflowSummary s;
-  s.tasks = w.task_count();
-  s.edges = w.edge_count();
-  s.roots = w.roots().size();
-  s.sinks = w.sinks().size();
+std::vector<std::size_t> level_widths(const Workflow& w) {
   std::vector<std::uint32_t> level(w.task_count(), 0);
   std::vector<std::size_t> width;
   for (TaskId t : w.topological_order()) {
@@ -87,6 +82,16 @@ WorkflowSummary summarize(const Workflow& w) {
     if (width.size() <= l) width.resize(l + 1, 0);
     ++width[l];
   }
+  return width;
+}
+
+WorkflowSummary summarize(const Workflow& w) {
+  WorkflowSummary s;
+  s.tasks = w.task_count();
+  s.edges = w.edge_count();
+  s.roots = w.roots().size();
+  s.sinks = w.sinks().size();
+  std::vector<std::size_t> width = level_widths(w);
   s.depth = width.size();
   s.max_width = width.empty() ? 0 : *std::max_element(width.begin(), width.end());
   std::vector<FunctionCount> per_function(w.function_count());

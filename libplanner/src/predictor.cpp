@@ -62,6 +62,11 @@ Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictO
   return RunEngine(model, plan, options, runner).run();
 }
 
+const LowerBounds& ExecutionModel::bounds() const {
+  if (!bounds_) bounds_ = lower_bounds(*this);
+  return *bounds_;
+}
+
 LowerBounds lower_bounds(const ExecutionModel& m) {
   const Workflow& w = m.workflow();
   LowerBounds b;

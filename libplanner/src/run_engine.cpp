@@ -372,7 +372,7 @@ void RunEngine::deadlock() {
 Prediction RunEngine::finish() {
   Prediction out;
   out.makespan_us = makespan_;
-  out.bounds = lower_bounds(m_);
+  out.bounds = m_.bounds();
   out.instances.reserve(instances_.size());
   for (const EngineInstance& in : instances_) {
     InstancePrediction ip;

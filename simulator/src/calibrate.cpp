@@ -36,7 +36,8 @@
 //
 // Left out, and counted in the notes: failed attempts; executions that overlapped more others
 // on their instance than it has vCPUs (shared CPU); transfers that overlapped another on their
-// instance (shared bandwidth); downloads of pre-loaded tasks (fetched in the background) and of
+// instance (shared bandwidth) or ran while the platform's storage aggregate bandwidth was
+// oversubscribed; downloads of pre-loaded tasks (fetched in the background) and of
 // retried attempts (their recorded span covers the failed attempt); streamed inputs; instances
 // that may have waited for the concurrency limit (for the invoke latency only).
 // Not fitted: a configuration's speed (indistinguishable from the function coefficients unless
@@ -173,8 +174,8 @@ struct Evidence {
   std::size_t attempts_used = 0;
   // What was left out, for the notes.
   std::size_t failed_attempts = 0, shared_cpu = 0, shared_bandwidth = 0, preloaded = 0,
-              streamed = 0, retried = 0, zero_exec = 0, queued = 0, negative_startup = 0,
-              other_platforms = 0;
+              streamed = 0, retried = 0, zero_exec = 0, storage_bound = 0, queued = 0,
+              negative_startup = 0, other_platforms = 0;
   bool dag_fetch_subtracted = false;
 
   std::size_t config_index(const std::string& name) {
@@ -202,6 +203,46 @@ void count_overlaps(std::vector<Span>& spans, std::vector<std::size_t>& counts) 
       ++counts[spans[i].id];
       ++counts[spans[j].id];
     }
+}
+
+/// For each span (all instances together), whether at some moment during it more than
+/// `limit[id]` spans were in flight. A sweep over the sorted ends gives the number in flight
+/// between consecutive event times; one prefix count of the crowded intervals per distinct limit
+/// answers each span in O(log n). O(n log n) in all.
+std::vector<bool> crowded(const std::vector<Span>& spans, const std::vector<double>& limit) {
+  std::vector<std::pair<std::int64_t, int>> events;  // (time, +1 start / -1 end); ends first
+  events.reserve(2 * spans.size());
+  for (const Span& sp : spans) {
+    events.emplace_back(sp.start_us, +1);
+    events.emplace_back(sp.end_us, -1);
+  }
+  std::sort(events.begin(), events.end());
+  std::vector<std::int64_t> times;
+  std::vector<std::int64_t> level;  // in flight from times[j] to times[j + 1]
+  std::int64_t now = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    now += events[i].second;
+    if (i + 1 == events.size() || events[i + 1].first != events[i].first) {
+      times.push_back(events[i].first);
+      level.push_back(now);
+    }
+  }
+  std::map<double, std::vector<std::uint32_t>> prefix;
+  for (double l : limit) {
+    auto [it, fresh] = prefix.try_emplace(l);
+    if (!fresh) continue;
+    it->second.assign(level.size() + 1, 0);
+    for (std::size_t j = 0; j < level.size(); ++j)
+      it->second[j + 1] = it->second[j] + (static_cast<double>(level[j]) > l + 1e-9 ? 1u : 0u);
+  }
+  std::vector<bool> out(spans.size(), false);
+  for (const Span& sp : spans) {
+    auto lo = std::lower_bound(times.begin(), times.end(), sp.start_us) - times.begin();
+    auto hi = std::lower_bound(times.begin(), times.end(), sp.end_us) - times.begin();
+    const std::vector<std::uint32_t>& p = prefix[limit[sp.id]];
+    out[sp.id] = p[static_cast<std::size_t>(hi)] > p[static_cast<std::size_t>(lo)];
+  }
+  return out;
 }
 
 /// Instances that may have waited for the concurrency limit: at the microsecond before they
@@ -376,10 +417,30 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
     by_instance[transfers[i].instance].push_back({transfers[i].start_us, transfers[i].end_us, i});
   std::vector<std::size_t> shared(transfers.size(), 0);
   for (auto& spans : by_instance) count_overlaps(spans, shared);
+  // Transfers while more were in flight platform-wide than the storage's aggregate bandwidth
+  // serves at full speed (storage bandwidth / the configuration's, by the platform file's
+  // numbers): the storage's share bound them.
+  std::vector<bool> storage_bound(transfers.size(), false);
+  if (platform.storage_bandwidth_bytes_per_s > 0 && !transfers.empty()) {
+    std::vector<Span> all;
+    std::vector<double> full_speed;  // transfers the storage serves at full speed at once
+    all.reserve(transfers.size());
+    full_speed.reserve(transfers.size());
+    for (std::size_t i = 0; i < transfers.size(); ++i) {
+      all.push_back({transfers[i].start_us, transfers[i].end_us, i});
+      double bw = platform.configs[index(*config_of(transfers[i].instance))].bandwidth_bytes_per_s;
+      full_speed.push_back(platform.storage_bandwidth_bytes_per_s / bw);
+    }
+    storage_bound = crowded(all, full_speed);
+  }
   for (std::size_t i = 0; i < transfers.size(); ++i) {
     if (!transfers[i].usable) continue;
     if (shared[i] > 0) {
       ++ev.shared_bandwidth;
+      continue;
+    }
+    if (storage_bound[i]) {
+      ++ev.storage_bound;
       continue;
     }
     ev.transfers.push_back(transfers[i].sample);
@@ -819,6 +880,11 @@ CalibrationReport calibrate(const std::vector<Trace>& traces, const CalibrationO
         fmt::format("{} left out: they overlapped another transfer on the same worker "
                     "(shared bandwidth)",
                     plural(ev.shared_bandwidth, "transfer", "transfers")));
+  if (ev.storage_bound > 0)
+    notes.push_back(fmt::format(
+        "{} left out: more transfers were in flight than the storage's aggregate bandwidth "
+        "serves at full speed",
+        plural(ev.storage_bound, "transfer", "transfers")));
   if (ev.preloaded > 0)
     notes.push_back(fmt::format("{} of pre-loaded tasks left out (fetched in the background)",
                                 plural(ev.preloaded, "download", "downloads")));

@@ -35,6 +35,10 @@ struct WorkflowSummary {
 /// Computes the summary in O(V + E). The critical path uses Boost.Graph's DAG longest path.
 WorkflowSummary summarize(const Workflow& workflow);
 
+/// Tasks per level, where a task's level is the length (in edges) of the longest path from a
+/// root to it. O(V + E).
+std::vector<std::size_t> level_widths(const Workflow& workflow);
+
 /// Longest path by work through the DAG, seconds on 1 reference vCPU.
 double critical_path_work_s(const Workflow& workflow);
 

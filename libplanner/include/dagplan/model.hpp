@@ -5,7 +5,9 @@
 /// else turns bytes, work or configurations into microseconds or dollars.
 /// DESIGN.md section 2, rules 2, 4, 5, 6, 8 and 12.
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,20 @@
 #include "dagplan/workflow.hpp"
 
 namespace dagplan {
+
+/// DESIGN.md section 3: printed with every prediction.
+struct LowerBounds {
+  /// Critical path of execution times at the fastest configuration, plus one invocation and one
+  /// warm start (every run invokes at least one worker).
+  std::int64_t critical_path_us = 0;
+  /// Total execution time at the fastest configuration over the most tasks that can run at once
+  /// (concurrency limit x slots of the widest configuration).
+  std::int64_t work_over_concurrency_us = 0;
+  /// Cheapest possible cost: every task's cheapest execution (billed GB-s over the slots that
+  /// share an instance) plus one invocation.
+  double cost_floor = 0;
+  std::int64_t makespan_us() const { return std::max(critical_path_us, work_over_concurrency_us); }
+};
 
 /// Durations (integer microseconds, rounded to nearest) and prices for one workflow on one
 /// platform, optionally calibrated by a profile. Cheap to query: O(1) per call after an O(V + E)
@@ -82,6 +98,8 @@ class ExecutionModel {
   const std::vector<std::string>& unprofiled_functions() const { return unprofiled_; }
   /// True when every task has a work estimate or a profile.
   bool fully_specified() const { return missing_work_ == 0; }
+  /// The lower bounds of any plan's makespan and cost (computed once, on first use).
+  const LowerBounds& bounds() const;
   std::size_t tasks_without_work() const { return missing_work_; }
 
  private:
@@ -100,6 +118,7 @@ class ExecutionModel {
   ConfigId fastest_{0};
   std::vector<std::string> unprofiled_;
   std::size_t missing_work_ = 0;
+  mutable std::optional<LowerBounds> bounds_;
 };
 
 /// Rounds a duration in seconds to integer microseconds (the library's one time unit).

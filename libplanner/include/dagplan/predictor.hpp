@@ -59,20 +59,6 @@ struct InstancePrediction {
   std::uint32_t tasks = 0;
 };
 
-/// DESIGN.md section 3: printed with every prediction.
-struct LowerBounds {
-  /// Critical path of execution times at the fastest configuration, plus one invocation and one
-  /// warm start (every run invokes at least one worker).
-  std::int64_t critical_path_us = 0;
-  /// Total execution time at the fastest configuration over the most tasks that can run at once
-  /// (concurrency limit x slots of the widest configuration).
-  std::int64_t work_over_concurrency_us = 0;
-  /// Cheapest possible cost: every task's cheapest execution (billed GB-s over the slots that
-  /// share an instance) plus one invocation.
-  double cost_floor = 0;
-  std::int64_t makespan_us() const { return std::max(critical_path_us, work_over_concurrency_us); }
-};
-
 struct CostBreakdown {
   double compute = 0;      ///< billed worker time (or the cluster's core-hours)
   double invocations = 0;  ///< per-request price, pre-warms included

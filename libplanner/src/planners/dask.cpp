@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "dagplan/json_writer.hpp"
+#include "dagplan/analysis.hpp"
 #include "dagplan/planner.hpp"
 #include "planners/list_scheduling.hpp"
 
@@ -71,15 +72,7 @@ std::vector<std::uint32_t> depth_first_priority(const Workflow& w) {
 
 // The most tasks with the same longest distance from a root.
 std::size_t max_level_width(const Workflow& w) {
-  std::vector<std::uint32_t> level(w.task_count(), 0);
-  std::vector<std::size_t> width;
-  for (TaskId t : w.topological_order()) {
-    std::uint32_t l = 0;
-    for (TaskId p : w.predecessors(t)) l = std::max(l, level[index(p)] + 1);
-    level[index(t)] = l;
-    if (width.size() <= l) width.resize(l + 1, 0);
-    ++width[l];
-  }
+  std::vector<std::size_t> width = level_widths(w);
   return width.empty() ? 1 : *std::max_element(width.begin(), width.end());
 }
 
