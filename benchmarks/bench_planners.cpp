@@ -1,8 +1,8 @@
 // Planning and prediction speed: for generated random-layered workflows of the given sizes, the
 // time and peak memory of every planner and of the predictor on its plan. A program, not a test:
 // it prints a table and one JSON line per measurement.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <sstream>
 
@@ -21,10 +21,12 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   std::size_t non_uniform_max = 100000;
   app.add_option("--sizes", sizes_arg, "Comma-separated task counts")->capture_default_str();
-  app.add_option("--planners", planners_arg, "Comma-separated planners or 'all'")->capture_default_str();
+  app.add_option("--planners", planners_arg, "Comma-separated planners or 'all'")
+      ->capture_default_str();
   app.add_option("--platform", platform_name, "Built-in platform or file")->capture_default_str();
   app.add_option("--seed", seed, "Generator seed")->capture_default_str();
-  app.add_option("--non-uniform-max", non_uniform_max, "Largest size non-uniform is run on")->capture_default_str();
+  app.add_option("--non-uniform-max", non_uniform_max, "Largest size non-uniform is run on")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   std::vector<std::size_t> sizes;
@@ -38,10 +40,12 @@ int main(int argc, char** argv) {
     for (std::string s; std::getline(ps, s, ',');) planners.push_back(s);
   }
   Platform platform = load_platform(platform_name);
-  fmt::print("random-layered workflows (4 deps/task on average), seed {}, platform {}\n", seed, platform.name);
-  fmt::print("peak = the process's resident-set high-water mark during that step (reset before it)\n\n");
-  fmt::print("{:>9}  {:<12} {:>10} {:>10} {:>10} {:>10} {:>12}\n", "tasks", "planner", "plan (s)", "peak (MB)",
-             "predict(s)", "peak (MB)", "makespan (s)");
+  fmt::print("random-layered workflows (4 deps/task on average), seed {}, platform {}\n", seed,
+             platform.name);
+  fmt::print(
+      "peak = the process's resident-set high-water mark during that step (reset before it)\n\n");
+  fmt::print("{:>9}  {:<12} {:>10} {:>10} {:>10} {:>10} {:>12}\n", "tasks", "planner", "plan (s)",
+             "peak (MB)", "predict(s)", "peak (MB)", "makespan (s)");
   for (std::size_t n : sizes) {
     GeneratorOptions g;
     g.tasks = n;
@@ -59,18 +63,25 @@ int main(int argc, char** argv) {
       bench::Stopwatch plan_clock;
       Plan plan = planner->plan(model, PlannerOptions{});
       double plan_s = plan_clock.seconds();
-      double plan_peak_mb = static_cast<double>(bench::peak_rss_bytes() - std::min(base, bench::peak_rss_bytes())) / 1e6;
+      double plan_peak_mb =
+          static_cast<double>(bench::peak_rss_bytes() - std::min(base, bench::peak_rss_bytes())) /
+          1e6;
       bench::reset_peak_rss();
       base = bench::rss_bytes();
       bench::Stopwatch predict_clock;
       Prediction p = predict(model, plan);
       double predict_s = predict_clock.seconds();
-      double predict_peak_mb = static_cast<double>(bench::peak_rss_bytes() - std::min(base, bench::peak_rss_bytes())) / 1e6;
-      fmt::print("{:>9}  {:<12} {:>10.3f} {:>10.1f} {:>10.3f} {:>10.1f} {:>12.3f}\n", n, name, plan_s, plan_peak_mb,
-                 predict_s, predict_peak_mb, static_cast<double>(p.makespan_us) / 1e6);
+      double predict_peak_mb =
+          static_cast<double>(bench::peak_rss_bytes() - std::min(base, bench::peak_rss_bytes())) /
+          1e6;
+      fmt::print("{:>9}  {:<12} {:>10.3f} {:>10.1f} {:>10.3f} {:>10.1f} {:>12.3f}\n", n, name,
+                 plan_s, plan_peak_mb, predict_s, predict_peak_mb,
+                 static_cast<double>(p.makespan_us) / 1e6);
       fmt::print(stderr,
-                 "{{\"bench\": \"planners\", \"tasks\": {}, \"edges\": {}, \"planner\": \"{}\", \"plan_s\": {:.6f}, "
-                 "\"plan_peak_extra_mb\": {:.1f}, \"predict_s\": {:.6f}, \"predict_peak_extra_mb\": {:.1f}, "
+                 "{{\"bench\": \"planners\", \"tasks\": {}, \"edges\": {}, \"planner\": \"{}\", "
+                 "\"plan_s\": {:.6f}, "
+                 "\"plan_peak_extra_mb\": {:.1f}, \"predict_s\": {:.6f}, "
+                 "\"predict_peak_extra_mb\": {:.1f}, "
                  "\"makespan_s\": {:.6f}, \"cost_usd\": {:.6f}}}\n",
                  n, w.edge_count(), name, plan_s, plan_peak_mb, predict_s, predict_peak_mb,
                  static_cast<double>(p.makespan_us) / 1e6, p.cost.total());

@@ -1,8 +1,8 @@
 // Simulator speed: events per second and peak memory when simulating plans of generated
 // random-layered workflows (default 10^4, 10^5, 10^6 tasks), with contention on and noise on.
 // A program, not a test: it prints a table and one JSON line per size.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <sstream>
 
@@ -31,12 +31,14 @@ int main(int argc, char** argv) {
   std::stringstream ss(sizes_arg);
   for (std::string s; std::getline(ss, s, ',');) sizes.push_back(std::stoull(s));
   Platform platform = load_platform(platform_name);
-  fmt::print("random-layered workflows, plan by {}, platform {}, contention on, noise {}, seed {}\n", planner_name,
-             platform.name, noise ? "on" : "off", seed);
-  fmt::print("peak = resident-set high-water mark during the simulation (reset before it), above the\n"
-             "memory already held by the workflow and the plan\n\n");
-  fmt::print("{:>9} {:>12} {:>11} {:>10} {:>10} {:>10} {:>13} {:>13}\n", "tasks", "events", "superseded", "time (s)",
-             "Mevents/s", "peak (MB)", "makespan (s)", "predicted (s)");
+  fmt::print(
+      "random-layered workflows, plan by {}, platform {}, contention on, noise {}, seed {}\n",
+      planner_name, platform.name, noise ? "on" : "off", seed);
+  fmt::print(
+      "peak = resident-set high-water mark during the simulation (reset before it), above the\n"
+      "memory already held by the workflow and the plan\n\n");
+  fmt::print("{:>9} {:>12} {:>11} {:>10} {:>10} {:>10} {:>13} {:>13}\n", "tasks", "events",
+             "superseded", "time (s)", "Mevents/s", "peak (MB)", "makespan (s)", "predicted (s)");
   for (std::size_t n : sizes) {
     GeneratorOptions g;
     g.tasks = n;
@@ -56,13 +58,16 @@ int main(int argc, char** argv) {
     std::uint64_t peak = bench::peak_rss_bytes();
     double peak_mb = static_cast<double>(peak > base ? peak - base : 0) / 1e6;
     double rate = static_cast<double>(r.events) / secs / 1e6;
-    fmt::print("{:>9} {:>12} {:>11} {:>10.3f} {:>10.2f} {:>10.1f} {:>13.3f} {:>13.3f}\n", n, r.events, r.superseded_events,
-               secs, rate, peak_mb,
-               static_cast<double>(r.timeline.makespan_us) / 1e6, static_cast<double>(predicted.makespan_us) / 1e6);
+    fmt::print("{:>9} {:>12} {:>11} {:>10.3f} {:>10.2f} {:>10.1f} {:>13.3f} {:>13.3f}\n", n,
+               r.events, r.superseded_events, secs, rate, peak_mb,
+               static_cast<double>(r.timeline.makespan_us) / 1e6,
+               static_cast<double>(predicted.makespan_us) / 1e6);
     fmt::print(stderr,
-               "{{\"bench\": \"simulator\", \"tasks\": {}, \"events\": {}, \"superseded\": {}, \"seconds\": {:.6f}, \"mevents_per_s\": {:.3f}, "
+               "{{\"bench\": \"simulator\", \"tasks\": {}, \"events\": {}, \"superseded\": {}, "
+               "\"seconds\": {:.6f}, \"mevents_per_s\": {:.3f}, "
                "\"peak_extra_mb\": {:.1f}, \"makespan_s\": {:.6f}}}\n",
-               n, r.events, r.superseded_events, secs, rate, peak_mb, static_cast<double>(r.timeline.makespan_us) / 1e6);
+               n, r.events, r.superseded_events, secs, rate, peak_mb,
+               static_cast<double>(r.timeline.makespan_us) / 1e6);
   }
   return 0;
 }

@@ -26,8 +26,12 @@ inline std::uint64_t proc_status_bytes(const std::string& key) {
 }
 
 /// Peak resident memory since the last reset_peak_rss() (or process start).
-inline std::uint64_t peak_rss_bytes() { return proc_status_bytes("VmHWM"); }
-inline std::uint64_t rss_bytes() { return proc_status_bytes("VmRSS"); }
+inline std::uint64_t peak_rss_bytes() {
+  return proc_status_bytes("VmHWM");
+}
+inline std::uint64_t rss_bytes() {
+  return proc_status_bytes("VmRSS");
+}
 
 class Stopwatch {
  public:

@@ -6,8 +6,8 @@
 // committed baseline (benchmarks/baseline.json): plan quality within a tight relative tolerance,
 // planning speed as a ratio to a reference computation timed in the same run (never an absolute
 // time). See docs/benchmarks.md.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -71,7 +71,9 @@ struct PassVariant {
   std::vector<std::string> passes;
 };
 
-std::vector<PassVariant> pass_variants() { return {{"none", {}}}; }
+std::vector<PassVariant> pass_variants() {
+  return {{"none", {}}};
+}
 
 /// Runs the variant's passes, in order, on `plan`. A no-op for "none" (the only variant today).
 void apply_passes(const PassVariant& variant, const ExecutionModel& /*model*/, Plan& /*plan*/) {
@@ -114,8 +116,8 @@ std::vector<SuiteWorkflow> load_suite(const SuiteConfig& config) {
         GeneratorOptions g;
         g.tasks = n;
         g.seed = seed;
-        suite.push_back({fmt::format("{}-{}-s{}", shape, n, seed), "generated",
-                         generate_workflow(shape, g)});
+        suite.push_back(
+            {fmt::format("{}-{}-s{}", shape, n, seed), "generated", generate_workflow(shape, g)});
       }
     }
   }
@@ -182,9 +184,13 @@ struct Entry {
 };
 
 /// x / y, or NaN when y is not positive (a bound that says nothing).
-double ratio(double x, double y) { return y > 0 ? x / y : std::numeric_limits<double>::quiet_NaN(); }
+double ratio(double x, double y) {
+  return y > 0 ? x / y : std::numeric_limits<double>::quiet_NaN();
+}
 
-double us_to_s(double us) { return us / 1e6; }
+double us_to_s(double us) {
+  return us / 1e6;
+}
 
 /// Planner -> factor, from "--degrade heft=1.05" (repeatable).
 using Degrades = std::map<std::string, double>;
@@ -326,8 +332,8 @@ std::vector<SuiteWorkflow> timing_workloads() {
     GeneratorOptions g;
     g.tasks = kTimingTasks;
     g.seed = 1;
-    out.push_back({fmt::format("{}-{}-s1", shape, kTimingTasks), "generated",
-                   generate_workflow(shape, g)});
+    out.push_back(
+        {fmt::format("{}-{}-s1", shape, kTimingTasks), "generated", generate_workflow(shape, g)});
   }
   return out;
 }
@@ -404,8 +410,7 @@ std::vector<Summary> summarise(const std::vector<Entry>& entries,
   for (const Entry& e : entries) {
     if (!e.ok()) continue;
     std::string k = Entry::key_of(e.workflow, e.platform, "", e.passes);
-    auto [it, fresh] =
-        best.try_emplace(k, static_cast<double>(e.makespan_us), e.cost);
+    auto [it, fresh] = best.try_emplace(k, static_cast<double>(e.makespan_us), e.cost);
     if (!fresh) {
       it->second.first = std::min(it->second.first, static_cast<double>(e.makespan_us));
       it->second.second = std::min(it->second.second, e.cost);
@@ -508,7 +513,9 @@ std::string sim_cell(const Entry& e, double us) {
   return e.sim_runs ? fmt::format("{:.3f}", us_to_s(us)) : "-";
 }
 
-std::string fmt_ratio(double r) { return std::isfinite(r) ? fmt::format("{:.3f}", r) : "-"; }
+std::string fmt_ratio(double r) {
+  return std::isfinite(r) ? fmt::format("{:.3f}", r) : "-";
+}
 
 std::string markdown(const Meta& meta, const std::vector<Entry>& entries,
                      const std::vector<Summary>& summaries, const TimingResult& timing) {
@@ -517,31 +524,35 @@ std::string markdown(const Meta& meta, const std::vector<Entry>& entries,
     out += s;
     out += '\n';
   };
-  line(fmt::format("dagbench, {} suite: {} workflows x {} platform/planner/pass entries; "
-                   "simulated with noise, {} seeded runs each",
-                   meta.mode, meta.workflows, entries.size(), meta.sim_runs));
+  line(
+      fmt::format("dagbench, {} suite: {} workflows x {} platform/planner/pass entries; "
+                  "simulated with noise, {} seeded runs each",
+                  meta.mode, meta.workflows, entries.size(), meta.sim_runs));
   line(fmt::format("machine: {}; build: {}", meta.machine, meta.build));
   line("");
-  line("Summary per planner. x bound = predicted makespan / makespan lower bound (max of critical "
-       "path and work over concurrency); x floor = predicted cost / cost floor; geometric means. "
-       "Wins: workflows where the planner's makespan (cost) is the lowest, ties shared.");
+  line(
+      "Summary per planner. x bound = predicted makespan / makespan lower bound (max of critical "
+      "path and work over concurrency); x floor = predicted cost / cost floor; geometric means. "
+      "Wins: workflows where the planner's makespan (cost) is the lowest, ties shared.");
   line("");
-  line(fmt::format("| {:<10} | {:<11} | {:>7} | {:>6} | {:>10} | {:>10} | {:>7} | {:>9} | "
-                   "{:>11} | {:<44} | {:>12} |",
-                   "platform", "planner", "entries", "failed", "gm x bound", "gm x floor",
-                   "mk wins", "cost wins", "worst x bnd", "worst on", "planning (s)"));
+  line(
+      fmt::format("| {:<10} | {:<11} | {:>7} | {:>6} | {:>10} | {:>10} | {:>7} | {:>9} | "
+                  "{:>11} | {:<44} | {:>12} |",
+                  "platform", "planner", "entries", "failed", "gm x bound", "gm x floor", "mk wins",
+                  "cost wins", "worst x bnd", "worst on", "planning (s)"));
   line("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
   for (const Summary& s : summaries) {
-    line(fmt::format("| {:<10} | {:<11} | {:>7} | {:>6} | {:>10.3f} | {:>10.3f} | {:>7} | {:>9} | "
-                     "{:>11.3f} | {:<44} | {:>12.3f} |",
-                     s.platform, s.planner, s.entries, s.errors, s.geo_makespan, s.geo_cost,
-                     s.makespan_wins, s.cost_wins, s.worst_makespan, s.worst_workflow,
-                     s.planning_s));
+    line(fmt::format(
+        "| {:<10} | {:<11} | {:>7} | {:>6} | {:>10.3f} | {:>10.3f} | {:>7} | {:>9} | "
+        "{:>11.3f} | {:<44} | {:>12.3f} |",
+        s.platform, s.planner, s.entries, s.errors, s.geo_makespan, s.geo_cost, s.makespan_wins,
+        s.cost_wins, s.worst_makespan, s.worst_workflow, s.planning_s));
   }
   line("");
-  line(fmt::format("Planning speed: each planner on {} tasks of random-layered and of fanout-fanin "
-                   "(aws-lambda), best of {}; reference = sorting 2^20 integers, {:.4f} s.",
-                   kTimingTasks, kTimingRepetitions, timing.reference_s));
+  line(
+      fmt::format("Planning speed: each planner on {} tasks of random-layered and of fanout-fanin "
+                  "(aws-lambda), best of {}; reference = sorting 2^20 integers, {:.4f} s.",
+                  kTimingTasks, kTimingRepetitions, timing.reference_s));
   line("");
   line(fmt::format("| {:<11} | {:>10} | {:>12} |", "planner", "time (s)", "x reference"));
   line("| --- | ---: | ---: |");
@@ -549,14 +560,16 @@ std::string markdown(const Meta& meta, const std::vector<Entry>& entries,
     line(fmt::format("| {:<11} | {:>10.4f} | {:>12.4f} |", t.planner, t.seconds, t.ratio));
   }
   line("");
-  line("Per workflow. x cp = makespan / critical-path bound, x work = makespan / work over "
-       "concurrency, x floor = cost / cost floor; sim = simulated makespan with contention and "
-       "noise.");
+  line(
+      "Per workflow. x cp = makespan / critical-path bound, x work = makespan / work over "
+      "concurrency, x floor = cost / cost floor; sim = simulated makespan with contention and "
+      "noise.");
   line("");
-  line(fmt::format("| {:<44} | {:<10} | {:>6} | {:<11} | {:>12} | {:>11} | {:>7} | {:>7} | "
-                   "{:>7} | {:>11} | {:>11} | {:>9} |",
-                   "workflow", "platform", "tasks", "planner", "makespan (s)", "cost ($)", "x cp",
-                   "x work", "x floor", "sim p50 (s)", "sim p95 (s)", "plan (ms)"));
+  line(
+      fmt::format("| {:<44} | {:<10} | {:>6} | {:<11} | {:>12} | {:>11} | {:>7} | {:>7} | "
+                  "{:>7} | {:>11} | {:>11} | {:>9} |",
+                  "workflow", "platform", "tasks", "planner", "makespan (s)", "cost ($)", "x cp",
+                  "x work", "x floor", "sim p50 (s)", "sim p95 (s)", "plan (ms)"));
   line("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const Entry& e : entries) {
     std::string planner = e.passes == "none" ? e.planner : e.planner + "+" + e.passes;
@@ -572,8 +585,8 @@ std::string markdown(const Meta& meta, const std::vector<Entry>& entries,
         e.workflow, e.platform, e.tasks, planner, us_to_s(mk), e.cost,
         fmt_ratio(ratio(mk, static_cast<double>(e.critical_path_us))),
         fmt_ratio(ratio(mk, static_cast<double>(e.work_bound_us))),
-        fmt_ratio(ratio(e.cost, e.cost_floor)),
-        sim_cell(e, e.sim_p50_us), sim_cell(e, e.sim_p95_us), e.planning_s * 1e3));
+        fmt_ratio(ratio(e.cost, e.cost_floor)), sim_cell(e, e.sim_p50_us),
+        sim_cell(e, e.sim_p95_us), e.planning_s * 1e3));
   }
   bool first = true;
   for (const Entry& e : entries) {
@@ -755,8 +768,8 @@ bool check(const nlohmann::json& base, const std::string& base_file,
     }
     ++matched;
     const nlohmann::json& b = *it->second;
-    std::string where = fmt::format("{} on {} ({}, passes {})", e.planner, e.workflow, e.platform,
-                                    e.passes);
+    std::string where =
+        fmt::format("{} on {} ({}, passes {})", e.planner, e.workflow, e.platform, e.passes);
     if (b.contains("error")) {
       if (e.ok()) {  // it used to fail
         ++improved;
@@ -768,23 +781,24 @@ bool check(const nlohmann::json& base, const std::string& base_file,
       fail(fmt::format("{}: failed: {}", where, e.error));
       continue;
     }
-    auto compare = [&](const char* what, double now, double then, double scale,
-                       const char* unit) {
+    auto compare = [&](const char* what, double now, double then, double scale, const char* unit) {
       double limit = then + options.quality_tolerance * std::abs(then);
       if (now > limit) {
-        fail(fmt::format("{}: predicted {} {:.6f}{} is worse than the baseline {:.6f}{} "
-                         "({:+.4f}%; tolerance {:g} relative)",
-                         where, what, now * scale, unit, then * scale, unit,
-                         (now / then - 1) * 100, options.quality_tolerance));
+        fail(
+            fmt::format("{}: predicted {} {:.6f}{} is worse than the baseline {:.6f}{} "
+                        "({:+.4f}%; tolerance {:g} relative)",
+                        where, what, now * scale, unit, then * scale, unit, (now / then - 1) * 100,
+                        options.quality_tolerance));
       } else if (now < then - options.quality_tolerance * std::abs(then)) {
         ++improved;
-        fmt::print("dagbench: better than the baseline: {}: predicted {} {:.6f}{}, baseline "
-                   "{:.6f}{}\n",
-                   where, what, now * scale, unit, then * scale, unit);
+        fmt::print(
+            "dagbench: better than the baseline: {}: predicted {} {:.6f}{}, baseline "
+            "{:.6f}{}\n",
+            where, what, now * scale, unit, then * scale, unit);
       }
     };
-    compare("makespan", static_cast<double>(e.makespan_us), b.at("makespan_us").get<double>(),
-            1e-6, " s");
+    compare("makespan", static_cast<double>(e.makespan_us), b.at("makespan_us").get<double>(), 1e-6,
+            " s");
     compare("cost", e.cost, b.at("cost").get<double>(), 1, " $");
   }
   std::size_t timed = 0;
@@ -799,20 +813,23 @@ bool check(const nlohmann::json& base, const std::string& base_file,
       ++timed;
       double then = std::max(it->second, kTimeRatioFloor);
       if (t.ratio > options.time_factor * then) {
-        fail(fmt::format("{}: planning time is {:.4f}x the reference computation, baseline "
-                         "{:.4f}x: {:.1f} times slower (limit {:g}x)",
-                         t.planner, t.ratio, it->second, t.ratio / then, options.time_factor));
+        fail(
+            fmt::format("{}: planning time is {:.4f}x the reference computation, baseline "
+                        "{:.4f}x: {:.1f} times slower (limit {:g}x)",
+                        t.planner, t.ratio, it->second, t.ratio / then, options.time_factor));
       }
     }
   }
   if (matched == 0) fail(fmt::format("no entry of this run is in the baseline {}", base_file));
-  fmt::print("\ncheck against {}: {} entries compared ({} not in the baseline), {} better than "
-             "the baseline, {} planners timed: {}\n",
-             base_file, matched, missing, improved, timed,
-             failures ? fmt::format("{} regressions", failures) : std::string("ok"));
+  fmt::print(
+      "\ncheck against {}: {} entries compared ({} not in the baseline), {} better than "
+      "the baseline, {} planners timed: {}\n",
+      base_file, matched, missing, improved, timed,
+      failures ? fmt::format("{} regressions", failures) : std::string("ok"));
   if (improved) {
-    fmt::print("some plans improved: refresh the baseline on purpose with dagbench "
-               "--write-baseline (docs/benchmarks.md)\n");
+    fmt::print(
+        "some plans improved: refresh the baseline on purpose with dagbench "
+        "--write-baseline (docs/benchmarks.md)\n");
   }
   return failures == 0;
 }
@@ -870,8 +887,7 @@ int run(int argc, char** argv) {
                  "Shared data folder holding wfcommons/ (default: $DAGPLAN_SHARED_DATA or "
                  "../shared/data next to the source tree)")
       ->capture_default_str();
-  app.add_option("--examples", examples_dir, "Folder of example workflows")
-      ->capture_default_str();
+  app.add_option("--examples", examples_dir, "Folder of example workflows")->capture_default_str();
   app.add_option("--planners", planners_arg, "Comma-separated planners, or 'all'")
       ->capture_default_str();
   app.add_option("--sim-runs", sim_runs, "Seeded noisy simulations per entry (default 5, quick 3)");
@@ -942,7 +958,8 @@ int run(int argc, char** argv) {
   fmt::print("{}", md);
   fmt::print("\ndagbench: {} entries in {:.1f} s\n", entries.size(), wall.seconds());
   if (!markdown_file.empty()) write_file(markdown_file, md);
-  if (!json_file.empty()) write_file(json_file, results_json(meta, entries, summaries, timing, false));
+  if (!json_file.empty())
+    write_file(json_file, results_json(meta, entries, summaries, timing, false));
   if (write_baseline) {
     write_file(baseline_file, results_json(meta, entries, summaries, timing, true));
     fmt::print("dagbench: wrote the baseline {}\n", baseline_file);
@@ -962,8 +979,9 @@ int run(int argc, char** argv) {
     co.check_time = !no_time_check;
 #ifndef NDEBUG
     if (co.check_time) {
-      fmt::print(stderr, "dagbench: assertions are on (an unoptimised build?): planning times are "
-                         "not comparable with the baseline's, so the speed check is skipped\n");
+      fmt::print(stderr,
+                 "dagbench: assertions are on (an unoptimised build?): planning times are "
+                 "not comparable with the baseline's, so the speed check is skipped\n");
       co.check_time = false;
     }
 #endif

@@ -17,30 +17,39 @@
 namespace dagplan::cli {
 namespace {
 
-double seconds(std::int64_t us) { return static_cast<double>(us) / 1e6; }
+double seconds(std::int64_t us) {
+  return static_cast<double>(us) / 1e6;
+}
 
-double ratio(double value, double bound) { return bound > 0 ? value / bound : 0.0; }
+double ratio(double value, double bound) {
+  return bound > 0 ? value / bound : 0.0;
+}
 
-std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel& m, double planning_s) {
+std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel& m,
+                    double planning_s) {
   const Workflow& w = m.workflow();
   std::string out;
   std::size_t strict_tasks = 0;
   for (std::uint32_t k : plan.task_worker) strict_tasks += k != kFlexible;
-  out += fmt::format("plan '{}' for workflow '{}' ({} tasks) on platform '{}'\n", plan.planner, w.name(),
-                     w.task_count(), m.platform().name);
-  out += fmt::format("  predicted makespan   {}  (x{:.2f} the lower bound {})\n", human_seconds(seconds(p.makespan_us)),
+  out += fmt::format("plan '{}' for workflow '{}' ({} tasks) on platform '{}'\n", plan.planner,
+                     w.name(), w.task_count(), m.platform().name);
+  out += fmt::format("  predicted makespan   {}  (x{:.2f} the lower bound {})\n",
+                     human_seconds(seconds(p.makespan_us)),
                      ratio(seconds(p.makespan_us), seconds(p.bounds.makespan_us())),
                      human_seconds(seconds(p.bounds.makespan_us())));
-  out += fmt::format("  predicted cost       {}  (x{:.2f} the cost floor {}; compute {}, invocations {}, "
-                     "storage {})\n",
-                     human_dollars(p.cost.total()), ratio(p.cost.total(), p.bounds.cost_floor),
-                     human_dollars(p.bounds.cost_floor), human_dollars(p.cost.compute),
-                     human_dollars(p.cost.invocations), human_dollars(p.cost.storage));
-  out += fmt::format("  workers              {} strict ({} tasks), {} flexible tasks; {} instances, {} cold "
-                     "starts, {} warm\n",
-                     plan.worker_count(), strict_tasks, w.task_count() - strict_tasks, p.instances.size(),
-                     p.cold_starts, p.warm_starts);
-  out += fmt::format("  through storage      {} up, {} down\n", human_bytes(static_cast<double>(p.bytes_uploaded)),
+  out += fmt::format(
+      "  predicted cost       {}  (x{:.2f} the cost floor {}; compute {}, invocations {}, "
+      "storage {})\n",
+      human_dollars(p.cost.total()), ratio(p.cost.total(), p.bounds.cost_floor),
+      human_dollars(p.bounds.cost_floor), human_dollars(p.cost.compute),
+      human_dollars(p.cost.invocations), human_dollars(p.cost.storage));
+  out += fmt::format(
+      "  workers              {} strict ({} tasks), {} flexible tasks; {} instances, {} cold "
+      "starts, {} warm\n",
+      plan.worker_count(), strict_tasks, w.task_count() - strict_tasks, p.instances.size(),
+      p.cold_starts, p.warm_starts);
+  out += fmt::format("  through storage      {} up, {} down\n",
+                     human_bytes(static_cast<double>(p.bytes_uploaded)),
                      human_bytes(static_cast<double>(p.bytes_downloaded)));
   out += fmt::format("  lower bounds         critical path {}, work/concurrency {}\n",
                      human_seconds(seconds(p.bounds.critical_path_us)),
@@ -56,16 +65,18 @@ struct CommonOpts {
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
-  cmd->add_option("--platform", o.platform,
-                  "Built-in platform (aws-lambda, local, cluster) or a platform file; default aws-lambda");
-  cmd->add_option("--profile", o.profile, "Calibrated profile (dagplan-profile/1) applied to the platform");
+  cmd->add_option(
+      "--platform", o.platform,
+      "Built-in platform (aws-lambda, local, cluster) or a platform file; default aws-lambda");
+  cmd->add_option("--profile", o.profile,
+                  "Calibrated profile (dagplan-profile/1) applied to the platform");
 }
 
 std::optional<ConfigId> config_option(const std::string& name, const Platform& platform) {
   if (name.empty()) return std::nullopt;
   if (auto c = platform.find_config(name)) return c;
-  throw UsageError(fmt::format("unknown configuration '{}' on platform '{}' ({})", name, platform.name,
-                               platform.config_names()));
+  throw UsageError(fmt::format("unknown configuration '{}' on platform '{}' ({})", name,
+                               platform.name, platform.config_names()));
 }
 
 }  // namespace
@@ -83,13 +94,16 @@ void add_plan_commands(CLI::App& app) {
       bool summary_only = false;
     };
     auto o = std::make_shared<Opts>();
-    CLI::App* cmd = app.add_subcommand("plan", "Plan a workflow, predict its makespan and cost, write plan.json");
+    CLI::App* cmd = app.add_subcommand(
+        "plan", "Plan a workflow, predict its makespan and cost, write plan.json");
     cmd->add_option("workflow", o->workflow, "Workflow file (dagplan or WfCommons)");
-    cmd->add_option("--planner", o->planner, fmt::format("Planner name (default {})", default_planner_name()));
+    cmd->add_option("--planner", o->planner,
+                    fmt::format("Planner name (default {})", default_planner_name()));
     cmd->add_option("--config", o->config, "Force one configuration for planners that use one");
     cmd->add_option("-o,--output", o->output, "Write the plan here ('-' for stdout)");
     cmd->add_flag("--list-planners", o->list, "List the planners and exit");
-    cmd->add_flag("--summary-only", o->summary_only, "Leave per-task and per-instance timelines out of the plan file");
+    cmd->add_flag("--summary-only", o->summary_only,
+                  "Leave per-task and per-instance timelines out of the plan file");
     add_common(cmd, o->common);
     cmd->callback([o] {
       if (o->list) {
@@ -108,8 +122,9 @@ void add_plan_commands(CLI::App& app) {
       Prediction p = predict(model, r.plan);
       if (!o->output.empty()) {
         r.plan.workflow_file = path_for_file(o->workflow, o->output);
-        bool builtin = o->common.platform.empty() || (o->common.platform.find('/') == std::string::npos &&
-                                                          !o->common.platform.ends_with(".json"));
+        bool builtin =
+            o->common.platform.empty() || (o->common.platform.find('/') == std::string::npos &&
+                                           !o->common.platform.ends_with(".json"));
         r.plan.platform_file = builtin ? "" : path_for_file(o->common.platform, o->output);
         r.plan.predictions_json = prediction_json(p, model, !o->summary_only);
         write_file_atomic(o->output, write_plan(r.plan, in.workflow, in.platform));
@@ -127,7 +142,8 @@ void add_plan_commands(CLI::App& app) {
       std::string format = "text";
     };
     auto o = std::make_shared<Opts>();
-    CLI::App* cmd = app.add_subcommand("predict", "Re-evaluate a plan (edited, or on another platform or profile)");
+    CLI::App* cmd = app.add_subcommand(
+        "predict", "Re-evaluate a plan (edited, or on another platform or profile)");
     cmd->add_option("plan", o->plan, "Plan file")->required();
     cmd->add_option("--workflow", o->workflow, "Use this workflow instead of the plan's");
     cmd->add_option("-o,--output", o->output, "Write the plan with the new predictions here");
@@ -135,7 +151,8 @@ void add_plan_commands(CLI::App& app) {
     add_common(cmd, o->common);
     cmd->callback([o] {
       PlanInputs in = load_plan_inputs(o->plan, o->workflow, o->common.platform, o->common.profile);
-      ExecutionModel model(in.inputs.workflow, in.inputs.platform, in.inputs.profile ? &*in.inputs.profile : nullptr);
+      ExecutionModel model(in.inputs.workflow, in.inputs.platform,
+                           in.inputs.profile ? &*in.inputs.profile : nullptr);
       Prediction p = predict(model, in.plan);
       if (!o->output.empty()) {
         in.plan.predictions_json = prediction_json(p, model, true);
@@ -158,11 +175,13 @@ void add_plan_commands(CLI::App& app) {
       std::string config;
     };
     auto o = std::make_shared<Opts>();
-    CLI::App* cmd = app.add_subcommand("compare", "Compare planners on one workflow: makespan, cost, bounds, time");
+    CLI::App* cmd = app.add_subcommand(
+        "compare", "Compare planners on one workflow: makespan, cost, bounds, time");
     cmd->add_option("workflow", o->workflow, "Workflow file")->required();
     cmd->add_option("--planners", o->planners, "Comma-separated planner names, or 'all'");
     cmd->add_option("--config", o->config, "Force one configuration for planners that use one");
-    cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json", "markdown"}));
+    cmd->add_option("--format", o->format, "Output format")
+        ->check(CLI::IsMember({"text", "json", "markdown"}));
     add_common(cmd, o->common);
     cmd->callback([o] {
       std::vector<std::string> names;
@@ -173,7 +192,8 @@ void add_plan_commands(CLI::App& app) {
         for (std::string item; std::getline(ss, item, ',');)
           if (!item.empty()) names.push_back(item);
       }
-      for (const std::string& n : names) planner_registry().create(n);  // unknown names: usage error first
+      for (const std::string& n : names)
+        planner_registry().create(n);  // unknown names: usage error first
       Inputs in = load_inputs(o->workflow, o->common.platform, o->common.profile);
       ExecutionModel model(in.workflow, in.platform, in.profile ? &*in.profile : nullptr);
       PlannerOptions opts;
@@ -183,15 +203,16 @@ void add_plan_commands(CLI::App& app) {
       for (const std::string& n : names) {
         PlanResult r = run_planner(*planner_registry().create(n), model, opts);
         Prediction p = predict(model, r.plan);
-        rows.push_back({{"planner", n},
-                        {"makespan_s", seconds(p.makespan_us)},
-                        {"cost_usd", p.cost.total()},
-                        {"makespan_over_bound", ratio(seconds(p.makespan_us), seconds(bounds.makespan_us()))},
-                        {"cost_over_floor", ratio(p.cost.total(), bounds.cost_floor)},
-                        {"workers", r.plan.worker_count()},
-                        {"instances", p.instances.size()},
-                        {"cold_starts", p.cold_starts},
-                        {"planning_s", r.planning_seconds}});
+        rows.push_back(
+            {{"planner", n},
+             {"makespan_s", seconds(p.makespan_us)},
+             {"cost_usd", p.cost.total()},
+             {"makespan_over_bound", ratio(seconds(p.makespan_us), seconds(bounds.makespan_us()))},
+             {"cost_over_floor", ratio(p.cost.total(), bounds.cost_floor)},
+             {"workers", r.plan.worker_count()},
+             {"instances", p.instances.size()},
+             {"cold_starts", p.cold_starts},
+             {"planning_s", r.planning_seconds}});
       }
       if (o->format == "json") {
         nlohmann::ordered_json doc = {{"workflow", in.workflow.name()},
@@ -205,24 +226,32 @@ void add_plan_commands(CLI::App& app) {
       }
       bool md = o->format == "markdown";
       if (!md)
-        fmt::print("workflow '{}' ({} tasks) on '{}': makespan lower bound {}, cost floor ${:.6f}\n",
-                   in.workflow.name(), in.workflow.task_count(), in.platform.name,
-                   human_seconds(seconds(bounds.makespan_us())), bounds.cost_floor);
-      const char* head = md ? "| planner | makespan (s) | cost ($) | makespan / bound | cost / floor | workers | instances | cold starts | planning (s) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-                            : "  planner        makespan        cost   x bound  x floor  workers  instances   cold  planning\n";
+        fmt::print(
+            "workflow '{}' ({} tasks) on '{}': makespan lower bound {}, cost floor ${:.6f}\n",
+            in.workflow.name(), in.workflow.task_count(), in.platform.name,
+            human_seconds(seconds(bounds.makespan_us())), bounds.cost_floor);
+      const char* head = md ? "| planner | makespan (s) | cost ($) | makespan / bound | cost / "
+                              "floor | workers | instances | cold starts | planning (s) "
+                              "|\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+                            : "  planner        makespan        cost   x bound  x floor  workers  "
+                              "instances   cold  planning\n";
       fmt::print("{}", head);
       for (const auto& row : rows) {
         if (md) {
-          fmt::print("| {} | {:.3f} | {:.6f} | {:.2f} | {:.2f} | {} | {} | {} | {:.4f} |\n", row["planner"].get<std::string>(),
-                     row["makespan_s"].get<double>(), row["cost_usd"].get<double>(), row["makespan_over_bound"].get<double>(),
+          fmt::print("| {} | {:.3f} | {:.6f} | {:.2f} | {:.2f} | {} | {} | {} | {:.4f} |\n",
+                     row["planner"].get<std::string>(), row["makespan_s"].get<double>(),
+                     row["cost_usd"].get<double>(), row["makespan_over_bound"].get<double>(),
                      row["cost_over_floor"].get<double>(), row["workers"].get<std::size_t>(),
-                     row["instances"].get<std::size_t>(), row["cold_starts"].get<std::uint32_t>(), row["planning_s"].get<double>());
+                     row["instances"].get<std::size_t>(), row["cold_starts"].get<std::uint32_t>(),
+                     row["planning_s"].get<double>());
         } else {
-          fmt::print("  {:<12} {:>10.3f} s  ${:>9.6f}  {:>7.2f}  {:>7.2f}  {:>7}  {:>9}  {:>5}  {:>8}\n",
-                     row["planner"].get<std::string>(), row["makespan_s"].get<double>(), row["cost_usd"].get<double>(),
-                     row["makespan_over_bound"].get<double>(), row["cost_over_floor"].get<double>(),
-                     row["workers"].get<std::size_t>(), row["instances"].get<std::size_t>(),
-                     row["cold_starts"].get<std::uint32_t>(), human_seconds(row["planning_s"].get<double>()));
+          fmt::print(
+              "  {:<12} {:>10.3f} s  ${:>9.6f}  {:>7.2f}  {:>7.2f}  {:>7}  {:>9}  {:>5}  {:>8}\n",
+              row["planner"].get<std::string>(), row["makespan_s"].get<double>(),
+              row["cost_usd"].get<double>(), row["makespan_over_bound"].get<double>(),
+              row["cost_over_floor"].get<double>(), row["workers"].get<std::size_t>(),
+              row["instances"].get<std::size_t>(), row["cold_starts"].get<std::uint32_t>(),
+              human_seconds(row["planning_s"].get<double>()));
         }
       }
     });

@@ -8,7 +8,6 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
-#include "inputs.hpp"
 #include "dagplan/analysis.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
@@ -19,11 +18,14 @@
 #include "dagplan/profile.hpp"
 #include "dagplan/wfcommons.hpp"
 #include "dagplan/workflow_io.hpp"
+#include "inputs.hpp"
 
 namespace dagplan::cli {
 namespace {
 
-std::string display_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
+std::string display_name(const std::string& path) {
+  return path == "-" ? "<stdin>" : path;
+}
 
 // Validates one file of any kind; returns a one-line description of what it is.
 std::string validate_one(const std::string& path) {
@@ -32,7 +34,8 @@ std::string validate_one(const std::string& path) {
   switch (detect_document(text, name)) {
     case DocumentKind::kWorkflow: {
       Workflow w = read_workflow(text, name);
-      return fmt::format("workflow '{}', {} tasks, {} edges", w.name(), w.task_count(), w.edge_count());
+      return fmt::format("workflow '{}', {} tasks, {} edges", w.name(), w.task_count(),
+                         w.edge_count());
     }
     case DocumentKind::kWfCommons: {
       WfCommonsInstance inst = read_wfcommons(text, name);
@@ -42,12 +45,14 @@ std::string validate_one(const std::string& path) {
     case DocumentKind::kPlatform: {
       Platform p = read_platform(text, name);
       return fmt::format("{} platform '{}', {} configurations",
-                         p.kind == PlatformKind::kCluster ? "cluster" : "serverless", p.name, p.configs.size());
+                         p.kind == PlatformKind::kCluster ? "cluster" : "serverless", p.name,
+                         p.configs.size());
     }
     case DocumentKind::kPlan: {
       PlanInputs in = load_plan_inputs(path, "", "", "");
       return fmt::format("plan by '{}' for workflow '{}' on '{}', {} workers", in.plan.planner,
-                         in.inputs.workflow.name(), in.inputs.platform.name, in.plan.worker_count());
+                         in.inputs.workflow.name(), in.inputs.platform.name,
+                         in.plan.worker_count());
     }
     case DocumentKind::kProfile: {
       Profile p = read_profile(text, name);
@@ -55,8 +60,7 @@ std::string validate_one(const std::string& path) {
                          p.functions.size(), p.configs.size());
     }
     case DocumentKind::kTrace:
-    case DocumentKind::kUnknown:
-      break;
+    case DocumentKind::kUnknown: break;
   }
   throw InputError(name, "$.format", "this dagplan cannot validate this kind of document yet");
 }
@@ -74,7 +78,8 @@ nlohmann::ordered_json summary_json(const Workflow& w, const WorkflowSummary& s)
   j["total_input_bytes"] = s.total_input_bytes;
   j["total_output_bytes"] = s.total_output_bytes;
   j["edge_bytes"] = s.edge_bytes;
-  j["critical_path"] = {{"work_s", s.critical_path_work_s}, {"tasks", nlohmann::ordered_json::array()}};
+  j["critical_path"] = {{"work_s", s.critical_path_work_s},
+                        {"tasks", nlohmann::ordered_json::array()}};
   for (TaskId t : s.critical_path) j["critical_path"]["tasks"].push_back(std::string(w.id(t)));
   j["functions"] = nlohmann::ordered_json::array();
   for (const FunctionCount& f : s.functions)
@@ -109,7 +114,8 @@ std::string summary_text(const Workflow& w, const WorkflowSummary& s, const std:
     if (i) path_text += " -> ";
     path_text += w.id(s.critical_path[i]);
   }
-  line("critical path", fmt::format("{} over {} tasks", human_seconds(s.critical_path_work_s), s.critical_path.size()));
+  line("critical path", fmt::format("{} over {} tasks", human_seconds(s.critical_path_work_s),
+                                    s.critical_path.size()));
   out += fmt::format("    {}\n", path_text);
   out += fmt::format("  functions ({}):\n", s.functions.size());
   std::size_t name_width = 8;
@@ -118,7 +124,8 @@ std::string summary_text(const Workflow& w, const WorkflowSummary& s, const std:
   for (std::size_t i = 0; i < s.functions.size() && i < max_listed; ++i)
     out += fmt::format("    {:<{}}  {:>7} tasks  {:>12} work\n", s.functions[i].name, name_width,
                        s.functions[i].tasks, human_seconds(s.functions[i].work_s));
-  if (s.functions.size() > max_listed) out += fmt::format("    ... and {} more\n", s.functions.size() - max_listed);
+  if (s.functions.size() > max_listed)
+    out += fmt::format("    ... and {} more\n", s.functions.size() - max_listed);
   return out;
 }
 
@@ -147,8 +154,8 @@ std::string to_dot(const Workflow& w) {
   for (std::uint32_t i = 0; i < w.task_count(); ++i) {
     TaskId t{i};
     for (TaskId s : w.successors(t)) {
-      out += fmt::format("  \"{}\" -> \"{}\" [label=\"{}\"];\n", dot_escape(w.id(t)), dot_escape(w.id(s)),
-                         human_bytes(static_cast<double>(w.output_bytes(t))));
+      out += fmt::format("  \"{}\" -> \"{}\" [label=\"{}\"];\n", dot_escape(w.id(t)),
+                         dot_escape(w.id(s)), human_bytes(static_cast<double>(w.output_bytes(t))));
     }
   }
   out += "}\n";
@@ -161,8 +168,10 @@ void add_workflow_commands(CLI::App& app) {
   // validate
   {
     auto files = std::make_shared<std::vector<std::string>>();
-    CLI::App* cmd = app.add_subcommand("validate", "Check workflow, platform, plan and WfCommons files");
-    cmd->add_option("files", *files, "Files to check (kind detected from their 'format')")->required();
+    CLI::App* cmd =
+        app.add_subcommand("validate", "Check workflow, platform, plan and WfCommons files");
+    cmd->add_option("files", *files, "Files to check (kind detected from their 'format')")
+        ->required();
     cmd->callback([files] {
       int failed = 0;
       for (const std::string& f : *files) {
@@ -177,7 +186,8 @@ void add_workflow_commands(CLI::App& app) {
           ++failed;
         }
       }
-      if (failed) throw Error(fmt::format("{} of {} files failed validation", failed, files->size()));
+      if (failed)
+        throw Error(fmt::format("{} of {} files failed validation", failed, files->size()));
     });
   }
   // show
@@ -187,7 +197,8 @@ void add_workflow_commands(CLI::App& app) {
       std::string format = "text";
     };
     auto o = std::make_shared<Opts>();
-    CLI::App* cmd = app.add_subcommand("show", "Summarise a workflow: size, depth, width, work, critical path, functions");
+    CLI::App* cmd = app.add_subcommand(
+        "show", "Summarise a workflow: size, depth, width, work, critical path, functions");
     cmd->add_option("workflow", o->file, "Workflow file (dagplan or WfCommons)")->required();
     cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
     cmd->callback([o] {
@@ -222,8 +233,11 @@ void add_workflow_commands(CLI::App& app) {
       std::string output = "-";
     };
     auto o = std::make_shared<Opts>();
-    CLI::App* cmd = app.add_subcommand("import", "Convert a foreign workflow description to dagplan-workflow/1");
-    cmd->add_option("source", o->source, "What the input is")->required()->check(CLI::IsMember({"wfcommons"}));
+    CLI::App* cmd = app.add_subcommand(
+        "import", "Convert a foreign workflow description to dagplan-workflow/1");
+    cmd->add_option("source", o->source, "What the input is")
+        ->required()
+        ->check(CLI::IsMember({"wfcommons"}));
     cmd->add_option("instance", o->file, "The input file")->required();
     cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)");
     cmd->callback([o] {
@@ -232,7 +246,8 @@ void add_workflow_commands(CLI::App& app) {
       write_file_atomic(o->output, write_workflow(inst.workflow));
       if (o->output != "-")
         fmt::print(stderr, "imported {} tasks, {} edges from WfCommons {} into {}\n",
-                   inst.workflow.task_count(), inst.workflow.edge_count(), inst.schema_version, o->output);
+                   inst.workflow.task_count(), inst.workflow.edge_count(), inst.schema_version,
+                   o->output);
     });
   }
   // generate
@@ -244,20 +259,29 @@ void add_workflow_commands(CLI::App& app) {
     };
     auto o = std::make_shared<Opts>();
     std::string shapes;
-    for (std::string_view s : generator_shapes()) shapes += fmt::format("{}{}", shapes.empty() ? "" : ", ", s);
+    for (std::string_view s : generator_shapes())
+      shapes += fmt::format("{}{}", shapes.empty() ? "" : ", ", s);
     CLI::App* cmd = app.add_subcommand("generate", "Generate a workflow of a classic shape");
     cmd->add_option("shape", o->shape, "One of: " + shapes)->required();
-    cmd->add_option("--tasks", o->gen.tasks, "Number of tasks")->required()->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
+    cmd->add_option("--tasks", o->gen.tasks, "Number of tasks")
+        ->required()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
     cmd->add_option("--seed", o->gen.seed, "Random seed (printed)")->capture_default_str();
-    cmd->add_option("--mean-work", o->gen.mean_work_s, "Mean work per task, seconds on 1 vCPU")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--mean-output-bytes", o->gen.mean_output_bytes, "Mean output size per task")->capture_default_str()->check(CLI::NonNegativeNumber);
-    cmd->add_option("--edges-per-task", o->gen.edges_per_task, "random-layered: mean in-degree")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--mean-work", o->gen.mean_work_s, "Mean work per task, seconds on 1 vCPU")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--mean-output-bytes", o->gen.mean_output_bytes, "Mean output size per task")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--edges-per-task", o->gen.edges_per_task, "random-layered: mean in-degree")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)");
     cmd->callback([o] {
       Workflow w = generate_workflow(o->shape, o->gen);
       write_file_atomic(o->output, write_workflow(w));
-      fmt::print(stderr, "generated {} with {} tasks, {} edges (seed {})\n", o->shape, w.task_count(),
-                 w.edge_count(), o->gen.seed);
+      fmt::print(stderr, "generated {} with {} tasks, {} edges (seed {})\n", o->shape,
+                 w.task_count(), w.edge_count(), o->gen.seed);
     });
   }
 }

@@ -4,7 +4,8 @@
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"dagplan - plan, predict and compare DAG workflows on serverless workers", "dagplan"};
+  CLI::App app{"dagplan - plan, predict and compare DAG workflows on serverless workers",
+               "dagplan"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "dagplan 0.1.0");
   dagplan::cli::add_plan_commands(app);

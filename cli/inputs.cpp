@@ -25,7 +25,8 @@ Inputs load_inputs(const std::string& workflow_path, const std::string& platform
                    const std::string& profile_path) {
   Inputs in;
   in.workflow_path = workflow_path;
-  in.platform_arg = platform_arg.empty() ? std::string(builtin_platform_names().front()) : platform_arg;
+  in.platform_arg =
+      platform_arg.empty() ? std::string(builtin_platform_names().front()) : platform_arg;
   in.workflow = load_workflow(workflow_path);
   Platform base = load_platform(in.platform_arg);
   if (!profile_path.empty()) {
@@ -46,12 +47,14 @@ PlanInputs load_plan_inputs(const std::string& plan_path, const std::string& wor
   std::string workflow = workflow_override;
   if (workflow.empty()) {
     if (refs.workflow_file.empty())
-      throw InputError(name, "$.workflow.file", "the plan names no workflow file; give one with --workflow");
+      throw InputError(name, "$.workflow.file",
+                       "the plan names no workflow file; give one with --workflow");
     workflow = path_relative_to_file(refs.workflow_file, plan_path);
   }
   std::string platform = platform_override;
   if (platform.empty())
-    platform = refs.platform_file.empty() ? refs.platform_name : path_relative_to_file(refs.platform_file, plan_path);
+    platform = refs.platform_file.empty() ? refs.platform_name
+                                          : path_relative_to_file(refs.platform_file, plan_path);
   PlanInputs out{load_inputs(workflow, platform, profile_path), Plan{}};
   out.plan = read_plan(text, name, out.inputs.workflow, out.inputs.platform);
   check_plan(out.plan, out.inputs.workflow, out.inputs.platform);

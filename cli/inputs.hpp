@@ -14,10 +14,10 @@ namespace dagplan::cli {
 
 struct Inputs {
   Workflow workflow;
-  Platform platform;              ///< with the profile applied
+  Platform platform;  ///< with the profile applied
   std::optional<Profile> profile;
   std::string workflow_path;
-  std::string platform_arg;       ///< a built-in name or a file path
+  std::string platform_arg;  ///< a built-in name or a file path
 };
 
 /// `platform_arg` empty: the default built-in platform. `profile_path` empty: no profile.

@@ -33,7 +33,8 @@ TEST_CASE("summary of the diamond example, by hand", "[analysis]") {
 TEST_CASE("critical path ties break by the lower id", "[analysis]") {
   Workflow w = read_workflow(R"({"format": "dagplan-workflow/1", "tasks": [
       {"id": "r", "work_s": 1}, {"id": "x", "work_s": 2, "deps": ["r"]}, {"id": "a", "work_s": 2, "deps": ["r"]},
-      {"id": "s", "work_s": 1, "deps": ["x", "a"]}]})", "t.json");
+      {"id": "s", "work_s": 1, "deps": ["x", "a"]}]})",
+                             "t.json");
   WorkflowSummary s = summarize(w);
   REQUIRE(s.critical_path.size() == 3);
   CHECK(w.id(s.critical_path[1]) == "x");  // x has the lower TaskId (defined first)
@@ -51,10 +52,12 @@ TEST_CASE("critical path equals a brute-force longest path on a layered DAG", "[
         deps = "\"t" + std::to_string(r - 1) + "_" + std::to_string(c) + "\"";
         if (c > 0) deps += ",\"t" + std::to_string(r - 1) + "_" + std::to_string(c - 1) + "\"";
       }
-      tasks += "{\"id\": \"t" + std::to_string(r) + "_" + std::to_string(c) + "\", \"work_s\": " +
-               std::to_string((r * 7 + c * 13) % 5 + 1) + ", \"deps\": [" + deps + "]}";
+      tasks += "{\"id\": \"t" + std::to_string(r) + "_" + std::to_string(c) +
+               "\", \"work_s\": " + std::to_string((r * 7 + c * 13) % 5 + 1) + ", \"deps\": [" +
+               deps + "]}";
     }
-  Workflow w = read_workflow(R"({"format": "dagplan-workflow/1", "tasks": [)" + tasks + "]}", "g.json");
+  Workflow w =
+      read_workflow(R"({"format": "dagplan-workflow/1", "tasks": [)" + tasks + "]}", "g.json");
   std::vector<double> best(w.task_count(), 0);
   for (TaskId t : w.topological_order()) {
     double in = 0;

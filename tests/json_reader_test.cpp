@@ -38,16 +38,20 @@ TEST_CASE("JsonReader errors name file, path, position and what was expected", "
     r.finish();
   };
   SECTION("syntax: missing comma") {
-    REQUIRE_INPUT_ERROR(read_ints("{\"a\": [1 2]}"), "f.json", "$.a[0]", "invalid JSON", "expected ',' or ']'", "line 1, column 10");
+    REQUIRE_INPUT_ERROR(read_ints("{\"a\": [1 2]}"), "f.json", "$.a[0]", "invalid JSON",
+                        "expected ',' or ']'", "line 1, column 10");
   }
   SECTION("syntax: truncated file") {
-    REQUIRE_INPUT_ERROR(read_ints("{\"a\": [1, 2"), "f.json", "expected ',' or ']'", "the end of the file");
+    REQUIRE_INPUT_ERROR(read_ints("{\"a\": [1, 2"), "f.json", "expected ',' or ']'",
+                        "the end of the file");
   }
   SECTION("wrong type") {
-    REQUIRE_INPUT_ERROR(read_ints("{\"a\": [1, \"two\"]}"), "f.json", "$.a[1]", "expected a non-negative integer", "the string \"two\"");
+    REQUIRE_INPUT_ERROR(read_ints("{\"a\": [1, \"two\"]}"), "f.json", "$.a[1]",
+                        "expected a non-negative integer", "the string \"two\"");
   }
   SECTION("negative") {
-    REQUIRE_INPUT_ERROR(read_ints("{\"a\": [-4]}"), "$.a[0]", "expected a non-negative integer, got -4");
+    REQUIRE_INPUT_ERROR(read_ints("{\"a\": [-4]}"), "$.a[0]",
+                        "expected a non-negative integer, got -4");
   }
   SECTION("overflow") {
     REQUIRE_INPUT_ERROR(read_ints("{\"a\": [18446744073709551616]}"), "$.a[0]", "overflows");
@@ -69,7 +73,8 @@ TEST_CASE("JsonReader errors name file, path, position and what was expected", "
     REQUIRE_INPUT_ERROR(read_ints("{\"a\": []} x"), "f.json", "expected the end of the file");
   }
   SECTION("line and column on a later line") {
-    REQUIRE_INPUT_ERROR(read_ints("{\n  \"a\": [\n    1,\n    true\n  ]\n}"), "$.a[1]", "line 4, column 5", "got true");
+    REQUIRE_INPUT_ERROR(read_ints("{\n  \"a\": [\n    1,\n    true\n  ]\n}"), "$.a[1]",
+                        "line 4, column 5", "got true");
   }
   SECTION("control character in a string") {
     JsonReader r(std::string("[\"a\x01\"]"), "g.json");

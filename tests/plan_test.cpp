@@ -20,10 +20,11 @@ std::string plan_doc(const std::string& workers, const std::string& tasks) {
 TEST_CASE("a plan with strict and flexible workers reads and writes back", "[plan]") {
   Workflow w = read_workflow(kWorkflow, "w.json");
   Platform p = load_platform("aws-lambda");
-  Plan plan = read_plan(plan_doc(R"({"id": "w0", "config": "1024MB"})",
-                                 R"({"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0", "config": "1024MB"},
+  Plan plan = read_plan(
+      plan_doc(R"({"id": "w0", "config": "1024MB"})",
+               R"({"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0", "config": "1024MB"},
                                     {"id": "c", "worker": null, "config": "2048MB", "preload": true})"),
-                        "p.json", w, p);
+      "p.json", w, p);
   check_plan(plan, w, p);
   CHECK(plan.worker_count() == 1);
   CHECK(plan.task_worker[0] == 0);
@@ -40,35 +41,47 @@ TEST_CASE("bad plans give one clear error", "[plan][errors]") {
   Platform p = load_platform("aws-lambda");
   const std::string w0 = R"({"id": "w0", "config": "1024MB"})";
   SECTION("task missing") {
-    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0"})"), "p.json", w, p),
-                        "p.json", "$.tasks", "task 'c' of the workflow is not in the plan");
+    REQUIRE_INPUT_ERROR(
+        read_plan(plan_doc(w0, R"({"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0"})"),
+                  "p.json", w, p),
+        "p.json", "$.tasks", "task 'c' of the workflow is not in the plan");
   }
   SECTION("task twice") {
-    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": "w0"}, {"id": "a", "worker": "w0"})"), "p.json", w, p),
-                        "$.tasks[1].id", "appears twice");
+    REQUIRE_INPUT_ERROR(
+        read_plan(plan_doc(w0, R"({"id": "a", "worker": "w0"}, {"id": "a", "worker": "w0"})"),
+                  "p.json", w, p),
+        "$.tasks[1].id", "appears twice");
   }
   SECTION("unknown task") {
-    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "zz", "worker": "w0"})"), "p.json", w, p), "$.tasks[0].id", "unknown task 'zz'");
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "zz", "worker": "w0"})"), "p.json", w, p),
+                        "$.tasks[0].id", "unknown task 'zz'");
   }
   SECTION("unknown worker") {
-    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": "w9"})"), "p.json", w, p), "$.tasks[0].worker", "unknown worker 'w9'");
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": "w9"})"), "p.json", w, p),
+                        "$.tasks[0].worker", "unknown worker 'w9'");
   }
   SECTION("unknown configuration, with suggestion") {
-    REQUIRE_INPUT_ERROR(read_plan(plan_doc(R"({"id": "w0", "config": "1042MB"})", ""), "p.json", w, p),
-                        "$.workers[0].config", "unknown configuration", "did you mean '1024MB'?");
+    REQUIRE_INPUT_ERROR(
+        read_plan(plan_doc(R"({"id": "w0", "config": "1042MB"})", ""), "p.json", w, p),
+        "$.workers[0].config", "unknown configuration", "did you mean '1024MB'?");
   }
   SECTION("two configurations for one worker") {
-    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": "w0", "config": "2048MB"})"), "p.json", w, p),
-                        "$.tasks[0].config", "its worker 'w0' has '1024MB'");
+    REQUIRE_INPUT_ERROR(
+        read_plan(plan_doc(w0, R"({"id": "a", "worker": "w0", "config": "2048MB"})"), "p.json", w,
+                  p),
+        "$.tasks[0].config", "its worker 'w0' has '1024MB'");
   }
   SECTION("flexible task without configuration") {
-    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": null})"), "p.json", w, p), "$.tasks[0]", "missing member 'config'");
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": null})"), "p.json", w, p),
+                        "$.tasks[0]", "missing member 'config'");
   }
   SECTION("duplicate worker") {
-    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0 + "," + w0, ""), "p.json", w, p), "$.workers[1].id", "duplicate worker id 'w0'");
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0 + "," + w0, ""), "p.json", w, p), "$.workers[1].id",
+                        "duplicate worker id 'w0'");
   }
   SECTION("plan for another version of the workflow") {
-    std::string doc = R"({"format": "dagplan-plan/1", "workflow": {"fingerprint": "0123456789abcdef"}, "tasks": []})";
+    std::string doc =
+        R"({"format": "dagplan-plan/1", "workflow": {"fingerprint": "0123456789abcdef"}, "tasks": []})";
     REQUIRE_INPUT_ERROR(read_plan(doc, "p.json", w, p), "p.json", "not in the plan");
   }
 }

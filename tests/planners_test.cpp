@@ -26,16 +26,20 @@ struct Case {
 
 std::vector<Case> suite() {
   std::vector<Case> out;
-  for (const char* shape : {"chain", "fanout-fanin", "tree-reduction", "gemm", "map-reduce", "montage-like", "random-layered"}) {
+  for (const char* shape : {"chain", "fanout-fanin", "tree-reduction", "gemm", "map-reduce",
+                            "montage-like", "random-layered"}) {
     for (std::uint64_t seed : {std::uint64_t{1}, std::uint64_t{2}}) {
       GeneratorOptions o;
       o.tasks = 60;
       o.seed = seed;
-      out.push_back({fmt::format("{}-60-s{}", shape, seed), std::make_shared<Workflow>(generate_workflow(shape, o))});
+      out.push_back({fmt::format("{}-60-s{}", shape, seed),
+                     std::make_shared<Workflow>(generate_workflow(shape, o))});
     }
   }
-  for (const auto& e : std::filesystem::directory_iterator(test::source_dir() + "/examples/workflows"))
-    out.push_back({e.path().filename().string(), std::make_shared<Workflow>(load_workflow(e.path().string()))});
+  for (const auto& e :
+       std::filesystem::directory_iterator(test::source_dir() + "/examples/workflows"))
+    out.push_back({e.path().filename().string(),
+                   std::make_shared<Workflow>(load_workflow(e.path().string()))});
   std::string shared = test::shared_data_dir();
   if (shared.empty()) {
     WARN("../shared/data is absent: skipping the WfCommons instances");
@@ -44,7 +48,8 @@ std::vector<Case> suite() {
     for (const auto& e : std::filesystem::directory_iterator(shared + "/wfcommons"))
       if (e.path().extension() == ".json") files.push_back(e.path());
     std::sort(files.begin(), files.end());
-    for (const auto& f : files) out.push_back({f.filename().string(), std::make_shared<Workflow>(load_workflow(f.string()))});
+    for (const auto& f : files)
+      out.push_back({f.filename().string(), std::make_shared<Workflow>(load_workflow(f.string()))});
   }
   return out;
 }
@@ -105,19 +110,23 @@ TEST_CASE("every planner: valid, precedence, bounds, deterministic", "[planners]
         CHECK(p.makespan_us >= p.bounds.work_over_concurrency_us);
         CHECK(p.cost.total() >= p.bounds.cost_floor * (1 - 1e-9));
         PlanResult again = run_planner(*info.create(), m, PlannerOptions{});
-        CHECK(write_plan(again.plan, *c.workflow, platform) == write_plan(r.plan, *c.workflow, platform));
+        CHECK(write_plan(again.plan, *c.workflow, platform) ==
+              write_plan(r.plan, *c.workflow, platform));
       }
     }
   }
 }
 
 TEST_CASE("unknown planner names get a suggestion", "[planners]") {
-  CHECK_THROWS_WITH(planner_registry().create("hfet"),
-                    "unknown planner 'hfet'; did you mean 'heft'? (wukong, uniform, non-uniform, heft, dask)");
+  CHECK_THROWS_WITH(
+      planner_registry().create("hfet"),
+      "unknown planner 'hfet'; did you mean 'heft'? (wukong, uniform, non-uniform, heft, dask)");
 }
 
 TEST_CASE("planners say what they assumed without calibration data", "[planners]") {
-  Workflow w = read_workflow(R"({"format": "dagplan-workflow/1", "tasks": [{"id": "a"}, {"id": "b", "work_s": 1, "deps": ["a"]}]})", "t.json");
+  Workflow w = read_workflow(
+      R"({"format": "dagplan-workflow/1", "tasks": [{"id": "a"}, {"id": "b", "work_s": 1, "deps": ["a"]}]})",
+      "t.json");
   Platform platform = load_platform("aws-lambda");
   Profile profile;
   profile.functions.push_back(FunctionProfile{});
@@ -127,7 +136,8 @@ TEST_CASE("planners say what they assumed without calibration data", "[planners]
     PlanResult r = run_planner(*info.create(), m, PlannerOptions{});
     INFO(info.name);
     REQUIRE(r.plan.assumptions.size() == 2);
-    CHECK_THAT(r.plan.assumptions[0], Catch::Contains("1 tasks have neither a work estimate nor a profile"));
+    CHECK_THAT(r.plan.assumptions[0],
+               Catch::Contains("1 tasks have neither a work estimate nor a profile"));
     CHECK_THAT(r.plan.assumptions[1], Catch::Contains("no profile for function 'a'"));
   }
 }

@@ -13,7 +13,8 @@ TEST_CASE("built-in platforms are the example files", "[platform]") {
   CHECK(names.front() == "aws-lambda");
   for (std::string_view name : names) {
     Platform builtin = load_platform(std::string(name));
-    Platform file = load_platform(test::source_dir() + "/examples/platforms/" + std::string(name) + ".json");
+    Platform file =
+        load_platform(test::source_dir() + "/examples/platforms/" + std::string(name) + ".json");
     CHECK(write_platform(builtin) == write_platform(file));
   }
 }
@@ -51,27 +52,42 @@ TEST_CASE("a cluster platform lists machines", "[platform]") {
 }
 
 TEST_CASE("bad platforms give one clear error", "[platform][errors]") {
-  const std::string head = R"({"format": "dagplan-platform/1", "kind": "serverless", "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": 1e9}, )";
+  const std::string head =
+      R"({"format": "dagplan-platform/1", "kind": "serverless", "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": 1e9}, )";
   SECTION("missing memory") {
-    REQUIRE_INPUT_ERROR(read_platform(head + R"("configs": [{"name": "x", "bandwidth_bytes_per_s": 1e8}]})", "p.json"),
-                        "p.json", "$.configs[0]", "missing member 'memory_mb'");
+    REQUIRE_INPUT_ERROR(
+        read_platform(head + R"("configs": [{"name": "x", "bandwidth_bytes_per_s": 1e8}]})",
+                      "p.json"),
+        "p.json", "$.configs[0]", "missing member 'memory_mb'");
   }
   SECTION("zero bandwidth") {
-    REQUIRE_INPUT_ERROR(read_platform(head + R"("configs": [{"name": "x", "memory_mb": 128, "bandwidth_bytes_per_s": 0}]})", "p.json"),
-                        "$.configs[0].bandwidth_bytes_per_s", "expected bandwidth > 0");
+    REQUIRE_INPUT_ERROR(
+        read_platform(
+            head + R"("configs": [{"name": "x", "memory_mb": 128, "bandwidth_bytes_per_s": 0}]})",
+            "p.json"),
+        "$.configs[0].bandwidth_bytes_per_s", "expected bandwidth > 0");
   }
   SECTION("duplicate names") {
-    REQUIRE_INPUT_ERROR(read_platform(head + R"("configs": [{"name": "x", "memory_mb": 128, "bandwidth_bytes_per_s": 1}, {"name": "x", "memory_mb": 256, "bandwidth_bytes_per_s": 1}]})", "p.json"),
-                        "$.configs[1]", "duplicate configuration name 'x'");
+    REQUIRE_INPUT_ERROR(
+        read_platform(
+            head +
+                R"("configs": [{"name": "x", "memory_mb": 128, "bandwidth_bytes_per_s": 1}, {"name": "x", "memory_mb": 256, "bandwidth_bytes_per_s": 1}]})",
+            "p.json"),
+        "$.configs[1]", "duplicate configuration name 'x'");
   }
   SECTION("unknown kind") {
-    REQUIRE_INPUT_ERROR(read_platform(R"({"format": "dagplan-platform/1", "kind": "grid"})", "p.json"), "$.kind", "expected \"serverless\" or \"cluster\"");
+    REQUIRE_INPUT_ERROR(
+        read_platform(R"({"format": "dagplan-platform/1", "kind": "grid"})", "p.json"), "$.kind",
+        "expected \"serverless\" or \"cluster\"");
   }
   SECTION("negative latency") {
-    REQUIRE_INPUT_ERROR(read_platform(head + R"("invoke_latency_s": -1, "configs": []})", "p.json"), "$.invoke_latency_s", ">= 0");
+    REQUIRE_INPUT_ERROR(read_platform(head + R"("invoke_latency_s": -1, "configs": []})", "p.json"),
+                        "$.invoke_latency_s", ">= 0");
   }
   SECTION("machines on a serverless platform") {
-    REQUIRE_INPUT_ERROR(read_platform(head + R"("machines": [{"name": "m", "cores": 4}]})", "p.json"), "$.machines", "lists 'configs'");
+    REQUIRE_INPUT_ERROR(
+        read_platform(head + R"("machines": [{"name": "m", "cores": 4}]})", "p.json"), "$.machines",
+        "lists 'configs'");
   }
   SECTION("unknown built-in name") {
     CHECK_THROWS_WITH(load_platform("aws-lamda"), Catch::Contains("did you mean 'aws-lambda'?"));

@@ -16,17 +16,21 @@ Platform test_platform(int max_concurrency = 10) {
     "configs": [{"name": "c1", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6,
                  "cold_start_s": 0.5, "warm_start_s": 0.1}],
     "invoke_latency_s": 0.01, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": 1e9},
-    "keep_alive_s": 7, "max_concurrency": )" + std::to_string(max_concurrency) + R"(,
+    "keep_alive_s": 7, "max_concurrency": )" +
+                           std::to_string(max_concurrency) + R"(,
     "dag_inline_bytes": 1000000000, "billing_granularity_s": 0.000001,
-    "prices": {"per_gb_s": 1.0, "per_invocation": 0.5, "per_storage_gb_s": 0}})", "test-platform");
+    "prices": {"per_gb_s": 1.0, "per_invocation": 0.5, "per_storage_gb_s": 0}})",
+                       "test-platform");
 }
 
 Workflow wf(const std::string& tasks) {
-  return read_workflow(R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}", "t.json");
+  return read_workflow(R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}",
+                       "t.json");
 }
 
 // Strict workers from a list of (task id, worker name); every worker on configuration 0.
-Plan strict_plan(const Workflow& w, const std::vector<std::pair<std::string, std::string>>& assign) {
+Plan strict_plan(const Workflow& w,
+                 const std::vector<std::pair<std::string, std::string>>& assign) {
   Plan p = make_flexible_plan(w, ConfigId{0});
   for (const auto& [task, worker] : assign) {
     std::uint32_t k = 0;
@@ -51,7 +55,8 @@ const char* kFanOut = R"({"id": "r", "work_s": 1, "output_bytes": 1000},
 
 TEST_CASE("a chain on one worker", "[predictor]") {
   Platform platform = test_platform();
-  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000}, {"id": "b", "work_s": 2, "output_bytes": 1000, "deps": ["a"]},
+  Workflow w = wf(
+      R"({"id": "a", "work_s": 1, "output_bytes": 1000}, {"id": "b", "work_s": 2, "output_bytes": 1000, "deps": ["a"]},
                      {"id": "c", "work_s": 3, "output_bytes": 1000, "deps": ["b"]})");
   ExecutionModel m(w, platform);
   Prediction p = predict(m, strict_plan(w, {{"a", "w0"}, {"b", "w0"}, {"c", "w0"}}));
@@ -81,7 +86,8 @@ TEST_CASE("a chain on one worker", "[predictor]") {
 
 TEST_CASE("a diamond on two workers: one upload, one download each way", "[predictor]") {
   Platform platform = test_platform();
-  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000}, {"id": "b", "work_s": 2, "output_bytes": 2000, "deps": ["a"]},
+  Workflow w = wf(
+      R"({"id": "a", "work_s": 1, "output_bytes": 1000}, {"id": "b", "work_s": 2, "output_bytes": 2000, "deps": ["a"]},
                      {"id": "c", "work_s": 1, "output_bytes": 3000, "deps": ["a"]}, {"id": "d", "work_s": 1, "output_bytes": 500, "deps": ["b", "c"]})");
   ExecutionModel m(w, platform);
   Prediction p = predict(m, strict_plan(w, {{"a", "w0"}, {"b", "w0"}, {"c", "w1"}, {"d", "w0"}}));
@@ -110,7 +116,8 @@ TEST_CASE("a diamond on two workers: one upload, one download each way", "[predi
   CHECK(p.cost.invocations == Approx(1.0));
 }
 
-TEST_CASE("a fan-out to flexible workers: cold starts, then warm ones inside keep-alive", "[predictor]") {
+TEST_CASE("a fan-out to flexible workers: cold starts, then warm ones inside keep-alive",
+          "[predictor]") {
   Platform platform = test_platform();
   Workflow w = wf(kFanOut);
   ExecutionModel m(w, platform);
@@ -181,9 +188,11 @@ TEST_CASE("a concurrency limit delays invocations", "[predictor]") {
   CHECK(p.bounds.work_over_concurrency_us == 4'000'000);
 }
 
-TEST_CASE("an idle strict worker makes way for a queued one under the concurrency limit", "[predictor]") {
+TEST_CASE("an idle strict worker makes way for a queued one under the concurrency limit",
+          "[predictor]") {
   Platform platform = test_platform(1);
-  Workflow w = wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1}, {"id": "c", "work_s": 1, "deps": ["a", "b"]})");
+  Workflow w = wf(
+      R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1}, {"id": "c", "work_s": 1, "deps": ["a", "b"]})");
   ExecutionModel m(w, platform);
   // w0 owns a and c and waits for b, which is on w1: with one worker allowed, w1 can only run
   // if w0 steps aside. a: 0.510-1.510, done 1.511; w0 is idle while w1 is queued, so it flushes

@@ -19,19 +19,23 @@ namespace {
 
 // Same numbers as predictor_test.cpp: 1 GB / 1 vCPU workers, 1 MB/s (1 byte = 1 us), cold 0.5 s,
 // warm 0.1 s, invoke 10 ms, storage operations 1 ms, $1/GB-s, $0.5/invocation, 1 us billing.
-Platform platform(const std::string& extra_config = "", double storage_bw = 1e18, int concurrency = 10) {
+Platform platform(const std::string& extra_config = "", double storage_bw = 1e18,
+                  int concurrency = 10) {
   return read_platform(R"({"format": "dagplan-platform/1", "kind": "serverless", "name": "test",
     "configs": [{"name": "c1", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6,
-                 "cold_start_s": 0.5, "warm_start_s": 0.1)" + extra_config + R"(}],
+                 "cold_start_s": 0.5, "warm_start_s": 0.1)" +
+                           extra_config + R"(}],
     "invoke_latency_s": 0.01, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": )" +
-                       std::to_string(storage_bw) + R"(}, "keep_alive_s": 7,
-    "max_concurrency": )" + std::to_string(concurrency) + R"(, "dag_inline_bytes": 1000000000,
+                           std::to_string(storage_bw) + R"(}, "keep_alive_s": 7,
+    "max_concurrency": )" + std::to_string(concurrency) +
+                           R"(, "dag_inline_bytes": 1000000000,
     "billing_granularity_s": 0.000001, "prices": {"per_gb_s": 1.0, "per_invocation": 0.5}})",
                        "test-platform");
 }
 
 Workflow wf(const std::string& tasks) {
-  return read_workflow(R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}", "t.json");
+  return read_workflow(R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}",
+                       "t.json");
 }
 
 const TaskPrediction& task(const Prediction& p, const Workflow& w, const char* id) {
@@ -67,28 +71,33 @@ void require_same_timeline(const Prediction& a, const Prediction& b) {
 
 std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> agreement_suite() {
   std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> out;
-  for (const char* shape : {"chain", "fanout-fanin", "tree-reduction", "gemm", "map-reduce", "montage-like", "random-layered"}) {
+  for (const char* shape : {"chain", "fanout-fanin", "tree-reduction", "gemm", "map-reduce",
+                            "montage-like", "random-layered"}) {
     GeneratorOptions o;
     o.tasks = 80;
     o.seed = 3;
     out.emplace_back(shape, std::make_shared<Workflow>(generate_workflow(shape, o)));
   }
-  for (const auto& e : std::filesystem::directory_iterator(test::source_dir() + "/examples/workflows"))
-    out.emplace_back(e.path().filename().string(), std::make_shared<Workflow>(load_workflow(e.path().string())));
+  for (const auto& e :
+       std::filesystem::directory_iterator(test::source_dir() + "/examples/workflows"))
+    out.emplace_back(e.path().filename().string(),
+                     std::make_shared<Workflow>(load_workflow(e.path().string())));
   std::string shared = test::shared_data_dir();
   if (shared.empty()) {
     WARN("../shared/data is absent: skipping the WfCommons instances");
   } else {
     for (const auto& e : std::filesystem::directory_iterator(shared + "/wfcommons"))
       if (e.path().extension() == ".json")
-        out.emplace_back(e.path().filename().string(), std::make_shared<Workflow>(load_workflow(e.path().string())));
+        out.emplace_back(e.path().filename().string(),
+                         std::make_shared<Workflow>(load_workflow(e.path().string())));
   }
   return out;
 }
 
 }  // namespace
 
-TEST_CASE("without noise and contention the simulator equals the predictor to the microsecond", "[simulator][agreement]") {
+TEST_CASE("without noise and contention the simulator equals the predictor to the microsecond",
+          "[simulator][agreement]") {
   // Contention is on but impossible: storage bandwidth is unlimited and every worker runs one
   // task at a time (1 vCPU, 1 slot), so no two transfers or executions ever share anything.
   for (const char* base : {"aws-lambda", "cluster"}) {
@@ -113,7 +122,8 @@ TEST_CASE("without noise and contention the simulator equals the predictor to th
 TEST_CASE("two downloads on one worker share its bandwidth", "[simulator][contention]") {
   // Two slots on one 1 MB/s worker; a (1000 B out) feeds b and c, both on w1 with 2 slots.
   Platform p = platform(R"(, "vcpus": 2)");
-  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000000}, {"id": "b", "work_s": 1, "deps": ["a"]},
+  Workflow w = wf(
+      R"({"id": "a", "work_s": 1, "output_bytes": 1000000}, {"id": "b", "work_s": 1, "deps": ["a"]},
                      {"id": "c", "work_s": 1, "deps": ["a"]})");
   ExecutionModel m(w, p);
   Plan plan = make_flexible_plan(w, ConfigId{0});
@@ -152,7 +162,8 @@ TEST_CASE("two tasks on one vCPU share it", "[simulator][contention]") {
 TEST_CASE("the aggregate storage bandwidth is shared by all transfers", "[simulator][contention]") {
   // Two roots on two workers upload 1 MB each at the same moment through a 1 MB/s storage.
   Platform p = platform("", 1e6);
-  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000000}, {"id": "b", "work_s": 1, "output_bytes": 1000000})");
+  Workflow w = wf(
+      R"({"id": "a", "work_s": 1, "output_bytes": 1000000}, {"id": "b", "work_s": 1, "output_bytes": 1000000})");
   ExecutionModel m(w, p);
   SimResult s = simulate(m, make_flexible_plan(w, ConfigId{0}), SimOptions{});
   // Both: ready 0.510, exec to 1.510, upload latency to 1.511, then 2 MB through 1 MB/s -> 3.511.
@@ -163,11 +174,13 @@ TEST_CASE("the aggregate storage bandwidth is shared by all transfers", "[simula
 TEST_CASE("keep-alive expiry turns a warm start cold", "[simulator]") {
   // a runs on w0 (configuration c1); b on w2 (c1) becomes ready when x, on w1 of another
   // configuration (c2), ends: its start is warm only if w0's container is still kept alive.
-  Platform p = read_platform(R"({"format": "dagplan-platform/1", "kind": "serverless", "name": "two",
+  Platform p =
+      read_platform(R"({"format": "dagplan-platform/1", "kind": "serverless", "name": "two",
     "configs": [{"name": "c1", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6, "cold_start_s": 0.5, "warm_start_s": 0.1},
                 {"name": "c2", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6, "cold_start_s": 0.5, "warm_start_s": 0.1}],
     "invoke_latency_s": 0.01, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": 1e18}, "keep_alive_s": 7,
-    "dag_inline_bytes": 1000000000, "prices": {"per_gb_s": 1.0}})", "two.json");
+    "dag_inline_bytes": 1000000000, "prices": {"per_gb_s": 1.0}})",
+                    "two.json");
   for (double gap : {5.0, 9.0}) {
     Workflow w = wf(R"({"id": "a", "work_s": 1}, {"id": "x", "work_s": )" + std::to_string(gap) +
                     R"(}, {"id": "b", "work_s": 1, "deps": ["a", "x"]})");
@@ -191,7 +204,8 @@ TEST_CASE("keep-alive expiry turns a warm start cold", "[simulator]") {
 
 TEST_CASE("a task failure and a worker crash are retried", "[simulator][faults]") {
   Platform p = platform();
-  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000}, {"id": "b", "work_s": 1, "deps": ["a"]})");
+  Workflow w = wf(
+      R"({"id": "a", "work_s": 1, "output_bytes": 1000}, {"id": "b", "work_s": 1, "deps": ["a"]})");
   ExecutionModel m(w, p);
   Plan plan = make_flexible_plan(w, ConfigId{0});
   SimOptions o;
@@ -207,7 +221,8 @@ TEST_CASE("a task failure and a worker crash are retried", "[simulator][faults]"
   SECTION("a crash restarts the worker cold and re-reads the inputs") {
     std::string chain = R"({"id": "t0", "work_s": 1, "output_bytes": 1000})";
     for (int i = 1; i < 20; ++i)
-      chain += fmt::format(R"(, {{"id": "t{}", "work_s": 1, "output_bytes": 1000, "deps": ["t{}"]}})", i, i - 1);
+      chain += fmt::format(
+          R"(, {{"id": "t{}", "work_s": 1, "output_bytes": 1000, "deps": ["t{}"]}})", i, i - 1);
     w = wf(chain);
     ExecutionModel mc(w, p);
     plan = make_flexible_plan(w, ConfigId{0});
@@ -220,7 +235,8 @@ TEST_CASE("a task failure and a worker crash are retried", "[simulator][faults]"
     CHECK(s.crashes >= 1);
     // Every crash costs a cold start (0.5 s) and the attempt's lost work: the run is longer.
     Prediction base = predict(mc, plan);
-    CHECK(s.timeline.makespan_us > base.makespan_us + 500'000 * static_cast<std::int64_t>(s.crashes) - 1);
+    CHECK(s.timeline.makespan_us >
+          base.makespan_us + 500'000 * static_cast<std::int64_t>(s.crashes) - 1);
     std::size_t failed = 0;
     for (const TraceTask& t : s.trace.tasks)
       for (const TraceAttempt& a : t.attempts) failed += a.ok ? 0 : 1;
@@ -240,7 +256,8 @@ TEST_CASE("seeded noise is reproducible and the seed matters", "[simulator][nois
   o.seed = 42;
   SimResult a = simulate(m, plan, o), b = simulate(m, plan, o);
   CHECK(a.timeline.makespan_us == b.timeline.makespan_us);
-  for (std::size_t t = 0; t < w.task_count(); ++t) REQUIRE(a.timeline.tasks[t].exec_end_us == b.timeline.tasks[t].exec_end_us);
+  for (std::size_t t = 0; t < w.task_count(); ++t)
+    REQUIRE(a.timeline.tasks[t].exec_end_us == b.timeline.tasks[t].exec_end_us);
   o.seed = 43;
   SimResult c = simulate(m, plan, o);
   CHECK(c.timeline.makespan_us != a.timeline.makespan_us);

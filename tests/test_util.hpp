@@ -18,26 +18,30 @@ inline std::string shared_data_dir() {
   return std::filesystem::is_directory(dir) ? dir : std::string();
 }
 
-inline std::string source_dir() { return DAGPLAN_SOURCE_DIR; }
+inline std::string source_dir() {
+  return DAGPLAN_SOURCE_DIR;
+}
 
 }  // namespace dagplan::test
 
 /// Requires that `expr` throws `error_type` whose what() contains every given substring.
-#define REQUIRE_ERROR_CONTAINING(error_type, expr, ...)                        \
-  do {                                                                         \
-    bool thrown_ = false;                                                      \
-    try {                                                                      \
-      (void)(expr);                                                            \
-    } catch (const error_type& e_) {                                           \
-      thrown_ = true;                                                          \
-      std::string what_ = e_.what();                                           \
-      INFO("error: " << what_);                                                \
+#define REQUIRE_ERROR_CONTAINING(error_type, expr, ...)                                  \
+  do {                                                                                   \
+    bool thrown_ = false;                                                                \
+    try {                                                                                \
+      (void)(expr);                                                                      \
+    } catch (const error_type& e_) {                                                     \
+      thrown_ = true;                                                                    \
+      std::string what_ = e_.what();                                                     \
+      INFO("error: " << what_);                                                          \
       for (const char* part_ : {__VA_ARGS__}) CHECK_THAT(what_, Catch::Contains(part_)); \
-    }                                                                          \
-    CHECK(thrown_);                                                            \
+    }                                                                                    \
+    CHECK(thrown_);                                                                      \
   } while (0)
 
 /// Requires that `expr` throws InputError whose what() contains every given substring.
-#define REQUIRE_INPUT_ERROR(expr, ...) REQUIRE_ERROR_CONTAINING(dagplan::InputError, expr, __VA_ARGS__)
+#define REQUIRE_INPUT_ERROR(expr, ...) \
+  REQUIRE_ERROR_CONTAINING(dagplan::InputError, expr, __VA_ARGS__)
 /// Requires that `expr` throws UsageError whose what() contains every given substring.
-#define REQUIRE_USAGE_ERROR(expr, ...) REQUIRE_ERROR_CONTAINING(dagplan::UsageError, expr, __VA_ARGS__)
+#define REQUIRE_USAGE_ERROR(expr, ...) \
+  REQUIRE_ERROR_CONTAINING(dagplan::UsageError, expr, __VA_ARGS__)

@@ -12,7 +12,9 @@ namespace {
 std::string doc(const std::string& tasks) {
   return R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}";
 }
-Workflow parse(const std::string& tasks) { return read_workflow(doc(tasks), "w.json"); }
+Workflow parse(const std::string& tasks) {
+  return read_workflow(doc(tasks), "w.json");
+}
 
 std::vector<std::string> ids(const Workflow& w, std::span<const TaskId> ts) {
   std::vector<std::string> out;
@@ -35,7 +37,8 @@ TEST_CASE("a diamond builds into a frozen CSR DAG", "[workflow]") {
   CHECK(index(d) == 3);
   CHECK_FALSE(w.find("e"));
   CHECK(ids(w, w.successors(a)) == std::vector<std::string>{"b", "c"});
-  CHECK(ids(w, w.predecessors(d)) == std::vector<std::string>{"b", "c"});  // id order, not file order
+  CHECK(ids(w, w.predecessors(d)) ==
+        std::vector<std::string>{"b", "c"});  // id order, not file order
   CHECK(ids(w, w.roots()) == std::vector<std::string>{"a"});
   CHECK(ids(w, w.sinks()) == std::vector<std::string>{"d"});
   CHECK(ids(w, w.topological_order()) == std::vector<std::string>{"a", "b", "c", "d"});
@@ -73,54 +76,68 @@ TEST_CASE("write then read gives the same workflow, byte for byte", "[workflow]"
 
 TEST_CASE("bad workflows give one clear error with file and JSON path", "[workflow][errors]") {
   SECTION("malformed JSON") {
-    REQUIRE_INPUT_ERROR(read_workflow(R"({"format": "dagplan-workflow/1", "tasks": [{"id": "a",}]})", "w.json"),
-                        "w.json", "$.tasks[0]", "invalid JSON");
+    REQUIRE_INPUT_ERROR(
+        read_workflow(R"({"format": "dagplan-workflow/1", "tasks": [{"id": "a",}]})", "w.json"),
+        "w.json", "$.tasks[0]", "invalid JSON");
   }
   SECTION("wrong type") {
-    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "work_s": "fast"})"), "w.json", "$.tasks[0].work_s", "expected a number");
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "work_s": "fast"})"), "w.json", "$.tasks[0].work_s",
+                        "expected a number");
   }
   SECTION("missing id") {
-    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"work_s": 1})"), "w.json", "$.tasks[1]", "missing member 'id'");
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"work_s": 1})"), "w.json", "$.tasks[1]",
+                        "missing member 'id'");
   }
   SECTION("missing format") {
-    REQUIRE_INPUT_ERROR(read_workflow(R"({"tasks": [{"id": "a"}]})", "w.json"), "w.json", "missing member 'format'");
+    REQUIRE_INPUT_ERROR(read_workflow(R"({"tasks": [{"id": "a"}]})", "w.json"), "w.json",
+                        "missing member 'format'");
   }
   SECTION("unknown format version") {
     REQUIRE_INPUT_ERROR(read_workflow(R"({"format": "dagplan-workflow/9", "tasks": []})", "w.json"),
-                        "$.format", "unsupported format version 'dagplan-workflow/9'", "dagplan-workflow/1");
+                        "$.format", "unsupported format version 'dagplan-workflow/9'",
+                        "dagplan-workflow/1");
   }
   SECTION("unknown member with a suggestion") {
     REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "outptu_bytes": 3})"), "$.tasks[0].outptu_bytes",
                         "unknown member 'outptu_bytes'; did you mean 'output_bytes'?");
   }
   SECTION("unknown task id in deps") {
-    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b", "deps": ["a", "zz"]})"), "w.json", "$.tasks[1].deps[1]",
-                        "unknown task 'zz'");
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b", "deps": ["a", "zz"]})"), "w.json",
+                        "$.tasks[1].deps[1]", "unknown task 'zz'");
   }
   SECTION("duplicate ids") {
-    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b"}, {"id": "a"})"), "w.json", "$.tasks[2].id", "duplicate task id 'a'");
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b"}, {"id": "a"})"), "w.json",
+                        "$.tasks[2].id", "duplicate task id 'a'");
   }
   SECTION("self-loop") {
-    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b", "deps": ["a", "b"]})"), "$.tasks[1].deps[1]", "self-loop", "'b'");
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b", "deps": ["a", "b"]})"),
+                        "$.tasks[1].deps[1]", "self-loop", "'b'");
   }
   SECTION("duplicate edge") {
-    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b", "deps": ["a", "a"]})"), "$.tasks[1].deps[1]", "duplicate edge a -> b");
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b", "deps": ["a", "a"]})"),
+                        "$.tasks[1].deps[1]", "duplicate edge a -> b");
   }
   SECTION("cycle, printed") {
-    REQUIRE_INPUT_ERROR(parse(R"({"id": "r"}, {"id": "a", "deps": ["r", "c"]}, {"id": "b", "deps": ["a"]}, {"id": "c", "deps": ["b"]})"),
-                        "w.json", "cycle", "a -> b -> c -> a");
+    REQUIRE_INPUT_ERROR(
+        parse(
+            R"({"id": "r"}, {"id": "a", "deps": ["r", "c"]}, {"id": "b", "deps": ["a"]}, {"id": "c", "deps": ["b"]})"),
+        "w.json", "cycle", "a -> b -> c -> a");
   }
   SECTION("negative size") {
-    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "output_bytes": -1})"), "$.tasks[0].output_bytes", "expected a non-negative integer, got -1");
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "output_bytes": -1})"), "$.tasks[0].output_bytes",
+                        "expected a non-negative integer, got -1");
   }
   SECTION("negative time") {
-    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "work_s": -0.5})"), "$.tasks[0].work_s", "expected a number >= 0");
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "work_s": -0.5})"), "$.tasks[0].work_s",
+                        "expected a number >= 0");
   }
   SECTION("non-finite time") {
-    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "work_s": 1e400})"), "$.tasks[0].work_s", "out of range");
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "work_s": 1e400})"), "$.tasks[0].work_s",
+                        "out of range");
   }
   SECTION("size that overflows") {
-    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "input_bytes": 99999999999999999999})"), "$.tasks[0].input_bytes", "overflows");
+    REQUIRE_INPUT_ERROR(parse(R"({"id": "a", "input_bytes": 99999999999999999999})"),
+                        "$.tasks[0].input_bytes", "overflows");
   }
   SECTION("empty workflow") {
     REQUIRE_INPUT_ERROR(parse(""), "w.json", "$.tasks", "at least one task");
@@ -129,7 +146,8 @@ TEST_CASE("bad workflows give one clear error with file and JSON path", "[workfl
     REQUIRE_INPUT_ERROR(parse(R"({"id": ""})"), "$.tasks[0].id", "non-empty");
   }
   SECTION("not a workflow at all") {
-    REQUIRE_INPUT_ERROR(read_any_workflow(R"({"format": "dagplan-platform/1"})", "p.json"), "p.json", "expected a workflow", "platform");
+    REQUIRE_INPUT_ERROR(read_any_workflow(R"({"format": "dagplan-platform/1"})", "p.json"),
+                        "p.json", "expected a workflow", "platform");
   }
   SECTION("file that does not exist") {
     REQUIRE_INPUT_ERROR(load_workflow("/nonexistent/w.json"), "/nonexistent/w.json", "cannot open");

@@ -21,9 +21,9 @@ struct CriticalPath {
 };
 
 CriticalPath longest_path(const Workflow& w) {
-  using Graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property,
-                                                   boost::no_property, boost::no_property,
-                                                   std::uint32_t, std::uint32_t>;
+  using Graph =
+      boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
+                                         boost::no_property, std::uint32_t, std::uint32_t>;
   const auto n = static_cast<std::uint32_t>(w.task_count());
   std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
   edges.reserve(w.edge_count() + w.roots().size());
@@ -37,13 +37,12 @@ CriticalPath longest_path(const Workflow& w) {
   std::vector<double> dist(n + 1);
   auto weight = boost::make_function_property_map<Graph::edge_descriptor, double>(
       [&](const Graph::edge_descriptor& e) { return w.work_s(TaskId{boost::target(e, g)}); });
-  boost::dag_shortest_paths(
-      g, n,
-      boost::distance_map(dist.data())
-          .weight_map(weight)
-          .distance_compare(std::greater<double>())
-          .distance_inf(-std::numeric_limits<double>::infinity())
-          .distance_zero(0.0));
+  boost::dag_shortest_paths(g, n,
+                            boost::distance_map(dist.data())
+                                .weight_map(weight)
+                                .distance_compare(std::greater<double>())
+                                .distance_inf(-std::numeric_limits<double>::infinity())
+                                .distance_zero(0.0));
   // Boost's predecessor map depends on its DFS order; for ties by id, walk back ourselves: end
   // at the lowest-id task of maximal distance, and step to the lowest-id predecessor whose
   // distance plus this task's work is this task's distance (the same sum Boost computed).
@@ -70,7 +69,9 @@ CriticalPath longest_path(const Workflow& w) {
 
 }  // namespace
 
-double critical_path_work_s(const Workflow& w) { return longest_path(w).length; }
+double critical_path_work_s(const Workflow& w) {
+  return longest_path(w).length;
+}
 
 std::vector<std::size_t> level_widths(const Workflow& w) {
   std::vector<std::uint32_t> level(w.task_count(), 0);
@@ -107,9 +108,10 @@ WorkflowSummary summarize(const Workflow& w) {
     ++fc.tasks;
     fc.work_s += w.work_s(t);
   }
-  std::sort(per_function.begin(), per_function.end(), [](const FunctionCount& a, const FunctionCount& b) {
-    return a.tasks != b.tasks ? a.tasks > b.tasks : a.name < b.name;
-  });
+  std::sort(per_function.begin(), per_function.end(),
+            [](const FunctionCount& a, const FunctionCount& b) {
+              return a.tasks != b.tasks ? a.tasks > b.tasks : a.name < b.name;
+            });
   s.functions = std::move(per_function);
   CriticalPath cp = longest_path(w);
   s.critical_path_work_s = cp.length;

@@ -20,7 +20,8 @@ std::string read_text_file(const std::string& path) {
     return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw InputError(path, "", "expected a file, got a directory");
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path, "", "expected a file, got a directory");
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw InputError(path, "", fmt::format("cannot open: {}", std::strerror(errno)));
   std::string out;

@@ -12,7 +12,9 @@ namespace dagplan {
 namespace {
 constexpr std::size_t kMaxDepth = 256;
 
-bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_ws(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -127,7 +129,8 @@ std::string JsonReader::describe_next() {
 
 void JsonReader::fail_expected(std::string_view expected) {
   skip_ws();
-  if (pos_ >= text_.size()) syntax_error(expected);  // truncated file: a JSON error, not a type error
+  if (pos_ >= text_.size())
+    syntax_error(expected);  // truncated file: a JSON error, not a type error
   std::string got = describe_next();
   fail(fmt::format("expected {}, got {}", expected, got));
 }
@@ -139,7 +142,7 @@ void JsonReader::syntax_error(std::string_view expected) const {
   } else {
     char c = text_[pos_];
     got = (c >= 0x20 && c < 0x7f) ? fmt::format("'{}'", c)
-                                   : fmt::format("byte 0x{:02x}", static_cast<unsigned char>(c));
+                                  : fmt::format("byte 0x{:02x}", static_cast<unsigned char>(c));
   }
   throw InputError(file_, fmt::format("{} ({})", path(), location(pos_)),
                    fmt::format("invalid JSON: expected {}, got {}", expected, got));
@@ -178,7 +181,9 @@ bool JsonReader::next_member(char close) {
   syntax_error(close == '}' ? "',' or '}'" : "',' or ']'");
 }
 
-void JsonReader::end_container() { path_.pop_back(); }
+void JsonReader::end_container() {
+  path_.pop_back();
+}
 
 std::string_view JsonReader::read_key() {
   skip_ws();
@@ -201,7 +206,8 @@ std::string_view JsonReader::scan_string(std::string& scratch) {
       if (!escaped) return text_.substr(start, pos_++ - start);
       break;
     }
-    if (static_cast<unsigned char>(c) < 0x20) syntax_error("a string character (control characters must be escaped)");
+    if (static_cast<unsigned char>(c) < 0x20)
+      syntax_error("a string character (control characters must be escaped)");
     if (c == '\\') {
       escaped = true;
       break;
@@ -217,7 +223,8 @@ std::string_view JsonReader::scan_string(std::string& scratch) {
       ++pos_;
       return scratch;
     }
-    if (static_cast<unsigned char>(c) < 0x20) syntax_error("a string character (control characters must be escaped)");
+    if (static_cast<unsigned char>(c) < 0x20)
+      syntax_error("a string character (control characters must be escaped)");
     if (c != '\\') {
       scratch += c;
       ++pos_;
@@ -257,9 +264,7 @@ std::string_view JsonReader::scan_string(std::string& scratch) {
         append_utf8(scratch, cp);
         break;
       }
-      default:
-        --pos_;
-        syntax_error("a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+      default: --pos_; syntax_error("a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
     }
   }
   syntax_error("a closing '\"'");
@@ -364,7 +369,8 @@ std::int64_t JsonReader::integer(std::int64_t min, std::int64_t max) {
       fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, tok));
     v = static_cast<std::int64_t>(d);
   }
-  if (v < min || v > max) fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, tok));
+  if (v < min || v > max)
+    fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, tok));
   return v;
 }
 

@@ -14,7 +14,8 @@ std::int64_t seconds_to_us(double seconds) {
 
 namespace {
 // 1 / (speed * min(vcpus, 1) * clamp(vcpus, 1, max_parallelism)^exponent): see FunctionProfile.
-double config_slowdown(const ResourceConfig& c, double max_parallelism, double exponent, bool cluster) {
+double config_slowdown(const ResourceConfig& c, double max_parallelism, double exponent,
+                       bool cluster) {
   double vcpus = cluster ? 1.0 : c.vcpus;  // a cluster worker is one core
   double share = std::min(vcpus, 1.0);
   double parallel = std::clamp(vcpus, 1.0, std::max(1.0, max_parallelism));
@@ -70,7 +71,7 @@ ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, cons
     for (std::size_t c = 0; c < configs; ++c) {
       double f = g == 0 ? config_slowdown(platform_.configs[c], 1.0, 1.0, cluster)
                         : config_slowdown(platform_.configs[c], profiles[g - 1].max_parallelism,
-                                   profiles[g - 1].vcpu_exponent, cluster);
+                                          profiles[g - 1].vcpu_exponent, cluster);
       factor_[g * configs + c] = f;
       min_factor_[g] = std::min(min_factor_[g], f);
     }
@@ -100,7 +101,8 @@ std::int64_t ExecutionModel::exec_us(TaskId t, ConfigId c) const {
 
 std::int64_t ExecutionModel::min_exec_us(TaskId t) const {
   // Rounding is monotone, so the rounded minimum is the minimum of the rounded values.
-  return seconds_to_us(ref_s_[index(t)] * min_factor_[function_group_[index(workflow_->function(t))]]);
+  return seconds_to_us(ref_s_[index(t)] *
+                       min_factor_[function_group_[index(workflow_->function(t))]]);
 }
 
 std::int64_t ExecutionModel::stream_us(std::uint64_t bytes, ConfigId c) const {
@@ -121,8 +123,6 @@ std::int64_t ExecutionModel::dag_fetch_us(ConfigId c) const {
   return dag_bytes_ > platform_.dag_inline_bytes ? transfer_us(dag_bytes_, c) : 0;
 }
 
-
-
 double ExecutionModel::instance_cost(ConfigId c, std::int64_t billed_us) const {
   if (is_cluster()) return 0.0;
   std::int64_t g = std::max<std::int64_t>(1, platform_.billing_granularity_us);
@@ -136,8 +136,8 @@ double ExecutionModel::invocation_cost(std::uint64_t count) const {
 }
 
 double ExecutionModel::storage_cost(std::uint64_t bytes, std::int64_t held_us) const {
-  return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0) * static_cast<double>(held_us) / 1e6 *
-         platform_.prices.per_storage_gb_s;
+  return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0) * static_cast<double>(held_us) /
+         1e6 * platform_.prices.per_storage_gb_s;
 }
 
 double ExecutionModel::cluster_cost(std::int64_t makespan_us) const {

@@ -35,11 +35,13 @@ void check_plan(const Plan& p, const Workflow& w, const Platform& platform) {
       throw Error(fmt::format("plan: task '{}' has no valid configuration", w.id(TaskId{i})));
     if (k == kFlexible) continue;
     if (k >= p.worker_names.size())
-      throw Error(fmt::format("plan: task '{}' names worker {} of {}", w.id(TaskId{i}), k, p.worker_names.size()));
+      throw Error(fmt::format("plan: task '{}' names worker {} of {}", w.id(TaskId{i}), k,
+                              p.worker_names.size()));
     if (p.task_config[i] != p.worker_config[k])
-      throw Error(fmt::format("plan: task '{}' uses configuration '{}' but its worker '{}' has '{}'",
-                              w.id(TaskId{i}), platform.configs[index(p.task_config[i])].name,
-                              p.worker_names[k], platform.configs[index(p.worker_config[k])].name));
+      throw Error(
+          fmt::format("plan: task '{}' uses configuration '{}' but its worker '{}' has '{}'",
+                      w.id(TaskId{i}), platform.configs[index(p.task_config[i])].name,
+                      p.worker_names[k], platform.configs[index(p.worker_config[k])].name));
   }
 }
 
@@ -49,7 +51,8 @@ ConfigId read_config_name(JsonReader& r, const Platform& platform) {
   if (auto c = platform.find_config(name)) return *c;
   std::vector<std::string_view> names;
   for (const ResourceConfig& c : platform.configs) names.push_back(c.name);
-  r.fail(unknown_name_message("configuration", name, names) + fmt::format(" on platform '{}'", platform.name));
+  r.fail(unknown_name_message("configuration", name, names) +
+         fmt::format(" on platform '{}'", platform.name));
 }
 
 void read_references(JsonReader& r, PlanReferences& refs, std::string_view key) {
@@ -79,8 +82,10 @@ PlanReferences read_plan_references(std::string_view text, const std::string& fi
   PlanReferences refs;
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
   r.object([&](std::string_view key) {
-    if (key == "workflow" || key == "platform") read_references(r, refs, key);
-    else r.skip();
+    if (key == "workflow" || key == "platform")
+      read_references(r, refs, key);
+    else
+      r.skip();
   });
   return refs;
 }
@@ -108,9 +113,12 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
       read_references(r, refs, key);
     } else if (key == "planner") {
       r.object([&](std::string_view k) {
-        if (k == "name") p.planner = r.string();
-        else if (k == "assumptions") r.array([&](std::size_t) { p.assumptions.emplace_back(r.string()); });
-        else r.skip();  // params are kept as written by the planner, not interpreted here
+        if (k == "name")
+          p.planner = r.string();
+        else if (k == "assumptions")
+          r.array([&](std::size_t) { p.assumptions.emplace_back(r.string()); });
+        else
+          r.skip();  // params are kept as written by the planner, not interpreted here
       });
     } else if (key == "workers") {
       r.array([&](std::size_t) {
@@ -119,14 +127,20 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         bool has_cfg = false;
         ConfigId cfg{0};
         r.object([&](std::string_view k) {
-          if (k == "id") name = r.string();
-          else if (k == "config") { cfg = read_config_name(r, platform); has_cfg = true; }
-          else if (k == "prewarm" || k == "description") r.skip();
-          else fail_unknown_member(r, k, {"id", "config", "prewarm", "description"});
+          if (k == "id")
+            name = r.string();
+          else if (k == "config") {
+            cfg = read_config_name(r, platform);
+            has_cfg = true;
+          } else if (k == "prewarm" || k == "description")
+            r.skip();
+          else
+            fail_unknown_member(r, k, {"id", "config", "prewarm", "description"});
         });
         if (name.empty()) r.fail_at(at, "missing member 'id' (a non-empty worker id)");
         if (!has_cfg) r.fail_at(at, fmt::format("missing member 'config' for worker '{}'", name));
-        if (workers.find(name)) r.fail_at(at + ".id", fmt::format("duplicate worker id '{}'", name));
+        if (workers.find(name))
+          r.fail_at(at + ".id", fmt::format("duplicate worker id '{}'", name));
         workers.intern(name);
         p.worker_names.push_back(name);
         p.worker_config.push_back(cfg);
@@ -143,13 +157,17 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
           if (k == "id") {
             std::string_view id = r.string();
             task = w.find(id);
-            if (!task) r.fail(fmt::format("unknown task '{}' (not in workflow '{}')", id, w.name()));
+            if (!task)
+              r.fail(fmt::format("unknown task '{}' (not in workflow '{}')", id, w.name()));
             if (seen[index(*task)]) r.fail(fmt::format("task '{}' appears twice", id));
           } else if (k == "worker") {
             if (!r.null()) {
               std::string_view wid = r.string();
               auto found = workers.find(wid);
-              if (!found) r.fail(fmt::format("unknown worker '{}' (workers must be listed in $.workers before $.tasks)", wid));
+              if (!found)
+                r.fail(fmt::format(
+                    "unknown worker '{}' (workers must be listed in $.workers before $.tasks)",
+                    wid));
               worker = *found;
             }
           } else if (k == "config") {
@@ -167,28 +185,36 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         p.preload[t] = preload ? 1 : 0;
         if (worker != kFlexible) {
           if (cfg && *cfg != p.worker_config[worker])
-            r.fail_at(at + ".config", fmt::format("task '{}' says configuration '{}' but its worker '{}' has '{}'",
-                                                  w.id(*task), platform.configs[index(*cfg)].name, p.worker_names[worker],
-                                                  platform.configs[index(p.worker_config[worker])].name));
+            r.fail_at(
+                at + ".config",
+                fmt::format("task '{}' says configuration '{}' but its worker '{}' has '{}'",
+                            w.id(*task), platform.configs[index(*cfg)].name, p.worker_names[worker],
+                            platform.configs[index(p.worker_config[worker])].name));
           p.task_config[t] = p.worker_config[worker];
         } else {
-          if (!cfg) r.fail_at(at, fmt::format("missing member 'config' for flexible task '{}'", w.id(*task)));
+          if (!cfg)
+            r.fail_at(at,
+                      fmt::format("missing member 'config' for flexible task '{}'", w.id(*task)));
           p.task_config[t] = *cfg;
         }
       });
     } else if (key == "predictions") {
       r.skip();
     } else {
-      fail_unknown_member(r, key, {"format", "workflow", "platform", "planner", "workers", "tasks", "predictions"});
+      fail_unknown_member(
+          r, key, {"format", "workflow", "platform", "planner", "workers", "tasks", "predictions"});
     }
   });
   r.finish();
   if (!has_format) r.fail_at("$", "missing member 'format' (expected \"dagplan-plan/1\")");
   if (!has_tasks) r.fail_at("$", "missing member 'tasks'");
   for (std::uint32_t t = 0; t < n; ++t)
-    if (!seen[t]) r.fail_at("$.tasks", fmt::format("task '{}' of the workflow is not in the plan", w.id(TaskId{t})));
+    if (!seen[t])
+      r.fail_at("$.tasks",
+                fmt::format("task '{}' of the workflow is not in the plan", w.id(TaskId{t})));
   if (refs.workflow_fingerprint != 0 && refs.workflow_fingerprint != w.fingerprint())
-    r.fail_at("$.workflow.fingerprint", "the plan was made for a different version of the workflow (fingerprints differ)");
+    r.fail_at("$.workflow.fingerprint",
+              "the plan was made for a different version of the workflow (fingerprints differ)");
   p.workflow_file = refs.workflow_file;
   p.platform_file = refs.platform_file;
   p.workflow_name = w.name();
@@ -207,7 +233,10 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
   j.key("workflow");
   j.begin_object(true);
   j.key("file");
-  if (p.workflow_file.empty()) j.null(); else j.value(p.workflow_file);
+  if (p.workflow_file.empty())
+    j.null();
+  else
+    j.value(p.workflow_file);
   j.key("name");
   j.value(w.name());
   j.key("tasks");
@@ -218,7 +247,10 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
   j.key("platform");
   j.begin_object(true);
   j.key("file");
-  if (p.platform_file.empty()) j.null(); else j.value(p.platform_file);
+  if (p.platform_file.empty())
+    j.null();
+  else
+    j.value(p.platform_file);
   j.key("name");
   j.value(platform.name);
   j.end_object();

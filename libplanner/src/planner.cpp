@@ -9,7 +9,9 @@
 
 namespace dagplan {
 
-void PlannerRegistry::add(PlannerInfo info) { planners_.push_back(std::move(info)); }
+void PlannerRegistry::add(PlannerInfo info) {
+  planners_.push_back(std::move(info));
+}
 
 const PlannerInfo* PlannerRegistry::find(std::string_view name) const {
   for (const PlannerInfo& p : planners_)
@@ -34,22 +36,33 @@ const PlannerRegistry& planner_registry() {
     PlannerRegistry r;
     r.add({"wukong", "every task flexible on one configuration: WUKONG's decentralised baseline",
            make_wukong_planner});
-    r.add({"uniform", "one configuration; chains keep their worker, fan-outs split into small groups, fan-ins go where most input bytes are",
+    r.add({"uniform",
+           "one configuration; chains keep their worker, fan-outs split into small groups, fan-ins "
+           "go where most input bytes are",
            make_uniform_planner});
-    r.add({"non-uniform", "uniform's grouping on the fastest configuration, then every worker off the critical path stepped down while the makespan does not grow",
+    r.add({"non-uniform",
+           "uniform's grouping on the fastest configuration, then every worker off the critical "
+           "path stepped down while the makespan does not grow",
            make_non_uniform_planner});
-    r.add({"heft", "list scheduling by upward rank onto predecessors' workers or a fresh worker per configuration (earliest finish time)",
+    r.add({"heft",
+           "list scheduling by upward rank onto predecessors' workers or a fresh worker per "
+           "configuration (earliest finish time)",
            make_heft_planner});
-    r.add({"dask", "Dask's greedy placement: bytes to fetch over bandwidth plus occupancy over cores, on a worker pool per configuration",
+    r.add({"dask",
+           "Dask's greedy placement: bytes to fetch over bandwidth plus occupancy over cores, on a "
+           "worker pool per configuration",
            make_dask_planner});
     return r;
   }();
   return registry;
 }
 
-std::string_view default_planner_name() { return "heft"; }
+std::string_view default_planner_name() {
+  return "heft";
+}
 
-void stamp_plan(Plan& plan, const ExecutionModel& model, std::string_view planner, std::string params_json) {
+void stamp_plan(Plan& plan, const ExecutionModel& model, std::string_view planner,
+                std::string params_json) {
   const Workflow& w = model.workflow();
   plan.planner = std::string(planner);
   plan.planner_params_json = std::move(params_json);
@@ -58,13 +71,16 @@ void stamp_plan(Plan& plan, const ExecutionModel& model, std::string_view planne
   plan.platform_name = model.platform().name;
   if (plan.preload.size() != w.task_count()) plan.preload.assign(w.task_count(), 0);
   if (!model.fully_specified())
-    plan.assumptions.push_back(fmt::format("{} tasks have neither a work estimate nor a profile: planned as 0 s",
-                                           model.tasks_without_work()));
+    plan.assumptions.push_back(
+        fmt::format("{} tasks have neither a work estimate nor a profile: planned as 0 s",
+                    model.tasks_without_work()));
   for (const std::string& f : model.unprofiled_functions())
-    plan.assumptions.push_back(fmt::format("no profile for function '{}': used its tasks' work estimates", f));
+    plan.assumptions.push_back(
+        fmt::format("no profile for function '{}': used its tasks' work estimates", f));
 }
 
-PlanResult run_planner(const Planner& planner, const ExecutionModel& model, const PlannerOptions& options) {
+PlanResult run_planner(const Planner& planner, const ExecutionModel& model,
+                       const PlannerOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   PlanResult r{planner.plan(model, options), 0};
   r.planning_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

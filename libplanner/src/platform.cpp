@@ -8,9 +8,9 @@
 #include "builtin_platforms.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
-#include "dagplan/suggest.hpp"
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
+#include "dagplan/suggest.hpp"
 
 namespace dagplan {
 
@@ -73,9 +73,13 @@ ResourceConfig read_config(JsonReader& r, bool cluster, double default_bandwidth
     } else if (key == "description") {
       r.string();
     } else if (cluster) {
-      fail_unknown_member(r, key, {"name", "cores", "memory_mb", "speed", "count", "bandwidth_bytes_per_s", "description"});
+      fail_unknown_member(
+          r, key,
+          {"name", "cores", "memory_mb", "speed", "count", "bandwidth_bytes_per_s", "description"});
     } else {
-      fail_unknown_member(r, key, {"name", "memory_mb", "vcpus", "slots", "speed", "bandwidth_bytes_per_s", "cold_start_s", "warm_start_s", "description"});
+      fail_unknown_member(r, key,
+                          {"name", "memory_mb", "vcpus", "slots", "speed", "bandwidth_bytes_per_s",
+                           "cold_start_s", "warm_start_s", "description"});
     }
   });
   if (!has_name) r.fail_at(at, "missing member 'name'");
@@ -87,7 +91,9 @@ ResourceConfig read_config(JsonReader& r, bool cluster, double default_bandwidth
     if (!has_vcpus) c.vcpus = default_vcpus(c.memory_mb);
   }
   if (!(c.bandwidth_bytes_per_s > 0))
-    r.fail_at(at, "missing member 'bandwidth_bytes_per_s' (and no platform-wide 'network_bandwidth_bytes_per_s')");
+    r.fail_at(at,
+              "missing member 'bandwidth_bytes_per_s' (and no platform-wide "
+              "'network_bandwidth_bytes_per_s')");
   return c;
 }
 
@@ -112,16 +118,20 @@ Platform read_platform(std::string_view text, const std::string& file) {
       has_format = true;
     } else if (key == "kind") {
       std::string_view k = r.string();
-      if (k == "serverless") p.kind = PlatformKind::kServerless;
-      else if (k == "cluster") p.kind = PlatformKind::kCluster;
-      else r.fail(fmt::format("expected \"serverless\" or \"cluster\", got \"{}\"", k));
+      if (k == "serverless")
+        p.kind = PlatformKind::kServerless;
+      else if (k == "cluster")
+        p.kind = PlatformKind::kCluster;
+      else
+        r.fail(fmt::format("expected \"serverless\" or \"cluster\", got \"{}\"", k));
       has_kind = true;
     } else if (key == "name") {
       p.name = std::string(r.string());
     } else if (key == "description") {
       r.string();
     } else if (key == "configs" || key == "machines") {
-      if (!configs_key.empty()) r.fail("give either 'configs' (serverless) or 'machines' (cluster), not both");
+      if (!configs_key.empty())
+        r.fail("give either 'configs' (serverless) or 'machines' (cluster), not both");
       configs_key = key == "configs" ? "configs" : "machines";
       configs_path = r.path();
       r.skip();  // read below, once kind and bandwidth are known
@@ -132,10 +142,14 @@ Platform read_platform(std::string_view text, const std::string& file) {
     } else if (key == "storage") {
       has_storage = true;
       r.object([&](std::string_view k) {
-        if (k == "latency_s") p.storage_latency_us = read_seconds_as_us(r);
-        else if (k == "bandwidth_bytes_per_s") p.storage_bandwidth_bytes_per_s = positive(r, "bandwidth");
-        else if (k == "description") r.string();
-        else fail_unknown_member(r, k, {"latency_s", "bandwidth_bytes_per_s", "description"});
+        if (k == "latency_s")
+          p.storage_latency_us = read_seconds_as_us(r);
+        else if (k == "bandwidth_bytes_per_s")
+          p.storage_bandwidth_bytes_per_s = positive(r, "bandwidth");
+        else if (k == "description")
+          r.string();
+        else
+          fail_unknown_member(r, k, {"latency_s", "bandwidth_bytes_per_s", "description"});
       });
     } else if (key == "keep_alive_s") {
       p.keep_alive_us = read_seconds_as_us(r);
@@ -152,18 +166,27 @@ Platform read_platform(std::string_view text, const std::string& file) {
       p.dispatch_overhead_us = read_seconds_as_us(r);
     } else if (key == "prices") {
       r.object([&](std::string_view k) {
-        if (k == "per_gb_s") p.prices.per_gb_s = r.non_negative();
-        else if (k == "per_invocation") p.prices.per_invocation = r.non_negative();
-        else if (k == "per_storage_gb_s") p.prices.per_storage_gb_s = r.non_negative();
-        else if (k == "per_core_hour") p.prices.per_core_hour = r.non_negative();
-        else if (k == "currency") { if (r.string() != "USD") r.fail("expected \"USD\""); }
-        else fail_unknown_member(r, k, {"per_gb_s", "per_invocation", "per_storage_gb_s", "per_core_hour", "currency"});
+        if (k == "per_gb_s")
+          p.prices.per_gb_s = r.non_negative();
+        else if (k == "per_invocation")
+          p.prices.per_invocation = r.non_negative();
+        else if (k == "per_storage_gb_s")
+          p.prices.per_storage_gb_s = r.non_negative();
+        else if (k == "per_core_hour")
+          p.prices.per_core_hour = r.non_negative();
+        else if (k == "currency") {
+          if (r.string() != "USD") r.fail("expected \"USD\"");
+        } else
+          fail_unknown_member(
+              r, k,
+              {"per_gb_s", "per_invocation", "per_storage_gb_s", "per_core_hour", "currency"});
       });
     } else {
-      fail_unknown_member(r, key, {"format", "kind", "name", "description", "configs", "machines",
-                                   "network_bandwidth_bytes_per_s", "invoke_latency_s", "storage",
-                                   "keep_alive_s", "max_concurrency", "dag_inline_bytes",
-                                   "bill_startup", "billing_granularity_s", "dispatch_overhead_s", "prices"});
+      fail_unknown_member(r, key,
+                          {"format", "kind", "name", "description", "configs", "machines",
+                           "network_bandwidth_bytes_per_s", "invoke_latency_s", "storage",
+                           "keep_alive_s", "max_concurrency", "dag_inline_bytes", "bill_startup",
+                           "billing_granularity_s", "dispatch_overhead_s", "prices"});
     }
   });
   r.finish();
@@ -185,7 +208,8 @@ Platform read_platform(std::string_view text, const std::string& file) {
     r2.array([&](std::size_t) {
       ResourceConfig c = read_config(r2, cluster, network_bandwidth);
       for (const ResourceConfig& other : parsed)
-        if (other.name == c.name) r2.fail_at(r2.path(), fmt::format("duplicate configuration name '{}'", c.name));
+        if (other.name == c.name)
+          r2.fail_at(r2.path(), fmt::format("duplicate configuration name '{}'", c.name));
       parsed.push_back(std::move(c));
     });
   });
@@ -286,10 +310,12 @@ std::vector<std::string_view> builtin_platform_names() {
 
 Platform load_platform(const std::string& name_or_path) {
   bool is_path = name_or_path.find('/') != std::string::npos ||
-                 (name_or_path.size() > 5 && name_or_path.ends_with(".json")) || name_or_path == "-";
+                 (name_or_path.size() > 5 && name_or_path.ends_with(".json")) ||
+                 name_or_path == "-";
   if (!is_path) {
     for (const detail::BuiltinPlatform& b : detail::builtin_platforms())
-      if (b.name == name_or_path) return read_platform(b.json, fmt::format("<built-in platform {}>", b.name));
+      if (b.name == name_or_path)
+        return read_platform(b.json, fmt::format("<built-in platform {}>", b.name));
     std::vector<std::string_view> names = builtin_platform_names();
     throw UsageError(unknown_name_message("platform", name_or_path, names) +
                      " - or give the path of a platform file");

@@ -43,14 +43,16 @@ class ClosedFormRunner final : public TaskRunner {
         if (h.instance == inst) continue;
         bytes += h.output_bytes;
         any = true;
-        download_end = std::max(download_end, std::max(h.upload_end_us, in.ready_us) + m.transfer_us(h.output_bytes, c));
+        download_end = std::max(download_end, std::max(h.upload_end_us, in.ready_us) +
+                                                  m.transfer_us(h.output_bytes, c));
       }
       p.download_bytes = any ? bytes : 0;
     }
     p.exec_start_us = download_end + m.dispatch_us();
     p.exec_end_us = p.exec_start_us + m.exec_us(t, c);
     bool upload = e.must_upload(inst, ti);
-    e.finish_task(ti, upload, upload ? p.exec_end_us + m.transfer_us(w.output_bytes(t), c) : p.exec_end_us);
+    e.finish_task(ti, upload,
+                  upload ? p.exec_end_us + m.transfer_us(w.output_bytes(t), c) : p.exec_end_us);
   }
 };
 
@@ -96,7 +98,9 @@ LowerBounds lower_bounds(const ExecutionModel& m) {
     double cheapest = std::numeric_limits<double>::infinity();
     double ref_us = m.reference_s(t) * 1e6;
     for (std::size_t c = 0; c < m.config_count(); ++c)
-      cheapest = std::min(cheapest, ref_us * m.slowdown(t, ConfigId{static_cast<std::uint16_t>(c)}) * slot_cost_per_us[c]);
+      cheapest =
+          std::min(cheapest, ref_us * m.slowdown(t, ConfigId{static_cast<std::uint16_t>(c)}) *
+                                 slot_cost_per_us[c]);
     cheapest = std::max(0.0, cheapest - 0.5 * dearest);
     std::int64_t start = 0;
     for (TaskId p : w.predecessors(t)) start = std::max(start, finish[index(p)]);
@@ -106,13 +110,16 @@ LowerBounds lower_bounds(const ExecutionModel& m) {
     cost += cheapest;
   }
   b.critical_path_us = cp + m.invoke_us() + min_warm;
-  std::uint64_t concurrent = m.is_cluster() ? 0 : static_cast<std::uint64_t>(m.platform().max_concurrency) * max_slots;
+  std::uint64_t concurrent =
+      m.is_cluster() ? 0 : static_cast<std::uint64_t>(m.platform().max_concurrency) * max_slots;
   if (m.is_cluster())
     for (std::size_t c = 0; c < m.config_count(); ++c) {
       const ResourceConfig& rc = m.config(ConfigId{static_cast<std::uint16_t>(c)});
-      concurrent += static_cast<std::uint64_t>(rc.count) * static_cast<std::uint64_t>(std::max(1.0, rc.vcpus));
+      concurrent += static_cast<std::uint64_t>(rc.count) *
+                    static_cast<std::uint64_t>(std::max(1.0, rc.vcpus));
     }
-  b.work_over_concurrency_us = work / static_cast<std::int64_t>(std::max<std::uint64_t>(1, concurrent));
+  b.work_over_concurrency_us =
+      work / static_cast<std::int64_t>(std::max<std::uint64_t>(1, concurrent));
   b.cost_floor = cost + m.invocation_cost(1);
   if (m.is_cluster()) b.cost_floor = m.cluster_cost(b.makespan_us());
   return b;

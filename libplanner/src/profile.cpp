@@ -15,18 +15,24 @@ const FunctionProfile* Profile::find_function(std::string_view name) const {
   return nullptr;
 }
 
-Platform apply_profile(const Platform& platform, const Profile& profile, const std::string& profile_file) {
+Platform apply_profile(const Platform& platform, const Profile& profile,
+                       const std::string& profile_file) {
   Platform p = platform;
-  if (profile.invoke_latency_s) p.invoke_latency_us = seconds_to_us(profile.invoke_latency_s->value);
-  if (profile.storage_latency_s) p.storage_latency_us = seconds_to_us(profile.storage_latency_s->value);
-  if (profile.storage_bandwidth_bytes_per_s) p.storage_bandwidth_bytes_per_s = profile.storage_bandwidth_bytes_per_s->value;
-  if (profile.dispatch_overhead_s) p.dispatch_overhead_us = seconds_to_us(profile.dispatch_overhead_s->value);
+  if (profile.invoke_latency_s)
+    p.invoke_latency_us = seconds_to_us(profile.invoke_latency_s->value);
+  if (profile.storage_latency_s)
+    p.storage_latency_us = seconds_to_us(profile.storage_latency_s->value);
+  if (profile.storage_bandwidth_bytes_per_s)
+    p.storage_bandwidth_bytes_per_s = profile.storage_bandwidth_bytes_per_s->value;
+  if (profile.dispatch_overhead_s)
+    p.dispatch_overhead_us = seconds_to_us(profile.dispatch_overhead_s->value);
   for (std::size_t i = 0; i < profile.configs.size(); ++i) {
     const ConfigProfile& cp = profile.configs[i];
     auto id = p.find_config(cp.name);
     if (!id)
       throw InputError(profile_file, fmt::format("$.configs[{}].name", i),
-                       fmt::format("configuration '{}' is not on platform '{}' ({})", cp.name, p.name, p.config_names()));
+                       fmt::format("configuration '{}' is not on platform '{}' ({})", cp.name,
+                                   p.name, p.config_names()));
     ResourceConfig& c = p.configs[index(*id)];
     if (cp.speed) c.speed = cp.speed->value;
     if (cp.bandwidth_bytes_per_s) c.bandwidth_bytes_per_s = cp.bandwidth_bytes_per_s->value;
@@ -90,21 +96,34 @@ Profile read_profile(std::string_view text, const std::string& file) {
         FunctionProfile f;
         std::string at = r.path();
         r.object([&](std::string_view k) {
-          if (k == "name") f.name = r.string();
-          else if (k == "work_scale") f.work_scale = r.non_negative();
-          else if (k == "base_s") f.base_s = r.number();
-          else if (k == "per_byte_s") f.per_byte_s = r.number();
-          else if (k == "vcpu_exponent") f.vcpu_exponent = r.non_negative();
+          if (k == "name")
+            f.name = r.string();
+          else if (k == "work_scale")
+            f.work_scale = r.non_negative();
+          else if (k == "base_s")
+            f.base_s = r.number();
+          else if (k == "per_byte_s")
+            f.per_byte_s = r.number();
+          else if (k == "vcpu_exponent")
+            f.vcpu_exponent = r.non_negative();
           else if (k == "max_parallelism") {
             f.max_parallelism = r.number();
-            if (f.max_parallelism < 1) r.fail(fmt::format("expected max_parallelism >= 1, got {}", f.max_parallelism));
-          } else if (k == "noise_sigma") f.noise_sigma = r.non_negative();
-          else if (k == "samples") f.samples = static_cast<std::uint32_t>(r.integer(0, 4'000'000'000));
-          else if (k == "fit_error") f.fit_error = r.non_negative();
-          else fail_unknown_member(r, k, {"name", "work_scale", "base_s", "per_byte_s", "vcpu_exponent", "max_parallelism", "noise_sigma", "samples", "fit_error"});
+            if (f.max_parallelism < 1)
+              r.fail(fmt::format("expected max_parallelism >= 1, got {}", f.max_parallelism));
+          } else if (k == "noise_sigma")
+            f.noise_sigma = r.non_negative();
+          else if (k == "samples")
+            f.samples = static_cast<std::uint32_t>(r.integer(0, 4'000'000'000));
+          else if (k == "fit_error")
+            f.fit_error = r.non_negative();
+          else
+            fail_unknown_member(r, k,
+                                {"name", "work_scale", "base_s", "per_byte_s", "vcpu_exponent",
+                                 "max_parallelism", "noise_sigma", "samples", "fit_error"});
         });
         if (f.name.empty()) r.fail_at(at, "missing member 'name'");
-        if (p.find_function(f.name)) r.fail_at(at + ".name", fmt::format("duplicate function '{}'", f.name));
+        if (p.find_function(f.name))
+          r.fail_at(at + ".name", fmt::format("duplicate function '{}'", f.name));
         p.functions.push_back(std::move(f));
       });
     } else if (key == "configs") {
@@ -112,12 +131,19 @@ Profile read_profile(std::string_view text, const std::string& file) {
         ConfigProfile c;
         std::string at = r.path();
         r.object([&](std::string_view k) {
-          if (k == "name") c.name = r.string();
-          else if (k == "speed") c.speed = read_measured(r, true);
-          else if (k == "bandwidth_bytes_per_s") c.bandwidth_bytes_per_s = read_measured(r, true);
-          else if (k == "cold_start_s") c.cold_start_s = read_measured(r, false);
-          else if (k == "warm_start_s") c.warm_start_s = read_measured(r, false);
-          else fail_unknown_member(r, k, {"name", "speed", "bandwidth_bytes_per_s", "cold_start_s", "warm_start_s"});
+          if (k == "name")
+            c.name = r.string();
+          else if (k == "speed")
+            c.speed = read_measured(r, true);
+          else if (k == "bandwidth_bytes_per_s")
+            c.bandwidth_bytes_per_s = read_measured(r, true);
+          else if (k == "cold_start_s")
+            c.cold_start_s = read_measured(r, false);
+          else if (k == "warm_start_s")
+            c.warm_start_s = read_measured(r, false);
+          else
+            fail_unknown_member(
+                r, k, {"name", "speed", "bandwidth_bytes_per_s", "cold_start_s", "warm_start_s"});
         });
         if (c.name.empty()) r.fail_at(at, "missing member 'name'");
         p.configs.push_back(std::move(c));
@@ -133,8 +159,10 @@ Profile read_profile(std::string_view text, const std::string& file) {
     } else if (key == "slots") {
       p.slots = read_measured(r, true);
     } else {
-      fail_unknown_member(r, key, {"format", "platform", "description", "functions", "configs", "invoke_latency_s",
-                                   "storage_latency_s", "storage_bandwidth_bytes_per_s", "dispatch_overhead_s", "slots"});
+      fail_unknown_member(
+          r, key,
+          {"format", "platform", "description", "functions", "configs", "invoke_latency_s",
+           "storage_latency_s", "storage_bandwidth_bytes_per_s", "dispatch_overhead_s", "slots"});
     }
   });
   r.finish();

@@ -14,7 +14,8 @@ std::int64_t TaskRunner::startup_us(RunEngine& engine, std::uint32_t inst, bool 
   return engine.model().startup_us(c, warm) + engine.model().dag_fetch_us(c);
 }
 
-RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOptions& opts, TaskRunner& runner)
+RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOptions& opts,
+                     TaskRunner& runner)
     : m_(m), w_(m.workflow()), plan_(plan), runner_(runner), n_(w_.task_count()) {
   hot_.resize(n_);
   for (std::uint32_t t = 0; t < n_; ++t) {
@@ -33,14 +34,16 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
   pool_.resize(m.config_count());
   for (const WarmContainer& c : opts.warm_pool) pool_[index(c.config)].push_back(c);
   for (auto& stack : pool_)  // most recently idled on top
-    std::sort(stack.begin(), stack.end(),
-              [](const WarmContainer& a, const WarmContainer& b) { return a.idle_since_us < b.idle_since_us; });
+    std::sort(stack.begin(), stack.end(), [](const WarmContainer& a, const WarmContainer& b) {
+      return a.idle_since_us < b.idle_since_us;
+    });
   if (m.is_cluster()) {
     config_limit_.resize(m.config_count());
     std::uint64_t total = 0;
     for (std::size_t c = 0; c < m.config_count(); ++c) {
       const ResourceConfig& rc = m.config(ConfigId{static_cast<std::uint16_t>(c)});
-      config_limit_[c] = static_cast<std::uint64_t>(rc.count) * static_cast<std::uint64_t>(std::max(1.0, rc.vcpus));
+      config_limit_[c] = static_cast<std::uint64_t>(rc.count) *
+                         static_cast<std::uint64_t>(std::max(1.0, rc.vcpus));
       total += config_limit_[c];
     }
     global_limit_ = total;
@@ -172,8 +175,10 @@ void RunEngine::enqueue(std::uint32_t inst, std::uint32_t t) {
   hot_[t].instance = inst;
   ++in.tasks;
   next_in_queue_[t] = kNone;
-  if (in.queue_tail == kNone) in.queue_head = t;
-  else next_in_queue_[in.queue_tail] = t;
+  if (in.queue_tail == kNone)
+    in.queue_head = t;
+  else
+    next_in_queue_[in.queue_tail] = t;
   in.queue_tail = t;
   if (in.started) fill_slots(inst);
 }
@@ -325,7 +330,8 @@ void RunEngine::exit_instance(std::uint32_t id, std::int64_t at) {
   EngineInstance& in = instances_[id];
   in.exiting = true;
   in.exited_us = at;
-  if (in.worker != kFlexible && worker_instance_[in.worker] == id) worker_instance_[in.worker] = kNone;
+  if (in.worker != kFlexible && worker_instance_[in.worker] == id)
+    worker_instance_[in.worker] = kNone;
   if (at > now_) {
     push(at, EventKind::kInstanceExit, id);
   } else {
@@ -337,7 +343,8 @@ void RunEngine::exit_instance(std::uint32_t id, std::int64_t at) {
 void RunEngine::release(std::uint32_t id) {
   EngineInstance& in = instances_[id];
   in.exited = true;
-  pool_[index(in.config)].push_back(WarmContainer{in.config, now_, now_ + m_.platform().keep_alive_us});
+  pool_[index(in.config)].push_back(
+      WarmContainer{in.config, now_, now_ + m_.platform().keep_alive_us});
   --running_total_;
   --config_running_[index(in.config)];
   for (;;) {  // FIFO by request, across configurations
@@ -363,10 +370,11 @@ void RunEngine::deadlock() {
       ++listed;
     }
   }
-  throw Error(fmt::format(
-      "the plan cannot complete: {} of {} tasks never ran (workers allowed at once: {}; tasks ready "
-      "but never started: {})",
-      n_ - done_, n_, global_limit_, stuck.empty() ? "none" : stuck));
+  throw Error(
+      fmt::format("the plan cannot complete: {} of {} tasks never ran (workers allowed at once: "
+                  "{}; tasks ready "
+                  "but never started: {})",
+                  n_ - done_, n_, global_limit_, stuck.empty() ? "none" : stuck));
 }
 
 Prediction RunEngine::finish() {
@@ -384,8 +392,10 @@ Prediction RunEngine::finish() {
     ip.exited_us = in.exited_us;
     ip.warm = in.warm;
     ip.tasks = in.tasks;
-    if (in.warm) ++out.warm_starts;
-    else ++out.cold_starts;
+    if (in.warm)
+      ++out.warm_starts;
+    else
+      ++out.cold_starts;
     std::int64_t billed = in.exited_us - (m_.platform().bill_startup ? in.start_us : in.ready_us);
     out.cost.compute += m_.instance_cost(in.config, billed);
     out.instances.push_back(ip);
@@ -404,10 +414,12 @@ Prediction RunEngine::finish() {
       if (c.expires_us > makespan_) out.final_pool.push_back(c);
   out.tasks = std::move(tp_);
   if (!m_.fully_specified())
-    out.assumptions.push_back(fmt::format(
-        "{} tasks have neither a work estimate nor a profile: assumed 0 s of execution", m_.tasks_without_work()));
+    out.assumptions.push_back(
+        fmt::format("{} tasks have neither a work estimate nor a profile: assumed 0 s of execution",
+                    m_.tasks_without_work()));
   for (const std::string& f : m_.unprofiled_functions())
-    out.assumptions.push_back(fmt::format("function '{}' has no profile: used the tasks' work estimates", f));
+    out.assumptions.push_back(
+        fmt::format("function '{}' has no profile: used the tasks' work estimates", f));
   return out;
 }
 

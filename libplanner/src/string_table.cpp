@@ -36,7 +36,9 @@ void StringTable::reserve(std::size_t strings, std::size_t bytes) {
   }
 }
 
-void StringTable::grow() { reserve(size() + 1 > 8 ? size() * 2 : 16, blob_.size()); }
+void StringTable::grow() {
+  reserve(size() + 1 > 8 ? size() * 2 : 16, blob_.size());
+}
 
 std::optional<std::uint32_t> StringTable::find(std::string_view s) const {
   if (slots_.empty()) return std::nullopt;

@@ -58,7 +58,8 @@ TaskId WorkflowBuilder::add_task(std::string_view id, std::string_view function,
   if (id.empty()) throw InputError("", "", "task id must not be empty");
   if (work_s_.size() >= kUndefined - 1) throw InputError("", "", "too many tasks (at most 2^32-2)");
   std::uint32_t s = slot(id);
-  if (slot_task_[s] != kUndefined) throw InputError("", "", fmt::format("duplicate task id '{}'", id));
+  if (slot_task_[s] != kUndefined)
+    throw InputError("", "", fmt::format("duplicate task id '{}'", id));
   auto t = static_cast<std::uint32_t>(work_s_.size());
   slot_task_[s] = t;
   task_slot_.push_back(s);
@@ -73,8 +74,8 @@ void WorkflowBuilder::add_edge(std::string_view from, std::string_view to) {
   std::uint32_t f = slot(from);
   // Readers add a task, then its dependencies: `to` is then the task just added, found with one
   // comparison instead of a hash lookup (about 7% of the parse of 10^6 tasks).
-  std::uint32_t t = !task_slot_.empty() && names_[task_slot_.back()] == to ? task_slot_.back()
-                                                                           : slot(to);
+  std::uint32_t t =
+      !task_slot_.empty() && names_[task_slot_.back()] == to ? task_slot_.back() : slot(to);
   edge_from_.push_back(f);
   edge_to_.push_back(t);
 }
@@ -86,10 +87,14 @@ void WorkflowBuilder::add_edge(TaskId from, TaskId to) {
 
 Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& locate) && {
   auto where = [&](std::size_t e) {
-    return locate ? locate(e) : fmt::format("edge {} ({} -> {})", e, names_[edge_from_[e]], names_[edge_to_[e]]);
+    return locate
+               ? locate(e)
+               : fmt::format("edge {} ({} -> {})", e, names_[edge_from_[e]], names_[edge_to_[e]]);
   };
   const std::size_t n = work_s_.size();
-  if (n == 0) throw InputError(file, locate ? "$.tasks" : "", "expected at least one task, got an empty workflow");
+  if (n == 0)
+    throw InputError(file, locate ? "$.tasks" : "",
+                     "expected at least one task, got an empty workflow");
   const std::size_t m = edge_from_.size();
 
   Workflow w;
@@ -101,11 +106,16 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
       std::uint32_t s = side == 0 ? edge_from_[e] : edge_to_[e];
       std::uint32_t t = slot_task_[s];
       if (t == kUndefined)
-        throw InputError(file, where(e), fmt::format("expected the id of a task in this workflow, got unknown task '{}'", names_[s]));
+        throw InputError(
+            file, where(e),
+            fmt::format("expected the id of a task in this workflow, got unknown task '{}'",
+                        names_[s]));
       (side == 0 ? from : to)[e] = t;
     }
     if (from[e] == to[e])
-      throw InputError(file, where(e), fmt::format("self-loop: task '{}' depends on itself", names_[edge_from_[e]]));
+      throw InputError(
+          file, where(e),
+          fmt::format("self-loop: task '{}' depends on itself", names_[edge_from_[e]]));
   }
   edge_from_ = {};
   edge_to_ = {};
@@ -149,7 +159,8 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
     for (auto it = b; it != en; ++it) {
       if (it != b && it->first == (it - 1)->first)
         throw InputError(file, where(it->second),
-                         fmt::format("duplicate edge {} -> {}", w.id(TaskId{it->first}), w.id(TaskId{static_cast<std::uint32_t>(t)})));
+                         fmt::format("duplicate edge {} -> {}", w.id(TaskId{it->first}),
+                                     w.id(TaskId{static_cast<std::uint32_t>(t)})));
       w.pred_[static_cast<std::size_t>(it - pred_e.begin())] = TaskId{it->first};
     }
   }
@@ -203,7 +214,8 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
     std::string text;
     for (std::uint32_t c : cycle) text += fmt::format("{} -> ", w.id(TaskId{c}));
     text += w.id(TaskId{cycle.front()});
-    throw InputError(file, locate ? "$.tasks" : "", fmt::format("the workflow has a cycle: {}", text));
+    throw InputError(file, locate ? "$.tasks" : "",
+                     fmt::format("the workflow has a cycle: {}", text));
   }
   // Fingerprint: a sum (order-independent) of per-task hashes of id and sizes, and per-edge
   // hashes of the two ids.

@@ -48,11 +48,15 @@ DocumentKind detect_document(std::string_view text, const std::string& file) {
   try {
     r.object([&](std::string_view key) {
       if (key == "format") {
-        if (r.peek() != JsonReader::Kind::kString) r.fail_expected("a format string such as \"dagplan-workflow/1\"");
+        if (r.peek() != JsonReader::Kind::kString)
+          r.fail_expected("a format string such as \"dagplan-workflow/1\"");
         std::string_view f = r.string();
         kind = kind_of_format(f);
         if (kind == DocumentKind::kUnknown)
-          r.fail(fmt::format("unknown format '{}' (expected dagplan-workflow/1, dagplan-platform/1, dagplan-plan/1, dagplan-profile/1 or dagplan-trace/1)", f));
+          r.fail(
+              fmt::format("unknown format '{}' (expected dagplan-workflow/1, dagplan-platform/1, "
+                          "dagplan-plan/1, dagplan-profile/1 or dagplan-trace/1)",
+                          f));
         throw Found{};
       }
       if (key == "schemaVersion") wf_schema = true;
@@ -63,7 +67,9 @@ DocumentKind detect_document(std::string_view text, const std::string& file) {
     return kind;
   }
   if (wf_schema || wf_workflow) return DocumentKind::kWfCommons;
-  r.fail_at("$", "missing member 'format' (expected e.g. \"dagplan-workflow/1\"), and not a WfCommons instance (no 'workflow' member)");
+  r.fail_at("$",
+            "missing member 'format' (expected e.g. \"dagplan-workflow/1\"), and not a WfCommons "
+            "instance (no 'workflow' member)");
 }
 
 Workflow read_workflow(std::string_view text, const std::string& file) {
@@ -125,7 +131,9 @@ Workflow read_workflow(std::string_view text, const std::string& file) {
           } else if (k == "description") {
             r.string();
           } else {
-            fail_unknown_member(r, k, {"id", "function", "work_s", "input_bytes", "output_bytes", "deps", "description"});
+            fail_unknown_member(
+                r, k,
+                {"id", "function", "work_s", "input_bytes", "output_bytes", "deps", "description"});
           }
         });
         if (!has_id) r.fail_at(fmt::format("$.tasks[{}]", i), "missing member 'id'");
@@ -134,7 +142,8 @@ Workflow read_workflow(std::string_view text, const std::string& file) {
         try {
           b.add_task(id, function, work, in, out);
         } catch (const InputError&) {
-          if (b.has_task(id)) r.fail_at(fmt::format("$.tasks[{}].id", i), fmt::format("duplicate task id '{}'", id));
+          if (b.has_task(id))
+            r.fail_at(fmt::format("$.tasks[{}].id", i), fmt::format("duplicate task id '{}'", id));
           throw;
         }
         std::size_t begin = 0;
@@ -164,7 +173,10 @@ Workflow read_any_workflow(std::string_view text, const std::string& file) {
   DocumentKind kind = detect_document(text, file);
   if (kind == DocumentKind::kWorkflow) return read_workflow(text, file);
   if (kind == DocumentKind::kWfCommons) return read_wfcommons(text, file).workflow;
-  throw InputError(file, "$.format", fmt::format("expected a workflow (dagplan-workflow/1 or a WfCommons instance), got a {}", document_kind_name(kind)));
+  throw InputError(
+      file, "$.format",
+      fmt::format("expected a workflow (dagplan-workflow/1 or a WfCommons instance), got a {}",
+                  document_kind_name(kind)));
 }
 
 Workflow load_workflow(const std::string& path) {

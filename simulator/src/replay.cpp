@@ -17,7 +17,9 @@ double relative_error(double predicted, double actual) {
 
 namespace {
 
-double seconds(std::int64_t us) { return static_cast<double>(us) / 1e6; }
+double seconds(std::int64_t us) {
+  return static_cast<double>(us) / 1e6;
+}
 
 // Nearest-rank quantile of |relative errors|.
 double quantile(std::vector<double> v, double q) {
@@ -39,7 +41,12 @@ struct Phase {
     if (actual > 0) errors.push_back(std::fabs(relative_error(predicted, actual)));
   }
   PhaseComparison done(const char* name) const {
-    return PhaseComparison{name, samples, actual_total, predicted_total, simulated_total, quantile(errors, 0.5),
+    return PhaseComparison{name,
+                           samples,
+                           actual_total,
+                           predicted_total,
+                           simulated_total,
+                           quantile(errors, 0.5),
                            quantile(errors, 0.95)};
   }
 };
@@ -67,7 +74,8 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
   Platform platform = profile ? apply_profile(base, *profile) : base;
   Plan plan = read_plan(trace.plan_json, "<trace> (embedded plan)", w, platform);
   if (trace.tasks.size() != w.task_count())
-    throw InputError("<trace>", "$.tasks", fmt::format("expected {} tasks, got {}", w.task_count(), trace.tasks.size()));
+    throw InputError("<trace>", "$.tasks",
+                     fmt::format("expected {} tasks, got {}", w.task_count(), trace.tasks.size()));
   ExecutionModel model(w, platform, profile);
   Prediction predicted = predict(model, plan);
   SimResult simulated = simulate(model, plan, options);
@@ -86,16 +94,19 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
   // Start-up: instances are paired in order of invocation (both sides invoke in the same order
   // when they follow the same plan); unpaired ones count in the totals only.
   Phase startup;
-  std::size_t paired = std::min({trace.instances.size(), predicted.instances.size(), simulated.timeline.instances.size()});
+  std::size_t paired = std::min(
+      {trace.instances.size(), predicted.instances.size(), simulated.timeline.instances.size()});
   for (std::size_t i = 0; i < paired; ++i)
     startup.add(seconds(trace.instances[i].ready_us - trace.instances[i].start_us),
                 seconds(predicted.instances[i].ready_us - predicted.instances[i].start_us),
-                seconds(simulated.timeline.instances[i].ready_us - simulated.timeline.instances[i].start_us));
+                seconds(simulated.timeline.instances[i].ready_us -
+                        simulated.timeline.instances[i].start_us));
   Phase waiting, download, execution, upload;
   std::vector<TaskComparison> tasks;
   for (std::uint32_t t = 0; t < w.task_count(); ++t) {
     const TraceTask& tt = trace.tasks[t];
-    auto last_ok = std::find_if(tt.attempts.rbegin(), tt.attempts.rend(), [](const TraceAttempt& a) { return a.ok; });
+    auto last_ok = std::find_if(tt.attempts.rbegin(), tt.attempts.rend(),
+                                [](const TraceAttempt& a) { return a.ok; });
     if (last_ok == tt.attempts.rend()) continue;  // never succeeded: nothing to compare
     TaskPhases a = phases_of(*last_ok);
     TaskPhases p = phases_of(predicted.tasks[t]);
@@ -104,13 +115,15 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
     download.add(a.download, p.download, s.download);
     execution.add(a.execution, p.execution, s.execution);
     upload.add(a.upload, p.upload, s.upload);
-    tasks.push_back(TaskComparison{tt.id, a.total, p.total, a.total > 0 ? relative_error(p.total, a.total) : 0.0});
+    tasks.push_back(TaskComparison{tt.id, a.total, p.total,
+                                   a.total > 0 ? relative_error(p.total, a.total) : 0.0});
   }
   r.phases = {startup.done("startup"), download.done("download"), execution.done("execution"),
               upload.done("upload"), waiting.done("waiting")};
-  std::stable_sort(tasks.begin(), tasks.end(), [](const TaskComparison& x, const TaskComparison& y) {
-    return std::fabs(x.relative_error) > std::fabs(y.relative_error);
-  });
+  std::stable_sort(tasks.begin(), tasks.end(),
+                   [](const TaskComparison& x, const TaskComparison& y) {
+                     return std::fabs(x.relative_error) > std::fabs(y.relative_error);
+                   });
   if (tasks.size() > 10) tasks.resize(10);
   r.worst_tasks = std::move(tasks);
   return r;

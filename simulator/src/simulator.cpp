@@ -39,10 +39,10 @@ struct Flow {
   std::uint32_t inst = kNone;
   std::uint32_t task = kNone;
   bool upload = false;
-  bool active = false;      // transferring (after its latency)
-  double remaining = 0;     // bytes
-  double rate = 0;          // bytes per second
-  std::int64_t last_us = 0; // when remaining was last brought up to date
+  bool active = false;       // transferring (after its latency)
+  double remaining = 0;      // bytes
+  double rate = 0;           // bytes per second
+  std::int64_t last_us = 0;  // when remaining was last brought up to date
   std::int64_t end_us = -1;  // none scheduled yet (0 is a valid end time)
   std::uint64_t bytes = 0;
   std::int64_t start_us = 0;
@@ -51,13 +51,13 @@ struct Flow {
 struct TaskRun {
   std::uint32_t attempt = 0;
   std::uint32_t pending_flows = 0;
-  double work_us = 0;         // remaining CPU work at full speed
+  double work_us = 0;  // remaining CPU work at full speed
   double exec_rate = 1;
   std::int64_t exec_last_us = 0;
   std::int64_t exec_end_us = 0;
-  bool failing = false;         // this attempt ends in a failure when its work is done
-  bool gave_up = false;         // out of attempts: finishes without a successful attempt
-  bool crash = false;           // ... by a worker crash (else a task failure)
+  bool failing = false;  // this attempt ends in a failure when its work is done
+  bool gave_up = false;  // out of attempts: finishes without a successful attempt
+  bool crash = false;    // ... by a worker crash (else a task failure)
   bool executing = false;
   std::int64_t download_start_us = 0;
 };
@@ -67,7 +67,8 @@ class SimRunner final : public TaskRunner {
   SimRunner(const ExecutionModel& m, const SimOptions& o)
       : m_(m), w_(m.workflow()), o_(o), rng_(o.seed), runs_(m.workflow().task_count()) {
     for (std::size_t c = 0; c < m.config_count(); ++c)
-      max_bw_ = std::max(max_bw_, m.config(ConfigId{static_cast<std::uint16_t>(c)}).bandwidth_bytes_per_s);
+      max_bw_ = std::max(max_bw_,
+                         m.config(ConfigId{static_cast<std::uint16_t>(c)}).bandwidth_bytes_per_s);
     if (o.record_trace) attempts_.resize(w_.task_count());
   }
 
@@ -103,7 +104,8 @@ class SimRunner final : public TaskRunner {
         if (h.instance == inst && h.upload_end_us >= crash_time(inst)) continue;
         bytes += h.output_bytes;
         any = true;
-        end = std::max(end, std::max(h.upload_end_us, in.ready_us) + m_.transfer_us(h.output_bytes, in.config));
+        end = std::max(end, std::max(h.upload_end_us, in.ready_us) +
+                                m_.transfer_us(h.output_bytes, in.config));
       }
       p.download_bytes = any ? bytes : 0;
       r.download_start_us = p.start_us;
@@ -153,7 +155,8 @@ class SimRunner final : public TaskRunner {
   // Inputs produced on this instance since its last crash are local; everything else is read
   // from storage.
   RunEngine::RemoteInputs remote_inputs(RunEngine& e, std::uint32_t inst, std::uint32_t t) {
-    if (crash_time(inst) == std::numeric_limits<std::int64_t>::min()) return e.remote_inputs(inst, t);
+    if (crash_time(inst) == std::numeric_limits<std::int64_t>::min())
+      return e.remote_inputs(inst, t);
     RunEngine::RemoteInputs r;
     r.bytes = w_.input_bytes(TaskId{t});
     r.any = r.bytes > 0;
@@ -170,8 +173,8 @@ class SimRunner final : public TaskRunner {
 
   // --- Transfers -------------------------------------------------------------------------------
 
-  void start_flow(RunEngine& e, std::uint32_t inst, std::uint32_t t, std::uint64_t bytes, bool upload,
-                  std::int64_t from) {
+  void start_flow(RunEngine& e, std::uint32_t inst, std::uint32_t t, std::uint64_t bytes,
+                  bool upload, std::int64_t from) {
     std::uint32_t f;
     if (!free_flows_.empty()) {
       f = free_flows_.back();
@@ -198,16 +201,21 @@ class SimRunner final : public TaskRunner {
     double bw = m_.config(engine_instance_config(f.inst)).bandwidth_bytes_per_s;
     if (!o_.contention) return bw;
     double worker = bw / static_cast<double>(inst_flows_[f.inst].size());
-    double storage = m_.platform().storage_bandwidth_bytes_per_s / static_cast<double>(active_flows_);
+    double storage =
+        m_.platform().storage_bandwidth_bytes_per_s / static_cast<double>(active_flows_);
     return std::min(worker, storage);
   }
-  ConfigId engine_instance_config(std::uint32_t inst) const { return engine_->instance(inst).config; }
+  ConfigId engine_instance_config(std::uint32_t inst) const {
+    return engine_->instance(inst).config;
+  }
 
   // Brings a flow's remaining bytes up to now and gives it a new rate and end.
   void reschedule(RunEngine& e, std::uint32_t f, bool fresh) {
     Flow& fl = flows_[f];
     std::int64_t now = e.now();
-    if (!fresh) fl.remaining = std::max(0.0, fl.remaining - fl.rate * static_cast<double>(now - fl.last_us) / 1e6);
+    if (!fresh)
+      fl.remaining =
+          std::max(0.0, fl.remaining - fl.rate * static_cast<double>(now - fl.last_us) / 1e6);
     double rate = share(fl);
     fl.last_us = now;
     if (!fresh && rate == fl.rate) return;
@@ -227,17 +235,19 @@ class SimRunner final : public TaskRunner {
   void rebalance(RunEngine& e, std::uint32_t inst, std::size_t flows_before) {
     if (!o_.contention) return;
     double bs = m_.platform().storage_bandwidth_bytes_per_s;
-    bool storage_binds = bs / static_cast<double>(std::max<std::size_t>(1, flows_before)) < max_bw_ ||
-                         bs / static_cast<double>(std::max<std::size_t>(1, active_flows_)) < max_bw_;
+    bool storage_binds =
+        bs / static_cast<double>(std::max<std::size_t>(1, flows_before)) < max_bw_ ||
+        bs / static_cast<double>(std::max<std::size_t>(1, active_flows_)) < max_bw_;
     // Every flow's storage share changes with the number of flows. Recomputing all of them on
     // every change is quadratic in a wide run, so with many flows they are recomputed only when
     // the count has moved by 5% since the last time (the flows of this worker always are): the
     // storage shares used are then within 5% of exact. Below 64 flows it is exact.
     std::size_t f_now = active_flows_;
-    bool global = storage_binds && (f_now <= 64 || flows_at_rebalance_ == 0 ||
-                                    static_cast<double>(f_now > flows_at_rebalance_ ? f_now - flows_at_rebalance_
-                                                                                     : flows_at_rebalance_ - f_now) >=
-                                        0.05 * static_cast<double>(flows_at_rebalance_));
+    bool global = storage_binds &&
+                  (f_now <= 64 || flows_at_rebalance_ == 0 ||
+                   static_cast<double>(f_now > flows_at_rebalance_ ? f_now - flows_at_rebalance_
+                                                                   : flows_at_rebalance_ - f_now) >=
+                       0.05 * static_cast<double>(flows_at_rebalance_));
     if (global) {
       flows_at_rebalance_ = f_now;
       for (std::uint32_t f : all_active_) reschedule(e, f, false);
@@ -345,13 +355,16 @@ class SimRunner final : public TaskRunner {
     for (std::uint32_t t : inst_execs_[inst]) {
       TaskRun& r = runs_[t];
       bool is_fresh = t == fresh;
-      if (!is_fresh) r.work_us = std::max(0.0, r.work_us - r.exec_rate * static_cast<double>(e.now() - r.exec_last_us));
+      if (!is_fresh)
+        r.work_us =
+            std::max(0.0, r.work_us - r.exec_rate * static_cast<double>(e.now() - r.exec_last_us));
       r.exec_last_us = e.now();
       if (!is_fresh && rate == r.exec_rate) continue;
       r.exec_rate = rate;
       // At full speed from the start the end is exact (work is whole microseconds).
-      std::int64_t end = e.now() + static_cast<std::int64_t>(
-                                       is_fresh && rate == 1.0 ? r.work_us : std::ceil(r.work_us / rate - 1e-9));
+      std::int64_t end =
+          e.now() + static_cast<std::int64_t>(
+                        is_fresh && rate == 1.0 ? r.work_us : std::ceil(r.work_us / rate - 1e-9));
       r.exec_end_us = end;
       e.schedule(end, t << 3 | kExecEnd);
     }
@@ -377,8 +390,8 @@ class SimRunner final : public TaskRunner {
       record_attempt(e, t, false, r.crash ? "worker crashed" : "task failed");
       if (++r.attempt >= o_.faults.max_attempts) {
         if (failure_.empty())
-          failure_ = fmt::format("task '{}' failed {} times (the last: {})", w_.id(TaskId{t}), r.attempt,
-                                 r.crash ? "worker crashed" : "task failed");
+          failure_ = fmt::format("task '{}' failed {} times (the last: {})", w_.id(TaskId{t}),
+                                 r.attempt, r.crash ? "worker crashed" : "task failed");
         r.gave_up = true;
         finish_upload(e, t);  // let the run drain; the result says it failed
         return;
@@ -436,13 +449,16 @@ class SimRunner final : public TaskRunner {
     // Inputs: all remote ones arrive in one batched download.
     TaskId id{t};
     if (w_.input_bytes(id) > 0)
-      a.inputs.push_back(TraceInput{"", TraceInput::Source::kLiteral, w_.input_bytes(id), runs_[t].download_start_us, a.exec_start_us});
+      a.inputs.push_back(TraceInput{"", TraceInput::Source::kLiteral, w_.input_bytes(id),
+                                    runs_[t].download_start_us, a.exec_start_us});
     for (TaskId q : w_.predecessors(id)) {
       const EngineTask& h = e.task(index(q));
-      bool local = h.instance == p.instance && e.record(index(q)).exec_end_us >= crash_time(p.instance);
-      a.inputs.push_back(TraceInput{std::string(w_.id(q)), local ? TraceInput::Source::kLocal : TraceInput::Source::kDownload,
-                                    h.output_bytes, local ? a.start_us : runs_[t].download_start_us,
-                                    local ? a.start_us : a.exec_start_us});
+      bool local =
+          h.instance == p.instance && e.record(index(q)).exec_end_us >= crash_time(p.instance);
+      a.inputs.push_back(TraceInput{
+          std::string(w_.id(q)), local ? TraceInput::Source::kLocal : TraceInput::Source::kDownload,
+          h.output_bytes, local ? a.start_us : runs_[t].download_start_us,
+          local ? a.start_us : a.exec_start_us});
     }
     attempts_[t].push_back(std::move(a));
   }

@@ -28,7 +28,7 @@ struct WorkflowSummary {
   std::uint64_t total_output_bytes = 0;
   std::uint64_t edge_bytes = 0;  ///< sum over edges of the producer's output bytes
   double critical_path_work_s = 0;
-  std::vector<TaskId> critical_path;  ///< by work; ties broken by lower id
+  std::vector<TaskId> critical_path;     ///< by work; ties broken by lower id
   std::vector<FunctionCount> functions;  ///< by task count, descending; ties by name
 };
 

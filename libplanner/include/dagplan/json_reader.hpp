@@ -41,7 +41,8 @@ class JsonReader {
     end_container();
   }
 
-  /// Reads an array; calls `on_element(index)` for each element, with the path extended by the index.
+  /// Reads an array; calls `on_element(index)` for each element, with the path extended by the
+  /// index.
   template <class F>
   void array(F&& on_element) {
     begin_container('[', "an array");

@@ -37,7 +37,8 @@ struct LowerBounds {
 class ExecutionModel {
  public:
   /// \param profile may be null: then execution time is each task's work estimate.
-  ExecutionModel(const Workflow& workflow, const Platform& platform, const Profile* profile = nullptr);
+  ExecutionModel(const Workflow& workflow, const Platform& platform,
+                 const Profile* profile = nullptr);
 
   const Workflow& workflow() const { return *workflow_; }
   const Platform& platform() const { return platform_; }
@@ -52,7 +53,9 @@ class ExecutionModel {
   /// configuration's slowdown.
   double reference_s(TaskId t) const { return ref_s_[index(t)]; }
   /// The lognormal sigma of task `t`'s execution time from its function's profile (0: none given).
-  double noise_sigma(TaskId t) const { return group_sigma_[function_group_[index(workflow_->function(t))]]; }
+  double noise_sigma(TaskId t) const {
+    return group_sigma_[function_group_[index(workflow_->function(t))]];
+  }
   /// The configuration's slowdown for task `t`: exec_us = reference_s x slowdown x 1e6, rounded.
   double slowdown(TaskId t, ConfigId c) const {
     return factor_[function_group_[index(workflow_->function(t))] * config_count() + index(c)];
@@ -110,10 +113,10 @@ class ExecutionModel {
   std::vector<std::uint32_t> function_group_;
   /// Per (group, config): 1 / (speed * share * parallel^exponent); see FunctionProfile.
   std::vector<double> factor_;
-  std::vector<double> min_factor_;      // per group
-  std::vector<double> group_sigma_;     // per group: profile noise sigma
-  std::vector<double> ref_s_;           // per task: reference seconds on one vCPU
-  std::vector<std::uint32_t> slots_;    // per config
+  std::vector<double> min_factor_;    // per group
+  std::vector<double> group_sigma_;   // per group: profile noise sigma
+  std::vector<double> ref_s_;         // per task: reference seconds on one vCPU
+  std::vector<std::uint32_t> slots_;  // per config
   std::uint64_t dag_bytes_ = 0;
   ConfigId fastest_{0};
   std::vector<std::string> unprofiled_;

@@ -20,23 +20,23 @@ inline constexpr std::uint32_t kFlexible = std::numeric_limits<std::uint32_t>::m
 
 struct Plan {
   // Provenance.
-  std::string planner;                   ///< registry name of the planner that made it
+  std::string planner;                     ///< registry name of the planner that made it
   std::string planner_params_json = "{}";  ///< its parameters, as a JSON object
-  std::vector<std::string> assumptions;  ///< what it assumed for lack of data
-  std::string workflow_file;             ///< as given to the planner (relative to the plan file)
+  std::vector<std::string> assumptions;    ///< what it assumed for lack of data
+  std::string workflow_file;               ///< as given to the planner (relative to the plan file)
   std::string workflow_name;
   std::uint64_t workflow_fingerprint = 0;
-  std::string platform_file;             ///< empty: the bundled default platform
+  std::string platform_file;  ///< empty: the bundled default platform
   std::string platform_name;
 
   // Assignment.
-  std::vector<std::string> worker_names;  ///< logical worker ids, by worker index
-  std::vector<ConfigId> worker_config;    ///< one configuration per worker
-  std::vector<std::uint32_t> task_worker; ///< per task: worker index or kFlexible
-  std::vector<ConfigId> task_config;      ///< per task: its worker's configuration (or its own)
+  std::vector<std::string> worker_names;   ///< logical worker ids, by worker index
+  std::vector<ConfigId> worker_config;     ///< one configuration per worker
+  std::vector<std::uint32_t> task_worker;  ///< per task: worker index or kFlexible
+  std::vector<ConfigId> task_config;       ///< per task: its worker's configuration (or its own)
 
   // Annotations (optimisation passes).
-  std::vector<std::uint8_t> preload;      ///< per task: download inputs as soon as they exist
+  std::vector<std::uint8_t> preload;  ///< per task: download inputs as soon as they exist
 
   /// The planner's predictions as a JSON object, written by the predictor; kept verbatim.
   std::string predictions_json;

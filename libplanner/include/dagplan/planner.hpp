@@ -72,7 +72,8 @@ struct PlanResult {
   Plan plan;
   double planning_seconds = 0;
 };
-PlanResult run_planner(const Planner& planner, const ExecutionModel& model, const PlannerOptions& options);
+PlanResult run_planner(const Planner& planner, const ExecutionModel& model,
+                       const PlannerOptions& options);
 
 // Factories of the built-in planners (src/planners/*.cpp).
 std::unique_ptr<Planner> make_wukong_planner();

@@ -16,7 +16,9 @@ namespace dagplan {
 
 /// Index of a resource configuration in Platform::configs.
 enum class ConfigId : std::uint16_t {};
-constexpr std::uint16_t index(ConfigId c) { return static_cast<std::uint16_t>(c); }
+constexpr std::uint16_t index(ConfigId c) {
+  return static_cast<std::uint16_t>(c);
+}
 
 enum class PlatformKind { kServerless, kCluster };
 
@@ -51,15 +53,15 @@ struct Platform {
   PlatformKind kind = PlatformKind::kServerless;
   std::string name;
   std::vector<ResourceConfig> configs;
-  std::int64_t invoke_latency_us = 0;      ///< client or worker -> new worker invocation
-  std::int64_t storage_latency_us = 0;     ///< one storage operation (GET, SET, INCR, PUBLISH)
-  double storage_bandwidth_bytes_per_s = 0;  ///< aggregate storage bandwidth, shared by all
-  std::int64_t keep_alive_us = 7'000'000;  ///< how long an idle container stays warm
-  std::uint32_t max_concurrency = 1000;    ///< workers running at once
+  std::int64_t invoke_latency_us = 0;           ///< client or worker -> new worker invocation
+  std::int64_t storage_latency_us = 0;          ///< one storage operation (GET, SET, INCR, PUBLISH)
+  double storage_bandwidth_bytes_per_s = 0;     ///< aggregate storage bandwidth, shared by all
+  std::int64_t keep_alive_us = 7'000'000;       ///< how long an idle container stays warm
+  std::uint32_t max_concurrency = 1000;         ///< workers running at once
   std::uint64_t dag_inline_bytes = 256 * 1024;  ///< the DAG travels in the invocation below this
-  bool bill_startup = true;                ///< billed time includes cold/warm start
-  std::int64_t billing_granularity_us = 1000;  ///< billed time rounds up to a multiple of this
-  std::int64_t dispatch_overhead_us = 0;   ///< cluster: scheduler overhead per task
+  bool bill_startup = true;                     ///< billed time includes cold/warm start
+  std::int64_t billing_granularity_us = 1000;   ///< billed time rounds up to a multiple of this
+  std::int64_t dispatch_overhead_us = 0;        ///< cluster: scheduler overhead per task
   Prices prices;
 
   /// Looks a configuration up by name.

@@ -36,13 +36,13 @@ struct PredictOptions {
 
 /// One task's predicted timeline, microseconds since submission.
 struct TaskPrediction {
-  std::uint32_t instance = 0;     ///< index into Prediction::instances
-  std::int64_t ready_us = 0;      ///< its counter completed (strict on another worker: + event)
-  std::int64_t start_us = 0;      ///< took a slot on its instance (instance ready, slot free)
-  std::int64_t exec_start_us = 0; ///< inputs downloaded (and dispatch overhead paid, on clusters)
+  std::uint32_t instance = 0;      ///< index into Prediction::instances
+  std::int64_t ready_us = 0;       ///< its counter completed (strict on another worker: + event)
+  std::int64_t start_us = 0;       ///< took a slot on its instance (instance ready, slot free)
+  std::int64_t exec_start_us = 0;  ///< inputs downloaded (and dispatch overhead paid, on clusters)
   std::int64_t exec_end_us = 0;
-  std::int64_t upload_end_us = 0; ///< == exec_end_us when the output was not uploaded
-  std::int64_t finish_us = 0;     ///< counter updates / completion record done; slot free
+  std::int64_t upload_end_us = 0;  ///< == exec_end_us when the output was not uploaded
+  std::int64_t finish_us = 0;      ///< counter updates / completion record done; slot free
   std::uint64_t download_bytes = 0;
   bool uploaded = false;
 };
@@ -83,7 +83,8 @@ struct Prediction {
 
 /// Evaluates `plan` with `model`. O((V + E) log V). Throws Error when the plan cannot complete
 /// (a deadlock under the concurrency limit, with the tasks left named).
-Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictOptions& options = {});
+Prediction predict(const ExecutionModel& model, const Plan& plan,
+                   const PredictOptions& options = {});
 
 /// The lower bounds alone, O(V + E x configs).
 LowerBounds lower_bounds(const ExecutionModel& model);

@@ -56,7 +56,7 @@ struct EngineInstance {
 struct EngineTask {
   std::int64_t upload_end_us = 0;  ///< when the output is in storage (if uploaded)
   std::uint64_t output_bytes = 0;
-  std::uint32_t missing = 0;        ///< dependency counter: inputs not yet complete
+  std::uint32_t missing = 0;  ///< dependency counter: inputs not yet complete
   std::uint32_t instance = 0xffffffffu;
   std::uint32_t worker = kFlexible;
   std::uint32_t uploaded = 0;
@@ -94,7 +94,9 @@ class RunEngine {
   };
   RemoteInputs remote_inputs(std::uint32_t inst, std::uint32_t t) const;
   /// Schedules the runner's on_event(subject) at `time` >= now().
-  void schedule(std::int64_t time, std::uint32_t subject) { push(time, EventKind::kCustom, subject); }
+  void schedule(std::int64_t time, std::uint32_t subject) {
+    push(time, EventKind::kCustom, subject);
+  }
   /// The runner is done with task `t`: its output exists locally at record(t).exec_end_us and,
   /// if `uploaded`, in storage at `upload_end_us`; counters (one storage operation) follow and
   /// the task finishes at record(t).finish_us (set here).
@@ -102,7 +104,13 @@ class RunEngine {
   std::uint64_t events() const { return seq_; }
 
  private:
-  enum class EventKind : std::uint8_t { kInstanceStart, kTaskReady, kTaskDone, kInstanceExit, kCustom };
+  enum class EventKind : std::uint8_t {
+    kInstanceStart,
+    kTaskReady,
+    kTaskDone,
+    kInstanceExit,
+    kCustom
+  };
   // 16 bytes: time, then insertion order (equal times are first-in first-out), with the kind and
   // the subject (task or instance) packed in the same word: seq in the high 29 bits.
   struct Event {
@@ -140,7 +148,7 @@ class RunEngine {
   std::vector<std::uint64_t> config_limit_, config_running_;
   std::uint64_t global_limit_ = 0, running_total_ = 0, waiting_count_ = 0;
   std::vector<Event> heap_;
-  std::vector<Event> fifo_[2];        // instance starts, ready events (see push())
+  std::vector<Event> fifo_[2];  // instance starts, ready events (see push())
   std::size_t fifo_head_[2] = {0, 0};
   std::vector<std::uint32_t> continue_here_, flushed_;
   std::deque<std::uint32_t> idle_;

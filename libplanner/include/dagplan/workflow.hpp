@@ -21,8 +21,12 @@ enum class TaskId : std::uint32_t {};
 /// Dense function index in [0, function_count()).
 enum class FunctionId : std::uint32_t {};
 
-constexpr std::uint32_t index(TaskId t) { return static_cast<std::uint32_t>(t); }
-constexpr std::uint32_t index(FunctionId f) { return static_cast<std::uint32_t>(f); }
+constexpr std::uint32_t index(TaskId t) {
+  return static_cast<std::uint32_t>(t);
+}
+constexpr std::uint32_t index(FunctionId f) {
+  return static_cast<std::uint32_t>(f);
+}
 
 /// An immutable DAG. Copying is cheap-ish (vectors); most code passes `const Workflow&`.
 class Workflow {
@@ -130,9 +134,9 @@ class WorkflowBuilder {
   std::uint32_t slot(std::string_view id);  // name slot for an id, created on first sight
 
   std::string name_;
-  StringTable names_;                      // every id seen, defined or only referenced
-  std::vector<std::uint32_t> slot_task_;   // slot -> task index, or kUndefined
-  std::vector<std::uint32_t> task_slot_;   // task -> slot
+  StringTable names_;                     // every id seen, defined or only referenced
+  std::vector<std::uint32_t> slot_task_;  // slot -> task index, or kUndefined
+  std::vector<std::uint32_t> task_slot_;  // task -> slot
   std::vector<FunctionId> function_;
   StringTable function_names_;
   std::vector<double> work_s_;

@@ -32,8 +32,8 @@
 #include <string>
 #include <vector>
 
-#include "dagplan/json_writer.hpp"
 #include "dagplan/analysis.hpp"
+#include "dagplan/json_writer.hpp"
 #include "dagplan/planner.hpp"
 #include "planners/list_scheduling.hpp"
 

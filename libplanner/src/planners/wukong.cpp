@@ -21,6 +21,8 @@ class WukongPlanner final : public Planner {
 
 }  // namespace
 
-std::unique_ptr<Planner> make_wukong_planner() { return std::make_unique<WukongPlanner>(); }
+std::unique_ptr<Planner> make_wukong_planner() {
+  return std::make_unique<WukongPlanner>();
+}
 
 }  // namespace dagplan

@@ -47,6 +47,7 @@ struct CalibrationReport {
 /// used; src/calibrate.cpp lists what else is left out and why. Near-linear in trace size.
 /// Throws InputError("<traces>", ...) when no trace has a usable successful attempt, and the
 /// InputError of an embedded document that does not read ("<trace N> (embedded workflow)").
-CalibrationReport calibrate(const std::vector<Trace>& traces, const CalibrationOptions& options = {});
+CalibrationReport calibrate(const std::vector<Trace>& traces,
+                            const CalibrationOptions& options = {});
 
 }  // namespace dagplan::sim

@@ -17,8 +17,8 @@
 namespace dagplan::sim {
 
 struct PhaseComparison {
-  std::string phase;             ///< startup, download, execution, upload, waiting
-  std::size_t samples = 0;       ///< instances (startup) or successful task attempts
+  std::string phase;        ///< startup, download, execution, upload, waiting
+  std::size_t samples = 0;  ///< instances (startup) or successful task attempts
   double actual_total_s = 0;
   double predicted_total_s = 0;
   double simulated_total_s = 0;
@@ -28,7 +28,7 @@ struct PhaseComparison {
 
 struct TaskComparison {
   std::string task;
-  double actual_s = 0;      ///< ready to finish
+  double actual_s = 0;  ///< ready to finish
   double predicted_s = 0;
   double relative_error = 0;
 };

@@ -53,16 +53,16 @@ struct SimOptions {
 };
 
 struct SimResult {
-  Prediction timeline;             ///< same shape as the predictor's (last attempt per task)
-  std::uint64_t events = 0;        ///< discrete events processed
+  Prediction timeline;       ///< same shape as the predictor's (last attempt per task)
+  std::uint64_t events = 0;  ///< discrete events processed
   /// Of those, completions superseded by a rate change (a transfer or execution rescheduled
   /// before its old end): processed and discarded.
   std::uint64_t superseded_events = 0;
   std::uint64_t failed_attempts = 0;
   std::uint64_t crashes = 0;
-  bool failed = false;             ///< a task ran out of attempts
-  std::string failure;             ///< which, and why
-  Trace trace;                     ///< when SimOptions::record_trace
+  bool failed = false;  ///< a task ran out of attempts
+  std::string failure;  ///< which, and why
+  Trace trace;          ///< when SimOptions::record_trace
 };
 
 /// Simulates `plan`. Deterministic for a given seed. Throws Error if the plan cannot complete.

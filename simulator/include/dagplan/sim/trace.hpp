@@ -20,39 +20,39 @@ namespace dagplan::sim {
 
 /// One worker instance (a container or process that ran one logical worker or flexible chain).
 struct TraceInstance {
-  std::string worker;      ///< the plan's logical worker id; empty for a flexible instance
-  std::string config;      ///< configuration name
+  std::string worker;           ///< the plan's logical worker id; empty for a flexible instance
+  std::string config;           ///< configuration name
   std::int64_t invoked_us = 0;  ///< invocation sent
   std::int64_t start_us = 0;    ///< start-up began
   std::int64_t ready_us = 0;    ///< start-up done, ready to run tasks
   std::int64_t exited_us = 0;
   bool warm = false;
-  bool crashed = false;         ///< died (fault) instead of exiting
+  bool crashed = false;  ///< died (fault) instead of exiting
 };
 
 /// How one input reached a task attempt.
 struct TraceInput {
   enum class Source { kLocal, kDownload, kStream, kLiteral };
-  std::string from;             ///< producer task id; empty (null in the file) for a literal input
+  std::string from;  ///< producer task id; empty (null in the file) for a literal input
   Source source = Source::kDownload;
   std::uint64_t bytes = 0;
-  std::int64_t start_us = 0;    ///< download span (start == end for local inputs)
+  std::int64_t start_us = 0;  ///< download span (start == end for local inputs)
   std::int64_t end_us = 0;
 };
 
 /// One attempt at running a task.
 struct TraceAttempt {
-  std::uint32_t instance = 0;   ///< index into Trace::instances
-  std::int64_t ready_us = 0;    ///< inputs complete and the task on its instance
-  std::int64_t start_us = 0;    ///< took a slot
+  std::uint32_t instance = 0;  ///< index into Trace::instances
+  std::int64_t ready_us = 0;   ///< inputs complete and the task on its instance
+  std::int64_t start_us = 0;   ///< took a slot
   std::int64_t exec_start_us = 0;
   std::int64_t exec_end_us = 0;
   std::int64_t upload_start_us = 0;  ///< == upload_end_us when nothing was uploaded
   std::int64_t upload_end_us = 0;
-  std::int64_t finish_us = 0;   ///< counter updates done
+  std::int64_t finish_us = 0;  ///< counter updates done
   std::vector<TraceInput> inputs;
   bool ok = true;
-  std::string error;            ///< why the attempt failed (stderr excerpt, "worker crashed", ...)
+  std::string error;  ///< why the attempt failed (stderr excerpt, "worker crashed", ...)
 };
 
 struct TraceTask {
@@ -66,22 +66,22 @@ struct TraceTask {
 struct TraceEvent {
   std::string kind;
   std::int64_t time_us = 0;
-  std::string task;      ///< may be empty
+  std::string task;  ///< may be empty
   std::string detail;
 };
 
 struct Trace {
-  std::string source;        ///< "dagsim", "dagrun", "wfcommons"
-  std::string created_by;    ///< tool and version, with the seed for simulations
+  std::string source;      ///< "dagsim", "dagrun", "wfcommons"
+  std::string created_by;  ///< tool and version, with the seed for simulations
   std::int64_t makespan_us = 0;
-  double cost_usd = 0;       ///< as the source computed it (0 when unknown)
+  double cost_usd = 0;  ///< as the source computed it (0 when unknown)
   /// The embedded documents, complete (as write_workflow, write_platform and write_plan give
   /// them); read_trace() gives them back ending in one newline, as those writers do.
-  std::string workflow_json; ///< the embedded dagplan-workflow/1 document
-  std::string platform_json; ///< the embedded dagplan-platform/1 document
-  std::string plan_json;     ///< the embedded dagplan-plan/1 document
+  std::string workflow_json;  ///< the embedded dagplan-workflow/1 document
+  std::string platform_json;  ///< the embedded dagplan-platform/1 document
+  std::string plan_json;      ///< the embedded dagplan-plan/1 document
   std::vector<TraceInstance> instances;
-  std::vector<TraceTask> tasks;   ///< in the workflow's task order (read_trace sorts them so)
+  std::vector<TraceTask> tasks;  ///< in the workflow's task order (read_trace sorts them so)
   std::vector<TraceEvent> events;
   std::vector<std::string> errors;
 };
