@@ -16,6 +16,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <random>
@@ -517,12 +518,31 @@ std::string fmt_ratio(double r) {
   return std::isfinite(r) ? fmt::format("{:.3f}", r) : "-";
 }
 
-std::string markdown(const Meta& meta, const std::vector<Entry>& entries,
-                     const std::vector<Summary>& summaries, const TimingResult& timing) {
-  std::string out;
+void write_file(const std::string& path, const std::string& text) {
+  // Written whole to a temporary, then renamed: never a partial file.
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f) throw Error(fmt::format("{}: cannot write", path));
+    f << text;
+    if (!f.flush()) throw Error(fmt::format("{}: cannot write", path));
+  }
+  fs::rename(tmp, path);
+}
+
+/// The tables in markdown (also printed on stdout): the summaries, then the per-workflow rows.
+struct Markdown {
+  std::string summary;
+  std::string details;
+};
+
+Markdown markdown(const Meta& meta, const std::vector<Entry>& entries,
+                  const std::vector<Summary>& summaries, const TimingResult& timing) {
+  Markdown md;
+  std::string* out = &md.summary;
   auto line = [&out](const std::string& s) {
-    out += s;
-    out += '\n';
+    *out += s;
+    *out += '\n';
   };
   line(
       fmt::format("dagbench, {} suite: {} workflows x {} platform/planner/pass entries; "
@@ -559,7 +579,7 @@ std::string markdown(const Meta& meta, const std::vector<Entry>& entries,
   for (const Timing& t : timing.planners) {
     line(fmt::format("| {:<11} | {:>10.4f} | {:>12.4f} |", t.planner, t.seconds, t.ratio));
   }
-  line("");
+  out = &md.details;
   line(
       "Per workflow. x cp = makespan / critical-path bound, x work = makespan / work over "
       "concurrency, x floor = cost / cost floor; sim = simulated makespan with contention and "
@@ -599,7 +619,28 @@ std::string markdown(const Meta& meta, const std::vector<Entry>& entries,
     }
     line(fmt::format("- {} on {} ({}): {}", e.planner, e.workflow, e.platform, e.sim_error));
   }
-  return out;
+  return md;
+}
+
+constexpr std::string_view kDocBegin = "<!-- dagbench:begin -->";
+constexpr std::string_view kDocEnd = "<!-- dagbench:end -->";
+
+/// Replaces what lies between kDocBegin and kDocEnd in `file` (docs/benchmarks.md) with the
+/// tables, the per-workflow rows folded in a <details> block.
+void update_doc(const std::string& file, const Markdown& md, std::size_t rows) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file, "", "cannot open");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t begin = text.find(kDocBegin);
+  std::size_t end = text.find(kDocEnd);
+  if (begin == std::string::npos || end == std::string::npos || end < begin) {
+    throw InputError(file, "", fmt::format("expected the markers {} and {}", kDocBegin, kDocEnd));
+  }
+  begin += kDocBegin.size();
+  std::string block =
+      fmt::format("\n{}\n<details><summary>Per workflow: {} rows</summary>\n\n{}\n</details>\n",
+                  md.summary, rows, md.details);
+  write_file(file, text.substr(0, begin) + block + text.substr(end));
 }
 
 /// The results document (`--json`) or, with `baseline`, the baseline: the same without what
@@ -843,18 +884,6 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  // Written whole to a temporary, then renamed: never a partial file.
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) throw Error(fmt::format("{}: cannot write", path));
-    f << text;
-    if (!f.flush()) throw Error(fmt::format("{}: cannot write", path));
-  }
-  fs::rename(tmp, path);
-}
-
 std::string default_shared_data() {
   if (const char* env = std::getenv("DAGPLAN_SHARED_DATA")) return env;
   return DAGPLAN_SHARED_DATA_DEFAULT;
@@ -871,7 +900,7 @@ int run(int argc, char** argv) {
   std::string baseline_file = std::string(DAGPLAN_SOURCE_DIR) + "/benchmarks/baseline.json";
   std::string shared_data = default_shared_data();
   std::string examples_dir = std::string(DAGPLAN_SOURCE_DIR) + "/examples/workflows";
-  std::string markdown_file, json_file;
+  std::string markdown_file, json_file, update_doc_file;
   std::string planners_arg = "all";
   std::vector<std::string> degrade_args, degrade_time_args;
   double tolerance = kQualityTolerance;
@@ -883,6 +912,9 @@ int run(int argc, char** argv) {
   app.add_option("--baseline", baseline_file, "Baseline file")->capture_default_str();
   app.add_option("--markdown", markdown_file, "Also write the tables to this file");
   app.add_option("--json", json_file, "Write the results as JSON to this file");
+  app.add_option("--update-doc", update_doc_file,
+                 "Replace the tables between the dagbench markers of this file "
+                 "(docs/benchmarks.md)");
   app.add_option("--shared-data", shared_data,
                  "Shared data folder holding wfcommons/ (default: $DAGPLAN_SHARED_DATA or "
                  "../shared/data next to the source tree)")
@@ -954,10 +986,14 @@ int run(int argc, char** argv) {
   meta.build = build_description();
   meta.sim_runs = run_options.simulate ? run_options.sim_runs : 0;
   meta.workflows = suite.size();
-  std::string md = markdown(meta, entries, summaries, timing);
-  fmt::print("{}", md);
+  Markdown md = markdown(meta, entries, summaries, timing);
+  fmt::print("{}\n{}", md.summary, md.details);
   fmt::print("\ndagbench: {} entries in {:.1f} s\n", entries.size(), wall.seconds());
-  if (!markdown_file.empty()) write_file(markdown_file, md);
+  if (!markdown_file.empty()) write_file(markdown_file, md.summary + "\n" + md.details);
+  if (!update_doc_file.empty()) {
+    update_doc(update_doc_file, md, entries.size());
+    fmt::print("dagbench: updated the tables in {}\n", update_doc_file);
+  }
   if (!json_file.empty())
     write_file(json_file, results_json(meta, entries, summaries, timing, false));
   if (write_baseline) {

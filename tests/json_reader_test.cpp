@@ -77,7 +77,8 @@ TEST_CASE("JsonReader errors name file, path, position and what was expected", "
                         "line 4, column 5", "got true");
   }
   SECTION("control character in a string") {
-    JsonReader r(std::string("[\"a\x01\"]"), "g.json");
+    const std::string text("[\"a\x01\"]");  // the reader keeps a view: the text must outlive it
+    JsonReader r(text, "g.json");
     REQUIRE_INPUT_ERROR(r.array([&](std::size_t) { r.string(); }), "control characters");
   }
   SECTION("deep nesting is refused, not a stack overflow") {

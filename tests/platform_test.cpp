@@ -93,3 +93,10 @@ TEST_CASE("bad platforms give one clear error", "[platform][errors]") {
     CHECK_THROWS_WITH(load_platform("aws-lamda"), Catch::Contains("did you mean 'aws-lambda'?"));
   }
 }
+
+TEST_CASE("a built-in platform is found by its file name or by the name inside it", "[platform]") {
+  Platform by_key = load_platform("cluster");
+  Platform by_name = load_platform(by_key.name);
+  CHECK(by_key.name != "cluster");  // otherwise this test checks nothing
+  CHECK(write_platform(by_key) == write_platform(by_name));
+}

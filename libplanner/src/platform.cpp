@@ -316,6 +316,11 @@ Platform load_platform(const std::string& name_or_path) {
     for (const detail::BuiltinPlatform& b : detail::builtin_platforms())
       if (b.name == name_or_path)
         return read_platform(b.json, fmt::format("<built-in platform {}>", b.name));
+    // Plans record a platform by the name inside it, which may differ from its file name.
+    for (const detail::BuiltinPlatform& b : detail::builtin_platforms()) {
+      Platform p = read_platform(b.json, fmt::format("<built-in platform {}>", b.name));
+      if (p.name == name_or_path) return p;
+    }
     std::vector<std::string_view> names = builtin_platform_names();
     throw UsageError(unknown_name_message("platform", name_or_path, names) +
                      " - or give the path of a platform file");

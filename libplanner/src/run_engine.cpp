@@ -98,6 +98,7 @@ Prediction RunEngine::run() {
       case EventKind::kInstanceStart: request_start(x); break;
       case EventKind::kTaskReady:
         tp_[x].ready_us = now_;
+        --instances_[hot_[x].instance].ready_in_flight;
         enqueue(hot_[x].instance, x);  // the instance the ready event was sent to
         break;
       case EventKind::kTaskDone: task_done(x); break;
@@ -275,6 +276,7 @@ void RunEngine::task_done(std::uint32_t ti) {
         enqueue(inst, si);
       } else {
         hs.instance = target;
+        ++instances_[target].ready_in_flight;  // it must not step aside before this arrives
         push(now_ + m_.storage_op_us(), EventKind::kTaskReady, si);  // ready event
       }
     } else if (!continued) {
@@ -308,7 +310,8 @@ void RunEngine::evict_idle() {
     std::uint32_t id = idle_.front();
     idle_.pop_front();
     EngineInstance& in = instances_[id];
-    if (in.exited || in.exiting || in.running != 0 || in.queue_head != kNone) continue;  // stale
+    if (in.exited || in.exiting || in.running != 0 || in.queue_head != kNone || in.ready_in_flight != 0)
+      continue;  // stale: it has work again, or work is on its way
     std::uint64_t bytes = 0;
     for (std::uint32_t t = in.ran_head; t != kNone; t = next_ran_[t]) {
       if (hot_[t].uploaded) continue;

@@ -48,6 +48,7 @@ struct EngineInstance {
   bool started = false, exited = false, warm = false;
   bool exiting = false;  // leaving: takes no more tasks
   std::uint32_t running = 0, slots = 1, tasks = 0;
+  std::uint32_t ready_in_flight = 0;  // ready events sent to it, not yet delivered
   std::uint32_t queue_head = 0xffffffffu, queue_tail = 0xffffffffu;  // FIFO of ready tasks
   std::uint32_t ran_head = 0xffffffffu;  // tasks started here (for flushing on eviction)
 };
