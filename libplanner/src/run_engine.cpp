@@ -310,7 +310,8 @@ void RunEngine::evict_idle() {
     std::uint32_t id = idle_.front();
     idle_.pop_front();
     EngineInstance& in = instances_[id];
-    if (in.exited || in.exiting || in.running != 0 || in.queue_head != kNone || in.ready_in_flight != 0)
+    if (in.exited || in.exiting || in.running != 0 || in.queue_head != kNone ||
+        in.ready_in_flight != 0)
       continue;  // stale: it has work again, or work is on its way
     std::uint64_t bytes = 0;
     for (std::uint32_t t = in.ran_head; t != kNone; t = next_ran_[t]) {
