@@ -18,11 +18,10 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
                      TaskRunner& runner)
     : m_(m), w_(m.workflow()), plan_(plan), runner_(runner), n_(w_.task_count()) {
   hot_.resize(n_);
+  missing_.resize(n_);
   for (std::uint32_t t = 0; t < n_; ++t) {
-    EngineTask& h = hot_[t];
-    h.missing = w_.in_degree(TaskId{t});
-    h.output_bytes = w_.output_bytes(TaskId{t});
-    h.worker = plan.task_worker[t];
+    hot_[t].output_bytes = w_.output_bytes(TaskId{t});
+    missing_[t] = w_.in_degree(TaskId{t});
   }
   tp_.resize(n_);
   next_in_queue_.assign(n_, kNone);
@@ -205,7 +204,7 @@ bool RunEngine::must_upload(std::uint32_t inst, std::uint32_t ti) const {
   std::uint32_t worker = instances_[inst].worker;
   bool first_flexible = true;
   for (TaskId s : w_.successors(t)) {
-    std::uint32_t k = hot_[index(s)].worker;
+    std::uint32_t k = plan_.task_worker[index(s)];
     if (k != kFlexible) {
       if (k != worker) return true;
     } else {
@@ -253,20 +252,20 @@ void RunEngine::task_done(std::uint32_t ti) {
   std::uint32_t inst = hot_[ti].instance;
   ++done_;
   makespan_ = std::max(makespan_, now_);
-  std::uint32_t k = hot_[ti].worker;
+  std::uint32_t k = plan_.task_worker[ti];
   if (k != kFlexible) --worker_remaining_[k];
   // Rule 3: successors whose counter this task completes.
   bool continued = false;
   // Successors are often far apart in memory: prefetch all their counters, so that the cache
   // misses overlap instead of coming one after the other.
   std::span<const TaskId> succ = w_.successors(t);
-  for (TaskId s : succ) __builtin_prefetch(&hot_[index(s)].missing, 1);
+  for (TaskId s : succ) __builtin_prefetch(&missing_[index(s)], 1);
   for (TaskId s : succ) {
     std::uint32_t si = index(s);
     EngineTask& hs = hot_[si];
-    if (--hs.missing != 0) continue;
+    if (--missing_[si] != 0) continue;
     tp_[si].ready_us = now_;
-    std::uint32_t sk = hs.worker;
+    std::uint32_t sk = plan_.task_worker[si];
     if (sk != kFlexible) {
       std::uint32_t target = worker_instance_[sk];
       if (target == kNone) {
@@ -369,7 +368,7 @@ void RunEngine::deadlock() {
   std::string stuck;
   int listed = 0;
   for (std::uint32_t t = 0; t < n_ && listed < 5; ++t) {
-    if (hot_[t].missing == 0 && hot_[t].instance != kNone && tp_[t].finish_us == 0) {
+    if (missing_[t] == 0 && hot_[t].instance != kNone && tp_[t].finish_us == 0) {
       stuck += fmt::format("{}'{}'", listed ? ", " : "", w_.id(TaskId{t}));
       ++listed;
     }
