@@ -652,38 +652,27 @@ std::string results_json(const Meta& meta, const std::vector<Entry>& entries,
   std::string out;
   JsonWriter w(out);
   w.begin_object();
-  w.key("format");
-  w.value(baseline ? kBaselineFormat : kResultsFormat);
-  w.key("mode");
-  w.value(meta.mode);
-  w.key("machine");
-  w.value(meta.machine);
-  w.key("build");
-  w.value(meta.build);
+  w.member("format", baseline ? kBaselineFormat : kResultsFormat);
+  w.member("mode", meta.mode);
+  w.member("machine", meta.machine);
+  w.member("build", meta.build);
   w.key("tolerance");
   w.begin_object(true);
-  w.key("quality_relative");
-  w.value(kQualityTolerance);
-  w.key("time_ratio_factor");
-  w.value(kTimeFactor);
+  w.member("quality_relative", kQualityTolerance);
+  w.member("time_ratio_factor", kTimeFactor);
   w.end_object();
   w.key("reference");
   w.begin_object(true);
-  w.key("computation");
-  w.value(fmt::format("std::sort of {} pseudo-random uint64", kReferenceElements));
-  w.key("seconds");
-  w.value(timing.reference_s);
+  w.member("computation", fmt::format("std::sort of {} pseudo-random uint64", kReferenceElements));
+  w.member("seconds", timing.reference_s);
   w.end_object();
   w.key("timing");
   w.begin_array();
   for (const Timing& t : timing.planners) {
     w.begin_object(true);
-    w.key("planner");
-    w.value(t.planner);
-    w.key("seconds");
-    w.value(t.seconds);
-    w.key("ratio_to_reference");
-    w.value(t.ratio);
+    w.member("planner", t.planner);
+    w.member("seconds", t.seconds);
+    w.member("ratio_to_reference", t.ratio);
     w.end_object();
   }
   w.end_array();
@@ -692,28 +681,17 @@ std::string results_json(const Meta& meta, const std::vector<Entry>& entries,
     w.begin_array();
     for (const Summary& s : summaries) {
       w.begin_object(true);
-      w.key("platform");
-      w.value(s.platform);
-      w.key("planner");
-      w.value(s.planner);
-      w.key("entries");
-      w.value(static_cast<std::uint64_t>(s.entries));
-      w.key("errors");
-      w.value(static_cast<std::uint64_t>(s.errors));
-      w.key("geomean_makespan_over_bound");
-      w.value(s.geo_makespan);
-      w.key("geomean_cost_over_floor");
-      w.value(s.geo_cost);
-      w.key("makespan_wins");
-      w.value(static_cast<std::uint64_t>(s.makespan_wins));
-      w.key("cost_wins");
-      w.value(static_cast<std::uint64_t>(s.cost_wins));
-      w.key("worst_makespan_over_bound");
-      w.value(s.worst_makespan);
-      w.key("worst_workflow");
-      w.value(s.worst_workflow);
-      w.key("planning_s");
-      w.value(s.planning_s);
+      w.member("platform", s.platform);
+      w.member("planner", s.planner);
+      w.member("entries", static_cast<std::uint64_t>(s.entries));
+      w.member("errors", static_cast<std::uint64_t>(s.errors));
+      w.member("geomean_makespan_over_bound", s.geo_makespan);
+      w.member("geomean_cost_over_floor", s.geo_cost);
+      w.member("makespan_wins", static_cast<std::uint64_t>(s.makespan_wins));
+      w.member("cost_wins", static_cast<std::uint64_t>(s.cost_wins));
+      w.member("worst_makespan_over_bound", s.worst_makespan);
+      w.member("worst_workflow", s.worst_workflow);
+      w.member("planning_s", s.planning_s);
       w.end_object();
     }
     w.end_array();
@@ -722,48 +700,31 @@ std::string results_json(const Meta& meta, const std::vector<Entry>& entries,
   w.begin_array();
   for (const Entry& e : entries) {
     w.begin_object(true);
-    w.key("workflow");
-    w.value(e.workflow);
-    w.key("platform");
-    w.value(e.platform);
-    w.key("planner");
-    w.value(e.planner);
-    w.key("passes");
-    w.value(e.passes);
-    w.key("tasks");
-    w.value(static_cast<std::uint64_t>(e.tasks));
-    w.key("edges");
-    w.value(static_cast<std::uint64_t>(e.edges));
+    w.member("workflow", e.workflow);
+    w.member("platform", e.platform);
+    w.member("planner", e.planner);
+    w.member("passes", e.passes);
+    w.member("tasks", static_cast<std::uint64_t>(e.tasks));
+    w.member("edges", static_cast<std::uint64_t>(e.edges));
     if (!e.ok()) {
-      w.key("error");
-      w.value(e.error);
+      w.member("error", e.error);
       w.end_object();
       continue;
     }
-    w.key("makespan_us");
-    w.value(e.makespan_us);
-    w.key("cost");
-    w.value(e.cost);
-    w.key("critical_path_us");
-    w.value(e.critical_path_us);
-    w.key("work_bound_us");
-    w.value(e.work_bound_us);
-    w.key("cost_floor");
-    w.value(e.cost_floor);
+    w.member("makespan_us", e.makespan_us);
+    w.member("cost", e.cost);
+    w.member("critical_path_us", e.critical_path_us);
+    w.member("work_bound_us", e.work_bound_us);
+    w.member("cost_floor", e.cost_floor);
     if (!e.sim_error.empty()) {
-      w.key("sim_error");
-      w.value(e.sim_error);
+      w.member("sim_error", e.sim_error);
     } else if (e.sim_runs) {
-      w.key("sim_runs");
-      w.value(e.sim_runs);
-      w.key("sim_p50_us");
-      w.value(e.sim_p50_us);
-      w.key("sim_p95_us");
-      w.value(e.sim_p95_us);
+      w.member("sim_runs", e.sim_runs);
+      w.member("sim_p50_us", e.sim_p50_us);
+      w.member("sim_p95_us", e.sim_p95_us);
     }
     if (!baseline) {
-      w.key("planning_s");
-      w.value(e.planning_s);
+      w.member("planning_s", e.planning_s);
     }
     w.end_object();
   }

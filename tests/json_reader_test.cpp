@@ -92,12 +92,9 @@ TEST_CASE("JsonWriter output reads back", "[json]") {
   std::string out;
   dagplan::JsonWriter w(out);
   w.begin_object();
-  w.key("s");
-  w.value("quote\" backslash\\ tab\t");
-  w.key("d");
-  w.value(0.1);
-  w.key("big");
-  w.value(std::uint64_t{18446744073709551615ULL});
+  w.member("s", "quote\" backslash\\ tab\t");
+  w.member("d", 0.1);
+  w.member("big", std::uint64_t{18446744073709551615ULL});
   w.key("list");
   w.begin_array(true);
   w.value(1);

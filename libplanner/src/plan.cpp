@@ -228,8 +228,7 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
   out.reserve(w.task_count() * 60 + 1024);
   JsonWriter j(out);
   j.begin_object();
-  j.key("format");
-  j.value("dagplan-plan/1");
+  j.member("format", "dagplan-plan/1");
   j.key("workflow");
   j.begin_object(true);
   j.key("file");
@@ -237,12 +236,9 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
     j.null();
   else
     j.value(p.workflow_file);
-  j.key("name");
-  j.value(w.name());
-  j.key("tasks");
-  j.value(static_cast<std::uint64_t>(w.task_count()));
-  j.key("fingerprint");
-  j.value(fmt::format("{:016x}", w.fingerprint()));
+  j.member("name", w.name());
+  j.member("tasks", static_cast<std::uint64_t>(w.task_count()));
+  j.member("fingerprint", fmt::format("{:016x}", w.fingerprint()));
   j.end_object();
   j.key("platform");
   j.begin_object(true);
@@ -251,13 +247,11 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
     j.null();
   else
     j.value(p.platform_file);
-  j.key("name");
-  j.value(platform.name);
+  j.member("name", platform.name);
   j.end_object();
   j.key("planner");
   j.begin_object();
-  j.key("name");
-  j.value(p.planner);
+  j.member("name", p.planner);
   j.key("params");
   j.raw(p.planner_params_json);
   j.key("assumptions");
@@ -269,10 +263,8 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
   j.begin_array();
   for (std::size_t k = 0; k < p.worker_names.size(); ++k) {
     j.begin_object(true);
-    j.key("id");
-    j.value(p.worker_names[k]);
-    j.key("config");
-    j.value(platform.configs[index(p.worker_config[k])].name);
+    j.member("id", p.worker_names[k]);
+    j.member("config", platform.configs[index(p.worker_config[k])].name);
     j.end_object();
   }
   j.end_array();
@@ -280,19 +272,16 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
   j.begin_array();
   for (std::uint32_t i = 0; i < w.task_count(); ++i) {
     j.begin_object(true);
-    j.key("id");
-    j.value(w.id(TaskId{i}));
+    j.member("id", w.id(TaskId{i}));
     j.key("worker");
     if (p.task_worker[i] == kFlexible) {
       j.null();
-      j.key("config");
-      j.value(platform.configs[index(p.task_config[i])].name);
+      j.member("config", platform.configs[index(p.task_config[i])].name);
     } else {
       j.value(p.worker_names[p.task_worker[i]]);
     }
     if (p.preload[i]) {
-      j.key("preload");
-      j.value(true);
+      j.member("preload", true);
     }
     j.end_object();
   }

@@ -228,75 +228,50 @@ std::string write_platform(const Platform& p) {
   bool cluster = p.kind == PlatformKind::kCluster;
   auto seconds = [](std::int64_t us) { return static_cast<double>(us) / 1e6; };
   w.begin_object();
-  w.key("format");
-  w.value("dagplan-platform/1");
-  w.key("kind");
-  w.value(cluster ? "cluster" : "serverless");
-  w.key("name");
-  w.value(p.name);
+  w.member("format", "dagplan-platform/1");
+  w.member("kind", cluster ? "cluster" : "serverless");
+  w.member("name", p.name);
   w.key(cluster ? "machines" : "configs");
   w.begin_array();
   for (const ResourceConfig& c : p.configs) {
     w.begin_object(true);
-    w.key("name");
-    w.value(c.name);
+    w.member("name", c.name);
     if (c.memory_mb) {
-      w.key("memory_mb");
-      w.value(c.memory_mb);
+      w.member("memory_mb", c.memory_mb);
     }
-    w.key(cluster ? "cores" : "vcpus");
-    w.value(c.vcpus);
-    w.key("speed");
-    w.value(c.speed);
-    w.key("bandwidth_bytes_per_s");
-    w.value(c.bandwidth_bytes_per_s);
+    w.member(cluster ? "cores" : "vcpus", c.vcpus);
+    w.member("speed", c.speed);
+    w.member("bandwidth_bytes_per_s", c.bandwidth_bytes_per_s);
     if (cluster) {
-      w.key("count");
-      w.value(c.count);
+      w.member("count", c.count);
     } else {
       if (c.slots) {
-        w.key("slots");
-        w.value(c.slots);
+        w.member("slots", c.slots);
       }
-      w.key("cold_start_s");
-      w.value(seconds(c.cold_start_us));
-      w.key("warm_start_s");
-      w.value(seconds(c.warm_start_us));
+      w.member("cold_start_s", seconds(c.cold_start_us));
+      w.member("warm_start_s", seconds(c.warm_start_us));
     }
     w.end_object();
   }
   w.end_array();
-  w.key("invoke_latency_s");
-  w.value(seconds(p.invoke_latency_us));
+  w.member("invoke_latency_s", seconds(p.invoke_latency_us));
   w.key("storage");
   w.begin_object(true);
-  w.key("latency_s");
-  w.value(seconds(p.storage_latency_us));
-  w.key("bandwidth_bytes_per_s");
-  w.value(p.storage_bandwidth_bytes_per_s);
+  w.member("latency_s", seconds(p.storage_latency_us));
+  w.member("bandwidth_bytes_per_s", p.storage_bandwidth_bytes_per_s);
   w.end_object();
-  w.key("keep_alive_s");
-  w.value(seconds(p.keep_alive_us));
-  w.key("max_concurrency");
-  w.value(p.max_concurrency);
-  w.key("dag_inline_bytes");
-  w.value(p.dag_inline_bytes);
-  w.key("bill_startup");
-  w.value(p.bill_startup);
-  w.key("billing_granularity_s");
-  w.value(seconds(p.billing_granularity_us));
-  w.key("dispatch_overhead_s");
-  w.value(seconds(p.dispatch_overhead_us));
+  w.member("keep_alive_s", seconds(p.keep_alive_us));
+  w.member("max_concurrency", p.max_concurrency);
+  w.member("dag_inline_bytes", p.dag_inline_bytes);
+  w.member("bill_startup", p.bill_startup);
+  w.member("billing_granularity_s", seconds(p.billing_granularity_us));
+  w.member("dispatch_overhead_s", seconds(p.dispatch_overhead_us));
   w.key("prices");
   w.begin_object(true);
-  w.key("per_gb_s");
-  w.value(p.prices.per_gb_s);
-  w.key("per_invocation");
-  w.value(p.prices.per_invocation);
-  w.key("per_storage_gb_s");
-  w.value(p.prices.per_storage_gb_s);
-  w.key("per_core_hour");
-  w.value(p.prices.per_core_hour);
+  w.member("per_gb_s", p.prices.per_gb_s);
+  w.member("per_invocation", p.prices.per_invocation);
+  w.member("per_storage_gb_s", p.prices.per_storage_gb_s);
+  w.member("per_core_hour", p.prices.per_core_hour);
   w.end_object();
   w.end_object();
   return out;

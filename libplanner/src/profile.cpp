@@ -68,12 +68,9 @@ void write_measured(JsonWriter& w, std::string_view key, const std::optional<Mea
   if (!m) return;
   w.key(key);
   w.begin_object(true);
-  w.key("value");
-  w.value(m->value);
-  w.key("samples");
-  w.value(m->samples);
-  w.key("fit_error");
-  w.value(m->fit_error);
+  w.member("value", m->value);
+  w.member("samples", m->samples);
+  w.member("fit_error", m->fit_error);
   w.end_object();
 }
 }  // namespace
@@ -174,32 +171,21 @@ std::string write_profile(const Profile& p) {
   std::string out;
   JsonWriter w(out);
   w.begin_object();
-  w.key("format");
-  w.value("dagplan-profile/1");
-  w.key("platform");
-  w.value(p.platform);
+  w.member("format", "dagplan-profile/1");
+  w.member("platform", p.platform);
   w.key("functions");
   w.begin_array();
   for (const FunctionProfile& f : p.functions) {
     w.begin_object(true);
-    w.key("name");
-    w.value(f.name);
-    w.key("work_scale");
-    w.value(f.work_scale);
-    w.key("base_s");
-    w.value(f.base_s);
-    w.key("per_byte_s");
-    w.value(f.per_byte_s);
-    w.key("vcpu_exponent");
-    w.value(f.vcpu_exponent);
-    w.key("max_parallelism");
-    w.value(f.max_parallelism);
-    w.key("noise_sigma");
-    w.value(f.noise_sigma);
-    w.key("samples");
-    w.value(f.samples);
-    w.key("fit_error");
-    w.value(f.fit_error);
+    w.member("name", f.name);
+    w.member("work_scale", f.work_scale);
+    w.member("base_s", f.base_s);
+    w.member("per_byte_s", f.per_byte_s);
+    w.member("vcpu_exponent", f.vcpu_exponent);
+    w.member("max_parallelism", f.max_parallelism);
+    w.member("noise_sigma", f.noise_sigma);
+    w.member("samples", f.samples);
+    w.member("fit_error", f.fit_error);
     w.end_object();
   }
   w.end_array();
@@ -207,8 +193,7 @@ std::string write_profile(const Profile& p) {
   w.begin_array();
   for (const ConfigProfile& c : p.configs) {
     w.begin_object(true);
-    w.key("name");
-    w.value(c.name);
+    w.member("name", c.name);
     write_measured(w, "speed", c.speed);
     write_measured(w, "bandwidth_bytes_per_s", c.bandwidth_bytes_per_s);
     write_measured(w, "cold_start_s", c.cold_start_s);

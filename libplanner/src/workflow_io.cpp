@@ -189,27 +189,20 @@ std::string write_workflow(const Workflow& w) {
   out.reserve(w.task_count() * 110 + w.edge_count() * 12 + 128);
   JsonWriter j(out);
   j.begin_object();
-  j.key("format");
-  j.value("dagplan-workflow/1");
-  j.key("name");
-  j.value(w.name());
+  j.member("format", "dagplan-workflow/1");
+  j.member("name", w.name());
   j.key("tasks");
   j.begin_array();
   for (std::uint32_t i = 0; i < w.task_count(); ++i) {
     TaskId t{i};
     j.begin_object(true);
-    j.key("id");
-    j.value(w.id(t));
-    j.key("function");
-    j.value(w.function_name(w.function(t)));
+    j.member("id", w.id(t));
+    j.member("function", w.function_name(w.function(t)));
     if (w.has_work(t)) {
-      j.key("work_s");
-      j.value(w.work_s(t));
+      j.member("work_s", w.work_s(t));
     }
-    j.key("input_bytes");
-    j.value(w.input_bytes(t));
-    j.key("output_bytes");
-    j.value(w.output_bytes(t));
+    j.member("input_bytes", w.input_bytes(t));
+    j.member("output_bytes", w.output_bytes(t));
     j.key("deps");
     j.begin_array();
     for (TaskId p : w.predecessors(t)) j.value(w.id(p));

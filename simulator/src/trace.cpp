@@ -295,8 +295,7 @@ std::string read_embedded(JsonReader& r, std::string_view kind) {
 }
 
 void write_time(JsonWriter& j, std::string_view key, std::int64_t us) {
-  j.key(key);
-  j.value(us);
+  j.member(key, us);
 }
 
 }  // namespace
@@ -309,16 +308,11 @@ std::string write_trace(const Trace& trace) {
               trace.instances.size() * 160 + trace.tasks.size() * 80 + attempts * 260 + 1024);
   JsonWriter j(out);
   j.begin_object();
-  j.key("format");
-  j.value("dagplan-trace/1");
-  j.key("source");
-  j.value(trace.source);
-  j.key("created_by");
-  j.value(trace.created_by);
-  j.key("makespan_us");
-  j.value(trace.makespan_us);
-  j.key("cost_usd");
-  j.value(trace.cost_usd);
+  j.member("format", "dagplan-trace/1");
+  j.member("source", trace.source);
+  j.member("created_by", trace.created_by);
+  j.member("makespan_us", trace.makespan_us);
+  j.member("cost_usd", trace.cost_usd);
   // The embedded documents are complete documents already; an empty one would be invalid JSON.
   assert(!trace.workflow_json.empty() && !trace.platform_json.empty() && !trace.plan_json.empty());
   j.key("workflow");
@@ -338,16 +332,13 @@ std::string write_trace(const Trace& trace) {
       j.null();
     else
       j.value(inst.worker);
-    j.key("config");
-    j.value(inst.config);
+    j.member("config", inst.config);
     write_time(j, "invoked_us", inst.invoked_us);
     write_time(j, "start_us", inst.start_us);
     write_time(j, "ready_us", inst.ready_us);
     write_time(j, "exited_us", inst.exited_us);
-    j.key("warm");
-    j.value(inst.warm);
-    j.key("crashed");
-    j.value(inst.crashed);
+    j.member("warm", inst.warm);
+    j.member("crashed", inst.crashed);
     j.end_object();
   }
   j.end_array();
@@ -356,18 +347,14 @@ std::string write_trace(const Trace& trace) {
   j.begin_array();
   for (const TraceTask& t : trace.tasks) {
     j.begin_object(true);
-    j.key("id");
-    j.value(t.id);
-    j.key("output_bytes");
-    j.value(t.output_bytes);
-    j.key("counter_updates");
-    j.value(t.counter_updates);
+    j.member("id", t.id);
+    j.member("output_bytes", t.output_bytes);
+    j.member("counter_updates", t.counter_updates);
     j.key("attempts");
     j.begin_array();
     for (const TraceAttempt& a : t.attempts) {
       j.begin_object();
-      j.key("instance");
-      j.value(a.instance);
+      j.member("instance", a.instance);
       write_time(j, "ready_us", a.ready_us);
       write_time(j, "start_us", a.start_us);
       write_time(j, "exec_start_us", a.exec_start_us);
@@ -384,20 +371,16 @@ std::string write_trace(const Trace& trace) {
           j.null();
         else
           j.value(in.from);
-        j.key("source");
-        j.value(source_name(in.source));
-        j.key("bytes");
-        j.value(in.bytes);
+        j.member("source", source_name(in.source));
+        j.member("bytes", in.bytes);
         write_time(j, "start_us", in.start_us);
         write_time(j, "end_us", in.end_us);
         j.end_object();
       }
       j.end_array();
-      j.key("ok");
-      j.value(a.ok);
+      j.member("ok", a.ok);
       if (!a.error.empty()) {
-        j.key("error");
-        j.value(a.error);
+        j.member("error", a.error);
       }
       j.end_object();
     }
@@ -410,16 +393,13 @@ std::string write_trace(const Trace& trace) {
   j.begin_array();
   for (const TraceEvent& e : trace.events) {
     j.begin_object(true);
-    j.key("kind");
-    j.value(e.kind);
+    j.member("kind", e.kind);
     write_time(j, "time_us", e.time_us);
     if (!e.task.empty()) {
-      j.key("task");
-      j.value(e.task);
+      j.member("task", e.task);
     }
     if (!e.detail.empty()) {
-      j.key("detail");
-      j.value(e.detail);
+      j.member("detail", e.detail);
     }
     j.end_object();
   }

@@ -22,6 +22,12 @@ class JsonWriter {
   void end_array();
   /// The next member's name (inside an object).
   void key(std::string_view k);
+  /// key(k) then value(v): one member of an object.
+  template <class T>
+  void member(std::string_view k, const T& v) {
+    key(k);
+    value(v);
+  }
 
   void value(std::string_view s);
   void value(const char* s) { value(std::string_view(s)); }

@@ -174,22 +174,15 @@ class DaskPlanner final : public Planner {
     JsonWriter j(params);
     j.begin_object(true);
     if (model.is_cluster()) {
-      j.key("pool");
-      j.value("one single-threaded worker per core");
+      j.member("pool", "one single-threaded worker per core");
     } else {
-      j.key("config");
-      j.value(model.config(main_config).name);
-      j.key("pool");
-      j.value("ceil(max level width / slots), at most max_concurrency");
-      j.key("max_level_width");
-      j.value(static_cast<std::uint64_t>(level_width));
-      j.key("threads_per_worker");
-      j.value(model.slots(main_config));
+      j.member("config", model.config(main_config).name);
+      j.member("pool", "ceil(max level width / slots), at most max_concurrency");
+      j.member("max_level_width", static_cast<std::uint64_t>(level_width));
+      j.member("threads_per_worker", model.slots(main_config));
     }
-    j.key("workers");
-    j.value(pool_size);
-    j.key("priority");
-    j.value("ready time, then depth-first preorder");
+    j.member("workers", pool_size);
+    j.member("priority", "ready time, then depth-first preorder");
     j.end_object();
     if (!params.empty() && params.back() == '\n') params.pop_back();
     stamp_plan(p, model, name(), std::move(params));

@@ -498,26 +498,21 @@ class HeftPlanner final : public Planner {
     std::string out;
     JsonWriter j(out);
     j.begin_object(true);
-    j.key("rank_config");
-    j.value(model.config(ref).name);
+    j.member("rank_config", model.config(ref).name);
     j.key("configs");
     j.begin_array(true);
     for (ConfigId c : configs) j.value(model.config(c).name);
     j.end_array();
-    j.key("eft_slack");
-    j.value(kEftSlack);
-    j.key("delay_weight");
-    j.value(kDelayWeight);
-    j.key("insertion");
-    j.value(false);
+    j.member("eft_slack", kEftSlack);
+    j.member("delay_weight", kDelayWeight);
+    j.member("insertion", false);
     if (model.is_cluster()) {
       j.key("max_workers_per_config");
       j.begin_array(true);
       for (ConfigId c : configs) j.value(config_cap[index(c)]);
       j.end_array();
     } else {
-      j.key("max_alive_workers");
-      j.value(alive_limit);
+      j.member("max_alive_workers", alive_limit);
     }
     j.end_object();
     if (!out.empty() && out.back() == '\n') out.pop_back();
