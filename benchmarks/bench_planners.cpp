@@ -29,15 +29,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  std::vector<std::size_t> sizes;
-  std::stringstream ss(sizes_arg);
-  for (std::string s; std::getline(ss, s, ',');) sizes.push_back(std::stoull(s));
+  std::vector<std::size_t> sizes = bench::split_sizes(sizes_arg);
   std::vector<std::string> planners;
   if (planners_arg == "all") {
     for (const PlannerInfo& p : planner_registry().planners()) planners.push_back(p.name);
   } else {
-    std::stringstream ps(planners_arg);
-    for (std::string s; std::getline(ps, s, ',');) planners.push_back(s);
+    planners = bench::split_list(planners_arg);
   }
   Platform platform = load_platform(platform_name);
   fmt::print("random-layered workflows (4 deps/task on average), seed {}, platform {}\n", seed,

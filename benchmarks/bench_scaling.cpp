@@ -161,16 +161,14 @@ int run(int argc, char** argv) {
       if (n >= 10000 && 3 * n <= max_tasks) sizes.push_back(3 * n);
     }
   } else {
-    std::stringstream ss(sizes_arg);
-    for (std::string s; std::getline(ss, s, ',');) sizes.push_back(std::stoull(s));
+    sizes = bench::split_sizes(sizes_arg);
     std::sort(sizes.begin(), sizes.end());
   }
   std::vector<std::string> planners;
   if (planners_arg == "all") {
     for (const PlannerInfo& p : planner_registry().planners()) planners.push_back(p.name);
   } else {
-    std::stringstream ps(planners_arg);
-    for (std::string s; std::getline(ps, s, ',');) {
+    for (const std::string& s : bench::split_list(planners_arg)) {
       (void)planner_registry().create(s);  // an unknown name throws, with a suggestion
       planners.push_back(s);
     }

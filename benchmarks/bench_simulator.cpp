@@ -27,9 +27,7 @@ int main(int argc, char** argv) {
   app.add_option("--noise", noise, "Simulate with noise (true/false)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  std::vector<std::size_t> sizes;
-  std::stringstream ss(sizes_arg);
-  for (std::string s; std::getline(ss, s, ',');) sizes.push_back(std::stoull(s));
+  std::vector<std::size_t> sizes = bench::split_sizes(sizes_arg);
   Platform platform = load_platform(platform_name);
   fmt::print(
       "random-layered workflows, plan by {}, platform {}, contention on, noise {}, seed {}\n",

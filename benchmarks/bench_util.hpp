@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace dagplan::bench {
 
@@ -31,6 +33,22 @@ inline std::uint64_t peak_rss_bytes() {
 }
 inline std::uint64_t rss_bytes() {
   return proc_status_bytes("VmRSS");
+}
+
+/// "a,b,,c" -> {"a", "b", "c"}: a comma-separated command-line list.
+inline std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+/// "1000,10000" -> {1000, 10000}.
+inline std::vector<std::size_t> split_sizes(const std::string& text) {
+  std::vector<std::size_t> out;
+  for (const std::string& item : split_list(text)) out.push_back(std::stoull(item));
+  return out;
 }
 
 class Stopwatch {

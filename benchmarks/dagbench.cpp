@@ -836,15 +836,6 @@ bool check(const nlohmann::json& base, const std::string& base_file,
   return failures == 0;
 }
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 std::string default_shared_data() {
   if (const char* env = std::getenv("DAGPLAN_SHARED_DATA")) return env;
   return DAGPLAN_SHARED_DATA_DEFAULT;
@@ -916,7 +907,7 @@ int run(int argc, char** argv) {
   if (planners_arg == "all") {
     for (const PlannerInfo& p : planner_registry().planners()) planners.push_back(p.name);
   } else {
-    for (const std::string& p : split_list(planners_arg)) {
+    for (const std::string& p : bench::split_list(planners_arg)) {
       (void)planner_registry().create(p);  // an unknown name throws, with a suggestion
       planners.push_back(p);
     }

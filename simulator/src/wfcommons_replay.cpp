@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 
+#include "dagplan/analysis.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
 #include "dagplan/model.hpp"
@@ -50,15 +51,7 @@ std::uint32_t widest_level(const Workflow& w) {
 }
 
 double critical_path_s(const Workflow& w) {
-  std::vector<double> finish(w.task_count(), 0.0);
-  double longest = 0;
-  for (TaskId t : w.topological_order()) {
-    double start = 0;
-    for (TaskId p : w.predecessors(t)) start = std::max(start, finish[index(p)]);
-    finish[index(t)] = start + w.work_s(t);
-    longest = std::max(longest, finish[index(t)]);
-  }
-  return longest;
+  return critical_path_work_s(w);
 }
 
 double median(std::vector<double> v) {
