@@ -24,10 +24,6 @@ double seconds(std::int64_t us) {
   return static_cast<double>(us) / 1e6;
 }
 
-std::string dollars(double d) {
-  return human_dollars(d);
-}
-
 sim::Trace load_trace(const std::string& path) {
   std::string text = read_text_file(path);
   return sim::read_trace(text, path == "-" ? "<stdin>" : path);
@@ -171,16 +167,17 @@ void add_sim_commands(CLI::App& app) {
                  in.inputs.platform.name, o->runs, o->runs == 1 ? "" : "s", o->seed,
                  o->noise ? ", noise" : "", o->no_contention ? ", no contention" : "");
       fmt::print("  predicted    makespan {:>12}   cost {}\n",
-                 human_seconds(seconds(predicted.makespan_us)), dollars(predicted.cost.total()));
+                 human_seconds(seconds(predicted.makespan_us)),
+                 human_dollars(predicted.cost.total()));
       if (o->runs == 1) {
         fmt::print("  simulated    makespan {:>12}   cost {}\n", human_seconds(dm.mean),
-                   dollars(dc.mean));
+                   human_dollars(dc.mean));
       } else {
         fmt::print("  makespan     mean {}  p50 {}  p95 {}  p99 {}  (min {}, max {})\n",
                    human_seconds(dm.mean), human_seconds(dm.p50), human_seconds(dm.p95),
                    human_seconds(dm.p99), human_seconds(dm.min), human_seconds(dm.max));
-        fmt::print("  cost         mean {}  p50 {}  p95 {}  p99 {}\n", dollars(dc.mean),
-                   dollars(dc.p50), dollars(dc.p95), dollars(dc.p99));
+        fmt::print("  cost         mean {}  p50 {}  p95 {}  p99 {}\n", human_dollars(dc.mean),
+                   human_dollars(dc.p50), human_dollars(dc.p95), human_dollars(dc.p99));
       }
       if (failed_runs)
         fmt::print("  {} of {} runs failed (a task ran out of attempts)\n", failed_runs, o->runs);
@@ -266,8 +263,8 @@ void add_sim_commands(CLI::App& app) {
       row("makespan", human_seconds(r.actual_makespan_s),
           fmt::format("{} ({:+.1f}%)", human_seconds(r.predicted_makespan_s), pe),
           fmt::format("{} ({:+.1f}%)", human_seconds(r.simulated_makespan_s), se));
-      row("cost", dollars(r.actual_cost_usd), dollars(r.predicted_cost_usd),
-          dollars(r.simulated_cost_usd));
+      row("cost", human_dollars(r.actual_cost_usd), human_dollars(r.predicted_cost_usd),
+          human_dollars(r.simulated_cost_usd));
       if (md)
         fmt::print(
             "\n| phase | samples | actual total (s) | predicted total (s) | simulated total (s) | "

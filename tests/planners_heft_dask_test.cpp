@@ -65,11 +65,6 @@ Platform small_cluster(int cores) {
                        "tiny-cluster");
 }
 
-Workflow wf(const std::string& tasks) {
-  return read_workflow(R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}",
-                       "t.json");
-}
-
 Plan plan_with(const char* planner, const ExecutionModel& m, PlannerOptions options = {}) {
   return run_planner(*planner_registry().create(planner), m, options).plan;
 }
@@ -120,7 +115,7 @@ std::string fan_out(int count, double work_s) {
 TEST_CASE("heft: a chain stays on one worker", "[heft]") {
   Platform platform = one_config();
   // Each next task finishes earliest where its input is: a fresh worker would add 0.51 s.
-  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000},
+  Workflow w = test::wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000},
                      {"id": "b", "work_s": 2, "output_bytes": 1000, "deps": ["a"]},
                      {"id": "c", "work_s": 3, "output_bytes": 1000, "deps": ["b"]})");
   ExecutionModel m(w, platform);
@@ -139,7 +134,7 @@ TEST_CASE("heft: an independent fan-out of long tasks spreads over fresh workers
   // All children rank alike (ties by id). c0 finishes earliest on r's worker (r's finish + 10 s);
   // a second child there would finish 10 s later, a fresh worker only 0.51 s + its 2 ms download
   // later, far outside the slack (0.51 s start-up + 2 ms download): each gets its own.
-  Workflow w = wf(fan_out(4, 10));
+  Workflow w = test::wf(fan_out(4, 10));
   ExecutionModel m(w, platform);
   Plan p = plan_with("heft", m);
   CHECK(groups(p, w) == Groups{{"r", "c0"}, {"c1"}, {"c2"}, {"c3"}});
@@ -152,7 +147,7 @@ TEST_CASE("heft: an independent fan-out of long tasks spreads over fresh workers
   CHECK(pr.tasks[index(*w.find("c1"))].exec_end_us == 11'513'000 + 10'000 + 500'000 + 2'000);
 
   SECTION("independent roots each get a worker") {
-    Workflow roots = wf(independent(4, 10));
+    Workflow roots = test::wf(independent(4, 10));
     ExecutionModel mr(roots, platform);
     CHECK(plan_with("heft", mr).worker_count() == 4);
   }
@@ -161,7 +156,7 @@ TEST_CASE("heft: an independent fan-out of long tasks spreads over fresh workers
 TEST_CASE("heft: a fan-in goes to the worker holding the big input", "[heft]") {
   Platform platform = one_config();
   // a's 5 MB take 5 s to move; b's 1000 B, 2 ms: c finishes ~5 s earlier on a's worker.
-  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 5000000},
+  Workflow w = test::wf(R"({"id": "a", "work_s": 1, "output_bytes": 5000000},
                      {"id": "b", "work_s": 1, "output_bytes": 1000},
                      {"id": "c", "work_s": 1, "deps": ["a", "b"]})");
   ExecutionModel m(w, platform);
@@ -176,7 +171,7 @@ TEST_CASE("heft: no worker waits idle for seconds to save a cold start", "[heft]
   // d2, m's worker is busy until d1 ends; p2's worker, idle since 1.5 s, would finish d2 first,
   // but is billed for the ~19 s wait; a fresh worker finishes 0.51 s later (within the slack of
   // 0.51 s start-up + 3 ms download) and is billed ~5.5 s: heft takes the fresh worker.
-  Workflow w = wf(R"({"id": "p1", "work_s": 1, "output_bytes": 1000},
+  Workflow w = test::wf(R"({"id": "p1", "work_s": 1, "output_bytes": 1000},
                      {"id": "p2", "work_s": 1, "output_bytes": 1000},
                      {"id": "m", "work_s": 20, "output_bytes": 1000},
                      {"id": "d1", "work_s": 5, "deps": ["p1", "m"]},
@@ -205,7 +200,7 @@ TEST_CASE("heft: configurations by finish time, then by cost", "[heft]") {
 
   SECTION("a long task goes to the faster configuration") {
     // 10 s on small, 5 s on large: 5 s earlier is far outside the slack (0.51 s).
-    Workflow w = wf(R"({"id": "t", "work_s": 10})");
+    Workflow w = test::wf(R"({"id": "t", "work_s": 10})");
     ExecutionModel m(w, platform);
     Plan p = plan_with("heft", m);
     CHECK(p.worker_config == std::vector<ConfigId>{ConfigId{1}});
@@ -214,13 +209,13 @@ TEST_CASE("heft: configurations by finish time, then by cost", "[heft]") {
     // 0.1 s on small, 0.05 s on large: large finishes 50 ms earlier (within the slack). Score,
     // in large-worker microseconds: large 0.56 s billed; small 4 x 50 ms + 0.61 s billed at a
     // quarter of the price = 0.35 s. Small wins.
-    Workflow w = wf(R"({"id": "t", "work_s": 0.1})");
+    Workflow w = test::wf(R"({"id": "t", "work_s": 0.1})");
     ExecutionModel m(w, platform);
     Plan p = plan_with("heft", m);
     CHECK(p.worker_config == std::vector<ConfigId>{ConfigId{0}});
   }
   SECTION("a forced configuration is used for every worker") {
-    Workflow w = wf(fan_out(3, 10));
+    Workflow w = test::wf(fan_out(3, 10));
     ExecutionModel m(w, platform);
     PlannerOptions o;
     o.config = ConfigId{0};
@@ -236,7 +231,7 @@ TEST_CASE("heft: the concurrency limit makes tasks share workers", "[heft]") {
   // 12 independent 2 s tasks, at most 3 workers alive: the first three get fresh workers, then
   // every fresh worker would overlap three others, so the rest queue on the existing ones.
   Platform platform = one_config(3);
-  Workflow w = wf(independent(12, 2));
+  Workflow w = test::wf(independent(12, 2));
   ExecutionModel m(w, platform);
   Plan p = plan_with("heft", m);
   CHECK(p.worker_count() == 3);
@@ -249,7 +244,7 @@ TEST_CASE("heft: the concurrency limit makes tasks share workers", "[heft]") {
 
 TEST_CASE("heft: a cluster worker is a core, and there are only so many", "[heft]") {
   Platform platform = small_cluster(2);
-  Workflow w = wf(fan_out(6, 10));
+  Workflow w = test::wf(fan_out(6, 10));
   ExecutionModel m(w, platform);
   Plan p = plan_with("heft", m);
   CHECK(p.worker_count() == 2);
@@ -266,7 +261,7 @@ TEST_CASE("heft: a cluster worker is a core, and there are only so many", "[heft
 TEST_CASE("dask: a chain stays on the worker holding its input", "[dask]") {
   Platform platform = one_config();
   // Two independent chains: the widest level has 2 tasks, so the pool has 2 workers.
-  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000},
+  Workflow w = test::wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000},
                      {"id": "b", "work_s": 1, "output_bytes": 1000, "deps": ["a"]},
                      {"id": "c", "work_s": 1, "output_bytes": 1000, "deps": ["b"]},
                      {"id": "x", "work_s": 1, "output_bytes": 1000},
@@ -284,7 +279,7 @@ TEST_CASE("dask: a chain stays on the worker holding its input", "[dask]") {
 TEST_CASE("dask: a fan-in goes to the worker holding the big input", "[dask]") {
   Platform platform = one_config();
   // On a's worker c fetches b's 1000 B (1 ms of transfer); on b's, a's 5 MB (5 s).
-  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 5000000},
+  Workflow w = test::wf(R"({"id": "a", "work_s": 1, "output_bytes": 5000000},
                      {"id": "b", "work_s": 1, "output_bytes": 1000},
                      {"id": "c", "work_s": 1, "deps": ["a", "b"]})");
   ExecutionModel m(w, platform);
@@ -296,7 +291,7 @@ TEST_CASE("dask: a task behind a busy worker goes to an idle one", "[dask]") {
   Platform platform = one_config();
   // Pool of 2 (levels: {r, z}, {x1, x2}). x1 starts at once on r's worker. For x2, r's worker
   // is occupied for 10 s, z's worker is idle and r's 1000 B take 1 ms: x2 goes there.
-  Workflow w = wf(R"({"id": "r", "work_s": 1, "output_bytes": 1000},
+  Workflow w = test::wf(R"({"id": "r", "work_s": 1, "output_bytes": 1000},
                      {"id": "z", "work_s": 1, "output_bytes": 1000},
                      {"id": "x1", "work_s": 10, "deps": ["r"]},
                      {"id": "x2", "work_s": 10, "deps": ["r"]})");
@@ -306,7 +301,7 @@ TEST_CASE("dask: a task behind a busy worker goes to an idle one", "[dask]") {
 }
 
 TEST_CASE("dask: the pool never exceeds the concurrency limit", "[dask]") {
-  Workflow w = wf(fan_out(30, 1));
+  Workflow w = test::wf(fan_out(30, 1));
   SECTION("limit 4: four workers, nothing queued") {
     Platform platform = one_config(4);
     ExecutionModel m(w, platform);

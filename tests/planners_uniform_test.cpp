@@ -41,11 +41,6 @@ Platform three_configs(int max_concurrency = 100) {
                        "three-platform");
 }
 
-Workflow wf(const std::string& tasks) {
-  return read_workflow(R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}",
-                       "t.json");
-}
-
 Plan plan_with(const char* planner, const ExecutionModel& m, PlannerOptions options = {}) {
   return run_planner(*planner_registry().create(planner), m, options).plan;
 }
@@ -64,7 +59,7 @@ using Groups = std::vector<std::set<std::string>>;
 
 TEST_CASE("uniform: a chain is one worker", "[uniform]") {
   Platform platform = three_configs();
-  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000},
+  Workflow w = test::wf(R"({"id": "a", "work_s": 1, "output_bytes": 1000},
                      {"id": "b", "work_s": 2, "output_bytes": 1000, "deps": ["a"]},
                      {"id": "c", "work_s": 3, "output_bytes": 1000, "deps": ["b"]})");
   ExecutionModel m(w, platform);
@@ -90,7 +85,7 @@ TEST_CASE("uniform: a fan-out of 8 short tasks keeps the 3 largest outputs on th
   // worker costs (invoke 10 ms + cold 0.5 s + downloading r's 1000 B: 1 ms + 1 ms), so all short.
   // By output: c3 800, c5 700, c1 600 stay with r; then c7 500, c6 400, c4 300 share a new worker
   // (no long child to join) and c2 200, c0 100 the next one.
-  Workflow w = wf(R"({"id": "r", "work_s": 1, "output_bytes": 1000},
+  Workflow w = test::wf(R"({"id": "r", "work_s": 1, "output_bytes": 1000},
     {"id": "c0", "work_s": 0.01, "output_bytes": 100, "deps": ["r"]},
     {"id": "c1", "work_s": 0.01, "output_bytes": 600, "deps": ["r"]},
     {"id": "c2", "work_s": 0.01, "output_bytes": 200, "deps": ["r"]},
@@ -111,7 +106,7 @@ TEST_CASE("uniform: long children get a worker each, short ones join the shortes
   // l0..l3 5, 6, 5.5, 6.5 s (long). r keeps the three short children with the largest outputs
   // (s2, s0, s3); the long ones open workers longest first (l3, l1, l2, l0); the last short child,
   // s1, joins the shortest long child, l0, so that the longest branch runs alone.
-  Workflow w = wf(R"({"id": "r", "work_s": 1, "output_bytes": 1000},
+  Workflow w = test::wf(R"({"id": "r", "work_s": 1, "output_bytes": 1000},
     {"id": "s0", "work_s": 0.01, "output_bytes": 300, "deps": ["r"]},
     {"id": "s1", "work_s": 0.01, "output_bytes": 100, "deps": ["r"]},
     {"id": "s2", "work_s": 0.01, "output_bytes": 400, "deps": ["r"]},
@@ -125,14 +120,14 @@ TEST_CASE("uniform: long children get a worker each, short ones join the shortes
   CHECK(groups(p, w) == Groups{{"r", "s2", "s0", "s3"}, {"l3"}, {"l1"}, {"l2"}, {"l0", "s1"}});
 
   SECTION("with no short child, the producer keeps the longest (ties: lower id)") {
-    Workflow longs = wf(R"({"id": "r", "work_s": 1, "output_bytes": 1000},
+    Workflow longs = test::wf(R"({"id": "r", "work_s": 1, "output_bytes": 1000},
       {"id": "x", "work_s": 4, "deps": ["r"]}, {"id": "y", "work_s": 6, "deps": ["r"]},
       {"id": "z", "work_s": 6, "deps": ["r"]})");
     ExecutionModel ml(longs, platform);
     CHECK(groups(plan_with("uniform", ml), longs) == Groups{{"r", "y"}, {"z"}, {"x"}});
   }
   SECTION("roots are a fan-out of the client: no producer keeps any") {
-    Workflow roots = wf(R"({"id": "a", "work_s": 8, "output_bytes": 10},
+    Workflow roots = test::wf(R"({"id": "a", "work_s": 8, "output_bytes": 10},
       {"id": "b", "work_s": 0.01, "output_bytes": 20}, {"id": "c", "work_s": 6})");
     ExecutionModel mr(roots, platform);
     // e: a 4 s, b 5 ms, c 3 s; lower median 3 s: b is short and joins the shortest long, c.
@@ -144,7 +139,7 @@ TEST_CASE("uniform: a fan-in goes to the worker holding the most input bytes", "
   Platform platform = three_configs();
   // a forks into b and c, both long (1 s > 0.511 s): a keeps b (the longest; tie: lower id) and c
   // opens w1. d reads 1000 B from b on w0 and 3000 B from c on w1: it goes to w1.
-  Workflow w = wf(R"({"id": "a", "work_s": 1, "output_bytes": 10},
+  Workflow w = test::wf(R"({"id": "a", "work_s": 1, "output_bytes": 10},
     {"id": "b", "work_s": 2, "output_bytes": 1000, "deps": ["a"]},
     {"id": "c", "work_s": 2, "output_bytes": 3000, "deps": ["a"]},
     {"id": "d", "work_s": 1, "deps": ["b", "c"]})");
@@ -153,7 +148,7 @@ TEST_CASE("uniform: a fan-in goes to the worker holding the most input bytes", "
   CHECK(groups(p, w) == Groups{{"a", "b"}, {"c", "d"}});
 
   SECTION("equal bytes: the lower worker index") {
-    Workflow tie = wf(R"({"id": "a", "work_s": 1, "output_bytes": 10},
+    Workflow tie = test::wf(R"({"id": "a", "work_s": 1, "output_bytes": 10},
       {"id": "b", "work_s": 2, "output_bytes": 2000, "deps": ["a"]},
       {"id": "c", "work_s": 2, "output_bytes": 2000, "deps": ["a"]},
       {"id": "d", "work_s": 1, "deps": ["b", "c"]})");
@@ -164,7 +159,7 @@ TEST_CASE("uniform: a fan-in goes to the worker holding the most input bytes", "
     // a and b are long roots (1 s each), so each has a worker. a's worker holds 5000 of d's
     // 5100 input bytes but runs x (50 s) from about 1.5 s; a fresh worker would start d at about
     // 2.0 s. So d opens a worker of its own.
-    Workflow busy = wf(R"({"id": "a", "work_s": 2, "output_bytes": 5000},
+    Workflow busy = test::wf(R"({"id": "a", "work_s": 2, "output_bytes": 5000},
       {"id": "b", "work_s": 2, "output_bytes": 100},
       {"id": "x", "work_s": 100, "deps": ["a"]},
       {"id": "d", "work_s": 1, "deps": ["a", "b"]})");
@@ -195,7 +190,7 @@ TEST_CASE("non-uniform steps down a worker off the critical path", "[non-uniform
   // r forks into l (40 s of work: 20 s at 2048 MB) and s (2 s: 1 s), both long, so r keeps l and
   // s gets w1. s finishes at about 3 s, l at about 21 s: w1 has some 18 s of slack and steps down
   // to 512 MB (s then runs 2 s); w0 carries the critical path and stays at 2048 MB.
-  Workflow w = wf(R"({"id": "r", "work_s": 1, "output_bytes": 1000},
+  Workflow w = test::wf(R"({"id": "r", "work_s": 1, "output_bytes": 1000},
     {"id": "l", "work_s": 40, "output_bytes": 1000, "deps": ["r"]},
     {"id": "s", "work_s": 2, "output_bytes": 1000, "deps": ["r"]})");
   ExecutionModel m(w, platform);
@@ -216,7 +211,8 @@ TEST_CASE("non-uniform steps down a worker off the critical path", "[non-uniform
   CHECK_THAT(nonu.planner_params_json, Catch::Contains(R"("start_config": "large")"));
 
   SECTION("nothing to save when every worker is critical") {
-    Workflow chain = wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1, "deps": ["a"]})");
+    Workflow chain =
+        test::wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1, "deps": ["a"]})");
     ExecutionModel mc(chain, platform);
     CHECK(plan_with("non-uniform", mc).worker_config == std::vector<ConfigId>{ConfigId{2}});
   }

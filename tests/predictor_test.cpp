@@ -23,11 +23,6 @@ Platform test_platform(int max_concurrency = 10) {
                        "test-platform");
 }
 
-Workflow wf(const std::string& tasks) {
-  return read_workflow(R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}",
-                       "t.json");
-}
-
 // Strict workers from a list of (task id, worker name); every worker on configuration 0.
 Plan strict_plan(const Workflow& w,
                  const std::vector<std::pair<std::string, std::string>>& assign) {
@@ -55,7 +50,7 @@ const char* kFanOut = R"({"id": "r", "work_s": 1, "output_bytes": 1000},
 
 TEST_CASE("a chain on one worker", "[predictor]") {
   Platform platform = test_platform();
-  Workflow w = wf(
+  Workflow w = test::wf(
       R"({"id": "a", "work_s": 1, "output_bytes": 1000}, {"id": "b", "work_s": 2, "output_bytes": 1000, "deps": ["a"]},
                      {"id": "c", "work_s": 3, "output_bytes": 1000, "deps": ["b"]})");
   ExecutionModel m(w, platform);
@@ -86,7 +81,7 @@ TEST_CASE("a chain on one worker", "[predictor]") {
 
 TEST_CASE("a diamond on two workers: one upload, one download each way", "[predictor]") {
   Platform platform = test_platform();
-  Workflow w = wf(
+  Workflow w = test::wf(
       R"({"id": "a", "work_s": 1, "output_bytes": 1000}, {"id": "b", "work_s": 2, "output_bytes": 2000, "deps": ["a"]},
                      {"id": "c", "work_s": 1, "output_bytes": 3000, "deps": ["a"]}, {"id": "d", "work_s": 1, "output_bytes": 500, "deps": ["b", "c"]})");
   ExecutionModel m(w, platform);
@@ -119,7 +114,7 @@ TEST_CASE("a diamond on two workers: one upload, one download each way", "[predi
 TEST_CASE("a fan-out to flexible workers: cold starts, then warm ones inside keep-alive",
           "[predictor]") {
   Platform platform = test_platform();
-  Workflow w = wf(kFanOut);
+  Workflow w = test::wf(kFanOut);
   ExecutionModel m(w, platform);
   Plan plan = make_flexible_plan(w, ConfigId{0});
   Prediction first = predict(m, plan);
@@ -170,7 +165,7 @@ TEST_CASE("a fan-out to flexible workers: cold starts, then warm ones inside kee
 
 TEST_CASE("a concurrency limit delays invocations", "[predictor]") {
   Platform platform = test_platform(1);
-  Workflow w = wf(kFanOut);
+  Workflow w = test::wf(kFanOut);
   ExecutionModel m(w, platform);
   Prediction p = predict(m, make_flexible_plan(w, ConfigId{0}));
   // Only one worker at a time: y and z queue at 1.523 until r's worker exits at 2.515. y then
@@ -191,7 +186,7 @@ TEST_CASE("a concurrency limit delays invocations", "[predictor]") {
 TEST_CASE("an idle strict worker makes way for a queued one under the concurrency limit",
           "[predictor]") {
   Platform platform = test_platform(1);
-  Workflow w = wf(
+  Workflow w = test::wf(
       R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1}, {"id": "c", "work_s": 1, "deps": ["a", "b"]})");
   ExecutionModel m(w, platform);
   // w0 owns a and c and waits for b, which is on w1: with one worker allowed, w1 can only run
@@ -215,7 +210,8 @@ TEST_CASE("an idle strict worker makes way for a queued one under the concurrenc
 TEST_CASE("pre-load overlaps downloads with the worker's other work", "[predictor]") {
   Platform platform = test_platform();
   // a (w0) and big (w1) both feed c on w0; c's input from big is 1 MB (1 s to download).
-  Workflow w = wf(R"({"id": "a", "work_s": 3}, {"id": "big", "work_s": 1, "output_bytes": 1000000},
+  Workflow w =
+      test::wf(R"({"id": "a", "work_s": 3}, {"id": "big", "work_s": 1, "output_bytes": 1000000},
                      {"id": "c", "work_s": 1, "deps": ["a", "big"]})");
   ExecutionModel m(w, platform);
   Plan plan = strict_plan(w, {{"a", "w0"}, {"c", "w0"}, {"big", "w1"}});

@@ -33,11 +33,6 @@ Platform platform(const std::string& extra_config = "", double storage_bw = 1e18
                        "test-platform");
 }
 
-Workflow wf(const std::string& tasks) {
-  return read_workflow(R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}",
-                       "t.json");
-}
-
 const TaskPrediction& task(const Prediction& p, const Workflow& w, const char* id) {
   return p.tasks[index(*w.find(id))];
 }
@@ -122,7 +117,7 @@ TEST_CASE("without noise and contention the simulator equals the predictor to th
 TEST_CASE("two downloads on one worker share its bandwidth", "[simulator][contention]") {
   // Two slots on one 1 MB/s worker; a (1000 B out) feeds b and c, both on w1 with 2 slots.
   Platform p = platform(R"(, "vcpus": 2)");
-  Workflow w = wf(
+  Workflow w = test::wf(
       R"({"id": "a", "work_s": 1, "output_bytes": 1000000}, {"id": "b", "work_s": 1, "deps": ["a"]},
                      {"id": "c", "work_s": 1, "deps": ["a"]})");
   ExecutionModel m(w, p);
@@ -145,7 +140,7 @@ TEST_CASE("two downloads on one worker share its bandwidth", "[simulator][conten
 TEST_CASE("two tasks on one vCPU share it", "[simulator][contention]") {
   // One worker with 1 vCPU but 2 slots runs two 1-s tasks at once: each at half speed.
   Platform p = platform(R"(, "slots": 2)");
-  Workflow w = wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1})");
+  Workflow w = test::wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1})");
   ExecutionModel m(w, p);
   Plan plan = make_flexible_plan(w, ConfigId{0});
   plan.worker_names = {"w0"};
@@ -162,7 +157,7 @@ TEST_CASE("two tasks on one vCPU share it", "[simulator][contention]") {
 TEST_CASE("the aggregate storage bandwidth is shared by all transfers", "[simulator][contention]") {
   // Two roots on two workers upload 1 MB each at the same moment through a 1 MB/s storage.
   Platform p = platform("", 1e6);
-  Workflow w = wf(
+  Workflow w = test::wf(
       R"({"id": "a", "work_s": 1, "output_bytes": 1000000}, {"id": "b", "work_s": 1, "output_bytes": 1000000})");
   ExecutionModel m(w, p);
   SimResult s = simulate(m, make_flexible_plan(w, ConfigId{0}), SimOptions{});
@@ -182,8 +177,9 @@ TEST_CASE("keep-alive expiry turns a warm start cold", "[simulator]") {
     "dag_inline_bytes": 1000000000, "prices": {"per_gb_s": 1.0}})",
                     "two.json");
   for (double gap : {5.0, 9.0}) {
-    Workflow w = wf(R"({"id": "a", "work_s": 1}, {"id": "x", "work_s": )" + std::to_string(gap) +
-                    R"(}, {"id": "b", "work_s": 1, "deps": ["a", "x"]})");
+    Workflow w =
+        test::wf(R"({"id": "a", "work_s": 1}, {"id": "x", "work_s": )" + std::to_string(gap) +
+                 R"(}, {"id": "b", "work_s": 1, "deps": ["a", "x"]})");
     ExecutionModel m(w, p);
     Plan plan = make_flexible_plan(w, ConfigId{0});
     plan.worker_names = {"w0", "w1", "w2"};
@@ -204,7 +200,7 @@ TEST_CASE("keep-alive expiry turns a warm start cold", "[simulator]") {
 
 TEST_CASE("a task failure and a worker crash are retried", "[simulator][faults]") {
   Platform p = platform();
-  Workflow w = wf(
+  Workflow w = test::wf(
       R"({"id": "a", "work_s": 1, "output_bytes": 1000}, {"id": "b", "work_s": 1, "deps": ["a"]})");
   ExecutionModel m(w, p);
   Plan plan = make_flexible_plan(w, ConfigId{0});
@@ -223,7 +219,7 @@ TEST_CASE("a task failure and a worker crash are retried", "[simulator][faults]"
     for (int i = 1; i < 20; ++i)
       chain += fmt::format(
           R"(, {{"id": "t{}", "work_s": 1, "output_bytes": 1000, "deps": ["t{}"]}})", i, i - 1);
-    w = wf(chain);
+    w = test::wf(chain);
     ExecutionModel mc(w, p);
     plan = make_flexible_plan(w, ConfigId{0});
     o.faults.worker_crash = 0.3;

@@ -1,5 +1,6 @@
 #pragma once
-// Helpers shared by the tests: where the shared WfCommons data is, and expecting InputErrors.
+// Helpers shared by the tests: where the shared WfCommons data is, inline workflows, and
+// expecting errors.
 
 #include <catch2/catch.hpp>
 
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "dagplan/error.hpp"
+#include "dagplan/workflow_io.hpp"
 
 namespace dagplan::test {
 
@@ -20,6 +22,12 @@ inline std::string shared_data_dir() {
 
 inline std::string source_dir() {
   return DAGPLAN_SOURCE_DIR;
+}
+
+/// A workflow named "t" from the inside of its `tasks` array (inline JSON in a test).
+inline Workflow wf(const std::string& tasks) {
+  return read_workflow(R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}",
+                       "t.json");
 }
 
 }  // namespace dagplan::test

@@ -29,24 +29,13 @@ class ClosedFormRunner final : public TaskRunner {
     const std::int64_t start = p.start_us;
     std::int64_t download_end = start;
     const bool preload = e.plan().preload[ti] != 0 && in.worker != kFlexible;
-    if (!preload) {
-      RunEngine::RemoteInputs r = e.remote_inputs(inst, ti);
+    RunEngine::RemoteInputs r = preload ? e.preloaded_inputs(inst, ti) : e.remote_inputs(inst, ti);
+    p.download_bytes = r.any ? r.bytes : 0;
+    if (preload) {
+      download_end = r.stored_us;
+    } else if (r.any) {
       // An output flushed by an evicted worker may land after this task could start.
-      if (r.any) download_end = std::max(start, r.stored_us) + m.transfer_us(r.bytes, c);
-      p.download_bytes = r.any ? r.bytes : 0;
-    } else {
-      std::uint64_t bytes = w.input_bytes(t);
-      bool any = bytes > 0;
-      if (bytes > 0) download_end = std::max(download_end, in.ready_us + m.transfer_us(bytes, c));
-      for (TaskId q : w.predecessors(t)) {
-        const EngineTask& h = e.task(index(q));
-        if (h.instance == inst) continue;
-        bytes += h.output_bytes;
-        any = true;
-        download_end = std::max(download_end, std::max(h.upload_end_us, in.ready_us) +
-                                                  m.transfer_us(h.output_bytes, c));
-      }
-      p.download_bytes = any ? bytes : 0;
+      download_end = std::max(start, r.stored_us) + m.transfer_us(r.bytes, c);
     }
     p.exec_start_us = download_end + m.dispatch_us();
     p.exec_end_us = p.exec_start_us + m.exec_us(t, c);

@@ -217,7 +217,8 @@ bool RunEngine::must_upload(std::uint32_t inst, std::uint32_t ti) const {
   return false;
 }
 
-RunEngine::RemoteInputs RunEngine::remote_inputs(std::uint32_t inst, std::uint32_t ti) const {
+RunEngine::RemoteInputs RunEngine::remote_inputs(std::uint32_t inst, std::uint32_t ti,
+                                                 std::int64_t local_since) const {
   TaskId t{ti};
   RemoteInputs r;
   r.bytes = w_.input_bytes(t);
@@ -227,10 +228,30 @@ RunEngine::RemoteInputs RunEngine::remote_inputs(std::uint32_t inst, std::uint32
   for (TaskId q : preds) __builtin_prefetch(&hot_[index(q)]);
   for (TaskId q : preds) {
     const EngineTask& h = hot_[index(q)];
-    if (h.instance == inst) continue;  // local: free
+    if (is_local(h, index(q), inst, local_since)) continue;  // local: free
     r.bytes += h.output_bytes;
     r.any = true;
     r.stored_us = std::max(r.stored_us, h.upload_end_us);
+  }
+  return r;
+}
+
+RunEngine::RemoteInputs RunEngine::preloaded_inputs(std::uint32_t inst, std::uint32_t ti,
+                                                    std::int64_t local_since) const {
+  TaskId t{ti};
+  const EngineInstance& in = instances_[inst];
+  RemoteInputs r;
+  r.bytes = w_.input_bytes(t);
+  r.any = r.bytes > 0;
+  r.stored_us = tp_[ti].start_us;
+  if (r.any) r.stored_us = std::max(r.stored_us, in.ready_us + m_.transfer_us(r.bytes, in.config));
+  for (TaskId q : w_.predecessors(t)) {
+    const EngineTask& h = hot_[index(q)];
+    if (is_local(h, index(q), inst, local_since)) continue;
+    r.bytes += h.output_bytes;
+    r.any = true;
+    r.stored_us = std::max(r.stored_us, std::max(h.upload_end_us, in.ready_us) +
+                                            m_.transfer_us(h.output_bytes, in.config));
   }
   return r;
 }
@@ -324,8 +345,7 @@ void RunEngine::evict_idle() {
     if (!flushed_.empty()) end += m_.transfer_us(bytes, in.config);
     for (std::uint32_t t : flushed_) hot_[t].upload_end_us = tp_[t].upload_end_us = end;
     flushed_.clear();
-    worker_instance_[in.worker] = kNone;
-    exit_instance(id, end);
+    exit_instance(id, end);  // also frees the worker's slot, so its next task re-invokes it
   }
 }
 

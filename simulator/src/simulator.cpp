@@ -87,6 +87,7 @@ class SimRunner final : public TaskRunner {
   }
 
   void start_task(RunEngine& e, std::uint32_t inst, std::uint32_t t) override {
+    engine_ = &e;
     ensure_instance(inst);
     TaskPrediction& p = e.record(t);
     TaskRun& r = runs_[t];
@@ -95,24 +96,14 @@ class SimRunner final : public TaskRunner {
     if (e.plan().preload[t] != 0 && in.worker != kFlexible) {
       // Pre-loaded inputs were fetched while the worker did other work: without contention, as
       // the predictor computes them (their past cannot be re-simulated from here).
-      std::int64_t end = p.start_us;
-      std::uint64_t bytes = w_.input_bytes(TaskId{t});
-      bool any = bytes > 0;
-      if (bytes > 0) end = std::max(end, in.ready_us + m_.transfer_us(bytes, in.config));
-      for (TaskId q : w_.predecessors(TaskId{t})) {
-        const EngineTask& h = e.task(index(q));
-        if (h.instance == inst && h.upload_end_us >= crash_time(inst)) continue;
-        bytes += h.output_bytes;
-        any = true;
-        end = std::max(end, std::max(h.upload_end_us, in.ready_us) +
-                                m_.transfer_us(h.output_bytes, in.config));
-      }
-      p.download_bytes = any ? bytes : 0;
+      RunEngine::RemoteInputs pre = e.preloaded_inputs(inst, t, crash_time(inst));
+      std::int64_t end = pre.stored_us;
+      p.download_bytes = pre.any ? pre.bytes : 0;
       r.download_start_us = p.start_us;
       e.schedule(end, t << 3 | kExecBegin);
       return;
     }
-    RunEngine::RemoteInputs ri = remote_inputs(e, inst, t);
+    RunEngine::RemoteInputs ri = e.remote_inputs(inst, t, crash_time(inst));
     p.download_bytes = ri.any ? ri.bytes : 0;
     std::int64_t from = std::max(p.start_us, ri.stored_us);
     r.download_start_us = from;
@@ -124,6 +115,7 @@ class SimRunner final : public TaskRunner {
   }
 
   void on_event(RunEngine& e, std::uint32_t subject) override {
+    engine_ = &e;
     ++events_;
     std::uint32_t id = subject >> 3;
     switch (subject & 7) {
@@ -147,29 +139,10 @@ class SimRunner final : public TaskRunner {
     if (inst >= inst_flows_.size()) {
       inst_flows_.resize(inst + 1024);
       inst_execs_.resize(inst + 1024);
-      inst_crash_.resize(inst + 1024, std::numeric_limits<std::int64_t>::min());
+      inst_crash_.resize(inst + 1024, RunEngine::kAlwaysLocal);
     }
   }
   std::int64_t crash_time(std::uint32_t inst) const { return inst_crash_[inst]; }
-
-  // Inputs produced on this instance since its last crash are local; everything else is read
-  // from storage.
-  RunEngine::RemoteInputs remote_inputs(RunEngine& e, std::uint32_t inst, std::uint32_t t) {
-    if (crash_time(inst) == std::numeric_limits<std::int64_t>::min())
-      return e.remote_inputs(inst, t);
-    RunEngine::RemoteInputs r;
-    r.bytes = w_.input_bytes(TaskId{t});
-    r.any = r.bytes > 0;
-    r.stored_us = e.now();
-    for (TaskId q : w_.predecessors(TaskId{t})) {
-      const EngineTask& h = e.task(index(q));
-      if (h.instance == inst && e.record(index(q)).exec_end_us >= crash_time(inst)) continue;
-      r.bytes += h.output_bytes;
-      r.any = true;
-      r.stored_us = std::max(r.stored_us, h.upload_end_us);
-    }
-    return r;
-  }
 
   // --- Transfers -------------------------------------------------------------------------------
 
@@ -257,7 +230,6 @@ class SimRunner final : public TaskRunner {
   }
 
   void flow_active(RunEngine& e, std::uint32_t f) {
-    engine_ = &e;
     Flow& fl = flows_[f];
     std::size_t before = active_flows_;
     fl.active = true;
@@ -275,7 +247,6 @@ class SimRunner final : public TaskRunner {
   }
 
   void flow_end(RunEngine& e, std::uint32_t f) {
-    engine_ = &e;
     Flow& fl = flows_[f];
     if (!fl.active || fl.end_us != e.now()) {  // superseded by a later reschedule
       ++superseded_;
@@ -303,7 +274,6 @@ class SimRunner final : public TaskRunner {
 
   // Inputs are all here: pay the dispatch overhead (clusters), then execute.
   void exec_begin(RunEngine& e, std::uint32_t t) {
-    engine_ = &e;
     if (m_.dispatch_us() > 0) {
       e.schedule(e.now() + m_.dispatch_us(), t << 3 | kExecStart);
     } else {
@@ -312,7 +282,6 @@ class SimRunner final : public TaskRunner {
   }
 
   void exec_start(RunEngine& e, std::uint32_t t) {
-    engine_ = &e;
     TaskPrediction& p = e.record(t);
     TaskRun& r = runs_[t];
     std::uint32_t inst = p.instance;
@@ -413,7 +382,7 @@ class SimRunner final : public TaskRunner {
 
   void restarted(RunEngine& e, std::uint32_t t) {
     TaskPrediction& p = e.record(t);
-    RunEngine::RemoteInputs ri = remote_inputs(e, p.instance, t);
+    RunEngine::RemoteInputs ri = e.remote_inputs(p.instance, t, crash_time(p.instance));
     runs_[t].download_start_us = e.now();
     if (!ri.any) return exec_begin(e, t);
     p.download_bytes += ri.bytes;

@@ -66,6 +66,7 @@ struct EngineTask {
 class RunEngine {
  public:
   static constexpr std::uint32_t kNone = 0xffffffffu;
+  static constexpr std::int64_t kAlwaysLocal = INT64_MIN;
 
   RunEngine(const ExecutionModel& model, const Plan& plan, const PredictOptions& options,
             TaskRunner& runner);
@@ -93,7 +94,15 @@ class RunEngine {
     bool any = false;
     std::int64_t stored_us = 0;
   };
-  RemoteInputs remote_inputs(std::uint32_t inst, std::uint32_t t) const;
+  /// Inputs produced on `inst` before `local_since` count as remote (a worker restarted after a
+  /// crash lost what it had kept locally).
+  RemoteInputs remote_inputs(std::uint32_t inst, std::uint32_t t,
+                             std::int64_t local_since = kAlwaysLocal) const;
+  /// With pre-load, each remote input is downloaded as soon as it is stored and the worker is
+  /// ready, one transfer each, without contention. Returns the bytes, and in `stored_us` when
+  /// the last download ends (at least record(t).start_us).
+  RemoteInputs preloaded_inputs(std::uint32_t inst, std::uint32_t t,
+                                std::int64_t local_since = kAlwaysLocal) const;
   /// Schedules the runner's on_event(subject) at `time` >= now().
   void schedule(std::int64_t time, std::uint32_t subject) {
     push(time, EventKind::kCustom, subject);
@@ -121,6 +130,10 @@ class RunEngine {
   };
 
   void push(std::int64_t time, EventKind kind, std::uint32_t subject);
+  bool is_local(const EngineTask& h, std::uint32_t q, std::uint32_t inst,
+                std::int64_t local_since) const {
+    return h.instance == inst && (local_since == kAlwaysLocal || tp_[q].exec_end_us >= local_since);
+  }
   std::uint32_t new_instance(std::uint32_t worker, ConfigId config, std::int64_t at);
   bool has_capacity(ConfigId c) const;
   void request_start(std::uint32_t id);

@@ -28,7 +28,7 @@ constexpr std::uint32_t index(FunctionId f) {
   return static_cast<std::uint32_t>(f);
 }
 
-/// An immutable DAG. Copying is cheap-ish (vectors); most code passes `const Workflow&`.
+/// An immutable DAG. Move-only (it can hold millions of tasks); code passes `const Workflow&`.
 class Workflow {
  public:
   Workflow() = default;
