@@ -22,7 +22,7 @@ class ClosedFormRunner final : public TaskRunner {
   void start_task(RunEngine& e, std::uint32_t inst, std::uint32_t ti) override {
     const ExecutionModel& m = e.model();
     const Workflow& w = m.workflow();
-    const EngineInstance& in = e.instance(inst);
+    const InstancePrediction& in = e.instance(inst);
     TaskId t{ti};
     TaskPrediction& p = e.record(ti);
     ConfigId c = in.config;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <functional>
 
 #include "dagplan/error.hpp"
@@ -17,15 +18,35 @@ std::int64_t TaskRunner::startup_us(RunEngine& engine, std::uint32_t inst, bool 
 RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOptions& opts,
                      TaskRunner& runner)
     : m_(m), w_(m.workflow()), plan_(plan), runner_(runner), n_(w_.task_count()) {
-  hot_.resize(n_);
-  missing_.resize(n_);
+  assert(plan.worker_count() < kUploadAlways);
+  ts_.resize(n_);
   for (std::uint32_t t = 0; t < n_; ++t) {
-    hot_[t].output_bytes = w_.output_bytes(TaskId{t});
-    missing_[t] = w_.in_degree(TaskId{t});
+    ts_[t].missing = w_.in_degree(TaskId{t});
+    ts_[t].worker = plan.task_worker[t];
   }
+  // Rule 6 per task, in one pass whose iterations do not depend on each other (so that the
+  // cache misses on successors overlap): a sink's output goes to the client; a strict consumer
+  // elsewhere needs storage; only the first flexible child can continue here, and only if this
+  // task is its only input (otherwise another producer may complete its counter and invoke it
+  // elsewhere).
+  upload_rule_.resize(n_);
+  for (std::uint32_t t = 0; t < n_; ++t) {
+    std::uint32_t rule = w_.out_degree(TaskId{t}) == 0 ? kUploadAlways : kUploadNever;
+    bool first_flexible = true;
+    for (TaskId s : w_.successors(TaskId{t})) {
+      std::uint32_t k = plan.task_worker[index(s)];
+      if (k != kFlexible) {
+        if (rule != kUploadNever && rule != k) rule = kUploadAlways;
+        if (rule == kUploadNever) rule = k;
+      } else {
+        if (!first_flexible || w_.in_degree(s) != 1) rule = kUploadAlways;
+        first_flexible = false;
+      }
+    }
+    upload_rule_[t] = rule;
+  }
+  next_.assign(n_, kNone);
   tp_.resize(n_);
-  next_in_queue_.assign(n_, kNone);
-  next_ran_.assign(n_, kNone);
   worker_instance_.assign(plan.worker_count(), kNone);
   worker_remaining_.assign(plan.worker_count(), 0);
   for (std::uint32_t t = 0; t < n_; ++t)
@@ -52,7 +73,11 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
   config_running_.assign(m.config_count(), 0);
   waiting_.resize(m.config_count());
   heap_.reserve(n_ / 4 + 16);
-  instances_.reserve(n_ / 2 + 16);
+  // Every instance is invoked for a task that became ready, so there are at most n_: reserving
+  // them costs address space only (pages are touched as instances are added) and spares the
+  // copies of a growing vector.
+  inst_.reserve(n_);
+  state_.reserve(n_);
 }
 
 Prediction RunEngine::run() {
@@ -97,8 +122,8 @@ Prediction RunEngine::run() {
       case EventKind::kInstanceStart: request_start(x); break;
       case EventKind::kTaskReady:
         tp_[x].ready_us = now_;
-        --instances_[hot_[x].instance].ready_in_flight;
-        enqueue(hot_[x].instance, x);  // the instance the ready event was sent to
+        --state_[ts_[x].instance].ready_in_flight;
+        enqueue(ts_[x].instance, x);  // the instance the ready event was sent to
         break;
       case EventKind::kTaskDone: task_done(x); break;
       case EventKind::kInstanceExit: release(x); break;
@@ -126,13 +151,15 @@ void RunEngine::push(std::int64_t time, EventKind kind, std::uint32_t subject) {
 }
 
 std::uint32_t RunEngine::new_instance(std::uint32_t worker, ConfigId config, std::int64_t at) {
-  EngineInstance in;
+  InstancePrediction in;
   in.worker = worker;
   in.config = config;
   in.requested_us = at;
-  in.slots = m_.slots(config);
-  auto id = static_cast<std::uint32_t>(instances_.size());
-  instances_.push_back(in);
+  InstanceState st;
+  st.slots = m_.slots(config);
+  auto id = static_cast<std::uint32_t>(inst_.size());
+  inst_.push_back(in);
+  state_.push_back(st);
   push(at + m_.invoke_us(), EventKind::kInstanceStart, id);
   return id;
 }
@@ -144,7 +171,7 @@ bool RunEngine::has_capacity(ConfigId c) const {
 
 // Rule 2 and the concurrency limit: start now if allowed, else wait for an exit.
 void RunEngine::request_start(std::uint32_t id) {
-  EngineInstance& in = instances_[id];
+  const InstancePrediction& in = inst_[id];
   if (!has_capacity(in.config)) {
     waiting_[index(in.config)].push(id);
     ++waiting_count_;
@@ -155,10 +182,10 @@ void RunEngine::request_start(std::uint32_t id) {
 }
 
 void RunEngine::start_instance(std::uint32_t id) {
-  EngineInstance& in = instances_[id];
+  InstancePrediction& in = inst_[id];
   ++running_total_;
   ++config_running_[index(in.config)];
-  in.started = true;
+  state_[id].started = true;
   in.start_us = now_;
   auto& stack = pool_[index(in.config)];
   while (!stack.empty() && stack.back().expires_us <= now_) stack.pop_back();
@@ -171,67 +198,94 @@ void RunEngine::start_instance(std::uint32_t id) {
 }
 
 void RunEngine::enqueue(std::uint32_t inst, std::uint32_t t) {
-  EngineInstance& in = instances_[inst];
-  hot_[t].instance = inst;
-  ++in.tasks;
-  next_in_queue_[t] = kNone;
-  if (in.queue_tail == kNone)
-    in.queue_head = t;
+  InstanceState& st = state_[inst];
+  ts_[t].instance = inst;
+  ++inst_[inst].tasks;
+  next_[t] = kNone;
+  if (st.queue_tail == kNone)
+    st.queue_head = t;
   else
-    next_in_queue_[in.queue_tail] = t;
-  in.queue_tail = t;
-  if (in.started) fill_slots(inst);
+    next_[st.queue_tail] = t;
+  st.queue_tail = t;
+  if (st.started) fill_slots(inst);
 }
 
 void RunEngine::fill_slots(std::uint32_t inst) {
-  EngineInstance& in = instances_[inst];
-  while (in.running < in.slots && in.queue_head != kNone) {
-    std::uint32_t t = in.queue_head;
-    in.queue_head = next_in_queue_[t];
-    if (in.queue_head == kNone) in.queue_tail = kNone;
-    ++in.running;
-    next_ran_[t] = in.ran_head;
-    in.ran_head = t;
-    tp_[t].instance = inst;
-    tp_[t].start_us = std::max(now_, in.ready_us);
+  InstanceState& st = state_[inst];
+  while (st.running < st.slots && st.queue_head != kNone) {
+    std::uint32_t t = st.queue_head;
+    st.queue_head = next_[t];
+    if (st.queue_head == kNone) st.queue_tail = kNone;
+    ++st.running;
+    next_[t] = st.ran_head;  // out of the queue: the link now chains the tasks run here
+    st.ran_head = t;
+    ++st.ran;
+    TaskPrediction& p = tp_[t];
+    p.instance = inst;
+    p.start_us = std::max(now_, inst_[inst].ready_us);
     runner_.start_task(*this, inst, t);
   }
 }
 
-bool RunEngine::must_upload(std::uint32_t inst, std::uint32_t ti) const {
-  TaskId t{ti};
-  if (w_.out_degree(t) == 0) return true;  // sinks: the client needs the result
-  std::uint32_t worker = instances_[inst].worker;
-  bool first_flexible = true;
-  for (TaskId s : w_.successors(t)) {
-    std::uint32_t k = plan_.task_worker[index(s)];
-    if (k != kFlexible) {
-      if (k != worker) return true;
-    } else {
-      // Only the first flexible child can continue here, and only if this task is its only
-      // input (otherwise another producer may complete its counter and invoke it elsewhere).
-      if (!first_flexible || w_.in_degree(s) != 1) return true;
-      first_flexible = false;
-    }
-  }
-  return false;
+bool RunEngine::must_upload(std::uint32_t inst, std::uint32_t t) const {
+  std::uint32_t rule = upload_rule_[t];
+  return rule == kUploadAlways || (rule != kUploadNever && rule != inst_[inst].worker);
 }
 
 RunEngine::RemoteInputs RunEngine::remote_inputs(std::uint32_t inst, std::uint32_t ti,
                                                  std::int64_t local_since) const {
+  if (local_since != kAlwaysLocal) return remote_inputs_walk(inst, ti, local_since);
+  // Every input is remote but those produced on this instance; the model knows the total.
+  // Remote outputs were in storage when their producer finished, before this task was ready,
+  // unless an evicted worker flushed them later.
+  TaskId t{ti};
+  const TaskState& st = ts_[ti];
+  const InstanceState& is = state_[inst];
+  std::uint64_t local_bytes = 0;
+  std::size_t local = 0;
+  if (st.worker != kFlexible) {
+    // A strict task: its producers counted what they left on its worker's latest instance.
+    if (st.local_instance == inst) {
+      local_bytes = st.local_bytes;
+      local = st.local_count;
+    }
+  } else if (is.ran <= 1) {
+    // A flexible task on a new instance: nothing ran here before.
+  } else if (is.ran <= kShortRanList) {
+    // A flexible task continuing on a producer's instance: look its few tasks up among the
+    // producers (sorted by id).
+    std::span<const TaskId> preds = w_.predecessors(t);
+    for (std::uint32_t x = next_[ti]; x != kNone; x = next_[x]) {
+      if (!std::binary_search(preds.begin(), preds.end(), TaskId{x})) continue;
+      local_bytes += w_.output_bytes(TaskId{x});
+      ++local;
+    }
+  } else {
+    return remote_inputs_walk(inst, ti, local_since);
+  }
+  RemoteInputs r;
+  r.bytes = m_.input_bytes(t) - local_bytes;
+  r.any = w_.input_bytes(t) > 0 || local < w_.in_degree(t);
+  r.stored_us = flushed_until_.empty() ? now_ : std::max(now_, flushed_until_[ti]);
+#ifndef NDEBUG
+  RemoteInputs walked = remote_inputs_walk(inst, ti, local_since);
+  assert(walked.bytes == r.bytes && walked.any == r.any && walked.stored_us == r.stored_us);
+#endif
+  return r;
+}
+
+RunEngine::RemoteInputs RunEngine::remote_inputs_walk(std::uint32_t inst, std::uint32_t ti,
+                                                      std::int64_t local_since) const {
   TaskId t{ti};
   RemoteInputs r;
   r.bytes = w_.input_bytes(t);
   r.any = r.bytes > 0;
   r.stored_us = now_;
-  std::span<const TaskId> preds = w_.predecessors(t);
-  for (TaskId q : preds) __builtin_prefetch(&hot_[index(q)]);
-  for (TaskId q : preds) {
-    const EngineTask& h = hot_[index(q)];
-    if (is_local(h, index(q), inst, local_since)) continue;  // local: free
-    r.bytes += h.output_bytes;
+  for (TaskId q : w_.predecessors(t)) {
+    if (is_local(index(q), inst, local_since)) continue;  // local: free
+    r.bytes += w_.output_bytes(q);
     r.any = true;
-    r.stored_us = std::max(r.stored_us, h.upload_end_us);
+    r.stored_us = std::max(r.stored_us, tp_[index(q)].upload_end_us);
   }
   return r;
 }
@@ -239,30 +293,27 @@ RunEngine::RemoteInputs RunEngine::remote_inputs(std::uint32_t inst, std::uint32
 RunEngine::RemoteInputs RunEngine::preloaded_inputs(std::uint32_t inst, std::uint32_t ti,
                                                     std::int64_t local_since) const {
   TaskId t{ti};
-  const EngineInstance& in = instances_[inst];
+  const InstancePrediction& in = inst_[inst];
   RemoteInputs r;
   r.bytes = w_.input_bytes(t);
   r.any = r.bytes > 0;
   r.stored_us = tp_[ti].start_us;
   if (r.any) r.stored_us = std::max(r.stored_us, in.ready_us + m_.transfer_us(r.bytes, in.config));
   for (TaskId q : w_.predecessors(t)) {
-    const EngineTask& h = hot_[index(q)];
-    if (is_local(h, index(q), inst, local_since)) continue;
-    r.bytes += h.output_bytes;
+    if (is_local(index(q), inst, local_since)) continue;
+    std::uint64_t bytes = w_.output_bytes(q);
+    r.bytes += bytes;
     r.any = true;
-    r.stored_us = std::max(r.stored_us, std::max(h.upload_end_us, in.ready_us) +
-                                            m_.transfer_us(h.output_bytes, in.config));
+    r.stored_us = std::max(r.stored_us, std::max(tp_[index(q)].upload_end_us, in.ready_us) +
+                                            m_.transfer_us(bytes, in.config));
   }
   return r;
 }
 
 void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us) {
-  EngineTask& h = hot_[t];
   TaskPrediction& p = tp_[t];
-  h.uploaded = uploaded ? 1 : 0;
-  h.upload_end_us = uploaded ? upload_end_us : p.exec_end_us;
   p.uploaded = uploaded;
-  p.upload_end_us = h.upload_end_us;
+  p.upload_end_us = uploaded ? upload_end_us : p.exec_end_us;
   // Counter updates (pipelined) or the sink's completion record: one storage operation.
   p.finish_us = p.upload_end_us + m_.storage_op_us();
   push(p.finish_us, EventKind::kTaskDone, t);
@@ -270,23 +321,34 @@ void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_
 
 void RunEngine::task_done(std::uint32_t ti) {
   TaskId t{ti};
-  std::uint32_t inst = hot_[ti].instance;
+  std::uint32_t inst = ts_[ti].instance;
   ++done_;
   makespan_ = std::max(makespan_, now_);
   std::uint32_t k = plan_.task_worker[ti];
   if (k != kFlexible) --worker_remaining_[k];
   // Rule 3: successors whose counter this task completes.
   bool continued = false;
+  const std::uint32_t worker = inst_[inst].worker;
+  const std::uint64_t output_bytes = w_.output_bytes(t);
   // Successors are often far apart in memory: prefetch all their counters, so that the cache
   // misses overlap instead of coming one after the other.
   std::span<const TaskId> succ = w_.successors(t);
-  for (TaskId s : succ) __builtin_prefetch(&missing_[index(s)], 1);
+  for (TaskId s : succ) __builtin_prefetch(&ts_[index(s)], 1);
   for (TaskId s : succ) {
     std::uint32_t si = index(s);
-    EngineTask& hs = hot_[si];
-    if (--missing_[si] != 0) continue;
+    TaskState& st = ts_[si];
+    if (st.worker == worker && worker != kFlexible) {
+      if (st.local_instance != inst) {  // the worker's earlier instance is gone
+        st.local_instance = inst;
+        st.local_bytes = 0;
+        st.local_count = 0;
+      }
+      st.local_bytes += output_bytes;
+      ++st.local_count;
+    }
+    if (--st.missing != 0) continue;
     tp_[si].ready_us = now_;
-    std::uint32_t sk = plan_.task_worker[si];
+    std::uint32_t sk = st.worker;
     if (sk != kFlexible) {
       std::uint32_t target = worker_instance_[sk];
       if (target == kNone) {
@@ -295,8 +357,8 @@ void RunEngine::task_done(std::uint32_t ti) {
       } else if (target == inst) {
         enqueue(inst, si);
       } else {
-        hs.instance = target;
-        ++instances_[target].ready_in_flight;  // it must not step aside before this arrives
+        st.instance = target;
+        ++state_[target].ready_in_flight;  // it must not step aside before this arrives
         push(now_ + m_.storage_op_us(), EventKind::kTaskReady, si);  // ready event
       }
     } else if (!continued) {
@@ -306,13 +368,13 @@ void RunEngine::task_done(std::uint32_t ti) {
       enqueue(new_instance(kFlexible, plan_.task_config[si], now_), si);
     }
   }
-  EngineInstance& in = instances_[inst];
-  --in.running;
+  InstanceState& st = state_[inst];
+  --st.running;
   for (std::uint32_t si : continue_here_) enqueue(inst, si);
   continue_here_.clear();
   fill_slots(inst);
-  if (in.running == 0 && in.queue_head == kNone) {
-    if (in.worker == kFlexible || worker_remaining_[in.worker] == 0) {
+  if (st.running == 0 && st.queue_head == kNone) {
+    if (worker == kFlexible || worker_remaining_[worker] == 0) {
       exit_instance(inst, now_);
     } else {
       idle_.push_back(inst);  // a strict worker waiting for its next task
@@ -329,29 +391,33 @@ void RunEngine::evict_idle() {
   while (waiting_count_ > 0 && !idle_.empty()) {
     std::uint32_t id = idle_.front();
     idle_.pop_front();
-    EngineInstance& in = instances_[id];
-    if (in.exited || in.exiting || in.running != 0 || in.queue_head != kNone ||
-        in.ready_in_flight != 0)
+    const InstanceState& st = state_[id];
+    if (st.exited || st.exiting || st.running != 0 || st.queue_head != kNone ||
+        st.ready_in_flight != 0)
       continue;  // stale: it has work again, or work is on its way
     std::uint64_t bytes = 0;
-    for (std::uint32_t t = in.ran_head; t != kNone; t = next_ran_[t]) {
-      if (hot_[t].uploaded) continue;
-      hot_[t].uploaded = 1;
+    for (std::uint32_t t = st.ran_head; t != kNone; t = next_[t]) {
+      if (tp_[t].uploaded) continue;
       tp_[t].uploaded = true;
-      bytes += hot_[t].output_bytes;
+      bytes += w_.output_bytes(TaskId{t});
       flushed_.push_back(t);
     }
     std::int64_t end = now_;
-    if (!flushed_.empty()) end += m_.transfer_us(bytes, in.config);
-    for (std::uint32_t t : flushed_) hot_[t].upload_end_us = tp_[t].upload_end_us = end;
+    if (!flushed_.empty()) end += m_.transfer_us(bytes, inst_[id].config);
+    if (!flushed_.empty() && flushed_until_.empty()) flushed_until_.assign(n_, 0);
+    for (std::uint32_t t : flushed_) {
+      tp_[t].upload_end_us = end;
+      for (TaskId s : w_.successors(TaskId{t}))
+        flushed_until_[index(s)] = std::max(flushed_until_[index(s)], end);
+    }
     flushed_.clear();
     exit_instance(id, end);  // also frees the worker's slot, so its next task re-invokes it
   }
 }
 
 void RunEngine::exit_instance(std::uint32_t id, std::int64_t at) {
-  EngineInstance& in = instances_[id];
-  in.exiting = true;
+  InstancePrediction& in = inst_[id];
+  state_[id].exiting = true;
   in.exited_us = at;
   if (in.worker != kFlexible && worker_instance_[in.worker] == id)
     worker_instance_[in.worker] = kNone;
@@ -364,8 +430,8 @@ void RunEngine::exit_instance(std::uint32_t id, std::int64_t at) {
 
 // The instance's container goes back to the pool and its place to the longest-waiting request.
 void RunEngine::release(std::uint32_t id) {
-  EngineInstance& in = instances_[id];
-  in.exited = true;
+  const InstancePrediction& in = inst_[id];
+  state_[id].exited = true;
   pool_[index(in.config)].push_back(
       WarmContainer{in.config, now_, now_ + m_.platform().keep_alive_us});
   --running_total_;
@@ -378,7 +444,7 @@ void RunEngine::release(std::uint32_t id) {
       if (best == kNone || cand < best) best = cand;
     }
     if (best == kNone) break;
-    waiting_[index(instances_[best].config)].pop();
+    waiting_[index(inst_[best].config)].pop();
     --waiting_count_;
     start_instance(best);
   }
@@ -388,7 +454,7 @@ void RunEngine::deadlock() {
   std::string stuck;
   int listed = 0;
   for (std::uint32_t t = 0; t < n_ && listed < 5; ++t) {
-    if (missing_[t] == 0 && hot_[t].instance != kNone && tp_[t].finish_us == 0) {
+    if (ts_[t].missing == 0 && ts_[t].instance != kNone && tp_[t].finish_us == 0) {
       stuck += fmt::format("{}'{}'", listed ? ", " : "", w_.id(TaskId{t}));
       ++listed;
     }
@@ -404,32 +470,23 @@ Prediction RunEngine::finish() {
   Prediction out;
   out.makespan_us = makespan_;
   out.bounds = m_.bounds();
-  out.instances.reserve(instances_.size());
-  for (const EngineInstance& in : instances_) {
-    InstancePrediction ip;
-    ip.worker = in.worker;
-    ip.config = in.config;
-    ip.requested_us = in.requested_us;
-    ip.start_us = in.start_us;
-    ip.ready_us = in.ready_us;
-    ip.exited_us = in.exited_us;
-    ip.warm = in.warm;
-    ip.tasks = in.tasks;
+  for (const InstancePrediction& in : inst_) {
     if (in.warm)
       ++out.warm_starts;
     else
       ++out.cold_starts;
     std::int64_t billed = in.exited_us - (m_.platform().bill_startup ? in.start_us : in.ready_us);
     out.cost.compute += m_.instance_cost(in.config, billed);
-    out.instances.push_back(ip);
   }
-  out.invocations = instances_.size();
+  out.invocations = inst_.size();
+  out.instances = std::move(inst_);
   out.cost.invocations = m_.invocation_cost(out.invocations);
   for (std::uint32_t t = 0; t < n_; ++t) {
     out.bytes_downloaded += tp_[t].download_bytes;
     if (!tp_[t].uploaded) continue;
-    out.bytes_uploaded += hot_[t].output_bytes;
-    out.cost.storage += m_.storage_cost(hot_[t].output_bytes, makespan_ - tp_[t].upload_end_us);
+    std::uint64_t bytes = w_.output_bytes(TaskId{t});
+    out.bytes_uploaded += bytes;
+    out.cost.storage += m_.storage_cost(bytes, makespan_ - tp_[t].upload_end_us);
   }
   if (m_.is_cluster()) out.cost.compute = m_.cluster_cost(makespan_);
   for (auto& stack : pool_)

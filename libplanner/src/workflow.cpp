@@ -137,7 +137,7 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
   w.output_bytes_ = std::move(output_bytes_);
 
   // CSR for predecessors, with each edge's ordinal to report duplicates where they are.
-  std::vector<std::uint32_t> pred_off(n + 1, 0), succ_off(n + 1, 0);
+  LargeVector<std::uint32_t> pred_off(n + 1, 0), succ_off(n + 1, 0);
   for (std::size_t e = 0; e < m; ++e) {
     ++pred_off[to[e] + 1];
     ++succ_off[from[e] + 1];

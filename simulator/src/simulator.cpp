@@ -92,7 +92,7 @@ class SimRunner final : public TaskRunner {
     TaskPrediction& p = e.record(t);
     TaskRun& r = runs_[t];
     r.attempt = 0;
-    const EngineInstance& in = e.instance(inst);
+    const InstancePrediction& in = e.instance(inst);
     if (e.plan().preload[t] != 0 && in.worker != kFlexible) {
       // Pre-loaded inputs were fetched while the worker did other work: without contention, as
       // the predictor computes them (their past cannot be re-simulated from here).
@@ -421,12 +421,10 @@ class SimRunner final : public TaskRunner {
       a.inputs.push_back(TraceInput{"", TraceInput::Source::kLiteral, w_.input_bytes(id),
                                     runs_[t].download_start_us, a.exec_start_us});
     for (TaskId q : w_.predecessors(id)) {
-      const EngineTask& h = e.task(index(q));
-      bool local =
-          h.instance == p.instance && e.record(index(q)).exec_end_us >= crash_time(p.instance);
+      bool local = e.is_local(index(q), p.instance, crash_time(p.instance));
       a.inputs.push_back(TraceInput{
           std::string(w_.id(q)), local ? TraceInput::Source::kLocal : TraceInput::Source::kDownload,
-          h.output_bytes, local ? a.start_us : runs_[t].download_start_us,
+          w_.output_bytes(q), local ? a.start_us : runs_[t].download_start_us,
           local ? a.start_us : a.exec_start_us});
     }
     attempts_[t].push_back(std::move(a));

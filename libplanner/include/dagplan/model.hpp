@@ -108,14 +108,14 @@ class ExecutionModel {
  private:
   const Workflow* workflow_;
   Platform platform_;
-  std::vector<std::uint64_t> total_input_bytes_;
+  LargeVector<std::uint64_t> total_input_bytes_;
   /// Per function: its group, 0 = no profile, k + 1 = profile k.
   std::vector<std::uint32_t> function_group_;
   /// Per (group, config): 1 / (speed * share * parallel^exponent); see FunctionProfile.
   std::vector<double> factor_;
   std::vector<double> min_factor_;    // per group
   std::vector<double> group_sigma_;   // per group: profile noise sigma
-  std::vector<double> ref_s_;         // per task: reference seconds on one vCPU
+  LargeVector<double> ref_s_;         // per task: reference seconds on one vCPU
   std::vector<std::uint32_t> slots_;  // per config
   std::uint64_t dag_bytes_ = 0;
   ConfigId fastest_{0};

@@ -32,11 +32,11 @@ struct Plan {
   // Assignment.
   std::vector<std::string> worker_names;   ///< logical worker ids, by worker index
   std::vector<ConfigId> worker_config;     ///< one configuration per worker
-  std::vector<std::uint32_t> task_worker;  ///< per task: worker index or kFlexible
-  std::vector<ConfigId> task_config;       ///< per task: its worker's configuration (or its own)
+  LargeVector<std::uint32_t> task_worker;  ///< per task: worker index or kFlexible
+  LargeVector<ConfigId> task_config;       ///< per task: its worker's configuration (or its own)
 
   // Annotations (optimisation passes).
-  std::vector<std::uint8_t> preload;  ///< per task: download inputs as soon as they exist
+  LargeVector<std::uint8_t> preload;  ///< per task: download inputs as soon as they exist
 
   /// The planner's predictions as a JSON object, written by the predictor; kept verbatim.
   std::string predictions_json;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "dagplan/large_vector.hpp"
 #include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
 
@@ -35,8 +36,9 @@ struct PredictOptions {
 };
 
 /// One task's predicted timeline, microseconds since submission.
-struct TaskPrediction {
-  std::uint32_t instance = 0;      ///< index into Prediction::instances
+/// 64 bytes: the engine fills one record per task in an order of its own, so each is one cache
+/// line.
+struct alignas(64) TaskPrediction {
   std::int64_t ready_us = 0;       ///< its counter completed (strict on another worker: + event)
   std::int64_t start_us = 0;       ///< took a slot on its instance (instance ready, slot free)
   std::int64_t exec_start_us = 0;  ///< inputs downloaded (and dispatch overhead paid, on clusters)
@@ -44,8 +46,10 @@ struct TaskPrediction {
   std::int64_t upload_end_us = 0;  ///< == exec_end_us when the output was not uploaded
   std::int64_t finish_us = 0;      ///< counter updates / completion record done; slot free
   std::uint64_t download_bytes = 0;
+  std::uint32_t instance = 0;  ///< index into Prediction::instances
   bool uploaded = false;
 };
+static_assert(sizeof(TaskPrediction) == 64);
 
 /// One worker instance (a container running one logical worker, or one flexible chain).
 struct InstancePrediction {
@@ -75,8 +79,8 @@ struct Prediction {
   std::uint64_t invocations = 0;
   std::uint64_t bytes_uploaded = 0;
   std::uint64_t bytes_downloaded = 0;
-  std::vector<TaskPrediction> tasks;          ///< by TaskId
-  std::vector<InstancePrediction> instances;  ///< in order of invocation request
+  LargeVector<TaskPrediction> tasks;          ///< by TaskId
+  LargeVector<InstancePrediction> instances;  ///< in order of invocation request
   std::vector<WarmContainer> final_pool;      ///< idle containers when the run ends
   std::vector<std::string> assumptions;       ///< what the model assumed for lack of data
 };

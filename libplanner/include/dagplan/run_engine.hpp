@@ -40,29 +40,6 @@ class TaskRunner {
   virtual std::int64_t startup_us(RunEngine& engine, std::uint32_t inst, bool warm);
 };
 
-/// One worker instance as the engine tracks it.
-struct EngineInstance {
-  std::uint32_t worker = kFlexible;
-  ConfigId config{0};
-  std::int64_t requested_us = 0, start_us = 0, ready_us = 0, exited_us = 0;
-  bool started = false, exited = false, warm = false;
-  bool exiting = false;  // leaving: takes no more tasks
-  std::uint32_t running = 0, slots = 1, tasks = 0;
-  std::uint32_t ready_in_flight = 0;  // ready events sent to it, not yet delivered
-  std::uint32_t queue_head = 0xffffffffu, queue_tail = 0xffffffffu;  // FIFO of ready tasks
-  std::uint32_t ran_head = 0xffffffffu;  // tasks started here (for flushing on eviction)
-};
-
-/// Per-task state read on every edge into a task's consumers, packed in 24 bytes. (Dependency
-/// counters and worker indices live in their own dense arrays: those are touched on every edge
-/// too, and 4-byte arrays stay in cache far better than one wide one.)
-struct EngineTask {
-  std::int64_t upload_end_us = 0;  ///< when the output is in storage (if uploaded)
-  std::uint64_t output_bytes = 0;
-  std::uint32_t instance = 0xffffffffu;
-  std::uint32_t uploaded = 0;
-};
-
 class RunEngine {
  public:
   static constexpr std::uint32_t kNone = 0xffffffffu;
@@ -79,8 +56,8 @@ class RunEngine {
   std::int64_t now() const { return now_; }
   const ExecutionModel& model() const { return m_; }
   const Plan& plan() const { return plan_; }
-  const EngineInstance& instance(std::uint32_t i) const { return instances_[i]; }
-  const EngineTask& task(std::uint32_t t) const { return hot_[t]; }
+  /// Instance `i` as far as it has come (worker, configuration, start-up times).
+  const InstancePrediction& instance(std::uint32_t i) const { return inst_[i]; }
   /// The timeline record of task `t`, for the runner to fill (start_us and ready_us are set by
   /// the engine).
   TaskPrediction& record(std::uint32_t t) { return tp_[t]; }
@@ -98,6 +75,12 @@ class RunEngine {
   /// crash lost what it had kept locally).
   RemoteInputs remote_inputs(std::uint32_t inst, std::uint32_t t,
                              std::int64_t local_since = kAlwaysLocal) const;
+  /// Whether the output of finished task `q` is local to instance `inst` (it ran there, after
+  /// `local_since`).
+  bool is_local(std::uint32_t q, std::uint32_t inst, std::int64_t local_since) const {
+    return ts_[q].instance == inst &&
+           (local_since == kAlwaysLocal || tp_[q].exec_end_us >= local_since);
+  }
   /// With pre-load, each remote input is downloaded as soon as it is stored and the worker is
   /// ready, one transfer each, without contention. Returns the bytes, and in `stored_us` when
   /// the last download ends (at least record(t).start_us).
@@ -130,10 +113,8 @@ class RunEngine {
   };
 
   void push(std::int64_t time, EventKind kind, std::uint32_t subject);
-  bool is_local(const EngineTask& h, std::uint32_t q, std::uint32_t inst,
-                std::int64_t local_since) const {
-    return h.instance == inst && (local_since == kAlwaysLocal || tp_[q].exec_end_us >= local_since);
-  }
+  RemoteInputs remote_inputs_walk(std::uint32_t inst, std::uint32_t t,
+                                  std::int64_t local_since) const;
   std::uint32_t new_instance(std::uint32_t worker, ConfigId config, std::int64_t at);
   bool has_capacity(ConfigId c) const;
   void request_start(std::uint32_t id);
@@ -152,12 +133,46 @@ class RunEngine {
   const Plan& plan_;
   TaskRunner& runner_;
   const std::size_t n_;
-  std::vector<EngineTask> hot_;
-  std::vector<std::uint32_t> missing_;  // dependency counters: inputs not yet complete
-  std::vector<TaskPrediction> tp_;
-  std::vector<std::uint32_t> next_in_queue_, next_ran_;
+  // The engine's own state of an instance (its timeline is in inst_).
+  struct InstanceState {
+    std::uint32_t running = 0, slots = 1;
+    std::uint32_t ready_in_flight = 0;  // ready events sent to it, not yet delivered
+    std::uint32_t queue_head = kNone, queue_tail = kNone;  // FIFO of ready tasks
+    std::uint32_t ran_head = kNone;  // tasks started here (for flushing on eviction)
+    std::uint32_t ran = 0;           // how many
+    bool started = false, exited = false;
+    bool exiting = false;  // leaving: takes no more tasks
+  };
+
+  // What a producer updates of its consumer when it finishes, in one 32-byte record: consumers
+  // lie anywhere in the array, and each visit should cost one cache miss (decision 0005). The
+  // producer also adds its output to the consumer's local inputs when it ran on an instance of
+  // the consumer's (strict) worker, so that the consumer need not visit its producers: a
+  // worker's instances follow each other in time, so only those on the latest count.
+  struct alignas(32) TaskState {
+    std::uint64_t local_bytes = 0;     // outputs of producers on instance local_instance
+    std::uint32_t missing = 0;         // dependency counter: inputs not yet complete
+    std::uint32_t worker = kFlexible;  // the plan's worker
+    std::uint32_t instance = kNone;    // the instance it is sent to and runs on
+    std::uint32_t local_instance = kNone;
+    std::uint32_t local_count = 0;
+  };
+  LargeVector<TaskState> ts_;
+  // Per task, rule 6 decided once from its successors' workers: kUploadAlways, kUploadNever, or
+  // the one worker on whose instances the output may stay local.
+  static constexpr std::uint32_t kUploadAlways = 0xfffffffeu;
+  static constexpr std::uint32_t kUploadNever = kNone;
+  // A flexible task's local inputs are looked up among its instance's tasks up to this many.
+  static constexpr std::uint32_t kShortRanList = 16;
+  LargeVector<std::uint32_t> upload_rule_;
+  LargeVector<std::uint32_t> next_;  // link in its instance's queue, then ran list
+  LargeVector<TaskPrediction> tp_;   // timelines; also where outputs are stored
+  // Per task: the latest time an evicted worker flushed one of its inputs to storage (empty
+  // until the first eviction).
+  LargeVector<std::int64_t> flushed_until_;
   std::vector<std::uint32_t> worker_instance_, worker_remaining_;
-  std::vector<EngineInstance> instances_;
+  LargeVector<InstancePrediction> inst_;
+  LargeVector<InstanceState> state_;
   std::vector<std::vector<WarmContainer>> pool_;
   std::vector<std::queue<std::uint32_t>> waiting_;
   std::vector<std::uint64_t> config_limit_, config_running_;

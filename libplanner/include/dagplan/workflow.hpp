@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dagplan/large_vector.hpp"
 #include "dagplan/string_table.hpp"
 
 namespace dagplan {
@@ -90,14 +91,15 @@ class Workflow {
   friend class WorkflowBuilder;
   std::string name_;
   StringTable ids_;
-  std::vector<FunctionId> function_;
+  LargeVector<FunctionId> function_;
   StringTable function_names_;
-  std::vector<double> work_s_;
-  std::vector<std::uint64_t> input_bytes_;
-  std::vector<std::uint64_t> output_bytes_;
-  std::vector<std::uint32_t> succ_off_, pred_off_;
-  std::vector<TaskId> succ_, pred_;
-  std::vector<TaskId> topo_, roots_, sinks_;
+  LargeVector<double> work_s_;
+  LargeVector<std::uint64_t> input_bytes_;
+  LargeVector<std::uint64_t> output_bytes_;
+  LargeVector<std::uint32_t> succ_off_, pred_off_;
+  LargeVector<TaskId> succ_, pred_;
+  LargeVector<TaskId> topo_;
+  std::vector<TaskId> roots_, sinks_;
   std::uint64_t fingerprint_ = 0;
 };
 
@@ -137,10 +139,10 @@ class WorkflowBuilder {
   StringTable names_;                     // every id seen, defined or only referenced
   std::vector<std::uint32_t> slot_task_;  // slot -> task index, or kUndefined
   std::vector<std::uint32_t> task_slot_;  // task -> slot
-  std::vector<FunctionId> function_;
+  LargeVector<FunctionId> function_;
   StringTable function_names_;
-  std::vector<double> work_s_;
-  std::vector<std::uint64_t> input_bytes_, output_bytes_;
+  LargeVector<double> work_s_;
+  LargeVector<std::uint64_t> input_bytes_, output_bytes_;
   std::vector<std::uint32_t> edge_from_, edge_to_;  // name slots
 };
 

@@ -240,7 +240,7 @@ Plan make_grouped_plan(const Workflow& workflow, const Grouping& grouping,
   for (std::uint32_t k = 0; k < grouping.worker_count; ++k)
     p.worker_names.push_back(fmt::format("w{}", k));
   p.worker_config.assign(worker_config.begin(), worker_config.end());
-  p.task_worker = grouping.task_worker;
+  p.task_worker.assign(grouping.task_worker.begin(), grouping.task_worker.end());
   for (std::size_t t = 0; t < p.task_worker.size(); ++t)
     p.task_config[t] = worker_config[p.task_worker[t]];
   return p;

@@ -311,7 +311,7 @@ class Timing {
   // container (donor), and which waited for another's exit to start (place). Then, per
   // instance, the tasks that wait for its exit.
   void read_instances(const Prediction& base) {
-    const std::vector<InstancePrediction>& in = base.instances;
+    const auto& in = base.instances;
     std::vector<std::uint32_t> last(workers_, kNone);
     for (std::uint32_t u = 0; u < units_; ++u) last[unit_worker_[u]] = u;
     warm_.assign(units_, 0);
