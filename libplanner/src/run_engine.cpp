@@ -223,6 +223,12 @@ void RunEngine::fill_slots(std::uint32_t inst) {
     TaskPrediction& p = tp_[t];
     p.instance = inst;
     p.start_us = std::max(now_, inst_[inst].ready_us);
+    // When it is done, many events from now, it updates its successors, which lie anywhere:
+    // fetch their records meanwhile.
+    for (TaskId s : w_.successors(TaskId{t})) {
+      __builtin_prefetch(&ts_[index(s)], 1);
+      __builtin_prefetch(&tp_[index(s)], 1);
+    }
     runner_.start_task(*this, inst, t);
   }
 }
@@ -324,7 +330,7 @@ void RunEngine::task_done(std::uint32_t ti) {
   std::uint32_t inst = ts_[ti].instance;
   ++done_;
   makespan_ = std::max(makespan_, now_);
-  std::uint32_t k = plan_.task_worker[ti];
+  std::uint32_t k = ts_[ti].worker;
   if (k != kFlexible) --worker_remaining_[k];
   // Rule 3: successors whose counter this task completes.
   bool continued = false;
