@@ -72,7 +72,6 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
   }
   config_running_.assign(m.config_count(), 0);
   waiting_.resize(m.config_count());
-  heap_.reserve(n_ / 4 + 16);
   // Every instance is invoked for a task that became ready, so there are at most n_: reserving
   // them costs address space only (pages are touched as instances are added) and spares the
   // copies of a growing vector.
@@ -95,27 +94,8 @@ Prediction RunEngine::run() {
     tp_[index(r)].ready_us = 0;
     enqueue(inst, index(r));
   }
-  for (;;) {
-    // The next event is the earliest of the heap's top and the heads of the FIFO queues.
-    int from = -1;  // -1: heap, 0/1: fifo
-    const Event* best = heap_.empty() ? nullptr : &heap_.front();
-    for (int f = 0; f < 2; ++f) {
-      if (fifo_head_[f] == fifo_[f].size()) continue;
-      const Event& cand = fifo_[f][fifo_head_[f]];
-      if (!best || *best > cand) {
-        best = &cand;
-        from = f;
-      }
-    }
-    if (!best) break;
-    Event e = *best;
-    if (from < 0) {
-      std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
-      heap_.pop_back();
-    } else if (++fifo_head_[from] == fifo_[from].size()) {
-      fifo_[from].clear();
-      fifo_head_[from] = 0;
-    }
+  while (!events_.empty()) {
+    Event e = events_.pop();
     now_ = e.time;
     auto x = static_cast<std::uint32_t>(e.key);
     switch (static_cast<EventKind>((e.key >> 32) & 7)) {
@@ -137,17 +117,45 @@ Prediction RunEngine::run() {
 void RunEngine::push(std::int64_t time, EventKind kind, std::uint32_t subject) {
   if (seq_ >= (std::uint64_t{1} << 29))
     throw Error("run engine: more than 2^29 events (about 10^8 tasks) are not supported");
-  Event e{time, seq_++ << 35 | static_cast<std::uint64_t>(kind) << 32 | subject};
-  // Invocations and ready events are always scheduled a constant delay after now, so they come
-  // in time order: a FIFO queue each keeps them out of the heap. Ordering is unchanged: events
-  // are still taken by (time, insertion order).
-  int f = kind == EventKind::kInstanceStart ? 0 : kind == EventKind::kTaskReady ? 1 : -1;
-  if (f >= 0 && (fifo_[f].size() == fifo_head_[f] || !(fifo_[f].back() > e))) {
-    fifo_[f].push_back(e);
-    return;
+  if (time < now_)
+    throw Error(fmt::format("run engine: an event at {} us was scheduled in the past (now {} us)",
+                            time, now_));
+  events_.push(Event{time, seq_++ << 35 | static_cast<std::uint64_t>(kind) << 32 | subject});
+}
+
+void RunEngine::EventQueue::push(const Event& e) {
+  unsigned i = index_of(static_cast<std::uint64_t>(e.time), last_);
+  bucket_[i].push_back(e);
+  if (i > 0) nonempty_ |= std::uint64_t{1} << (i - 1);
+  ++size_;
+}
+
+RunEngine::Event RunEngine::EventQueue::pop() {
+  std::vector<Event>& due = bucket_[0];
+  if (head_ == due.size()) {
+    due.clear();
+    head_ = 0;
+    // The lowest non-empty bucket holds the next time: it becomes the last time taken, and its
+    // events move to lower buckets (those at that time to bucket 0).
+    unsigned i = static_cast<unsigned>(__builtin_ctzll(nonempty_)) + 1;
+    std::vector<Event>& from = bucket_[i];
+    std::uint64_t next = static_cast<std::uint64_t>(from.front().time);
+    for (const Event& e : from) next = std::min(next, static_cast<std::uint64_t>(e.time));
+    last_ = next;
+    for (const Event& e : from) {
+      unsigned j = index_of(static_cast<std::uint64_t>(e.time), next);
+      bucket_[j].push_back(e);
+      if (j > 0) nonempty_ |= std::uint64_t{1} << (j - 1);
+    }
+    from.clear();
+    nonempty_ &= ~(std::uint64_t{1} << (i - 1));
+    // Events pushed from now on at this time come later in insertion order than these.
+    if (due.size() > 1)
+      std::sort(due.begin(), due.end(),
+                [](const Event& a, const Event& b) { return a.key < b.key; });
   }
-  heap_.push_back(e);
-  std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+  --size_;
+  return due[head_++];
 }
 
 std::uint32_t RunEngine::new_instance(std::uint32_t worker, ConfigId config, std::int64_t at) {

@@ -109,7 +109,27 @@ class RunEngine {
   struct Event {
     std::int64_t time;
     std::uint64_t key;  // seq << 35 | kind << 32 | subject
-    bool operator>(const Event& o) const { return time != o.time ? time > o.time : key > o.key; }
+  };
+  // Events by (time, insertion order). Every event is scheduled at or after now, so times taken
+  // out never decrease: a radix heap over the times. Bucket i > 0 holds the events whose time
+  // first differs from the last time taken at bit i - 1; bucket 0 those due at that time, in
+  // insertion order. Pushing is O(1); each event moves down a few buckets before it is taken.
+  class EventQueue {
+   public:
+    bool empty() const { return size_ == 0; }
+    void push(const Event& e);  // e.time >= the last time taken
+    Event pop();                // the first by (time, insertion order); not empty()
+    void reserve(std::size_t n) { bucket_[0].reserve(n); }
+
+   private:
+    static unsigned index_of(std::uint64_t time, std::uint64_t last) {
+      return time == last ? 0u : 64u - static_cast<unsigned>(__builtin_clzll(time ^ last));
+    }
+    std::vector<Event> bucket_[65];
+    std::size_t head_ = 0;        // taken prefix of bucket_[0]
+    std::uint64_t last_ = 0;      // the last time taken
+    std::uint64_t nonempty_ = 0;  // bit i - 1: bucket_[i] is not empty
+    std::size_t size_ = 0;
   };
 
   void push(std::int64_t time, EventKind kind, std::uint32_t subject);
@@ -177,9 +197,7 @@ class RunEngine {
   std::vector<std::queue<std::uint32_t>> waiting_;
   std::vector<std::uint64_t> config_limit_, config_running_;
   std::uint64_t global_limit_ = 0, running_total_ = 0, waiting_count_ = 0;
-  std::vector<Event> heap_;
-  std::vector<Event> fifo_[2];  // instance starts, ready events (see push())
-  std::size_t fifo_head_[2] = {0, 0};
+  EventQueue events_;
   std::vector<std::uint32_t> continue_here_, flushed_;
   std::deque<std::uint32_t> idle_;
   std::uint64_t seq_ = 0;
