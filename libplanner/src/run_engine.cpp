@@ -328,6 +328,16 @@ void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_
   TaskPrediction& p = tp_[t];
   p.uploaded = uploaded;
   p.upload_end_us = uploaded ? upload_end_us : p.exec_end_us;
+  std::uint32_t inst = ts_[t].instance;
+  if (!uploaded && inst_[inst].worker != kFlexible) {  // strict instances may be evicted
+    InstanceState& st = state_[inst];
+    if (st.kept_head == kNone || st.kept_fill == kKeptPerChunk) {
+      kept_.push_back(KeptChunk{{}, st.kept_head});
+      st.kept_head = static_cast<std::uint32_t>(kept_.size() - 1);
+      st.kept_fill = 0;
+    }
+    kept_[st.kept_head].task[st.kept_fill++] = t;
+  }
   // Counter updates (pipelined) or the sink's completion record: one storage operation.
   p.finish_us = p.upload_end_us + m_.storage_op_us();
   push(p.finish_us, EventKind::kTaskDone, t);
@@ -409,13 +419,22 @@ void RunEngine::evict_idle() {
     if (st.exited || st.exiting || st.running != 0 || st.queue_head != kNone ||
         st.ready_in_flight != 0)
       continue;  // stale: it has work again, or work is on its way
+#ifndef NDEBUG
+    std::size_t kept_here = 0, not_uploaded = 0;
+    for (std::uint32_t c = st.kept_head; c != kNone; c = kept_[c].next) ++kept_here;
+    if (kept_here > 0) kept_here = (kept_here - 1) * kKeptPerChunk + st.kept_fill;
+    for (std::uint32_t t = st.ran_head; t != kNone; t = next_[t]) not_uploaded += !tp_[t].uploaded;
+    assert(kept_here == not_uploaded);
+#endif
     std::uint64_t bytes = 0;
-    for (std::uint32_t t = st.ran_head; t != kNone; t = next_[t]) {
-      if (tp_[t].uploaded) continue;
-      tp_[t].uploaded = true;
-      bytes += w_.output_bytes(TaskId{t});
-      flushed_.push_back(t);
-    }
+    std::uint32_t fill = st.kept_fill;
+    for (std::uint32_t c = st.kept_head; c != kNone; c = kept_[c].next, fill = kKeptPerChunk)
+      for (std::uint32_t i = 0; i < fill; ++i) {
+        std::uint32_t t = kept_[c].task[i];
+        tp_[t].uploaded = true;
+        bytes += w_.output_bytes(TaskId{t});
+        flushed_.push_back(t);
+      }
     std::int64_t end = now_;
     if (!flushed_.empty()) end += m_.transfer_us(bytes, inst_[id].config);
     if (!flushed_.empty() && flushed_until_.empty()) flushed_until_.assign(n_, 0);

@@ -158,8 +158,10 @@ class RunEngine {
     std::uint32_t running = 0, slots = 1;
     std::uint32_t ready_in_flight = 0;  // ready events sent to it, not yet delivered
     std::uint32_t queue_head = kNone, queue_tail = kNone;  // FIFO of ready tasks
-    std::uint32_t ran_head = kNone;  // tasks started here (for flushing on eviction)
-    std::uint32_t ran = 0;           // how many
+    std::uint32_t ran_head = kNone;                        // tasks started here
+    std::uint32_t kept_head = kNone;  // chunks of the tasks whose output is only here
+    std::uint32_t kept_fill = 0;      // tasks in the first of them
+    std::uint32_t ran = 0;            // how many
     bool started = false, exited = false;
     bool exiting = false;  // leaving: takes no more tasks
   };
@@ -190,6 +192,14 @@ class RunEngine {
   // Per task: the latest time an evicted worker flushed one of its inputs to storage (empty
   // until the first eviction).
   LargeVector<std::int64_t> flushed_until_;
+  // The tasks of a strict instance whose output was not uploaded, flushed if it is evicted: in
+  // chunks of 15, so that walking them is not one cache miss per task.
+  static constexpr std::uint32_t kKeptPerChunk = 15;
+  struct KeptChunk {
+    std::uint32_t task[kKeptPerChunk];
+    std::uint32_t next;
+  };
+  std::vector<KeptChunk> kept_;
   std::vector<std::uint32_t> worker_instance_, worker_remaining_;
   LargeVector<InstancePrediction> inst_;
   LargeVector<InstanceState> state_;
