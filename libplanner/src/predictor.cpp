@@ -82,14 +82,29 @@ LowerBounds lower_bounds(const ExecutionModel& m) {
     slot_cost_per_us[c] = m.instance_cost(id, 1'000'000) / 1e6 / m.slots(id);
     dearest = std::max(dearest, slot_cost_per_us[c]);
   }
+  // A task's cheapest execution depends on its configuration only through its function's
+  // slowdown: per function, keep the configurations whose cost per reference microsecond is
+  // within 1e-9 of the cheapest. Rounding (about 1e-16 per operation) cannot make any other one
+  // cheaper for a task, so the minimum below is the minimum over all configurations.
+  std::vector<std::vector<ConfigId>> candidates(w.function_count());
+  for (std::uint32_t f = 0; f < w.function_count(); ++f) {
+    std::vector<double> per_us(m.config_count());
+    double least = std::numeric_limits<double>::infinity();
+    for (std::size_t c = 0; c < m.config_count(); ++c) {
+      per_us[c] =
+          m.slowdown(FunctionId{f}, ConfigId{static_cast<std::uint16_t>(c)}) * slot_cost_per_us[c];
+      least = std::min(least, per_us[c]);
+    }
+    for (std::size_t c = 0; c < m.config_count(); ++c)
+      if (!(per_us[c] > least * (1 + 1e-9)))
+        candidates[f].push_back(ConfigId{static_cast<std::uint16_t>(c)});
+  }
   for (TaskId t : w.topological_order()) {
     std::int64_t best = m.min_exec_us(t);
     double cheapest = std::numeric_limits<double>::infinity();
     double ref_us = m.reference_s(t) * 1e6;
-    for (std::size_t c = 0; c < m.config_count(); ++c)
-      cheapest =
-          std::min(cheapest, ref_us * m.slowdown(t, ConfigId{static_cast<std::uint16_t>(c)}) *
-                                 slot_cost_per_us[c]);
+    for (ConfigId c : candidates[index(w.function(t))])
+      cheapest = std::min(cheapest, ref_us * m.slowdown(t, c) * slot_cost_per_us[index(c)]);
     cheapest = std::max(0.0, cheapest - 0.5 * dearest);
     std::int64_t start = 0;
     for (TaskId p : w.predecessors(t)) start = std::max(start, finish[index(p)]);

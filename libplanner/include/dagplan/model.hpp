@@ -57,8 +57,10 @@ class ExecutionModel {
     return group_sigma_[function_group_[index(workflow_->function(t))]];
   }
   /// The configuration's slowdown for task `t`: exec_us = reference_s x slowdown x 1e6, rounded.
-  double slowdown(TaskId t, ConfigId c) const {
-    return factor_[function_group_[index(workflow_->function(t))] * config_count() + index(c)];
+  double slowdown(TaskId t, ConfigId c) const { return slowdown(workflow_->function(t), c); }
+  /// The same for every task of function `f`.
+  double slowdown(FunctionId f, ConfigId c) const {
+    return factor_[function_group_[index(f)] * config_count() + index(c)];
   }
   /// Bytes task `t` reads: its literal inputs plus every predecessor's output.
   std::uint64_t input_bytes(TaskId t) const { return total_input_bytes_[index(t)]; }
