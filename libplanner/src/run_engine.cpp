@@ -29,7 +29,6 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
   // elsewhere needs storage; only the first flexible child can continue here, and only if this
   // task is its only input (otherwise another producer may complete its counter and invoke it
   // elsewhere).
-  upload_rule_.resize(n_);
   for (std::uint32_t t = 0; t < n_; ++t) {
     std::uint32_t rule = w_.out_degree(TaskId{t}) == 0 ? kUploadAlways : kUploadNever;
     bool first_flexible = true;
@@ -43,7 +42,7 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
         first_flexible = false;
       }
     }
-    upload_rule_[t] = rule;
+    ts_[t].upload_rule = rule;
   }
   next_.assign(n_, kNone);
   tp_.resize(n_);
@@ -242,7 +241,7 @@ void RunEngine::fill_slots(std::uint32_t inst) {
 }
 
 bool RunEngine::must_upload(std::uint32_t inst, std::uint32_t t) const {
-  std::uint32_t rule = upload_rule_[t];
+  std::uint32_t rule = ts_[t].upload_rule;
   return rule == kUploadAlways || (rule != kUploadNever && rule != inst_[inst].worker);
 }
 

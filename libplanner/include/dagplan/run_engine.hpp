@@ -178,15 +178,16 @@ class RunEngine {
     std::uint32_t instance = kNone;    // the instance it is sent to and runs on
     std::uint32_t local_instance = kNone;
     std::uint32_t local_count = 0;
+    // Rule 6 for its own output, decided before the run from its successors' workers:
+    // kUploadAlways, kUploadNever, or the one worker on whose instances it may stay local.
+    std::uint32_t upload_rule = 0;
   };
+  static_assert(sizeof(TaskState) == 32);
   LargeVector<TaskState> ts_;
-  // Per task, rule 6 decided once from its successors' workers: kUploadAlways, kUploadNever, or
-  // the one worker on whose instances the output may stay local.
   static constexpr std::uint32_t kUploadAlways = 0xfffffffeu;
   static constexpr std::uint32_t kUploadNever = kNone;
   // A flexible task's local inputs are looked up among its instance's tasks up to this many.
   static constexpr std::uint32_t kShortRanList = 16;
-  LargeVector<std::uint32_t> upload_rule_;
   LargeVector<std::uint32_t> next_;  // link in its instance's queue, then ran list
   LargeVector<TaskPrediction> tp_;   // timelines; also where outputs are stored
   // Per task: the latest time an evicted worker flushed one of its inputs to storage (empty
