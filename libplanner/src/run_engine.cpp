@@ -468,7 +468,7 @@ void RunEngine::release(std::uint32_t id) {
       WarmContainer{in.config, now_, now_ + m_.platform().keep_alive_us});
   --running_total_;
   --config_running_[index(in.config)];
-  for (;;) {  // FIFO by request, across configurations
+  while (waiting_count_ > 0) {  // FIFO by request, across configurations
     std::uint32_t best = kNone;
     for (std::size_t c = 0; c < waiting_.size(); ++c) {
       if (waiting_[c].empty() || !has_capacity(ConfigId{static_cast<std::uint16_t>(c)})) continue;
