@@ -32,12 +32,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   std::vector<std::size_t> sizes = bench::split_sizes(sizes_arg);
-  std::vector<std::string> planners;
-  if (planners_arg == "all") {
-    for (const PlannerInfo& p : planner_registry().planners()) planners.push_back(p.name);
-  } else {
-    planners = bench::split_list(planners_arg);
-  }
+  std::vector<std::string> planners = planner_registry().select(planners_arg);
   Platform platform = load_platform(platform_name);
   fmt::print("random-layered workflows (4 deps/task on average), seed {}, platform {}\n", seed,
              platform.name);

@@ -164,15 +164,7 @@ int run(int argc, char** argv) {
     sizes = bench::split_sizes(sizes_arg);
     std::sort(sizes.begin(), sizes.end());
   }
-  std::vector<std::string> planners;
-  if (planners_arg == "all") {
-    for (const PlannerInfo& p : planner_registry().planners()) planners.push_back(p.name);
-  } else {
-    for (const std::string& s : bench::split_list(planners_arg)) {
-      (void)planner_registry().create(s);  // an unknown name throws, with a suggestion
-      planners.push_back(s);
-    }
-  }
+  std::vector<std::string> planners = planner_registry().select(planners_arg);
   const std::string plan_for_predict = std::string(default_planner_name());
   Platform platform = load_platform(platform_name);
 

@@ -903,15 +903,7 @@ int run(int argc, char** argv) {
     throw UsageError("--write-baseline records the simulated makespans: drop --no-sim");
   }
 
-  std::vector<std::string> planners;
-  if (planners_arg == "all") {
-    for (const PlannerInfo& p : planner_registry().planners()) planners.push_back(p.name);
-  } else {
-    for (const std::string& p : bench::split_list(planners_arg)) {
-      (void)planner_registry().create(p);  // an unknown name throws, with a suggestion
-      planners.push_back(p);
-    }
-  }
+  std::vector<std::string> planners = planner_registry().select(planners_arg);
   if (write_baseline && planners_arg != "all") {
     throw UsageError("--write-baseline covers every planner: drop --planners");
   }

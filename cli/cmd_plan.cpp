@@ -4,7 +4,6 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli_common.hpp"
 #include "commands.hpp"
@@ -184,22 +183,14 @@ void add_plan_commands(CLI::App& app) {
         ->check(CLI::IsMember({"text", "json", "markdown"}));
     add_common(cmd, o->common);
     cmd->callback([o] {
-      std::vector<std::string> names;
-      if (o->planners == "all") {
-        for (const PlannerInfo& p : planner_registry().planners()) names.push_back(p.name);
-      } else {
-        std::stringstream ss(o->planners);
-        for (std::string item; std::getline(ss, item, ',');)
-          if (!item.empty()) names.push_back(item);
-      }
-      for (const std::string& n : names)
-        planner_registry().create(n);  // unknown names: usage error first
+      // Unknown names: a usage error before anything is read.
+      std::vector<std::string> names = planner_registry().select(o->planners);
       Inputs in = load_inputs(o->workflow, o->common.platform, o->common.profile);
       ExecutionModel model(in.workflow, in.platform, in.profile ? &*in.profile : nullptr);
       PlannerOptions opts;
       opts.config = config_option(o->config, in.platform);
       nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-      LowerBounds bounds = lower_bounds(model);
+      const LowerBounds& bounds = model.bounds();  // computed once, shared with predict()
       for (const std::string& n : names) {
         PlanResult r = run_planner(*planner_registry().create(n), model, opts);
         Prediction p = predict(model, r.plan);

@@ -123,6 +123,18 @@ TEST_CASE("unknown planner names get a suggestion", "[planners]") {
       "unknown planner 'hfet'; did you mean 'heft'? (wukong, uniform, non-uniform, heft, dask)");
 }
 
+TEST_CASE("a command-line list of planners: all, or names checked before anything runs",
+          "[planners]") {
+  const PlannerRegistry& r = planner_registry();
+  CHECK(r.select("all") ==
+        std::vector<std::string>{"wukong", "uniform", "non-uniform", "heft", "dask"});
+  CHECK(r.select("dask,,heft") == std::vector<std::string>{"dask", "heft"});
+  CHECK(r.select("").empty());
+  CHECK_THROWS_WITH(r.select("heft,hfet"),
+                    "unknown planner 'hfet'; did you mean 'heft'? (wukong, uniform, non-uniform, "
+                    "heft, dask)");
+}
+
 TEST_CASE("planners say what they assumed without calibration data", "[planners]") {
   Workflow w = read_workflow(
       R"({"format": "dagplan-workflow/1", "tasks": [{"id": "a"}, {"id": "b", "work_s": 1, "deps": ["a"]}]})",

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <functional>
 
 #include "dagplan/error.hpp"
 
@@ -20,9 +19,12 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
     : m_(m), w_(m.workflow()), plan_(plan), runner_(runner), n_(w_.task_count()) {
   assert(plan.worker_count() < kUploadAlways);
   ts_.resize(n_);
+  worker_instance_.assign(plan.worker_count(), kNone);
+  worker_remaining_.assign(plan.worker_count(), 0);
   for (std::uint32_t t = 0; t < n_; ++t) {
     ts_[t].missing = w_.in_degree(TaskId{t});
     ts_[t].worker = plan.task_worker[t];
+    if (ts_[t].worker != kFlexible) ++worker_remaining_[ts_[t].worker];
   }
   // Rule 6 per task, in one pass whose iterations do not depend on each other (so that the
   // cache misses on successors overlap): a sink's output goes to the client; a strict consumer
@@ -46,10 +48,6 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
   }
   next_.assign(n_, kNone);
   tp_.resize(n_);
-  worker_instance_.assign(plan.worker_count(), kNone);
-  worker_remaining_.assign(plan.worker_count(), 0);
-  for (std::uint32_t t = 0; t < n_; ++t)
-    if (plan.task_worker[t] != kFlexible) ++worker_remaining_[plan.task_worker[t]];
   pool_.resize(m.config_count());
   for (const WarmContainer& c : opts.warm_pool) pool_[index(c.config)].push_back(c);
   for (auto& stack : pool_)  // most recently idled on top
@@ -353,11 +351,8 @@ void RunEngine::task_done(std::uint32_t ti) {
   bool continued = false;
   const std::uint32_t worker = inst_[inst].worker;
   const std::uint64_t output_bytes = w_.output_bytes(t);
-  // Successors are often far apart in memory: prefetch all their counters, so that the cache
-  // misses overlap instead of coming one after the other.
-  std::span<const TaskId> succ = w_.successors(t);
-  for (TaskId s : succ) __builtin_prefetch(&ts_[index(s)], 1);
-  for (TaskId s : succ) {
+  // The successors' records were fetched into cache when this task started (fill_slots).
+  for (TaskId s : w_.successors(t)) {
     std::uint32_t si = index(s);
     TaskState& st = ts_[si];
     if (st.worker == worker && worker != kFlexible) {
@@ -407,7 +402,7 @@ void RunEngine::task_done(std::uint32_t ti) {
 }
 
 // A strict worker that waits idle holds a place under the concurrency limit. When another
-// invocation is queued for lack of one, idle workers exit (lowest first) after flushing to
+// invocation is queued for lack of one, idle workers exit (longest idle first) after flushing to
 // storage the outputs their own later tasks still need; those tasks then run on a new instance
 // of the worker. Without this, workers waiting for each other could deadlock.
 void RunEngine::evict_idle() {

@@ -51,6 +51,10 @@ class PlannerRegistry {
   std::unique_ptr<Planner> create(std::string_view name) const;
   const std::vector<PlannerInfo>& planners() const { return planners_; }
   std::vector<std::string_view> names() const;
+  /// The planners a command-line list names: "all" (every one, in registry order) or
+  /// comma-separated names (empty items skipped). Throws UsageError on an unknown name, with a
+  /// suggestion, before any planner runs.
+  std::vector<std::string> select(std::string_view list) const;
 
  private:
   std::vector<PlannerInfo> planners_;

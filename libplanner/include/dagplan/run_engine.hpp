@@ -119,7 +119,6 @@ class RunEngine {
     bool empty() const { return size_ == 0; }
     void push(const Event& e);  // e.time >= the last time taken
     Event pop();                // the first by (time, insertion order); not empty()
-    void reserve(std::size_t n) { bucket_[0].reserve(n); }
 
    private:
     static unsigned index_of(std::uint64_t time, std::uint64_t last) {
@@ -161,7 +160,7 @@ class RunEngine {
     std::uint32_t ran_head = kNone;                        // tasks started here
     std::uint32_t kept_head = kNone;  // chunks of the tasks whose output is only here
     std::uint32_t kept_fill = 0;      // tasks in the first of them
-    std::uint32_t ran = 0;            // how many
+    std::uint32_t ran = 0;            // tasks started here
     bool started = false, exited = false;
     bool exiting = false;  // leaving: takes no more tasks
   };
@@ -189,7 +188,7 @@ class RunEngine {
   // A flexible task's local inputs are looked up among its instance's tasks up to this many.
   static constexpr std::uint32_t kShortRanList = 16;
   LargeVector<std::uint32_t> next_;  // link in its instance's queue, then ran list
-  LargeVector<TaskPrediction> tp_;   // timelines; also where outputs are stored
+  LargeVector<TaskPrediction> tp_;   // timelines (upload state included)
   // Per task: the latest time an evicted worker flushed one of its inputs to storage (empty
   // until the first eviction).
   LargeVector<std::int64_t> flushed_until_;
