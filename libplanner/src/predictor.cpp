@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <future>
 #include <limits>
+#include <thread>
 
 #include "dagplan/error.hpp"
 #include "dagplan/json_writer.hpp"
@@ -12,6 +14,10 @@
 
 namespace dagplan {
 namespace {
+
+// From this many tasks on, the first prediction with a model computes its lower bounds on a
+// second thread (below it, starting a thread costs more than it saves).
+constexpr std::size_t kParallelBoundsTasks = 50'000;
 
 // The predictor's runner: a task's phases in closed form, without contention (DESIGN.md rules
 // 4-6). Downloads are one batched transfer at the task's start (one storage latency plus all
@@ -50,7 +56,17 @@ class ClosedFormRunner final : public TaskRunner {
 Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictOptions& options) {
   check_plan(plan, model.workflow(), model.platform());
   ClosedFormRunner runner;
-  return RunEngine(model, plan, options, runner).run();
+  // The lower bounds are a pass over the workflow of their own, made once per model. For a big
+  // workflow the first prediction makes it on a second thread while it replays the run (the
+  // engine does not read them; the future waits for the thread on every path out of here).
+  std::future<void> bounds;
+  if (!model.has_bounds() && model.workflow().task_count() >= kParallelBoundsTasks &&
+      std::thread::hardware_concurrency() > 1)
+    bounds = std::async(std::launch::async, [&model] { model.bounds(); });
+  Prediction p = RunEngine(model, plan, options, runner).run();
+  if (bounds.valid()) bounds.get();  // rethrows what the thread threw
+  p.bounds = model.bounds();
+  return p;
 }
 
 const LowerBounds& ExecutionModel::bounds() const {

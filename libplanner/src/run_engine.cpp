@@ -19,12 +19,11 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
     : m_(m), w_(m.workflow()), plan_(plan), runner_(runner), n_(w_.task_count()) {
   assert(plan.worker_count() < kUploadAlways);
   ts_.resize(n_);
-  worker_instance_.assign(plan.worker_count(), kNone);
-  worker_remaining_.assign(plan.worker_count(), 0);
+  workers_.assign(plan.worker_count(), WorkerState{});
   for (std::uint32_t t = 0; t < n_; ++t) {
     ts_[t].missing = w_.in_degree(TaskId{t});
     ts_[t].worker = plan.task_worker[t];
-    if (ts_[t].worker != kFlexible) ++worker_remaining_[ts_[t].worker];
+    if (ts_[t].worker != kFlexible) ++workers_[ts_[t].worker].remaining;
   }
   // Rule 6 per task, in one pass whose iterations do not depend on each other (so that the
   // cache misses on successors overlap): a sink's output goes to the client; a strict consumer
@@ -83,10 +82,10 @@ Prediction RunEngine::run() {
     std::uint32_t inst;
     if (k == kFlexible) {
       inst = new_instance(kFlexible, plan_.task_config[index(r)], 0);
-    } else if (worker_instance_[k] == kNone) {
-      inst = worker_instance_[k] = new_instance(k, plan_.worker_config[k], 0);
+    } else if (workers_[k].instance == kNone) {
+      inst = workers_[k].instance = new_instance(k, plan_.worker_config[k], 0);
     } else {
-      inst = worker_instance_[k];
+      inst = workers_[k].instance;
     }
     tp_[index(r)].ready_us = 0;
     enqueue(inst, index(r));
@@ -329,8 +328,15 @@ void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_
   if (!uploaded && inst_[inst].worker != kFlexible) {  // strict instances may be evicted
     InstanceState& st = state_[inst];
     if (st.kept_head == kNone || st.kept_fill == kKeptPerChunk) {
-      kept_.push_back(KeptChunk{{}, st.kept_head});
-      st.kept_head = static_cast<std::uint32_t>(kept_.size() - 1);
+      std::uint32_t c = free_chunk_;
+      if (c != kNone) {
+        free_chunk_ = kept_[c].next;
+        kept_[c].next = st.kept_head;
+      } else {
+        c = static_cast<std::uint32_t>(kept_.size());
+        kept_.push_back(KeptChunk{{}, st.kept_head});
+      }
+      st.kept_head = c;
       st.kept_fill = 0;
     }
     kept_[st.kept_head].task[st.kept_fill++] = t;
@@ -346,7 +352,7 @@ void RunEngine::task_done(std::uint32_t ti) {
   ++done_;
   makespan_ = std::max(makespan_, now_);
   std::uint32_t k = ts_[ti].worker;
-  if (k != kFlexible) --worker_remaining_[k];
+  if (k != kFlexible) --workers_[k].remaining;
   // Rule 3: successors whose counter this task completes.
   bool continued = false;
   const std::uint32_t worker = inst_[inst].worker;
@@ -368,9 +374,9 @@ void RunEngine::task_done(std::uint32_t ti) {
     tp_[si].ready_us = now_;
     std::uint32_t sk = st.worker;
     if (sk != kFlexible) {
-      std::uint32_t target = worker_instance_[sk];
+      std::uint32_t target = workers_[sk].instance;
       if (target == kNone) {
-        target = worker_instance_[sk] = new_instance(sk, plan_.worker_config[sk], now_);
+        target = workers_[sk].instance = new_instance(sk, plan_.worker_config[sk], now_);
         enqueue(target, si);
       } else if (target == inst) {
         enqueue(inst, si);
@@ -392,7 +398,7 @@ void RunEngine::task_done(std::uint32_t ti) {
   continue_here_.clear();
   fill_slots(inst);
   if (st.running == 0 && st.queue_head == kNone) {
-    if (worker == kFlexible || worker_remaining_[worker] == 0) {
+    if (worker == kFlexible || workers_[worker].remaining == 0) {
       exit_instance(inst, now_);
     } else {
       idle_.push_back(inst);  // a strict worker waiting for its next task
@@ -444,10 +450,21 @@ void RunEngine::evict_idle() {
 
 void RunEngine::exit_instance(std::uint32_t id, std::int64_t at) {
   InstancePrediction& in = inst_[id];
-  state_[id].exiting = true;
+  InstanceState& st = state_[id];
+  st.exiting = true;
   in.exited_us = at;
-  if (in.worker != kFlexible && worker_instance_[in.worker] == id)
-    worker_instance_[in.worker] = kNone;
+  // Its kept outputs were flushed or are no longer needed: its chunks serve later instances, so
+  // that the chunks in use stay few and in cache.
+  if (st.kept_head != kNone) {
+    std::uint32_t last = st.kept_head;
+    while (kept_[last].next != kNone) last = kept_[last].next;
+    kept_[last].next = free_chunk_;
+    free_chunk_ = st.kept_head;
+    st.kept_head = kNone;
+    st.kept_fill = 0;
+  }
+  if (in.worker != kFlexible && workers_[in.worker].instance == id)
+    workers_[in.worker].instance = kNone;
   if (at > now_) {
     push(at, EventKind::kInstanceExit, id);
   } else {
@@ -496,7 +513,6 @@ void RunEngine::deadlock() {
 Prediction RunEngine::finish() {
   Prediction out;
   out.makespan_us = makespan_;
-  out.bounds = m_.bounds();
   for (const InstancePrediction& in : inst_) {
     if (in.warm)
       ++out.warm_starts;

@@ -456,6 +456,7 @@ SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptio
   RunEngine engine(model, plan, options.start, runner);
   SimResult out;
   out.timeline = engine.run();
+  out.timeline.bounds = model.bounds();
   out.events = engine.events() + runner.events();
   out.superseded_events = runner.superseded();
   out.failed_attempts = runner.failed_attempts();

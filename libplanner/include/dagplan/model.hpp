@@ -103,8 +103,11 @@ class ExecutionModel {
   const std::vector<std::string>& unprofiled_functions() const { return unprofiled_; }
   /// True when every task has a work estimate or a profile.
   bool fully_specified() const { return missing_work_ == 0; }
-  /// The lower bounds of any plan's makespan and cost (computed once, on first use).
+  /// The lower bounds of any plan's makespan and cost (computed once, on first use; like the
+  /// rest of the model, not to be first used from two threads at once).
   const LowerBounds& bounds() const;
+  /// Whether bounds() has been computed already.
+  bool has_bounds() const { return bounds_.has_value(); }
   std::size_t tasks_without_work() const { return missing_work_; }
 
  private:

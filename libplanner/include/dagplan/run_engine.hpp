@@ -48,8 +48,9 @@ class RunEngine {
   RunEngine(const ExecutionModel& model, const Plan& plan, const PredictOptions& options,
             TaskRunner& runner);
 
-  /// Runs to the end and returns the timeline, makespan and cost. Throws Error when the plan
-  /// cannot complete.
+  /// Runs to the end and returns the timeline, makespan and cost (not the lower bounds, which
+  /// do not depend on the run: the caller adds them). Throws Error when the plan cannot
+  /// complete.
   Prediction run();
 
   // --- For runners. -------------------------------------------------------------------------
@@ -200,7 +201,13 @@ class RunEngine {
     std::uint32_t next;
   };
   std::vector<KeptChunk> kept_;
-  std::vector<std::uint32_t> worker_instance_, worker_remaining_;
+  std::uint32_t free_chunk_ = kNone;  // chunks of exited instances, linked by next
+  // Per plan worker: its current instance (kNone when it has none) and its tasks not yet done.
+  struct WorkerState {
+    std::uint32_t instance = kNone;
+    std::uint32_t remaining = 0;
+  };
+  std::vector<WorkerState> workers_;
   LargeVector<InstancePrediction> inst_;
   LargeVector<InstanceState> state_;
   std::vector<std::vector<WarmContainer>> pool_;
