@@ -20,6 +20,7 @@
 
 #include "bench_util.hpp"
 #include "dagplan/generators.hpp"
+#include "dagplan/large_vector.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/predictor.hpp"
 #include "dagplan/sim/simulator.hpp"
@@ -79,7 +80,10 @@ Measurement measure(int repetitions, const std::function<void()>& step) {
   m.seconds = std::numeric_limits<double>::infinity();
   m.wall_seconds = std::numeric_limits<double>::infinity();
   for (int i = 0; i < repetitions; ++i) {
-    malloc_trim(0);  // give back what earlier steps freed, so that the peak is this step's
+    // Give back what earlier steps freed, so that the first repetition's peak is this step's;
+    // later repetitions may reuse the big buffers it leaves (as a program predicting again would).
+    if (i == 0) release_cached_memory();
+    malloc_trim(0);
     bench::reset_peak_rss();
     std::uint64_t base = bench::rss_bytes();
     bench::Stopwatch wall;

@@ -8,6 +8,7 @@
 
 #include "bench_util.hpp"
 #include "dagplan/generators.hpp"
+#include "dagplan/large_vector.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/sim/simulator.hpp"
 
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     sim::SimOptions o;
     o.seed = seed;
     o.noise.enabled = noise;
+    release_cached_memory();  // the peak counts all the memory the simulation takes
     bench::reset_peak_rss();
     std::uint64_t base = bench::rss_bytes();
     bench::Stopwatch clock;

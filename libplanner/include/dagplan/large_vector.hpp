@@ -7,7 +7,12 @@
 /// also misses the TLB, and filling the arrays takes one page fault per 4 KiB. Buffers of
 /// kHugeThreshold bytes and more are therefore aligned to 2 MiB and advised MADV_HUGEPAGE, which
 /// Debian's default THP mode ("madvise") honours; smaller ones come from operator new as usual.
-/// See docs/decisions/0005-engine-memory-layout.md for the measurements.
+///
+/// Freed buffers of that size are kept (up to kCacheBytes in all) for the next big allocations:
+/// on a virtual machine the first touch of fresh memory can cost a millisecond per MB, and
+/// repeated predictions or simulations of a big workflow need the same buffers each time.
+/// release_cached_memory() gives them back. See docs/decisions/0005-engine-memory-layout.md for
+/// the measurements.
 
 #include <cstddef>
 #include <cstdlib>
@@ -20,9 +25,17 @@ namespace dagplan {
 namespace detail {
 inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
 inline constexpr std::size_t kHugeThreshold = std::size_t{4} << 20;
-/// Allocates `bytes` (>= kHugeThreshold) aligned to a huge page and advises huge pages for it.
+inline constexpr std::size_t kCacheBytes = std::size_t{512} << 20;
+/// Allocates `bytes` (>= kHugeThreshold) aligned to a huge page and advises huge pages for it,
+/// or takes a kept buffer of at least that size (and at most twice it).
 void* allocate_huge(std::size_t bytes);
+/// Keeps a buffer of allocate_huge() for reuse, or frees it when kCacheBytes are kept already.
+void free_huge(void* p, std::size_t bytes) noexcept;
 }  // namespace detail
+
+/// Frees the big buffers kept for reuse (thread-safe). Benchmarks call it before measuring
+/// memory; a program may call it after its last big prediction.
+void release_cached_memory() noexcept;
 
 template <class T>
 struct HugePageAllocator {
@@ -41,7 +54,7 @@ struct HugePageAllocator {
     if (n * sizeof(T) < detail::kHugeThreshold) {
       std::allocator<T>().deallocate(p, n);
     } else {
-      std::free(p);
+      detail::free_huge(p, n * sizeof(T));
     }
   }
   template <class U>
