@@ -8,7 +8,7 @@
 using namespace dagplan;
 
 namespace {
-const char* kWorkflow = R"({"format": "dagplan-workflow/1", "name": "d", "tasks": [
+constexpr const char* kWorkflow = R"({"format": "dagplan-workflow/1", "name": "d", "tasks": [
   {"id": "a", "output_bytes": 1}, {"id": "b", "deps": ["a"]}, {"id": "c", "deps": ["a"]}]})";
 
 std::string plan_doc(const std::string& workers, const std::string& tasks) {

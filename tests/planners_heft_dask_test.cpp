@@ -6,6 +6,7 @@
 // plus its downloads (1 ms + 1 us per byte), and a strict worker is billed $1 per second alive.
 // Platform "two": the same with two configurations, "small" (512 MB, speed 1) and "large"
 // (2048 MB, speed 2: the fastest, at four times the price).
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -25,7 +26,7 @@ using namespace dagplan;
 
 namespace {
 
-const char* kServerlessTail = R"(
+constexpr const char* kServerlessTail = R"(
     "invoke_latency_s": 0.01, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": 1e9},
     "keep_alive_s": 7, "dag_inline_bytes": 1000000000, "billing_granularity_s": 0.000001,
     "prices": {"per_gb_s": 1.0, "per_invocation": 0, "per_storage_gb_s": 0}})";
@@ -350,7 +351,7 @@ TEST_CASE("heft and dask: strict, valid, above the lower bounds, deterministic",
         Plan p = plan_with(planner, m);
         for (std::uint32_t k : p.task_worker) REQUIRE(k != kFlexible);
         for (std::size_t k = 0; k < p.worker_count(); ++k)
-          CHECK(p.worker_names[k] == "w" + std::to_string(k));
+          CHECK(p.worker_names[k] == fmt::format("w{}", k));
         CHECK(nlohmann::json::parse(p.planner_params_json).is_object());
         Prediction pr = predict(m, p);
         CHECK(pr.makespan_us >= pr.bounds.makespan_us());

@@ -4,7 +4,10 @@
 // the microsecond. Every expected number below is worked out in the comments.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "dagplan/predictor.hpp"
+#include "dagplan/random.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "test_util.hpp"
 
@@ -43,7 +46,7 @@ const TaskPrediction& task(const Prediction& p, const Workflow& w, const char* i
   return p.tasks[index(*w.find(id))];
 }
 
-const char* kFanOut = R"({"id": "r", "work_s": 1, "output_bytes": 1000},
+constexpr const char* kFanOut = R"({"id": "r", "work_s": 1, "output_bytes": 1000},
   {"id": "x", "work_s": 1, "deps": ["r"]}, {"id": "y", "work_s": 1, "deps": ["r"]},
   {"id": "z", "work_s": 1, "deps": ["r"]})";
 }  // namespace
@@ -225,4 +228,34 @@ TEST_CASE("pre-load overlaps downloads with the worker's other work", "[predicto
   // ready at 3.511 + ... so c runs once it is ready and the download is done: 3.512.
   CHECK(task(pre, w, "c").exec_start_us == 3'512'000);
   CHECK(pre.makespan_us < plain.makespan_us);
+}
+
+TEST_CASE("seconds round to microseconds half away from zero, like llround", "[predictor]") {
+  CHECK(seconds_to_us(0.0) == 0);
+  CHECK(seconds_to_us(2.5e-6) == 3);
+  CHECK(seconds_to_us(-2.5e-6) == -3);
+  CHECK(seconds_to_us(1.0) == 1'000'000);
+  CHECK(seconds_to_us(-0.25e-6) == 0);
+  // Against llround over a spread of values, the edges of halves included.
+  dagplan::Rng rng(7);
+  for (int i = 0; i < 100000; ++i) {
+    double s = (rng.uniform() - 0.3) * std::pow(10.0, static_cast<double>(i % 9) - 6);
+    INFO(s);
+    REQUIRE(seconds_to_us(s) == std::llround(s * 1e6));
+  }
+  // Just below, at and above halves, reached as seconds whose product by 1e6 is exactly that
+  // many microseconds (all of these are; +-0.49999999999999994 us are not).
+  auto seconds_for = [](double us) {
+    double s = us / 1e6;
+    for (int i = 0; i < 64 && s * 1e6 != us; ++i) s = std::nextafter(s, s * 1e6 < us ? 1.0 : -1.0);
+    return s;
+  };
+  for (double half : {1.5, 2.5, 1e9 + 0.5, -2.5, -1e9 - 0.5}) {
+    for (double us : {std::nextafter(half, -1e18), half, std::nextafter(half, 1e18)}) {
+      INFO(us);
+      double s = seconds_for(us);
+      REQUIRE(s * 1e6 == us);
+      CHECK(seconds_to_us(s) == std::llround(us));
+    }
+  }
 }

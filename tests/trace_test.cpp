@@ -15,7 +15,7 @@ using namespace dagplan;
 using namespace dagplan::sim;
 
 namespace {
-const char* kDiamond = R"({"format": "dagplan-workflow/1", "name": "diamond", "tasks": [
+constexpr const char* kDiamond = R"({"format": "dagplan-workflow/1", "name": "diamond", "tasks": [
   {"id": "a", "function": "split", "work_s": 0.1, "input_bytes": 1000, "output_bytes": 2000},
   {"id": "b", "function": "work", "work_s": 0.2, "output_bytes": 300, "deps": ["a"]},
   {"id": "c", "function": "work", "work_s": 0.2, "output_bytes": 400, "deps": ["a"]},

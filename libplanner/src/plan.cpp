@@ -107,9 +107,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
     if (key == "format") {
       read_format(r, "dagplan-plan", 1);
       has_format = true;
-    } else if (key == "workflow") {
-      read_references(r, refs, key);
-    } else if (key == "platform") {
+    } else if (key == "workflow" || key == "platform") {
       read_references(r, refs, key);
     } else if (key == "planner") {
       r.object([&](std::string_view k) {

@@ -279,6 +279,7 @@ class LeaveOneOut {
   // The overhead calibrated on `from` (median of their fits at `slots`).
   std::int64_t calibrated_overhead(const std::vector<Run*>& from, std::uint32_t slots) {
     std::vector<double> overheads;
+    overheads.reserve(from.size());
     for (Run* o : from)
       overheads.push_back(static_cast<double>(fit(*o, slots).dispatch_overhead_us));
     return std::llround(median(overheads));

@@ -58,7 +58,7 @@ struct Platform {
   double storage_bandwidth_bytes_per_s = 0;     ///< aggregate storage bandwidth, shared by all
   std::int64_t keep_alive_us = 7'000'000;       ///< how long an idle container stays warm
   std::uint32_t max_concurrency = 1000;         ///< workers running at once
-  std::uint64_t dag_inline_bytes = 256 * 1024;  ///< the DAG travels in the invocation below this
+  std::uint64_t dag_inline_bytes = 256u << 10;  ///< the DAG travels in the invocation below this
   bool bill_startup = true;                     ///< billed time includes cold/warm start
   std::int64_t billing_granularity_us = 1000;   ///< billed time rounds up to a multiple of this
   std::int64_t dispatch_overhead_us = 0;        ///< cluster: scheduler overhead per task
