@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "dagplan/generators.hpp"
 #include "dagplan/predictor.hpp"
 #include "dagplan/random.hpp"
 #include "dagplan/workflow_io.hpp"
@@ -258,4 +259,30 @@ TEST_CASE("seconds round to microseconds half away from zero, like llround", "[p
       CHECK(seconds_to_us(s) == std::llround(us));
     }
   }
+}
+
+TEST_CASE("a big workflow's first prediction gets the same lower bounds from its second thread",
+          "[predictor]") {
+  // 60,000 tasks: above the size from which predict() computes the bounds on a second thread.
+  GeneratorOptions g;
+  g.tasks = 60'000;
+  g.seed = 3;
+  Workflow w = generate_workflow("random-layered", g);
+  Platform platform = load_platform("aws-lambda");
+  ExecutionModel threaded(w, platform);
+  REQUIRE_FALSE(threaded.has_bounds());
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  Prediction first = predict(threaded, plan);
+  CHECK(threaded.has_bounds());
+  LowerBounds direct = lower_bounds(ExecutionModel(w, platform));
+  CHECK(first.bounds.critical_path_us == direct.critical_path_us);
+  CHECK(first.bounds.work_over_concurrency_us == direct.work_over_concurrency_us);
+  CHECK(first.bounds.cost_floor == direct.cost_floor);
+  CHECK(first.bounds.critical_path_us > 0);
+  // The second prediction reuses them, and the whole prediction is the same.
+  Prediction again = predict(threaded, plan);
+  CHECK(again.bounds.critical_path_us == first.bounds.critical_path_us);
+  CHECK(again.makespan_us == first.makespan_us);
+  CHECK(again.cost.total() == first.cost.total());
+  CHECK(first.makespan_us >= first.bounds.makespan_us());
 }

@@ -4,7 +4,6 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-
 #include <mutex>
 
 namespace dagplan::detail {

@@ -6,6 +6,7 @@
 #include <cassert>
 #include <future>
 #include <limits>
+#include <system_error>
 #include <thread>
 
 #include "dagplan/error.hpp"
@@ -61,8 +62,13 @@ Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictO
   // engine does not read them; the future waits for the thread on every path out of here).
   std::future<void> bounds;
   if (!model.has_bounds() && model.workflow().task_count() >= kParallelBoundsTasks &&
-      std::thread::hardware_concurrency() > 1)
-    bounds = std::async(std::launch::async, [&model] { model.bounds(); });
+      std::thread::hardware_concurrency() > 1) {
+    try {
+      bounds = std::async(std::launch::async, [&model] { model.bounds(); });
+    } catch (const std::system_error&) {
+      // No thread to be had: they are made below, after the run.
+    }
+  }
   Prediction p = RunEngine(model, plan, options, runner).run();
   if (bounds.valid()) bounds.get();  // rethrows what the thread threw
   p.bounds = model.bounds();
