@@ -1,6 +1,8 @@
 #pragma once
 // Measuring helpers shared by the benchmark programs: wall time and peak resident memory per step.
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -33,6 +35,13 @@ inline std::uint64_t peak_rss_bytes() {
 }
 inline std::uint64_t rss_bytes() {
   return proc_status_bytes("VmRSS");
+}
+
+/// Processor time the process (all its threads) has spent in the kernel: page faults, mostly.
+inline double kernel_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_stime.tv_sec) + static_cast<double>(u.ru_stime.tv_usec) * 1e-6;
 }
 
 /// "a,b,,c" -> {"a", "b", "c"}: a comma-separated command-line list.
