@@ -237,7 +237,7 @@ TEST_CASE("seconds round to microseconds half away from zero, like llround", "[p
   CHECK(seconds_to_us(-2.5e-6) == -3);
   CHECK(seconds_to_us(1.0) == 1'000'000);
   CHECK(seconds_to_us(-0.25e-6) == 0);
-  // Against llround over a spread of values, the edges of halves included.
+  // Against llround over a spread of values from 10^-6 to 10^2 seconds.
   dagplan::Rng rng(7);
   for (int i = 0; i < 100000; ++i) {
     double s = (rng.uniform() - 0.3) * std::pow(10.0, static_cast<double>(i % 9) - 6);

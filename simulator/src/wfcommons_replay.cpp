@@ -50,10 +50,6 @@ std::uint32_t widest_level(const Workflow& w) {
   return *std::max_element(count.begin(), count.end());
 }
 
-double critical_path_s(const Workflow& w) {
-  return critical_path_work_s(w);
-}
-
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   std::size_t n = v.size();
@@ -152,7 +148,7 @@ WfCommonsReplay replay_wfcommons(const WfCommonsInstance& instance, std::uint32_
   WfCommonsReplay out;
   out.makespan_us = r.timeline.makespan_us;
   out.slots = static_cast<std::uint32_t>(platform.configs.front().vcpus);
-  out.critical_path_s = critical_path_s(w);
+  out.critical_path_s = critical_path_work_s(w);
   for (std::uint32_t t = 0; t < w.task_count(); ++t) {
     const TaskPrediction& tp = r.timeline.tasks[t];
     std::int64_t simulated = tp.exec_end_us - tp.exec_start_us;
