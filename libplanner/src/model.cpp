@@ -4,6 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include <fmt/format.h>
+
+#include "dagplan/error.hpp"
+
 namespace dagplan {
 
 std::int64_t seconds_to_us(double seconds) {
@@ -72,6 +76,31 @@ ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, cons
   for (std::size_t g = 1; g < groups; ++g) group_sigma_[g] = profiles[g - 1].noise_sigma;
   slots_.resize(configs);
   for (std::size_t c = 0; c < configs; ++c) slots_[c] = slots_of(platform_.configs[c], cluster);
+  // The kind's capacity rules. A cluster worker is one core: a machine runs cores_ workers, a
+  // configuration count x cores_, the cluster their sum. A serverless platform limits
+  // concurrent workers of any configuration.
+  worker_vcpus_.resize(configs);
+  capacity_.resize(configs);
+  cores_.assign(configs, 0);
+  if (cluster) machine_begin_.assign(configs + 1, 0);
+  max_workers_ = cluster ? 0 : platform_.max_concurrency;
+  for (std::size_t c = 0; c < configs; ++c) {
+    const ResourceConfig& rc = platform_.configs[c];
+    worker_vcpus_[c] = cluster ? 1.0 : std::max(1.0, rc.vcpus);
+    if (cluster) {
+      cores_[c] = static_cast<std::uint32_t>(std::max(1.0, rc.vcpus));
+      capacity_[c] = std::uint64_t{rc.count} * cores_[c];
+      max_workers_ += capacity_[c];
+      std::uint64_t end = std::uint64_t{machine_begin_[c]} + rc.count;
+      if (end > kMaxMachines)
+        throw Error(fmt::format(
+            "platform '{}': more than {} machines in all (configuration '{}' brings them to {})",
+            platform_.name, kMaxMachines, rc.name, end));
+      machine_begin_[c + 1] = static_cast<std::uint32_t>(end);
+    } else {
+      capacity_[c] = platform_.max_concurrency;
+    }
+  }
   for (std::size_t g = 0; g < groups; ++g) {
     for (std::size_t c = 0; c < configs; ++c) {
       double f = g == 0 ? config_slowdown(platform_.configs[c], 1.0, 1.0, cluster)
@@ -129,7 +158,7 @@ std::int64_t ExecutionModel::dag_fetch_us(ConfigId c) const {
 }
 
 double ExecutionModel::instance_cost(ConfigId c, std::int64_t billed_us) const {
-  if (is_cluster()) return 0.0;
+  if (fixed_machines()) return 0.0;  // a cluster is paid by the makespan
   std::int64_t g = std::max<std::int64_t>(1, platform_.billing_granularity_us);
   std::int64_t rounded = (std::max<std::int64_t>(0, billed_us) + g - 1) / g * g;
   double gb = config(c).memory_mb / 1024.0;
@@ -137,7 +166,7 @@ double ExecutionModel::instance_cost(ConfigId c, std::int64_t billed_us) const {
 }
 
 double ExecutionModel::invocation_cost(std::uint64_t count) const {
-  return is_cluster() ? 0.0 : static_cast<double>(count) * platform_.prices.per_invocation;
+  return fixed_machines() ? 0.0 : static_cast<double>(count) * platform_.prices.per_invocation;
 }
 
 double ExecutionModel::storage_cost(std::uint64_t bytes, std::int64_t held_us) const {
@@ -145,11 +174,47 @@ double ExecutionModel::storage_cost(std::uint64_t bytes, std::int64_t held_us) c
          1e6 * platform_.prices.per_storage_gb_s;
 }
 
-double ExecutionModel::cluster_cost(std::int64_t makespan_us) const {
-  if (!is_cluster()) return 0.0;
+double ExecutionModel::makespan_cost(std::int64_t makespan_us) const {
+  if (!fixed_machines()) return 0.0;
   double cores = 0;
   for (const ResourceConfig& c : platform_.configs) cores += c.vcpus * c.count;
   return cores * static_cast<double>(makespan_us) / 3.6e9 * platform_.prices.per_core_hour;
+}
+
+ConfigId ExecutionModel::machine_config(std::uint32_t machine) const {
+  auto it = std::upper_bound(machine_begin_.begin(), machine_begin_.end(), machine);
+  return ConfigId{static_cast<std::uint16_t>(it - machine_begin_.begin() - 1)};
+}
+
+std::string ExecutionModel::machine_name(std::uint32_t machine) const {
+  ConfigId c = machine_config(machine);
+  if (config(c).count <= 1) return config(c).name;
+  return config(c).name + "#" + std::to_string(machine - machine_begin(c));
+}
+
+std::int64_t ExecutionModel::direct_stream_us(std::uint64_t bytes, ConfigId from,
+                                              ConfigId to) const {
+  if (bytes == 0) return 0;
+  double bw = std::min(config(from).bandwidth_bytes_per_s, config(to).bandwidth_bytes_per_s);
+  return seconds_to_us(static_cast<double>(bytes) / bw);
+}
+
+double ExecutionModel::direct_rate(ConfigId from, ConfigId to, std::size_t leaving,
+                                   std::size_t arriving) const {
+  double out = config(from).bandwidth_bytes_per_s, in = config(to).bandwidth_bytes_per_s;
+  if (platform_.links == LinkSharing::kShared) {
+    out /= static_cast<double>(std::max<std::size_t>(1, leaving));
+    in /= static_cast<double>(std::max<std::size_t>(1, arriving));
+  }
+  return std::min(out, in);
+}
+
+double ExecutionModel::storage_rate(ConfigId c, std::size_t of_worker, std::size_t in_all) const {
+  double worker =
+      config(c).bandwidth_bytes_per_s / static_cast<double>(std::max<std::size_t>(1, of_worker));
+  double storage = platform_.storage_bandwidth_bytes_per_s /
+                   static_cast<double>(std::max<std::size_t>(1, in_all));
+  return std::min(worker, storage);
 }
 
 }  // namespace dagplan

@@ -20,6 +20,100 @@ Plan make_flexible_plan(const Workflow& w, ConfigId config) {
   return p;
 }
 
+void Plan::set_order(const std::vector<std::vector<TaskId>>& per_worker) {
+  order_begin.assign(per_worker.size() + 1, 0);
+  std::size_t total = 0;
+  for (const auto& list : per_worker) total += list.size();
+  order.clear();
+  order.reserve(total);
+  for (std::size_t k = 0; k < per_worker.size(); ++k) {
+    for (TaskId t : per_worker[k]) order.push_back(t);
+    order_begin[k + 1] = static_cast<std::uint32_t>(order.size());
+  }
+}
+
+namespace {
+
+// The orders and the dependencies together: a task waits for its producers to finish and for
+// the task before it in its worker's order to start. Every task can start iff that graph is
+// acyclic (Kahn's algorithm; O(V + E)). Returns what is wrong and with which worker's order
+// (kFlexible: none in particular), or an empty message.
+struct OrderProblem {
+  std::uint32_t worker = kFlexible;
+  std::string message;
+};
+
+OrderProblem find_order_problem(const Plan& p, const Workflow& w) {
+  const std::size_t n = w.task_count();
+  const std::size_t workers = p.worker_count();
+  if (p.order_begin.size() != workers + 1 || p.order_begin.back() != p.order.size())
+    return {kFlexible, "the task order does not cover the workers"};
+  std::vector<std::uint32_t> count(workers, 0);
+  for (std::uint32_t t = 0; t < n; ++t)
+    if (p.task_worker[t] != kFlexible) ++count[p.task_worker[t]];
+  std::vector<std::uint32_t> next(n, kFlexible);  // the task after it in its worker's order
+  std::vector<std::uint32_t> missing(n, 0);
+  std::vector<std::uint8_t> listed(n, 0);
+  for (std::uint32_t k = 0; k < workers; ++k) {
+    std::span<const TaskId> list = p.worker_order(k);
+    if (list.empty()) continue;
+    if (list.size() != count[k])
+      return {k, fmt::format("the order of worker '{}' lists {} tasks, the worker has {}",
+                             p.worker_names[k], list.size(), count[k])};
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      std::uint32_t t = index(list[i]);
+      if (t >= n || p.task_worker[t] != k)
+        return {k, fmt::format("the order of worker '{}' lists task '{}' of {}", p.worker_names[k],
+                               t < n ? w.id(list[i]) : "?",
+                               t < n && p.task_worker[t] != kFlexible
+                                   ? "worker '" + p.worker_names[p.task_worker[t]] + "'"
+                                   : std::string("no worker"))};
+      if (listed[t])
+        return {k, fmt::format("the order of worker '{}' lists task '{}' twice", p.worker_names[k],
+                               w.id(list[i]))};
+      listed[t] = 1;
+      if (i + 1 < list.size()) {
+        next[t] = index(list[i + 1]);
+        ++missing[index(list[i + 1])];
+      }
+    }
+  }
+  std::vector<std::uint32_t> ready;
+  for (std::uint32_t t = 0; t < n; ++t) {
+    missing[t] += w.in_degree(TaskId{t});
+    if (missing[t] == 0) ready.push_back(t);
+  }
+  std::size_t started = 0;
+  while (!ready.empty()) {
+    std::uint32_t t = ready.back();
+    ready.pop_back();
+    ++started;
+    for (TaskId s : w.successors(TaskId{t}))
+      if (--missing[index(s)] == 0) ready.push_back(index(s));
+    if (next[t] != kFlexible && --missing[next[t]] == 0) ready.push_back(next[t]);
+  }
+  if (started == n) return {};
+  // Name the ordered task that can never start, lowest id first.
+  for (std::uint32_t t = 0; t < n; ++t) {
+    std::uint32_t k = p.task_worker[t];
+    if (missing[t] == 0 || k == kFlexible || p.worker_order(k).empty()) continue;
+    return {k, fmt::format("the task orders contradict the workflow's dependencies: {} tasks can "
+                           "never start (a worker runs a task before one it depends on), among "
+                           "them task '{}' of worker '{}'",
+                           n - started, w.id(TaskId{t}), p.worker_names[k])};
+  }
+  return {kFlexible, fmt::format("the task orders contradict the workflow's dependencies: {} "
+                                 "tasks can never start",
+                                 n - started)};
+}
+
+void check_order(const Plan& p, const Workflow& w) {
+  OrderProblem problem = find_order_problem(p, w);
+  if (!problem.message.empty()) throw Error("plan: " + problem.message);
+}
+
+}  // namespace
+
 void check_plan(const Plan& p, const Workflow& w, const Platform& platform) {
   const std::size_t n = w.task_count();
   if (p.task_worker.size() != n || p.task_config.size() != n || p.preload.size() != n)
@@ -29,6 +123,23 @@ void check_plan(const Plan& p, const Workflow& w, const Platform& platform) {
   for (std::size_t k = 0; k < p.worker_config.size(); ++k)
     if (index(p.worker_config[k]) >= platform.configs.size())
       throw Error(fmt::format("plan: worker '{}' has no valid configuration", p.worker_names[k]));
+  if (!p.worker_machine.empty() && p.worker_machine.size() != p.worker_names.size())
+    throw Error("plan: every worker needs a machine (or none)");
+  for (std::uint32_t k = 0; k < p.worker_machine.size(); ++k) {
+    std::uint32_t m = p.worker_machine[k];
+    if (m == kAnyMachine) continue;
+    const ResourceConfig& c = platform.configs[index(p.worker_config[k])];
+    if (platform.kind != PlatformKind::kCluster)
+      throw Error(
+          fmt::format("plan: worker '{}' names a machine, but platform '{}' has none "
+                      "(machines are a cluster's)",
+                      p.worker_names[k], platform.name));
+    if (m >= c.count)
+      throw Error(
+          fmt::format("plan: worker '{}' runs on machine {} of configuration '{}', which "
+                      "has {} (0 to {})",
+                      p.worker_names[k], m, c.name, c.count, c.count - 1));
+  }
   for (std::uint32_t i = 0; i < n; ++i) {
     std::uint32_t k = p.task_worker[i];
     if (index(p.task_config[i]) >= platform.configs.size())
@@ -43,6 +154,7 @@ void check_plan(const Plan& p, const Workflow& w, const Platform& platform) {
                       w.id(TaskId{i}), platform.configs[index(p.task_config[i])].name,
                       p.worker_names[k], platform.configs[index(p.worker_config[k])].name));
   }
+  if (!p.order_begin.empty()) check_order(p, w);
 }
 
 namespace {
@@ -101,6 +213,8 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   std::vector<std::uint8_t> seen(n, 0);
   StringTable workers;
   bool has_format = false, has_tasks = false;
+  std::vector<std::vector<TaskId>> orders;  // per worker, as read
+  std::vector<std::string> order_at;        // per worker: JSON path of its order
   PlanReferences refs;
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
   r.object([&](std::string_view key) {
@@ -124,24 +238,50 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         std::string name;
         bool has_cfg = false;
         ConfigId cfg{0};
+        std::uint32_t machine = kAnyMachine;
+        std::string machine_at;
+        std::vector<TaskId> order;
         r.object([&](std::string_view k) {
-          if (k == "id")
+          if (k == "id") {
             name = r.string();
-          else if (k == "config") {
+          } else if (k == "config") {
             cfg = read_config_name(r, platform);
             has_cfg = true;
-          } else if (k == "prewarm" || k == "description")
+          } else if (k == "machine") {
+            machine_at = r.path();
+            if (platform.kind != PlatformKind::kCluster)
+              r.fail(fmt::format("platform '{}' is not a cluster: its workers have no machine",
+                                 platform.name));
+            machine = static_cast<std::uint32_t>(r.integer(0, 0xfffffffe));
+          } else if (k == "order") {
+            r.array([&](std::size_t) {
+              std::string_view id = r.string();
+              std::optional<TaskId> t = w.find(id);
+              if (!t) r.fail(fmt::format("unknown task '{}' (not in workflow '{}')", id, w.name()));
+              order.push_back(*t);
+            });
+          } else if (k == "prewarm" || k == "description") {
             r.skip();
-          else
-            fail_unknown_member(r, k, {"id", "config", "prewarm", "description"});
+          } else {
+            fail_unknown_member(r, k,
+                                {"id", "config", "machine", "order", "prewarm", "description"});
+          }
         });
         if (name.empty()) r.fail_at(at, "missing member 'id' (a non-empty worker id)");
         if (!has_cfg) r.fail_at(at, fmt::format("missing member 'config' for worker '{}'", name));
         if (workers.find(name))
           r.fail_at(at + ".id", fmt::format("duplicate worker id '{}'", name));
+        if (machine != kAnyMachine && machine >= platform.configs[index(cfg)].count)
+          r.fail_at(machine_at,
+                    fmt::format("expected a machine of configuration '{}' (0 to {}), got {}",
+                                platform.configs[index(cfg)].name,
+                                platform.configs[index(cfg)].count - 1, machine));
         workers.intern(name);
         p.worker_names.push_back(name);
         p.worker_config.push_back(cfg);
+        p.worker_machine.push_back(machine);
+        orders.push_back(std::move(order));
+        order_at.push_back(at + ".order");
       });
     } else if (key == "tasks") {
       has_tasks = true;
@@ -210,6 +350,17 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
     if (!seen[t])
       r.fail_at("$.tasks",
                 fmt::format("task '{}' of the workflow is not in the plan", w.id(TaskId{t})));
+  bool any_order = false, any_machine = false;
+  for (const auto& o : orders) any_order = any_order || !o.empty();
+  for (std::uint32_t m : p.worker_machine) any_machine = any_machine || m != kAnyMachine;
+  if (!any_machine) p.worker_machine.clear();
+  if (any_order) {
+    p.set_order(orders);
+    OrderProblem problem = find_order_problem(p, w);
+    if (!problem.message.empty())
+      r.fail_at(problem.worker == kFlexible ? std::string("$.workers") : order_at[problem.worker],
+                problem.message);
+  }
   if (refs.workflow_fingerprint != 0 && refs.workflow_fingerprint != w.fingerprint())
     r.fail_at("$.workflow.fingerprint",
               "the plan was made for a different version of the workflow (fingerprints differ)");
@@ -263,6 +414,16 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
     j.begin_object(true);
     j.member("id", p.worker_names[k]);
     j.member("config", platform.configs[index(p.worker_config[k])].name);
+    if (p.machine(static_cast<std::uint32_t>(k)) != kAnyMachine) {
+      j.member("machine", p.machine(static_cast<std::uint32_t>(k)));
+    }
+    std::span<const TaskId> order = p.worker_order(static_cast<std::uint32_t>(k));
+    if (!order.empty()) {
+      j.key("order");
+      j.begin_array(true);
+      for (TaskId t : order) j.value(w.id(t));
+      j.end_array();
+    }
     j.end_object();
   }
   j.end_array();

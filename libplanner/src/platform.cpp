@@ -109,6 +109,7 @@ Platform read_platform(std::string_view text, const std::string& file) {
   std::string configs_path;
   std::string_view configs_key;
   bool has_storage = false;
+  std::string transfers_path, links_path, latency_path;  // where they were given, if they were
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a platform object");
   std::vector<ResourceConfig> parsed;
   // First pass: every member but the configuration list, which is only skipped.
@@ -164,6 +165,27 @@ Platform read_platform(std::string_view text, const std::string& file) {
       p.billing_granularity_us = std::max<std::int64_t>(1, read_seconds_as_us(r));
     } else if (key == "dispatch_overhead_s") {
       p.dispatch_overhead_us = read_seconds_as_us(r);
+    } else if (key == "transfers") {
+      transfers_path = r.path();
+      std::string_view v = r.string();
+      if (v == "storage")
+        p.transfers = TransferMode::kStorage;
+      else if (v == "direct")
+        p.transfers = TransferMode::kDirect;
+      else
+        r.fail(fmt::format("expected \"storage\" or \"direct\", got \"{}\"", v));
+    } else if (key == "links") {
+      links_path = r.path();
+      std::string_view v = r.string();
+      if (v == "shared")
+        p.links = LinkSharing::kShared;
+      else if (v == "independent")
+        p.links = LinkSharing::kIndependent;
+      else
+        r.fail(fmt::format("expected \"shared\" or \"independent\", got \"{}\"", v));
+    } else if (key == "network_latency_s") {
+      latency_path = r.path();
+      p.network_latency_us = read_seconds_as_us(r);
     } else if (key == "prices") {
       r.object([&](std::string_view k) {
         if (k == "per_gb_s")
@@ -182,11 +204,12 @@ Platform read_platform(std::string_view text, const std::string& file) {
               {"per_gb_s", "per_invocation", "per_storage_gb_s", "per_core_hour", "currency"});
       });
     } else {
-      fail_unknown_member(r, key,
-                          {"format", "kind", "name", "description", "configs", "machines",
-                           "network_bandwidth_bytes_per_s", "invoke_latency_s", "storage",
-                           "keep_alive_s", "max_concurrency", "dag_inline_bytes", "bill_startup",
-                           "billing_granularity_s", "dispatch_overhead_s", "prices"});
+      fail_unknown_member(
+          r, key,
+          {"format", "kind", "name", "description", "configs", "machines",
+           "network_bandwidth_bytes_per_s", "invoke_latency_s", "storage", "keep_alive_s",
+           "max_concurrency", "dag_inline_bytes", "bill_startup", "billing_granularity_s",
+           "dispatch_overhead_s", "transfers", "links", "network_latency_s", "prices"});
     }
   });
   r.finish();
@@ -199,6 +222,14 @@ Platform read_platform(std::string_view text, const std::string& file) {
     r.fail_at(configs_path, cluster ? "a cluster platform lists 'machines', not 'configs'"
                                     : "a serverless platform lists 'configs', not 'machines'");
   if (!has_storage && !cluster) r.fail_at("$", "missing member 'storage'");
+  if (!cluster && p.transfers == TransferMode::kDirect)
+    r.fail_at(transfers_path,
+              "point-to-point transfers need a cluster platform (kind \"cluster\"); a serverless "
+              "platform moves data through storage");
+  if (p.transfers != TransferMode::kDirect && !links_path.empty())
+    r.fail_at(links_path, "'links' applies to \"transfers\": \"direct\" only");
+  if (p.transfers != TransferMode::kDirect && !latency_path.empty())
+    r.fail_at(latency_path, "'network_latency_s' applies to \"transfers\": \"direct\" only");
   if (cluster && !has_keep_alive) p.keep_alive_us = 0;
 
   // Second pass over the same text for the configuration list, now that kind is known.
@@ -266,6 +297,11 @@ std::string write_platform(const Platform& p) {
   w.member("bill_startup", p.bill_startup);
   w.member("billing_granularity_s", seconds(p.billing_granularity_us));
   w.member("dispatch_overhead_s", seconds(p.dispatch_overhead_us));
+  if (p.transfers == TransferMode::kDirect) {
+    w.member("transfers", "direct");
+    w.member("links", p.links == LinkSharing::kShared ? "shared" : "independent");
+    w.member("network_latency_s", seconds(p.network_latency_us));
+  }
   w.key("prices");
   w.begin_object(true);
   w.member("per_gb_s", p.prices.per_gb_s);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <future>
 #include <limits>
 #include <system_error>
@@ -11,7 +12,7 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/json_writer.hpp"
-#include "dagplan/run_engine.hpp"
+#include "run_engine_internal.hpp"
 
 namespace dagplan {
 namespace {
@@ -20,43 +21,9 @@ namespace {
 // second thread (below it, starting a thread costs more than it saves).
 constexpr std::size_t kParallelBoundsTasks = 50'000;
 
-// The predictor's runner: a task's phases in closed form, without contention (DESIGN.md rules
-// 4-6). Downloads are one batched transfer at the task's start (one storage latency plus all
-// remote bytes over the worker's bandwidth); with pre-load, each input's download starts as soon
-// as it is stored and the worker is ready.
-class ClosedFormRunner final : public TaskRunner {
- public:
-  void start_task(RunEngine& e, std::uint32_t inst, std::uint32_t ti) override {
-    const ExecutionModel& m = e.model();
-    const Workflow& w = m.workflow();
-    const InstancePrediction& in = e.instance(inst);
-    TaskId t{ti};
-    TaskPrediction& p = e.record(ti);
-    ConfigId c = in.config;
-    const std::int64_t start = p.start_us;
-    std::int64_t download_end = start;
-    const bool preload = e.plan().preload[ti] != 0 && in.worker != kFlexible;
-    RunEngine::RemoteInputs r = preload ? e.preloaded_inputs(inst, ti) : e.remote_inputs(inst, ti);
-    p.download_bytes = r.any ? r.bytes : 0;
-    if (preload) {
-      download_end = r.stored_us;
-    } else if (r.any) {
-      // An output flushed by an evicted worker may land after this task could start.
-      download_end = std::max(start, r.stored_us) + m.transfer_us(r.bytes, c);
-    }
-    p.exec_start_us = download_end + m.dispatch_us();
-    p.exec_end_us = p.exec_start_us + m.exec_us(t, c);
-    bool upload = e.must_upload(inst, ti);
-    e.finish_task(ti, upload,
-                  upload ? p.exec_end_us + m.transfer_us(w.output_bytes(t), c) : p.exec_end_us);
-  }
-};
-
 }  // namespace
 
 Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictOptions& options) {
-  check_plan(plan, model.workflow(), model.platform());
-  ClosedFormRunner runner;
   // The lower bounds are a pass over the workflow of their own, made once per model. For a big
   // workflow the first prediction makes it on a second thread while it replays the run (the
   // engine does not read them; the future waits for the thread on every path out of here).
@@ -69,7 +36,7 @@ Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictO
       // No thread to be had: they are made below, after the run.
     }
   }
-  Prediction p = RunEngine(model, plan, options, runner).run();
+  Prediction p = detail::run_closed_form(model, plan, options);
   if (bounds.valid()) bounds.get();  // rethrows what the thread threw
   p.bounds = model.bounds();
   return p;
@@ -84,13 +51,11 @@ LowerBounds lower_bounds(const ExecutionModel& m) {
   const Workflow& w = m.workflow();
   LowerBounds b;
   std::vector<std::int64_t> finish(w.task_count(), 0);
-  std::int64_t cp = 0, work = 0;
+  std::int64_t cp = 0, work = 0;  // work: the sum of min_exec_us
   double cost = 0;
-  std::uint32_t max_slots = 1;
   std::int64_t min_warm = std::numeric_limits<std::int64_t>::max();
   for (std::size_t c = 0; c < m.config_count(); ++c) {
     ConfigId id{static_cast<std::uint16_t>(c)};
-    max_slots = std::max(max_slots, m.slots(id));
     min_warm = std::min(min_warm, m.startup_us(id, true));
   }
   // Cost of a microsecond of one slot of each configuration (billing granularity is not applied
@@ -136,18 +101,42 @@ LowerBounds lower_bounds(const ExecutionModel& m) {
     cost += cheapest;
   }
   b.critical_path_us = cp + m.invoke_us() + min_warm;
-  std::uint64_t concurrent =
-      m.is_cluster() ? 0 : static_cast<std::uint64_t>(m.platform().max_concurrency) * max_slots;
-  if (m.is_cluster())
-    for (std::size_t c = 0; c < m.config_count(); ++c) {
-      const ResourceConfig& rc = m.config(ConfigId{static_cast<std::uint16_t>(c)});
-      concurrent += static_cast<std::uint64_t>(rc.count) *
-                    static_cast<std::uint64_t>(std::max(1.0, rc.vcpus));
+  // Total work over the most work that can be done at once. A task of function f takes at
+  // least min_exec on any configuration, and rho(c) times that on c, where rho(c) is the least
+  // over functions of slowdown(f, c) / min over configurations of slowdown(f, c) (1 for the
+  // fastest; 1 / relative speed on a cluster of machines that differ only in speed). So at most
+  // slots(c) / rho(c) units of min_exec work are done per unit of time by a worker of c, and at
+  // most capacity(c) of them run at once, max_workers() in all. With some rho(c) > 1 the
+  // rounding of each task's time to microseconds may cost up to 1 us per task: taken off.
+  std::vector<double> least_slowdown(w.function_count(), std::numeric_limits<double>::infinity());
+  std::vector<std::uint8_t> used(w.function_count(), 0);
+  for (std::uint32_t t = 0; t < w.task_count(); ++t) used[index(w.function(TaskId{t}))] = 1;
+  for (std::uint32_t f = 0; f < w.function_count(); ++f)
+    for (std::size_t c = 0; c < m.config_count(); ++c)
+      least_slowdown[f] = std::min(
+          least_slowdown[f], m.slowdown(FunctionId{f}, ConfigId{static_cast<std::uint16_t>(c)}));
+  double sum_rate = 0, best_rate = 0, sum_exact = 0, best_exact = 0;  // exact: rho = 1 only
+  for (std::size_t c = 0; c < m.config_count(); ++c) {
+    ConfigId id{static_cast<std::uint16_t>(c)};
+    double rho = std::numeric_limits<double>::infinity();
+    for (std::uint32_t f = 0; f < w.function_count(); ++f)
+      if (used[f]) rho = std::min(rho, m.slowdown(FunctionId{f}, id) / least_slowdown[f]);
+    if (!(rho < std::numeric_limits<double>::infinity())) rho = 1;
+    double per_worker = static_cast<double>(m.slots(id)) / rho;
+    sum_rate += static_cast<double>(m.capacity(id)) * per_worker;
+    best_rate = std::max(best_rate, per_worker);
+    if (rho == 1.0) {
+      sum_exact += static_cast<double>(m.capacity(id)) * per_worker;
+      best_exact = std::max(best_exact, per_worker);
     }
-  b.work_over_concurrency_us =
-      work / static_cast<std::int64_t>(std::max<std::uint64_t>(1, concurrent));
-  b.cost_floor = cost + m.invocation_cost(1);
-  if (m.is_cluster()) b.cost_floor = m.cluster_cost(b.makespan_us());
+  }
+  const auto limit = static_cast<double>(m.max_workers());
+  double rate = std::min(sum_rate, limit * best_rate);
+  double units = static_cast<double>(work);
+  if (rate != std::min(sum_exact, limit * best_exact))  // configurations with rho > 1 count
+    units = std::max(0.0, units - static_cast<double>(w.task_count()));
+  b.work_over_concurrency_us = static_cast<std::int64_t>(std::floor(units / std::max(1.0, rate)));
+  b.cost_floor = cost + m.invocation_cost(1) + m.makespan_cost(b.makespan_us());
   return b;
 }
 

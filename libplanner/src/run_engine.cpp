@@ -1,11 +1,17 @@
+// The run engine (run_engine.hpp): the rules of a run, once, for the predictor and the
+// simulator. Its memory layout is explained in docs/decisions/0005-engine-memory-layout.md;
+// machines, point-to-point transfers and task orders in 0007.
 #include "dagplan/run_engine.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cassert>
+#include <deque>
+#include <queue>
 
 #include "dagplan/error.hpp"
+#include "run_engine_internal.hpp"
 
 namespace dagplan {
 
@@ -14,9 +20,214 @@ std::int64_t TaskRunner::startup_us(RunEngine& engine, std::uint32_t inst, bool 
   return engine.model().startup_us(c, warm) + engine.model().dag_fetch_us(c);
 }
 
-RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOptions& opts,
-                     TaskRunner& runner)
-    : m_(m), w_(m.workflow()), plan_(plan), runner_(runner), n_(w_.task_count()) {
+class RunEngine::Impl {
+ public:
+  Impl(const ExecutionModel& model, const Plan& plan, const PredictOptions& options,
+       TaskRunner& runner, RunEngine& self);
+
+  Prediction run();
+
+  // For the runners (through RunEngine).
+  bool must_upload(std::uint32_t inst, std::uint32_t t) const {
+    std::uint32_t rule = ts_[t].upload_rule;
+    return rule == kUploadAlways || (rule != kUploadNever && rule != inst_[inst].worker);
+  }
+  RemoteInputs remote_inputs(std::uint32_t inst, std::uint32_t t, std::int64_t local_since) const;
+  bool is_local(std::uint32_t q, std::uint32_t inst, std::int64_t local_since) const {
+    if (direct_) return inst_[ts_[q].instance].machine == inst_[inst].machine;
+    return ts_[q].instance == inst &&
+           (local_since == kAlwaysLocal || tp_[q].exec_end_us >= local_since);
+  }
+  RemoteInputs preloaded_inputs(std::uint32_t inst, std::uint32_t t,
+                                std::int64_t local_since) const;
+  std::int64_t direct_transfer_start_us(std::uint32_t q, std::uint32_t inst,
+                                        std::int64_t took_slot_us) const {
+    std::int64_t produced = tp_[q].exec_end_us;
+    return pinned_machine(inst) != kNone ? produced : std::max(produced, took_slot_us);
+  }
+  void schedule(std::int64_t time, std::uint32_t subject) {
+    push(time, EventKind::kCustom, subject);
+  }
+  void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us);
+
+  const ExecutionModel& m_;
+  const Plan& plan_;
+  std::int64_t now_ = 0;
+  std::uint64_t seq_ = 0;
+  LargeVector<TaskPrediction> tp_;        // timelines (upload state included)
+  LargeVector<InstancePrediction> inst_;  // instances, as far as they have come
+
+ private:
+  enum class EventKind : std::uint8_t {
+    kInstanceStart,
+    kTaskReady,
+    kTaskDone,
+    kInstanceExit,
+    kCustom
+  };
+  // 16 bytes: time, then insertion order (equal times are first-in first-out), with the kind and
+  // the subject (task or instance) packed in the same word: seq in the high 29 bits.
+  struct Event {
+    std::int64_t time;
+    std::uint64_t key;  // seq << 35 | kind << 32 | subject
+  };
+  // Events by (time, insertion order). Every event is scheduled at or after now, so times taken
+  // out never decrease: a radix heap over the times. Bucket i > 0 holds the events whose time
+  // first differs from the last time taken at bit i - 1; bucket 0 those due at that time, in
+  // insertion order. Pushing is O(1); each event moves down a few buckets before it is taken.
+  class EventQueue {
+   public:
+    bool empty() const { return size_ == 0; }
+    void push(const Event& e);  // e.time >= the last time taken
+    Event pop();                // the first by (time, insertion order); not empty()
+
+   private:
+    static unsigned index_of(std::uint64_t time, std::uint64_t last) {
+      return time == last ? 0u : 64u - static_cast<unsigned>(__builtin_clzll(time ^ last));
+    }
+    std::vector<Event> bucket_[65];
+    std::size_t head_ = 0;        // taken prefix of bucket_[0]
+    std::uint64_t last_ = 0;      // the last time taken
+    std::uint64_t nonempty_ = 0;  // bit i - 1: bucket_[i] is not empty
+    std::size_t size_ = 0;
+  };
+
+  void push(std::int64_t time, EventKind kind, std::uint32_t subject);
+  RemoteInputs remote_inputs_walk(std::uint32_t inst, std::uint32_t t,
+                                  std::int64_t local_since) const;
+  std::uint32_t new_instance(std::uint32_t worker, ConfigId config, std::int64_t at);
+  // The machine a strict worker's instance is pinned to (global index), else kNone.
+  std::uint32_t pinned_machine(std::uint32_t inst) const {
+    std::uint32_t k = inst_[inst].worker;
+    if (k == kFlexible || !fixed_) return kNone;
+    std::uint32_t m = plan_.machine(k);
+    return m == kAnyMachine ? kNone : m_.machine_begin(inst_[inst].config) + m;
+  }
+  // The lowest machine of configuration `c` with a free core, or kNone.
+  std::uint32_t free_machine(ConfigId c) const;
+  void take_core(std::uint32_t machine);
+  void return_core(std::uint32_t machine);
+  bool can_start(std::uint32_t id) const;
+  std::uint32_t queue_of(std::uint32_t id) const {
+    std::uint32_t pin = pinned_machine(id);
+    return pin == kNone ? index(inst_[id].config)
+                        : static_cast<std::uint32_t>(m_.config_count()) + pin;
+  }
+  void request_start(std::uint32_t id);
+  void start_instance(std::uint32_t id);
+  void enqueue(std::uint32_t inst, std::uint32_t t);
+  bool ordered(std::uint32_t inst) const {
+    std::uint32_t k = inst_[inst].worker;
+    return k != kFlexible && workers_[k].cursor < workers_[k].end;
+  }
+  bool startable(std::uint32_t inst) const;
+  void fill_slots(std::uint32_t inst);
+  void start(std::uint32_t inst, std::uint32_t t);
+  void task_done(std::uint32_t t);
+  void evict_idle();
+  bool eviction_helps(std::uint32_t id) const;
+  void evict(std::uint32_t id);
+  void adopt_pending(std::uint32_t worker, std::uint32_t inst);
+  void exit_instance(std::uint32_t id, std::int64_t at);
+  void release(std::uint32_t id);
+  [[noreturn]] void deadlock();
+  Prediction finish();
+
+  const Workflow& w_;
+  TaskRunner& runner_;
+  RunEngine& self_;
+  const std::size_t n_;
+  const bool direct_;  // point-to-point transfers
+  const bool fixed_;   // a cluster: instances take cores of machines
+  // The engine's own state of an instance (its timeline is in inst_).
+  struct InstanceState {
+    std::uint32_t running = 0, slots = 1;
+    std::uint32_t ready_in_flight = 0;  // ready events sent to it, not yet delivered
+    std::uint32_t queue_head = kNone, queue_tail = kNone;  // FIFO of ready tasks
+    std::uint32_t queued = 0;         // ordered worker: ready tasks waiting for their turn
+    std::uint32_t ran_head = kNone;   // tasks started here
+    std::uint32_t kept_head = kNone;  // chunks of the tasks whose output is only here
+    std::uint32_t kept_fill = 0;      // tasks in the first of them
+    std::uint32_t ran = 0;            // tasks started here
+    bool started = false, exited = false;
+    bool exiting = false;  // leaving: takes no more tasks
+  };
+
+  // What a producer updates of its consumer when it finishes, in one 32-byte record: consumers
+  // lie anywhere in the array, and each visit should cost one cache miss (decision 0005). The
+  // producer also adds its output to the consumer's local inputs when it ran on an instance of
+  // the consumer's (strict) worker, so that the consumer need not visit its producers: a
+  // worker's instances follow each other in time, so only those on the latest count.
+  struct alignas(32) TaskState {
+    std::uint64_t local_bytes = 0;     // outputs of producers on instance local_instance
+    std::uint32_t missing = 0;         // dependency counter: inputs not yet complete
+    std::uint32_t worker = kFlexible;  // the plan's worker
+    std::uint32_t instance = kNone;    // the instance it is sent to and runs on
+    std::uint32_t local_instance = kNone;
+    std::uint32_t local_count = 0;
+    // Rule 6 for its own output, decided before the run from its successors' workers:
+    // kUploadAlways, kUploadNever, or the one worker on whose instances it may stay local.
+    std::uint32_t upload_rule = 0;
+  };
+  static_assert(sizeof(TaskState) == 32);
+  LargeVector<TaskState> ts_;
+  static constexpr std::uint32_t kUploadAlways = 0xfffffffeu;
+  static constexpr std::uint32_t kUploadNever = kNone;
+  // A flexible task's local inputs are looked up among its instance's tasks up to this many.
+  static constexpr std::uint32_t kShortRanList = 16;
+  LargeVector<std::uint32_t> next_;  // link in its instance's queue, then ran list
+  // Per task: the latest time an evicted worker flushed one of its inputs to storage (empty
+  // until the first eviction).
+  LargeVector<std::int64_t> flushed_until_;
+  // Ordered workers: per task, ready and waiting for its turn (empty without orders).
+  std::vector<std::uint8_t> queued_;
+  // The tasks of a strict instance whose output was not uploaded, flushed if it is evicted: in
+  // chunks of 15, so that walking them is not one cache miss per task.
+  static constexpr std::uint32_t kKeptPerChunk = 15;
+  struct KeptChunk {
+    std::uint32_t task[kKeptPerChunk];
+    std::uint32_t next;
+  };
+  std::vector<KeptChunk> kept_;
+  std::uint32_t free_chunk_ = kNone;  // chunks of exited instances, linked by next
+  // Per plan worker: its current instance (kNone when it has none), its tasks not yet done and,
+  // with a task order, the position of its next task in Plan::order and the end of its range,
+  // and the ready tasks an evicted instance left for the next one.
+  struct WorkerState {
+    std::uint32_t instance = kNone;
+    std::uint32_t remaining = 0;
+    std::uint32_t cursor = 0, end = 0;
+    std::uint32_t pending = 0;
+  };
+  std::vector<WorkerState> workers_;
+  LargeVector<InstanceState> state_;
+  std::vector<std::vector<WarmContainer>> pool_;
+  // Invocations waiting for a place, first come first served: per configuration, and on a
+  // cluster per machine for workers pinned to one (index config_count() + machine).
+  std::vector<std::queue<std::uint32_t>> waiting_;
+  std::uint64_t global_limit_ = 0, running_total_ = 0, waiting_count_ = 0;
+  // Cluster: workers running per machine, and a bit per machine that has a free core.
+  std::vector<std::uint32_t> machine_running_;
+  std::vector<std::uint64_t> machine_free_;
+  EventQueue events_;
+  std::vector<std::uint32_t> continue_here_, flushed_;
+  std::deque<std::uint32_t> idle_;
+  std::vector<std::uint32_t> not_now_;
+  std::int64_t makespan_ = 0;
+  std::size_t done_ = 0;
+};
+
+RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOptions& opts,
+                      TaskRunner& runner, RunEngine& self)
+    : m_(m),
+      plan_(plan),
+      w_(m.workflow()),
+      runner_(runner),
+      self_(self),
+      n_(w_.task_count()),
+      direct_(m.direct_transfers()),
+      fixed_(m.fixed_machines()) {
+  check_plan(plan, w_, m.platform());
   assert(plan.worker_count() < kUploadAlways);
   ts_.resize(n_);
   workers_.assign(plan.worker_count(), WorkerState{});
@@ -25,12 +236,23 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
     ts_[t].worker = plan.task_worker[t];
     if (ts_[t].worker != kFlexible) ++workers_[ts_[t].worker].remaining;
   }
+  if (plan.has_order()) {
+    queued_.assign(n_, 0);
+    for (std::uint32_t k = 0; k < workers_.size(); ++k) {
+      workers_[k].cursor = plan.order_begin[k];
+      workers_[k].end = plan.order_begin[k + 1];
+    }
+  }
   // Rule 6 per task, in one pass whose iterations do not depend on each other (so that the
   // cache misses on successors overlap): a sink's output goes to the client; a strict consumer
   // elsewhere needs storage; only the first flexible child can continue here, and only if this
   // task is its only input (otherwise another producer may complete its counter and invoke it
-  // elsewhere).
+  // elsewhere). With point-to-point transfers outputs stay where they are made.
   for (std::uint32_t t = 0; t < n_; ++t) {
+    if (direct_) {
+      ts_[t].upload_rule = kUploadNever;
+      continue;
+    }
     std::uint32_t rule = w_.out_degree(TaskId{t}) == 0 ? kUploadAlways : kUploadNever;
     bool first_flexible = true;
     for (TaskId s : w_.successors(TaskId{t})) {
@@ -53,21 +275,14 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
     std::sort(stack.begin(), stack.end(), [](const WarmContainer& a, const WarmContainer& b) {
       return a.idle_since_us < b.idle_since_us;
     });
-  if (m.is_cluster()) {
-    config_limit_.resize(m.config_count());
-    std::uint64_t total = 0;
-    for (std::size_t c = 0; c < m.config_count(); ++c) {
-      const ResourceConfig& rc = m.config(ConfigId{static_cast<std::uint16_t>(c)});
-      config_limit_[c] = static_cast<std::uint64_t>(rc.count) *
-                         static_cast<std::uint64_t>(std::max(1.0, rc.vcpus));
-      total += config_limit_[c];
-    }
-    global_limit_ = total;
-  } else {
-    global_limit_ = m.platform().max_concurrency;
+  global_limit_ = m.max_workers();
+  waiting_.resize(m.config_count() + m.machine_count());
+  if (fixed_) {
+    machine_running_.assign(m.machine_count(), 0);
+    machine_free_.assign((m.machine_count() + 63) / 64, 0);
+    for (std::uint32_t x = 0; x < m.machine_count(); ++x)
+      machine_free_[x / 64] |= std::uint64_t{1} << (x % 64);
   }
-  config_running_.assign(m.config_count(), 0);
-  waiting_.resize(m.config_count());
   // Every instance is invoked for a task that became ready, so there are at most n_: reserving
   // them costs address space only (pages are touched as instances are added) and spares the
   // copies of a growing vector.
@@ -75,7 +290,7 @@ RunEngine::RunEngine(const ExecutionModel& m, const Plan& plan, const PredictOpt
   state_.reserve(n_);
 }
 
-Prediction RunEngine::run() {
+Prediction RunEngine::Impl::run() {
   // Rule 1: the client invokes one worker per root group at t=0.
   for (TaskId r : w_.roots()) {
     std::uint32_t k = plan_.task_worker[index(r)];
@@ -103,14 +318,14 @@ Prediction RunEngine::run() {
         break;
       case EventKind::kTaskDone: task_done(x); break;
       case EventKind::kInstanceExit: release(x); break;
-      case EventKind::kCustom: runner_.on_event(*this, x); break;
+      case EventKind::kCustom: runner_.on_event(self_, x); break;
     }
   }
   if (done_ != n_) deadlock();
   return finish();
 }
 
-void RunEngine::push(std::int64_t time, EventKind kind, std::uint32_t subject) {
+void RunEngine::Impl::push(std::int64_t time, EventKind kind, std::uint32_t subject) {
   if (seq_ >= (std::uint64_t{1} << 29))
     throw Error("run engine: more than 2^29 events (about 10^8 tasks) are not supported");
   if (time < now_)
@@ -119,14 +334,14 @@ void RunEngine::push(std::int64_t time, EventKind kind, std::uint32_t subject) {
   events_.push(Event{time, seq_++ << 35 | static_cast<std::uint64_t>(kind) << 32 | subject});
 }
 
-void RunEngine::EventQueue::push(const Event& e) {
+void RunEngine::Impl::EventQueue::push(const Event& e) {
   unsigned i = index_of(static_cast<std::uint64_t>(e.time), last_);
   bucket_[i].push_back(e);
   if (i > 0) nonempty_ |= std::uint64_t{1} << (i - 1);
   ++size_;
 }
 
-RunEngine::Event RunEngine::EventQueue::pop() {
+RunEngine::Impl::Event RunEngine::Impl::EventQueue::pop() {
   std::vector<Event>& due = bucket_[0];
   if (head_ == due.size()) {
     due.clear();
@@ -154,7 +369,8 @@ RunEngine::Event RunEngine::EventQueue::pop() {
   return due[head_++];
 }
 
-std::uint32_t RunEngine::new_instance(std::uint32_t worker, ConfigId config, std::int64_t at) {
+std::uint32_t RunEngine::Impl::new_instance(std::uint32_t worker, ConfigId config,
+                                            std::int64_t at) {
   InstancePrediction in;
   in.worker = worker;
   in.config = config;
@@ -168,16 +384,41 @@ std::uint32_t RunEngine::new_instance(std::uint32_t worker, ConfigId config, std
   return id;
 }
 
-bool RunEngine::has_capacity(ConfigId c) const {
+std::uint32_t RunEngine::Impl::free_machine(ConfigId c) const {
+  std::uint32_t lo = m_.machine_begin(c), hi = lo + m_.config(c).count;
+  for (std::uint32_t x = lo; x < hi;) {
+    std::uint64_t word = machine_free_[x / 64] >> (x % 64);
+    if (word != 0) {
+      std::uint32_t found = x + static_cast<std::uint32_t>(__builtin_ctzll(word));
+      return found < hi ? found : kNone;
+    }
+    x = (x / 64 + 1) * 64;
+  }
+  return kNone;
+}
+
+void RunEngine::Impl::take_core(std::uint32_t machine) {
+  if (++machine_running_[machine] >= m_.cores_per_machine(m_.machine_config(machine)))
+    machine_free_[machine / 64] &= ~(std::uint64_t{1} << (machine % 64));
+}
+
+void RunEngine::Impl::return_core(std::uint32_t machine) {
+  --machine_running_[machine];
+  machine_free_[machine / 64] |= std::uint64_t{1} << (machine % 64);
+}
+
+bool RunEngine::Impl::can_start(std::uint32_t id) const {
   if (running_total_ >= global_limit_) return false;
-  return config_limit_.empty() || config_running_[index(c)] < config_limit_[index(c)];
+  if (!fixed_) return true;
+  std::uint32_t pin = pinned_machine(id);
+  if (pin != kNone) return (machine_free_[pin / 64] >> (pin % 64) & 1) != 0;
+  return free_machine(inst_[id].config) != kNone;
 }
 
 // Rule 2 and the concurrency limit: start now if allowed, else wait for an exit.
-void RunEngine::request_start(std::uint32_t id) {
-  const InstancePrediction& in = inst_[id];
-  if (!has_capacity(in.config)) {
-    waiting_[index(in.config)].push(id);
+void RunEngine::Impl::request_start(std::uint32_t id) {
+  if (!can_start(id)) {
+    waiting_[queue_of(id)].push(id);
     ++waiting_count_;
     evict_idle();
     return;
@@ -185,10 +426,14 @@ void RunEngine::request_start(std::uint32_t id) {
   start_instance(id);
 }
 
-void RunEngine::start_instance(std::uint32_t id) {
+void RunEngine::Impl::start_instance(std::uint32_t id) {
   InstancePrediction& in = inst_[id];
   ++running_total_;
-  ++config_running_[index(in.config)];
+  if (fixed_) {
+    std::uint32_t pin = pinned_machine(id);
+    in.machine = pin != kNone ? pin : free_machine(in.config);
+    take_core(in.machine);
+  }
   state_[id].started = true;
   in.start_us = now_;
   auto& stack = pool_[index(in.config)];
@@ -196,59 +441,94 @@ void RunEngine::start_instance(std::uint32_t id) {
   // Take the most recently idled container, if it is idle already (a warm pool given for a
   // later run may hold containers that become idle in the future).
   in.warm = !stack.empty() && stack.back().idle_since_us <= now_;
-  if (in.warm) stack.pop_back();
-  in.ready_us = now_ + runner_.startup_us(*this, id, in.warm);
+  if (in.warm) {
+    in.donor = stack.back().instance;
+    stack.pop_back();
+  }
+  in.ready_us = now_ + runner_.startup_us(self_, id, in.warm);
   fill_slots(id);
 }
 
-void RunEngine::enqueue(std::uint32_t inst, std::uint32_t t) {
+void RunEngine::Impl::enqueue(std::uint32_t inst, std::uint32_t t) {
   InstanceState& st = state_[inst];
   ts_[t].instance = inst;
   ++inst_[inst].tasks;
-  next_[t] = kNone;
-  if (st.queue_tail == kNone)
-    st.queue_head = t;
-  else
-    next_[st.queue_tail] = t;
-  st.queue_tail = t;
+  if (ordered(inst)) {
+    queued_[t] = 1;
+    ++st.queued;
+  } else {
+    next_[t] = kNone;
+    if (st.queue_tail == kNone)
+      st.queue_head = t;
+    else
+      next_[st.queue_tail] = t;
+    st.queue_tail = t;
+  }
   if (st.started) fill_slots(inst);
 }
 
-void RunEngine::fill_slots(std::uint32_t inst) {
+bool RunEngine::Impl::startable(std::uint32_t inst) const {
+  if (!ordered(inst)) return state_[inst].queue_head != kNone;
+  const WorkerState& ws = workers_[inst_[inst].worker];
+  std::uint32_t t = index(plan_.order[ws.cursor]);
+  return queued_[t] != 0 && ts_[t].instance == inst;
+}
+
+void RunEngine::Impl::fill_slots(std::uint32_t inst) {
   InstanceState& st = state_[inst];
+  if (ordered(inst)) {
+    // Strictly in the plan's order: the next task when it is ready, never a later one first.
+    WorkerState& ws = workers_[inst_[inst].worker];
+    while (st.running < st.slots && ws.cursor < ws.end) {
+      std::uint32_t t = index(plan_.order[ws.cursor]);
+      if (queued_[t] == 0 || ts_[t].instance != inst) break;
+      queued_[t] = 0;
+      --st.queued;
+      ++ws.cursor;
+      start(inst, t);
+    }
+    return;
+  }
   while (st.running < st.slots && st.queue_head != kNone) {
     std::uint32_t t = st.queue_head;
     st.queue_head = next_[t];
     if (st.queue_head == kNone) st.queue_tail = kNone;
-    ++st.running;
-    next_[t] = st.ran_head;  // out of the queue: the link now chains the tasks run here
-    st.ran_head = t;
-    ++st.ran;
-    TaskPrediction& p = tp_[t];
-    p.instance = inst;
-    p.start_us = std::max(now_, inst_[inst].ready_us);
-    // When it is done, many events from now, it updates its successors, which lie anywhere:
-    // fetch their records meanwhile.
-    for (TaskId s : w_.successors(TaskId{t})) {
-      __builtin_prefetch(&ts_[index(s)], 1);
-      __builtin_prefetch(&tp_[index(s)], 1);
-    }
-    runner_.start_task(*this, inst, t);
+    start(inst, t);
   }
 }
 
-bool RunEngine::must_upload(std::uint32_t inst, std::uint32_t t) const {
-  std::uint32_t rule = ts_[t].upload_rule;
-  return rule == kUploadAlways || (rule != kUploadNever && rule != inst_[inst].worker);
+void RunEngine::Impl::start(std::uint32_t inst, std::uint32_t t) {
+  InstanceState& st = state_[inst];
+  ++st.running;
+  next_[t] = st.ran_head;  // out of the queue: the link now chains the tasks run here
+  st.ran_head = t;
+  ++st.ran;
+  TaskPrediction& p = tp_[t];
+  p.instance = inst;
+  p.start_us = std::max(now_, inst_[inst].ready_us);
+  // When it is done, many events from now, it updates its successors, which lie anywhere:
+  // fetch their records meanwhile.
+  for (TaskId s : w_.successors(TaskId{t})) {
+    __builtin_prefetch(&ts_[index(s)], 1);
+    __builtin_prefetch(&tp_[index(s)], 1);
+  }
+  runner_.start_task(self_, inst, t);
 }
 
-RunEngine::RemoteInputs RunEngine::remote_inputs(std::uint32_t inst, std::uint32_t ti,
-                                                 std::int64_t local_since) const {
+RunEngine::RemoteInputs RunEngine::Impl::remote_inputs(std::uint32_t inst, std::uint32_t ti,
+                                                       std::int64_t local_since) const {
+  TaskId t{ti};
+  if (direct_) {  // outputs come point to point (direct_transfer_start_us); literal inputs here
+    RemoteInputs r;
+    r.bytes = w_.input_bytes(t);
+    r.any = r.bytes > 0;
+    r.stored_us = now_;
+    return r;
+  }
   if (local_since != kAlwaysLocal) return remote_inputs_walk(inst, ti, local_since);
   // Every input is remote but those produced on this instance; the model knows the total.
   // Remote outputs were in storage when their producer finished, before this task was ready,
   // unless an evicted worker flushed them later.
-  TaskId t{ti};
   const TaskState& st = ts_[ti];
   const InstanceState& is = state_[inst];
   std::uint64_t local_bytes = 0;
@@ -284,8 +564,8 @@ RunEngine::RemoteInputs RunEngine::remote_inputs(std::uint32_t inst, std::uint32
   return r;
 }
 
-RunEngine::RemoteInputs RunEngine::remote_inputs_walk(std::uint32_t inst, std::uint32_t ti,
-                                                      std::int64_t local_since) const {
+RunEngine::RemoteInputs RunEngine::Impl::remote_inputs_walk(std::uint32_t inst, std::uint32_t ti,
+                                                            std::int64_t local_since) const {
   TaskId t{ti};
   RemoteInputs r;
   r.bytes = w_.input_bytes(t);
@@ -300,8 +580,8 @@ RunEngine::RemoteInputs RunEngine::remote_inputs_walk(std::uint32_t inst, std::u
   return r;
 }
 
-RunEngine::RemoteInputs RunEngine::preloaded_inputs(std::uint32_t inst, std::uint32_t ti,
-                                                    std::int64_t local_since) const {
+RunEngine::RemoteInputs RunEngine::Impl::preloaded_inputs(std::uint32_t inst, std::uint32_t ti,
+                                                          std::int64_t local_since) const {
   TaskId t{ti};
   const InstancePrediction& in = inst_[inst];
   RemoteInputs r;
@@ -320,12 +600,14 @@ RunEngine::RemoteInputs RunEngine::preloaded_inputs(std::uint32_t inst, std::uin
   return r;
 }
 
-void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us) {
+void RunEngine::Impl::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us) {
   TaskPrediction& p = tp_[t];
   p.uploaded = uploaded;
   p.upload_end_us = uploaded ? upload_end_us : p.exec_end_us;
   std::uint32_t inst = ts_[t].instance;
-  if (!uploaded && inst_[inst].worker != kFlexible) {  // strict instances may be evicted
+  // Strict instances may be evicted and then flush what only they hold (not with
+  // point-to-point transfers: outputs stay on the machine).
+  if (!uploaded && !direct_ && inst_[inst].worker != kFlexible) {
     InstanceState& st = state_[inst];
     if (st.kept_head == kNone || st.kept_fill == kKeptPerChunk) {
       std::uint32_t c = free_chunk_;
@@ -346,7 +628,7 @@ void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_
   push(p.finish_us, EventKind::kTaskDone, t);
 }
 
-void RunEngine::task_done(std::uint32_t ti) {
+void RunEngine::Impl::task_done(std::uint32_t ti) {
   TaskId t{ti};
   std::uint32_t inst = ts_[ti].instance;
   ++done_;
@@ -357,7 +639,7 @@ void RunEngine::task_done(std::uint32_t ti) {
   bool continued = false;
   const std::uint32_t worker = inst_[inst].worker;
   const std::uint64_t output_bytes = w_.output_bytes(t);
-  // The successors' records were fetched into cache when this task started (fill_slots).
+  // The successors' records were fetched into cache when this task started (start()).
   for (TaskId s : w_.successors(t)) {
     std::uint32_t si = index(s);
     TaskState& st = ts_[si];
@@ -377,6 +659,7 @@ void RunEngine::task_done(std::uint32_t ti) {
       std::uint32_t target = workers_[sk].instance;
       if (target == kNone) {
         target = workers_[sk].instance = new_instance(sk, plan_.worker_config[sk], now_);
+        adopt_pending(sk, target);
         enqueue(target, si);
       } else if (target == inst) {
         enqueue(inst, si);
@@ -397,7 +680,7 @@ void RunEngine::task_done(std::uint32_t ti) {
   for (std::uint32_t si : continue_here_) enqueue(inst, si);
   continue_here_.clear();
   fill_slots(inst);
-  if (st.running == 0 && st.queue_head == kNone) {
+  if (st.running == 0 && !startable(inst)) {
     if (worker == kFlexible || workers_[worker].remaining == 0) {
       exit_instance(inst, now_);
     } else {
@@ -407,48 +690,91 @@ void RunEngine::task_done(std::uint32_t ti) {
   }
 }
 
-// A strict worker that waits idle holds a place under the concurrency limit. When another
-// invocation is queued for lack of one, idle workers exit (longest idle first) after flushing to
-// storage the outputs their own later tasks still need; those tasks then run on a new instance
-// of the worker. Without this, workers waiting for each other could deadlock.
-void RunEngine::evict_idle() {
+// A strict worker that waits idle holds a place under the concurrency limit (a core, on a
+// cluster). When another invocation is queued for lack of one, idle workers whose exit would
+// give it one exit (longest idle first) after flushing to storage the outputs their own later
+// tasks still need; those tasks then run on a new instance of the worker. Without this, workers
+// waiting for each other could deadlock.
+void RunEngine::Impl::evict_idle() {
   while (waiting_count_ > 0 && !idle_.empty()) {
     std::uint32_t id = idle_.front();
     idle_.pop_front();
     const InstanceState& st = state_[id];
-    if (st.exited || st.exiting || st.running != 0 || st.queue_head != kNone ||
-        st.ready_in_flight != 0)
+    if (st.exited || st.exiting || st.running != 0 || startable(id) || st.ready_in_flight != 0)
       continue;  // stale: it has work again, or work is on its way
+    if (!eviction_helps(id)) {
+      not_now_.push_back(id);
+      continue;
+    }
+    evict(id);
+  }
+  for (auto it = not_now_.rbegin(); it != not_now_.rend(); ++it) idle_.push_front(*it);
+  not_now_.clear();
+}
+
+// Whether the exit of idle instance `id` gives a waiting invocation a place: always under a
+// concurrency limit; on a cluster only if one waits for its configuration or its machine.
+bool RunEngine::Impl::eviction_helps(std::uint32_t id) const {
+  if (!fixed_) return true;
+  const InstancePrediction& in = inst_[id];
+  return !waiting_[index(in.config)].empty() || !waiting_[m_.config_count() + in.machine].empty();
+}
+
+void RunEngine::Impl::evict(std::uint32_t id) {
+  const InstanceState& st = state_[id];
+  InstancePrediction& in = inst_[id];
+  in.evicted = true;
+  in.evicted_us = now_;
 #ifndef NDEBUG
+  if (!direct_) {
     std::size_t kept_here = 0, not_uploaded = 0;
     for (std::uint32_t c = st.kept_head; c != kNone; c = kept_[c].next) ++kept_here;
     if (kept_here > 0) kept_here = (kept_here - 1) * kKeptPerChunk + st.kept_fill;
     for (std::uint32_t t = st.ran_head; t != kNone; t = next_[t]) not_uploaded += !tp_[t].uploaded;
     assert(kept_here == not_uploaded);
+  }
 #endif
-    std::uint64_t bytes = 0;
-    std::uint32_t fill = st.kept_fill;
-    for (std::uint32_t c = st.kept_head; c != kNone; c = kept_[c].next, fill = kKeptPerChunk)
-      for (std::uint32_t i = 0; i < fill; ++i) {
-        std::uint32_t t = kept_[c].task[i];
-        tp_[t].uploaded = true;
-        bytes += w_.output_bytes(TaskId{t});
-        flushed_.push_back(t);
-      }
-    std::int64_t end = now_;
-    if (!flushed_.empty()) end += m_.transfer_us(bytes, inst_[id].config);
-    if (!flushed_.empty() && flushed_until_.empty()) flushed_until_.assign(n_, 0);
-    for (std::uint32_t t : flushed_) {
-      tp_[t].upload_end_us = end;
-      for (TaskId s : w_.successors(TaskId{t}))
-        flushed_until_[index(s)] = std::max(flushed_until_[index(s)], end);
+  std::uint64_t bytes = 0;
+  std::uint32_t fill = st.kept_fill;
+  for (std::uint32_t c = st.kept_head; c != kNone; c = kept_[c].next, fill = kKeptPerChunk)
+    for (std::uint32_t i = 0; i < fill; ++i) {
+      std::uint32_t t = kept_[c].task[i];
+      tp_[t].uploaded = true;
+      bytes += w_.output_bytes(TaskId{t});
+      flushed_.push_back(t);
     }
-    flushed_.clear();
-    exit_instance(id, end);  // also frees the worker's slot, so its next task re-invokes it
+  std::int64_t end = now_;
+  if (!flushed_.empty()) end += m_.transfer_us(bytes, in.config);
+  if (!flushed_.empty() && flushed_until_.empty()) flushed_until_.assign(n_, 0);
+  for (std::uint32_t t : flushed_) {
+    tp_[t].upload_end_us = end;
+    for (TaskId s : w_.successors(TaskId{t}))
+      flushed_until_[index(s)] = std::max(flushed_until_[index(s)], end);
+  }
+  flushed_.clear();
+  // Ready tasks of an ordered worker still waiting for their turn go to its next instance.
+  if (st.queued > 0) {
+    workers_[in.worker].pending += st.queued;
+    in.tasks -= st.queued;
+    state_[id].queued = 0;
+  }
+  exit_instance(id, end);  // also frees the worker's slot, so its next task re-invokes it
+}
+
+// The ready tasks an evicted instance of `worker` left waiting for their turn: now on `inst`.
+void RunEngine::Impl::adopt_pending(std::uint32_t worker, std::uint32_t inst) {
+  WorkerState& ws = workers_[worker];
+  for (std::uint32_t pos = ws.cursor; ws.pending > 0 && pos < ws.end; ++pos) {
+    std::uint32_t t = index(plan_.order[pos]);
+    if (queued_[t] == 0) continue;
+    --ws.pending;
+    ts_[t].instance = inst;
+    ++inst_[inst].tasks;
+    ++state_[inst].queued;
   }
 }
 
-void RunEngine::exit_instance(std::uint32_t id, std::int64_t at) {
+void RunEngine::Impl::exit_instance(std::uint32_t id, std::int64_t at) {
   InstancePrediction& in = inst_[id];
   InstanceState& st = state_[id];
   st.exiting = true;
@@ -472,29 +798,38 @@ void RunEngine::exit_instance(std::uint32_t id, std::int64_t at) {
   }
 }
 
-// The instance's container goes back to the pool and its place to the longest-waiting request.
-void RunEngine::release(std::uint32_t id) {
+// The instance's container goes back to the pool and its place (its core) to the
+// longest-waiting request that can take it.
+void RunEngine::Impl::release(std::uint32_t id) {
   const InstancePrediction& in = inst_[id];
   state_[id].exited = true;
   pool_[index(in.config)].push_back(
-      WarmContainer{in.config, now_, now_ + m_.platform().keep_alive_us});
+      WarmContainer{in.config, now_, now_ + m_.platform().keep_alive_us, id});
   --running_total_;
-  --config_running_[index(in.config)];
-  while (waiting_count_ > 0) {  // FIFO by request, across configurations
+  if (fixed_) return_core(in.machine);
+  const auto configs = static_cast<std::uint32_t>(m_.config_count());
+  while (waiting_count_ > 0) {  // FIFO by request, across the queues that can start
     std::uint32_t best = kNone;
-    for (std::size_t c = 0; c < waiting_.size(); ++c) {
-      if (waiting_[c].empty() || !has_capacity(ConfigId{static_cast<std::uint16_t>(c)})) continue;
-      std::uint32_t cand = waiting_[c].front();
-      if (best == kNone || cand < best) best = cand;
+    auto consider = [&](std::uint32_t q) {
+      if (waiting_[q].empty()) return;
+      std::uint32_t cand = waiting_[q].front();
+      if ((best == kNone || cand < best) && can_start(cand)) best = cand;
+    };
+    if (fixed_) {  // only the freed machine has a new free core
+      consider(index(in.config));
+      consider(configs + in.machine);
+    } else {
+      for (std::uint32_t q = 0; q < configs; ++q) consider(q);
     }
     if (best == kNone) break;
-    waiting_[index(inst_[best].config)].pop();
+    waiting_[queue_of(best)].pop();
     --waiting_count_;
+    inst_[best].released_by = id;
     start_instance(best);
   }
 }
 
-void RunEngine::deadlock() {
+void RunEngine::Impl::deadlock() {
   std::string stuck;
   int listed = 0;
   for (std::uint32_t t = 0; t < n_ && listed < 5; ++t) {
@@ -510,7 +845,7 @@ void RunEngine::deadlock() {
                   n_ - done_, n_, global_limit_, stuck.empty() ? "none" : stuck));
 }
 
-Prediction RunEngine::finish() {
+Prediction RunEngine::Impl::finish() {
   Prediction out;
   out.makespan_us = makespan_;
   for (const InstancePrediction& in : inst_) {
@@ -521,6 +856,7 @@ Prediction RunEngine::finish() {
     std::int64_t billed = in.exited_us - (m_.platform().bill_startup ? in.start_us : in.ready_us);
     out.cost.compute += m_.instance_cost(in.config, billed);
   }
+  out.cost.compute += m_.makespan_cost(makespan_);
   out.invocations = inst_.size();
   out.instances = std::move(inst_);
   out.cost.invocations = m_.invocation_cost(out.invocations);
@@ -531,7 +867,6 @@ Prediction RunEngine::finish() {
     out.bytes_uploaded += bytes;
     out.cost.storage += m_.storage_cost(bytes, makespan_ - tp_[t].upload_end_us);
   }
-  if (m_.is_cluster()) out.cost.compute = m_.cluster_cost(makespan_);
   for (auto& stack : pool_)
     for (const WarmContainer& c : stack)
       if (c.expires_us > makespan_) out.final_pool.push_back(c);
@@ -544,6 +879,123 @@ Prediction RunEngine::finish() {
     out.assumptions.push_back(
         fmt::format("function '{}' has no profile: used the tasks' work estimates", f));
   return out;
+}
+
+// --- The public face. -----------------------------------------------------------------------
+
+RunEngine::RunEngine(const ExecutionModel& model, const Plan& plan, const PredictOptions& options,
+                     TaskRunner& runner)
+    : impl_(std::make_unique<Impl>(model, plan, options, runner, *this)) {}
+RunEngine::~RunEngine() = default;
+Prediction RunEngine::run() {
+  return impl_->run();
+}
+std::int64_t RunEngine::now() const {
+  return impl_->now_;
+}
+const ExecutionModel& RunEngine::model() const {
+  return impl_->m_;
+}
+const Plan& RunEngine::plan() const {
+  return impl_->plan_;
+}
+const InstancePrediction& RunEngine::instance(std::uint32_t i) const {
+  return impl_->inst_[i];
+}
+TaskPrediction& RunEngine::record(std::uint32_t t) {
+  return impl_->tp_[t];
+}
+bool RunEngine::must_upload(std::uint32_t inst, std::uint32_t t) const {
+  return impl_->must_upload(inst, t);
+}
+RunEngine::RemoteInputs RunEngine::remote_inputs(std::uint32_t inst, std::uint32_t t,
+                                                 std::int64_t local_since) const {
+  return impl_->remote_inputs(inst, t, local_since);
+}
+bool RunEngine::is_local(std::uint32_t q, std::uint32_t inst, std::int64_t local_since) const {
+  return impl_->is_local(q, inst, local_since);
+}
+RunEngine::RemoteInputs RunEngine::preloaded_inputs(std::uint32_t inst, std::uint32_t t,
+                                                    std::int64_t local_since) const {
+  return impl_->preloaded_inputs(inst, t, local_since);
+}
+std::int64_t RunEngine::direct_transfer_start_us(std::uint32_t producer, std::uint32_t inst,
+                                                 std::int64_t took_slot_us) const {
+  return impl_->direct_transfer_start_us(producer, inst, took_slot_us);
+}
+std::uint32_t RunEngine::machine(std::uint32_t inst) const {
+  return impl_->inst_[inst].machine;
+}
+void RunEngine::schedule(std::int64_t time, std::uint32_t subject) {
+  impl_->schedule(time, subject);
+}
+void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us) {
+  impl_->finish_task(t, uploaded, upload_end_us);
+}
+std::uint64_t RunEngine::events() const {
+  return impl_->seq_;
+}
+
+// --- The predictor's runner. ----------------------------------------------------------------
+
+namespace {
+
+// A task's phases in closed form, without contention (DESIGN.md rules 4-6). Downloads from
+// storage are one batched transfer at the task's start (one storage latency plus all remote
+// bytes over the worker's bandwidth); with pre-load, each input's download starts as soon as it
+// is stored and the worker is ready. With point-to-point transfers, each remote output comes
+// over the network from the moment the engine says (direct_transfer_start_us), alongside the
+// download of the literal inputs; the task executes when the last has arrived.
+class ClosedFormRunner final : public TaskRunner {
+ public:
+  void start_task(RunEngine& e, std::uint32_t inst, std::uint32_t ti) override {
+    const ExecutionModel& m = e.model();
+    const Workflow& w = m.workflow();
+    const InstancePrediction& in = e.instance(inst);
+    TaskId t{ti};
+    TaskPrediction& p = e.record(ti);
+    ConfigId c = in.config;
+    const std::int64_t start = p.start_us;
+    std::int64_t download_end = start;
+    if (m.direct_transfers()) {
+      std::uint64_t bytes = w.input_bytes(t);
+      if (bytes > 0) download_end = start + m.transfer_us(bytes, c);
+      for (TaskId q : w.predecessors(t)) {
+        std::uint32_t qi = index(q);
+        if (e.is_local(qi, inst, RunEngine::kAlwaysLocal)) continue;
+        std::uint64_t b = w.output_bytes(q);
+        bytes += b;
+        ConfigId from = e.instance(e.record(qi).instance).config;
+        download_end = std::max(download_end, e.direct_transfer_start_us(qi, inst, e.now()) +
+                                                  m.direct_transfer_us(b, from, c));
+      }
+      p.download_bytes = bytes;
+    } else {
+      const bool preload = e.plan().preload[ti] != 0 && in.worker != kFlexible;
+      RunEngine::RemoteInputs r =
+          preload ? e.preloaded_inputs(inst, ti) : e.remote_inputs(inst, ti);
+      p.download_bytes = r.any ? r.bytes : 0;
+      if (preload) {
+        download_end = r.stored_us;
+      } else if (r.any) {
+        // An output flushed by an evicted worker may land after this task could start.
+        download_end = std::max(start, r.stored_us) + m.transfer_us(r.bytes, c);
+      }
+    }
+    p.exec_start_us = download_end + m.dispatch_us();
+    p.exec_end_us = p.exec_start_us + m.exec_us(t, c);
+    bool upload = e.must_upload(inst, ti);
+    e.finish_task(ti, upload,
+                  upload ? p.exec_end_us + m.transfer_us(w.output_bytes(t), c) : p.exec_end_us);
+  }
+};
+
+}  // namespace
+
+Prediction detail::run_closed_form(const ExecutionModel& model, const Plan& plan,
+                                   const PredictOptions& options) {
+  ClosedFormRunner runner;
+  return RunEngine(model, plan, options, runner).run();
 }
 
 }  // namespace dagplan

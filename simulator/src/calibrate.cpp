@@ -357,7 +357,10 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
           if (a.ok) ++ev.streamed;
           continue;
         }
-        if (in.source == TraceInput::Source::kLocal || in.end_us <= in.start_us) continue;
+        // Storage downloads only: point-to-point transfers do not go through storage.
+        if (in.source == TraceInput::Source::kLocal || in.source == TraceInput::Source::kDirect ||
+            in.end_us <= in.start_us)
+          continue;
         auto key = std::make_pair(in.start_us, in.end_us);
         auto g = std::find_if(groups.begin(), groups.end(),
                               [&](const auto& x) { return x.first == key; });

@@ -36,9 +36,12 @@ enum Ev : std::uint32_t {
 };
 
 struct Flow {
-  std::uint32_t inst = kNone;
-  std::uint32_t task = kNone;
+  std::uint32_t inst = kNone;  // storage transfers: the worker instance
+  std::uint32_t task = kNone;  // the task that waits for it (a direct transfer's consumer)
   bool upload = false;
+  bool direct = false;  // point to point, from machine src to machine dst
+  std::uint32_t src = kNone, dst = kNone;
+  ConfigId src_config{0}, dst_config{0};
   bool active = false;       // transferring (after its latency)
   double remaining = 0;      // bytes
   double rate = 0;           // bytes per second
@@ -59,7 +62,10 @@ struct TaskRun {
   bool gave_up = false;  // out of attempts: finishes without a successful attempt
   bool crash = false;    // ... by a worker crash (else a task failure)
   bool executing = false;
+  bool took_slot = false;  // start_task() was called: it executes once its flows are done
+  std::int64_t took_slot_us = 0;
   std::int64_t download_start_us = 0;
+  std::int64_t direct_start_us = -1;  // direct transfers: the first began then (-1: none)
 };
 
 class SimRunner final : public TaskRunner {
@@ -70,6 +76,10 @@ class SimRunner final : public TaskRunner {
       max_bw_ = std::max(max_bw_,
                          m.config(ConfigId{static_cast<std::uint16_t>(c)}).bandwidth_bytes_per_s);
     if (o.record_trace) attempts_.resize(w_.task_count());
+    if (m.direct_transfers()) {
+      out_flows_.resize(m.machine_count());
+      in_flows_.resize(m.machine_count());
+    }
   }
 
   std::uint64_t events() const { return events_; }
@@ -92,7 +102,10 @@ class SimRunner final : public TaskRunner {
     TaskPrediction& p = e.record(t);
     TaskRun& r = runs_[t];
     r.attempt = 0;
+    r.took_slot = true;
+    r.took_slot_us = e.now();
     const InstancePrediction& in = e.instance(inst);
+    if (m_.direct_transfers()) return start_direct(e, inst, t);
     if (e.plan().preload[t] != 0 && in.worker != kFlexible) {
       // Pre-loaded inputs were fetched while the worker did other work: without contention, as
       // the predictor computes them (their past cannot be re-simulated from here).
@@ -112,6 +125,73 @@ class SimRunner final : public TaskRunner {
       return;
     }
     start_flow(e, inst, t, ri.bytes, false, from);
+  }
+
+  // Point-to-point transfers (decision 0007): the literal inputs are downloaded from storage
+  // from the task's start; each output of another machine comes over the network, pushed when
+  // its producer finished if this task's worker is pinned to a machine (push_outputs), else
+  // pulled from now. The task executes when the last has arrived.
+  void start_direct(RunEngine& e, std::uint32_t inst, std::uint32_t t) {
+    TaskPrediction& p = e.record(t);
+    TaskRun& r = runs_[t];
+    TaskId id{t};
+    std::uint64_t bytes = w_.input_bytes(id);
+    r.download_start_us = p.start_us;
+    if (bytes > 0) start_flow(e, inst, t, bytes, false, p.start_us);
+    const std::uint32_t machine = e.machine(inst);
+    const bool pushed = e.plan().task_worker[t] != kFlexible &&
+                        e.plan().machine(e.plan().task_worker[t]) != kAnyMachine;
+    for (TaskId q : w_.predecessors(id)) {
+      std::uint32_t qi = index(q);
+      if (e.is_local(qi, inst, RunEngine::kAlwaysLocal)) continue;
+      bytes += w_.output_bytes(q);
+      if (pushed) continue;  // on its way since the producer finished
+      std::uint32_t from_inst = e.record(qi).instance;
+      start_direct_flow(e, t, e.machine(from_inst), e.instance(from_inst).config, machine,
+                        e.instance(inst).config, w_.output_bytes(q),
+                        e.direct_transfer_start_us(qi, inst, e.now()));
+    }
+    p.download_bytes = bytes;
+    if (r.pending_flows == 0) e.schedule(p.start_us, t << 3 | kExecBegin);
+  }
+
+  // A producer on a machine is done: its output leaves for the consumers whose workers are
+  // pinned to other machines.
+  void push_outputs(RunEngine& e, std::uint32_t t) {
+    const Plan& plan = e.plan();
+    std::uint32_t inst = e.record(t).instance;
+    std::uint32_t machine = e.machine(inst);
+    for (TaskId s : w_.successors(TaskId{t})) {
+      std::uint32_t k = plan.task_worker[index(s)];
+      if (k == kFlexible || plan.machine(k) == kAnyMachine) continue;
+      ConfigId c = plan.worker_config[k];
+      std::uint32_t to = m_.machine_begin(c) + plan.machine(k);
+      if (to == machine) continue;
+      start_direct_flow(e, index(s), machine, e.instance(inst).config, to, c,
+                        w_.output_bytes(TaskId{t}), e.now());
+    }
+  }
+
+  void start_direct_flow(RunEngine& e, std::uint32_t task, std::uint32_t src, ConfigId src_config,
+                         std::uint32_t dst, ConfigId dst_config, std::uint64_t bytes,
+                         std::int64_t from) {
+    std::uint32_t f = new_flow();
+    Flow& fl = flows_[f];
+    fl.task = task;
+    fl.direct = true;
+    fl.src = src;
+    fl.dst = dst;
+    fl.src_config = src_config;
+    fl.dst_config = dst_config;
+    fl.bytes = bytes;
+    fl.remaining = static_cast<double>(bytes);
+    fl.start_us = from;
+    TaskRun& r = runs_[task];
+    if (r.direct_start_us < 0 || from < r.direct_start_us) r.direct_start_us = from;
+    std::int64_t latency = m_.network_latency_us();
+    if (o_.noise.enabled) latency = noisy(latency, o_.noise.latency_sigma);
+    ++r.pending_flows;
+    e.schedule(from + latency, f << 3 | kFlowLatencyDone);
   }
 
   void on_event(RunEngine& e, std::uint32_t subject) override {
@@ -146,8 +226,7 @@ class SimRunner final : public TaskRunner {
 
   // --- Transfers -------------------------------------------------------------------------------
 
-  void start_flow(RunEngine& e, std::uint32_t inst, std::uint32_t t, std::uint64_t bytes,
-                  bool upload, std::int64_t from) {
+  std::uint32_t new_flow() {
     std::uint32_t f;
     if (!free_flows_.empty()) {
       f = free_flows_.back();
@@ -156,8 +235,14 @@ class SimRunner final : public TaskRunner {
       f = static_cast<std::uint32_t>(flows_.size());
       flows_.emplace_back();
     }
+    flows_[f] = Flow{};
+    return f;
+  }
+
+  void start_flow(RunEngine& e, std::uint32_t inst, std::uint32_t t, std::uint64_t bytes,
+                  bool upload, std::int64_t from) {
+    std::uint32_t f = new_flow();
     Flow& fl = flows_[f];
-    fl = Flow{};
     fl.inst = inst;
     fl.task = t;
     fl.upload = upload;
@@ -171,12 +256,13 @@ class SimRunner final : public TaskRunner {
   }
 
   double share(const Flow& f) const {
-    double bw = m_.config(engine_instance_config(f.inst)).bandwidth_bytes_per_s;
-    if (!o_.contention) return bw;
-    double worker = bw / static_cast<double>(inst_flows_[f.inst].size());
-    double storage =
-        m_.platform().storage_bandwidth_bytes_per_s / static_cast<double>(active_flows_);
-    return std::min(worker, storage);
+    if (f.direct)
+      return m_.direct_rate(f.src_config, f.dst_config,
+                            o_.contention ? out_flows_[f.src].size() : 1,
+                            o_.contention ? in_flows_[f.dst].size() : 1);
+    ConfigId c = engine_instance_config(f.inst);
+    if (!o_.contention) return m_.config(c).bandwidth_bytes_per_s;
+    return m_.storage_rate(c, inst_flows_[f.inst].size(), active_flows_);
   }
   ConfigId engine_instance_config(std::uint32_t inst) const {
     return engine_->instance(inst).config;
@@ -193,12 +279,20 @@ class SimRunner final : public TaskRunner {
     fl.last_us = now;
     if (!fresh && rate == fl.rate) return;
     fl.rate = rate;
-    ConfigId c = engine_instance_config(fl.inst);
-    // A transfer that has had the worker's full bandwidth all along ends exactly when the
-    // predictor says (the model's rounding); otherwise at the rate now in force.
-    std::int64_t end = (fresh && rate == m_.config(c).bandwidth_bytes_per_s)
-                           ? now + m_.stream_us(fl.bytes, c)
-                           : now + static_cast<std::int64_t>(std::ceil(fl.remaining / rate * 1e6));
+    // A transfer that has had the full bandwidth all along ends exactly when the predictor says
+    // (the model's rounding); otherwise at the rate now in force.
+    std::int64_t end;
+    if (fl.direct) {
+      double full = m_.direct_rate(fl.src_config, fl.dst_config, 1, 1);
+      end = (fresh && rate == full)
+                ? now + m_.direct_stream_us(fl.bytes, fl.src_config, fl.dst_config)
+                : now + static_cast<std::int64_t>(std::ceil(fl.remaining / rate * 1e6));
+    } else {
+      ConfigId c = engine_instance_config(fl.inst);
+      end = (fresh && rate == m_.config(c).bandwidth_bytes_per_s)
+                ? now + m_.stream_us(fl.bytes, c)
+                : now + static_cast<std::int64_t>(std::ceil(fl.remaining / rate * 1e6));
+    }
     if (end == fl.end_us) return;
     fl.end_us = end;
     e.schedule(end, f << 3 | kFlowEnd);
@@ -229,8 +323,23 @@ class SimRunner final : public TaskRunner {
     }
   }
 
+  // Shared links: the rates of the transfers leaving `src` and arriving at `dst` change.
+  void rebalance_links(RunEngine& e, std::uint32_t src, std::uint32_t dst) {
+    if (!o_.contention || m_.platform().links != LinkSharing::kShared) return;
+    for (std::uint32_t g : out_flows_[src]) reschedule(e, g, false);
+    for (std::uint32_t g : in_flows_[dst]) reschedule(e, g, false);
+  }
+
   void flow_active(RunEngine& e, std::uint32_t f) {
     Flow& fl = flows_[f];
+    if (fl.direct) {
+      fl.active = true;
+      out_flows_[fl.src].push_back(f);
+      in_flows_[fl.dst].push_back(f);
+      reschedule(e, f, true);
+      rebalance_links(e, fl.src, fl.dst);
+      return;
+    }
     std::size_t before = active_flows_;
     fl.active = true;
     ++active_flows_;
@@ -250,6 +359,20 @@ class SimRunner final : public TaskRunner {
     Flow& fl = flows_[f];
     if (!fl.active || fl.end_us != e.now()) {  // superseded by a later reschedule
       ++superseded_;
+      return;
+    }
+    if (fl.direct) {
+      fl.active = false;
+      remove_from(out_flows_[fl.src], f);
+      remove_from(in_flows_[fl.dst], f);
+      free_flows_.push_back(f);
+      rebalance_links(e, fl.src, fl.dst);
+      std::uint32_t t = fl.task;
+      TaskRun& r = runs_[t];
+      // The last input is there: execute, once the task has its slot (pushed transfers may
+      // end before) and its instance is ready.
+      if (--r.pending_flows == 0 && r.took_slot)
+        e.schedule(std::max(e.now(), e.record(t).start_us), t << 3 | kExecBegin);
       return;
     }
     std::size_t before = active_flows_;
@@ -313,8 +436,7 @@ class SimRunner final : public TaskRunner {
 
   double cpu_share(std::uint32_t inst) const {
     if (!o_.contention) return 1.0;
-    const ResourceConfig& c = m_.config(engine_instance_config(inst));
-    double vcpus = m_.is_cluster() ? 1.0 : std::max(1.0, c.vcpus);
+    double vcpus = m_.worker_vcpus(engine_instance_config(inst));
     return std::min(1.0, vcpus / static_cast<double>(inst_execs_[inst].size()));
   }
 
@@ -381,6 +503,8 @@ class SimRunner final : public TaskRunner {
   }
 
   void restarted(RunEngine& e, std::uint32_t t) {
+    // Point-to-point: the inputs are on the machine's disk, which the crash does not lose.
+    if (m_.direct_transfers()) return exec_begin(e, t);
     TaskPrediction& p = e.record(t);
     RunEngine::RemoteInputs ri = e.remote_inputs(p.instance, t, crash_time(p.instance));
     runs_[t].download_start_us = e.now();
@@ -391,6 +515,12 @@ class SimRunner final : public TaskRunner {
 
   void finish_upload(RunEngine& e, std::uint32_t t) {
     TaskPrediction& p = e.record(t);
+    if (m_.direct_transfers()) {  // the output stays on the machine; others are sent it
+      push_outputs(e, t);
+      record_attempt(e, t, true, "");
+      e.finish_task(t, false, p.exec_end_us);
+      return;
+    }
     // A worker that may crash writes through, so that a restart can re-read what it produced.
     bool upload = e.must_upload(p.instance, t) || o_.faults.worker_crash > 0;
     if (!upload) {
@@ -422,6 +552,14 @@ class SimRunner final : public TaskRunner {
                                     runs_[t].download_start_us, a.exec_start_us});
     for (TaskId q : w_.predecessors(id)) {
       bool local = e.is_local(index(q), p.instance, crash_time(p.instance));
+      if (m_.direct_transfers() && !local) {
+        a.inputs.push_back(TraceInput{
+            std::string(w_.id(q)), TraceInput::Source::kDirect, w_.output_bytes(q),
+            std::min(a.exec_start_us,
+                     e.direct_transfer_start_us(index(q), p.instance, runs_[t].took_slot_us)),
+            a.exec_start_us});
+        continue;
+      }
       a.inputs.push_back(TraceInput{
           std::string(w_.id(q)), local ? TraceInput::Source::kLocal : TraceInput::Source::kDownload,
           w_.output_bytes(q), local ? a.start_us : runs_[t].download_start_us,
@@ -438,6 +576,7 @@ class SimRunner final : public TaskRunner {
   std::vector<Flow> flows_;
   std::vector<std::uint32_t> free_flows_, all_active_;
   std::vector<std::vector<std::uint32_t>> inst_flows_, inst_execs_;
+  std::vector<std::vector<std::uint32_t>> out_flows_, in_flows_;  // per machine (direct)
   std::vector<std::int64_t> inst_crash_;
   std::size_t active_flows_ = 0;
   std::size_t flows_at_rebalance_ = 0;
@@ -451,7 +590,6 @@ class SimRunner final : public TaskRunner {
 }  // namespace
 
 SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptions& options) {
-  check_plan(plan, model.workflow(), model.platform());
   SimRunner runner(model, options);
   RunEngine engine(model, plan, options.start, runner);
   SimResult out;
@@ -479,6 +617,7 @@ SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptio
       ti.ready_us = ip.ready_us;
       ti.exited_us = ip.exited_us;
       ti.warm = ip.warm;
+      if (ip.machine != kNoMachine) ti.machine = model.machine_name(ip.machine);
       tr.instances.push_back(std::move(ti));
     }
     auto& attempts = runner.attempts();

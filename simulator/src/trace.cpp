@@ -21,7 +21,8 @@ namespace {
 constexpr std::int64_t kMaxTimeUs = std::numeric_limits<std::int64_t>::max();
 
 // Input sources, in the order of TraceInput::Source.
-constexpr std::array<std::string_view, 4> kSourceNames = {"local", "download", "stream", "literal"};
+constexpr std::array<std::string_view, 5> kSourceNames = {"local", "download", "stream", "literal",
+                                                          "direct"};
 
 std::string_view source_name(TraceInput::Source s) {
   return kSourceNames[static_cast<std::size_t>(s)];
@@ -153,10 +154,13 @@ TraceInstance read_instance(JsonReader& r, const Context& cx) {
       inst.warm = r.boolean();
     } else if (key == "crashed") {
       inst.crashed = r.boolean();
+    } else if (key == "machine") {
+      inst.machine = std::string(r.string());
+      if (inst.machine.empty()) r.fail("expected a machine name");
     } else {
       fail_unknown_member(r, key,
-                          {"worker", "config", "invoked_us", "start_us", "ready_us", "exited_us",
-                           "warm", "crashed"});
+                          {"worker", "config", "machine", "invoked_us", "start_us", "ready_us",
+                           "exited_us", "warm", "crashed"});
     }
   });
   if (!has_config) r.fail_at(at, "missing member 'config'");
@@ -198,7 +202,9 @@ TraceInput read_input(JsonReader& r, const Context& cx, TaskId task,
     }
   });
   if (!has_source)
-    r.fail_at(at, "missing member 'source' (\"local\", \"download\", \"stream\" or \"literal\")");
+    r.fail_at(at,
+              "missing member 'source' (\"local\", \"download\", \"stream\", \"literal\" or "
+              "\"direct\")");
   if (!has_bytes) r.fail_at(at, "missing member 'bytes'");
   require_times(r, at, times, seen);
   check_order(r, at, times);
@@ -333,6 +339,9 @@ std::string write_trace(const Trace& trace) {
     else
       j.value(inst.worker);
     j.member("config", inst.config);
+    if (!inst.machine.empty()) {
+      j.member("machine", inst.machine);
+    }
     write_time(j, "invoked_us", inst.invoked_us);
     write_time(j, "start_us", inst.start_us);
     write_time(j, "ready_us", inst.ready_us);

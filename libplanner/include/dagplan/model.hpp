@@ -36,6 +36,8 @@ struct LowerBounds {
 /// construction. Holds references: the workflow must outlive it.
 class ExecutionModel {
  public:
+  /// Most machines a cluster may have in all (every machine has a few words of state in a run).
+  static constexpr std::uint64_t kMaxMachines = std::uint64_t{1} << 20;
   /// \param profile may be null: then execution time is each task's work estimate.
   ExecutionModel(const Workflow& workflow, const Platform& platform,
                  const Profile* profile = nullptr);
@@ -84,6 +86,53 @@ class ExecutionModel {
   /// Tasks a worker of configuration `c` runs at once: max(1, floor(vCPUs)); 1 on a cluster,
   /// where a worker is one core.
   std::uint32_t slots(ConfigId c) const { return slots_[index(c)]; }
+  /// vCPUs one worker of configuration `c` has for its tasks to share: the configuration's
+  /// vCPUs on a serverless platform (at least 1), one core on a cluster.
+  double worker_vcpus(ConfigId c) const { return worker_vcpus_[index(c)]; }
+
+  // --- Capacity and machines (the platform kind's rules, here and nowhere else). ---
+  /// Workers of configuration `c` that may run at once: count x cores on a cluster (a worker is
+  /// one core), the concurrency limit on a serverless platform.
+  std::uint64_t capacity(ConfigId c) const { return capacity_[index(c)]; }
+  /// Whether capacity(c) is a fixed pool of machines (a cluster) rather than a limit on
+  /// concurrent workers of any configuration (serverless).
+  bool fixed_machines() const { return !machine_begin_.empty(); }
+  /// Workers that may run at once in all: the sum of the capacities on a cluster, the
+  /// concurrency limit on a serverless platform.
+  std::uint64_t max_workers() const { return max_workers_; }
+  /// Cluster machines, numbered configuration by configuration (0 on a serverless platform).
+  std::uint32_t machine_count() const { return machine_begin_.empty() ? 0 : machine_begin_.back(); }
+  /// The first machine of configuration `c`; its machines are [machine_begin(c),
+  /// machine_begin(c) + config(c).count).
+  std::uint32_t machine_begin(ConfigId c) const { return machine_begin_[index(c)]; }
+  /// Workers (cores) one machine of configuration `c` runs at once.
+  std::uint32_t cores_per_machine(ConfigId c) const { return cores_[index(c)]; }
+  /// A machine's configuration. O(log configurations).
+  ConfigId machine_config(std::uint32_t machine) const;
+  /// The name of a machine as plans and traces write it: "<config>" when its configuration has
+  /// one machine, else "<config>#<i>" (i from 0).
+  std::string machine_name(std::uint32_t machine) const;
+
+  // --- Point-to-point transfers (TransferMode::kDirect). ---
+  /// Whether outputs move point to point between machines instead of through storage.
+  bool direct_transfers() const { return platform_.transfers == TransferMode::kDirect; }
+  /// One point-to-point transfer of `bytes` from a machine of configuration `from` to one of
+  /// `to`, without contention: the network latency plus bytes over the slower end's bandwidth.
+  std::int64_t direct_transfer_us(std::uint64_t bytes, ConfigId from, ConfigId to) const {
+    return platform_.network_latency_us + direct_stream_us(bytes, from, to);
+  }
+  /// The bytes-over-bandwidth part of direct_transfer_us, without the latency.
+  std::int64_t direct_stream_us(std::uint64_t bytes, ConfigId from, ConfigId to) const;
+  /// The latency of one point-to-point transfer.
+  std::int64_t network_latency_us() const { return platform_.network_latency_us; }
+  /// The rate of a point-to-point transfer (bytes per second) while `leaving` transfers share
+  /// the sender's link and `arriving` the receiver's (each at least 1; ignored with independent
+  /// links): min(sender bandwidth / leaving, receiver bandwidth / arriving).
+  double direct_rate(ConfigId from, ConfigId to, std::size_t leaving, std::size_t arriving) const;
+  /// The rate of a storage transfer (bytes per second) of a worker of configuration `c` while
+  /// `of_worker` transfers share its bandwidth and `in_all` the storage's aggregate bandwidth
+  /// (each at least 1): min(worker bandwidth / of_worker, storage bandwidth / in_all).
+  double storage_rate(ConfigId c, std::size_t of_worker, std::size_t in_all) const;
 
   /// Rule 8: price of one worker instance billed for `billed_us` (rounded up to the platform's
   /// granularity) on configuration `c`.
@@ -92,12 +141,12 @@ class ExecutionModel {
   double invocation_cost(std::uint64_t count) const;
   /// Rule 8: price of holding `bytes` in storage for `held_us`.
   double storage_cost(std::uint64_t bytes, std::int64_t held_us) const;
-  /// Cluster: price of the whole cluster for a run of `makespan_us`.
-  double cluster_cost(std::int64_t makespan_us) const;
+  /// Rule 8 for a fixed pool of machines: the price of every core for a run of `makespan_us`
+  /// (0 on a serverless platform, which bills instances instead).
+  double makespan_cost(std::int64_t makespan_us) const;
 
   /// The configuration with the shortest execution for most work (ties: lower id); "fastest".
   ConfigId fastest_config() const { return fastest_; }
-  bool is_cluster() const { return platform_.kind == PlatformKind::kCluster; }
 
   /// Functions that had no profile although one was given (what the model assumed).
   const std::vector<std::string>& unprofiled_functions() const { return unprofiled_; }
@@ -122,6 +171,11 @@ class ExecutionModel {
   std::vector<double> group_sigma_;   // per group: profile noise sigma
   LargeVector<double> ref_s_;         // per task: reference seconds on one vCPU
   std::vector<std::uint32_t> slots_;  // per config
+  std::vector<double> worker_vcpus_;  // per config
+  std::vector<std::uint64_t> capacity_;
+  std::vector<std::uint32_t> cores_;          // per config: cores of one machine (cluster)
+  std::vector<std::uint32_t> machine_begin_;  // per config + 1 (cluster); empty if serverless
+  std::uint64_t max_workers_ = 0;
   std::uint64_t dag_bytes_ = 0;
   ConfigId fastest_{0};
   std::vector<std::string> unprofiled_;

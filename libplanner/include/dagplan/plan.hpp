@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,8 @@ namespace dagplan {
 
 /// Task's worker index meaning "flexible: no fixed worker".
 inline constexpr std::uint32_t kFlexible = std::numeric_limits<std::uint32_t>::max();
+/// Worker's machine meaning "any machine of its configuration" (the first with a free core).
+inline constexpr std::uint32_t kAnyMachine = std::numeric_limits<std::uint32_t>::max();
 
 struct Plan {
   // Provenance.
@@ -35,6 +38,18 @@ struct Plan {
   LargeVector<std::uint32_t> task_worker;  ///< per task: worker index or kFlexible
   LargeVector<ConfigId> task_config;       ///< per task: its worker's configuration (or its own)
 
+  /// Per worker (or empty: none pinned): on a cluster, the machine it runs on, as an index among
+  /// its configuration's machines (0 to count - 1), or kAnyMachine. Always kAnyMachine on a
+  /// serverless platform.
+  std::vector<std::uint32_t> worker_machine;
+  /// The order in which workers run their tasks (optional, per worker), as ranges of `order`:
+  /// worker k runs order[order_begin[k] .. order_begin[k + 1]) in that sequence, starting each
+  /// when it is ready and a slot is free, never a later one first. An empty range: the worker
+  /// runs its tasks in the order they become ready. `order_begin` is empty when no worker has
+  /// an order. A worker's order lists each of its tasks once.
+  std::vector<std::uint32_t> order_begin;
+  LargeVector<TaskId> order;
+
   // Annotations (optimisation passes).
   LargeVector<std::uint8_t> preload;  ///< per task: download inputs as soon as they exist
 
@@ -43,13 +58,31 @@ struct Plan {
 
   std::size_t worker_count() const { return worker_names.size(); }
   bool flexible(TaskId t) const { return task_worker[index(t)] == kFlexible; }
+  /// The machine worker `k` is pinned to (index among its configuration's machines), or
+  /// kAnyMachine.
+  std::uint32_t machine(std::uint32_t k) const {
+    return worker_machine.empty() ? kAnyMachine : worker_machine[k];
+  }
+  /// Whether any worker has a task order.
+  bool has_order() const { return !order_begin.empty() && !order.empty(); }
+  /// Worker `k`'s task order (empty: ready order).
+  std::span<const TaskId> worker_order(std::uint32_t k) const {
+    if (order_begin.empty()) return {};
+    return {order.data() + order_begin[k], order_begin[k + 1] - order_begin[k]};
+  }
+  /// Sets every worker's order from `per_worker` (one list per worker; an empty list: ready
+  /// order).
+  void set_order(const std::vector<std::vector<TaskId>>& per_worker);
 };
 
 /// A plan with every task flexible on configuration `config` (the starting point of planners).
 Plan make_flexible_plan(const Workflow& workflow, ConfigId config);
 
 /// Checks the plan against its workflow and platform: sizes match, every worker has a valid
-/// configuration and every task of a worker uses it. Throws Error naming what is wrong.
+/// configuration (and machine) and every task of a worker uses it; every task order lists
+/// exactly its worker's tasks, and the orders with the workflow's dependencies leave every task
+/// able to start (no task ordered after one that depends on it, directly or not). O(V + E).
+/// Throws Error naming what is wrong.
 void check_plan(const Plan& plan, const Workflow& workflow, const Platform& platform);
 
 /// Reads a `dagplan-plan/1` document, resolving task ids and configuration names against

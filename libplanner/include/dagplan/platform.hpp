@@ -22,6 +22,26 @@ constexpr std::uint16_t index(ConfigId c) {
 
 enum class PlatformKind { kServerless, kCluster };
 
+/// How a task's output reaches a consumer on another worker (docs/decisions/0007).
+enum class TransferMode {
+  /// Through the shared storage: the producer uploads, the consumer downloads; both transfers
+  /// occupy the worker (serverless platforms, and clusters with a shared file system).
+  kStorage,
+  /// Point to point between machines (cluster only): bytes over the network, started when the
+  /// producer is done and the consumer's machine is known, occupying neither core; free on the
+  /// same machine. Outputs stay on the machine that made them.
+  kDirect,
+};
+
+/// Whether concurrent point-to-point transfers share a machine's network link.
+enum class LinkSharing {
+  /// One link per machine, full duplex: transfers leaving a machine share its bandwidth, and so
+  /// do transfers arriving (the simulator; the predictor is contention-free).
+  kShared,
+  /// Every transfer has the full bandwidth of the slower end (the textbook model of HEFT).
+  kIndependent,
+};
+
 /// One kind of worker: a memory size on a serverless platform, a machine type on a cluster.
 struct ResourceConfig {
   std::string name;
@@ -62,6 +82,9 @@ struct Platform {
   bool bill_startup = true;                     ///< billed time includes cold/warm start
   std::int64_t billing_granularity_us = 1000;   ///< billed time rounds up to a multiple of this
   std::int64_t dispatch_overhead_us = 0;        ///< cluster: scheduler overhead per task
+  TransferMode transfers = TransferMode::kStorage;  ///< how outputs reach other workers
+  LinkSharing links = LinkSharing::kShared;         ///< direct transfers: shared machine links?
+  std::int64_t network_latency_us = 0;              ///< direct transfers: latency of one transfer
   Prices prices;
 
   /// Looks a configuration up by name.

@@ -23,11 +23,18 @@
 
 namespace dagplan {
 
+/// No instance (InstancePrediction::donor, released_by, WarmContainer::instance).
+inline constexpr std::uint32_t kNoInstance = 0xffffffffu;
+/// No machine (InstancePrediction::machine on a serverless platform).
+inline constexpr std::uint32_t kNoMachine = 0xffffffffu;
+
 /// An idle, warm container in the pool.
 struct WarmContainer {
   ConfigId config{0};
   std::int64_t idle_since_us = 0;
   std::int64_t expires_us = 0;
+  /// The instance of this run that left it (kNoInstance: given at the start).
+  std::uint32_t instance = kNoInstance;
 };
 
 struct PredictOptions {
@@ -52,15 +59,29 @@ struct alignas(64) TaskPrediction {
 static_assert(sizeof(TaskPrediction) == 64);
 
 /// One worker instance (a container running one logical worker, or one flexible chain).
+/// What the engine records of it (docs/decisions/0003 and 0007): planners that reason about a
+/// prediction read these facts instead of working them out again from the times.
 struct InstancePrediction {
   std::uint32_t worker = kFlexible;  ///< plan worker index, or kFlexible
   ConfigId config{0};
+  bool warm = false;
+  /// It stepped aside under the concurrency limit (an idle strict worker); its worker's later
+  /// tasks ran on a later instance.
+  bool evicted = false;
   std::int64_t requested_us = 0;  ///< invocation sent
   std::int64_t start_us = 0;      ///< start-up began (after invoke latency and any queueing)
   std::int64_t ready_us = 0;      ///< start-up (and DAG fetch) done
-  std::int64_t exited_us = 0;
-  bool warm = false;
+  std::int64_t exited_us = 0;     ///< gone (after flushing its kept outputs, if evicted)
+  std::int64_t evicted_us = 0;    ///< when it was chosen to step aside (if evicted)
   std::uint32_t tasks = 0;
+  /// The cluster machine it ran on (0 to ExecutionModel::machine_count() - 1), kNoMachine on a
+  /// serverless platform.
+  std::uint32_t machine = kNoMachine;
+  /// A warm start: the instance of this run whose idle container it took (kNoInstance: a
+  /// container of the initial pool, or a cold start).
+  std::uint32_t donor = kNoInstance;
+  /// It waited for a place under the concurrency limit: the instance whose exit gave it one.
+  std::uint32_t released_by = kNoInstance;
 };
 
 struct CostBreakdown {

@@ -88,11 +88,12 @@ class DaskPlanner final : public Planner {
     // The pool.
     Timeline tl(model);
     std::size_t level_width = 0;
-    if (model.is_cluster()) {
+    if (model.fixed_machines()) {
+      // One worker per core, pinned to its machine (point-to-point transfers are free there).
       for (ConfigId c : list_scheduling::allowed_configs(model, options.config)) {
-        std::uint64_t cores = static_cast<std::uint64_t>(model.config(c).count) *
-                              static_cast<std::uint64_t>(std::max(1.0, model.config(c).vcpus));
-        for (std::uint64_t i = 0; i < cores; ++i) tl.add_worker(c);
+        const std::uint32_t cores = model.cores_per_machine(c);
+        for (std::uint64_t i = 0; i < model.capacity(c); ++i)
+          tl.set_machine(tl.add_worker(c), static_cast<std::uint32_t>(i / cores));
       }
     } else {
       level_width = max_level_width(w);
@@ -173,7 +174,7 @@ class DaskPlanner final : public Planner {
     std::string params;
     JsonWriter j(params);
     j.begin_object(true);
-    if (model.is_cluster()) {
+    if (model.fixed_machines()) {
       j.member("pool", "one single-threaded worker per core");
     } else {
       j.member("config", model.config(main_config).name);

@@ -316,7 +316,7 @@ class HeftPlanner final : public Planner {
     const std::size_t n = w.task_count();
     const std::vector<ConfigId> configs = list_scheduling::allowed_configs(model, options.config);
     const ConfigId ref = options.config.value_or(model.fastest_config());
-    const bool cluster = model.is_cluster();
+    const bool cluster = model.fixed_machines();
 
     // Configurations by bandwidth (transfers depend on nothing else), with their counts.
     std::vector<std::pair<ConfigId, std::int64_t>> bandwidth_classes;
@@ -357,9 +357,7 @@ class HeftPlanner final : public Planner {
     std::vector<std::uint64_t> config_cap(model.config_count(),
                                           std::numeric_limits<std::uint64_t>::max());
     if (cluster)
-      for (ConfigId c : configs)
-        config_cap[index(c)] = static_cast<std::uint64_t>(model.config(c).count) *
-                               static_cast<std::uint64_t>(std::max(1.0, model.config(c).vcpus));
+      for (ConfigId c : configs) config_cap[index(c)] = model.capacity(c);
     const std::uint64_t alive_limit =
         cluster ? std::numeric_limits<std::uint64_t>::max() : model.platform().max_concurrency;
     const auto limit = static_cast<std::int32_t>(std::min<std::uint64_t>(alive_limit, n + 1));
@@ -506,7 +504,7 @@ class HeftPlanner final : public Planner {
     j.member("eft_slack", kEftSlack);
     j.member("delay_weight", kDelayWeight);
     j.member("insertion", false);
-    if (model.is_cluster()) {
+    if (model.fixed_machines()) {
       j.key("max_workers_per_config");
       j.begin_array(true);
       for (ConfigId c : configs) j.value(config_cap[index(c)]);

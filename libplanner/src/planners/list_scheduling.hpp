@@ -86,8 +86,11 @@ class Timeline {
     stored_bytes_.push_back(0);
     tasks_.push_back(0);
     group_of_worker_.push_back(kNoGroup);
+    machine_.push_back(kAnyMachine);
     return k;
   }
+  /// Pins worker `k` to machine `m` of its configuration (a cluster's; see Plan::worker_machine).
+  void set_machine(std::uint32_t k, std::uint32_t m) { machine_[k] = m; }
 
   std::size_t worker_count() const { return config_.size(); }
   ConfigId worker_config(std::uint32_t k) const { return config_[k]; }
@@ -235,12 +238,17 @@ class Timeline {
     std::vector<std::uint32_t> renumber(config_.size(), kNoWorker);
     plan.worker_names.clear();
     plan.worker_config.clear();
+    plan.worker_machine.clear();
+    bool pinned = false;
     for (std::uint32_t k = 0; k < config_.size(); ++k) {
       if (tasks_[k] == 0) continue;
       renumber[k] = static_cast<std::uint32_t>(plan.worker_names.size());
       plan.worker_names.push_back(fmt::format("w{}", renumber[k]));
       plan.worker_config.push_back(config_[k]);
+      plan.worker_machine.push_back(machine_[k]);
+      pinned = pinned || machine_[k] != kAnyMachine;
     }
+    if (!pinned) plan.worker_machine.clear();
     plan.task_worker.resize(n_);
     plan.task_config.resize(n_);
     for (std::uint32_t t = 0; t < n_; ++t) {
@@ -302,7 +310,7 @@ class Timeline {
   std::vector<TaskState> task_;
   // Per worker.
   std::vector<ConfigId> config_;
-  std::vector<std::uint32_t> slot_begin_, slot_count_, tasks_, group_of_worker_;
+  std::vector<std::uint32_t> slot_begin_, slot_count_, tasks_, group_of_worker_, machine_;
   std::vector<std::int64_t> slot_free_, request_, last_ready_, end_;
   std::vector<std::uint8_t> started_;
   std::vector<std::uint64_t> stored_bytes_;

@@ -679,7 +679,7 @@ class NonUniformPlanner final : public Planner {
     // Cheaper configurations: less memory (price is per GB-s), most memory first; ties by id.
     // On a cluster the cost is the cluster's for the makespan: nothing to save.
     std::vector<ConfigId> cheaper;
-    for (std::size_t c = 0; c < model.config_count() && !model.is_cluster(); ++c) {
+    for (std::size_t c = 0; c < model.config_count() && !model.fixed_machines(); ++c) {
       ConfigId id{static_cast<std::uint16_t>(c)};
       if (model.config(id).memory_mb < model.config(start).memory_mb) cheaper.push_back(id);
     }

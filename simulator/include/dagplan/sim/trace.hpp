@@ -28,11 +28,14 @@ struct TraceInstance {
   std::int64_t exited_us = 0;
   bool warm = false;
   bool crashed = false;  ///< died (fault) instead of exiting
+  std::string machine;   ///< the cluster machine it ran on (empty: none, or not recorded)
 };
 
 /// How one input reached a task attempt.
 struct TraceInput {
-  enum class Source { kLocal, kDownload, kStream, kLiteral };
+  /// kDirect: point to point from the producer's machine (a cluster's direct transfers); the
+  /// span is the transfer's, from when it could start to when the input was there.
+  enum class Source { kLocal, kDownload, kStream, kLiteral, kDirect };
   std::string from;  ///< producer task id; empty (null in the file) for a literal input
   Source source = Source::kDownload;
   std::uint64_t bytes = 0;
