@@ -16,6 +16,7 @@
 #include "dagplan/plan.hpp"
 #include "dagplan/platform.hpp"
 #include "dagplan/profile.hpp"
+#include "dagplan/saga.hpp"
 #include "dagplan/wfcommons.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "inputs.hpp"
@@ -231,17 +232,41 @@ void add_workflow_commands(CLI::App& app) {
       std::string source;
       std::string file;
       std::string output = "-";
+      std::string platform_output;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
         "import", "Convert a foreign workflow description to dagplan-workflow/1");
-    cmd->add_option("source", o->source, "What the input is")
+    cmd->add_option("source", o->source,
+                    "What the input is: wfcommons (a WfFormat 1.4/1.5 instance) or saga (a SAGA "
+                    "task graph, with its machines)")
         ->required()
-        ->check(CLI::IsMember({"wfcommons"}));
+        ->check(CLI::IsMember({"wfcommons", "saga"}));
     cmd->add_option("instance", o->file, "The input file")->required();
     cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)");
+    cmd->add_option("--platform-out", o->platform_output,
+                    "saga: also write the platform the graph's model describes (a cluster with "
+                    "point-to-point transfers) to this file");
     cmd->callback([o] {
       std::string text = read_text_file(o->file);
+      if (o->source == "saga") {
+        std::string name = std::filesystem::path(o->file).stem().string();
+        SagaInstance inst = read_saga(text, display_name(o->file), name.empty() ? "saga" : name);
+        std::string workflow = write_workflow(inst.workflow);
+        std::string platform = write_platform(inst.platform);
+        if (!o->platform_output.empty()) write_file_atomic(o->platform_output, platform);
+        write_file_atomic(o->output, workflow);
+        if (o->output != "-")
+          fmt::print(stderr, "imported {} tasks, {} edges and {} machines from SAGA into {}{}\n",
+                     inst.workflow.task_count(), inst.workflow.edge_count(),
+                     inst.platform.configs.size(), o->output,
+                     o->platform_output.empty() ? " (the platform was not written: give "
+                                                  "--platform-out FILE)"
+                                                : " and " + o->platform_output);
+        return;
+      }
+      if (!o->platform_output.empty())
+        throw UsageError("--platform-out applies to 'import saga' only");
       WfCommonsInstance inst = read_wfcommons(text, display_name(o->file));
       write_file_atomic(o->output, write_workflow(inst.workflow));
       if (o->output != "-")

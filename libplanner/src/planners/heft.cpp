@@ -84,6 +84,8 @@ constexpr double kEftSlack = 0.05;
 constexpr double kDelayWeight = 4.0;
 /// Workers looked at, at most, when searching for an alive worker to fall back on.
 constexpr std::size_t kMaxFallbackVisits = 64;
+/// On a pool of machines, every processor is a candidate up to this many processors.
+constexpr std::uint32_t kAllProcessors = 64;
 
 struct Candidate {
   std::uint32_t worker;  // kNoWorker: a fresh worker
@@ -312,54 +314,169 @@ class HeftPlanner final : public Planner {
   std::string_view name() const override { return "heft"; }
 
   Plan plan(const ExecutionModel& model, const PlannerOptions& options) const override {
-    const Workflow& w = model.workflow();
-    const std::size_t n = w.task_count();
     const std::vector<ConfigId> configs = list_scheduling::allowed_configs(model, options.config);
     const ConfigId ref = options.config.value_or(model.fastest_config());
-    const bool cluster = model.fixed_machines();
+    const std::vector<std::int64_t> rank = upward_ranks(model, configs, ref);
+    const std::vector<TaskId> order = rank_order(model.workflow(), rank);
+    Plan p = model.fixed_machines() ? plan_on_machines(model, configs, order)
+                                    : plan_serverless(model, configs, ref, rank, order);
+    return p;
+  }
 
-    // Configurations by bandwidth (transfers depend on nothing else), with their counts.
-    std::vector<std::pair<ConfigId, std::int64_t>> bandwidth_classes;
+ private:
+  // Upward ranks (reverse topological order). On a pool of machines, as in the paper: the mean
+  // execution time over the processors (cores of the allowed configurations) and the expected
+  // cost of an edge between two processors drawn at random, which with point-to-point transfers
+  // is free when both are on one machine. On a serverless platform, the execution time at the
+  // reference configuration and an upload plus a download at the mean transfer time.
+  static std::vector<std::int64_t> upward_ranks(const ExecutionModel& model,
+                                                const std::vector<ConfigId>& configs,
+                                                ConfigId ref) {
+    const Workflow& w = model.workflow();
+    const std::size_t n = w.task_count();
+    const bool machines = model.fixed_machines();
+    const bool direct = model.direct_transfers();
+    // Configurations by bandwidth (transfers depend on nothing else), with their counts of
+    // configurations and, on machines, of processors and of same-machine processor pairs.
+    struct BandwidthClass {
+      ConfigId rep;
+      std::int64_t configs = 0;
+      double processors = 0, same_machine_pairs = 0;
+    };
+    std::vector<BandwidthClass> classes;
+    double processors = 0;
     for (ConfigId c : configs) {
-      auto same =
-          std::find_if(bandwidth_classes.begin(), bandwidth_classes.end(), [&](const auto& b) {
-            return model.config(b.first).bandwidth_bytes_per_s ==
-                   model.config(c).bandwidth_bytes_per_s;
-          });
-      if (same == bandwidth_classes.end())
-        bandwidth_classes.emplace_back(c, 1);
-      else
-        ++same->second;
+      auto same = std::find_if(classes.begin(), classes.end(), [&](const BandwidthClass& b) {
+        return model.config(b.rep).bandwidth_bytes_per_s == model.config(c).bandwidth_bytes_per_s;
+      });
+      if (same == classes.end()) same = classes.insert(classes.end(), BandwidthClass{c});
+      ++same->configs;
+      if (machines) {
+        auto cap = static_cast<double>(model.capacity(c));
+        same->processors += cap;
+        same->same_machine_pairs += cap * model.cores_per_machine(c);
+        processors += cap;
+      }
     }
-
-    // Upward ranks, in reverse topological order; the total work on the way.
     std::vector<std::int64_t> rank(n, 0);
-    std::int64_t critical_us = 0, work_us = 0;
     const std::span<const TaskId> topo = w.topological_order();
     for (auto it = topo.rbegin(); it != topo.rend(); ++it) {
       TaskId t = *it;
-      std::int64_t exec = model.exec_us(t, ref);
-      std::int64_t r = exec;
+      std::int64_t r = 0;
+      if (machines && processors > 0) {
+        double mean = 0;
+        for (ConfigId c : configs)
+          mean += static_cast<double>(model.capacity(c)) * static_cast<double>(model.exec_us(t, c));
+        r = std::llround(mean / processors);
+      } else {
+        r = model.exec_us(t, ref);
+      }
       if (w.out_degree(t) > 0) {
         std::int64_t next = 0;
         for (TaskId s : w.successors(t)) next = std::max(next, rank[index(s)]);
+        const std::uint64_t bytes = w.output_bytes(t);
         std::int64_t transfer = 0;
-        for (auto [c, count] : bandwidth_classes)
-          transfer += count * model.transfer_us(w.output_bytes(t), c);
-        r += 2 * transfer / static_cast<std::int64_t>(configs.size()) + next;
+        if (machines && direct && processors > 0) {
+          double sum = 0;
+          for (const BandwidthClass& a : classes) {
+            for (const BandwidthClass& b : classes)
+              sum += a.processors * b.processors *
+                     static_cast<double>(model.direct_transfer_us(bytes, a.rep, b.rep));
+            sum -= a.same_machine_pairs *
+                   static_cast<double>(model.direct_transfer_us(bytes, a.rep, a.rep));
+          }
+          transfer = std::llround(sum / (processors * processors));
+        } else {
+          for (const BandwidthClass& b : classes)
+            transfer += b.configs * model.transfer_us(bytes, b.rep);
+          transfer = 2 * transfer / static_cast<std::int64_t>(configs.size());
+        }
+        r += transfer + next;
       }
       rank[index(t)] = r;
-      critical_us = std::max(critical_us, r);
-      work_us += exec;
+    }
+    return rank;
+  }
+
+  // A pool of machines (a cluster): the paper's algorithm. One processor (worker) per core of
+  // every machine of the allowed configurations, pinned to its machine; each task, by rank,
+  // goes to the processor where it finishes first, in the earliest idle gap that holds it
+  // (insertion), ties to the lower processor. Every processor is a candidate up to
+  // kAllProcessors of them; beyond, the processors of its predecessors and, per configuration,
+  // the one whose last task ends first.
+  Plan plan_on_machines(const ExecutionModel& model, const std::vector<ConfigId>& configs,
+                        const std::vector<TaskId>& order) const {
+    const Workflow& w = model.workflow();
+    Timeline tl(model, /*insertion=*/true);
+    for (ConfigId c : configs) {
+      const std::uint32_t cores = model.cores_per_machine(c);
+      for (std::uint64_t i = 0; i < model.capacity(c); ++i)
+        tl.set_machine(tl.add_worker(c), static_cast<std::uint32_t>(i / cores));
+    }
+    const auto workers = static_cast<std::uint32_t>(tl.worker_count());
+    const bool all = workers <= kAllProcessors;
+    std::vector<LazyWorkerHeap> tails(model.config_count());
+    auto current_slot = [&tl](std::uint32_t k) { return tl.earliest_slot_us(k); };
+    if (!all)
+      for (std::uint32_t k = 0; k < workers; ++k)
+        tails[index(tl.worker_config(k))].push(tl.earliest_slot_us(k), k);
+    std::vector<std::int64_t> exec(model.config_count(), 0);
+    for (const TaskId t : order) {
+      tl.gather(t);
+      for (ConfigId c : configs) exec[index(c)] = model.exec_us(t, c);
+      std::uint32_t best = kNoWorker;
+      Estimate best_e;
+      auto consider = [&](std::uint32_t k) {
+        Estimate e = tl.estimate(t, k, exec[index(tl.worker_config(k))]);
+        if (best == kNoWorker || e.finish_us < best_e.finish_us ||
+            (e.finish_us == best_e.finish_us && k < best)) {
+          best = k;
+          best_e = e;
+        }
+      };
+      if (all) {
+        for (std::uint32_t k = 0; k < workers; ++k) consider(k);
+      } else {
+        for (std::uint32_t k : tl.pred_workers()) consider(k);
+        for (ConfigId c : configs) {
+          std::uint32_t k = tails[index(c)].top(current_slot);
+          if (k != kNoWorker) consider(k);
+        }
+      }
+      tl.assign(t, best, best_e);
+      if (!all) tails[index(tl.worker_config(best))].push(tl.earliest_slot_us(best), best);
+    }
+    Plan p = make_flexible_plan(w, configs.front());
+    tl.fill_plan(p);
+    std::string params;
+    JsonWriter j(params);
+    j.begin_object(true);
+    j.member("rank", "mean execution time over the processors + expected edge cost");
+    j.key("configs");
+    j.begin_array(true);
+    for (ConfigId c : configs) j.value(model.config(c).name);
+    j.end_array();
+    j.member("processors", static_cast<std::uint64_t>(workers));
+    j.member("candidates", all ? "every processor" : "predecessors' and earliest-free per config");
+    j.member("insertion", true);
+    j.end_object();
+    if (!params.empty() && params.back() == '\n') params.pop_back();
+    stamp_plan(p, model, name(), params);
+    return p;
+  }
+
+  Plan plan_serverless(const ExecutionModel& model, const std::vector<ConfigId>& configs,
+                       ConfigId ref, const std::vector<std::int64_t>& rank,
+                       const std::vector<TaskId>& order) const {
+    const Workflow& w = model.workflow();
+    const std::size_t n = w.task_count();
+    std::int64_t critical_us = 0, work_us = 0;
+    for (std::uint32_t t = 0; t < n; ++t) {
+      critical_us = std::max(critical_us, rank[t]);
+      work_us += model.exec_us(TaskId{t}, ref);
     }
 
-    // Limits on workers.
-    std::vector<std::uint64_t> config_cap(model.config_count(),
-                                          std::numeric_limits<std::uint64_t>::max());
-    if (cluster)
-      for (ConfigId c : configs) config_cap[index(c)] = model.capacity(c);
-    const std::uint64_t alive_limit =
-        cluster ? std::numeric_limits<std::uint64_t>::max() : model.platform().max_concurrency;
+    const std::uint64_t alive_limit = model.max_workers();
     const auto limit = static_cast<std::int32_t>(std::min<std::uint64_t>(alive_limit, n + 1));
 
     // Horizon of the alive count: twice the critical path (ranks include transfers) plus the
@@ -378,12 +495,7 @@ class HeftPlanner final : public Planner {
     const std::int64_t startup_us =
         model.invoke_us() + model.startup_us(ref, false) + model.dag_fetch_us(ref);
 
-    Timeline tl(model);
-    std::vector<std::uint64_t> config_workers(model.config_count(), 0);
-    std::vector<LazyWorkerHeap> earliest_slot(cluster ? model.config_count() : 0);
-    auto current_slot = [&tl](std::uint32_t k) { return tl.earliest_slot_us(k); };
-
-    const std::vector<TaskId> order = rank_order(w, rank);
+    Timeline tl(model, /*insertion=*/true);
 
     std::vector<std::int64_t> exec(model.config_count(), 0);
     std::vector<Estimate> fresh(model.config_count());
@@ -392,14 +504,12 @@ class HeftPlanner final : public Planner {
       tl.gather(t);
       for (ConfigId c : configs) exec[index(c)] = model.exec_us(t, c);
       const std::int64_t at = tl.fresh_ready_us();  // when a fresh worker would be invoked
-      const bool crowded = !cluster && alive.peak() >= limit;  // else every check passes
+      const bool crowded = alive.peak() >= limit;   // else every check passes
 
       candidates.clear();
-      auto add_existing = [&](std::uint32_t k, bool check) {
+      auto add_existing = [&](std::uint32_t k) {
         ConfigId c = tl.worker_config(k);
         Estimate e = tl.estimate(t, k, exec[index(c)]);
-        // Ready order: queued behind a task that is ready later, it would overtake it.
-        if (check && e.start_us > e.ready_us && e.ready_us < tl.last_ready_us(k)) return;
         std::int64_t extended = std::max<std::int64_t>(0, e.finish_us - tl.end_us(k));
         candidates.push_back(Candidate{k, c, e, price[index(c)] * static_cast<double>(extended)});
       };
@@ -414,7 +524,7 @@ class HeftPlanner final : public Planner {
       // Workers alive at `at`, or coming back within the limit after a gap.
       for (std::uint32_t k : tl.pred_workers())
         if (tl.end_us(k) >= at || !crowded || !alive.reaches_after(tl.end_us(k), at, limit))
-          add_existing(k, true);
+          add_existing(k);
       // Fresh workers, within the limit from their invocation to the earliest finish.
       std::int64_t first_finish = std::numeric_limits<std::int64_t>::max();
       for (ConfigId c : configs) {
@@ -422,30 +532,23 @@ class HeftPlanner final : public Planner {
         first_finish = std::min(first_finish, fresh[index(c)].finish_us);
       }
       const bool fresh_fits = !crowded || !alive.reaches(at, first_finish, limit);
-      // Per configuration whose fresh worker is out: on a cluster its worker that frees first;
-      // on a serverless platform (once) the alive worker that finishes its last task first.
-      auto fallback = [&](ConfigId c) {
-        if (cluster) return earliest_slot[index(c)].top(current_slot);
+      // Otherwise (once) the alive worker that finishes its last task first.
+      auto fallback = [&] {
         return ends.find(at, [&](std::uint32_t x) {
           return tl.request_us(x) <= at && tl.end_us(x) >= at && !tl.holds_input(x);
         });
       };
-      bool fell_back = false;
-      for (ConfigId c : configs) {
-        if (fresh_fits && config_workers[index(c)] < config_cap[index(c)]) {
-          add_fresh(c);
-        } else if (cluster || !fell_back) {
-          fell_back = true;
-          std::uint32_t k = fallback(c);
-          if (k != kNoWorker && !tl.holds_input(k)) add_existing(k, true);
-        }
+      if (fresh_fits) {
+        for (ConfigId c : configs) add_fresh(c);
+      } else {
+        std::uint32_t k = fallback();
+        if (k != kNoWorker && !tl.holds_input(k)) add_existing(k);
       }
-      if (candidates.empty()) {  // nothing within the limits: exceed them, existing first
-        for (std::uint32_t k : tl.pred_workers()) add_existing(k, false);
-        for (ConfigId c : configs) {  // a cluster's cores are a hard limit
-          if (!candidates.empty()) break;
-          std::uint32_t k = fallback(c);
-          if (k != kNoWorker) add_existing(k, false);
+      if (candidates.empty()) {  // nothing within the limit: exceed it, existing first
+        for (std::uint32_t k : tl.pred_workers()) add_existing(k);
+        if (candidates.empty()) {
+          std::uint32_t k = fallback();
+          if (k != kNoWorker) add_existing(k);
         }
         if (candidates.empty()) add_fresh(ref);
       }
@@ -465,34 +568,26 @@ class HeftPlanner final : public Planner {
 
       std::uint32_t k = best->worker;
       const ConfigId c = best->config;
-      if (k == kNoWorker) {
-        k = tl.add_worker(c);
-        ++config_workers[index(c)];
-      }
+      if (k == kNoWorker) k = tl.add_worker(c);
       const bool started = tl.started(k);
       const std::int64_t old_end = tl.end_us(k);
       tl.assign(t, k, best->estimate);
-      if (cluster) {
-        earliest_slot[index(c)].push(tl.earliest_slot_us(k), k);
-      } else {
-        if (!started)
-          alive.add(best->estimate.ready_us, tl.end_us(k));
-        else
-          alive.extend(old_end, tl.end_us(k));  // idle gaps included: a strict worker waits
-        ends.set(k, tl.end_us(k));
-      }
+      if (!started)
+        alive.add(best->estimate.ready_us, tl.end_us(k));
+      else if (tl.end_us(k) > old_end)
+        alive.extend(old_end, tl.end_us(k));  // idle gaps included: a strict worker waits
+      ends.set(k, tl.end_us(k));
     }
 
     Plan p = make_flexible_plan(w, ref);
     tl.fill_plan(p);
-    stamp_plan(p, model, name(), params_json(model, configs, ref, alive_limit, config_cap));
+    stamp_plan(p, model, name(), params_json(model, configs, ref, alive_limit));
     return p;
   }
 
  private:
   static std::string params_json(const ExecutionModel& model, const std::vector<ConfigId>& configs,
-                                 ConfigId ref, std::uint64_t alive_limit,
-                                 const std::vector<std::uint64_t>& config_cap) {
+                                 ConfigId ref, std::uint64_t alive_limit) {
     std::string out;
     JsonWriter j(out);
     j.begin_object(true);
@@ -503,15 +598,8 @@ class HeftPlanner final : public Planner {
     j.end_array();
     j.member("eft_slack", kEftSlack);
     j.member("delay_weight", kDelayWeight);
-    j.member("insertion", false);
-    if (model.fixed_machines()) {
-      j.key("max_workers_per_config");
-      j.begin_array(true);
-      for (ConfigId c : configs) j.value(config_cap[index(c)]);
-      j.end_array();
-    } else {
-      j.member("max_alive_workers", alive_limit);
-    }
+    j.member("insertion", true);
+    j.member("max_alive_workers", alive_limit);
     j.end_object();
     if (!out.empty() && out.back() == '\n') out.pop_back();
     return out;

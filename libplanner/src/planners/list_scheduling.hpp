@@ -33,6 +33,7 @@
 
 #include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
+#include "dagplan/predictor.hpp"
 
 namespace dagplan::list_scheduling {
 
@@ -49,15 +50,26 @@ struct Estimate {
   std::int64_t exec_end_us = 0;
   std::int64_t finish_us = 0;  ///< upload and counter update done: the slot frees
   std::uint32_t slot = 0;      ///< which of the worker's slots it takes
+  /// With insertion: the idle gap of that slot it takes (index), or none: after its last task.
+  std::uint32_t gap = std::numeric_limits<std::uint32_t>::max();
 };
 
 /// The estimated timeline of strict workers (see the file comment). Holds a reference to the
 /// model, which must outlive it.
 class Timeline {
  public:
-  explicit Timeline(const ExecutionModel& model)
-      : m_(model), w_(model.workflow()), n_(model.workflow().task_count()) {
+  /// With `insertion`, a task may take an idle gap of a slot before tasks placed there earlier
+  /// (HEFT's insertion policy); the plan then carries each worker's order (fill_plan), which the
+  /// run engine honours. Without, slots are filled append-only and workers run tasks in the
+  /// order they become ready.
+  explicit Timeline(const ExecutionModel& model, bool insertion = false)
+      : m_(model),
+        w_(model.workflow()),
+        n_(model.workflow().task_count()),
+        direct_(model.direct_transfers()),
+        insertion_(insertion) {
     task_.resize(n_);
+    if (insertion_) planned_start_.resize(n_, 0);
     for (std::size_t c = 0; c < model.config_count(); ++c) {
       ConfigId id{static_cast<std::uint16_t>(c)};
       fresh_start_us_.push_back(m_.invoke_us() + m_.startup_us(id, false) + m_.dag_fetch_us(id));
@@ -79,6 +91,7 @@ class Timeline {
     slot_begin_.push_back(static_cast<std::uint32_t>(slot_free_.size()));
     slot_count_.push_back(m_.slots(c));
     slot_free_.resize(slot_free_.size() + m_.slots(c), 0);
+    if (insertion_) gaps_.resize(slot_free_.size());
     started_.push_back(0);
     request_.push_back(0);
     last_ready_.push_back(0);
@@ -87,10 +100,14 @@ class Timeline {
     tasks_.push_back(0);
     group_of_worker_.push_back(kNoGroup);
     machine_.push_back(kAnyMachine);
+    global_machine_.push_back(kNoMachine);
     return k;
   }
   /// Pins worker `k` to machine `m` of its configuration (a cluster's; see Plan::worker_machine).
-  void set_machine(std::uint32_t k, std::uint32_t m) { machine_[k] = m; }
+  void set_machine(std::uint32_t k, std::uint32_t m) {
+    machine_[k] = m;
+    global_machine_[k] = m_.machine_begin(config_[k]) + m;
+  }
 
   std::size_t worker_count() const { return config_.size(); }
   ConfigId worker_config(std::uint32_t k) const { return config_[k]; }
@@ -103,7 +120,8 @@ class Timeline {
   std::int64_t end_us(std::uint32_t k) const { return end_[k]; }
   /// Bytes of output produced on the worker so far (Dask's `ws.nbytes`).
   std::uint64_t stored_bytes(std::uint32_t k) const { return stored_bytes_[k]; }
-  /// When each slot of the worker frees (its instance's ready time before any task).
+  /// When each slot of the worker frees after its last task (its instance's ready time before
+  /// any task).
   std::span<const std::int64_t> slot_free(std::uint32_t k) const {
     return {slot_free_.data() + slot_begin_[k], slot_count_[k]};
   }
@@ -159,9 +177,16 @@ class Timeline {
   std::span<const std::uint32_t> pred_workers() const { return pred_workers_; }
   /// True when worker `k` holds an input of the gathered task.
   bool holds_input(std::uint32_t k) const { return group_of_worker_[k] != kNoGroup; }
-  /// Bytes of the gathered task's inputs produced on other workers than `k` (Dask's
-  /// `comm_bytes`; literal inputs excluded).
+  /// Bytes of the gathered task's inputs produced away from worker `k` (Dask's `comm_bytes`;
+  /// literal inputs excluded): on other workers, or with point-to-point transfers on other
+  /// machines.
   std::uint64_t bytes_not_on(std::uint32_t k) const {
+    if (direct_ && global_machine_[k] != kNoMachine) {
+      std::uint64_t away = 0;
+      for (const Group& g : groups_)
+        if (global_machine_[g.worker] != global_machine_[k]) away += g.bytes;
+      return away;
+    }
     std::uint32_t gi = group_of_worker_[k];
     return pred_bytes_ - (gi == kNoGroup ? 0 : groups_[gi].bytes);
   }
@@ -171,25 +196,40 @@ class Timeline {
   std::int64_t fresh_ready_us() const { return groups_.empty() ? 0 : top1_; }
 
   /// Estimate of the gathered task `t` on worker `k` (a fresh start if `k` has not started),
-  /// with execution time `exec_us` (the model's exec_us(t, worker_config(k))). O(slots).
+  /// with execution time `exec_us` (the model's exec_us(t, worker_config(k))). O(slots), plus
+  /// the gaps looked at with insertion, plus O(in-degree) with point-to-point transfers.
   Estimate estimate(TaskId t, std::uint32_t k, std::int64_t exec_us) const {
     ConfigId c = config_[k];
-    if (!started(k)) return estimate_fresh(t, c, exec_us);
+    if (!started(k) && (!direct_ || global_machine_[k] == kNoMachine))
+      return estimate_fresh(t, c, exec_us);
     std::uint32_t gi = group_of_worker_[k];
     std::int64_t local = gi == kNoGroup ? kNever : groups_[gi].local_ready;
     std::int64_t remote = (gi != kNoGroup && gi == top1_group_) ? top2_ : top1_;
     bool has_remote = groups_.size() > (gi == kNoGroup ? 0u : 1u);
-    std::uint64_t remote_bytes = pred_bytes_ - (gi == kNoGroup ? 0 : groups_[gi].bytes);
     Estimate e;
     e.ready_us = std::max<std::int64_t>(
         {0, local, has_remote ? remote + m_.storage_op_us() : kNever});  // + the ready event
-    std::span<const std::int64_t> s = slot_free(k);
-    auto it = std::min_element(s.begin(), s.end());
-    e.slot = static_cast<std::uint32_t>(it - s.begin());
-    e.start_us = std::max(e.ready_us, *it);
-    std::int64_t download =
-        (has_remote || literal_bytes_ > 0) ? m_.transfer_us(remote_bytes + literal_bytes_, c) : 0;
-    finish_estimate(t, c, exec_us, download, e);
+    // The task occupies a slot from s to max(s + before, arrival) + after.
+    Occupancy o;
+    if (direct_) {
+      o.before = literal_bytes_ > 0 ? m_.transfer_us(literal_bytes_, c) : 0;
+      o.arrival = direct_arrival(t, k);
+      o.after = m_.dispatch_us() + exec_us + m_.storage_op_us();
+    } else {
+      std::uint64_t remote_bytes = pred_bytes_ - (gi == kNoGroup ? 0 : groups_[gi].bytes);
+      o.before = (has_remote || literal_bytes_ > 0)
+                     ? m_.transfer_us(remote_bytes + literal_bytes_, c)
+                     : 0;
+      o.after = m_.dispatch_us() + exec_us + transfers(t, c).upload_us + m_.storage_op_us();
+    }
+    std::int64_t earliest = e.ready_us;
+    if (!started(k)) {  // a pinned worker's first task: its instance starts then
+      e.instance_ready_us = e.ready_us + fresh_start_us_[index(c)];
+      earliest = e.instance_ready_us;
+    }
+    place(k, earliest, o, e);
+    e.exec_end_us = e.finish_us - m_.storage_op_us() -
+                    (direct_ ? 0 : transfers(t, c).upload_us);
     return e;
   }
 
@@ -211,21 +251,43 @@ class Timeline {
     ts.worker = k;
     ts.exec_end_us = e.exec_end_us;
     ts.output_bytes = w_.output_bytes(t);
-    ts.upload_us = m_.transfer_us(ts.output_bytes, c);
     // A sink always uploads; so, almost always, does a task with several consumers, and
     // assuming it from the start keeps the estimates of its consumers consistent (the same
     // availability for all of them, as in the predictor). A task with one consumer uploads
-    // when that consumer is placed elsewhere.
-    ts.uploaded = w_.out_degree(t) != 1 ? 1 : 0;
-    for (TaskId p : w_.predecessors(t))
-      if (task_[index(p)].worker != k) task_[index(p)].uploaded = 1;
+    // when that consumer is placed elsewhere. With point-to-point transfers nothing is uploaded.
+    if (direct_) {
+      ts.upload_us = 0;
+      ts.uploaded = 0;
+    } else {
+      ts.upload_us = m_.transfer_us(ts.output_bytes, c);
+      ts.uploaded = w_.out_degree(t) != 1 ? 1 : 0;
+      for (TaskId p : w_.predecessors(t))
+        if (task_[index(p)].worker != k) task_[index(p)].uploaded = 1;
+    }
     std::int64_t* slots = slot_free_.data() + slot_begin_[k];
     if (!started(k)) {
       started_[k] = 1;
       request_[k] = e.ready_us;
       std::fill(slots, slots + slot_count_[k], e.instance_ready_us);
     }
-    slots[e.slot] = e.finish_us;
+    const std::uint32_t slot = slot_begin_[k] + e.slot;
+    if (insertion_) {
+      planned_start_[index(t)] = e.start_us;
+      placed_.push_back(t);
+      std::vector<Gap>& gaps = gaps_[slot];
+      if (e.gap != kNoGap) {  // the task splits an idle gap in two
+        Gap g = gaps[e.gap];
+        gaps.erase(gaps.begin() + e.gap);
+        auto at = gaps.begin() + e.gap;
+        if (e.finish_us < g.end) at = gaps.insert(at, Gap{e.finish_us, g.end});
+        if (e.start_us > g.start) gaps.insert(at, Gap{g.start, e.start_us});
+      } else {
+        if (e.start_us > slot_free_[slot]) gaps.push_back(Gap{slot_free_[slot], e.start_us});
+        slot_free_[slot] = e.finish_us;
+      }
+    } else {
+      slot_free_[slot] = e.finish_us;
+    }
     last_ready_[k] = std::max(last_ready_[k], e.ready_us);
     end_[k] = std::max(end_[k], e.finish_us);
     stored_bytes_[k] += ts.output_bytes;
@@ -233,7 +295,9 @@ class Timeline {
   }
 
   /// Writes the assignment into `plan`: workers that received tasks, named "w<n>" in index
-  /// order (workers without tasks are dropped), every task strict on its worker's configuration.
+  /// order (workers without tasks are dropped), every task strict on its worker's configuration,
+  /// machines where workers are pinned, and with insertion each worker's task order (by
+  /// planned start; ties in the order of placement).
   void fill_plan(Plan& plan) const {
     std::vector<std::uint32_t> renumber(config_.size(), kNoWorker);
     plan.worker_names.clear();
@@ -255,10 +319,21 @@ class Timeline {
       plan.task_worker[t] = renumber[task_[t].worker];
       plan.task_config[t] = config_[task_[t].worker];
     }
+    if (!insertion_) return;
+    std::vector<std::vector<TaskId>> order(plan.worker_names.size());
+    for (TaskId t : placed_) order[plan.task_worker[index(t)]].push_back(t);
+    for (auto& list : order)
+      std::stable_sort(list.begin(), list.end(), [&](TaskId a, TaskId b) {
+        return planned_start_[index(a)] < planned_start_[index(b)];
+      });
+    plan.set_order(order);
   }
 
  private:
   static constexpr std::uint32_t kNoGroup = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::uint32_t kNoGap = std::numeric_limits<std::uint32_t>::max();
+  /// Gaps looked at, at most, per slot and estimate (then the slot's end is taken).
+  static constexpr std::size_t kMaxGapVisits = 64;
 
   /// The gathered task's inputs that sit on one worker.
   struct Group {
@@ -267,6 +342,65 @@ class Timeline {
     std::int64_t remote_ready;  // latest producer finish as seen from elsewhere
     std::uint64_t bytes;
   };
+  /// An idle interval of a slot, between two tasks placed there.
+  struct Gap {
+    std::int64_t start, end;
+  };
+  /// How long a task holds a slot taken at s: until max(s + before, arrival) + after.
+  struct Occupancy {
+    std::int64_t before = 0;
+    std::int64_t arrival = kNever;
+    std::int64_t after = 0;
+    std::int64_t finish(std::int64_t s) const { return std::max(s + before, arrival) + after; }
+  };
+
+  // Point-to-point: when the last input from another machine reaches worker k's machine.
+  std::int64_t direct_arrival(TaskId t, std::uint32_t k) const {
+    std::int64_t arrival = kNever;
+    const std::uint32_t machine = global_machine_[k];
+    const ConfigId c = config_[k];
+    for (TaskId p : w_.predecessors(t)) {
+      const TaskState& ps = task_[index(p)];
+      if (machine != kNoMachine && global_machine_[ps.worker] == machine) continue;
+      arrival = std::max(arrival, ps.exec_end_us + m_.direct_transfer_us(ps.output_bytes,
+                                                                         config_[ps.worker], c));
+    }
+    return arrival;
+  }
+
+  // The earliest placement on one of worker k's slots from `earliest` on: the first idle gap
+  // that holds the task (insertion), else after the slot's last task. Ties: the lower slot.
+  void place(std::uint32_t k, std::int64_t earliest, const Occupancy& o, Estimate& e) const {
+    e.finish_us = std::numeric_limits<std::int64_t>::max();
+    for (std::uint32_t i = 0; i < slot_count_[k]; ++i) {
+      const std::uint32_t slot = slot_begin_[k] + i;
+      std::int64_t s = std::max(earliest, slot_free_[slot]);
+      std::int64_t f = o.finish(s);
+      std::uint32_t gap = kNoGap;
+      if (insertion_ && !gaps_[slot].empty()) {
+        const std::vector<Gap>& gaps = gaps_[slot];
+        // Gaps are ordered by time; those ending before `earliest` cannot hold it.
+        auto it = std::upper_bound(gaps.begin(), gaps.end(), earliest,
+                                   [](std::int64_t x, const Gap& g) { return x < g.end; });
+        for (std::size_t visits = 0; it != gaps.end() && visits < kMaxGapVisits; ++it, ++visits) {
+          std::int64_t gs = std::max(earliest, it->start);
+          std::int64_t gf = o.finish(gs);
+          if (gf <= it->end) {
+            s = gs;
+            f = gf;
+            gap = static_cast<std::uint32_t>(it - gaps.begin());
+            break;
+          }
+        }
+      }
+      if (f < e.finish_us) {
+        e.finish_us = f;
+        e.start_us = s;
+        e.slot = i;
+        e.gap = gap;
+      }
+    }
+  }
 
   // The gathered task's transfers at one bandwidth class, computed once per task and class.
   struct Transfers {
@@ -299,6 +433,8 @@ class Timeline {
   const ExecutionModel& m_;
   const Workflow& w_;
   const std::size_t n_;
+  const bool direct_;
+  const bool insertion_;
   // Per task, 32 bytes: what gather() reads of a predecessor, in one cache line.
   struct TaskState {
     std::int64_t exec_end_us = 0;
@@ -308,10 +444,14 @@ class Timeline {
     std::uint8_t uploaded = 0;
   };
   std::vector<TaskState> task_;
+  std::vector<std::int64_t> planned_start_;  // insertion: per task
+  std::vector<TaskId> placed_;               // insertion: tasks in the order placed
   // Per worker.
   std::vector<ConfigId> config_;
-  std::vector<std::uint32_t> slot_begin_, slot_count_, tasks_, group_of_worker_, machine_;
+  std::vector<std::uint32_t> slot_begin_, slot_count_, tasks_, group_of_worker_, machine_,
+      global_machine_;
   std::vector<std::int64_t> slot_free_, request_, last_ready_, end_;
+  std::vector<std::vector<Gap>> gaps_;  // insertion: per slot, in time order
   std::vector<std::uint8_t> started_;
   std::vector<std::uint64_t> stored_bytes_;
   // Per configuration: invocation, cold start and DAG fetch; bandwidth class.
