@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
+#include "dagplan/human_format.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/predictor.hpp"
 #include "inputs.hpp"

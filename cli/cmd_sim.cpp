@@ -10,6 +10,7 @@
 #include "cli_common.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
+#include "dagplan/human_format.hpp"
 #include "dagplan/sim/calibrate.hpp"
 #include "dagplan/sim/replay.hpp"
 #include "dagplan/sim/simulator.hpp"
