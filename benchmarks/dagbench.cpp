@@ -32,6 +32,7 @@
 #include "dagplan/json_writer.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/platform.hpp"
+#include "dagplan/sim/runs.hpp"
 #include "dagplan/sim/simulator.hpp"
 #include "dagplan/workflow_io.hpp"
 
@@ -224,7 +225,7 @@ struct RunOptions {
 };
 
 /// The suite's entries, per platform, workflow and pass variant the planners in the given order
-/// (compare_planners()), each with its seeded noisy simulations (seeds 1..N).
+/// (compare_planners()), each with its seeded noisy simulations (simulate_runs(), seeds 1..N).
 std::vector<Entry> run_suite(const std::vector<SuiteWorkflow>& suite,
                              const std::vector<std::string>& platforms,
                              const std::vector<std::string>& planners, const RunOptions& options) {
@@ -266,14 +267,14 @@ std::vector<Entry> run_suite(const std::vector<SuiteWorkflow>& suite,
           if (e.ok() && simulate) {
             // A simulation failure is reported apart: the prediction still stands.
             try {
+              sim::SimOptions so;
+              so.seed = 1;
+              so.noise.enabled = true;
+              sim::RunStatistics st = sim::simulate_runs(
+                  model, row.plan, so, static_cast<std::uint32_t>(options.sim_runs));
               std::vector<double> makespans;
-              for (int s = 1; s <= options.sim_runs; ++s) {
-                sim::SimOptions so;
-                so.seed = static_cast<std::uint64_t>(s);
-                so.noise.enabled = true;
-                sim::SimResult sr = sim::simulate(model, row.plan, so);
-                makespans.push_back(static_cast<double>(sr.timeline.makespan_us));
-              }
+              for (const sim::RunOutcome& r : st.runs)
+                makespans.push_back(static_cast<double>(r.makespan_us));
               sim::Distribution d = sim::distribution(makespans);
               e.sim_runs = options.sim_runs;
               e.sim_p50_us = d.p50;
