@@ -26,12 +26,13 @@
 #include <vector>
 
 #include "bench_util.hpp"
+#include "dagplan/compare.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/generators.hpp"
 #include "dagplan/json_writer.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/platform.hpp"
-#include "dagplan/predictor.hpp"
+#include "dagplan/sim/runs.hpp"
 #include "dagplan/sim/simulator.hpp"
 #include "dagplan/workflow_io.hpp"
 
@@ -223,54 +224,57 @@ struct RunOptions {
   Degrades degrade;  ///< testing aid: multiplies a planner's predicted makespan and cost
 };
 
+/// The suite's entries, per platform, workflow and pass variant the planners in the given order
+/// (compare_planners()), each with its seeded noisy simulations (simulate_runs(), seeds 1..N).
 std::vector<Entry> run_suite(const std::vector<SuiteWorkflow>& suite,
                              const std::vector<std::string>& platforms,
                              const std::vector<std::string>& planners, const RunOptions& options) {
   std::vector<Entry> entries;
+  const bool simulate = options.simulate && options.sim_runs > 0;
   for (const std::string& platform_name : platforms) {
     Platform platform = load_platform(platform_name);
     for (const SuiteWorkflow& sw : suite) {
       ExecutionModel model(sw.workflow, platform);
-      for (const std::string& planner_name : planners) {
-        std::unique_ptr<Planner> planner = planner_registry().create(planner_name);
-        for (const PassVariant& variant : pass_variants()) {
+      for (const PassVariant& variant : pass_variants()) {
+        CompareOptions co;
+        co.after_planning = [&variant](const ExecutionModel& m, Plan& plan) {
+          apply_passes(variant, m, plan);
+        };
+        co.keep_going = true;  // a failing planner is an entry with its error
+        co.keep_plans = simulate;
+        Comparison comparison = compare_planners(model, planners, co);
+        for (ComparisonRow& row : comparison.rows) {
           Entry e;
           e.workflow = sw.id;
           e.platform = platform_name;
-          e.planner = planner_name;
+          e.planner = row.planner;
           e.passes = variant.name;
           e.tasks = sw.workflow.task_count();
           e.edges = sw.workflow.edge_count();
-          Plan plan;
-          try {
-            PlanResult r = run_planner(*planner, model, PlannerOptions{});
-            apply_passes(variant, model, r.plan);
-            e.planning_s = r.planning_seconds;
-            plan = std::move(r.plan);
-            Prediction p = predict(model, plan);
-            e.makespan_us = p.makespan_us;
-            e.cost = p.cost.total();
-            e.critical_path_us = p.bounds.critical_path_us;
-            e.work_bound_us = p.bounds.work_over_concurrency_us;
-            e.cost_floor = p.bounds.cost_floor;
-            if (auto it = options.degrade.find(planner_name); it != options.degrade.end()) {
+          e.error = row.error;
+          e.planning_s = row.planning_s;
+          if (e.ok()) {
+            e.makespan_us = row.makespan_us;
+            e.cost = row.cost.total();
+            e.critical_path_us = comparison.bounds.critical_path_us;
+            e.work_bound_us = comparison.bounds.work_over_concurrency_us;
+            e.cost_floor = comparison.bounds.cost_floor;
+            if (auto it = options.degrade.find(row.planner); it != options.degrade.end()) {
               e.makespan_us = std::llround(static_cast<double>(e.makespan_us) * it->second);
               e.cost *= it->second;
             }
-          } catch (const Error& err) {
-            e.error = err.what();
           }
-          if (e.ok() && options.simulate && options.sim_runs > 0) {
+          if (e.ok() && simulate) {
             // A simulation failure is reported apart: the prediction still stands.
             try {
+              sim::SimOptions so;
+              so.seed = 1;
+              so.noise.enabled = true;
+              sim::RunStatistics st = sim::simulate_runs(
+                  model, row.plan, so, static_cast<std::uint32_t>(options.sim_runs));
               std::vector<double> makespans;
-              for (int s = 1; s <= options.sim_runs; ++s) {
-                sim::SimOptions so;
-                so.seed = static_cast<std::uint64_t>(s);
-                so.noise.enabled = true;
-                sim::SimResult sr = sim::simulate(model, plan, so);
-                makespans.push_back(static_cast<double>(sr.timeline.makespan_us));
-              }
+              for (const sim::RunOutcome& r : st.runs)
+                makespans.push_back(static_cast<double>(r.makespan_us));
               sim::Distribution d = sim::distribution(makespans);
               e.sim_runs = options.sim_runs;
               e.sim_p50_us = d.p50;
@@ -278,6 +282,7 @@ std::vector<Entry> run_suite(const std::vector<SuiteWorkflow>& suite,
             } catch (const Error& err) {
               e.sim_error = err.what();
             }
+            row.plan = Plan{};  // simulated: free it before the next one
           }
           entries.push_back(std::move(e));
         }

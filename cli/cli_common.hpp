@@ -1,5 +1,6 @@
 #pragma once
-// Shared by the dagplan, dagsim and dagrun mains: exit codes, error printing, number formatting.
+// Shared by the dagplan, dagsim and dagrun mains: exit codes and error printing. Numbers are
+// formatted by the library (dagplan/human_format.hpp), which exported graphs use too.
 
 #include <CLI/CLI.hpp>
 
@@ -17,12 +18,5 @@ inline constexpr int kExitUsage = 2;
 /// exit code with one line on stderr: CLI11 parse errors and UsageError -> 2, InputError and
 /// other errors -> 1, anything unexpected -> 1 with "internal error". Never lets one escape.
 int run(CLI::App& app, int argc, char** argv);
-
-/// "1.50 MB", "312 B", "2.10 GB" (decimal units).
-std::string human_bytes(double bytes);
-/// "$12.35", "$0.000125", "$4.2e-07": four decimals from a cent up, else three significant digits.
-std::string human_dollars(double dollars);
-/// "1.234 s", "15.2 ms", "2 min 3.4 s".
-std::string human_seconds(double seconds);
 
 }  // namespace dagplan::cli

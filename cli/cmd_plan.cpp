@@ -7,8 +7,11 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "dagplan/analysis.hpp"
+#include "dagplan/compare.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
+#include "dagplan/human_format.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/predictor.hpp"
 #include "inputs.hpp"
@@ -20,26 +23,21 @@ double seconds(std::int64_t us) {
   return static_cast<double>(us) / 1e6;
 }
 
-double ratio(double value, double bound) {
-  return bound > 0 ? value / bound : 0.0;
-}
-
 std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel& m,
                     double planning_s) {
   const Workflow& w = m.workflow();
   std::string out;
-  std::size_t strict_tasks = 0;
-  for (std::uint32_t k : plan.task_worker) strict_tasks += k != kFlexible;
+  std::size_t strict_tasks = strict_task_count(plan);
   out += fmt::format("plan '{}' for workflow '{}' ({} tasks) on platform '{}'\n", plan.planner,
                      w.name(), w.task_count(), m.platform().name);
   out += fmt::format("  predicted makespan   {}  (x{:.2f} the lower bound {})\n",
                      human_seconds(seconds(p.makespan_us)),
-                     ratio(seconds(p.makespan_us), seconds(p.bounds.makespan_us())),
+                     makespan_over_bound(p.makespan_us, p.bounds),
                      human_seconds(seconds(p.bounds.makespan_us())));
   out += fmt::format(
       "  predicted cost       {}  (x{:.2f} the cost floor {}; compute {}, invocations {}, "
       "storage {})\n",
-      human_dollars(p.cost.total()), ratio(p.cost.total(), p.bounds.cost_floor),
+      human_dollars(p.cost.total()), cost_over_floor(p.cost.total(), p.bounds),
       human_dollars(p.bounds.cost_floor), human_dollars(p.cost.compute),
       human_dollars(p.cost.invocations), human_dollars(p.cost.storage));
   out += fmt::format(
@@ -187,30 +185,26 @@ void add_plan_commands(CLI::App& app) {
       std::vector<std::string> names = planner_registry().select(o->planners);
       Inputs in = load_inputs(o->workflow, o->common.platform, o->common.profile);
       ExecutionModel model(in.workflow, in.platform, in.profile ? &*in.profile : nullptr);
-      PlannerOptions opts;
-      opts.config = config_option(o->config, in.platform);
-      nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-      const LowerBounds& bounds = model.bounds();  // computed once, shared with predict()
-      for (const std::string& n : names) {
-        PlanResult r = run_planner(*planner_registry().create(n), model, opts);
-        Prediction p = predict(model, r.plan);
-        rows.push_back(
-            {{"planner", n},
-             {"makespan_s", seconds(p.makespan_us)},
-             {"cost_usd", p.cost.total()},
-             {"makespan_over_bound", ratio(seconds(p.makespan_us), seconds(bounds.makespan_us()))},
-             {"cost_over_floor", ratio(p.cost.total(), bounds.cost_floor)},
-             {"workers", r.plan.worker_count()},
-             {"instances", p.instances.size()},
-             {"cold_starts", p.cold_starts},
-             {"planning_s", r.planning_seconds}});
-      }
+      CompareOptions co;
+      co.planner.config = config_option(o->config, in.platform);
+      Comparison c = compare_planners(model, names, co);
       if (o->format == "json") {
+        nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+        for (const ComparisonRow& r : c.rows)
+          rows.push_back({{"planner", r.planner},
+                          {"makespan_s", seconds(r.makespan_us)},
+                          {"cost_usd", r.cost.total()},
+                          {"makespan_over_bound", r.makespan_over_bound},
+                          {"cost_over_floor", r.cost_over_floor},
+                          {"workers", r.workers},
+                          {"instances", r.instances},
+                          {"cold_starts", r.cold_starts},
+                          {"planning_s", r.planning_s}});
         nlohmann::ordered_json doc = {{"workflow", in.workflow.name()},
                                       {"tasks", in.workflow.task_count()},
                                       {"platform", in.platform.name},
-                                      {"lower_bound_makespan_s", seconds(bounds.makespan_us())},
-                                      {"cost_floor_usd", bounds.cost_floor},
+                                      {"lower_bound_makespan_s", seconds(c.bounds.makespan_us())},
+                                      {"cost_floor_usd", c.bounds.cost_floor},
                                       {"planners", rows}};
         fmt::print("{}\n", doc.dump(2));
         return;
@@ -220,29 +214,24 @@ void add_plan_commands(CLI::App& app) {
         fmt::print(
             "workflow '{}' ({} tasks) on '{}': makespan lower bound {}, cost floor ${:.6f}\n",
             in.workflow.name(), in.workflow.task_count(), in.platform.name,
-            human_seconds(seconds(bounds.makespan_us())), bounds.cost_floor);
+            human_seconds(seconds(c.bounds.makespan_us())), c.bounds.cost_floor);
       const char* head = md ? "| planner | makespan (s) | cost ($) | makespan / bound | cost / "
                               "floor | workers | instances | cold starts | planning (s) "
                               "|\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
                             : "  planner        makespan        cost   x bound  x floor  workers  "
                               "instances   cold  planning\n";
       fmt::print("{}", head);
-      for (const auto& row : rows) {
+      for (const ComparisonRow& r : c.rows) {
         if (md) {
           fmt::print("| {} | {:.3f} | {:.6f} | {:.2f} | {:.2f} | {} | {} | {} | {:.4f} |\n",
-                     row["planner"].get<std::string>(), row["makespan_s"].get<double>(),
-                     row["cost_usd"].get<double>(), row["makespan_over_bound"].get<double>(),
-                     row["cost_over_floor"].get<double>(), row["workers"].get<std::size_t>(),
-                     row["instances"].get<std::size_t>(), row["cold_starts"].get<std::uint32_t>(),
-                     row["planning_s"].get<double>());
+                     r.planner, seconds(r.makespan_us), r.cost.total(), r.makespan_over_bound,
+                     r.cost_over_floor, r.workers, r.instances, r.cold_starts, r.planning_s);
         } else {
           fmt::print(
               "  {:<12} {:>10.3f} s  ${:>9.6f}  {:>7.2f}  {:>7.2f}  {:>7}  {:>9}  {:>5}  {:>8}\n",
-              row["planner"].get<std::string>(), row["makespan_s"].get<double>(),
-              row["cost_usd"].get<double>(), row["makespan_over_bound"].get<double>(),
-              row["cost_over_floor"].get<double>(), row["workers"].get<std::size_t>(),
-              row["instances"].get<std::size_t>(), row["cold_starts"].get<std::uint32_t>(),
-              human_seconds(row["planning_s"].get<double>()));
+              r.planner, seconds(r.makespan_us), r.cost.total(), r.makespan_over_bound,
+              r.cost_over_floor, r.workers, r.instances, r.cold_starts,
+              human_seconds(r.planning_s));
         }
       }
     });

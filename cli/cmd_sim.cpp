@@ -2,16 +2,17 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
-#include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
+#include "dagplan/human_format.hpp"
 #include "dagplan/sim/calibrate.hpp"
+#include "dagplan/sim/effects.hpp"
 #include "dagplan/sim/replay.hpp"
+#include "dagplan/sim/runs.hpp"
 #include "dagplan/sim/simulator.hpp"
 #include "dagplan/sim/wfcommons_replay.hpp"
 #include "dagplan/workflow_io.hpp"
@@ -30,36 +31,16 @@ sim::Trace load_trace(const std::string& path) {
 }
 
 // Makespan after adding each effect in turn: which one made the difference.
-void explain(const ExecutionModel& model, const Plan& plan, const sim::SimOptions& full) {
-  Prediction base = predict(model, plan);
+void print_effects(const sim::EffectAttribution& a) {
   fmt::print("effects on the makespan (each adds to the line above):\n");
   fmt::print("  {:<34} {:>12}\n", "predictor (no contention, no noise)",
-             human_seconds(seconds(base.makespan_us)));
-  sim::SimOptions o = full;
-  o.contention = false;
-  o.noise.enabled = false;
-  o.faults = sim::FaultOptions{};
-  std::int64_t prev = sim::simulate(model, plan, o).timeline.makespan_us;
+             human_seconds(seconds(a.predicted_makespan_us)));
   fmt::print("  {:<34} {:>12}  ({:+.3f} s)\n", "simulator, same assumptions",
-             human_seconds(seconds(prev)), seconds(prev - base.makespan_us));
-  auto step = [&](const char* name) {
-    std::int64_t now = sim::simulate(model, plan, o).timeline.makespan_us;
-    fmt::print("  {:<34} {:>12}  ({:+.3f} s)\n", name, human_seconds(seconds(now)),
-               seconds(now - prev));
-    prev = now;
-  };
-  if (full.contention) {
-    o.contention = true;
-    step("+ shared bandwidth and vCPUs");
-  }
-  if (full.noise.enabled) {
-    o.noise = full.noise;
-    step("+ noise");
-  }
-  if (full.faults.task_failure > 0 || full.faults.worker_crash > 0) {
-    o.faults = full.faults;
-    step("+ faults and retries");
-  }
+             human_seconds(seconds(a.simulated_makespan_us)),
+             seconds(a.simulated_makespan_us - a.predicted_makespan_us));
+  for (const sim::EffectStep& step : a.steps)
+    fmt::print("  {:<34} {:>12}  ({:+.3f} s)\n", fmt::format("+ {}", sim::effect_name(step.effect)),
+               human_seconds(seconds(step.makespan_us)), seconds(step.added_us));
 }
 
 }  // namespace
@@ -108,31 +89,22 @@ void add_sim_commands(CLI::App& app) {
       so.faults.task_failure = o->task_failure;
       so.faults.worker_crash = o->worker_crash;
       so.faults.max_attempts = o->max_attempts;
-      std::vector<double> makespans, costs;
-      std::uint64_t events = 0, failed_runs = 0;
-      double wall = 0;
+      so.seed = o->seed;
+      so.record_trace = !o->trace.empty();
       Prediction predicted = predict(model, in.plan);
-      for (std::uint32_t k = 0; k < o->runs; ++k) {
-        so.seed = o->seed + k;
-        so.record_trace = k == 0 && !o->trace.empty();
-        auto t0 = std::chrono::steady_clock::now();
-        sim::SimResult r = sim::simulate(model, in.plan, so);
-        wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        events += r.events;
-        if (r.failed) {
-          ++failed_runs;
-          fmt::print(stderr, "dagsim: run with seed {} failed: {}\n", so.seed, r.failure);
-        }
-        makespans.push_back(seconds(r.timeline.makespan_us));
-        costs.push_back(r.timeline.cost.total());
-        if (so.record_trace) {
-          r.trace.workflow_json = write_workflow(in.inputs.workflow);
-          r.trace.platform_json = write_platform(in.inputs.platform);
-          r.trace.plan_json = write_plan(in.plan, in.inputs.workflow, in.inputs.platform);
-          write_file_atomic(o->trace, sim::write_trace(r.trace));
-        }
+      sim::RunStatistics st = sim::simulate_runs(model, in.plan, so, o->runs);
+      for (const sim::RunOutcome& r : st.runs)
+        if (r.failed)
+          fmt::print(stderr, "dagsim: run with seed {} failed: {}\n", r.seed, r.failure);
+      if (so.record_trace) {
+        st.first_trace.workflow_json = write_workflow(in.inputs.workflow);
+        st.first_trace.platform_json = write_platform(in.inputs.platform);
+        st.first_trace.plan_json = write_plan(in.plan, in.inputs.workflow, in.inputs.platform);
+        write_file_atomic(o->trace, sim::write_trace(st.first_trace));
       }
-      sim::Distribution dm = sim::distribution(makespans), dc = sim::distribution(costs);
+      const sim::Distribution &dm = st.makespan_s, &dc = st.cost_usd;
+      const std::uint64_t events = st.events, failed_runs = st.failed_runs;
+      const double wall = st.simulate_seconds;
       if (o->format == "json") {
         nlohmann::ordered_json j = {
             {"workflow", in.inputs.workflow.name()},
@@ -183,11 +155,7 @@ void add_sim_commands(CLI::App& app) {
         fmt::print("  {} of {} runs failed (a task ran out of attempts)\n", failed_runs, o->runs);
       fmt::print("  {} events in {} ({:.1f} million events/s)\n", events, human_seconds(wall),
                  wall > 0 ? static_cast<double>(events) / wall / 1e6 : 0.0);
-      if (o->explain) {
-        so.seed = o->seed;
-        so.record_trace = false;
-        explain(model, in.plan, so);
-      }
+      if (o->explain) print_effects(sim::attribute_effects(model, in.plan, so));
     });
   }
   // replay

@@ -10,8 +10,10 @@
 #include "commands.hpp"
 #include "dagplan/analysis.hpp"
 #include "dagplan/error.hpp"
+#include "dagplan/export.hpp"
 #include "dagplan/files.hpp"
 #include "dagplan/generators.hpp"
+#include "dagplan/human_format.hpp"
 #include "dagplan/json_writer.hpp"
 #include "dagplan/plan.hpp"
 #include "dagplan/platform.hpp"
@@ -130,39 +132,6 @@ std::string summary_text(const Workflow& w, const WorkflowSummary& s, const std:
   return out;
 }
 
-// Text for inside a DOT quoted string: escapes '"' and '\\'.
-std::string dot_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-std::string to_dot(const Workflow& w) {
-  std::string out = "digraph ";
-  out += fmt::format("\"{}\"", dot_escape(w.name().empty() ? "workflow" : w.name()));
-  out += " {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n";
-  for (std::uint32_t i = 0; i < w.task_count(); ++i) {
-    TaskId t{i};
-    out += "  ";
-    // Two label lines: the id, then function and work (DOT's \n is a line break).
-    out += fmt::format("\"{}\" [label=\"{}\\n{}  {}\"", dot_escape(w.id(t)), dot_escape(w.id(t)),
-                       dot_escape(w.function_name(w.function(t))), human_seconds(w.work_s(t)));
-    out += "];\n";
-  }
-  for (std::uint32_t i = 0; i < w.task_count(); ++i) {
-    TaskId t{i};
-    for (TaskId s : w.successors(t)) {
-      out += fmt::format("  \"{}\" -> \"{}\" [label=\"{}\"];\n", dot_escape(w.id(t)),
-                         dot_escape(w.id(s)), human_bytes(static_cast<double>(w.output_bytes(t))));
-    }
-  }
-  out += "}\n";
-  return out;
-}
-
 }  // namespace
 
 void add_workflow_commands(CLI::App& app) {
@@ -224,7 +193,7 @@ void add_workflow_commands(CLI::App& app) {
     cmd->add_flag("--dot", o->dot, "Graphviz DOT")->required();
     cmd->add_option("workflow", o->file, "Workflow file")->required();
     cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)");
-    cmd->callback([o] { write_file_atomic(o->output, to_dot(load_workflow(o->file))); });
+    cmd->callback([o] { write_file_atomic(o->output, workflow_dot(load_workflow(o->file))); });
   }
   // import
   {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "dagplan/analysis.hpp"
+#include "dagplan/plan.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "test_util.hpp"
 
@@ -75,4 +76,24 @@ TEST_CASE("critical path equals a brute-force longest path on a layered DAG", "[
     CHECK(std::find(preds.begin(), preds.end(), s.critical_path[i - 1]) != preds.end());
   }
   CHECK(s.depth == 6);
+}
+
+TEST_CASE("strict_task_count counts the tasks pinned to a worker", "[analysis]") {
+  Workflow w = read_workflow(R"({"format": "dagplan-workflow/1", "name": "d", "tasks": [
+      {"id": "a", "output_bytes": 1}, {"id": "b", "deps": ["a"]}, {"id": "c", "deps": ["a"]}]})",
+                             "w.json");
+  Platform p = load_platform("aws-lambda");
+  auto plan_with = [&](const std::string& tasks) {
+    return read_plan(R"({"format": "dagplan-plan/1", "planner": {"name": "hand"},
+        "workers": [{"id": "w0", "config": "1024MB"}], "tasks": [)" +
+                         tasks + "]}",
+                     "p.json", w, p);
+  };
+  CHECK(strict_task_count(plan_with(R"({"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0"},
+      {"id": "c", "worker": null, "config": "1024MB"})")) == 2);
+  CHECK(strict_task_count(plan_with(R"({"id": "a", "worker": null, "config": "1024MB"},
+      {"id": "b", "worker": null, "config": "1024MB"},
+      {"id": "c", "worker": null, "config": "1024MB"})")) == 0);
+  CHECK(strict_task_count(plan_with(R"({"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0"},
+      {"id": "c", "worker": "w0"})")) == 3);
 }

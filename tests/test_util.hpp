@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dagplan/error.hpp"
+#include "dagplan/generators.hpp"
 #include "dagplan/workflow_io.hpp"
 
 namespace dagplan::test {
@@ -28,6 +29,14 @@ inline std::string source_dir() {
 inline Workflow wf(const std::string& tasks) {
   return read_workflow(R"({"format": "dagplan-workflow/1", "name": "t", "tasks": [)" + tasks + "]}",
                        "t.json");
+}
+
+/// A generated workflow of `shape` with `tasks` tasks and `seed` (other options as default).
+inline Workflow generated(std::string_view shape, std::size_t tasks, std::uint64_t seed) {
+  GeneratorOptions options;
+  options.tasks = tasks;
+  options.seed = seed;
+  return generate_workflow(shape, options);
 }
 
 }  // namespace dagplan::test

@@ -119,4 +119,10 @@ WorkflowSummary summarize(const Workflow& w) {
   return s;
 }
 
+std::size_t strict_task_count(const Plan& plan) {
+  std::size_t strict = 0;
+  for (std::uint32_t worker : plan.task_worker) strict += worker != kFlexible;
+  return strict;
+}
+
 }  // namespace dagplan

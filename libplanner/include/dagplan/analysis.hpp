@@ -1,11 +1,12 @@
 #pragma once
 /// \file
-/// Structural facts about a workflow: what `dagplan show` prints.
+/// Structural facts about a workflow (what `dagplan show` prints) and about a plan.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "dagplan/plan.hpp"
 #include "dagplan/workflow.hpp"
 
 namespace dagplan {
@@ -41,5 +42,8 @@ std::vector<std::size_t> level_widths(const Workflow& workflow);
 
 /// Longest path by work through the DAG, seconds on 1 reference vCPU.
 double critical_path_work_s(const Workflow& workflow);
+
+/// Tasks the plan assigns to a logical worker (the others are flexible). O(V).
+std::size_t strict_task_count(const Plan& plan);
 
 }  // namespace dagplan
