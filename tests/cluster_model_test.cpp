@@ -17,9 +17,11 @@ namespace {
 
 Platform cluster(const std::string& machines, const std::string& links = "independent") {
   return read_platform(R"({"format": "dagplan-platform/1", "kind": "cluster", "name": "p2p",
-    "machines": [)" + machines + R"(], "network_bandwidth_bytes_per_s": 1e6,
+    "machines": [)" + machines +
+                           R"(], "network_bandwidth_bytes_per_s": 1e6,
     "storage": {"latency_s": 0, "bandwidth_bytes_per_s": 1e9},
-    "transfers": "direct", "links": ")" + links + R"(", "network_latency_s": 0.001})",
+    "transfers": "direct", "links": ")" +
+                           links + R"(", "network_latency_s": 0.001})",
                        "p2p-platform");
 }
 
@@ -81,8 +83,8 @@ TEST_CASE("a point-to-point transfer costs bytes over the link, not a core", "[c
     {"id": "x", "work_s": 2.002},
     {"id": "b", "work_s": 2, "deps": ["a"]}, {"id": "c", "work_s": 1, "deps": ["a"]})");
   ExecutionModel m(w, platform);
-  Plan plan = pinned_plan(w, {{"a", "ws", 0, 0}, {"c", "ws", 0, 0}, {"x", "wf", 1, 0},
-                              {"b", "wf", 1, 0}});
+  Plan plan =
+      pinned_plan(w, {{"a", "ws", 0, 0}, {"c", "ws", 0, 0}, {"x", "wf", 1, 0}, {"b", "wf", 1, 0}});
   Prediction p = predict(m, plan);
   // a runs 0-1 s on slow. Its output leaves for the fast machine at once (b's worker is pinned
   // there): 1 ms latency + 1000 B at 1 MB/s = 2 ms, there at 1.002 s. x runs 0-1.001 s on
@@ -102,8 +104,7 @@ TEST_CASE("a point-to-point transfer costs bytes over the link, not a core", "[c
   CHECK(p.bytes_uploaded == 0);
   CHECK_FALSE(task(p, w, "a").uploaded);
   // Instances ran on the machines their workers are pinned to.
-  for (const InstancePrediction& in : p.instances)
-    CHECK(in.machine == m.machine_begin(in.config));
+  for (const InstancePrediction& in : p.instances) CHECK(in.machine == m.machine_begin(in.config));
 
   SECTION("the simulator, without noise, gives the same timeline") {
     sim::SimResult s = simulate_exactly(m, plan);
@@ -211,8 +212,8 @@ TEST_CASE("a serverless worker with several slots starts its tasks in the plan's
     "storage": {"latency_s": 0, "bandwidth_bytes_per_s": 1e9}})",
                                     "t");
   // Three independent roots on one worker of 2 slots: in id order a and b would run first.
-  Workflow w = test::wf(
-      R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 2}, {"id": "c", "work_s": 3})");
+  Workflow w =
+      test::wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 2}, {"id": "c", "work_s": 3})");
   ExecutionModel m(w, platform);
   Plan plan = make_flexible_plan(w, ConfigId{0});
   plan.worker_names = {"w"};
@@ -237,23 +238,23 @@ TEST_CASE("task orders are validated", "[order][plan]") {
   TaskId a = *w.find("a"), b = *w.find("b"), c = *w.find("c");
   SECTION("a task before one it depends on") {
     plan.set_order({{b, a}, {c}});
-    REQUIRE_ERROR_CONTAINING(Error, check_plan(plan, w, platform), "contradict",
-                             "of worker 'w0'");
+    REQUIRE_ERROR_CONTAINING(Error, check_plan(plan, w, platform), "contradict", "of worker 'w0'");
   }
   SECTION("a task of another worker") {
     plan.set_order({{a, c}, {}});
     REQUIRE_ERROR_CONTAINING(Error, check_plan(plan, w, platform),
                              "the order of worker 'w0' lists task 'c' of worker 'w1'");
     plan.set_order({{a}, {b}});
-    REQUIRE_ERROR_CONTAINING(Error, check_plan(plan, w, platform), "lists 1 tasks, the worker has 2");
+    REQUIRE_ERROR_CONTAINING(Error, check_plan(plan, w, platform),
+                             "lists 1 tasks, the worker has 2");
   }
   SECTION("a cycle through another worker's order") {
     // w0: b waits for a (dependency); with w1 running c and the plan saying a after b...
     Workflow w2 = test::wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1, "deps": ["a"]},
       {"id": "c", "work_s": 1, "deps": ["b"]}, {"id": "d", "work_s": 1})");
     // w0 runs c then a; w1 runs b: c needs b needs a, which w0 runs after c.
-    Plan p2 = pinned_plan(w2, {{"a", "w0", 0, 0}, {"c", "w0", 0, 0}, {"b", "w1", 1, 0},
-                               {"d", "w1", 1, 0}});
+    Plan p2 = pinned_plan(
+        w2, {{"a", "w0", 0, 0}, {"c", "w0", 0, 0}, {"b", "w1", 1, 0}, {"d", "w1", 1, 0}});
     p2.set_order({{*w2.find("c"), *w2.find("a")}, {*w2.find("b"), *w2.find("d")}});
     REQUIRE_ERROR_CONTAINING(Error, check_plan(p2, w2, platform), "can never start");
   }

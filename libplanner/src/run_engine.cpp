@@ -117,6 +117,7 @@ class RunEngine::Impl {
   void start_instance(std::uint32_t id);
   void enqueue(std::uint32_t inst, std::uint32_t t);
   bool ordered(std::uint32_t inst) const {
+    if (queued_.empty()) return false;  // no worker has an order
     std::uint32_t k = inst_[inst].worker;
     return k != kFlexible && workers_[k].cursor < workers_[k].end;
   }

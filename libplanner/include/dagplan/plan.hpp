@@ -73,6 +73,12 @@ struct Plan {
   /// Sets every worker's order from `per_worker` (one list per worker; an empty list: ready
   /// order).
   void set_order(const std::vector<std::vector<TaskId>>& per_worker);
+  /// Drops every worker's order (workers then run their tasks in ready order); for a plan edited
+  /// by hand, whose orders may no longer list each worker's tasks.
+  void clear_order() {
+    order_begin.clear();
+    order.clear();
+  }
 };
 
 /// A plan with every task flexible on configuration `config` (the starting point of planners).

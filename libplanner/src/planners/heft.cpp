@@ -60,6 +60,7 @@
 //   on a cluster (it is paid by makespan), so the choice there is by earliest finish time alone.
 // - Estimated times follow the predictor's run semantics (list_scheduling.hpp).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <span>
@@ -68,6 +69,7 @@
 
 #include "dagplan/json_writer.hpp"
 #include "dagplan/planner.hpp"
+#include "dagplan/predictor.hpp"
 #include "planners/list_scheduling.hpp"
 
 namespace dagplan {
@@ -86,6 +88,12 @@ constexpr double kDelayWeight = 4.0;
 constexpr std::size_t kMaxFallbackVisits = 64;
 /// On a pool of machines, every processor is a candidate up to this many processors.
 constexpr std::uint32_t kAllProcessors = 64;
+/// On a pool of machines, the weights of the expected edge cost in the ranks heft tries, in
+/// order; it tries kVariantTasks / tasks of them (at least the first).
+constexpr std::array<double, 17> kCommWeights = {1.0,   0.5,  1.5,   0.0,   0.75,  0.25,
+                                                 1.25,  2.0,  0.875, 1.125, 0.625, 0.375,
+                                                 1.375, 1.75, 0.125, 1.625, 1.875};
+constexpr std::size_t kVariantTasks = 16'000;
 
 struct Candidate {
   std::uint32_t worker;  // kNoWorker: a fresh worker
@@ -316,11 +324,9 @@ class HeftPlanner final : public Planner {
   Plan plan(const ExecutionModel& model, const PlannerOptions& options) const override {
     const std::vector<ConfigId> configs = list_scheduling::allowed_configs(model, options.config);
     const ConfigId ref = options.config.value_or(model.fastest_config());
+    if (model.fixed_machines()) return plan_machines_best(model, configs, ref);
     const std::vector<std::int64_t> rank = upward_ranks(model, configs, ref);
-    const std::vector<TaskId> order = rank_order(model.workflow(), rank);
-    Plan p = model.fixed_machines() ? plan_on_machines(model, configs, order)
-                                    : plan_serverless(model, configs, ref, rank, order);
-    return p;
+    return plan_serverless(model, configs, ref, rank, rank_order(model.workflow(), rank));
   }
 
  private:
@@ -330,8 +336,8 @@ class HeftPlanner final : public Planner {
   // is free when both are on one machine. On a serverless platform, the execution time at the
   // reference configuration and an upload plus a download at the mean transfer time.
   static std::vector<std::int64_t> upward_ranks(const ExecutionModel& model,
-                                                const std::vector<ConfigId>& configs,
-                                                ConfigId ref) {
+                                                const std::vector<ConfigId>& configs, ConfigId ref,
+                                                double comm_weight = 1.0) {
     const Workflow& w = model.workflow();
     const std::size_t n = w.task_count();
     const bool machines = model.fixed_machines();
@@ -385,7 +391,7 @@ class HeftPlanner final : public Planner {
             sum -= a.same_machine_pairs *
                    static_cast<double>(model.direct_transfer_us(bytes, a.rep, a.rep));
           }
-          transfer = std::llround(sum / (processors * processors));
+          transfer = std::llround(sum / (processors * processors) * comm_weight);
         } else {
           for (const BandwidthClass& b : classes)
             transfer += b.configs * model.transfer_us(bytes, b.rep);
@@ -404,6 +410,73 @@ class HeftPlanner final : public Planner {
   // (insertion), ties to the lower processor. Every processor is a candidate up to
   // kAllProcessors of them; beyond, the processors of its predecessors and, per configuration,
   // the one whose last task ends first.
+  // HEFT's schedule depends on its priority list more than on anything else, and no rank
+  // function is best on every graph (Zhao and Sakellariou, "An experimental investigation into
+  // the rank function of the heterogeneous earliest finish time scheduling algorithm",
+  // Euro-Par 2003). So on a small graph, where a run costs little, heft schedules it with
+  // several ranks - the edge costs weighted by kCommWeights, then each schedule's own edge costs
+  // and processors (a rank of the actual placement, as in iterative list scheduling) - and keeps
+  // the plan the predictor finds shortest (ties: the earlier variant). The number of variants
+  // falls with the size: kVariantTasks / tasks of them, at least one (the paper's rank).
+  Plan plan_machines_best(const ExecutionModel& model, const std::vector<ConfigId>& configs,
+                          ConfigId ref) const {
+    const Workflow& w = model.workflow();
+    const std::size_t n = w.task_count();
+    const std::size_t variants = std::clamp<std::size_t>(
+        kVariantTasks / std::max<std::size_t>(1, n), 1, kCommWeights.size());
+    Plan best;
+    std::int64_t best_makespan = 0;
+    std::string tried;
+    auto consider = [&](Plan candidate, const std::string& what) {
+      std::int64_t makespan = predict(model, candidate).makespan_us;
+      tried += fmt::format("{}{}", tried.empty() ? "" : ", ", what);
+      if (best.task_worker.empty() || makespan < best_makespan) {
+        best = std::move(candidate);
+        best_makespan = makespan;
+        best.planner_params_json = what;
+      }
+    };
+    for (std::size_t v = 0; v < variants; ++v) {
+      const double weight = kCommWeights[v];
+      std::vector<std::int64_t> rank = upward_ranks(model, configs, ref, weight);
+      Plan p = plan_on_machines(model, configs, rank_order(w, rank));
+      if (variants == 1) return finish_machines_plan(model, configs, std::move(p), "", "");
+      std::string name = fmt::format("edge weight {}", weight);
+      std::vector<std::int64_t> actual = placed_ranks(model, p);
+      consider(std::move(p), name);
+      consider(plan_on_machines(model, configs, rank_order(w, actual)), name + ", then placed");
+    }
+    std::string chosen = best.planner_params_json;
+    return finish_machines_plan(model, configs, std::move(best), chosen, tried);
+  }
+
+  // Upward ranks of a placement: each task's time on its processor, each edge's cost between
+  // the two processors (nothing on one machine with point-to-point transfers).
+  static std::vector<std::int64_t> placed_ranks(const ExecutionModel& model, const Plan& p) {
+    const Workflow& w = model.workflow();
+    std::vector<std::int64_t> rank(w.task_count(), 0);
+    auto machine = [&](TaskId t) {
+      std::uint32_t k = p.task_worker[index(t)];
+      return model.machine_begin(p.worker_config[k]) + p.machine(k);
+    };
+    const std::span<const TaskId> topo = w.topological_order();
+    for (auto it = topo.rbegin(); it != topo.rend(); ++it) {
+      TaskId t = *it;
+      ConfigId c = p.task_config[index(t)];
+      std::int64_t next = 0;
+      for (TaskId s : w.successors(t)) {
+        std::int64_t edge = 0;
+        if (!model.direct_transfers())
+          edge = 2 * model.transfer_us(w.output_bytes(t), c);
+        else if (machine(s) != machine(t))
+          edge = model.direct_transfer_us(w.output_bytes(t), c, p.task_config[index(s)]);
+        next = std::max(next, edge + rank[index(s)]);
+      }
+      rank[index(t)] = model.exec_us(t, c) + next;
+    }
+    return rank;
+  }
+
   Plan plan_on_machines(const ExecutionModel& model, const std::vector<ConfigId>& configs,
                         const std::vector<TaskId>& order) const {
     const Workflow& w = model.workflow();
@@ -448,6 +521,13 @@ class HeftPlanner final : public Planner {
     }
     Plan p = make_flexible_plan(w, configs.front());
     tl.fill_plan(p);
+    return p;
+  }
+
+  Plan finish_machines_plan(const ExecutionModel& model, const std::vector<ConfigId>& configs,
+                            Plan p, const std::string& chosen, const std::string& tried) const {
+    std::uint64_t processors = 0;
+    for (ConfigId c : configs) processors += model.capacity(c);
     std::string params;
     JsonWriter j(params);
     j.begin_object(true);
@@ -456,9 +536,15 @@ class HeftPlanner final : public Planner {
     j.begin_array(true);
     for (ConfigId c : configs) j.value(model.config(c).name);
     j.end_array();
-    j.member("processors", static_cast<std::uint64_t>(workers));
-    j.member("candidates", all ? "every processor" : "predecessors' and earliest-free per config");
+    j.member("processors", processors);
+    j.member("candidates", processors <= kAllProcessors
+                               ? "every processor"
+                               : "predecessors' and earliest-free per config");
     j.member("insertion", true);
+    if (!tried.empty()) {
+      j.member("ranks_tried", tried);
+      j.member("rank_kept", chosen);
+    }
     j.end_object();
     if (!params.empty() && params.back() == '\n') params.pop_back();
     stamp_plan(p, model, name(), params);

@@ -52,6 +52,9 @@ struct Estimate {
   std::uint32_t slot = 0;      ///< which of the worker's slots it takes
   /// With insertion: the idle gap of that slot it takes (index), or none: after its last task.
   std::uint32_t gap = std::numeric_limits<std::uint32_t>::max();
+  /// The latest it could take the slot without finishing later (it waits for inputs that
+  /// arrive point to point): the slot is free for other tasks until then.
+  std::int64_t latest_start_us = 0;
 };
 
 /// The estimated timeline of strict workers (see the file comment). Holds a reference to the
@@ -69,7 +72,10 @@ class Timeline {
         direct_(model.direct_transfers()),
         insertion_(insertion) {
     task_.resize(n_);
-    if (insertion_) planned_start_.resize(n_, 0);
+    if (insertion_) {
+      planned_start_.resize(n_, 0);
+      planned_finish_.resize(n_, 0);
+    }
     for (std::size_t c = 0; c < model.config_count(); ++c) {
       ConfigId id{static_cast<std::uint16_t>(c)};
       fresh_start_us_.push_back(m_.invoke_us() + m_.startup_us(id, false) + m_.dag_fetch_us(id));
@@ -101,6 +107,7 @@ class Timeline {
     group_of_worker_.push_back(kNoGroup);
     machine_.push_back(kAnyMachine);
     global_machine_.push_back(kNoMachine);
+    first_start_.push_back(std::numeric_limits<std::int64_t>::max());
     return k;
   }
   /// Pins worker `k` to machine `m` of its configuration (a cluster's; see Plan::worker_machine).
@@ -209,6 +216,18 @@ class Timeline {
     Estimate e;
     e.ready_us = std::max<std::int64_t>(
         {0, local, has_remote ? remote + m_.storage_op_us() : kNever});  // + the ready event
+    if (!direct_ && !insertion_) {  // append-only through storage: the slot that frees first
+      std::span<const std::int64_t> free = slot_free(k);
+      auto it = std::min_element(free.begin(), free.end());
+      e.slot = static_cast<std::uint32_t>(it - free.begin());
+      e.start_us = std::max(e.ready_us, *it);
+      e.latest_start_us = e.start_us;
+      std::uint64_t remote_bytes = pred_bytes_ - (gi == kNoGroup ? 0 : groups_[gi].bytes);
+      std::int64_t download =
+          (has_remote || literal_bytes_ > 0) ? m_.transfer_us(remote_bytes + literal_bytes_, c) : 0;
+      finish_estimate(t, c, exec_us, download, e);
+      return e;
+    }
     // The task occupies a slot from s to max(s + before, arrival) + after.
     Occupancy o;
     if (direct_) {
@@ -217,19 +236,20 @@ class Timeline {
       o.after = m_.dispatch_us() + exec_us + m_.storage_op_us();
     } else {
       std::uint64_t remote_bytes = pred_bytes_ - (gi == kNoGroup ? 0 : groups_[gi].bytes);
-      o.before = (has_remote || literal_bytes_ > 0)
-                     ? m_.transfer_us(remote_bytes + literal_bytes_, c)
-                     : 0;
+      o.before =
+          (has_remote || literal_bytes_ > 0) ? m_.transfer_us(remote_bytes + literal_bytes_, c) : 0;
       o.after = m_.dispatch_us() + exec_us + transfers(t, c).upload_us + m_.storage_op_us();
     }
     std::int64_t earliest = e.ready_us;
-    if (!started(k)) {  // a pinned worker's first task: its instance starts then
-      e.instance_ready_us = e.ready_us + fresh_start_us_[index(c)];
-      earliest = e.instance_ready_us;
+    // Before a pinned worker's first task, its instance has not started: a task placed there
+    // (or on a worker not started yet) starts it, and waits for its start-up.
+    const std::int64_t before_first = e.ready_us + fresh_start_us_[index(c)];
+    if (!started(k)) {
+      e.instance_ready_us = before_first;
+      earliest = before_first;
     }
-    place(k, earliest, o, e);
-    e.exec_end_us = e.finish_us - m_.storage_op_us() -
-                    (direct_ ? 0 : transfers(t, c).upload_us);
+    place(k, earliest, before_first, o, e);
+    e.exec_end_us = e.finish_us - m_.storage_op_us() - (direct_ ? 0 : transfers(t, c).upload_us);
     return e;
   }
 
@@ -269,20 +289,34 @@ class Timeline {
       started_[k] = 1;
       request_[k] = e.ready_us;
       std::fill(slots, slots + slot_count_[k], e.instance_ready_us);
+      // A pinned worker's instance may start earlier for a task placed before this one.
+      if (insertion_ && machine_[k] != kAnyMachine) {
+        first_start_[k] = e.start_us;
+        const std::int64_t until = std::max(e.start_us, e.latest_start_us);
+        for (std::uint32_t i = 0; i < slot_count_[k]; ++i)
+          if (until > fresh_start_us_[index(c)])
+            gaps_[slot_begin_[k] + i].push_back(Gap{fresh_start_us_[index(c)], until});
+        std::fill(slots, slots + slot_count_[k], until);
+      }
     }
+    first_start_[k] = std::min(first_start_[k], e.start_us);
     const std::uint32_t slot = slot_begin_[k] + e.slot;
     if (insertion_) {
-      planned_start_[index(t)] = e.start_us;
+      planned_start_[index(t)] = std::max(e.start_us, e.latest_start_us);
+      planned_finish_[index(t)] = e.finish_us;
       placed_.push_back(t);
       std::vector<Gap>& gaps = gaps_[slot];
+      // The slot is idle before the task until it must take it (latest_start_us): a task
+      // placed there later comes first in the worker's order.
+      const std::int64_t until = std::max(e.start_us, e.latest_start_us);
       if (e.gap != kNoGap) {  // the task splits an idle gap in two
         Gap g = gaps[e.gap];
         gaps.erase(gaps.begin() + e.gap);
         auto at = gaps.begin() + e.gap;
         if (e.finish_us < g.end) at = gaps.insert(at, Gap{e.finish_us, g.end});
-        if (e.start_us > g.start) gaps.insert(at, Gap{g.start, e.start_us});
+        if (until > g.start) gaps.insert(at, Gap{g.start, until});
       } else {
-        if (e.start_us > slot_free_[slot]) gaps.push_back(Gap{slot_free_[slot], e.start_us});
+        if (until > slot_free_[slot]) gaps.push_back(Gap{slot_free_[slot], until});
         slot_free_[slot] = e.finish_us;
       }
     } else {
@@ -296,8 +330,8 @@ class Timeline {
 
   /// Writes the assignment into `plan`: workers that received tasks, named "w<n>" in index
   /// order (workers without tasks are dropped), every task strict on its worker's configuration,
-  /// machines where workers are pinned, and with insertion each worker's task order (by
-  /// planned start; ties in the order of placement).
+  /// machines where workers are pinned, and with insertion each worker's task order (by the
+  /// latest planned time each takes its slot, then planned finish, then order of placement).
   void fill_plan(Plan& plan) const {
     std::vector<std::uint32_t> renumber(config_.size(), kNoWorker);
     plan.worker_names.clear();
@@ -324,7 +358,8 @@ class Timeline {
     for (TaskId t : placed_) order[plan.task_worker[index(t)]].push_back(t);
     for (auto& list : order)
       std::stable_sort(list.begin(), list.end(), [&](TaskId a, TaskId b) {
-        return planned_start_[index(a)] < planned_start_[index(b)];
+        std::int64_t sa = planned_start_[index(a)], sb = planned_start_[index(b)];
+        return sa != sb ? sa < sb : planned_finish_[index(a)] < planned_finish_[index(b)];
       });
     plan.set_order(order);
   }
@@ -362,15 +397,16 @@ class Timeline {
     for (TaskId p : w_.predecessors(t)) {
       const TaskState& ps = task_[index(p)];
       if (machine != kNoMachine && global_machine_[ps.worker] == machine) continue;
-      arrival = std::max(arrival, ps.exec_end_us + m_.direct_transfer_us(ps.output_bytes,
-                                                                         config_[ps.worker], c));
+      arrival = std::max(
+          arrival, ps.exec_end_us + m_.direct_transfer_us(ps.output_bytes, config_[ps.worker], c));
     }
     return arrival;
   }
 
   // The earliest placement on one of worker k's slots from `earliest` on: the first idle gap
   // that holds the task (insertion), else after the slot's last task. Ties: the lower slot.
-  void place(std::uint32_t k, std::int64_t earliest, const Occupancy& o, Estimate& e) const {
+  void place(std::uint32_t k, std::int64_t earliest, std::int64_t before_first, const Occupancy& o,
+             Estimate& e) const {
     e.finish_us = std::numeric_limits<std::int64_t>::max();
     for (std::uint32_t i = 0; i < slot_count_[k]; ++i) {
       const std::uint32_t slot = slot_begin_[k] + i;
@@ -383,7 +419,8 @@ class Timeline {
         auto it = std::upper_bound(gaps.begin(), gaps.end(), earliest,
                                    [](std::int64_t x, const Gap& g) { return x < g.end; });
         for (std::size_t visits = 0; it != gaps.end() && visits < kMaxGapVisits; ++it, ++visits) {
-          std::int64_t gs = std::max(earliest, it->start);
+          std::int64_t gs =
+              std::max(it->end <= first_start_[k] ? before_first : earliest, it->start);
           std::int64_t gf = o.finish(gs);
           if (gf <= it->end) {
             s = gs;
@@ -398,6 +435,7 @@ class Timeline {
         e.start_us = s;
         e.slot = i;
         e.gap = gap;
+        e.latest_start_us = std::max(s, o.arrival - o.before);
       }
     }
   }
@@ -444,14 +482,16 @@ class Timeline {
     std::uint8_t uploaded = 0;
   };
   std::vector<TaskState> task_;
-  std::vector<std::int64_t> planned_start_;  // insertion: per task
-  std::vector<TaskId> placed_;               // insertion: tasks in the order placed
+  // Insertion: per task, when it takes its slot at the latest, and when it frees it.
+  std::vector<std::int64_t> planned_start_, planned_finish_;
+  std::vector<TaskId> placed_;  // insertion: tasks in the order placed
   // Per worker.
   std::vector<ConfigId> config_;
   std::vector<std::uint32_t> slot_begin_, slot_count_, tasks_, group_of_worker_, machine_,
       global_machine_;
   std::vector<std::int64_t> slot_free_, request_, last_ready_, end_;
-  std::vector<std::vector<Gap>> gaps_;  // insertion: per slot, in time order
+  std::vector<std::int64_t> first_start_;  // per worker: its earliest task start so far
+  std::vector<std::vector<Gap>> gaps_;     // insertion: per slot, in time order
   std::vector<std::uint8_t> started_;
   std::vector<std::uint64_t> stored_bytes_;
   // Per configuration: invocation, cold start and DAG fetch; bandwidth class.
