@@ -257,6 +257,55 @@ TEST_CASE("heft: a cluster worker is a core, and there are only so many", "[heft
   CHECK(nlohmann::json::parse(p.planner_params_json)["processors"] == 2);
 }
 
+TEST_CASE("heft: the textbook schedule on machines that differ only in speed", "[heft]") {
+  // Two machines of one core, "slow" (speed 1) and "fast" (speed 2), point-to-point links of
+  // 1 MB/s (1 byte = 1 us) without latency or contention, nothing else: HEFT's own model.
+  Platform platform = read_platform(R"({"format": "dagplan-platform/1", "kind": "cluster",
+    "name": "two-speeds", "machines": [{"name": "slow", "cores": 1, "speed": 1},
+                                        {"name": "fast", "cores": 1, "speed": 2}],
+    "network_bandwidth_bytes_per_s": 1e6, "storage": {"latency_s": 0, "bandwidth_bytes_per_s": 1e9},
+    "dag_inline_bytes": 1000000000, "transfers": "direct", "links": "independent"})",
+                                    "two-speeds");
+  // a (2 s of work, 1 MB out) feeds b (2 s) and c (6 s), which feed d (1 s).
+  Workflow w = test::wf(R"({"id": "a", "work_s": 2, "output_bytes": 1000000},
+    {"id": "b", "work_s": 2, "deps": ["a"]}, {"id": "c", "work_s": 6, "deps": ["a"]},
+    {"id": "d", "work_s": 1, "deps": ["b", "c"]})");
+  ExecutionModel m(w, platform);
+  Plan p = plan_with("heft", m);
+  // Ranks: mean time over the two processors (0.75 x work) plus the expected edge cost (an edge
+  // crosses machines for half the processor pairs: 0.5 s for a's 1 MB). d 0.75; b 1.5 + 0.75 =
+  // 2.25; c 4.5 + 0.75 = 5.25; a 1.5 + 0.5 + 5.25 = 7.25. So a, c, b, d, each where it
+  // finishes first:
+  // - a: slow 0-2, fast 0-1: fast.
+  // - c: slow would wait for a's output until 2 (1 s over the link) and run to 8; fast runs it
+  //   at once, 1-4: fast.
+  // - b: slow from 2 (a's output arrives) to 4; fast only after c, 4-5: slow.
+  // - d: b's and c's outputs are empty; slow 4-5, fast 4-4.5: fast.
+  // Makespan 4.5 s, the critical path a, c, d at the fast speed (no plan does better).
+  const std::uint32_t slow = worker_of(p, w, "b"), fast = worker_of(p, w, "a");
+  CHECK(p.worker_config[slow] == ConfigId{0});
+  CHECK(p.worker_config[fast] == ConfigId{1});
+  CHECK(worker_of(p, w, "c") == fast);
+  CHECK(worker_of(p, w, "d") == fast);
+  // The fast machine's order: a, c, d.
+  std::span<const TaskId> order = p.worker_order(fast);
+  REQUIRE(order.size() == 3);
+  CHECK(w.id(order[0]) == "a");
+  CHECK(w.id(order[1]) == "c");
+  CHECK(w.id(order[2]) == "d");
+  Prediction pr = predict(m, p);
+  auto exec = [&](const char* id) {
+    const TaskPrediction& t = pr.tasks[index(*w.find(id))];
+    return std::pair{t.exec_start_us, t.exec_end_us};
+  };
+  CHECK(exec("a") == std::pair<std::int64_t, std::int64_t>{0, 1'000'000});
+  CHECK(exec("c") == std::pair<std::int64_t, std::int64_t>{1'000'000, 4'000'000});
+  CHECK(exec("b") == std::pair<std::int64_t, std::int64_t>{2'000'000, 4'000'000});
+  CHECK(exec("d") == std::pair<std::int64_t, std::int64_t>{4'000'000, 4'500'000});
+  CHECK(pr.makespan_us == 4'500'000);
+  CHECK(pr.bounds.critical_path_us == 4'500'000);
+}
+
 // ---- dask ----------------------------------------------------------------------------------
 
 TEST_CASE("dask: a chain stays on the worker holding its input", "[dask]") {

@@ -129,7 +129,7 @@ void check_plan(const Plan& p, const Workflow& w, const Platform& platform) {
     std::uint32_t m = p.worker_machine[k];
     if (m == kAnyMachine) continue;
     const ResourceConfig& c = platform.configs[index(p.worker_config[k])];
-    if (platform.kind != PlatformKind::kCluster)
+    if (!platform.has_machines())
       throw Error(
           fmt::format("plan: worker '{}' names a machine, but platform '{}' has none "
                       "(machines are a cluster's)",
@@ -249,7 +249,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
             has_cfg = true;
           } else if (k == "machine") {
             machine_at = r.path();
-            if (platform.kind != PlatformKind::kCluster)
+            if (!platform.has_machines())
               r.fail(fmt::format("platform '{}' is not a cluster: its workers have no machine",
                                  platform.name));
             machine = static_cast<std::uint32_t>(r.integer(0, 0xfffffffe));

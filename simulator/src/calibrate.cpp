@@ -273,7 +273,10 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
   Platform platform = read_platform(trace.platform_json, file + " (embedded platform)");
   Plan plan = read_plan(trace.plan_json, file + " (embedded plan)", w, platform);
   ExecutionModel model(w, platform);
-  const bool cluster = platform.kind == PlatformKind::kCluster;
+  // A worker's vCPUs as the configuration states them (one core on a cluster).
+  auto stated_vcpus = [&](ConfigId c) {
+    return model.fixed_machines() ? 1.0 : platform.configs[index(c)].vcpus;
+  };
   if (number == 0) {
     ev.platform = platform.name;
     for (const ResourceConfig& c : platform.configs) ev.config_index(c.name);
@@ -286,14 +289,7 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
   };
 
   // Start-up and invocation, per instance.
-  std::uint64_t limit = platform.max_concurrency;
-  if (cluster) {
-    limit = 0;
-    for (const ResourceConfig& c : platform.configs)
-      limit +=
-          static_cast<std::uint64_t>(c.count) * static_cast<std::uint64_t>(std::max(1.0, c.vcpus));
-  }
-  std::vector<bool> queued = maybe_queued(trace, limit);
+  std::vector<bool> queued = maybe_queued(trace, model.max_workers());
   for (std::size_t i = 0; i < trace.instances.size(); ++i) {
     const TraceInstance& in = trace.instances[i];
     std::optional<ConfigId> c = platform.find_config(in.config);
@@ -402,7 +398,7 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
         s.ref_s = seconds(a.exec_end_us - a.exec_start_us) / model.slowdown(*t, *c);
         s.work_s = w.work_s(*t);
         s.bytes = static_cast<double>(model.input_bytes(*t));
-        s.vcpus = cluster ? 1.0 : platform.configs[index(*c)].vcpus;
+        s.vcpus = stated_vcpus(*c);
         execs.push_back({a.instance, std::string(w.function_name(w.function(*t))), s,
                          a.exec_start_us, a.exec_end_us, a.ok});
         exec_attempt.push_back(this_attempt);
@@ -460,7 +456,7 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
   for (std::size_t i = 0; i < execs.size(); ++i) {
     if (!execs[i].usable) continue;
     std::optional<ConfigId> c = config_of(execs[i].instance);
-    double capacity = cluster ? 1.0 : std::max(1.0, platform.configs[index(*c)].vcpus);
+    double capacity = model.worker_vcpus(*c);
     if (static_cast<double>(others[i] + 1) > capacity + 1e-9) {
       ++ev.shared_cpu;
       continue;

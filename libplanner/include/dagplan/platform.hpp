@@ -87,6 +87,8 @@ struct Platform {
   std::int64_t network_latency_us = 0;              ///< direct transfers: latency of one transfer
   Prices prices;
 
+  /// Whether its configurations are machines that workers can be pinned to (a cluster).
+  bool has_machines() const { return kind == PlatformKind::kCluster; }
   /// Looks a configuration up by name.
   std::optional<ConfigId> find_config(std::string_view name) const;
   /// Names of all configurations, comma-separated (for error messages).

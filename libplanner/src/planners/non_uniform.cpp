@@ -307,13 +307,11 @@ class Timing {
     }
   }
 
-  // From the prediction: which instances were evicted and when, which started warm on whose
-  // container (donor), and which waited for another's exit to start (place). Then, per
-  // instance, the tasks that wait for its exit.
+  // From the prediction, as the run engine recorded them: which instances were evicted and
+  // when, which started warm on whose container (donor), and which waited for another's exit to
+  // start (place). Then, per instance, the tasks that wait for its exit.
   void read_instances(const Prediction& base) {
     const auto& in = base.instances;
-    std::vector<std::uint32_t> last(workers_, kNone);
-    for (std::uint32_t u = 0; u < units_; ++u) last[unit_worker_[u]] = u;
     warm_.assign(units_, 0);
     evicted_.assign(units_, 0);
     evict_at_.assign(units_, 0);
@@ -321,59 +319,10 @@ class Timing {
     donor_.assign(units_, kNone);
     for (std::uint32_t u = 0; u < units_; ++u) {
       warm_[u] = in[u].warm ? 1 : 0;
-      if (last[unit_worker_[u]] == u) continue;  // only eviction ends an instance early
-      evicted_[u] = 1;
-      evict_at_[u] = in[u].exited_us - flush_us(u, start_config_);
-    }
-    // Queued instances start when another exits (release() in predictor.cpp): pair them in time
-    // order, each exit releasing one place.
-    std::vector<std::uint32_t> waited, exits(units_);
-    for (std::uint32_t u = 0; u < units_; ++u) {
-      exits[u] = u;
-      if (in[u].start_us > in[u].requested_us + m_.invoke_us()) waited.push_back(u);
-    }
-    std::sort(waited.begin(), waited.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return in[a].start_us != in[b].start_us ? in[a].start_us < in[b].start_us : a < b;
-    });
-    std::sort(exits.begin(), exits.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return in[a].exited_us != in[b].exited_us ? in[a].exited_us < in[b].exited_us : a < b;
-    });
-    std::size_t e = 0;
-    for (std::uint32_t q : waited) {
-      while (e < exits.size() && in[exits[e]].exited_us < in[q].start_us) ++e;
-      if (e == exits.size() || in[exits[e]].exited_us != in[q].start_us) continue;
-      std::uint32_t r = exits[e++];
-      if (r != q) place_[q] = r;
-    }
-    // Replay the warm pool (start_instance() takes the most recently idled container) to find
-    // each warm start's donor.
-    struct Ev {
-      std::int64_t time;
-      std::uint32_t kind;  // 0: an exit idles a container, 1: a start
-      std::uint32_t unit;
-    };
-    std::vector<Ev> events;
-    events.reserve(2 * std::size_t{units_});
-    for (std::uint32_t u = 0; u < units_; ++u) {
-      events.push_back({in[u].exited_us, 0, u});
-      events.push_back({in[u].start_us, 1, u});
-    }
-    std::sort(events.begin(), events.end(), [](const Ev& a, const Ev& b) {
-      if (a.time != b.time) return a.time < b.time;
-      return a.kind != b.kind ? a.kind < b.kind : a.unit < b.unit;
-    });
-    std::vector<std::vector<std::uint32_t>> pool(m_.config_count());
-    const std::int64_t keep_alive = m_.platform().keep_alive_us;
-    for (const Ev& ev : events) {
-      std::vector<std::uint32_t>& stack = pool[index(in[ev.unit].config)];
-      if (ev.kind == 0) {
-        stack.push_back(ev.unit);
-        continue;
-      }
-      while (!stack.empty() && in[stack.back()].exited_us + keep_alive <= ev.time) stack.pop_back();
-      if (!in[ev.unit].warm || stack.empty()) continue;
-      if (stack.back() != ev.unit) donor_[ev.unit] = stack.back();
-      stack.pop_back();
+      evicted_[u] = in[u].evicted ? 1 : 0;
+      if (in[u].evicted) evict_at_[u] = in[u].evicted_us;
+      if (in[u].released_by != kNoInstance && in[u].released_by != u) place_[u] = in[u].released_by;
+      if (in[u].warm && in[u].donor != kNoInstance && in[u].donor != u) donor_[u] = in[u].donor;
     }
     // Who waits for each instance's exit: CSR of (task, why).
     std::vector<std::uint32_t> from;
