@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Command-line tests for dagplan: golden outputs, exit codes, error messages, no partial output.
-# Usage: cli_test.sh CASE DAGPLAN SOURCE_DIR SHARED_DATA_DIR
+# Usage: cli_test.sh CASE DAGPLAN SOURCE_DIR SHARED_DATA_DIR ($DAGPLAN_SHARED_DATA overrides it)
 # Regenerate goldens on purpose with: UPDATE_GOLDEN=1 ctest -R cli.
+# A case that needs the shared data exits 77 when it is absent: ctest reports it as skipped.
 set -u
-case_name=$1 dagplan=$2 src=$3 shared=$4
+case_name=$1 dagplan=$2 src=$3 shared=${DAGPLAN_SHARED_DATA:-$4}
 golden=$src/tests/cli/golden
 dagsim=$(dirname "$dagplan")/dagsim
 tmp=$(mktemp -d)
@@ -61,7 +62,7 @@ case $case_name in
     [ -z "$(ls "$tmp" | grep -v -e loop.json -e empty-wfc.json -e out -e err)" ] || fail "leftover files: $(ls "$tmp")"
     ;;
   import_wfcommons)
-    if [ ! -d "$shared/wfcommons" ]; then echo "SKIP: $shared/wfcommons is absent"; exit 0; fi
+    if [ ! -d "$shared/wfcommons" ]; then echo "SKIP: $shared/wfcommons is absent"; exit 77; fi
     "$dagplan" import wfcommons "$shared/wfcommons/montage-chameleon-2mass-005d-001.json" -o "$tmp/m15.json" 2>/dev/null || fail "import 1.5"
     "$dagplan" import wfcommons "$shared/wfcommons/v1.4/montage-chameleon-2mass-005d-001.json" -o "$tmp/m14.json" 2>/dev/null || fail "import 1.4"
     cmp -s "$tmp/m15.json" "$tmp/m14.json" || fail "1.4 and 1.5 imports differ"
