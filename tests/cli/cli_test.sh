@@ -116,6 +116,26 @@ case $case_name in
     sed 's/"id": "left", "worker": "[^"]*"/"id": "left", "worker": "nobody"/' "$tmp/p.json" > "$tmp/bad.json"
     expect_fail 1 "bad.json: \\$\.tasks\[1\]\.worker .*unknown worker 'nobody'" "$dagplan" predict "$tmp/bad.json"
     ;;
+  plan_hostile)
+    # Every input that once crashed `dagplan plan` (hostile/README.md says how each is used):
+    # exit 1, one line naming the file and a JSON path, and no plan written.
+    crash=$shared/hostile/crash
+    if [ ! -d "$crash" ]; then echo "SKIP: $crash is absent"; exit 77; fi
+    n=0
+    for f in "$crash"/*.json; do
+      case $(basename "$f") in
+        workflow__*|wfcommons__*) args=("$f") ;;
+        platform__*) args=(examples/workflows/diamond.json --platform "$f") ;;
+        profile__*) args=(examples/workflows/diamond.json --profile "$f") ;;
+        *) fail "unknown kind of hostile file: $f" ;;
+      esac
+      expect_fail 1 "^dagplan: error: $f: \\\$\\." "$dagplan" plan "${args[@]}" -o "$tmp/plan.json"
+      [ "$(wc -l < "$tmp/err")" = 1 ] || fail "more than one line for $f: $(cat "$tmp/err")"
+      [ ! -e "$tmp/plan.json" ] || fail "a plan was written for $f"
+      n=$((n + 1))
+    done
+    [ "$n" = 74 ] || fail "expected the 74 files of hostile/README.md, got $n"
+    ;;
   sim_simulate)
     "$dagplan" plan examples/workflows/image-pipeline.json --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
     "$dagsim" simulate "$tmp/p.json" --runs 7 --noise --seed 11 --format json > "$tmp/s.json" || fail "simulate"
