@@ -233,7 +233,7 @@ void ExecutionModel::fail_execution(TaskId t, std::uint32_t g,
       workflow_file(), "",
       fmt::format(
           "task '{}' would execute for {:.4g} s on {} ({:.4g} s of reference work{} at "
-          "speed {:g} with {:g} vCPUs), expected at most {:g} s (about 31.7 years)",
+          "speed {:g} with {:.3g} vCPUs), expected at most {:g} s (about 31.7 years)",
           w.id(t), ref * factor_[g * platform_.configs.size() + c], config_description(c), ref,
           g > 0
               ? fmt::format(" from function '{}' of profile {}", profiles[g - 1].name, profile_file)
