@@ -77,29 +77,29 @@ std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> agreement_suite()
        std::filesystem::directory_iterator(test::source_dir() + "/examples/workflows"))
     out.emplace_back(e.path().filename().string(),
                      std::make_shared<Workflow>(load_workflow(e.path().string())));
-  std::string shared = test::shared_data_dir();
-  if (shared.empty()) {
-    WARN("../shared/data is absent: skipping the WfCommons instances");
-  } else {
-    for (const auto& e : std::filesystem::directory_iterator(shared + "/wfcommons"))
-      if (e.path().extension() == ".json")
-        out.emplace_back(e.path().filename().string(),
-                         std::make_shared<Workflow>(load_workflow(e.path().string())));
-  }
   return out;
 }
 
-}  // namespace
+// Every public WfCommons instance in `shared`/wfcommons.
+std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> wfcommons_suite(
+    const std::string& shared) {
+  std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> out;
+  for (const auto& e : std::filesystem::directory_iterator(shared + "/wfcommons"))
+    if (e.path().extension() == ".json")
+      out.emplace_back(e.path().filename().string(),
+                       std::make_shared<Workflow>(load_workflow(e.path().string())));
+  return out;
+}
 
-TEST_CASE("without noise and contention the simulator equals the predictor to the microsecond",
-          "[simulator][agreement]") {
-  // Contention is on but impossible: storage bandwidth is unlimited and every worker runs one
-  // task at a time (1 vCPU, 1 slot), so no two transfers or executions ever share anything.
+// Contention is on but impossible: storage bandwidth is unlimited and every worker runs one
+// task at a time (1 vCPU, 1 slot), so no two transfers or executions ever share anything.
+void check_agreement(const std::vector<std::pair<std::string, std::shared_ptr<Workflow>>>& suite) {
+  REQUIRE_FALSE(suite.empty());
   for (const char* base : {"aws-lambda", "cluster"}) {
     Platform p = load_platform(base);
     p.storage_bandwidth_bytes_per_s = 1e18;
     for (ResourceConfig& c : p.configs) c.slots = 1;
-    for (const auto& [name, w] : agreement_suite()) {
+    for (const auto& [name, w] : suite) {
       ExecutionModel m(*w, p);
       for (const PlannerInfo& info : planner_registry().planners()) {
         INFO("platform " << base << ", workflow " << name << ", planner " << info.name);
@@ -112,6 +112,20 @@ TEST_CASE("without noise and contention the simulator equals the predictor to th
       }
     }
   }
+}
+
+}  // namespace
+
+TEST_CASE("without noise and contention the simulator equals the predictor to the microsecond",
+          "[simulator][agreement]") {
+  check_agreement(agreement_suite());
+}
+
+TEST_CASE("on the public WfCommons instances too, the simulator equals the predictor",
+          "[simulator][agreement][wfcommons]") {
+  std::string shared = test::shared_data_dir();
+  if (shared.empty()) DAGPLAN_SKIP_TEST("../shared/data is absent: no WfCommons instances");
+  check_agreement(wfcommons_suite(shared));
 }
 
 TEST_CASE("two downloads on one worker share its bandwidth", "[simulator][contention]") {

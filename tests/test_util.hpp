@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <string>
 
 #include "dagplan/error.hpp"
@@ -14,11 +15,19 @@
 
 namespace dagplan::test {
 
-/// ../shared/data next to the checkout, or $DAGPLAN_SHARED_DATA. Empty when absent.
+/// $DAGPLAN_SHARED_DATA when set, else ../shared/data next to the checkout. Empty when that
+/// folder does not exist (DAGPLAN_SHARED_DATA=/nonexistent runs the tests as without the data).
 inline std::string shared_data_dir() {
-  if (const char* env = std::getenv("DAGPLAN_SHARED_DATA")) return env;
-  std::string dir = DAGPLAN_SHARED_DATA_DEFAULT;
-  return std::filesystem::is_directory(dir) ? dir : std::string();
+  const char* env = std::getenv("DAGPLAN_SHARED_DATA");
+  std::string dir = env ? env : DAGPLAN_SHARED_DATA_DEFAULT;
+  return !dir.empty() && std::filesystem::is_directory(dir) ? dir : std::string();
+}
+
+/// Prints the line that makes ctest report the test as skipped rather than passed
+/// (SKIP_REGULAR_EXPRESSION "DAGPLAN_SKIP" in tests/CMakeLists.txt). Use DAGPLAN_SKIP_TEST,
+/// which returns from the test case right after: a skipped test checks nothing.
+inline void print_skip(const std::string& reason) {
+  std::cout << "DAGPLAN_SKIP: " << reason << std::endl;
 }
 
 inline std::string source_dir() {
@@ -62,3 +71,10 @@ inline Workflow generated(std::string_view shape, std::size_t tasks, std::uint64
 /// Requires that `expr` throws UsageError whose what() contains every given substring.
 #define REQUIRE_USAGE_ERROR(expr, ...) \
   REQUIRE_ERROR_CONTAINING(dagplan::UsageError, expr, __VA_ARGS__)
+
+/// Skips the rest of the test case, and says so in the form ctest reports as "Skipped".
+#define DAGPLAN_SKIP_TEST(reason)        \
+  do {                                   \
+    ::dagplan::test::print_skip(reason); \
+    return;                              \
+  } while (0)

@@ -87,23 +87,23 @@ TEST_CASE("the cluster platform has the recorded machines' cores", "[wfcommons-r
     CHECK(p.configs[0].name == "default");
     CHECK(p.configs[0].vcpus == 3);
   }
-  SECTION("public instances") {
-    if (wfcommons_dir().empty()) {
-      WARN("../shared/data/wfcommons is absent: public instances not checked");
-      return;
-    }
-    WfCommonsInstance blast = load("blast-chameleon-medium-001.json");
-    Platform p = wfcommons_cluster_platform(blast);
-    REQUIRE(p.configs.size() == 4);
-    for (std::size_t i = 0; i < 4; ++i) {
-      CHECK(p.configs[i].name == blast.machines[i].name);
-      CHECK(p.configs[i].vcpus == 24);
-      CHECK(p.configs[i].vcpus == blast.machines[i].cores);
-    }
-    CHECK(wfcommons_cores(blast) == 96);
-    CHECK(wfcommons_cores(load("seismology-chameleon-1000p-001.json")) == 7 * 48);
-    CHECK(wfcommons_cores(load("rnaseq-dirt02-001.json")) == 1);
+}
+
+TEST_CASE("the cluster platform of a public instance has its machines' cores",
+          "[wfcommons-replay]") {
+  if (wfcommons_dir().empty())
+    DAGPLAN_SKIP_TEST("../shared/data/wfcommons is absent: public instances not checked");
+  WfCommonsInstance blast = load("blast-chameleon-medium-001.json");
+  Platform p = wfcommons_cluster_platform(blast);
+  REQUIRE(p.configs.size() == 4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(p.configs[i].name == blast.machines[i].name);
+    CHECK(p.configs[i].vcpus == 24);
+    CHECK(p.configs[i].vcpus == blast.machines[i].cores);
   }
+  CHECK(wfcommons_cores(blast) == 96);
+  CHECK(wfcommons_cores(load("seismology-chameleon-1000p-001.json")) == 7 * 48);
+  CHECK(wfcommons_cores(load("rnaseq-dirt02-001.json")) == 1);
 }
 
 TEST_CASE("a replay pays the overhead per task and runs at most `slots` tasks",
@@ -144,10 +144,8 @@ TEST_CASE("the application of a file is its name up to the first dash", "[wfcomm
 
 TEST_CASE("calibrated on its own instance, a replay reproduces the recorded makespan",
           "[wfcommons-replay]") {
-  if (wfcommons_dir().empty()) {
-    WARN("../shared/data/wfcommons is absent: replay not checked on public instances");
-    return;
-  }
+  if (wfcommons_dir().empty())
+    DAGPLAN_SKIP_TEST("../shared/data/wfcommons is absent: replay not checked on public instances");
   for (const char* name : {"seismology-chameleon-1000p-001.json", "blast-chameleon-small-001.json",
                            "montage-chameleon-2mass-005d-001.json", "rnaseq-dirt02-001.json"}) {
     INFO(name);
@@ -166,10 +164,8 @@ TEST_CASE("calibrated on its own instance, a replay reproduces the recorded make
 }
 
 TEST_CASE("leave-one-out calibration over every public instance", "[wfcommons-replay]") {
-  if (wfcommons_dir().empty()) {
-    WARN("../shared/data/wfcommons is absent: leave-one-out not computed");
-    return;
-  }
+  if (wfcommons_dir().empty())
+    DAGPLAN_SKIP_TEST("../shared/data/wfcommons is absent: leave-one-out not computed");
   std::vector<std::string> files = wfcommons_files(wfcommons_dir());
   WfCommonsCalibrationTable table = wfcommons_leave_one_out(files);
   REQUIRE(table.rows.size() == files.size());
@@ -212,10 +208,7 @@ TEST_CASE("leave-one-out calibration over every public instance", "[wfcommons-re
 // Prints the generated part of docs/calibration.md (until `dagsim calibrate --wfcommons DIR
 // --markdown` does): dagplan_tests "[.table]", with DAGPLAN_TABLE_OUT=FILE to write it to FILE.
 TEST_CASE("print the WfCommons calibration report", "[.table]") {
-  if (wfcommons_dir().empty()) {
-    WARN("../shared/data/wfcommons is absent");
-    return;
-  }
+  if (wfcommons_dir().empty()) DAGPLAN_SKIP_TEST("../shared/data/wfcommons is absent");
   std::string markdown = wfcommons_calibration_report(wfcommons_files(wfcommons_dir()));
   if (const char* out = std::getenv("DAGPLAN_TABLE_OUT")) {
     write_file_atomic(out, markdown);

@@ -283,10 +283,7 @@ TEST_CASE("WfCommons function names come from ids when there is no category", "[
 
 TEST_CASE("every public WfCommons instance matches independently computed figures", "[wfcommons]") {
   const std::string data = test::shared_data_dir();
-  if (data.empty()) {
-    WARN("shared data folder (../shared/data) absent, skipping the public WfCommons instances");
-    return;
-  }
+  if (data.empty()) DAGPLAN_SKIP_TEST("../shared/data is absent: no public WfCommons instances");
   const std::vector<std::string> files = instance_files(data);
   REQUIRE(files.size() == 13);  // data/README.md: 11 instances in 1.5, 2 of them again in 1.4
   for (const std::string& path : files) {
@@ -338,10 +335,7 @@ TEST_CASE("every public WfCommons instance matches independently computed figure
 
 TEST_CASE("public WfCommons instances get one function per program", "[wfcommons]") {
   const std::string data = test::shared_data_dir();
-  if (data.empty()) {
-    WARN("shared data folder (../shared/data) absent, skipping the public WfCommons instances");
-    return;
-  }
+  if (data.empty()) DAGPLAN_SKIP_TEST("../shared/data is absent: no public WfCommons instances");
   auto functions = [&](const std::string& name) {
     return function_names(load(data + "/wfcommons/" + name).workflow);
   };
@@ -370,10 +364,7 @@ TEST_CASE("public WfCommons instances get one function per program", "[wfcommons
 
 TEST_CASE("the 1.4 and 1.5 copies of a WfCommons run give the same workflow", "[wfcommons]") {
   const std::string data = test::shared_data_dir();
-  if (data.empty()) {
-    WARN("shared data folder (../shared/data) absent, skipping the public WfCommons instances");
-    return;
-  }
+  if (data.empty()) DAGPLAN_SKIP_TEST("../shared/data is absent: no public WfCommons instances");
   for (const char* name :
        {"1000genome-chameleon-2ch-100k-001.json", "montage-chameleon-2mass-005d-001.json"}) {
     DYNAMIC_SECTION(name) {
@@ -422,20 +413,18 @@ TEST_CASE("read_any_workflow recognises WfCommons instances", "[wfcommons]") {
     CHECK(w.task_count() == 2);
     CHECK(write_workflow(w) == write_workflow(read_wfcommons(text, "i.json").workflow));
   }
-  SECTION("public instance") {
-    const std::string data = test::shared_data_dir();
-    if (data.empty()) {
-      WARN("shared data folder (../shared/data) absent, skipping the public WfCommons instances");
-      return;
-    }
-    for (const char* name : {"/wfcommons/blast-chameleon-small-001.json",
-                             "/wfcommons/v1.4/montage-chameleon-2mass-005d-001.json"}) {
-      const std::string path = data + name;
-      Workflow w = load_workflow(path);
-      CHECK(write_workflow(w) == write_workflow(load(path).workflow));
-    }
-    CHECK(load_workflow(data + "/wfcommons/blast-chameleon-small-001.json").task_count() == 43);
+}
+
+TEST_CASE("read_any_workflow recognises public WfCommons instances", "[wfcommons]") {
+  const std::string data = test::shared_data_dir();
+  if (data.empty()) DAGPLAN_SKIP_TEST("../shared/data is absent: no public WfCommons instances");
+  for (const char* name : {"/wfcommons/blast-chameleon-small-001.json",
+                           "/wfcommons/v1.4/montage-chameleon-2mass-005d-001.json"}) {
+    const std::string path = data + name;
+    Workflow w = load_workflow(path);
+    CHECK(write_workflow(w) == write_workflow(load(path).workflow));
   }
+  CHECK(load_workflow(data + "/wfcommons/blast-chameleon-small-001.json").task_count() == 43);
 }
 
 TEST_CASE("bad WfCommons instances get one clear error", "[wfcommons]") {

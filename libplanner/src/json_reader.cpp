@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 
 #include "dagplan/error.hpp"
+#include "dagplan/limits.hpp"
 
 namespace dagplan {
 namespace {
@@ -14,6 +16,48 @@ constexpr std::size_t kMaxDepth = 256;
 
 bool is_ws(char c) {
   return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+// Whether the number written as `tok` (valid JSON) has a magnitude of at least 1: its first
+// non-zero digit stands at or left of the units once the exponent is applied.
+bool magnitude_at_least_one(std::string_view tok) {
+  std::size_t i = tok[0] == '-' ? 1 : 0;
+  std::int64_t point = 0;  // decimal exponent of the first non-zero digit, before the exponent
+  bool found = false;
+  std::int64_t int_digits = 0;
+  for (; i < tok.size() && tok[i] >= '0' && tok[i] <= '9'; ++i) {
+    if (!found && tok[i] != '0') found = true;
+    if (found) ++int_digits;
+  }
+  if (found) {
+    point = int_digits - 1;
+  } else if (i < tok.size() && tok[i] == '.') {
+    for (++i; i < tok.size() && tok[i] >= '0' && tok[i] <= '9'; ++i) {
+      --point;
+      if (tok[i] != '0') {
+        found = true;
+        break;
+      }
+    }
+  }
+  if (!found) return false;  // zero
+  std::size_t e = tok.find_first_of("eE");
+  std::int64_t exponent = 0;
+  if (e != std::string_view::npos) {
+    std::size_t k = e + 1;
+    bool negative = k < tok.size() && tok[k] == '-';
+    if (k < tok.size() && (tok[k] == '-' || tok[k] == '+')) ++k;
+    for (; k < tok.size(); ++k)  // saturates: only the sign of the sum matters
+      exponent = std::min<std::int64_t>(exponent * 10 + (tok[k] - '0'), 1'000'000'000);
+    if (negative) exponent = -exponent;
+  }
+  return point + exponent >= 0;
+}
+
+// A number's text for an error message: as written, or its start and length when very long.
+std::string describe_token(std::string_view tok) {
+  if (tok.size() <= 40) return std::string(tok);
+  return fmt::format("{}... ({} characters)", tok.substr(0, 24), tok.size());
 }
 
 void append_utf8(std::string& out, std::uint32_t cp) {
@@ -305,13 +349,13 @@ double JsonReader::number() {
   double v = 0;
   auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
   if (r.ec == std::errc::result_out_of_range) {
-    // Underflow to a denormal or zero is harmless; overflow is not.
-    if (tok.find_first_of("eE") != std::string_view::npos &&
-        tok.find("e-") == std::string_view::npos && tok.find("E-") == std::string_view::npos)
-      fail(fmt::format("number {} is out of range (not a finite double)", tok));
+    // Underflow (to a denormal or zero) is harmless; overflow is not. Overflow is a magnitude of
+    // at least 1, whatever the notation: a 400-digit integer overflows, 1e-400 underflows.
+    if (magnitude_at_least_one(tok))
+      fail(fmt::format("number {} is out of range (not a finite double)", describe_token(tok)));
     v = 0;
   } else if (r.ec != std::errc() || !std::isfinite(v)) {
-    fail(fmt::format("number {} is out of range (not a finite double)", tok));
+    fail(fmt::format("number {} is out of range (not a finite double)", describe_token(tok)));
   }
   return v;
 }
@@ -327,22 +371,40 @@ std::uint64_t JsonReader::uint64() {
   if (k != Kind::kNumber) fail_expected("a non-negative integer");
   std::size_t save = pos_;
   std::string_view tok = scan_number_token();
-  if (tok[0] == '-') fail(fmt::format("expected a non-negative integer, got {}", tok));
+  if (tok[0] == '-')
+    fail(fmt::format("expected a non-negative integer, got {}", describe_token(tok)));
   if (tok.find_first_of(".eE") == std::string_view::npos) {
     std::uint64_t v = 0;
     auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
     if (r.ec == std::errc::result_out_of_range)
-      fail(fmt::format("integer {} overflows (the largest is {})", tok,
+      fail(fmt::format("integer {} overflows (the largest is {})", describe_token(tok),
                        std::numeric_limits<std::uint64_t>::max()));
     return v;
   }
   pos_ = save;
   double d = number();
-  if (d != std::floor(d)) fail(fmt::format("expected a whole number, got {}", tok));
+  if (d != std::floor(d)) fail(fmt::format("expected a whole number, got {}", describe_token(tok)));
   if (d >= 18446744073709551616.0)
-    fail(fmt::format("integer {} overflows (the largest is {})", tok,
+    fail(fmt::format("integer {} overflows (the largest is {})", describe_token(tok),
                      std::numeric_limits<std::uint64_t>::max()));
   return static_cast<std::uint64_t>(d);
+}
+
+double JsonReader::number_in(double min, double max, std::string_view what, std::string_view unit) {
+  double v = number();
+  if (v >= min && v <= max) return v;
+  std::string tok = describe_token(text_.substr(value_start_, pos_ - value_start_));
+  if (min == 0 && v < 0) fail(fmt::format("expected a number >= 0, got {}", tok));
+  if (min > 0 && !(v > 0)) fail(fmt::format("expected {} > 0, got {}", what, tok));
+  fail(fmt::format("expected {} in [{:g}, {:g}]{}{}, got {}", what, min, max,
+                   unit.empty() ? "" : " ", unit, tok));
+}
+
+std::uint64_t JsonReader::uint64_at_most(std::uint64_t max, std::string_view what) {
+  std::uint64_t v = uint64();
+  if (v <= max) return v;
+  fail(fmt::format("expected {} of at most {}, got {}", what, max,
+                   describe_token(text_.substr(value_start_, pos_ - value_start_))));
 }
 
 std::int64_t JsonReader::integer(std::int64_t min, std::int64_t max) {
@@ -354,16 +416,16 @@ std::int64_t JsonReader::integer(std::int64_t min, std::int64_t max) {
   if (tok.find_first_of(".eE") == std::string_view::npos) {
     auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
     if (r.ec == std::errc::result_out_of_range)
-      fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, tok));
+      fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, describe_token(tok)));
   } else {
     pos_ = save;
     double d = number();
     if (d != std::floor(d) || d < -9.2e18 || d > 9.2e18)
-      fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, tok));
+      fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, describe_token(tok)));
     v = static_cast<std::int64_t>(d);
   }
   if (v < min || v > max)
-    fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, tok));
+    fail(fmt::format("expected an integer in [{}, {}], got {}", min, max, describe_token(tok)));
   return v;
 }
 
@@ -440,9 +502,15 @@ void read_format(JsonReader& r, std::string_view kind, int version) {
 }
 
 std::int64_t read_seconds_as_us(JsonReader& r) {
-  double s = r.non_negative();
-  if (s > 9.0e12) r.fail(fmt::format("expected a duration in seconds below 9e12, got {}", s));
-  return static_cast<std::int64_t>(std::llround(s * 1e6));
+  return static_cast<std::int64_t>(std::llround(read_seconds(r) * 1e6));
+}
+
+double read_seconds(JsonReader& r) {
+  return r.number_in(0, limits::kMaxDurationS, "a duration", "s");
+}
+
+std::uint64_t read_bytes(JsonReader& r) {
+  return r.uint64_at_most(limits::kMaxBytes, "a size in bytes");
 }
 
 }  // namespace dagplan

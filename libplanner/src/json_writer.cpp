@@ -5,6 +5,8 @@
 #include <cassert>
 #include <cmath>
 
+#include "dagplan/error.hpp"
+
 namespace dagplan {
 
 void JsonWriter::quote(std::string& out, std::string_view s) {
@@ -94,8 +96,11 @@ void JsonWriter::value(std::string_view s) {
 }
 
 void JsonWriter::value(double d) {
+  // JSON has no infinity or NaN. The input ranges (dagplan/limits.hpp) keep every number the
+  // library writes finite; should one not be, the file is refused rather than written invalid.
+  if (!std::isfinite(d))
+    throw Error(fmt::format("cannot write the number {} as JSON (not finite)", d));
   before_value();
-  assert(std::isfinite(d));
   fmt::format_to(std::back_inserter(out_), "{}", d);
 }
 

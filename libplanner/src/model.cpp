@@ -1,12 +1,14 @@
 #include "dagplan/model.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 
-#include <fmt/format.h>
-
 #include "dagplan/error.hpp"
+#include "dagplan/limits.hpp"
 
 namespace dagplan {
 
@@ -16,6 +18,9 @@ std::int64_t seconds_to_us(double seconds) {
   // 0.5 before truncating gives the same for every product of seconds by 1e6 in range, but not
   // for every double: clang-tidy's bugprone-incorrect-roundings.)
   double us = seconds * 1e6;
+  // The model's checks keep every duration within the horizon (dagplan/limits.hpp); beyond it
+  // the conversion below would be undefined.
+  assert(std::fabs(us) <= static_cast<double>(limits::kHorizonUs));
   auto whole = static_cast<std::int64_t>(us);
   double fraction = us - static_cast<double>(whole);
   return whole + (fraction >= 0.5 ? 1 : 0) - (fraction <= -0.5 ? 1 : 0);
@@ -37,18 +42,98 @@ std::uint32_t slots_of(const ResourceConfig& c, bool cluster) {
   double v = std::floor(c.vcpus + 1e-9);
   return v < 1 ? 1u : static_cast<std::uint32_t>(v);
 }
+
+// The platform's numbers in their ranges (dagplan/limits.hpp). read_platform() and
+// apply_profile() check every value they read; this catches a platform made or changed in code,
+// before a division by a zero bandwidth or a conversion of an infinite time.
+void check_platform(const Platform& p) {
+  const std::string file = fmt::format("platform '{}'", p.name);
+  auto in = [&](double v, double min, double max, const std::string& path, std::string_view what) {
+    if (!(v >= min && v <= max))
+      throw InputError(file, path,
+                       fmt::format("expected {} in [{:g}, {:g}], got {}", what, min, max, v));
+  };
+  auto time = [&](std::int64_t us, const std::string& path) {
+    if (us < 0 || us > limits::kMaxDurationUs)
+      throw InputError(
+          file, path,
+          fmt::format("expected a duration in [0, {}] us, got {} us", limits::kMaxDurationUs, us));
+  };
+  const bool cluster = p.kind == PlatformKind::kCluster;
+  const char* list = cluster ? "$.machines" : "$.configs";
+  if (p.configs.empty()) throw InputError(file, list, "expected at least one configuration");
+  if (p.configs.size() > static_cast<std::size_t>(limits::kMaxConfigs))
+    throw InputError(file, list, "expected at most 65535 configurations");
+  for (std::size_t i = 0; i < p.configs.size(); ++i) {
+    const ResourceConfig& c = p.configs[i];
+    const std::string at = fmt::format("$.{}[{}]", cluster ? "machines" : "configs", i);
+    in(c.vcpus, limits::kMinVcpus, limits::kMaxVcpus, at + (cluster ? ".cores" : ".vcpus"),
+       cluster ? "cores" : "vCPUs");
+    in(c.speed, limits::kMinSpeed, limits::kMaxSpeed, at + ".speed", "a speed");
+    in(c.bandwidth_bytes_per_s, limits::kMinBandwidth, limits::kMaxBandwidth,
+       at + ".bandwidth_bytes_per_s", "a bandwidth in bytes/s");
+    in(c.memory_mb, 0, static_cast<double>(limits::kMaxMemoryMb), at + ".memory_mb",
+       "a memory size in MB");
+    time(c.cold_start_us, at + ".cold_start_s");
+    time(c.warm_start_us, at + ".warm_start_s");
+  }
+  time(p.invoke_latency_us, "$.invoke_latency_s");
+  time(p.storage_latency_us, "$.storage.latency_s");
+  time(p.keep_alive_us, "$.keep_alive_s");
+  time(p.billing_granularity_us, "$.billing_granularity_s");
+  time(p.dispatch_overhead_us, "$.dispatch_overhead_s");
+  in(p.storage_bandwidth_bytes_per_s, limits::kMinBandwidth, limits::kMaxBandwidth,
+     "$.storage.bandwidth_bytes_per_s", "a bandwidth in bytes/s");
+  const std::pair<double, const char*> prices[] = {
+      {p.prices.per_gb_s, "$.prices.per_gb_s"},
+      {p.prices.per_invocation, "$.prices.per_invocation"},
+      {p.prices.per_storage_gb_s, "$.prices.per_storage_gb_s"},
+      {p.prices.per_core_hour, "$.prices.per_core_hour"}};
+  for (const auto& [v, path] : prices) in(v, 0, limits::kMaxPriceUsd, path, "a price in USD");
+}
+
+// A profile made in code skipped read_profile()'s checks: its coefficients, in their ranges.
+void check_profile(const std::vector<FunctionProfile>& profiles, const std::string& file) {
+  for (std::size_t k = 0; k < profiles.size(); ++k) {
+    const FunctionProfile& f = profiles[k];
+    const std::pair<double, double> range[] = {{0, limits::kMaxWorkScale},
+                                               {-limits::kMaxDurationS, limits::kMaxDurationS},
+                                               {-limits::kMaxPerByteS, limits::kMaxPerByteS},
+                                               {0, limits::kMaxVcpuExponent},
+                                               {1, limits::kMaxVcpus},
+                                               {0, limits::kMaxNoiseSigma}};
+    const double value[] = {f.work_scale,    f.base_s,          f.per_byte_s,
+                            f.vcpu_exponent, f.max_parallelism, f.noise_sigma};
+    const char* name[] = {"work_scale",    "base_s",          "per_byte_s",
+                          "vcpu_exponent", "max_parallelism", "noise_sigma"};
+    for (std::size_t j = 0; j < 6; ++j)
+      if (!(value[j] >= range[j].first && value[j] <= range[j].second))
+        throw InputError(file, fmt::format("$.functions[{}].{}", k, name[j]),
+                         fmt::format("expected {} in [{:g}, {:g}], got {}", name[j], range[j].first,
+                                     range[j].second, value[j]));
+  }
+}
+
+constexpr double kSecondsPerYear = 365.25 * 86400;
 }  // namespace
 
 ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, const Profile* profile)
     : workflow_(&w), platform_(platform) {
+  check_platform(platform_);
   const std::size_t n = w.task_count();
   total_input_bytes_.resize(n);
   std::uint64_t dag = 64;
+  // For the range checks: the largest inputs and output, and all the bytes a run moves at most
+  // (at most 2^60 each: WorkflowBuilder::build() saw to it, so the sums cannot overflow).
+  RunTotals totals;
   for (std::uint32_t i = 0; i < n; ++i) {
     TaskId t{i};
     std::uint64_t in = w.input_bytes(t);
     for (TaskId p : w.predecessors(t)) in += w.output_bytes(p);
     total_input_bytes_[i] = in;
+    totals.max_input_bytes = std::max(totals.max_input_bytes, in);
+    totals.max_output_bytes = std::max(totals.max_output_bytes, w.output_bytes(t));
+    totals.bytes += in + w.output_bytes(t);
     // What a worker needs per task: id, function, sizes, work and dependency ids (JSON-like).
     dag += w.id(t).size() + 48 + std::uint64_t{4} * w.in_degree(t);
     for (TaskId p : w.predecessors(t)) dag += w.id(p).size();
@@ -58,8 +143,11 @@ ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, cons
   // group k+1 is profile k. exec_us(t, c) = ref_s(t) x factor(group, c), rounded.
   function_group_.assign(w.function_count(), 0);
   std::vector<FunctionProfile> profiles;
+  const std::string profile_file =
+      profile && !profile->file.empty() ? profile->file : std::string("<profile>");
   if (profile) {
     profiles = profile->functions;
+    check_profile(profiles, profile_file);
     for (std::uint32_t f = 0; f < w.function_count(); ++f) {
       std::string_view name = w.function_name(FunctionId{f});
       for (std::size_t k = 0; k < profiles.size(); ++k)
@@ -72,6 +160,7 @@ ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, cons
   const std::size_t groups = profiles.size() + 1;
   factor_.resize(groups * configs);
   min_factor_.assign(groups, std::numeric_limits<double>::infinity());
+  totals.slowest.assign(groups, 0);
   group_sigma_.assign(groups, 0.0);
   for (std::size_t g = 1; g < groups; ++g) group_sigma_[g] = profiles[g - 1].noise_sigma;
   slots_.resize(configs);
@@ -108,8 +197,11 @@ ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, cons
                                           profiles[g - 1].vcpu_exponent, cluster);
       factor_[g * configs + c] = f;
       min_factor_[g] = std::min(min_factor_[g], f);
+      if (f > factor_[g * configs + totals.slowest[g]]) totals.slowest[g] = c;
     }
   }
+  std::vector<double> max_factor(groups);
+  for (std::size_t g = 0; g < groups; ++g) max_factor[g] = factor_[g * configs + totals.slowest[g]];
   ref_s_.resize(n);
   for (std::uint32_t i = 0; i < n; ++i) {
     TaskId t{i};
@@ -122,10 +214,144 @@ ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, cons
       ref_s_[i] = std::max(0.0, f.work_scale * w.work_s(t) + f.base_s +
                                     f.per_byte_s * static_cast<double>(total_input_bytes_[i]));
     }
+    // The task's longest execution, and its reference time, in range (limits.hpp).
+    const double longest_s = ref_s_[i] * max_factor[g];
+    totals.exec_s += longest_s;
+    if (!(longest_s <= limits::kMaxDurationS && ref_s_[i] <= limits::kMaxDurationS))
+      fail_execution(t, g, profiles, profile_file, totals);
   }
   // Fastest: the configuration with the smallest slowdown for unprofiled work (ties: lower id).
   for (std::size_t c = 1; c < configs; ++c)
     if (factor_[c] < factor_[index(fastest_)]) fastest_ = ConfigId{static_cast<std::uint16_t>(c)};
+  check_run(totals);
+}
+
+std::string ExecutionModel::workflow_file() const {
+  return workflow_->file().empty() ? std::string("<workflow>") : workflow_->file();
+}
+
+std::string ExecutionModel::config_description(std::size_t c) const {
+  return fmt::format("configuration '{}' of platform '{}'", platform_.configs[c].name,
+                     platform_.name);
+}
+
+void ExecutionModel::fail_execution(TaskId t, std::uint32_t g,
+                                    const std::vector<FunctionProfile>& profiles,
+                                    const std::string& profile_file,
+                                    const RunTotals& totals) const {
+  const Workflow& w = *workflow_;
+  const double ref = ref_s_[index(t)];
+  if (g > 0 && !(ref <= limits::kMaxDurationS)) {
+    const FunctionProfile& f = profiles[g - 1];
+    throw InputError(
+        profile_file, fmt::format("$.functions[{}]", g - 1),
+        fmt::format("function '{}': work_scale x work_s + base_s + per_byte_s x input bytes = "
+                    "{:g} x {:g} + {:g} + {:g} x {} = {:.4g} s for task '{}' of {}, expected at "
+                    "most {:g} s (about 31.7 years)",
+                    f.name, f.work_scale, w.work_s(t), f.base_s, f.per_byte_s,
+                    total_input_bytes_[index(t)], ref, w.id(t), workflow_file(),
+                    limits::kMaxDurationS));
+  }
+  const std::size_t c = totals.slowest[g];
+  const ResourceConfig& rc = platform_.configs[c];
+  throw InputError(
+      workflow_file(), "",
+      fmt::format(
+          "task '{}' would execute for {:.4g} s on {} ({:.4g} s of reference work{} at "
+          "speed {:g} with {:.3g} vCPUs), expected at most {:g} s (about 31.7 years)",
+          w.id(t), ref * factor_[g * platform_.configs.size() + c], config_description(c), ref,
+          g > 0
+              ? fmt::format(" from function '{}' of profile {}", profiles[g - 1].name, profile_file)
+              : std::string(),
+          rc.speed, rc.vcpus, limits::kMaxDurationS));
+}
+
+void ExecutionModel::check_run(const RunTotals& totals) {
+  // Every value that entered is in its range (the readers and check_platform() saw to it), and
+  // so is each task's execution (checked as it was computed). Left: the transfers (a task's
+  // bytes over the lowest bandwidth) and the length of a whole run, both in doubles, which the
+  // input ranges keep finite.
+  const Workflow& w = *workflow_;
+  std::size_t narrowest = 0;
+  std::int64_t startup_us = 0;
+  for (std::size_t c = 0; c < platform_.configs.size(); ++c) {
+    const ResourceConfig& rc = platform_.configs[c];
+    if (rc.bandwidth_bytes_per_s < platform_.configs[narrowest].bandwidth_bytes_per_s)
+      narrowest = c;
+    startup_us = std::max({startup_us, rc.cold_start_us, rc.warm_start_us});
+  }
+  const double min_bandwidth = platform_.configs[narrowest].bandwidth_bytes_per_s;
+  auto check_transfer = [&](std::uint64_t bytes, const std::string& what) {
+    double s = static_cast<double>(bytes) / min_bandwidth;
+    if (s > limits::kMaxDurationS)
+      throw InputError(
+          workflow_file(), "",
+          fmt::format("{} ({} bytes) over the bandwidth of {} ({:g} bytes/s) would take {:.4g} s, "
+                      "expected at most {:g} s (about 31.7 years)",
+                      what, bytes, config_description(narrowest), min_bandwidth, s,
+                      limits::kMaxDurationS));
+  };
+  const std::uint64_t dag_fetch_bytes = dag_bytes_ > platform_.dag_inline_bytes ? dag_bytes_ : 0;
+  check_transfer(dag_fetch_bytes, "fetching the DAG at start-up");
+  // The task with the largest inputs or output, found again only when they are too large.
+  if (static_cast<double>(std::max(totals.max_input_bytes, totals.max_output_bytes)) /
+          min_bandwidth >
+      limits::kMaxDurationS) {
+    for (std::uint32_t i = 0; i < w.task_count(); ++i) {
+      TaskId t{i};
+      check_transfer(total_input_bytes_[i],
+                     fmt::format("reading the inputs of task '{}'", w.id(t)));
+      check_transfer(w.output_bytes(t), fmt::format("writing the output of task '{}'", w.id(t)));
+    }
+  }
+
+  // The bound of a run's length: per task, its longest execution, its bytes at the lowest
+  // bandwidth of a configuration or the storage (the simulator shares the storage's too), an
+  // invocation, the longest start-up, a DAG fetch, a dispatch and four storage operations
+  // (download, upload, counter updates, ready events); per edge, a storage operation and an
+  // invocation; once, a keep-alive and a billing granularity.
+  const double run_bandwidth = std::min(min_bandwidth, platform_.storage_bandwidth_bytes_per_s);
+  const double storage_us = static_cast<double>(platform_.storage_latency_us);
+  const double per_edge_us = storage_us + static_cast<double>(platform_.invoke_latency_us);
+  const double per_task_us =
+      static_cast<double>(platform_.invoke_latency_us) + static_cast<double>(startup_us) +
+      static_cast<double>(platform_.dispatch_overhead_us) + 4 * storage_us +
+      (dag_fetch_bytes > 0 ? storage_us + static_cast<double>(dag_fetch_bytes) / min_bandwidth * 1e6
+                           : 0.0);
+  const double bound_us = totals.exec_s * 1e6 +
+                          static_cast<double>(totals.bytes) / run_bandwidth * 1e6 +
+                          per_task_us * static_cast<double>(w.task_count()) +
+                          per_edge_us * static_cast<double>(w.edge_count()) +
+                          static_cast<double>(platform_.keep_alive_us) +
+                          static_cast<double>(platform_.billing_granularity_us);
+  if (!(bound_us <= static_cast<double>(limits::kHorizonUs))) {
+    // Name the task with the largest part.
+    const std::size_t configs = platform_.configs.size();
+    double largest_us = -1;
+    std::uint32_t largest = 0;
+    for (std::uint32_t i = 0; i < w.task_count(); ++i) {
+      TaskId t{i};
+      std::uint32_t g = function_group_[index(w.function(t))];
+      double task_us =
+          ref_s_[i] * factor_[g * configs + totals.slowest[g]] * 1e6 +
+          static_cast<double>(total_input_bytes_[i] + w.output_bytes(t)) / run_bandwidth * 1e6 +
+          per_task_us + per_edge_us * w.out_degree(t);
+      if (task_us > largest_us) {
+        largest_us = task_us;
+        largest = i;
+      }
+    }
+    throw InputError(
+        workflow_file(), "",
+        fmt::format("a run of workflow '{}' on platform '{}' could last up to {:.4g} s (about "
+                    "{:.3g} years: per task, its longest execution, its transfers at the lowest "
+                    "bandwidth, a start-up and its latencies), beyond the horizon of 2^61 us "
+                    "(about 73,000 years) that every time of a run must stay within; the largest "
+                    "part is task '{}' ({:.4g} s)",
+                    w.name(), platform_.name, bound_us / 1e6, bound_us / 1e6 / kSecondsPerYear,
+                    w.id(TaskId{largest}), largest_us / 1e6));
+  }
+  run_bound_us_ = static_cast<std::int64_t>(bound_us);
 }
 
 std::int64_t ExecutionModel::exec_us(TaskId t, ConfigId c) const {

@@ -10,6 +10,7 @@
 #include "dagplan/files.hpp"
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
+#include "dagplan/limits.hpp"
 #include "dagplan/suggest.hpp"
 
 namespace dagplan {
@@ -35,10 +36,13 @@ std::string Platform::config_names() const {
 
 namespace {
 
-double positive(JsonReader& r, std::string_view what) {
-  double v = r.number();
-  if (!(v > 0)) r.fail(fmt::format("expected {} > 0, got {}", what, v));
-  return v;
+// Numbers in their ranges (dagplan/limits.hpp).
+double bandwidth(JsonReader& r) {
+  return r.number_in(limits::kMinBandwidth, limits::kMaxBandwidth, "bandwidth", "bytes/s");
+}
+
+double price(JsonReader& r) {
+  return r.number_in(0, limits::kMaxPriceUsd, "a price", "USD");
 }
 
 // Members shared by serverless configurations and cluster machines.
@@ -53,23 +57,23 @@ ResourceConfig read_config(JsonReader& r, bool cluster, double default_bandwidth
       if (c.name.empty()) r.fail("expected a non-empty name");
       has_name = true;
     } else if (key == "memory_mb") {
-      c.memory_mb = static_cast<std::uint32_t>(r.integer(1, 1 << 30));
+      c.memory_mb = static_cast<std::uint32_t>(r.integer(1, limits::kMaxMemoryMb));
       has_memory = true;
     } else if (key == (cluster ? "cores" : "vcpus")) {
-      c.vcpus = positive(r, key);
+      c.vcpus = r.number_in(limits::kMinVcpus, limits::kMaxVcpus, key);
       has_vcpus = true;
     } else if (key == "speed") {
-      c.speed = positive(r, "speed");
+      c.speed = r.number_in(limits::kMinSpeed, limits::kMaxSpeed, "speed");
     } else if (key == "bandwidth_bytes_per_s") {
-      c.bandwidth_bytes_per_s = positive(r, "bandwidth");
+      c.bandwidth_bytes_per_s = bandwidth(r);
     } else if (!cluster && key == "slots") {
-      c.slots = static_cast<std::uint32_t>(r.integer(1, 1024));
+      c.slots = static_cast<std::uint32_t>(r.integer(1, limits::kMaxSlots));
     } else if (!cluster && key == "cold_start_s") {
       c.cold_start_us = read_seconds_as_us(r);
     } else if (!cluster && key == "warm_start_s") {
       c.warm_start_us = read_seconds_as_us(r);
     } else if (cluster && key == "count") {
-      c.count = static_cast<std::uint32_t>(r.integer(1, 1 << 24));
+      c.count = static_cast<std::uint32_t>(r.integer(1, limits::kMaxMachineCount));
     } else if (key == "description") {
       r.string();
     } else if (cluster) {
@@ -137,7 +141,7 @@ Platform read_platform(std::string_view text, const std::string& file) {
       configs_path = r.path();
       r.skip();  // read below, once kind and bandwidth are known
     } else if (key == "network_bandwidth_bytes_per_s") {
-      network_bandwidth = positive(r, "bandwidth");
+      network_bandwidth = bandwidth(r);
     } else if (key == "invoke_latency_s") {
       p.invoke_latency_us = read_seconds_as_us(r);
     } else if (key == "storage") {
@@ -146,7 +150,7 @@ Platform read_platform(std::string_view text, const std::string& file) {
         if (k == "latency_s")
           p.storage_latency_us = read_seconds_as_us(r);
         else if (k == "bandwidth_bytes_per_s")
-          p.storage_bandwidth_bytes_per_s = positive(r, "bandwidth");
+          p.storage_bandwidth_bytes_per_s = bandwidth(r);
         else if (k == "description")
           r.string();
         else
@@ -156,7 +160,7 @@ Platform read_platform(std::string_view text, const std::string& file) {
       p.keep_alive_us = read_seconds_as_us(r);
       has_keep_alive = true;
     } else if (key == "max_concurrency") {
-      p.max_concurrency = static_cast<std::uint32_t>(r.integer(1, 100'000'000));
+      p.max_concurrency = static_cast<std::uint32_t>(r.integer(1, limits::kMaxConcurrency));
     } else if (key == "dag_inline_bytes") {
       p.dag_inline_bytes = r.uint64();
     } else if (key == "bill_startup") {
@@ -189,13 +193,13 @@ Platform read_platform(std::string_view text, const std::string& file) {
     } else if (key == "prices") {
       r.object([&](std::string_view k) {
         if (k == "per_gb_s")
-          p.prices.per_gb_s = r.non_negative();
+          p.prices.per_gb_s = price(r);
         else if (k == "per_invocation")
-          p.prices.per_invocation = r.non_negative();
+          p.prices.per_invocation = price(r);
         else if (k == "per_storage_gb_s")
-          p.prices.per_storage_gb_s = r.non_negative();
+          p.prices.per_storage_gb_s = price(r);
         else if (k == "per_core_hour")
-          p.prices.per_core_hour = r.non_negative();
+          p.prices.per_core_hour = price(r);
         else if (k == "currency") {
           if (r.string() != "USD") r.fail("expected \"USD\"");
         } else

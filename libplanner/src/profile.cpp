@@ -5,6 +5,7 @@
 #include "dagplan/error.hpp"
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
+#include "dagplan/limits.hpp"
 #include "dagplan/model.hpp"
 
 namespace dagplan {
@@ -15,17 +16,38 @@ const FunctionProfile* Profile::find_function(std::string_view name) const {
   return nullptr;
 }
 
+namespace {
+// A measured value of a profile made in code (read_profile checks the values it reads) must be
+// in its range (dagplan/limits.hpp) before it reaches the platform.
+double checked(const std::optional<Measured>& m, double min, double max, const std::string& file,
+               const std::string& path) {
+  double v = m->value;
+  if (!(v >= min && v <= max))
+    throw InputError(file, path + ".value",
+                     fmt::format("expected a value in [{:g}, {:g}], got {}", min, max, v));
+  return v;
+}
+
+std::int64_t checked_us(const std::optional<Measured>& m, const std::string& file,
+                        const std::string& path) {
+  return seconds_to_us(checked(m, 0, limits::kMaxDurationS, file, path));
+}
+}  // namespace
+
 Platform apply_profile(const Platform& platform, const Profile& profile,
                        const std::string& profile_file) {
   Platform p = platform;
+  const std::string& f = profile_file;
   if (profile.invoke_latency_s)
-    p.invoke_latency_us = seconds_to_us(profile.invoke_latency_s->value);
+    p.invoke_latency_us = checked_us(profile.invoke_latency_s, f, "$.invoke_latency_s");
   if (profile.storage_latency_s)
-    p.storage_latency_us = seconds_to_us(profile.storage_latency_s->value);
+    p.storage_latency_us = checked_us(profile.storage_latency_s, f, "$.storage_latency_s");
   if (profile.storage_bandwidth_bytes_per_s)
-    p.storage_bandwidth_bytes_per_s = profile.storage_bandwidth_bytes_per_s->value;
+    p.storage_bandwidth_bytes_per_s =
+        checked(profile.storage_bandwidth_bytes_per_s, limits::kMinBandwidth, limits::kMaxBandwidth,
+                f, "$.storage_bandwidth_bytes_per_s");
   if (profile.dispatch_overhead_s)
-    p.dispatch_overhead_us = seconds_to_us(profile.dispatch_overhead_s->value);
+    p.dispatch_overhead_us = checked_us(profile.dispatch_overhead_s, f, "$.dispatch_overhead_s");
   for (std::size_t i = 0; i < profile.configs.size(); ++i) {
     const ConfigProfile& cp = profile.configs[i];
     auto id = p.find_config(cp.name);
@@ -34,26 +56,43 @@ Platform apply_profile(const Platform& platform, const Profile& profile,
                        fmt::format("configuration '{}' is not on platform '{}' ({})", cp.name,
                                    p.name, p.config_names()));
     ResourceConfig& c = p.configs[index(*id)];
-    if (cp.speed) c.speed = cp.speed->value;
-    if (cp.bandwidth_bytes_per_s) c.bandwidth_bytes_per_s = cp.bandwidth_bytes_per_s->value;
-    if (cp.cold_start_s) c.cold_start_us = seconds_to_us(cp.cold_start_s->value);
-    if (cp.warm_start_s) c.warm_start_us = seconds_to_us(cp.warm_start_s->value);
+    std::string at = fmt::format("$.configs[{}]", i);
+    if (cp.speed)
+      c.speed = checked(cp.speed, limits::kMinSpeed, limits::kMaxSpeed, f, at + ".speed");
+    if (cp.bandwidth_bytes_per_s)
+      c.bandwidth_bytes_per_s = checked(cp.bandwidth_bytes_per_s, limits::kMinBandwidth,
+                                        limits::kMaxBandwidth, f, at + ".bandwidth_bytes_per_s");
+    if (cp.cold_start_s) c.cold_start_us = checked_us(cp.cold_start_s, f, at + ".cold_start_s");
+    if (cp.warm_start_s) c.warm_start_us = checked_us(cp.warm_start_s, f, at + ".warm_start_s");
   }
   return p;
 }
 
 namespace {
-Measured read_measured(JsonReader& r, bool positive) {
+// What a measured value is, for its range (dagplan/limits.hpp).
+enum class Quantity { kDuration, kBandwidth, kSpeed, kSlots };
+
+double read_quantity(JsonReader& r, Quantity q) {
+  switch (q) {
+    case Quantity::kDuration: return read_seconds(r);
+    case Quantity::kBandwidth:
+      return r.number_in(limits::kMinBandwidth, limits::kMaxBandwidth, "a bandwidth", "bytes/s");
+    case Quantity::kSpeed: return r.number_in(limits::kMinSpeed, limits::kMaxSpeed, "a speed");
+    case Quantity::kSlots: return r.number_in(1, limits::kMaxVcpus, "a number of slots");
+  }
+  return 0;
+}
+
+Measured read_measured(JsonReader& r, Quantity q) {
   Measured m;
   bool has_value = false;
   std::string at = r.path();
   r.object([&](std::string_view k) {
     if (k == "value") {
-      m.value = r.non_negative();
-      if (positive && !(m.value > 0)) r.fail(fmt::format("expected a value > 0, got {}", m.value));
+      m.value = read_quantity(r, q);
       has_value = true;
     } else if (k == "samples") {
-      m.samples = static_cast<std::uint32_t>(r.integer(0, 4'000'000'000));
+      m.samples = static_cast<std::uint32_t>(r.integer(0, limits::kMaxCount32));
     } else if (k == "fit_error") {
       m.fit_error = r.non_negative();
     } else {
@@ -78,6 +117,7 @@ void write_measured(JsonWriter& w, std::string_view key, const std::optional<Mea
 Profile read_profile(std::string_view text, const std::string& file) {
   JsonReader r(text, file);
   Profile p;
+  p.file = file;
   bool has_format = false;
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a profile object");
   r.object([&](std::string_view key) {
@@ -96,21 +136,20 @@ Profile read_profile(std::string_view text, const std::string& file) {
           if (k == "name")
             f.name = r.string();
           else if (k == "work_scale")
-            f.work_scale = r.non_negative();
+            f.work_scale = r.number_in(0, limits::kMaxWorkScale, "work_scale");
           else if (k == "base_s")
-            f.base_s = r.number();
+            f.base_s = r.number_in(-limits::kMaxDurationS, limits::kMaxDurationS, "base_s", "s");
           else if (k == "per_byte_s")
-            f.per_byte_s = r.number();
+            f.per_byte_s = r.number_in(-limits::kMaxPerByteS, limits::kMaxPerByteS, "per_byte_s",
+                                       "s per byte");
           else if (k == "vcpu_exponent")
-            f.vcpu_exponent = r.non_negative();
-          else if (k == "max_parallelism") {
-            f.max_parallelism = r.number();
-            if (f.max_parallelism < 1)
-              r.fail(fmt::format("expected max_parallelism >= 1, got {}", f.max_parallelism));
-          } else if (k == "noise_sigma")
-            f.noise_sigma = r.non_negative();
+            f.vcpu_exponent = r.number_in(0, limits::kMaxVcpuExponent, "vcpu_exponent");
+          else if (k == "max_parallelism")
+            f.max_parallelism = r.number_in(1, limits::kMaxVcpus, "max_parallelism");
+          else if (k == "noise_sigma")
+            f.noise_sigma = r.number_in(0, limits::kMaxNoiseSigma, "noise_sigma");
           else if (k == "samples")
-            f.samples = static_cast<std::uint32_t>(r.integer(0, 4'000'000'000));
+            f.samples = static_cast<std::uint32_t>(r.integer(0, limits::kMaxCount32));
           else if (k == "fit_error")
             f.fit_error = r.non_negative();
           else
@@ -131,13 +170,13 @@ Profile read_profile(std::string_view text, const std::string& file) {
           if (k == "name")
             c.name = r.string();
           else if (k == "speed")
-            c.speed = read_measured(r, true);
+            c.speed = read_measured(r, Quantity::kSpeed);
           else if (k == "bandwidth_bytes_per_s")
-            c.bandwidth_bytes_per_s = read_measured(r, true);
+            c.bandwidth_bytes_per_s = read_measured(r, Quantity::kBandwidth);
           else if (k == "cold_start_s")
-            c.cold_start_s = read_measured(r, false);
+            c.cold_start_s = read_measured(r, Quantity::kDuration);
           else if (k == "warm_start_s")
-            c.warm_start_s = read_measured(r, false);
+            c.warm_start_s = read_measured(r, Quantity::kDuration);
           else
             fail_unknown_member(
                 r, k, {"name", "speed", "bandwidth_bytes_per_s", "cold_start_s", "warm_start_s"});
@@ -146,15 +185,15 @@ Profile read_profile(std::string_view text, const std::string& file) {
         p.configs.push_back(std::move(c));
       });
     } else if (key == "invoke_latency_s") {
-      p.invoke_latency_s = read_measured(r, false);
+      p.invoke_latency_s = read_measured(r, Quantity::kDuration);
     } else if (key == "storage_latency_s") {
-      p.storage_latency_s = read_measured(r, false);
+      p.storage_latency_s = read_measured(r, Quantity::kDuration);
     } else if (key == "storage_bandwidth_bytes_per_s") {
-      p.storage_bandwidth_bytes_per_s = read_measured(r, true);
+      p.storage_bandwidth_bytes_per_s = read_measured(r, Quantity::kBandwidth);
     } else if (key == "dispatch_overhead_s") {
-      p.dispatch_overhead_s = read_measured(r, false);
+      p.dispatch_overhead_s = read_measured(r, Quantity::kDuration);
     } else if (key == "slots") {
-      p.slots = read_measured(r, true);
+      p.slots = read_measured(r, Quantity::kSlots);
     } else {
       fail_unknown_member(
           r, key,

@@ -8,6 +8,7 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/json_reader.hpp"
+#include "dagplan/limits.hpp"
 #include "dagplan/string_table.hpp"
 
 // WfFormat is specified by the WfCommons project (https://github.com/wfcommons/wfformat): 1.4
@@ -130,7 +131,7 @@ class WfCommonsReader {
       } else if (key == "machines") {
         read_machines();
       } else if (key == "makespanInSeconds") {
-        out_.makespan_s = r_.non_negative();
+        out_.makespan_s = read_seconds(r_);
       } else {
         r_.skip();
       }
@@ -159,7 +160,7 @@ class WfCommonsReader {
       } else if (key == "machines") {
         read_machines();
       } else if (key == "makespanInSeconds") {
-        out_.makespan_s = r_.non_negative();
+        out_.makespan_s = read_seconds(r_);
       } else {
         r_.skip();
       }
@@ -297,7 +298,7 @@ class WfCommonsReader {
           if (r_.peek() != JsonReader::Kind::kString) r_.fail_expected("a file id string");
           slot = file_slot(r_.string());
         } else if (key == "sizeInBytes") {
-          size = r_.uint64();
+          size = read_bytes(r_);
           has_size = true;
         } else {
           r_.skip();
@@ -322,10 +323,10 @@ class WfCommonsReader {
           if (r_.peek() != JsonReader::Kind::kString) r_.fail_expected("a task id string");
           e.slot = task_slot(r_.string());
         } else if (key == "runtimeInSeconds") {
-          e.runtime_s = r_.non_negative();
+          e.runtime_s = read_seconds(r_);
           e.has_runtime = true;
         } else if (key == "coreCount") {
-          e.cores = r_.non_negative();
+          e.cores = r_.number_in(0, limits::kMaxVcpus, "a core count");
         } else if (key == "machines") {
           e.machine = read_machine_list();
         } else {
@@ -358,10 +359,10 @@ class WfCommonsReader {
         } else if (key == "category") {
           category = read_category();
         } else if (key == "runtimeInSeconds") {
-          runtime = r_.non_negative();
+          runtime = read_seconds(r_);
           has_runtime = true;
         } else if (key == "cores") {
-          cores = r_.non_negative();
+          cores = r_.number_in(0, limits::kMaxVcpus, "a core count");
         } else if (key == "machine") {
           if (!r_.null()) {
             if (r_.peek() != JsonReader::Kind::kString)
@@ -398,7 +399,7 @@ class WfCommonsReader {
           if (r_.peek() != JsonReader::Kind::kString) r_.fail_expected("a file name string");
           slot = file_slot(r_.string());
         } else if (key == "sizeInBytes") {
-          size = r_.uint64();
+          size = read_bytes(r_);
           has_size = true;
         } else {
           r_.skip();
@@ -425,7 +426,7 @@ class WfCommonsReader {
           r_.object([&](std::string_view k) {
             if (k == "coreCount" || k == "count") {
               m.cores = static_cast<std::uint32_t>(
-                  r_.integer(0, std::numeric_limits<std::uint32_t>::max()));
+                  r_.integer(0, static_cast<std::int64_t>(limits::kMaxVcpus)));
             } else if (k == "speedInMHz" || k == "speed") {
               m.speed_mhz = r_.non_negative();
             } else {
@@ -491,7 +492,8 @@ class WfCommonsReader {
   }
 
   /// Sums the sizes of a task's file references, each file once; `external_only` skips files
-  /// that some task produces.
+  /// that some task produces. The sum is one size of the workflow: at most limits::kMaxBytes
+  /// (each file is, so the sum cannot overflow before it is checked).
   std::uint64_t sum_files(const std::vector<FileRef>& refs, std::uint32_t begin, std::uint32_t end,
                           std::uint32_t task, bool external_only) {
     std::uint64_t sum = 0;
@@ -501,6 +503,14 @@ class WfCommonsReader {
       file_last_task_[f] = task;
       if (external_only && file_produced_[f]) continue;
       sum += refs[k].size_bytes;
+      if (sum > limits::kMaxBytes) {
+        const bool v15 = out_.schema_version == "1.5";
+        r_.fail_at(fmt::format("{}[{}].{}", tasks_path_, task,
+                               v15 ? (external_only ? "inputFiles" : "outputFiles") : "files"),
+                   fmt::format("expected the task's {} files to add up to at most {} bytes, got "
+                               "more (a size of the workflow is at most 2^53 bytes)",
+                               external_only ? "input" : "output", limits::kMaxBytes));
+      }
     }
     return sum;
   }

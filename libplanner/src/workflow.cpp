@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "dagplan/error.hpp"
+#include "dagplan/limits.hpp"
 
 namespace dagplan {
 namespace {
@@ -57,6 +58,15 @@ TaskId WorkflowBuilder::add_task(std::string_view id, std::string_view function,
                                  std::uint64_t input_bytes, std::uint64_t output_bytes) {
   if (id.empty()) throw InputError("", "", "task id must not be empty");
   if (work_s_.size() >= kUndefined - 1) throw InputError("", "", "too many tasks (at most 2^32-2)");
+  // Readers check these where the values are written; this catches workflows built in code.
+  if (!(work_s <= limits::kMaxDurationS))
+    throw InputError("", "",
+                     fmt::format("task '{}': expected work_s of at most {:g} s, got {}", id,
+                                 limits::kMaxDurationS, work_s));
+  if (input_bytes > limits::kMaxBytes || output_bytes > limits::kMaxBytes)
+    throw InputError("", "",
+                     fmt::format("task '{}': expected sizes of at most {} bytes, got {} and {}", id,
+                                 limits::kMaxBytes, input_bytes, output_bytes));
   std::uint32_t s = slot(id);
   if (slot_task_[s] != kUndefined)
     throw InputError("", "", fmt::format("duplicate task id '{}'", id));
@@ -96,9 +106,13 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
     throw InputError(file, locate ? "$.tasks" : "",
                      "expected at least one task, got an empty workflow");
   const std::size_t m = edge_from_.size();
+  if (m > limits::kMaxEdges)
+    throw InputError(file, locate ? "$.tasks" : "",
+                     fmt::format("expected at most {} edges, got {}", limits::kMaxEdges, m));
 
   Workflow w;
   w.name_ = std::move(name_);
+  w.file_ = file;
   // Resolve edge endpoints from name slots to task ids.
   std::vector<std::uint32_t> from(m), to(m);
   for (std::size_t e = 0; e < m; ++e) {
@@ -219,12 +233,27 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
   }
   // Fingerprint: a sum (order-independent) of per-task hashes of id and sizes, and per-edge
   // hashes of the two ids.
+  // In the same pass, the bytes a run of the workflow moves: each literal input once, each
+  // output once for its upload and once per consumer. At most limits::kMaxTotalBytes, so that
+  // no sum of sizes made later can overflow; each term is checked before it is added (a size is
+  // at most 2^53 and a task has fewer than 2^32 consumers, so `left / size` decides exactly).
   std::vector<std::uint64_t> id_hash(n);
   std::uint64_t acc = mix(n * 31 + m);
+  std::uint64_t bytes_left = limits::kMaxTotalBytes;
   for (std::uint32_t t = 0; t < n; ++t) {
     TaskId id{t};
     id_hash[t] = hash_text(w.id(id));
     acc += mix(id_hash[t] ^ w.output_bytes(id) ^ (w.input_bytes(id) << 1));
+    const std::uint64_t in = w.input_bytes(id), out = w.output_bytes(id);
+    const std::uint64_t copies = std::uint64_t{w.out_degree(id)} + 1;
+    if (in > bytes_left || (out > 0 && (bytes_left - in) / out < copies))
+      throw InputError(
+          file, locate ? "$.tasks" : "",
+          fmt::format("expected a workflow that moves at most 2^60 bytes in a run (its literal "
+                      "inputs, plus each output once uploaded and once per consumer), got more: "
+                      "the total passes 2^60 at task '{}'",
+                      w.id(id)));
+    bytes_left -= in + out * copies;
   }
   for (std::uint32_t t = 0; t < n; ++t)
     for (TaskId s : w.successors(TaskId{t})) acc += mix(id_hash[index(s)] * 3 + id_hash[t]);

@@ -116,11 +116,11 @@ Workflow read_workflow(std::string_view text, const std::string& file) {
           } else if (k == "function") {
             function = r.string();
           } else if (k == "work_s") {
-            work = r.non_negative();
+            work = read_seconds(r);
           } else if (k == "input_bytes") {
-            in = r.uint64();
+            in = read_bytes(r);
           } else if (k == "output_bytes") {
-            out = r.uint64();
+            out = read_bytes(r);
           } else if (k == "deps") {
             r.array([&](std::size_t) {
               std::string_view d = r.string();

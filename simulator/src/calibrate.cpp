@@ -57,6 +57,7 @@
 #include <utility>
 
 #include "dagplan/error.hpp"
+#include "dagplan/limits.hpp"
 #include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
 #include "dagplan/workflow_io.hpp"
@@ -850,6 +851,44 @@ std::optional<Measured> fit_transfers(const Evidence& ev, const CalibrationOptio
 
 }  // namespace
 
+namespace {
+/// A fit can leave the range a profile may hold (dagplan/limits.hpp; a trace's times reach the
+/// horizon, far beyond one duration's range): such a value is brought to the nearest end of its
+/// range, with a note, so that the profile written reads back.
+void keep_in_ranges(Profile& p, std::vector<std::string>& notes) {
+  auto clamp = [&](double& v, double lo, double hi, const std::string& what) {
+    if (v >= lo && v <= hi) return;
+    double was = v;
+    v = std::isnan(v) ? lo : std::clamp(v, lo, hi);
+    notes.push_back(
+        fmt::format("{}: fitted {:g}, beyond the range of a profile [{:g}, {:g}]: "
+                    "kept at {:g}",
+                    what, was, lo, hi, v));
+  };
+  auto measured = [&](std::optional<Measured>& m, double lo, double hi, const std::string& what) {
+    if (m) clamp(m->value, lo, hi, what);
+  };
+  for (FunctionProfile& f : p.functions) {
+    const std::string fn = fmt::format("function '{}': ", f.name);
+    clamp(f.work_scale, 0, limits::kMaxWorkScale, fn + "work_scale");
+    clamp(f.base_s, -limits::kMaxDurationS, limits::kMaxDurationS, fn + "base_s");
+    clamp(f.per_byte_s, -limits::kMaxPerByteS, limits::kMaxPerByteS, fn + "per_byte_s");
+    clamp(f.vcpu_exponent, 0, limits::kMaxVcpuExponent, fn + "vcpu_exponent");
+    clamp(f.max_parallelism, 1, limits::kMaxVcpus, fn + "max_parallelism");
+    clamp(f.noise_sigma, 0, limits::kMaxNoiseSigma, fn + "noise_sigma");
+  }
+  for (ConfigProfile& c : p.configs) {
+    const std::string cfg = fmt::format("configuration '{}': ", c.name);
+    measured(c.bandwidth_bytes_per_s, limits::kMinBandwidth, limits::kMaxBandwidth,
+             cfg + "bandwidth");
+    measured(c.cold_start_s, 0, limits::kMaxDurationS, cfg + "cold start");
+    measured(c.warm_start_s, 0, limits::kMaxDurationS, cfg + "warm start");
+  }
+  measured(p.invoke_latency_s, 0, limits::kMaxDurationS, "invoke latency");
+  measured(p.storage_latency_s, 0, limits::kMaxDurationS, "storage latency");
+}
+}  // namespace
+
 CalibrationReport calibrate(const std::vector<Trace>& traces, const CalibrationOptions& options) {
   Evidence ev;
   for (std::size_t i = 0; i < traces.size(); ++i) gather(traces[i], i, ev);
@@ -956,6 +995,7 @@ CalibrationReport calibrate(const std::vector<Trace>& traces, const CalibrationO
   notes.push_back(
       "not fitted from traces: configuration speed (taken from the platform), storage "
       "aggregate bandwidth, cluster dispatch overhead");
+  keep_in_ranges(p, notes);
   return r;
 }
 

@@ -11,6 +11,7 @@
 #include "dagplan/error.hpp"
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
+#include "dagplan/limits.hpp"
 #include "dagplan/string_table.hpp"
 #include "dagplan/suggest.hpp"
 #include "dagplan/workflow_io.hpp"
@@ -18,7 +19,8 @@
 namespace dagplan::sim {
 namespace {
 
-constexpr std::int64_t kMaxTimeUs = std::numeric_limits<std::int64_t>::max();
+// Every time of a run is within the horizon (dagplan/limits.hpp).
+constexpr std::int64_t kMaxTimeUs = limits::kHorizonUs;
 
 // Input sources, in the order of TraceInput::Source.
 constexpr std::array<std::string_view, 5> kSourceNames = {"local", "download", "stream", "literal",
@@ -195,7 +197,7 @@ TraceInput read_input(JsonReader& r, const Context& cx, TaskId task,
       in.source = static_cast<TraceInput::Source>(i);
       has_source = true;
     } else if (key == "bytes") {
-      in.bytes = r.uint64();
+      in.bytes = read_bytes(r);
       has_bytes = true;
     } else {
       fail_unknown_member(r, key, {"from", "source", "bytes", "start_us", "end_us"});
@@ -512,9 +514,9 @@ Trace read_trace(std::string_view text, const std::string& file) {
             r3.fail(fmt::format("task '{}' appears twice", workflow.id(*task)));
           for (TaskId p : workflow.predecessors(*task)) pred_mark[index(p)] = index(*task) + 1;
         } else if (k == "output_bytes") {
-          t.output_bytes = r3.uint64();
+          t.output_bytes = read_bytes(r3);
         } else if (k == "counter_updates") {
-          t.counter_updates = static_cast<std::uint32_t>(r3.integer(0, 0xffffffff));
+          t.counter_updates = static_cast<std::uint32_t>(r3.integer(0, limits::kMaxCount32));
         } else if (k == "attempts") {
           // Inputs are checked against the task's predecessors, so the id must come first.
           if (!task) {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Command-line tests for dagplan: golden outputs, exit codes, error messages, no partial output.
-# Usage: cli_test.sh CASE DAGPLAN SOURCE_DIR SHARED_DATA_DIR
+# Usage: cli_test.sh CASE DAGPLAN SOURCE_DIR SHARED_DATA_DIR ($DAGPLAN_SHARED_DATA overrides it)
 # Regenerate goldens on purpose with: UPDATE_GOLDEN=1 ctest -R cli.
+# A case that needs the shared data exits 77 when it is absent: ctest reports it as skipped.
 set -u
-case_name=$1 dagplan=$2 src=$3 shared=$4
+case_name=$1 dagplan=$2 src=$3 shared=${DAGPLAN_SHARED_DATA:-$4}
 golden=$src/tests/cli/golden
 dagsim=$(dirname "$dagplan")/dagsim
 tmp=$(mktemp -d)
@@ -61,7 +62,7 @@ case $case_name in
     [ -z "$(ls "$tmp" | grep -v -e loop.json -e empty-wfc.json -e out -e err)" ] || fail "leftover files: $(ls "$tmp")"
     ;;
   import_wfcommons)
-    if [ ! -d "$shared/wfcommons" ]; then echo "SKIP: $shared/wfcommons is absent"; exit 0; fi
+    if [ ! -d "$shared/wfcommons" ]; then echo "SKIP: $shared/wfcommons is absent"; exit 77; fi
     "$dagplan" import wfcommons "$shared/wfcommons/montage-chameleon-2mass-005d-001.json" -o "$tmp/m15.json" 2>/dev/null || fail "import 1.5"
     "$dagplan" import wfcommons "$shared/wfcommons/v1.4/montage-chameleon-2mass-005d-001.json" -o "$tmp/m14.json" 2>/dev/null || fail "import 1.4"
     cmp -s "$tmp/m15.json" "$tmp/m14.json" || fail "1.4 and 1.5 imports differ"
@@ -114,6 +115,26 @@ case $case_name in
     "$dagplan" plan examples/workflows/diamond.json -o "$tmp/p.json" > /dev/null || fail "plan"
     sed 's/"id": "left", "worker": "[^"]*"/"id": "left", "worker": "nobody"/' "$tmp/p.json" > "$tmp/bad.json"
     expect_fail 1 "bad.json: \\$\.tasks\[1\]\.worker .*unknown worker 'nobody'" "$dagplan" predict "$tmp/bad.json"
+    ;;
+  plan_hostile)
+    # Every input that once crashed `dagplan plan` (hostile/README.md says how each is used):
+    # exit 1, one line naming the file and a JSON path, and no plan written.
+    crash=$shared/hostile/crash
+    if [ ! -d "$crash" ]; then echo "SKIP: $crash is absent"; exit 77; fi
+    n=0
+    for f in "$crash"/*.json; do
+      case $(basename "$f") in
+        workflow__*|wfcommons__*) args=("$f") ;;
+        platform__*) args=(examples/workflows/diamond.json --platform "$f") ;;
+        profile__*) args=(examples/workflows/diamond.json --profile "$f") ;;
+        *) fail "unknown kind of hostile file: $f" ;;
+      esac
+      expect_fail 1 "^dagplan: error: $f: \\\$\\." "$dagplan" plan "${args[@]}" -o "$tmp/plan.json"
+      [ "$(wc -l < "$tmp/err")" = 1 ] || fail "more than one line for $f: $(cat "$tmp/err")"
+      [ ! -e "$tmp/plan.json" ] || fail "a plan was written for $f"
+      n=$((n + 1))
+    done
+    [ "$n" = 74 ] || fail "expected the 74 files of hostile/README.md, got $n"
     ;;
   sim_simulate)
     "$dagplan" plan examples/workflows/image-pipeline.json --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Command-line tests for dagbench: the quick baseline check passes on the current code, and fails,
 # naming the planner and the workflow, when a planner is deliberately made worse.
-# Usage: dagbench_test.sh CASE DAGBENCH SOURCE_DIR SHARED_DATA_DIR
+# Usage: dagbench_test.sh CASE DAGBENCH SOURCE_DIR SHARED_DATA_DIR ($DAGPLAN_SHARED_DATA overrides
+# it; without the data dagbench checks the generated and example workflows only)
 set -u
-case_name=$1 dagbench=$2 src=$3 shared=$4
+case_name=$1 dagbench=$2 src=$3 shared=${DAGPLAN_SHARED_DATA:-$4}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }

@@ -61,8 +61,15 @@ class JsonReader {
   double number();
   /// A finite number >= 0.
   double non_negative();
+  /// A finite number in [min, max] (see dagplan/limits.hpp). Fails with "expected a number >= 0,
+  /// got TEXT" when min is 0 and the number negative, "expected WHAT > 0, got TEXT" when min > 0
+  /// and the number is not positive, and otherwise "expected WHAT in [MIN, MAX] UNIT, got TEXT",
+  /// TEXT as written in the file.
+  double number_in(double min, double max, std::string_view what, std::string_view unit = {});
   /// A whole number in [0, 2^64); integral values written as 1e6 or 3.0 are accepted.
   std::uint64_t uint64();
+  /// A whole number in [0, max]; beyond max fails with "expected WHAT of at most MAX, got TEXT".
+  std::uint64_t uint64_at_most(std::uint64_t max, std::string_view what);
   /// A whole number in [min, max].
   std::int64_t integer(std::int64_t min, std::int64_t max);
   bool boolean();
@@ -128,8 +135,14 @@ namespace dagplan {
 /// Reads a `"format"` value and checks it is `KIND/VERSION` with a version this build reads.
 void read_format(JsonReader& r, std::string_view kind, int version);
 
-/// Reads a duration in seconds (finite, >= 0, below ~290000 years) and returns microseconds,
-/// rounded to the nearest microsecond.
+/// Reads a duration in seconds in [0, limits::kMaxDurationS] (31.7 years) and returns
+/// microseconds, rounded to the nearest microsecond (exact: at most 1e15 us).
 std::int64_t read_seconds_as_us(JsonReader& r);
+
+/// Reads a duration in seconds in [0, limits::kMaxDurationS] and returns it in seconds.
+double read_seconds(JsonReader& r);
+
+/// Reads a size in bytes in [0, limits::kMaxBytes].
+std::uint64_t read_bytes(JsonReader& r);
 
 }  // namespace dagplan

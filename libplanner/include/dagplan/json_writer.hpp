@@ -32,7 +32,8 @@ class JsonWriter {
   void value(std::string_view s);
   void value(const char* s) { value(std::string_view(s)); }
   void value(const std::string& s) { value(std::string_view(s)); }
-  /// Shortest text that reads back to the same double; the value must be finite.
+  /// Shortest text that reads back to the same double. Throws Error for an infinity or a NaN
+  /// (JSON has none), so no file is ever written with one.
   void value(double d);
   void value(std::uint64_t v);
   void value(std::int64_t v);

@@ -34,11 +34,23 @@ struct LowerBounds {
 /// Durations (integer microseconds, rounded to nearest) and prices for one workflow on one
 /// platform, optionally calibrated by a profile. Cheap to query: O(1) per call after an O(V + E)
 /// construction. Holds references: the workflow must outlive it.
+///
+/// Every duration it gives is in range (dagplan/limits.hpp): one execution or one transfer
+/// of a task's bytes at most limits::kMaxDurationUs, and any run of any plan at most
+/// limits::kHorizonUs long, so the run engine, the simulator, the planners, the lower bounds and
+/// the costs can add them without overflow.
 class ExecutionModel {
  public:
   /// Most machines a cluster may have in all (every machine has a few words of state in a run).
   static constexpr std::uint64_t kMaxMachines = std::uint64_t{1} << 20;
   /// \param profile may be null: then execution time is each task's work estimate.
+  /// \throws InputError when the platform holds a value out of its range (possible only for a
+  /// platform made in code; the message names "platform 'NAME'" and the member), or when a value
+  /// derived from the inputs is: a task's reference time from a profile function (naming the
+  /// profile's file and `$.functions[k]`), a task's execution on its slowest configuration, a
+  /// task's inputs or output over the lowest bandwidth (naming the workflow's file, the task and
+  /// the configuration), or the upper bound of a run's length (run_bound_us()) beyond the horizon
+  /// (naming the workflow's file and the task with the largest part).
   ExecutionModel(const Workflow& workflow, const Platform& platform,
                  const Profile* profile = nullptr);
 
@@ -158,8 +170,29 @@ class ExecutionModel {
   /// Whether bounds() has been computed already.
   bool has_bounds() const { return bounds_.has_value(); }
   std::size_t tasks_without_work() const { return missing_work_; }
+  /// A cheap upper bound of the length of any run of any plan, in microseconds (at most
+  /// limits::kHorizonUs): the sum over tasks of the longest execution, the task's bytes at the
+  /// lowest bandwidth (of any configuration and of the storage), an invocation, the longest
+  /// start-up, a DAG fetch, a dispatch and four storage operations, plus a storage operation and
+  /// an invocation per edge, plus one keep-alive and one billing granularity.
+  std::int64_t run_bound_us() const { return run_bound_us_; }
 
  private:
+  /// What the range checks need from the construction's passes (dagplan/limits.hpp).
+  struct RunTotals {
+    std::uint64_t max_input_bytes = 0;
+    std::uint64_t max_output_bytes = 0;
+    std::uint64_t bytes = 0;           ///< sum over tasks of input and output bytes
+    double exec_s = 0;                 ///< sum over tasks of the longest execution
+    std::vector<std::size_t> slowest;  ///< per group: the configuration with the largest factor
+  };
+  std::string workflow_file() const;
+  std::string config_description(std::size_t c) const;
+  [[noreturn]] void fail_execution(TaskId t, std::uint32_t group,
+                                   const std::vector<FunctionProfile>& profiles,
+                                   const std::string& profile_file, const RunTotals& totals) const;
+  void check_run(const RunTotals& totals);
+
   const Workflow* workflow_;
   Platform platform_;
   LargeVector<std::uint64_t> total_input_bytes_;
@@ -180,10 +213,13 @@ class ExecutionModel {
   ConfigId fastest_{0};
   std::vector<std::string> unprofiled_;
   std::size_t missing_work_ = 0;
+  std::int64_t run_bound_us_ = 0;
   mutable std::optional<LowerBounds> bounds_;
 };
 
-/// Rounds a duration in seconds to integer microseconds (the library's one time unit).
+/// Rounds a duration in seconds to integer microseconds (the library's one time unit). The
+/// duration must be within the horizon (limits::kHorizonUs; asserted), which the model's checks
+/// guarantee for every duration it computes.
 std::int64_t seconds_to_us(double seconds);
 
 }  // namespace dagplan

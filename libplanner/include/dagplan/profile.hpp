@@ -52,6 +52,9 @@ struct ConfigProfile {
 };
 
 struct Profile {
+  /// The file it was read from (read_profile() sets it), for error messages; empty when the
+  /// profile was made in code.
+  std::string file;
   std::string platform;  ///< name of the platform it was calibrated on (informative)
   std::vector<FunctionProfile> functions;
   std::vector<ConfigProfile> configs;
@@ -66,7 +69,8 @@ struct Profile {
 };
 
 /// Returns `platform` with every measured value of `profile` applied. Configurations the profile
-/// names but the platform lacks are an InputError naming `profile_file`.
+/// names but the platform lacks, and values out of their ranges (dagplan/limits.hpp; possible
+/// only in a profile made in code), are an InputError naming `profile_file`.
 Platform apply_profile(const Platform& platform, const Profile& profile,
                        const std::string& profile_file = "<profile>");
 

@@ -39,6 +39,8 @@ class Workflow {
   Workflow& operator=(const Workflow&) = delete;
 
   const std::string& name() const { return name_; }
+  /// The file it was read from, as given to WorkflowBuilder::build() (for error messages).
+  const std::string& file() const { return file_; }
   std::size_t task_count() const { return work_s_.size(); }
   std::size_t edge_count() const { return succ_.size(); }
   std::size_t function_count() const { return function_names_.size(); }
@@ -90,6 +92,7 @@ class Workflow {
  private:
   friend class WorkflowBuilder;
   std::string name_;
+  std::string file_;
   StringTable ids_;
   LargeVector<FunctionId> function_;
   StringTable function_names_;
@@ -117,8 +120,9 @@ class WorkflowBuilder {
 
   /// True when a task with this id was added already.
   bool has_task(std::string_view id) const;
-  /// Adds a task. `work_s` < 0 means "unknown, left to the profile".
-  /// Throws InputError if the id is empty or taken (parsers check has_task() first to say where).
+  /// Adds a task. `work_s` < 0 means "unknown, left to the profile"; otherwise at most
+  /// limits::kMaxDurationS, and sizes at most limits::kMaxBytes. Throws InputError if the id is
+  /// empty or taken (parsers check has_task() first to say where) or a value is out of range.
   TaskId add_task(std::string_view id, std::string_view function, double work_s,
                   std::uint64_t input_bytes, std::uint64_t output_bytes);
   /// Adds the edge from -> to by string ids; either may be added later.
@@ -128,8 +132,9 @@ class WorkflowBuilder {
   std::size_t task_count() const { return work_s_.size(); }
 
   /// Validates and freezes: every edge endpoint defined, no self-loop, no duplicate edge, no
-  /// cycle (the error prints one: `a -> b -> c -> a`), at least one task. Errors are InputErrors
-  /// naming `file` and, through `locate`, the edge's JSON path. O(V + E log d).
+  /// cycle (the error prints one: `a -> b -> c -> a`), at least one task, at most
+  /// limits::kMaxEdges edges, at most limits::kMaxTotalBytes moved by a run. Errors are
+  /// InputErrors naming `file` and, through `locate`, the edge's JSON path. O(V + E log d).
   Workflow build(const std::string& file = "<workflow>", const EdgeLocator& locate = {}) &&;
 
  private:
