@@ -309,10 +309,12 @@ void ExecutionModel::check_run(const RunTotals& totals) {
   // bandwidth of a configuration or the storage (the simulator shares the storage's too), an
   // invocation, the longest start-up, a DAG fetch, a dispatch and four storage operations
   // (download, upload, counter updates, ready events); per edge, a storage operation and an
-  // invocation; once, a keep-alive and a billing granularity.
+  // invocation (and a point-to-point transfer's latency); once, a keep-alive and a billing
+  // granularity.
   const double run_bandwidth = std::min(min_bandwidth, platform_.storage_bandwidth_bytes_per_s);
   const double storage_us = static_cast<double>(platform_.storage_latency_us);
-  const double per_edge_us = storage_us + static_cast<double>(platform_.invoke_latency_us);
+  const double per_edge_us = storage_us + static_cast<double>(platform_.invoke_latency_us) +
+                             static_cast<double>(platform_.network_latency_us);
   const double per_task_us =
       static_cast<double>(platform_.invoke_latency_us) + static_cast<double>(startup_us) +
       static_cast<double>(platform_.dispatch_overhead_us) + 4 * storage_us +

@@ -43,7 +43,7 @@ struct OrderProblem {
   std::string message;
 };
 
-OrderProblem find_order_problem(const Plan& p, const Workflow& w) {
+OrderProblem find_order_problem(const Plan& p, const Workflow& w, bool dependencies = true) {
   const std::size_t n = w.task_count();
   const std::size_t workers = p.worker_count();
   if (p.order_begin.size() != workers + 1 || p.order_begin.back() != p.order.size())
@@ -78,6 +78,7 @@ OrderProblem find_order_problem(const Plan& p, const Workflow& w) {
       }
     }
   }
+  if (!dependencies) return {};
   std::vector<std::uint32_t> ready;
   for (std::uint32_t t = 0; t < n; ++t) {
     missing[t] += w.in_degree(TaskId{t});
@@ -107,14 +108,14 @@ OrderProblem find_order_problem(const Plan& p, const Workflow& w) {
                                  n - started)};
 }
 
-void check_order(const Plan& p, const Workflow& w) {
-  OrderProblem problem = find_order_problem(p, w);
+void check_order(const Plan& p, const Workflow& w, bool dependencies) {
+  OrderProblem problem = find_order_problem(p, w, dependencies);
   if (!problem.message.empty()) throw Error("plan: " + problem.message);
 }
 
 }  // namespace
 
-void check_plan(const Plan& p, const Workflow& w, const Platform& platform) {
+void check_plan(const Plan& p, const Workflow& w, const Platform& platform, PlanCheck depth) {
   const std::size_t n = w.task_count();
   if (p.task_worker.size() != n || p.task_config.size() != n || p.preload.size() != n)
     throw Error(fmt::format("plan covers {} tasks, the workflow has {}", p.task_worker.size(), n));
@@ -154,7 +155,7 @@ void check_plan(const Plan& p, const Workflow& w, const Platform& platform) {
                       w.id(TaskId{i}), platform.configs[index(p.task_config[i])].name,
                       p.worker_names[k], platform.configs[index(p.worker_config[k])].name));
   }
-  if (!p.order_begin.empty()) check_order(p, w);
+  if (!p.order_begin.empty()) check_order(p, w, depth == PlanCheck::kFull);
 }
 
 namespace {

@@ -228,7 +228,9 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
       n_(w_.task_count()),
       direct_(m.direct_transfers()),
       fixed_(m.fixed_machines()) {
-  check_plan(plan, w_, m.platform());
+  // Full checks are the readers' and the planners' (run_planner()); the engine needs the
+  // structure to be sound.
+  check_plan(plan, w_, m.platform(), PlanCheck::kStructure);
   assert(plan.worker_count() < kUploadAlways);
   ts_.resize(n_);
   workers_.assign(plan.worker_count(), WorkerState{});

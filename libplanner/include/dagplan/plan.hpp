@@ -89,7 +89,16 @@ Plan make_flexible_plan(const Workflow& workflow, ConfigId config);
 /// exactly its worker's tasks, and the orders with the workflow's dependencies leave every task
 /// able to start (no task ordered after one that depends on it, directly or not). O(V + E).
 /// Throws Error naming what is wrong.
-void check_plan(const Plan& plan, const Workflow& workflow, const Platform& platform);
+/// How much check_plan() checks of the task orders.
+enum class PlanCheck {
+  kFull,       ///< everything, the orders against the dependencies included (O(V + E))
+  kStructure,  ///< sizes, workers, configurations, machines, and that each order lists exactly
+               ///< its worker's tasks (O(V)): what the run engine needs not to misbehave; an
+               ///< order that contradicts the dependencies is then found by the run (a plan
+               ///< that cannot complete)
+};
+void check_plan(const Plan& plan, const Workflow& workflow, const Platform& platform,
+                PlanCheck depth = PlanCheck::kFull);
 
 /// Reads a `dagplan-plan/1` document, resolving task ids and configuration names against
 /// `workflow` and `platform`. Every task must appear exactly once. Throws InputError naming
