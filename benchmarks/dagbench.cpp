@@ -5,7 +5,8 @@
 // per planner: geometric means, wins and the worst case. `--check` compares the run with the
 // committed baseline (benchmarks/baseline.json): plan quality within a tight relative tolerance,
 // planning speed as a ratio to a reference computation timed in the same run (never an absolute
-// time). See docs/benchmarks.md.
+// time). Then heft against SAGA's published HEFT on SAGA's own task graphs (when they are beside
+// the shared data), which --check also gates. See docs/benchmarks.md.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -28,10 +29,12 @@
 #include "bench_util.hpp"
 #include "dagplan/compare.hpp"
 #include "dagplan/error.hpp"
+#include "dagplan/files.hpp"
 #include "dagplan/generators.hpp"
 #include "dagplan/json_writer.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/platform.hpp"
+#include "dagplan/saga.hpp"
 #include "dagplan/sim/runs.hpp"
 #include "dagplan/sim/simulator.hpp"
 #include "dagplan/workflow_io.hpp"
@@ -465,6 +468,202 @@ std::vector<Summary> summarise(const std::vector<Entry>& entries,
 }
 
 // ------------------------------------------------------------------------------------------------
+// Against SAGA's HEFT: dagplan's heft on the task graphs that SAGA (github ANRGUSC/saga, the
+// Python library of classic list schedulers) scheduled, each imported with read_saga() onto the
+// platform that states SAGA's textbook model, against SAGA's published makespans and times. The
+// expected numbers are benchmarks/saga-expected.json: SAGA commit 29defc0, as published in
+// ../shared/peers/saga/README.md. The graphs themselves stay in that folder (not in the
+// repository); without it the section is skipped.
+
+/// --check fails when heft's makespan on a graph is more than this factor of SAGA's HEFT.
+constexpr double kSagaMakespanFactor = 1.01;
+/// ... or when the geometric mean of heft's makespan over SAGA's HEFT, over the graphs, exceeds 1.
+constexpr double kSagaGeomeanLimit = 1.0;
+
+constexpr const char* kSagaExpectedFormat = "dagbench-saga-expected/1";
+
+/// What SAGA published for one graph.
+struct SagaExpected {
+  std::string graph;  ///< file stem in the SAGA folder
+  std::size_t tasks = 0;
+  std::size_t edges = 0;
+  double heft_makespan_s = 0;
+  double heft_scheduling_s = 0;  ///< SAGA's HEFT scheduling time (wall clock, same machine)
+  double cpop_makespan_s = 0;
+};
+
+/// One graph: dagplan's heft and dask, predicted, next to SAGA's figures.
+struct SagaRow {
+  SagaExpected expected;
+  bool absent = false;  ///< the graph file is not in the folder (not compared)
+  std::string error;    ///< reading, planning or predicting failed
+  std::size_t tasks = 0;
+  std::size_t edges = 0;
+  double heft_makespan_s = 0;  ///< predicted
+  double heft_planning_s = 0;  ///< wall clock of heft's plan() (compare_planners)
+  double dask_makespan_s = 0;  ///< predicted; NaN when dask failed
+  double lower_bound_s = 0;    ///< the predictor's makespan lower bound
+
+  bool compared() const { return !absent && error.empty(); }
+  /// heft's makespan over SAGA's HEFT makespan.
+  double makespan_ratio() const { return ratio(heft_makespan_s, expected.heft_makespan_s); }
+  /// SAGA's HEFT scheduling time over heft's planning time.
+  double speedup() const { return ratio(expected.heft_scheduling_s, heft_planning_s); }
+};
+
+struct SagaResult {
+  std::string folder;         ///< where the graphs were looked for
+  std::string expected_file;  ///< benchmarks/saga-expected.json
+  std::string source;         ///< the expected numbers' provenance, from that file
+  std::string skipped;        ///< why the section did not run; empty when it ran
+  std::vector<SagaRow> rows;
+  std::size_t compared = 0;
+  double geomean_ratio = 0;  ///< over the compared rows
+};
+
+/// SAGA's published figures. Throws InputError naming the file and the JSON path.
+std::vector<SagaExpected> load_saga_expected(const std::string& file, std::string& source) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(read_text_file(file));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(file, "", fmt::format("invalid JSON: {}", e.what()));
+  }
+  if (!doc.is_object() || doc.value("format", "") != kSagaExpectedFormat) {
+    throw InputError(file, "$.format", fmt::format("expected \"{}\"", kSagaExpectedFormat));
+  }
+  std::vector<SagaExpected> out;
+  std::string at = "$.graphs";
+  try {
+    source = doc.at("source").get<std::string>();
+    const nlohmann::json& graphs = doc.at("graphs");
+    for (std::size_t i = 0; i < graphs.size(); ++i) {
+      at = fmt::format("$.graphs[{}]", i);
+      const nlohmann::json& g = graphs.at(i);
+      SagaExpected x;
+      x.graph = g.at("graph").get<std::string>();
+      x.tasks = g.at("tasks").get<std::size_t>();
+      x.edges = g.at("edges").get<std::size_t>();
+      x.heft_makespan_s = g.at("heft_makespan_s").get<double>();
+      x.heft_scheduling_s = g.at("heft_scheduling_s").get<double>();
+      x.cpop_makespan_s = g.at("cpop_makespan_s").get<double>();
+      if (!(x.heft_makespan_s > 0)) throw InputError(file, at, "expected heft_makespan_s > 0");
+      out.push_back(std::move(x));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(file, at, fmt::format("unexpected content: {}", e.what()));
+  }
+  return out;
+}
+
+/// Imports, plans (heft, and dask for reference) and predicts every graph of `expected` found in
+/// `folder`. A graph that fails is a row with its error; an absent folder skips the section.
+SagaResult run_saga(const std::string& folder, const std::string& expected_file,
+                    const Degrades& degrade) {
+  SagaResult out;
+  out.folder = folder;
+  out.expected_file = expected_file;
+  std::vector<SagaExpected> expected = load_saga_expected(expected_file, out.source);
+  if (!fs::is_directory(folder)) {
+    out.skipped =
+        fmt::format("{} is absent (set --saga, --shared-data or $DAGPLAN_SHARED_DATA)", folder);
+    return out;
+  }
+  const std::vector<std::string> planners = {"heft", "dask"};
+  double log_sum = 0;
+  for (SagaExpected& x : expected) {
+    SagaRow row;
+    row.expected = std::move(x);
+    fs::path file = fs::path(folder) / (row.expected.graph + ".json");
+    if (!fs::is_regular_file(file)) {
+      row.absent = true;
+      out.rows.push_back(std::move(row));
+      continue;
+    }
+    try {
+      SagaInstance inst =
+          read_saga(read_text_file(file.string()), file.string(), row.expected.graph);
+      row.tasks = inst.workflow.task_count();
+      row.edges = inst.workflow.edge_count();
+      ExecutionModel model(inst.workflow, inst.platform);
+      CompareOptions co;
+      co.keep_going = true;  // dask failing must not hide heft's figures
+      Comparison comparison = compare_planners(model, planners, co);
+      row.lower_bound_s = us_to_s(static_cast<double>(comparison.bounds.makespan_us()));
+      for (const ComparisonRow& r : comparison.rows) {
+        double factor = 1;
+        if (auto it = degrade.find(r.planner); it != degrade.end()) factor = it->second;
+        double makespan_s = r.ok() ? us_to_s(static_cast<double>(r.makespan_us)) * factor
+                                   : std::numeric_limits<double>::quiet_NaN();
+        if (r.planner == "heft") {
+          if (!r.ok()) row.error = fmt::format("heft: {}", r.error);
+          row.heft_makespan_s = makespan_s;
+          row.heft_planning_s = r.planning_s;
+        } else {
+          row.dask_makespan_s = makespan_s;
+        }
+      }
+    } catch (const Error& e) {
+      row.error = e.what();
+    }
+    if (row.compared()) {
+      ++out.compared;
+      log_sum += std::log(row.makespan_ratio());
+    }
+    out.rows.push_back(std::move(row));
+  }
+  out.geomean_ratio = out.compared ? std::exp(log_sum / static_cast<double>(out.compared)) : 0;
+  return out;
+}
+
+/// The check against SAGA's published HEFT (only on the graphs present): every graph's heft
+/// makespan at most kSagaMakespanFactor x SAGA's, the geometric mean of the ratios at most
+/// kSagaGeomeanLimit, and each graph the one SAGA ran (same task and edge counts). Prints every
+/// failure on stderr and a verdict on stdout; returns true when nothing failed.
+bool check_saga(const SagaResult& saga) {
+  if (!saga.skipped.empty()) {
+    fmt::print("check against SAGA's HEFT skipped: {}\n", saga.skipped);
+    return true;
+  }
+  std::size_t failures = 0;
+  auto fail = [&failures](const std::string& what) {
+    ++failures;
+    fmt::print(stderr, "dagbench: check failed: {}\n", what);
+  };
+  for (const SagaRow& r : saga.rows) {
+    const SagaExpected& x = r.expected;
+    if (r.absent) continue;
+    if (!r.error.empty()) {
+      fail(fmt::format("heft on SAGA's {}: {}", x.graph, r.error));
+      continue;
+    }
+    if (r.tasks != x.tasks || r.edges != x.edges) {
+      fail(fmt::format("SAGA's {} has {} tasks and {} edges, not the {} and {} SAGA scheduled",
+                       x.graph, r.tasks, r.edges, x.tasks, x.edges));
+    }
+    if (r.heft_makespan_s > kSagaMakespanFactor * x.heft_makespan_s) {
+      fail(
+          fmt::format("heft on SAGA's {}: predicted makespan {:.6f} s is {:+.2f}% against SAGA's "
+                      "HEFT {:.3f} s (limit {:+.0f}%)",
+                      x.graph, r.heft_makespan_s, (r.makespan_ratio() - 1) * 100, x.heft_makespan_s,
+                      (kSagaMakespanFactor - 1) * 100));
+    }
+  }
+  if (saga.compared && saga.geomean_ratio > kSagaGeomeanLimit) {
+    fail(fmt::format(
+        "heft against SAGA's HEFT: the geometric mean of the makespan ratios is {:.4f} over {} "
+        "graphs (limit {:g})",
+        saga.geomean_ratio, saga.compared, kSagaGeomeanLimit));
+  }
+  fmt::print(
+      "check against SAGA's HEFT ({}): {} graphs compared, geometric mean of the ratios {}: {}\n",
+      saga.folder, saga.compared,
+      saga.compared ? fmt::format("{:.4f}", saga.geomean_ratio) : std::string("-"),
+      failures ? fmt::format("{} failures", failures) : std::string("ok"));
+  return failures == 0;
+}
+
+// ------------------------------------------------------------------------------------------------
 // Output: markdown (also printed on stdout) and JSON.
 
 struct Meta {
@@ -541,8 +740,58 @@ struct Markdown {
   std::string details;
 };
 
+/// The SAGA table (empty when the section was skipped: the skip is said on stderr).
+std::string saga_markdown(const SagaResult& saga) {
+  std::string out;
+  if (!saga.skipped.empty()) return out;
+  auto line = [&out](const std::string& s) {
+    out += s;
+    out += '\n';
+  };
+  line(
+      "Against SAGA's HEFT: heft (and dask, for reference) on the task graphs SAGA "
+      "(github ANRGUSC/saga, commit 29defc0) scheduled, imported with read_saga() (`dagplan "
+      "import saga`: 16 machines, point-to-point transfers without contention or latency) and "
+      "predicted; SAGA's figures as published (benchmarks/saga-expected.json). ratio = heft / "
+      "SAGA HEFT; speed-up = SAGA's HEFT time / heft's planning time (wall clock); bound = the "
+      "predictor's makespan lower bound.");
+  line("");
+  line(fmt::format(
+      "| {:<22} | {:>6} | {:>6} | {:>8} | {:>13} | {:>6} | {:>13} | {:>17} | {:>18} | {:>8} | "
+      "{:>9} | {:>8} |",
+      "graph", "tasks", "edges", "heft (s)", "SAGA HEFT (s)", "ratio", "SAGA CPoP (s)",
+      "heft planning (s)", "SAGA HEFT time (s)", "speed-up", "bound (s)", "dask (s)"));
+  line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const SagaRow& r : saga.rows) {
+    const SagaExpected& x = r.expected;
+    if (r.absent) {
+      line(fmt::format("| {:<22} | absent from {} |", x.graph, saga.folder));
+      continue;
+    }
+    if (!r.error.empty()) {
+      line(fmt::format("| {:<22} | {:>6} | {:>6} | error: {} |", x.graph, r.tasks, r.edges,
+                       r.error));
+      continue;
+    }
+    line(fmt::format(
+        "| {:<22} | {:>6} | {:>6} | {:>8.3f} | {:>13.3f} | {:>6.4f} | {:>13.3f} | {:>17.4f} | "
+        "{:>18.3f} | {:>8.1f} | {:>9.3f} | {:>8} |",
+        x.graph, r.tasks, r.edges, r.heft_makespan_s, x.heft_makespan_s, r.makespan_ratio(),
+        x.cpop_makespan_s, r.heft_planning_s, x.heft_scheduling_s, r.speedup(), r.lower_bound_s,
+        std::isfinite(r.dask_makespan_s) ? fmt::format("{:.3f}", r.dask_makespan_s) : "failed"));
+  }
+  line("");
+  line(fmt::format(
+      "Geometric mean of the ratios over {} graphs: {}. `--check` fails above 1, or when a graph's "
+      "ratio is above {:g}.",
+      saga.compared, saga.compared ? fmt::format("{:.4f}", saga.geomean_ratio) : "-",
+      kSagaMakespanFactor));
+  return out;
+}
+
 Markdown markdown(const Meta& meta, const std::vector<Entry>& entries,
-                  const std::vector<Summary>& summaries, const TimingResult& timing) {
+                  const std::vector<Summary>& summaries, const TimingResult& timing,
+                  const SagaResult& saga) {
   Markdown md;
   std::string* out = &md.summary;
   auto line = [&out](const std::string& s) {
@@ -583,6 +832,10 @@ Markdown markdown(const Meta& meta, const std::vector<Entry>& entries,
   line("| --- | ---: | ---: |");
   for (const Timing& t : timing.planners) {
     line(fmt::format("| {:<11} | {:>10.4f} | {:>12.4f} |", t.planner, t.seconds, t.ratio));
+  }
+  if (std::string table = saga_markdown(saga); !table.empty()) {
+    line("");
+    md.summary += table;
   }
   out = &md.details;
   line(
@@ -648,12 +901,67 @@ void update_doc(const std::string& file, const Markdown& md, std::size_t rows) {
   write_file(file, text.substr(0, begin) + block + text.substr(end));
 }
 
+/// The "saga" member of the results: the comparison with SAGA's HEFT, every figure at full
+/// precision (or why it was skipped).
+void saga_json(JsonWriter& w, const SagaResult& saga) {
+  w.key("saga");
+  w.begin_object();
+  w.member("folder", saga.folder);
+  w.member("expected", saga.expected_file);
+  w.member("source", saga.source);
+  if (!saga.skipped.empty()) {
+    w.member("skipped", saga.skipped);
+    w.end_object();
+    return;
+  }
+  w.member("makespan_ratio_limit", kSagaMakespanFactor);
+  w.member("geomean_ratio_limit", kSagaGeomeanLimit);
+  w.key("graphs");
+  w.begin_array();
+  for (const SagaRow& r : saga.rows) {
+    const SagaExpected& x = r.expected;
+    w.begin_object(true);
+    w.member("graph", x.graph);
+    if (r.absent) {
+      w.member("absent", true);
+      w.end_object();
+      continue;
+    }
+    w.member("tasks", static_cast<std::uint64_t>(r.tasks));
+    w.member("edges", static_cast<std::uint64_t>(r.edges));
+    if (!r.error.empty()) {
+      w.member("error", r.error);
+      w.end_object();
+      continue;
+    }
+    w.member("heft_makespan_s", r.heft_makespan_s);
+    w.member("saga_heft_makespan_s", x.heft_makespan_s);
+    w.member("ratio", r.makespan_ratio());
+    w.member("saga_cpop_makespan_s", x.cpop_makespan_s);
+    w.member("heft_planning_s", r.heft_planning_s);
+    w.member("saga_heft_scheduling_s", x.heft_scheduling_s);
+    w.member("speedup", r.speedup());
+    w.member("lower_bound_s", r.lower_bound_s);
+    if (std::isfinite(r.dask_makespan_s)) {
+      w.member("dask_makespan_s", r.dask_makespan_s);
+    } else {
+      w.member("dask_error", "failed");
+    }
+    w.end_object();
+  }
+  w.end_array();
+  w.member("compared", static_cast<std::uint64_t>(saga.compared));
+  w.member("geomean_ratio", saga.geomean_ratio);
+  w.end_object();
+}
+
 /// The results document (`--json`) or, with `baseline`, the baseline: the same without what
 /// varies from run to run (per-entry planning times, the summary), so that refreshing an
-/// unchanged baseline changes only the timing ratios.
+/// unchanged baseline changes only the timing ratios, and without the comparison with SAGA (it is
+/// checked against SAGA's published figures, not against the baseline).
 std::string results_json(const Meta& meta, const std::vector<Entry>& entries,
                          const std::vector<Summary>& summaries, const TimingResult& timing,
-                         bool baseline) {
+                         const SagaResult& saga, bool baseline) {
   std::string out;
   JsonWriter w(out);
   w.begin_object();
@@ -701,6 +1009,7 @@ std::string results_json(const Meta& meta, const std::vector<Entry>& entries,
     }
     w.end_array();
   }
+  if (!baseline) saga_json(w, saga);
   w.key("entries");
   w.begin_array();
   for (const Entry& e : entries) {
@@ -846,6 +1155,11 @@ std::string default_shared_data() {
   return DAGPLAN_SHARED_DATA_DEFAULT;
 }
 
+/// SAGA's graphs sit beside the shared data: <shared data>/../peers/saga.
+std::string default_saga_folder(const std::string& shared_data) {
+  return (fs::path(shared_data) / ".." / "peers" / "saga").lexically_normal().string();
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"dagbench - every planner on a fixed suite, with a baseline check"};
   bool quick = false;
@@ -856,6 +1170,8 @@ int run(int argc, char** argv) {
   int sim_runs = -1;
   std::string baseline_file = std::string(DAGPLAN_SOURCE_DIR) + "/benchmarks/baseline.json";
   std::string shared_data = default_shared_data();
+  std::string saga_folder;  // default: beside the shared data, once that is known
+  std::string saga_expected = std::string(DAGPLAN_SOURCE_DIR) + "/benchmarks/saga-expected.json";
   std::string examples_dir = std::string(DAGPLAN_SOURCE_DIR) + "/examples/workflows";
   std::string markdown_file, json_file, update_doc_file;
   std::string planners_arg = "all";
@@ -876,6 +1192,9 @@ int run(int argc, char** argv) {
                  "Shared data folder holding wfcommons/ (default: $DAGPLAN_SHARED_DATA or "
                  "../shared/data next to the source tree)")
       ->capture_default_str();
+  app.add_option("--saga", saga_folder,
+                 "Folder of SAGA's task graphs, compared with SAGA's published HEFT (default: "
+                 "peers/saga beside the shared data folder)");
   app.add_option("--examples", examples_dir, "Folder of example workflows")->capture_default_str();
   app.add_option("--planners", planners_arg, "Comma-separated planners, or 'all'")
       ->capture_default_str();
@@ -928,6 +1247,11 @@ int run(int argc, char** argv) {
   std::vector<Entry> entries = run_suite(suite, config.platforms, planners, run_options);
   TimingResult timing = measure_timing(planners, degrade_time);
   std::vector<Summary> summaries = summarise(entries, config.platforms, planners);
+  SagaResult saga = run_saga(saga_folder.empty() ? default_saga_folder(shared_data) : saga_folder,
+                             saga_expected, run_options.degrade);
+  if (!saga.skipped.empty()) {
+    fmt::print(stderr, "dagbench: skipping the comparison with SAGA's HEFT: {}\n", saga.skipped);
+  }
 
   Meta meta;
   meta.mode = quick ? "quick" : "full";
@@ -935,7 +1259,7 @@ int run(int argc, char** argv) {
   meta.build = build_description();
   meta.sim_runs = run_options.simulate ? run_options.sim_runs : 0;
   meta.workflows = suite.size();
-  Markdown md = markdown(meta, entries, summaries, timing);
+  Markdown md = markdown(meta, entries, summaries, timing, saga);
   fmt::print("{}\n{}", md.summary, md.details);
   fmt::print("\ndagbench: {} entries in {:.1f} s\n", entries.size(), wall.seconds());
   if (!markdown_file.empty()) write_file(markdown_file, md.summary + "\n" + md.details);
@@ -944,9 +1268,9 @@ int run(int argc, char** argv) {
     fmt::print("dagbench: updated the tables in {}\n", update_doc_file);
   }
   if (!json_file.empty())
-    write_file(json_file, results_json(meta, entries, summaries, timing, false));
+    write_file(json_file, results_json(meta, entries, summaries, timing, saga, false));
   if (write_baseline) {
-    write_file(baseline_file, results_json(meta, entries, summaries, timing, true));
+    write_file(baseline_file, results_json(meta, entries, summaries, timing, saga, true));
     fmt::print("dagbench: wrote the baseline {}\n", baseline_file);
   }
   if (do_check) {
@@ -970,11 +1294,14 @@ int run(int argc, char** argv) {
       co.check_time = false;
     }
 #endif
+    bool ok = false;
     try {
-      if (!check(base, baseline_file, entries, timing, co)) return 1;
+      ok = check(base, baseline_file, entries, timing, co);
     } catch (const nlohmann::json::exception& e) {
       throw InputError(baseline_file, "", fmt::format("unexpected content: {}", e.what()));
     }
+    ok = check_saga(saga) && ok;
+    if (!ok) return 1;
   }
   return 0;
 }

@@ -5,6 +5,7 @@ packages=(
   cmake ninja-build g++ clang-format clang-tidy
   libboost-graph-dev nlohmann-json3-dev libcli11-dev libfmt-dev catch2 libeigen3-dev
   libhiredis-dev redis-server
+  python3
 )
 missing=()
 for p in "${packages[@]}"; do

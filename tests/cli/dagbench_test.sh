@@ -44,6 +44,28 @@ case $case_name in
     [ $? = 2 ] || fail "unknown planner accepted"
     grep -q "unknown planner 'hfet'; did you mean 'heft'?" "$tmp/err" || fail "no suggestion: $(cat "$tmp/err")"
     ;;
+  saga_check)
+    # The comparison with SAGA's HEFT: skipped, saying why, and never failing, without the graphs;
+    # with them, compared and passing, and failing, naming the graph, when heft is made 2% worse.
+    fast=(--planners heft --no-sim)
+    run "${fast[@]}" --saga "$tmp/no-saga" || fail "exit $? without SAGA's graphs: $(cat "$tmp/err")"
+    grep -q "skipping the comparison with SAGA's HEFT: $tmp/no-saga is absent" "$tmp/err" ||
+      fail "no skip message: $(cat "$tmp/err")"
+    grep -q "^check against SAGA's HEFT skipped: " "$tmp/out" || fail "no skipped check: $(tail -3 "$tmp/out")"
+    saga=$(dirname "$shared")/peers/saga
+    if [ ! -d "$saga" ]; then echo "SKIP [$case_name]: $saga is absent"; exit 77; fi
+    run "${fast[@]}" || fail "exit $? with SAGA's graphs: $(cat "$tmp/err")"
+    grep -q "^check against SAGA's HEFT (.*): [1-9] graphs compared, geometric mean of the ratios .*: ok$" "$tmp/out" ||
+      fail "no successful comparison with SAGA: $(tail -3 "$tmp/out")"
+    grep -q "^| layered-1000-s1 .* | *1000 | *2950 |" "$tmp/out" || fail "no SAGA table: $(cat "$tmp/out")"
+    run "${fast[@]}" --degrade heft=1.02
+    status=$?
+    [ "$status" = 1 ] || fail "expected exit 1 with heft 2% worse, got $status"
+    grep -qE "check failed: heft on SAGA's layered-1000-s1: predicted makespan .* against SAGA's HEFT 32.288 s \(limit \+1%\)" "$tmp/err" ||
+      fail "no message naming the graph: $(cat "$tmp/err")"
+    grep -q "check failed: heft against SAGA's HEFT: the geometric mean of the makespan ratios" "$tmp/err" ||
+      fail "no message on the geometric mean: $(cat "$tmp/err")"
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS [$case_name]"
