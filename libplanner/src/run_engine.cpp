@@ -117,7 +117,7 @@ class RunEngine::Impl {
   void start_instance(std::uint32_t id);
   void enqueue(std::uint32_t inst, std::uint32_t t);
   bool ordered(std::uint32_t inst) const {
-    if (queued_.empty()) return false;  // no worker has an order
+    if (!has_order_) return false;  // no worker has an order
     std::uint32_t k = inst_[inst].worker;
     return k != kFlexible && workers_[k].cursor < workers_[k].end;
   }
@@ -180,8 +180,10 @@ class RunEngine::Impl {
   // Per task: the latest time an evicted worker flushed one of its inputs to storage (empty
   // until the first eviction).
   LargeVector<std::int64_t> flushed_until_;
-  // Ordered workers: per task, ready and waiting for its turn (empty without orders).
-  std::vector<std::uint8_t> queued_;
+  // Ordered workers: a ready task waiting for its turn has next_[t] == kQueued (its link is
+  // not otherwise in use then, and next_[t] is written when it starts anyway: no extra miss).
+  static constexpr std::uint32_t kQueued = 0xfffffffdu;
+  bool has_order_ = false;
   // The tasks of a strict instance whose output was not uploaded, flushed if it is evicted: in
   // chunks of 15, so that walking them is not one cache miss per task.
   static constexpr std::uint32_t kKeptPerChunk = 15;
@@ -240,7 +242,7 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
     if (ts_[t].worker != kFlexible) ++workers_[ts_[t].worker].remaining;
   }
   if (plan.has_order()) {
-    queued_.assign(n_, 0);
+    has_order_ = true;
     for (std::uint32_t k = 0; k < workers_.size(); ++k) {
       workers_[k].cursor = plan.order_begin[k];
       workers_[k].end = plan.order_begin[k + 1];
@@ -457,7 +459,7 @@ void RunEngine::Impl::enqueue(std::uint32_t inst, std::uint32_t t) {
   ts_[t].instance = inst;
   ++inst_[inst].tasks;
   if (ordered(inst)) {
-    queued_[t] = 1;
+    next_[t] = kQueued;
     ++st.queued;
   } else {
     next_[t] = kNone;
@@ -474,7 +476,7 @@ bool RunEngine::Impl::startable(std::uint32_t inst) const {
   if (!ordered(inst)) return state_[inst].queue_head != kNone;
   const WorkerState& ws = workers_[inst_[inst].worker];
   std::uint32_t t = index(plan_.order[ws.cursor]);
-  return queued_[t] != 0 && ts_[t].instance == inst;
+  return next_[t] == kQueued && ts_[t].instance == inst;
 }
 
 void RunEngine::Impl::fill_slots(std::uint32_t inst) {
@@ -484,8 +486,7 @@ void RunEngine::Impl::fill_slots(std::uint32_t inst) {
     WorkerState& ws = workers_[inst_[inst].worker];
     while (st.running < st.slots && ws.cursor < ws.end) {
       std::uint32_t t = index(plan_.order[ws.cursor]);
-      if (queued_[t] == 0 || ts_[t].instance != inst) break;
-      queued_[t] = 0;
+      if (next_[t] != kQueued || ts_[t].instance != inst) break;
       --st.queued;
       ++ws.cursor;
       start(inst, t);
@@ -769,7 +770,7 @@ void RunEngine::Impl::adopt_pending(std::uint32_t worker, std::uint32_t inst) {
   WorkerState& ws = workers_[worker];
   for (std::uint32_t pos = ws.cursor; ws.pending > 0 && pos < ws.end; ++pos) {
     std::uint32_t t = index(plan_.order[pos]);
-    if (queued_[t] == 0) continue;
+    if (next_[t] != kQueued) continue;
     --ws.pending;
     ts_[t].instance = inst;
     ++inst_[inst].tasks;
