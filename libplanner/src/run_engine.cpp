@@ -17,7 +17,7 @@ namespace dagplan {
 
 std::int64_t TaskRunner::startup_us(RunEngine& engine, std::uint32_t inst, bool warm) {
   ConfigId c = engine.instance(inst).config;
-  return engine.model().startup_us(c, warm) + engine.model().dag_fetch_us(c);
+  return engine.model().setup_us(c, warm);
 }
 
 class RunEngine::Impl {

@@ -91,6 +91,14 @@ class ExecutionModel {
   std::int64_t startup_us(ConfigId c, bool warm) const;
   /// Rule 12: fetching the DAG at start-up when it is too large to travel in the invocation.
   std::int64_t dag_fetch_us(ConfigId c) const;
+  /// Rules 2 and 12: from the start of a worker's start-up to its first task: the cold or warm
+  /// start plus the DAG fetch.
+  std::int64_t setup_us(ConfigId c, bool warm) const {
+    return startup_us(c, warm) + dag_fetch_us(c);
+  }
+  /// Rules 1, 2 and 12: from invoking a new worker to its first task, with a cold start (what
+  /// planners assume for a worker they add).
+  std::int64_t fresh_worker_us(ConfigId c) const { return invoke_us() + setup_us(c, false); }
   /// Serialised size of the DAG as a worker receives it (estimate: ids, edges, sizes).
   std::uint64_t dag_bytes() const { return dag_bytes_; }
   /// Cluster: scheduler overhead before each task.

@@ -54,7 +54,7 @@ class Grouper {
     mark_.assign(w_.task_count(), kNoWorker);
     finish_.assign(w_.task_count(), 0);
     slots_ = model.slots(config);
-    fresh_us_ = m_.invoke_us() + m_.startup_us(c_, false) + m_.dag_fetch_us(c_);
+    fresh_us_ = m_.fresh_worker_us(c_);
   }
 
   Grouping run() && {
@@ -135,7 +135,7 @@ class Grouper {
     auto mid = median_.begin() + static_cast<std::ptrdiff_t>((median_.size() - 1) / 2);
     std::nth_element(median_.begin(), mid, median_.end());
     const std::int64_t median = *mid;
-    std::int64_t fresh = m_.invoke_us() + m_.startup_us(c_, false) + m_.dag_fetch_us(c_);
+    std::int64_t fresh = m_.fresh_worker_us(c_);
     if (producer != kNoWorker) fresh += m_.transfer_us(input_bytes, c_);
     shorts_.clear();
     longs_.clear();

@@ -1,14 +1,34 @@
 // heft: Heterogeneous Earliest Finish Time list scheduling (Topcuoglu, Hariri and Wu,
 // "Performance-effective and low-complexity task scheduling for heterogeneous computing", IEEE
-// TPDS 13(3), 2002), adapted to strict serverless workers (DESIGN.md section 3).
+// TPDS 13(3), 2002), on a cluster's machines and on strict serverless workers (DESIGN.md
+// section 3).
 //
 // As in the paper: tasks are ranked by upward rank, rank_u(t) = w(t) + max over successors s of
 // (c(t, s) + rank_u(s)), and each task, in decreasing rank (ties by lower TaskId), goes to the
-// candidate that gives it the earliest finish time. Tasks are taken from the ready set in that
-// order, which is the sorted order whenever ranks decrease along edges and stays topological
-// when they do not (zero work and zero-cost edges).
+// candidate that gives it the earliest finish time, in the earliest idle gap of the candidate
+// that holds it (the insertion policy). Tasks are taken from the ready set in rank order, which
+// is the sorted order whenever ranks decrease along edges and stays topological when they do
+// not (zero work and zero-cost edges). The plan carries each worker's task order (by the time
+// each task must take its slot, list_scheduling.hpp), and the run engine follows it: what heft
+// estimates is what the predictor computes, on the textbook model exactly.
 //
-// Deviations, and why:
+// On a pool of machines (a cluster; plan_on_machines):
+// - Processors are the cores: one worker per core of every allowed machine, pinned to it.
+//   Every processor is a candidate up to kAllProcessors; beyond, a task's candidates are its
+//   predecessors' workers and, per configuration, the worker whose last task ends first.
+// - w(t) is the mean execution time over the processors; c(t, s) the expected cost of the edge
+//   between two processors drawn at random: with point-to-point transfers it is free when they
+//   share a machine, so it is the transfer time times the share of processor pairs on different
+//   machines (by bandwidth class); through storage, an upload plus a download.
+// - No rank function is best on every graph (Zhao and Sakellariou, Euro-Par 2003): on a graph
+//   of up to kVariantTasks / 2 tasks heft also tries other weights of c in the rank and, for
+//   each schedule, the ranks of its own placement (actual times and edge costs), and keeps the
+//   plan the predictor finds shortest. The number of weights tried is kVariantTasks / tasks (at
+//   least 1, at most all of kCommWeights), so the extra cost stays bounded as graphs grow.
+// - Worker cost is zero on a cluster (it is paid by makespan): plain earliest finish time, ties
+//   to the lower processor.
+//
+// On a serverless platform (plan_serverless), deviations, and why:
 // - w(t) is the execution time at one reference configuration (the forced one, else the
 //   model's fastest), not the mean over processors: most configurations of a serverless
 //   platform are far slower for single-threaded work and would swamp the mean.
@@ -17,16 +37,8 @@
 // - Processors are not a fixed set. A task's candidates are only the workers of its
 //   predecessors plus one fresh worker per allowed configuration, so planning costs
 //   O(in-degree + configurations) per task instead of O(workers): near-linear on 10^6 tasks.
-//   A fresh worker pays invocation, cold start and DAG fetch and downloads every input.
-// - Append-only (no insertion into idle gaps): a task takes the worker's slot that frees first,
-//   after every task placed there before it; a worker runs slots(c) tasks at once.
-// - Ready order. A worker of the predictor runs its tasks in the order they become ready, not
-//   in the order a planner placed them. So a task that would wait for a slot of an existing
-//   worker is not placed there if it becomes ready earlier than a task already placed there: it
-//   would run first and delay that task, which other placements already counted on (on a
-//   10^6-task layered workflow this gap between estimate and prediction cost 10% of makespan).
-//   Tasks ready at the same time run in the predictor in the order their producer lists them,
-//   which a rank order need not follow; that mismatch is left.
+//   A fresh worker pays invocation, cold start and DAG fetch and downloads every input. A
+//   worker with several slots runs that many tasks at once; insertion looks at each slot's gaps.
 // - Cost: a strict worker is billed while it waits idle, so the earliest finish time is not
 //   the whole story: placing a task next to its input on a worker idle since long bills the
 //   whole wait, where a fresh worker would only pay its start-up and a download (on
@@ -40,24 +52,20 @@
 //   The slack is the larger of eft_slack x the task's execution time and the most a fresh
 //   worker can lose to a local one (invocation, cold start, DAG fetch and the download of all
 //   the task's inputs, at the reference configuration). Ties: earlier finish, then an existing
-//   worker before a fresh one and the lower worker index, then the lower configuration id. On a
-//   cluster (and any platform without a price) the added cost is zero: plain earliest finish.
-// - Concurrency (serverless). A worker counts as alive from its invocation to its last task's
-//   finish, idle gaps included (a strict worker waits), counted in 2^14 time buckets
-//   spanning an estimated horizon (later times share the last bucket).
-//   Fresh workers are offered only if the count stays below max_concurrency from the moment
-//   they would be invoked to the earliest finish among them; a predecessor's worker that
-//   exited before the task is ready comes back only if the count stays below the limit over
-//   the gap (it waits alive through it). Otherwise existing workers are preferred: the task's
-//   candidates become its predecessors' workers still alive when it is ready, plus the alive
-//   worker that finishes its last task first (never one invoked after the task is ready: the
-//   task would invoke it earlier and make it wait). If even that leaves no candidate, the
-//   limit is exceeded, again preferring existing workers. Extending a worker that is alive
-//   is never refused. The count is HEFT's own estimate, so the limit is kept roughly; the
-//   predictor queues what exceeds it and evicts idle workers to make room.
-// - Cluster: a worker is one core; at most count x cores workers per machine type, after which
-//   that type's candidate is its existing worker whose slot frees earliest. Worker cost is zero
-//   on a cluster (it is paid by makespan), so the choice there is by earliest finish time alone.
+//   worker before a fresh one and the lower worker index, then the lower configuration id.
+// - Concurrency. A worker counts as alive from its invocation to its last task's finish, idle
+//   gaps included (a strict worker waits), counted in 2^14 time buckets spanning an estimated
+//   horizon (later times share the last bucket). Fresh workers are offered only if the count
+//   stays below max_concurrency from the moment they would be invoked to the earliest finish
+//   among them; a predecessor's worker that exited before the task is ready comes back only if
+//   the count stays below the limit over the gap (it waits alive through it). Otherwise
+//   existing workers are preferred: the task's candidates become its predecessors' workers
+//   still alive when it is ready, plus the alive worker that finishes its last task first
+//   (never one invoked after the task is ready: the task would invoke it earlier and make it
+//   wait). If even that leaves no candidate, the limit is exceeded, again preferring existing
+//   workers. Extending a worker that is alive is never refused. The count is HEFT's own
+//   estimate, so the limit is kept roughly; the predictor queues what exceeds it and evicts
+//   idle workers to make room.
 // - Estimated times follow the predictor's run semantics (list_scheduling.hpp).
 #include <algorithm>
 #include <array>
@@ -578,8 +586,7 @@ class HeftPlanner final : public Planner {
     const double invocation_price = model.invocation_cost(1);
     const double ref_price = list_scheduling::price_per_us(model, ref);
     const double cost_to_us = ref_price > 0 ? 1.0 / ref_price : 0.0;
-    const std::int64_t startup_us =
-        model.invoke_us() + model.startup_us(ref, false) + model.dag_fetch_us(ref);
+    const std::int64_t startup_us = model.fresh_worker_us(ref);
 
     Timeline tl(model, /*insertion=*/true);
 

@@ -78,7 +78,7 @@ class Timeline {
     }
     for (std::size_t c = 0; c < model.config_count(); ++c) {
       ConfigId id{static_cast<std::uint16_t>(c)};
-      fresh_start_us_.push_back(m_.invoke_us() + m_.startup_us(id, false) + m_.dag_fetch_us(id));
+      fresh_start_us_.push_back(m_.fresh_worker_us(id));
       // Transfers depend on the bandwidth alone: configurations that share it share a class.
       std::uint32_t k = 0;
       while (k < class_config_.size() && model.config(class_config_[k]).bandwidth_bytes_per_s !=

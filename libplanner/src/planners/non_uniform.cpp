@@ -405,9 +405,7 @@ class Timing {
   }
 
   // Start-up and DAG fetch on configuration c (the invocation latency apart).
-  std::int64_t startup_us(ConfigId c, bool warm) const {
-    return m_.startup_us(c, warm) + m_.dag_fetch_us(c);
-  }
+  std::int64_t startup_us(ConfigId c, bool warm) const { return m_.setup_us(c, warm); }
 
   std::int64_t flush_us(std::uint32_t u, ConfigId c) const {
     return flush_bytes_[u] > 0 ? m_.transfer_us(flush_bytes_[u], c) : 0;
