@@ -88,6 +88,7 @@ class Timeline {
       class_of_.push_back(k);
     }
     transfers_.resize(class_config_.size());
+    direct_top_.resize(class_config_.size());
   }
 
   /// Adds a worker of configuration `c` that has not started yet. Returns its index.
@@ -389,18 +390,34 @@ class Timeline {
     std::int64_t finish(std::int64_t s) const { return std::max(s + before, arrival) + after; }
   };
 
-  // Point-to-point: when the last input from another machine reaches worker k's machine.
+  // Point-to-point: when the last input from another machine reaches worker k's machine. The
+  // latest arrival from any machine and the latest from any other than that one are found once
+  // per gathered task and bandwidth class of the destination: O(1) per candidate after an
+  // O(in-degree) pass.
   std::int64_t direct_arrival(TaskId t, std::uint32_t k) const {
-    std::int64_t arrival = kNever;
-    const std::uint32_t machine = global_machine_[k];
-    const ConfigId c = config_[k];
-    for (TaskId p : w_.predecessors(t)) {
-      const TaskState& ps = task_[index(p)];
-      if (machine != kNoMachine && global_machine_[ps.worker] == machine) continue;
-      arrival = std::max(
-          arrival, ps.exec_end_us + m_.direct_transfer_us(ps.output_bytes, config_[ps.worker], c));
+    const std::uint32_t cls = class_of_[index(config_[k])];
+    DirectTop& d = direct_top_[cls];
+    if (d.gathered != gathered_) {
+      d = DirectTop{gathered_, kNoMachine, kNever, kNever};
+      const ConfigId rep = class_config_[cls];
+      for (TaskId p : w_.predecessors(t)) {
+        const TaskState& ps = task_[index(p)];
+        std::uint32_t m = global_machine_[ps.worker];
+        std::int64_t a =
+            ps.exec_end_us + m_.direct_transfer_us(ps.output_bytes, config_[ps.worker], rep);
+        if (m == d.machine && m != kNoMachine) {
+          d.top1 = std::max(d.top1, a);
+        } else if (a > d.top1) {
+          d.top2 = d.top1;
+          d.top1 = a;
+          d.machine = m;
+        } else {
+          d.top2 = std::max(d.top2, a);
+        }
+      }
     }
-    return arrival;
+    const std::uint32_t machine = global_machine_[k];
+    return machine != kNoMachine && machine == d.machine ? d.top2 : d.top1;
   }
 
   // The earliest placement on one of worker k's slots from `earliest` on: the first idle gap
@@ -499,6 +516,14 @@ class Timeline {
   std::vector<std::uint32_t> class_of_;
   std::vector<ConfigId> class_config_;  // per class: its first configuration
   mutable std::vector<Transfers> transfers_;
+  // Point-to-point arrivals of the gathered task per bandwidth class: the latest (from
+  // `machine`) and the latest from any other machine.
+  struct DirectTop {
+    std::uint64_t gathered = 0;
+    std::uint32_t machine = kNoMachine;
+    std::int64_t top1 = kNever, top2 = kNever;
+  };
+  mutable std::vector<DirectTop> direct_top_;
   std::uint64_t gathered_ = 0;
   // Scratch of the gathered task.
   std::vector<Group> groups_;
