@@ -48,6 +48,9 @@ std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel&
   out += fmt::format("  through storage      {} up, {} down\n",
                      human_bytes(static_cast<double>(p.bytes_uploaded)),
                      human_bytes(static_cast<double>(p.bytes_downloaded)));
+  if (m.direct_transfers())
+    out += fmt::format("  point to point       {} between machines\n",
+                       human_bytes(static_cast<double>(p.bytes_direct)));
   out += fmt::format("  lower bounds         critical path {}, work/concurrency {}\n",
                      human_seconds(seconds(p.bounds.critical_path_us)),
                      human_seconds(seconds(p.bounds.work_over_concurrency_us)));

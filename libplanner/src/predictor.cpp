@@ -165,6 +165,9 @@ std::string prediction_json(const Prediction& p, const ExecutionModel& m, bool p
   j.member("warm_starts", p.warm_starts);
   j.member("bytes_uploaded", p.bytes_uploaded);
   j.member("bytes_downloaded", p.bytes_downloaded);
+  if (m.direct_transfers()) {
+    j.member("bytes_direct", p.bytes_direct);
+  }
   j.key("assumptions");
   j.begin_array();
   for (const std::string& a : p.assumptions) j.value(a);

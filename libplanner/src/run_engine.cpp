@@ -871,6 +871,13 @@ Prediction RunEngine::Impl::finish() {
     out.bytes_uploaded += bytes;
     out.cost.storage += m_.storage_cost(bytes, makespan_ - tp_[t].upload_end_us);
   }
+  if (direct_) {  // of the bytes the tasks received, those that came point to point
+    for (std::uint32_t t = 0; t < n_; ++t)
+      for (TaskId q : w_.predecessors(TaskId{t}))
+        if (out.instances[tp_[index(q)].instance].machine != out.instances[tp_[t].instance].machine)
+          out.bytes_direct += w_.output_bytes(q);
+    out.bytes_downloaded -= out.bytes_direct;
+  }
   for (auto& stack : pool_)
     for (const WarmContainer& c : stack)
       if (c.expires_us > makespan_) out.final_pool.push_back(c);

@@ -50,10 +50,10 @@ struct alignas(64) TaskPrediction {
   std::int64_t start_us = 0;       ///< took a slot on its instance (instance ready, slot free)
   std::int64_t exec_start_us = 0;  ///< inputs downloaded (and dispatch overhead paid, on clusters)
   std::int64_t exec_end_us = 0;
-  std::int64_t upload_end_us = 0;  ///< == exec_end_us when the output was not uploaded
-  std::int64_t finish_us = 0;      ///< counter updates / completion record done; slot free
-  std::uint64_t download_bytes = 0;
-  std::uint32_t instance = 0;  ///< index into Prediction::instances
+  std::int64_t upload_end_us = 0;    ///< == exec_end_us when the output was not uploaded
+  std::int64_t finish_us = 0;        ///< counter updates / completion record done; slot free
+  std::uint64_t download_bytes = 0;  ///< inputs received (from storage or point to point)
+  std::uint32_t instance = 0;        ///< index into Prediction::instances
   bool uploaded = false;
 };
 static_assert(sizeof(TaskPrediction) == 64);
@@ -99,7 +99,8 @@ struct Prediction {
   std::uint32_t warm_starts = 0;
   std::uint64_t invocations = 0;
   std::uint64_t bytes_uploaded = 0;
-  std::uint64_t bytes_downloaded = 0;
+  std::uint64_t bytes_downloaded = 0;         ///< from storage
+  std::uint64_t bytes_direct = 0;             ///< point to point between machines
   LargeVector<TaskPrediction> tasks;          ///< by TaskId
   LargeVector<InstancePrediction> instances;  ///< in order of invocation request
   std::vector<WarmContainer> final_pool;      ///< idle containers when the run ends
