@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dagplan/event_run.hpp"
 #include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
 #include "dagplan/predictor.hpp"
@@ -17,37 +18,11 @@
 
 namespace dagplan::sim {
 
-struct NoiseOptions {
-  bool enabled = false;
-  /// Lognormal sigma of execution times for functions whose profile gives none.
-  double exec_sigma = 0.10;
-  /// Lognormal sigma of cold and warm start-up times.
-  double startup_sigma = 0.20;
-  /// Lognormal sigma of each transfer's storage latency.
-  double latency_sigma = 0.30;
-};
+using dagplan::FaultOptions;
+using dagplan::NoiseOptions;
 
-struct FaultOptions {
-  /// Probability that a task attempt fails (at a uniformly drawn point of its execution) and is
-  /// retried on the same worker.
-  double task_failure = 0.0;
-  /// Probability that the worker crashes during a task attempt; the platform restarts it (a cold
-  /// start) and the task is retried there. A worker that may crash writes every output through
-  /// to storage, so a restarted worker re-reads what it had produced.
-  double worker_crash = 0.0;
-  /// Attempts per task before the run fails.
-  std::uint32_t max_attempts = 4;
-  /// Wait before a retry.
-  std::int64_t retry_delay_us = 0;
-};
-
-struct SimOptions {
-  std::uint64_t seed = 1;
-  /// Transfers share bandwidth (per worker and the storage's aggregate), tasks share vCPUs.
-  bool contention = true;
-  NoiseOptions noise;
-  FaultOptions faults;
-  PredictOptions start;  ///< warm containers at t=0
+/// The event run's options (seed, contention, noise, faults, warm start) plus the trace.
+struct SimOptions : EventRunOptions {
   /// Record a full trace (instances, attempts, inputs) in SimResult::trace.
   bool record_trace = false;
 };
