@@ -171,8 +171,14 @@ struct Entry {
   std::string sim_error;  ///< non-empty when a simulation failed (the prediction stands)
   std::int64_t makespan_us = 0;
   double cost = 0;
+  std::int64_t free_makespan_us = 0;  ///< predicted without contention
+  /// Simulated with contention, without noise and faults: must equal the prediction (-1: not
+  /// run).
+  std::int64_t exact_sim_us = -1;
+  bool exact_sim_differs = false;  ///< it did not (a --check failure)
   std::int64_t critical_path_us = 0;
   std::int64_t work_bound_us = 0;
+  std::int64_t data_bound_us = 0;
   double cost_floor = 0;
   int sim_runs = 0;
   double sim_p50_us = 0;
@@ -185,7 +191,9 @@ struct Entry {
                             std::string_view pa) {
     return fmt::format("{}|{}|{}|{}", w, p, pl, pa);
   }
-  std::int64_t bound_us() const { return std::max(critical_path_us, work_bound_us); }
+  std::int64_t bound_us() const {
+    return std::max({critical_path_us, work_bound_us, data_bound_us});
+  }
 };
 
 /// x / y, or NaN when y is not positive (a bound that says nothing).
@@ -259,8 +267,10 @@ std::vector<Entry> run_suite(const std::vector<SuiteWorkflow>& suite,
           if (e.ok()) {
             e.makespan_us = row.makespan_us;
             e.cost = row.cost.total();
+            e.free_makespan_us = row.contention_free_makespan_us;
             e.critical_path_us = comparison.bounds.critical_path_us;
             e.work_bound_us = comparison.bounds.work_over_concurrency_us;
+            e.data_bound_us = comparison.bounds.data_us;
             e.cost_floor = comparison.bounds.cost_floor;
             if (auto it = options.degrade.find(row.planner); it != options.degrade.end()) {
               e.makespan_us = std::llround(static_cast<double>(e.makespan_us) * it->second);
@@ -270,6 +280,16 @@ std::vector<Entry> run_suite(const std::vector<SuiteWorkflow>& suite,
           if (e.ok() && simulate) {
             // A simulation failure is reported apart: the prediction still stands.
             try {
+              // Noise-free first: the prediction is this run, to the microsecond (before any
+              // --degrade, which changes only the reported figures).
+              e.exact_sim_us =
+                  sim::simulate(model, row.plan, sim::SimOptions{}).timeline.makespan_us;
+              e.exact_sim_differs = e.exact_sim_us != row.makespan_us;
+              if (e.exact_sim_differs)
+                e.sim_error = fmt::format(
+                    "the noise-free simulation ({:.6f} s) differs from the prediction ({:.6f} s)",
+                    us_to_s(static_cast<double>(e.exact_sim_us)),
+                    us_to_s(static_cast<double>(row.makespan_us)));
               sim::SimOptions so;
               so.seed = 1;
               so.noise.enabled = true;
@@ -839,16 +859,21 @@ Markdown markdown(const Meta& meta, const std::vector<Entry>& entries,
   }
   out = &md.details;
   line(
-      "Per workflow. x cp = makespan / critical-path bound, x work = makespan / work over "
-      "concurrency, x floor = cost / cost floor; sim = simulated makespan with contention and "
-      "noise.");
+      "Per workflow. makespan = predicted, with contention; x cp = makespan / critical-path "
+      "bound, x work = makespan / work over concurrency, x data = makespan / data-movement bound, "
+      "x floor = cost / cost floor; no sharing = the contention-free prediction; sim exact = "
+      "simulated without noise (equal to the prediction: `--check` fails otherwise); sim p50/p95 "
+      "= simulated with contention and noise.");
   line("");
   line(
       fmt::format("| {:<44} | {:<10} | {:>6} | {:<11} | {:>12} | {:>11} | {:>7} | {:>7} | "
-                  "{:>7} | {:>11} | {:>11} | {:>9} |",
+                  "{:>7} | {:>7} | {:>14} | {:>13} | {:>11} | {:>11} | {:>9} |",
                   "workflow", "platform", "tasks", "planner", "makespan (s)", "cost ($)", "x cp",
-                  "x work", "x floor", "sim p50 (s)", "sim p95 (s)", "plan (ms)"));
-  line("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                  "x work", "x data", "x floor", "no sharing (s)", "sim exact (s)", "sim p50 (s)",
+                  "sim p95 (s)", "plan (ms)"));
+  line(
+      "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | "
+      "---: | ---: |");
   for (const Entry& e : entries) {
     std::string planner = e.passes == "none" ? e.planner : e.planner + "+" + e.passes;
     if (!e.ok()) {
@@ -859,12 +884,15 @@ Markdown markdown(const Meta& meta, const std::vector<Entry>& entries,
     auto mk = static_cast<double>(e.makespan_us);
     line(fmt::format(
         "| {:<44} | {:<10} | {:>6} | {:<11} | {:>12.3f} | {:>11.6f} | {:>7} | {:>7} | {:>7} | "
-        "{:>11} | {:>11} | {:>9.3f} |",
+        "{:>7} | {:>14.3f} | {:>13} | {:>11} | {:>11} | {:>9.3f} |",
         e.workflow, e.platform, e.tasks, planner, us_to_s(mk), e.cost,
         fmt_ratio(ratio(mk, static_cast<double>(e.critical_path_us))),
         fmt_ratio(ratio(mk, static_cast<double>(e.work_bound_us))),
-        fmt_ratio(ratio(e.cost, e.cost_floor)), sim_cell(e, e.sim_p50_us),
-        sim_cell(e, e.sim_p95_us), e.planning_s * 1e3));
+        fmt_ratio(ratio(mk, static_cast<double>(e.data_bound_us))),
+        fmt_ratio(ratio(e.cost, e.cost_floor)), us_to_s(static_cast<double>(e.free_makespan_us)),
+        e.exact_sim_us >= 0 ? fmt::format("{:.3f}", us_to_s(static_cast<double>(e.exact_sim_us)))
+                            : "-",
+        sim_cell(e, e.sim_p50_us), sim_cell(e, e.sim_p95_us), e.planning_s * 1e3));
   }
   bool first = true;
   for (const Entry& e : entries) {
@@ -1029,7 +1057,10 @@ std::string results_json(const Meta& meta, const std::vector<Entry>& entries,
     w.member("cost", e.cost);
     w.member("critical_path_us", e.critical_path_us);
     w.member("work_bound_us", e.work_bound_us);
+    w.member("data_bound_us", e.data_bound_us);
     w.member("cost_floor", e.cost_floor);
+    w.member("contention_free_makespan_us", e.free_makespan_us);
+    if (e.exact_sim_us >= 0) w.member("exact_sim_us", e.exact_sim_us);
     if (!e.sim_error.empty()) {
       w.member("sim_error", e.sim_error);
     } else if (e.sim_runs) {
@@ -1077,6 +1108,9 @@ bool check(const nlohmann::json& base, const std::string& base_file,
     fmt::print(stderr, "dagbench: check failed: {}\n", what);
   };
   for (const Entry& e : entries) {
+    if (e.exact_sim_differs)
+      fail(fmt::format("{} on {} ({}, passes {}): {}", e.planner, e.workflow, e.platform, e.passes,
+                       e.sim_error));
     auto it = by_key.find(e.key());
     if (it == by_key.end()) {
       ++missing;

@@ -34,6 +34,13 @@ std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel&
                      human_seconds(seconds(p.makespan_us)),
                      makespan_over_bound(p.makespan_us, p.bounds),
                      human_seconds(seconds(p.bounds.makespan_us())));
+  if (p.contention_free_makespan_us >= 0)
+    out += fmt::format(
+        "  contention-free      {}  (every transfer at full bandwidth, every task on "
+        "its own vCPUs)\n",
+        human_seconds(seconds(p.contention_free_makespan_us)));
+  if (std::string note = contention_note(p); !note.empty())
+    out += fmt::format("  note: {}\n", note);
   out += fmt::format(
       "  predicted cost       {}  (x{:.2f} the cost floor {}; compute {}, invocations {}, "
       "storage {})\n",
@@ -51,13 +58,17 @@ std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel&
   if (m.direct_transfers())
     out += fmt::format("  point to point       {} between machines\n",
                        human_bytes(static_cast<double>(p.bytes_direct)));
-  out += fmt::format("  lower bounds         critical path {}, work/concurrency {}\n",
+  out += fmt::format("  lower bounds         critical path {}, work/concurrency {}, data {}\n",
                      human_seconds(seconds(p.bounds.critical_path_us)),
-                     human_seconds(seconds(p.bounds.work_over_concurrency_us)));
+                     human_seconds(seconds(p.bounds.work_over_concurrency_us)),
+                     human_seconds(seconds(p.bounds.data_us)));
   if (planning_s >= 0) out += fmt::format("  planning time        {}\n", human_seconds(planning_s));
   for (const std::string& a : plan.assumptions) out += fmt::format("  assumed: {}\n", a);
   return out;
 }
+
+// What the user reads: the contention-aware prediction, and the contention-free one beside it.
+const PredictOptions kWithContentionFree{.warm_pool = {}, .also_contention_free = true};
 
 struct CommonOpts {
   std::string platform;
@@ -119,7 +130,7 @@ void add_plan_commands(CLI::App& app) {
       PlannerOptions opts;
       opts.config = config_option(o->config, in.platform);
       PlanResult r = run_planner(*planner, model, opts);
-      Prediction p = predict(model, r.plan);
+      Prediction p = predict(model, r.plan, kWithContentionFree);
       if (!o->output.empty()) {
         r.plan.workflow_file = path_for_file(o->workflow, o->output);
         bool builtin =
@@ -153,7 +164,7 @@ void add_plan_commands(CLI::App& app) {
       PlanInputs in = load_plan_inputs(o->plan, o->workflow, o->common.platform, o->common.profile);
       ExecutionModel model(in.inputs.workflow, in.inputs.platform,
                            in.inputs.profile ? &*in.inputs.profile : nullptr);
-      Prediction p = predict(model, in.plan);
+      Prediction p = predict(model, in.plan, kWithContentionFree);
       if (!o->output.empty()) {
         in.plan.predictions_json = prediction_json(p, model, true);
         write_file_atomic(o->output, write_plan(in.plan, in.inputs.workflow, in.inputs.platform));

@@ -78,8 +78,9 @@ TEST_CASE("a chain on one worker", "[predictor]") {
   CHECK(p.cost.compute == Approx(6.505));
   CHECK(p.cost.invocations == Approx(0.5));
   CHECK(p.cost.total() == Approx(7.005));
-  // Lower bounds: critical path 6 s + invoke 0.010 + warm start 0.100.
-  CHECK(p.bounds.critical_path_us == 6'110'000);
+  // Lower bounds: critical path 6 s + invoke 0.010 + warm start 0.100, then c's upload (2 ms)
+  // and completion record (1 ms).
+  CHECK(p.bounds.critical_path_us == 6'113'000);
   CHECK(p.bounds.cost_floor == Approx(6.5));
 }
 

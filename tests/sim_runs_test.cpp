@@ -120,7 +120,7 @@ TEST_CASE("effects are added one at a time, in order", "[simulator][effects]") {
   };
   SECTION("every effect") {
     EffectAttribution a = attribute_effects(f.model, f.plan, options);
-    CHECK(a.predicted_makespan_us == predict(f.model, f.plan).makespan_us);
+    CHECK(a.predicted_makespan_us == predict_contention_free(f.model, f.plan).makespan_us);
     CHECK(a.simulated_makespan_us == a.predicted_makespan_us);  // the two agree (decision 0004)
     REQUIRE(a.steps.size() == 3);
     CHECK(a.steps[0].effect == Effect::kContention);

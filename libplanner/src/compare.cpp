@@ -38,8 +38,11 @@ Comparison compare_planners(const ExecutionModel& model, const std::vector<std::
       PlanResult r = run_planner(*planner, model, options.planner);
       row.planning_s = r.planning_seconds;
       if (options.after_planning) options.after_planning(model, r.plan);
-      Prediction p = predict(model, r.plan);
+      PredictOptions po;
+      po.also_contention_free = true;
+      Prediction p = predict(model, r.plan, po);
       row.makespan_us = p.makespan_us;
+      row.contention_free_makespan_us = p.contention_free_makespan_us;
       row.cost = p.cost;
       row.makespan_over_bound = makespan_over_bound(p.makespan_us, out.bounds);
       row.cost_over_floor = cost_over_floor(p.cost.total(), out.bounds);

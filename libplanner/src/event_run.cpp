@@ -782,6 +782,7 @@ EventRunResult run_events(const ExecutionModel& model, const Plan& plan,
   RunEngine engine(model, plan, options.start, runner);
   EventRunResult out;
   out.timeline = engine.run();
+  out.timeline.contention = options.contention;
   out.events = engine.events() + runner.events();
   out.superseded_events = runner.superseded();
   out.failed_attempts = runner.failed_attempts();

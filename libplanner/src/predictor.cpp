@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "dagplan/error.hpp"
+#include "dagplan/event_run.hpp"
 #include "dagplan/json_writer.hpp"
+#include "dagplan/limits.hpp"
 #include "run_engine_internal.hpp"
 
 namespace dagplan {
@@ -23,10 +25,14 @@ constexpr std::size_t kParallelBoundsTasks = 50'000;
 
 }  // namespace
 
-Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictOptions& options) {
-  // The lower bounds are a pass over the workflow of their own, made once per model. For a big
-  // workflow the first prediction makes it on a second thread while it replays the run (the
-  // engine does not read them; the future waits for the thread on every path out of here).
+namespace {
+
+// Runs `replay` (the event run or the closed form) and attaches the model's lower bounds. The
+// lower bounds are a pass over the workflow of their own, made once per model. For a big
+// workflow the first prediction makes it on a second thread while it replays the run (the
+// replay does not read them; the future waits for the thread on every path out of here).
+template <typename Replay>
+Prediction with_bounds(const ExecutionModel& model, Replay&& replay) {
   std::future<void> bounds;
   if (!model.has_bounds() && model.workflow().task_count() >= kParallelBoundsTasks &&
       std::thread::hardware_concurrency() > 1) {
@@ -36,10 +42,41 @@ Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictO
       // No thread to be had: they are made below, after the run.
     }
   }
-  Prediction p = detail::run_closed_form(model, plan, options);
+  Prediction p = replay();
   if (bounds.valid()) bounds.get();  // rethrows what the thread threw
   p.bounds = model.bounds();
   return p;
+}
+
+}  // namespace
+
+Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictOptions& options) {
+  return with_bounds(model, [&] {
+    EventRunOptions run;
+    run.start = options;
+    EventRunResult r = run_events(model, plan, run);
+    if (!r.failure.empty()) throw Error(r.failure);
+    if (options.also_contention_free)
+      r.timeline.contention_free_makespan_us =
+          detail::run_closed_form(model, plan, options).makespan_us;
+    return std::move(r.timeline);
+  });
+}
+
+std::string contention_note(const Prediction& p) {
+  if (p.contention_free_makespan_us <= 0 || !p.contention) return "";
+  const double with = static_cast<double>(p.makespan_us);
+  const double without = static_cast<double>(p.contention_free_makespan_us);
+  if (std::abs(with - without) <= kContentionNoteThreshold * without) return "";
+  return fmt::format(
+      "sharing bandwidth and vCPUs makes this run x{:.2f} as long as the contention-free "
+      "estimate ({:.3f} s) that the planners optimise",
+      with / without, without / 1e6);
+}
+
+Prediction predict_contention_free(const ExecutionModel& model, const Plan& plan,
+                                   const PredictOptions& options) {
+  return with_bounds(model, [&] { return detail::run_closed_form(model, plan, options); });
 }
 
 const LowerBounds& ExecutionModel::bounds() const {
@@ -96,7 +133,17 @@ LowerBounds lower_bounds(const ExecutionModel& m) {
     std::int64_t start = 0;
     for (TaskId p : w.predecessors(t)) start = std::max(start, finish[index(p)]);
     finish[index(t)] = start + best;
-    cp = std::max(cp, finish[index(t)]);
+    std::int64_t done = finish[index(t)];
+    if (!m.direct_transfers() && w.out_degree(t) == 0) {
+      // A sink's output is uploaded for the client after it executes (at best at the fastest
+      // configuration's bandwidth, alone), then its completion is recorded: one operation more.
+      std::int64_t upload = std::numeric_limits<std::int64_t>::max();
+      for (std::size_t c = 0; c < m.config_count(); ++c)
+        upload = std::min(
+            upload, m.transfer_us(w.output_bytes(t), ConfigId{static_cast<std::uint16_t>(c)}));
+      done += upload + m.storage_op_us();
+    }
+    cp = std::max(cp, done);
     work += best;
     cost += cheapest;
   }
@@ -136,6 +183,20 @@ LowerBounds lower_bounds(const ExecutionModel& m) {
   if (rate != std::min(sum_exact, limit * best_exact))  // configurations with rho > 1 count
     units = std::max(0.0, units - static_cast<double>(w.task_count()));
   b.work_over_concurrency_us = static_cast<std::int64_t>(std::floor(units / std::max(1.0, rate)));
+  // Bytes that move through storage whatever the plan: storage's aggregate bandwidth caps the
+  // sum of every transfer's rate (ExecutionModel::storage_rate), so they need at least their
+  // total over it, once the first worker is up and an operation's latency has passed.
+  double must_move = 0;
+  for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+    must_move += static_cast<double>(w.input_bytes(TaskId{t}));
+    if (!m.direct_transfers() && w.out_degree(TaskId{t}) == 0)
+      must_move += static_cast<double>(w.output_bytes(TaskId{t}));
+  }
+  if (must_move > 0) {
+    double us = std::floor(must_move / m.platform().storage_bandwidth_bytes_per_s * 1e6);
+    b.data_us = m.invoke_us() + min_warm + m.storage_op_us() +
+                static_cast<std::int64_t>(std::min(us, static_cast<double>(limits::kHorizonUs)));
+  }
   b.cost_floor = cost + m.invocation_cost(1) + m.makespan_cost(b.makespan_us());
   return b;
 }
@@ -148,6 +209,9 @@ std::string prediction_json(const Prediction& p, const ExecutionModel& m, bool p
   j.begin_object();
   j.member("makespan_s", s(p.makespan_us));
   j.member("cost_usd", p.cost.total());
+  j.member("contention", p.contention);
+  if (p.contention_free_makespan_us >= 0)
+    j.member("contention_free_makespan_s", s(p.contention_free_makespan_us));
   j.key("cost_breakdown_usd");
   j.begin_object(true);
   j.member("compute", p.cost.compute);
@@ -158,6 +222,7 @@ std::string prediction_json(const Prediction& p, const ExecutionModel& m, bool p
   j.begin_object(true);
   j.member("critical_path_s", s(p.bounds.critical_path_us));
   j.member("work_over_concurrency_s", s(p.bounds.work_over_concurrency_us));
+  j.member("data_s", s(p.bounds.data_us));
   j.member("cost_floor_usd", p.bounds.cost_floor);
   j.end_object();
   j.member("instances_count", static_cast<std::uint64_t>(p.instances.size()));

@@ -16,7 +16,7 @@ std::string_view effect_name(Effect effect) {
 EffectAttribution attribute_effects(const ExecutionModel& model, const Plan& plan,
                                     const SimOptions& options) {
   EffectAttribution out;
-  out.predicted_makespan_us = predict(model, plan).makespan_us;
+  out.predicted_makespan_us = predict_contention_free(model, plan).makespan_us;
   SimOptions o = options;
   o.record_trace = false;
   o.contention = false;

@@ -42,8 +42,10 @@ struct ComparisonRow {
   /// What went wrong, when CompareOptions::keep_going caught an Error; the figures below are
   /// then zero (planning_s is kept when planning itself succeeded).
   std::string error;
-  std::int64_t makespan_us = 0;  ///< predicted
+  std::int64_t makespan_us = 0;  ///< predicted (contention-aware)
   CostBreakdown cost;            ///< predicted
+  /// The same plan predicted without contention (predict_contention_free()).
+  std::int64_t contention_free_makespan_us = 0;
   double makespan_over_bound = 0;
   double cost_over_floor = 0;
   std::size_t workers = 0;    ///< logical (strict) workers in the plan

@@ -20,7 +20,8 @@ namespace dagplan {
 /// DESIGN.md section 3: printed with every prediction.
 struct LowerBounds {
   /// Critical path of execution times at the fastest configuration, plus one invocation and one
-  /// warm start (every run invokes at least one worker).
+  /// warm start (every run invokes at least one worker); with transfers through storage, a path
+  /// ends with its sink's upload (alone, at the best bandwidth) and completion record.
   std::int64_t critical_path_us = 0;
   /// Total execution time at the fastest configuration over the most tasks that can run at once
   /// (concurrency limit x slots of the widest configuration).
@@ -28,7 +29,14 @@ struct LowerBounds {
   /// Cheapest possible cost: every task's cheapest execution (billed GB-s over the slots that
   /// share an instance) plus one invocation.
   double cost_floor = 0;
-  std::int64_t makespan_us() const { return std::max(critical_path_us, work_over_concurrency_us); }
+  /// Data movement: the bytes every plan moves through storage - every literal input is
+  /// downloaded and, with transfers through storage, every sink's output uploaded for the client
+  /// - over the storage's aggregate bandwidth, after one invocation, one warm start and one
+  /// storage operation (no byte moves before a worker is up). 0 when nothing must move.
+  std::int64_t data_us = 0;
+  std::int64_t makespan_us() const {
+    return std::max({critical_path_us, work_over_concurrency_us, data_us});
+  }
 };
 
 /// Durations (integer microseconds, rounded to nearest) and prices for one workflow on one

@@ -1,8 +1,12 @@
 #pragma once
 /// \file
 /// The makespan/cost predictor: replays the rules of a run (DESIGN.md section 2, rules 1-8 and
-/// 12) for a plan, deterministically and without contention, and returns per-task and
-/// per-instance timelines, the makespan, the cost and the lower bounds.
+/// 12) for a plan, deterministically, and returns per-task and per-instance timelines, the
+/// makespan, the cost and the lower bounds. predict() shares storage bandwidth, worker
+/// bandwidth, machines' links and vCPUs between what runs at once, by the same code as the
+/// simulator (event_run.hpp, noise and faults off); predict_contention_free() gives every
+/// transfer its full bandwidth and every task its vCPUs, in closed form, several times faster:
+/// what planners use inside their search loops (docs/decisions/0008).
 ///
 /// Semantics (docs/decisions/0003-run-semantics.md):
 /// - A strict worker (a worker id in the plan) gets one instance, invoked when its first task is
@@ -40,6 +44,9 @@ struct WarmContainer {
 struct PredictOptions {
   /// Containers idle at t=0, e.g. left by an earlier run (times relative to this run's start).
   std::vector<WarmContainer> warm_pool;
+  /// predict() also gives the contention-free makespan (Prediction::contention_free_makespan_us),
+  /// for the user to see what sharing costs (one closed-form run more).
+  bool also_contention_free = false;
 };
 
 /// One task's predicted timeline, microseconds since submission.
@@ -105,12 +112,36 @@ struct Prediction {
   LargeVector<InstancePrediction> instances;  ///< in order of invocation request
   std::vector<WarmContainer> final_pool;      ///< idle containers when the run ends
   std::vector<std::string> assumptions;       ///< what the model assumed for lack of data
+  /// Transfers and tasks shared bandwidth and vCPUs (predict()), or not
+  /// (predict_contention_free()).
+  bool contention = false;
+  /// The contention-free makespan of the same plan, with PredictOptions::also_contention_free
+  /// (-1: not computed).
+  std::int64_t contention_free_makespan_us = -1;
 };
 
-/// Evaluates `plan` with `model`. O((V + E) log V). Throws Error when the plan cannot complete
-/// (a deadlock under the concurrency limit, with the tasks left named).
+/// Above this relative difference between the contention-aware and the contention-free
+/// makespans, the outputs say so (contention_note()).
+inline constexpr double kContentionNoteThreshold = 0.10;
+
+/// What a user should read when sharing changes the makespan by more than
+/// kContentionNoteThreshold: e.g. "sharing bandwidth and vCPUs makes this run x4.16 as long as
+/// the contention-free estimate (108.546 s) the planners optimise"; empty otherwise or when the
+/// contention-free makespan is unknown.
+std::string contention_note(const Prediction& p);
+
+/// Evaluates `plan` with `model`, contention included: the simulator's timeline with noise and
+/// faults off, to the microsecond. O((V + E) log V) events. Throws Error when the plan cannot
+/// complete (a deadlock under the concurrency limit, with the tasks left named).
 Prediction predict(const ExecutionModel& model, const Plan& plan,
                    const PredictOptions& options = {});
+
+/// Evaluates `plan` with `model` as if nothing were shared: every transfer at its full
+/// bandwidth, every task on its own vCPUs. Usually shorter than predict(), but not a bound on
+/// it (sharing can reorder who gets a slot or a warm container first). Planners compare
+/// candidates with it and confirm the chosen plan with predict(). O((V + E) log V), closed form.
+Prediction predict_contention_free(const ExecutionModel& model, const Plan& plan,
+                                   const PredictOptions& options = {});
 
 /// The lower bounds alone, O(V + E x configs).
 LowerBounds lower_bounds(const ExecutionModel& model);

@@ -436,7 +436,7 @@ class HeftPlanner final : public Planner {
     std::int64_t best_makespan = 0;
     std::string tried;
     auto consider = [&](Plan candidate, const std::string& what) {
-      std::int64_t makespan = predict(model, candidate).makespan_us;
+      std::int64_t makespan = predict_contention_free(model, candidate).makespan_us;
       tried += fmt::format("{}{}", tried.empty() ? "" : ", ", what);
       if (best.task_worker.empty() || makespan < best_makespan) {
         best = std::move(candidate);

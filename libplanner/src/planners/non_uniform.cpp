@@ -619,7 +619,9 @@ class NonUniformPlanner final : public Planner {
     const ConfigId start = options.config.value_or(model.fastest_config());
     const planners::Grouping g = planners::group_tasks(model, start);
     const Plan start_plan = uniform_plan(w, g, start);
-    const Prediction base = predict(model, start_plan);
+    // The search compares plans without contention (cheap); the result is confirmed with the
+    // contention-aware prediction at the end.
+    const Prediction base = predict_contention_free(model, start_plan);
     Timing timing(model, g, start, base);
     const double model_cost_start = timing.cost();
 
@@ -667,7 +669,7 @@ class NonUniformPlanner final : public Planner {
       std::vector<ConfigId> trial = configs;
       for (std::size_t i = next; i < next + chunk; ++i) trial[steps[i].worker] = steps[i].config;
       Plan candidate = planners::make_grouped_plan(w, g, trial);
-      Prediction p = predict(model, candidate);
+      Prediction p = predict_contention_free(model, candidate);
       ++checks;
       if (p.makespan_us <= base.makespan_us && p.cost.total() <= cost) {
         cost = p.cost.total();
@@ -682,6 +684,17 @@ class NonUniformPlanner final : public Planner {
       } else {
         chunk /= 2;
       }
+    }
+
+    // Confirmed with contention: sharing can make a stepped-down worker's transfers or tasks
+    // slower than the contention-free checks saw. Then the start plan stands.
+    bool confirmed = true;
+    if (kept > 0) {
+      const Prediction start_shared = predict(model, start_plan);
+      const Prediction result_shared = predict(model, result);
+      confirmed = result_shared.makespan_us <= start_shared.makespan_us &&
+                  result_shared.cost.total() <= start_shared.cost.total();
+      if (!confirmed) result = start_plan;
     }
 
     std::uint32_t stepped = 0;
@@ -702,6 +715,7 @@ class NonUniformPlanner final : public Planner {
     j.member("steps_accepted", static_cast<std::uint64_t>(steps.size()));
     j.member("steps_kept", static_cast<std::uint64_t>(kept));
     j.member("predictor_checks", checks);
+    j.member("confirmed_with_contention", confirmed);
     j.member("model_makespan_s", static_cast<double>(timing.makespan()) / 1e6);
     j.key("model_cost_usd");
     j.begin_array(true);
