@@ -66,8 +66,11 @@ void calibrate_wfcommons(const Opts& o) {
   auto started = std::chrono::steady_clock::now();
   bool show = !o.quiet && isatty(STDERR_FILENO);
   std::vector<std::string> files;
-  for (const std::string& dir : o.wfcommons)
-    for (std::string& f : sim::wfcommons_files(dir)) files.push_back(std::move(f));
+  for (const std::string& dir : o.wfcommons) {
+    std::vector<std::string> in_dir = sim::wfcommons_files(dir);
+    if (in_dir.empty()) throw InputError(dir, "", "expected WfCommons instances (*.json) in it");
+    for (std::string& f : in_dir) files.push_back(std::move(f));
+  }
   std::vector<sim::WmsRun> runs;
   for (const std::string& f : files) {
     runs.push_back(sim::read_wms_run(f));

@@ -208,32 +208,42 @@ WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start
   for (std::size_t i = 0; i < WmsParams::kCount; ++i)
     if (!options.fitted[i]) best[i] = 0;
   double best_value = objective(best);
-  static constexpr double kFactors[] = {1.0 / 16, 0.25, 0.5, 0.84, 0.95,
-                                        1.05,     1.19, 2.0, 4.0,  16.0};
-  for (int round = 0; round < 60; ++round) {
+  // Coarse moves first (0, and factors 1/16 .. 16 of p + kScale), then ever finer steps
+  // (factors e^{+-step}, the step divided by 3 whenever no parameter moves) down to 0.01%.
+  static constexpr double kCoarse[] = {1.0 / 16, 0.25, 0.5, 2.0, 4.0, 16.0};
+  auto improve = [&](std::size_t i, auto each_candidate) {
+    WmsParams round_best = best;
+    double round_value = best_value;
+    each_candidate([&](double v) {
+      WmsParams c = best;
+      c[i] = std::max(0.0, v);
+      double value = objective(c);
+      if (value < round_value - 1e-12) {
+        round_value = value;
+        round_best = c;
+      }
+    });
+    if (round_value >= best_value) return false;
+    best = round_best;
+    best_value = round_value;
+    return true;
+  };
+  int rounds = 0;
+  for (double step = 0.2; step > 1e-4 && rounds < 200; ++rounds) {
     bool moved = false;
     for (std::size_t i = 0; i < WmsParams::kCount; ++i) {
       if (!options.fitted[i]) continue;
-      WmsParams round_best = best;
-      double round_value = best_value;
-      auto consider = [&](double v) {
-        WmsParams c = best;
-        c[i] = v;
-        double value = objective(c);
-        if (value < round_value - 1e-12) {
-          round_value = value;
-          round_best = c;
+      const double base = best[i] + kScale;
+      moved |= improve(i, [&](auto consider) {
+        if (step == 0.2) {
+          consider(0);
+          for (double f : kCoarse) consider(base * f - kScale);
         }
-      };
-      consider(0);
-      for (double f : kFactors) consider(std::max(0.0, (best[i] + kScale) * f - kScale));
-      if (round_value < best_value) {
-        best = round_best;
-        best_value = round_value;
-        moved = true;
-      }
+        consider(base * std::exp(step) - kScale);
+        consider(base * std::exp(-step) - kScale);
+      });
     }
-    if (!moved) break;
+    if (!moved) step /= 3;
   }
   return best;
 }

@@ -96,9 +96,9 @@ double wms_loss(const std::vector<const WmsRun*>& runs, const WmsParams& params)
 
 /// Parameters minimising wms_loss(runs) + shrinkage * sum_i log((1 + p_i) / (1 + prior_i))^2,
 /// by coordinate descent in log space from `start`: each round tries every fitted parameter at
-/// 0 and at (p + 1) * f - 1 for f in {1/16, 1/4, 1/2, 0.84, 0.95, 1.05, 1.19, 2, 4, 16}, keeps
-/// each parameter's best move, and stops when none improves (at most 60 rounds).
-/// Deterministic. O(rounds * 44 * replays). With `prior` null, no shrinkage.
+/// p' = (p + 1) e^{+-step} - 1 (and, while the step is the first one, at 0 and at factors 1/16
+/// .. 16), keeps each improving move, and divides the step by 3 after a round without one, from
+/// 0.2 down to 10^-4 (at most 200 rounds). Deterministic. With `prior` null, no shrinkage.
 WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start,
                   const WmsParams* prior, const WmsFitOptions& options);
 
