@@ -136,6 +136,16 @@ TEST_CASE("calibration recovers a known per-machine start interval", "[wms-repla
   CHECK(recovered(3, 5) == Approx(5).epsilon(0.02));
 }
 
+TEST_CASE("calibration recovers a known per-application factor on the shared parameters",
+          "[wms-replay]") {
+  WmsParams shared{20, 1, 5, 2}, truth;
+  for (std::size_t i = 0; i < WmsParams::kCount; ++i) truth[i] = 2.5 * shared[i];
+  std::vector<WmsRun> runs = traces(truth);
+  WmsParams fit = wms_scale_fit({&runs[0]}, shared);  // one run is enough for one factor
+  for (std::size_t i = 0; i < WmsParams::kCount; ++i)
+    CHECK(fit[i] == Approx(truth[i]).epsilon(1e-3));
+}
+
 TEST_CASE("calibration of all four parameters reproduces traces made with known values",
           "[wms-replay]") {
   WmsParams truth{60, 2, 15, 4};
@@ -184,7 +194,7 @@ TEST_CASE(
       // The model is exact on these traces; what is left is the pull of the shared parameters
       // (fitted on both applications) on what seven runs do not pin down (dispatch vs machine
       // interval on one-machine runs).
-      CHECK(std::abs(row.loo_error) < 0.12);
+      CHECK(std::abs(row.loo_error) < 0.15);
     }
   }
 

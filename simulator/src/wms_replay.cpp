@@ -248,6 +248,35 @@ WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start
   return best;
 }
 
+WmsParams wms_scale_fit(const std::vector<const WmsRun*>& runs, const WmsParams& shared) {
+  // One factor on every parameter: golden-section search on log(factor) in [1/64, 64].
+  auto scaled = [&](double log_factor) {
+    WmsParams p = shared;
+    for (std::size_t i = 0; i < WmsParams::kCount; ++i) p[i] *= std::exp(log_factor);
+    return p;
+  };
+  double lo = std::log(1.0 / 64), hi = std::log(64.0);
+  const double g = (std::sqrt(5.0) - 1) / 2;
+  double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
+  double fa = wms_loss(runs, scaled(a)), fb = wms_loss(runs, scaled(b));
+  while (hi - lo > 1e-4) {
+    if (fa <= fb) {
+      hi = b;
+      b = a;
+      fb = fa;
+      a = hi - g * (hi - lo);
+      fa = wms_loss(runs, scaled(a));
+    } else {
+      lo = a;
+      a = b;
+      fa = fb;
+      b = lo + g * (hi - lo);
+      fb = wms_loss(runs, scaled(b));
+    }
+  }
+  return scaled((lo + hi) / 2);
+}
+
 std::vector<std::uint32_t> wms_application_groups(const std::vector<WmsRun>& runs) {
   std::vector<std::size_t> parent(runs.size());
   std::iota(parent.begin(), parent.end(), 0);
@@ -319,7 +348,12 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
     return out;
   };
   auto fit_application = [&](const std::vector<const WmsRun*>& own, const WmsParams& shared) {
-    return options.per_application ? fit_wms(own, shared, &shared, options) : shared;
+    if (!options.per_application) return shared;
+    // First the one factor a single run can pin down, then every parameter, shrunk towards the
+    // scaled shared ones: what the application's runs cannot tell apart stays in the shared
+    // proportions.
+    WmsParams scaled = wms_scale_fit(own, shared);
+    return options.refine ? fit_wms(own, scaled, &scaled, options) : scaled;
   };
 
   // Shared parameters on every run, and each application's in-sample fit.
@@ -426,8 +460,7 @@ std::string wms_table_markdown(const WmsTable& table) {
 
 std::vector<WmsVariant> wms_variants(const WmsFitOptions& base) {
   std::vector<WmsVariant> out;
-  out.push_back(
-      {"the model above (four parameters per application, shrunk to the shared ones)", base});
+  out.push_back({"the model above", base});
   for (std::size_t i = 0; i < WmsParams::kCount; ++i) {
     WmsVariant v{fmt::format("without {}", wms_param_name(i)), base};
     v.options.fitted[i] = false;
@@ -442,7 +475,10 @@ std::vector<WmsVariant> wms_variants(const WmsFitOptions& base) {
   WmsVariant shared{"shared parameters only (no per-application fit)", base};
   shared.options.per_application = false;
   out.push_back(shared);
-  WmsVariant own{"no shrinkage (each application on its own runs)", base};
+  WmsVariant scale{"per application only a factor on the shared parameters", base};
+  scale.options.refine = false;
+  out.push_back(scale);
+  WmsVariant own{"no shrinkage (after the factor, each application on its own runs)", base};
   own.options.shrinkage = 0;
   out.push_back(own);
   return out;

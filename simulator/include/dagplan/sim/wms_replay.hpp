@@ -87,6 +87,9 @@ struct WmsFitOptions {
   double shrinkage = 0.01;
   /// Fit per application (true) or only the shared parameters (false).
   bool per_application = true;
+  /// Per application, after the factor on the shared parameters (wms_scale_fit), fit every
+  /// parameter shrunk towards the scaled shared ones (true) or keep the scaled ones (false).
+  bool refine = true;
   /// Threads of wms_leave_one_out (results do not depend on it). 0: hardware concurrency.
   unsigned threads = 0;
 };
@@ -101,6 +104,11 @@ double wms_loss(const std::vector<const WmsRun*>& runs, const WmsParams& params)
 /// 0.2 down to 10^-4 (at most 200 rounds). Deterministic. With `prior` null, no shrinkage.
 WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start,
                   const WmsParams* prior, const WmsFitOptions& options);
+
+/// `shared` with every parameter multiplied by the one factor in [1/64, 64] that minimises
+/// wms_loss(runs) (golden-section search on its logarithm): an application whose workflow
+/// system is the shared one, uniformly slower or faster. About 40 replays per run.
+WmsParams wms_scale_fit(const std::vector<const WmsRun*>& runs, const WmsParams& shared);
 
 /// Application groups from the content: runs whose function-name sets overlap by half or more
 /// (Jaccard >= 0.5) are one application (transitively). Returns a group id per run, numbered in
@@ -136,11 +144,12 @@ using WmsProgress = std::function<void(std::size_t done, std::size_t total)>;
 
 /// For every distinct run whose application (wms_application_groups) has another distinct run:
 /// fits the shared parameters on every other run (all applications; its copies excluded), then
-/// its application's parameters on the other runs of its application, shrunk towards the shared
-/// ones, and reports the error of the replay on the held-out run. Nothing of the held-out run
-/// (its makespan, its file name) reaches its own prediction. Files holding the same run (same
-/// workflow fingerprint and recorded makespan: a 1.4 and a 1.5 copy) count as one run. Runs are
-/// fitted on `options.threads` threads; the result does not depend on the thread count.
+/// its application's parameters on the other runs of its application (a factor on the shared
+/// parameters, then each parameter shrunk towards the scaled ones), and reports the error of the
+/// replay on the held-out run. Nothing of the held-out run (its makespan, its file name) reaches
+/// its own prediction. Files holding the same run (same workflow fingerprint and recorded makespan:
+/// a 1.4 and a 1.5 copy) count as one run. Runs are fitted on `options.threads` threads; the result
+/// does not depend on the thread count.
 WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& options = {},
                            const WmsProgress& progress = {});
 
@@ -153,8 +162,8 @@ struct WmsVariant {
   WmsFitOptions options;
 };
 
-/// The variants docs/calibration.md compares: each parameter alone, without each parameter,
-/// shared parameters only, no shrinkage.
+/// The variants docs/calibration.md compares: without each parameter, each parameter alone,
+/// shared parameters only, only a factor per application, no shrinkage.
 std::vector<WmsVariant> wms_variants(const WmsFitOptions& base);
 
 /// One line per variant: median and largest |leave-one-out error| (each a full leave-one-out).
