@@ -96,6 +96,7 @@ class WfCommonsReader {
     double cores;
     std::uint32_t machine;  // machine-name slot or kNone
     bool has_runtime;
+    double io_bytes;  // readBytes + writtenBytes; -1 when neither is recorded
   };
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -192,6 +193,7 @@ class WfCommonsReader {
     has_runtime_.push_back(has_runtime ? 1 : 0);
     cores_.push_back(cores);
     machine_.push_back(machine);
+    io_bytes_.push_back(-1);
   }
 
   std::uint32_t task_slot(std::string_view id) {
@@ -317,7 +319,7 @@ class WfCommonsReader {
   /// WfFormat 1.5 `workflow.execution.tasks`.
   void read_exec_tasks() {
     r_.array([&](std::size_t) {
-      ExecTask e{kNone, 0, 0, kNone, false};
+      ExecTask e{kNone, 0, 0, kNone, false, -1};
       r_.object([&](std::string_view key) {
         if (key == "id") {
           if (r_.peek() != JsonReader::Kind::kString) r_.fail_expected("a task id string");
@@ -329,6 +331,12 @@ class WfCommonsReader {
           e.cores = r_.number_in(0, limits::kMaxVcpus, "a core count");
         } else if (key == "machines") {
           e.machine = read_machine_list();
+        } else if (key == "readBytes" || key == "writtenBytes") {
+          if (r_.peek() == JsonReader::Kind::kNull) {
+            r_.skip();
+          } else {
+            e.io_bytes = std::max(0.0, e.io_bytes) + static_cast<double>(read_bytes(r_));
+          }
         } else {
           r_.skip();
         }
@@ -542,6 +550,7 @@ class WfCommonsReader {
       has_runtime_[t] = e.has_runtime ? 1 : 0;
       cores_[t] = e.cores;
       machine_[t] = e.machine;
+      io_bytes_[t] = e.io_bytes;
     }
 
     // Machines, by nodeName.
@@ -574,6 +583,31 @@ class WfCommonsReader {
     }
     for (const FileRef& f : outputs_) file_produced_[f.file] = 1;
 
+    // Each file's size shared among the tasks that read or write it, so that a run's files count
+    // once (WfCommonsInstance::file_share_bytes).
+    {
+      std::vector<std::uint32_t> touching(file_produced_.size(), 0),
+          seen(file_produced_.size(), kNone);
+      auto visit = [&](std::uint32_t t, auto each) {
+        for (int side = 0; side < 2; ++side) {
+          const auto& refs = side == 0 ? inputs_ : outputs_;
+          const auto& off = side == 0 ? inputs_off_ : outputs_off_;
+          for (std::uint32_t k = off[t]; k < off[t + 1]; ++k) {
+            if (seen[refs[k].file] == t) continue;
+            seen[refs[k].file] = t;
+            each(refs[k]);
+          }
+        }
+      };
+      for (std::uint32_t t = 0; t < n; ++t) visit(t, [&](const FileRef& f) { ++touching[f.file]; });
+      std::fill(seen.begin(), seen.end(), kNone);
+      out_.file_share_bytes.assign(n, 0.0);
+      for (std::uint32_t t = 0; t < n; ++t)
+        visit(t, [&](const FileRef& f) {
+          out_.file_share_bytes[t] += static_cast<double>(f.size_bytes) / touching[f.file];
+        });
+    }
+
     WorkflowBuilder b;
     b.set_name(out_.application);
     b.reserve(n, parents_.size() + children_.size());
@@ -589,6 +623,7 @@ class WfCommonsReader {
     add_edges(b);
     out_.runtime_s = std::move(runtime_s_);
     out_.cores = std::move(cores_);
+    out_.io_bytes = std::move(io_bytes_);
     try {
       out_.workflow = std::move(b).build(r_.file(), [&](std::size_t e) {
         std::uint32_t ref = edge_ref_[e];
@@ -660,7 +695,7 @@ class WfCommonsReader {
   std::vector<std::uint32_t> task_slot_;
   StringTable categories_;
   std::vector<std::uint32_t> category_;
-  std::vector<double> runtime_s_, cores_;
+  std::vector<double> runtime_s_, cores_, io_bytes_;
   std::vector<std::uint8_t> has_runtime_;
   std::vector<std::uint32_t> machine_;  // machine-name slot per task, or kNone
   std::vector<ExecTask> exec_;

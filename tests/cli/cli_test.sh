@@ -159,6 +159,29 @@ case $case_name in
     "$dagplan" predict "$tmp/p.json" --profile "$tmp/profile.json" > /dev/null || fail "predict with the profile"
     "$dagsim" replay "$tmp/t1.json" --profile "$tmp/profile.json" > /dev/null || fail "replay with the profile"
     ;;
+  sim_calibrate_wfcommons)
+    if [ ! -d "$shared/wfcommons-runs" ]; then echo "SKIP: $shared/wfcommons-runs is absent"; exit 77; fi
+    # Several folders; --quiet: nothing on stderr; the table, the summary and the timing on stdout.
+    "$dagsim" calibrate --wfcommons "$shared/wfcommons" "$shared/wfcommons-runs" --quiet > "$tmp/c" 2> "$tmp/e" || fail "calibrate: $(cat "$tmp/e")"
+    [ ! -s "$tmp/e" ] || fail "--quiet printed on stderr: $(cat "$tmp/e")"
+    grep -q "^Leave-one-out over 27 runs: median |error|" "$tmp/c" || fail "no summary: $(tail -3 "$tmp/c")"
+    grep -q "^calibrated 31 files (27 runs left out) in " "$tmp/c" || fail "no timing"
+    grep -q "wfcommons-runs/bwa-chameleon-large-001.json" "$tmp/c" || fail "second folder not read"
+    # Progress only on a terminal: under script(1) stderr is one, and --quiet silences it.
+    if command -v script > /dev/null; then
+      script -qec "\"$dagsim\" calibrate --wfcommons \"$shared/wfcommons\" --threads 1" /dev/null > "$tmp/tty" 2>&1
+      grep -q "calibrate: 4/4 runs fitted" "$tmp/tty" || fail "no progress on a terminal: $(tail -c 300 "$tmp/tty")"
+      script -qec "\"$dagsim\" calibrate --wfcommons \"$shared/wfcommons\" --quiet" /dev/null > "$tmp/tty" 2>&1
+      grep -q "runs fitted" "$tmp/tty" && fail "progress despite --quiet"
+    fi
+    # Bad input: one error naming the file and what was expected, exit 1.
+    mkdir -p "$tmp/bad" "$tmp/none"
+    cp "$shared/wfcommons/blast-chameleon-small-001.json" "$tmp/bad/"
+    printf '{"schemaVersion": "1.5", "workflow": {' > "$tmp/bad/cut.json"
+    expect_fail 1 "cut.json: .*invalid JSON|cut.json: .*expected" "$dagsim" calibrate --wfcommons "$tmp/bad" --quiet
+    expect_fail 1 "none: .*expected WfCommons instances" "$dagsim" calibrate --wfcommons "$tmp/none"
+    expect_fail 1 "nothere: .*expected a folder" "$dagsim" calibrate --wfcommons "$tmp/nothere"
+    ;;
   sim_errors)
     expect_fail 2 "unknown command 'simulat'; did you mean 'simulate'\\?" "$dagsim" simulat x
     expect_fail 1 "nothere.json: cannot open" "$dagsim" replay "$tmp/nothere.json"

@@ -55,6 +55,13 @@ struct WfCommonsInstance {
   std::vector<double> runtime_s;
   std::vector<double> cores;
   std::vector<std::int32_t> machine;
+  /// Per task: the bytes it read plus the bytes it wrote, as measured during the run (1.5
+  /// `readBytes` + `writtenBytes`), or -1 when the file records neither.
+  std::vector<double> io_bytes;
+  /// Per task: its share of the files it reads or writes, each file's size divided by the
+  /// number of tasks that read or write it, so that every file of the run counts once (a shared
+  /// input read by 400 tasks is not 400 transfers).
+  std::vector<double> file_share_bytes;
 };
 
 /// Reads a WfCommons instance (schemaVersion "1.4" or "1.5") in one pass, linear in its size.

@@ -1,0 +1,174 @@
+#pragma once
+/// \file
+/// A replay model of the workflow management system (WMS) behind a public WfCommons run, and
+/// its leave-one-out calibration per application (DESIGN.md section 6; docs/calibration.md,
+/// docs/decisions/0009-wms-replay-model.md).
+///
+/// A WfCommons run records what the tasks did (runtime, bytes read and written, machine) but not
+/// what the WMS did between them, and that is most of the makespan. The model explains a run
+/// from what its file states - the DAG, runtimes, bytes, the machines' cores - plus four
+/// parameters of the WMS:
+/// - latency_s: a task becomes ready this long after its last parent ends (DAGMan's or
+///   Makeflow's polling of job logs, post-scripts, submission); roots too (workflow start-up);
+/// - dispatch_interval_s: the WMS starts at most one task per interval (a dispatch throughput:
+///   DAGMan's submit throttle, the schedd's job start rate), ready tasks first come first served;
+/// - staging_s_per_gb: the task's bytes (readBytes + writtenBytes where the file records them,
+///   else its files' sizes) go through one shared data server, one transfer at a time, at
+///   1/staging_s_per_gb GB per second, before the task runs;
+/// - machine_interval_s: each machine starts at most one task per interval (HTCondor's startd
+///   and starter, a Work Queue worker), the task on the machine the file records.
+/// Slots are the recorded machines' cores, pooled (a task takes any free core).
+///
+/// The simulation is a list schedule in O((V + E) log V), about 10^7 tasks per second, so that
+/// calibration can afford thousands of replays per run.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dagplan/wfcommons.hpp"
+
+namespace dagplan::sim {
+
+/// The WMS parameters of a replay; all >= 0.
+struct WmsParams {
+  double latency_s = 0;            ///< per dependency (and per root), seconds
+  double dispatch_interval_s = 0;  ///< between two task starts, seconds (1 / throughput)
+  double staging_s_per_gb = 0;     ///< per GB through the shared data server, seconds
+  /// between two task starts on one machine (the task's recorded machine), seconds
+  double machine_interval_s = 0;
+
+  static constexpr std::size_t kCount = 4;
+  /// Parameter i (0: latency, 1: dispatch interval, 2: staging, 3: machine interval).
+  double& operator[](std::size_t i);
+  double operator[](std::size_t i) const;
+};
+
+/// Names of the parameters, in WmsParams order ("latency", "dispatch", "staging", "machine").
+const char* wms_param_name(std::size_t i);
+
+/// What a replay needs of one WfCommons run, extracted once; immutable afterwards.
+struct WmsRun {
+  std::string file;
+  /// Display only: the file name up to its first '-'. Never used to group runs.
+  std::string label;
+  std::uint32_t tasks = 0;
+  std::uint32_t machines = 0;  ///< recorded machines (1 when the file lists none)
+  std::uint32_t slots = 0;     ///< their cores together (the widest level when none recorded)
+  double recorded_makespan_s = 0;
+  double critical_path_s = 0;          ///< of the recorded runtimes
+  double io_gb = 0;                    ///< all tasks' staged bytes, GB
+  std::vector<std::string> functions;  ///< distinct function names, sorted (the content)
+  std::uint64_t fingerprint = 0;       ///< of the workflow
+  // The DAG as CSR successors plus per-task values, by TaskId.
+  std::vector<double> runtime_s, io_gb_per_task;
+  std::vector<std::uint32_t> machine;  ///< recorded machine of each task (machines: unknown)
+  std::vector<std::uint32_t> succ_offset, succ, pred_count;
+};
+
+/// Extracts a run from an instance read from `file` (a task without a recorded runtime runs for
+/// 0 s). Throws InputError (naming `file` and the JSON path) when it records no makespan.
+WmsRun wms_run(const WfCommonsInstance& instance, const std::string& file);
+
+/// Reads and extracts `file`. Throws InputError for an unreadable or invalid file.
+WmsRun read_wms_run(const std::string& file);
+
+/// Simulated makespan of `run` under `params`, seconds. Deterministic (ties by task id).
+double wms_makespan_s(const WmsRun& run, const WmsParams& params);
+
+/// Which parameters a calibration fits (the others stay 0), and how.
+struct WmsFitOptions {
+  /// By WmsParams index: fitted when true.
+  std::array<bool, WmsParams::kCount> fitted = {true, true, true, true};
+  /// Strength of the pull of an application's parameters towards the parameters shared by all
+  /// applications (ridge on log(1 + p / scale)); 0: each application on its own.
+  double shrinkage = 0.01;
+  /// Fit per application (true) or only the shared parameters (false).
+  bool per_application = true;
+  /// Per application, after the factor on the shared parameters (wms_scale_fit), fit every
+  /// parameter shrunk towards the scaled shared ones (true) or keep the scaled ones (false).
+  bool refine = true;
+  /// Threads of wms_leave_one_out (results do not depend on it). 0: hardware concurrency.
+  unsigned threads = 0;
+};
+
+/// Sum over `runs` of log(simulated / recorded)^2 (a symmetric relative error).
+double wms_loss(const std::vector<const WmsRun*>& runs, const WmsParams& params);
+
+/// Parameters minimising wms_loss(runs) + shrinkage * sum_i log((1 + p_i) / (1 + prior_i))^2,
+/// by coordinate descent in log space from `start`: each round tries every fitted parameter at
+/// p' = (p + 1) e^{+-step} - 1 (and, while the step is the first one, at 0 and at factors 1/16
+/// .. 16), keeps each improving move, and divides the step by 3 after a round without one, from
+/// 0.2 down to 10^-4 (at most 200 rounds). Deterministic. With `prior` null, no shrinkage.
+WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start,
+                  const WmsParams* prior, const WmsFitOptions& options);
+
+/// `shared` with every parameter multiplied by the one factor in [1/64, 64] that minimises
+/// wms_loss(runs) (golden-section search on its logarithm): an application whose workflow
+/// system is the shared one, uniformly slower or faster. About 40 replays per run.
+WmsParams wms_scale_fit(const std::vector<const WmsRun*>& runs, const WmsParams& shared);
+
+/// Application groups from the content: runs whose function-name sets overlap by half or more
+/// (Jaccard >= 0.5) are one application (transitively). Returns a group id per run, numbered in
+/// order of first appearance.
+std::vector<std::uint32_t> wms_application_groups(const std::vector<WmsRun>& runs);
+
+/// One run's line of the table.
+struct WmsRow {
+  std::size_t run = 0;         ///< index into WmsTable::runs
+  std::uint32_t group = 0;     ///< application group
+  std::string copy_of;         ///< another file holding the same run: not a separate run
+  std::size_t other_runs = 0;  ///< distinct runs of its application besides this one
+  WmsParams in_sample;         ///< fitted on every run of its application (shrunk to shared)
+  double in_sample_error = 0;  ///< (simulated - recorded) / recorded
+  bool has_loo = false;        ///< other_runs > 0 and not a copy
+  WmsParams loo;               ///< fitted without this run (and its copies)
+  double loo_error = 0;
+};
+
+/// The leave-one-out table over a set of runs.
+struct WmsTable {
+  WmsFitOptions options;
+  std::vector<WmsRun> runs;
+  std::vector<WmsRow> rows;  ///< by application label, then file
+  WmsParams shared;          ///< fitted on every run, all applications together
+  double median_abs_loo_error = 0, max_abs_loo_error = 0;
+  std::size_t loo_rows = 0;
+  std::uint64_t replays = 0;
+};
+
+/// Called after each run's leave-one-out fit, from any thread but never concurrently.
+using WmsProgress = std::function<void(std::size_t done, std::size_t total)>;
+
+/// For every distinct run whose application (wms_application_groups) has another distinct run:
+/// fits the shared parameters on every other run (all applications; its copies excluded), then
+/// its application's parameters on the other runs of its application (a factor on the shared
+/// parameters, then each parameter shrunk towards the scaled ones), and reports the error of the
+/// replay on the held-out run. Nothing of the held-out run (its makespan, its file name) reaches
+/// its own prediction. Files holding the same run (same workflow fingerprint and recorded makespan:
+/// a 1.4 and a 1.5 copy) count as one run. Runs are fitted on `options.threads` threads; the result
+/// does not depend on the thread count.
+WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& options = {},
+                           const WmsProgress& progress = {});
+
+/// The table as Markdown: one row per file, then the median and largest |leave-one-out error|.
+std::string wms_table_markdown(const WmsTable& table);
+
+/// A variant of the model for the comparison table of docs/calibration.md.
+struct WmsVariant {
+  std::string name;
+  WmsFitOptions options;
+};
+
+/// The variants docs/calibration.md compares: without each parameter, each parameter alone,
+/// shared parameters only, only a factor per application, no shrinkage.
+std::vector<WmsVariant> wms_variants(const WmsFitOptions& base);
+
+/// One line per variant: median and largest |leave-one-out error| (each a full leave-one-out).
+std::string wms_variants_markdown(const std::vector<WmsRun>& runs,
+                                  const std::vector<WmsVariant>& variants,
+                                  const WmsProgress& progress = {});
+
+}  // namespace dagplan::sim

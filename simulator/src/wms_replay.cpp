@@ -1,0 +1,500 @@
+// Replay of a WfCommons run through a model of its workflow system, and leave-one-out
+// calibration of that model per application (docs/calibration.md, docs/decisions/0009).
+//
+// The replay is a list schedule of one FIFO dispatcher over pooled slots, the way DAGMan (or
+// Makeflow) hands ready jobs to HTCondor (or Work Queue): a task is released `latency` after its
+// last parent ends, waits for the dispatcher (one start per `dispatch interval`), for its
+// recorded machine (one start there per `machine interval`) and a free core, stages its bytes
+// through one shared data server (one transfer at a time), then runs for its recorded runtime.
+// Tasks are taken in order of release (ties by id); starts never go back in time, so one pass over
+// a heap of released tasks is exact.
+//
+// Calibration minimises the squared log-ratio of simulated to recorded makespans by coordinate
+// descent in log space. The makespan is monotone in every parameter, piecewise linear between
+// the points where the critical chain changes; a derivative-free search is robust to the kinks
+// where a Gauss-Newton step on the critical chain's counts is not (tried first: it oscillates
+// between chains on blast and seismology).
+#include "dagplan/sim/wms_replay.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <queue>
+#include <thread>
+
+#include "dagplan/analysis.hpp"
+#include "dagplan/error.hpp"
+#include "dagplan/files.hpp"
+
+namespace dagplan::sim {
+
+double& WmsParams::operator[](std::size_t i) {
+  switch (i) {
+    case 0: return latency_s;
+    case 1: return dispatch_interval_s;
+    case 2: return staging_s_per_gb;
+    default: return machine_interval_s;
+  }
+}
+
+double WmsParams::operator[](std::size_t i) const {
+  return const_cast<WmsParams&>(*this)[i];
+}
+
+const char* wms_param_name(std::size_t i) {
+  static constexpr const char* kNames[] = {"latency", "dispatch", "staging", "machine"};
+  return kNames[std::min<std::size_t>(i, 3)];
+}
+
+namespace {
+
+constexpr double kGb = 1e9;
+
+// The widest depth level of the DAG (the slots of a run whose file lists no machine).
+std::uint32_t widest_level(const Workflow& w) {
+  std::vector<std::uint32_t> depth(w.task_count(), 0), count(w.task_count() + 1, 0);
+  for (TaskId t : w.topological_order()) {
+    std::uint32_t d = 0;
+    for (TaskId p : w.predecessors(t)) d = std::max(d, depth[index(p)] + 1);
+    depth[index(t)] = d;
+    ++count[d];
+  }
+  return std::max<std::uint32_t>(1, *std::max_element(count.begin(), count.end()));
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+// Softening scale of the shrinkage and of the search steps: a parameter's size is judged by
+// log(1 + p / kScale) (1 s, or 1 s per GB: below that a parameter hardly moves a makespan).
+constexpr double kScale = 1.0;
+
+// Where every fit starts: a generic WMS (not fitted on anything, so that no held-out run leaks
+// in through the starting point).
+constexpr WmsParams kStart{30.0, 2.0, 10.0, 1.0};
+
+}  // namespace
+
+WmsRun wms_run(const WfCommonsInstance& instance, const std::string& file) {
+  const Workflow& w = instance.workflow;
+  if (!(instance.makespan_s > 0))
+    throw InputError(file,
+                     instance.schema_version == "1.4" ? "$.workflow.makespanInSeconds"
+                                                      : "$.workflow.execution.makespanInSeconds",
+                     "expected a recorded makespan > 0 to replay this run");
+  WmsRun r;
+  r.file = file;
+  std::string stem = std::filesystem::path(file).filename().string();
+  r.label = stem.substr(0, std::min(stem.find('-'), stem.find('.')));
+  r.tasks = static_cast<std::uint32_t>(w.task_count());
+  r.recorded_makespan_s = instance.makespan_s;
+  r.fingerprint = w.fingerprint();
+  r.machines = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(instance.machines.size()));
+  std::uint64_t cores = 0;
+  for (const WfCommonsMachine& m : instance.machines) cores += std::max<std::uint32_t>(1, m.cores);
+  r.slots = instance.machines.empty() ? widest_level(w)
+                                      : static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                                            cores, std::numeric_limits<std::uint32_t>::max()));
+  r.critical_path_s = critical_path_work_s(w);
+  r.runtime_s.resize(r.tasks);
+  r.io_gb_per_task.resize(r.tasks);
+  r.pred_count.resize(r.tasks);
+  r.machine.resize(r.tasks);
+  r.succ_offset.assign(r.tasks + 1, 0);
+  for (std::uint32_t t = 0; t < r.tasks; ++t) {
+    TaskId id{t};
+    r.runtime_s[t] = instance.runtime_s[t];  // 0 when not recorded
+    r.machine[t] = t < instance.machine.size() && instance.machine[t] >= 0
+                       ? static_cast<std::uint32_t>(instance.machine[t])
+                       : r.machines;
+    // Measured bytes where recorded; else each file once, shared among the tasks touching it:
+    // the nominal per-task sizes count a shared read-only input once per reader (blast's 5.1 GB
+    // database 300 times, 1000genome's chromosome files 25 times), which were not transferred.
+    double bytes = t < instance.io_bytes.size() && instance.io_bytes[t] >= 0
+                       ? instance.io_bytes[t]
+                       : instance.file_share_bytes[t];
+    r.io_gb_per_task[t] = bytes / kGb;
+    r.io_gb += bytes / kGb;
+    r.pred_count[t] = static_cast<std::uint32_t>(w.predecessors(id).size());
+    r.succ_offset[t + 1] = r.succ_offset[t] + static_cast<std::uint32_t>(w.successors(id).size());
+  }
+  r.succ.reserve(r.succ_offset.back());
+  for (std::uint32_t t = 0; t < r.tasks; ++t)
+    for (TaskId s : w.successors(TaskId{t})) r.succ.push_back(index(s));
+  for (std::size_t f = 0; f < w.function_count(); ++f)
+    r.functions.emplace_back(w.function_name(FunctionId{static_cast<std::uint32_t>(f)}));
+  std::sort(r.functions.begin(), r.functions.end());
+  r.functions.erase(std::unique(r.functions.begin(), r.functions.end()), r.functions.end());
+  return r;
+}
+
+WmsRun read_wms_run(const std::string& file) {
+  return wms_run(read_wfcommons(read_text_file(file), file), file);
+}
+
+double wms_makespan_s(const WmsRun& run, const WmsParams& p) {
+  const std::uint32_t n = run.tasks;
+  using Item = std::pair<double, std::uint32_t>;  // (release time, task): smallest first
+  std::priority_queue<Item, std::vector<Item>, std::greater<>> released;
+  std::vector<double> release(n, p.latency_s);
+  std::vector<std::uint32_t> waiting(run.pred_count);
+  for (std::uint32_t t = 0; t < n; ++t)
+    if (waiting[t] == 0) released.emplace(release[t], t);
+  // Free times of the slots (a min-heap; all free at 0).
+  std::priority_queue<double, std::vector<double>, std::greater<>> slots;
+  for (std::uint32_t s = 0; s < std::min(run.slots, n); ++s) slots.push(0.0);
+  std::vector<double> machine_last(run.machines + 1, -p.machine_interval_s);
+  double last_start = -p.dispatch_interval_s, server_free = 0, makespan = 0;
+  while (!released.empty()) {
+    auto [ready, t] = released.top();
+    released.pop();
+    double& on_machine = machine_last[run.machine[t]];
+    double start = std::max({ready, last_start + p.dispatch_interval_s,
+                             on_machine + p.machine_interval_s, slots.top()});
+    slots.pop();
+    last_start = start;
+    on_machine = start;
+    double staged = start;
+    if (run.io_gb_per_task[t] > 0 && p.staging_s_per_gb > 0) {
+      staged = std::max(start, server_free) + run.io_gb_per_task[t] * p.staging_s_per_gb;
+      server_free = staged;
+    }
+    double end = staged + run.runtime_s[t];
+    slots.push(end);
+    makespan = std::max(makespan, end);
+    for (std::uint32_t k = run.succ_offset[t]; k < run.succ_offset[t + 1]; ++k) {
+      std::uint32_t c = run.succ[k];
+      release[c] = std::max(release[c], end + p.latency_s);
+      if (--waiting[c] == 0) released.emplace(release[c], c);
+    }
+  }
+  return makespan;
+}
+
+double wms_loss(const std::vector<const WmsRun*>& runs, const WmsParams& params) {
+  double loss = 0;
+  for (const WmsRun* r : runs) {
+    double ratio = wms_makespan_s(*r, params) / r->recorded_makespan_s;
+    double l = std::log(std::max(ratio, 1e-9));
+    loss += l * l;
+  }
+  return loss;
+}
+
+WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start,
+                  const WmsParams* prior, const WmsFitOptions& options) {
+  auto penalty = [&](const WmsParams& p) {
+    if (!prior || options.shrinkage <= 0) return 0.0;
+    double s = 0;
+    for (std::size_t i = 0; i < WmsParams::kCount; ++i) {
+      if (!options.fitted[i]) continue;
+      double d = std::log((1 + p[i] / kScale) / (1 + (*prior)[i] / kScale));
+      s += d * d;
+    }
+    return options.shrinkage * s;
+  };
+  auto objective = [&](const WmsParams& p) { return wms_loss(runs, p) + penalty(p); };
+  WmsParams best = start;
+  for (std::size_t i = 0; i < WmsParams::kCount; ++i)
+    if (!options.fitted[i]) best[i] = 0;
+  double best_value = objective(best);
+  // Coarse moves first (0, and factors 1/16 .. 16 of p + kScale), then ever finer steps
+  // (factors e^{+-step}, the step divided by 3 whenever no parameter moves) down to 0.01%.
+  static constexpr double kCoarse[] = {1.0 / 16, 0.25, 0.5, 2.0, 4.0, 16.0};
+  auto improve = [&](std::size_t i, auto each_candidate) {
+    WmsParams round_best = best;
+    double round_value = best_value;
+    each_candidate([&](double v) {
+      WmsParams c = best;
+      c[i] = std::max(0.0, v);
+      double value = objective(c);
+      if (value < round_value - 1e-12) {
+        round_value = value;
+        round_best = c;
+      }
+    });
+    if (round_value >= best_value) return false;
+    best = round_best;
+    best_value = round_value;
+    return true;
+  };
+  int rounds = 0;
+  for (double step = 0.2; step > 1e-4 && rounds < 200; ++rounds) {
+    bool moved = false;
+    for (std::size_t i = 0; i < WmsParams::kCount; ++i) {
+      if (!options.fitted[i]) continue;
+      const double base = best[i] + kScale;
+      moved |= improve(i, [&](auto consider) {
+        if (step == 0.2) {
+          consider(0);
+          for (double f : kCoarse) consider(base * f - kScale);
+        }
+        consider(base * std::exp(step) - kScale);
+        consider(base * std::exp(-step) - kScale);
+      });
+    }
+    if (!moved) step /= 3;
+  }
+  return best;
+}
+
+WmsParams wms_scale_fit(const std::vector<const WmsRun*>& runs, const WmsParams& shared) {
+  // One factor on every parameter: golden-section search on log(factor) in [1/64, 64].
+  auto scaled = [&](double log_factor) {
+    WmsParams p = shared;
+    for (std::size_t i = 0; i < WmsParams::kCount; ++i) p[i] *= std::exp(log_factor);
+    return p;
+  };
+  double lo = std::log(1.0 / 64), hi = std::log(64.0);
+  const double g = (std::sqrt(5.0) - 1) / 2;
+  double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
+  double fa = wms_loss(runs, scaled(a)), fb = wms_loss(runs, scaled(b));
+  while (hi - lo > 1e-4) {
+    if (fa <= fb) {
+      hi = b;
+      b = a;
+      fb = fa;
+      a = hi - g * (hi - lo);
+      fa = wms_loss(runs, scaled(a));
+    } else {
+      lo = a;
+      a = b;
+      fa = fb;
+      b = lo + g * (hi - lo);
+      fb = wms_loss(runs, scaled(b));
+    }
+  }
+  return scaled((lo + hi) / 2);
+}
+
+std::vector<std::uint32_t> wms_application_groups(const std::vector<WmsRun>& runs) {
+  std::vector<std::size_t> parent(runs.size());
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](std::size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (std::size_t a = 0; a < runs.size(); ++a) {
+    for (std::size_t b = a + 1; b < runs.size(); ++b) {
+      const auto &fa = runs[a].functions, &fb = runs[b].functions;
+      std::vector<std::string> common;
+      std::set_intersection(fa.begin(), fa.end(), fb.begin(), fb.end(), std::back_inserter(common));
+      std::size_t all = fa.size() + fb.size() - common.size();
+      if (all > 0 && 2 * common.size() >= all)
+        parent[std::max(find(a), find(b))] = std::min(find(a), find(b));
+    }
+  }
+  std::vector<std::uint32_t> group(runs.size());
+  std::map<std::size_t, std::uint32_t> number;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    auto [it, fresh] = number.emplace(find(r), static_cast<std::uint32_t>(number.size()));
+    group[r] = it->second;
+  }
+  return group;
+}
+
+namespace {
+
+// Runs `work(i)` for i in [0, count) on up to `threads` threads; each i exactly once.
+template <typename Work>
+void parallel_for(std::size_t count, unsigned threads, Work work) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, count)));
+  std::atomic<std::size_t> next{0};
+  auto loop = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < count;) work(i);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned k = 1; k < threads; ++k) pool.emplace_back(loop);
+  loop();
+  for (std::thread& t : pool) t.join();
+}
+
+}  // namespace
+
+WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& options,
+                           const WmsProgress& progress) {
+  WmsTable table;
+  table.options = options;
+  table.runs = std::move(runs);
+  const std::vector<WmsRun>& all = table.runs;
+  std::vector<std::uint32_t> group = wms_application_groups(all);
+  table.rows.resize(all.size());
+  // Copies: the same workflow with the same recorded makespan (a 1.4 and a 1.5 file).
+  std::vector<std::size_t> primary(all.size());
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    primary[r] = r;
+    for (std::size_t q = 0; q < r; ++q)
+      if (primary[q] == q && all[q].fingerprint == all[r].fingerprint &&
+          all[q].recorded_makespan_s == all[r].recorded_makespan_s) {
+        primary[r] = q;
+        break;
+      }
+  }
+  auto distinct = [&](auto keep) {
+    std::vector<const WmsRun*> out;
+    for (std::size_t q = 0; q < all.size(); ++q)
+      if (primary[q] == q && keep(q)) out.push_back(&all[q]);
+    return out;
+  };
+  auto fit_application = [&](const std::vector<const WmsRun*>& own, const WmsParams& shared) {
+    if (!options.per_application) return shared;
+    // First the one factor a single run can pin down, then every parameter, shrunk towards the
+    // scaled shared ones: what the application's runs cannot tell apart stays in the shared
+    // proportions.
+    WmsParams scaled = wms_scale_fit(own, shared);
+    return options.refine ? fit_wms(own, scaled, &scaled, options) : scaled;
+  };
+
+  // Shared parameters on every run, and each application's in-sample fit.
+  table.shared = fit_wms(distinct([](std::size_t) { return true; }), kStart, nullptr, options);
+  std::map<std::uint32_t, WmsParams> in_sample;
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    WmsRow& row = table.rows[r];
+    row.run = r;
+    row.group = group[r];
+    if (primary[r] != r) row.copy_of = all[primary[r]].file;
+    row.other_runs =
+        distinct([&](std::size_t q) { return q != primary[r] && group[q] == group[r]; }).size();
+    row.has_loo = primary[r] == r && row.other_runs > 0;
+    if (!in_sample.count(group[r]))
+      in_sample[group[r]] = fit_application(
+          distinct([&](std::size_t q) { return group[q] == group[r]; }), table.shared);
+    row.in_sample = in_sample[group[r]];
+    row.in_sample_error = wms_makespan_s(all[r], row.in_sample) / all[r].recorded_makespan_s - 1;
+  }
+
+  std::vector<std::size_t> held_out;
+  for (std::size_t r = 0; r < all.size(); ++r)
+    if (table.rows[r].has_loo) held_out.push_back(r);
+  std::mutex report;
+  std::size_t done = 0;
+  parallel_for(held_out.size(), options.threads, [&](std::size_t k) {
+    std::size_t h = held_out[k];
+    WmsParams shared =
+        fit_wms(distinct([&](std::size_t q) { return q != h; }), kStart, nullptr, options);
+    WmsParams own = fit_application(
+        distinct([&](std::size_t q) { return q != h && group[q] == group[h]; }), shared);
+    WmsRow& row = table.rows[h];
+    row.loo = own;
+    row.loo_error = wms_makespan_s(all[h], own) / all[h].recorded_makespan_s - 1;
+    std::lock_guard<std::mutex> lock(report);
+    ++done;
+    if (progress) progress(done, held_out.size());
+  });
+
+  std::vector<double> abs_loo;
+  for (const WmsRow& row : table.rows)
+    if (row.has_loo) abs_loo.push_back(std::abs(row.loo_error));
+  table.loo_rows = abs_loo.size();
+  if (!abs_loo.empty()) {
+    table.median_abs_loo_error = median(abs_loo);
+    table.max_abs_loo_error = *std::max_element(abs_loo.begin(), abs_loo.end());
+  }
+  std::stable_sort(table.rows.begin(), table.rows.end(), [&](const WmsRow& a, const WmsRow& b) {
+    return std::tie(all[a.run].label, all[a.run].file) <
+           std::tie(all[b.run].label, all[b.run].file);
+  });
+  return table;
+}
+
+namespace {
+
+std::string percent(double x) {
+  return fmt::format("{:+.1f}%", 100.0 * x);
+}
+
+std::string params_text(const WmsParams& p) {
+  return fmt::format("{:.1f} / {:.2f} / {:.1f} / {:.2f}", p.latency_s, p.dispatch_interval_s,
+                     p.staging_s_per_gb, p.machine_interval_s);
+}
+
+// The file name below the folder all runs share (the last two path parts at most).
+std::string short_name(const std::string& file) {
+  std::filesystem::path p(file);
+  std::string parent = p.parent_path().filename().string();
+  return parent.empty() ? p.filename().string() : parent + "/" + p.filename().string();
+}
+
+}  // namespace
+
+std::string wms_table_markdown(const WmsTable& table) {
+  std::string out =
+      "| application | file | tasks | machines (cores) | GB staged | critical path (s) | "
+      "recorded makespan (s) | in-sample error | leave-one-out parameters (latency s / "
+      "dispatch s / staging s per GB / machine interval s) | leave-one-out error |\n"
+      "|---|---|---:|---:|---:|---:|---:|---:|---|---:|\n";
+  for (const WmsRow& row : table.rows) {
+    const WmsRun& r = table.runs[row.run];
+    std::string loo_params = "-", loo_error;
+    if (row.has_loo) {
+      loo_params = params_text(row.loo);
+      loo_error = percent(row.loo_error);
+    } else if (!row.copy_of.empty()) {
+      loo_error = "n/a: copy of " + short_name(row.copy_of);
+    } else {
+      loo_error = "n/a: only run";
+    }
+    out += fmt::format("| {} | {} | {} | {} ({}) | {:.1f} | {:.1f} | {:.0f} | {} | {} | {} |\n",
+                       r.label, short_name(r.file), r.tasks, r.machines, r.slots, r.io_gb,
+                       r.critical_path_s, r.recorded_makespan_s, percent(row.in_sample_error),
+                       loo_params, loo_error);
+  }
+  out += fmt::format(
+      "\nLeave-one-out over {} runs: median |error| {:.1f}%, largest {:.1f}%. Shared parameters "
+      "(all runs): {} (latency s / dispatch s / staging s per GB / machine interval s).\n",
+      table.loo_rows, 100 * table.median_abs_loo_error, 100 * table.max_abs_loo_error,
+      params_text(table.shared));
+  return out;
+}
+
+std::vector<WmsVariant> wms_variants(const WmsFitOptions& base) {
+  std::vector<WmsVariant> out;
+  out.push_back({"the model above", base});
+  for (std::size_t i = 0; i < WmsParams::kCount; ++i) {
+    WmsVariant v{fmt::format("without {}", wms_param_name(i)), base};
+    v.options.fitted[i] = false;
+    out.push_back(v);
+  }
+  for (std::size_t i = 0; i < WmsParams::kCount; ++i) {
+    WmsVariant v{fmt::format("{} alone", wms_param_name(i)), base};
+    v.options.fitted = {false, false, false, false};
+    v.options.fitted[i] = true;
+    out.push_back(v);
+  }
+  WmsVariant shared{"shared parameters only (no per-application fit)", base};
+  shared.options.per_application = false;
+  out.push_back(shared);
+  WmsVariant scale{"per application only a factor on the shared parameters", base};
+  scale.options.refine = false;
+  out.push_back(scale);
+  WmsVariant own{"no shrinkage (after the factor, each application on its own runs)", base};
+  own.options.shrinkage = 0;
+  out.push_back(own);
+  return out;
+}
+
+std::string wms_variants_markdown(const std::vector<WmsRun>& runs,
+                                  const std::vector<WmsVariant>& variants,
+                                  const WmsProgress& progress) {
+  std::string out =
+      "| model variant | median abs leave-one-out error | largest |\n|---|---:|---:|\n";
+  for (const WmsVariant& v : variants) {
+    WmsTable t = wms_leave_one_out(runs, v.options, progress);
+    out += fmt::format("| {} | {:.1f}% | {:.1f}% |\n", v.name, 100 * t.median_abs_loo_error,
+                       100 * t.max_abs_loo_error);
+  }
+  return out;
+}
+
+}  // namespace dagplan::sim
