@@ -13,6 +13,7 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
+#include "dagplan/model.hpp"
 #include "dagplan/sim/wfcommons_replay.hpp"
 #include "test_util.hpp"
 
@@ -135,10 +136,7 @@ TEST_CASE("a replay pays the overhead per task and runs at most `slots` tasks",
   }
 }
 
-TEST_CASE("the application of a file is its name up to the first dash", "[wfcommons-replay]") {
-  CHECK(wfcommons_application("x/v1.4/montage-chameleon-2mass-005d-001.json") == "montage");
-  CHECK(wfcommons_application("1000genome-chameleon-2ch-100k-001.json") == "1000genome");
-  CHECK(wfcommons_application("plain.json") == "plain");
+TEST_CASE("a folder that does not exist is an error naming it", "[wfcommons-replay]") {
   REQUIRE_INPUT_ERROR(wfcommons_files("/nonexistent/folder"), "/nonexistent/folder", "folder");
 }
 
@@ -163,56 +161,17 @@ TEST_CASE("calibrated on its own instance, a replay reproduces the recorded make
   }
 }
 
-TEST_CASE("leave-one-out calibration over every public instance", "[wfcommons-replay]") {
+TEST_CASE("every public instance's recorded runtimes are reproduced exactly",
+          "[wfcommons-replay]") {
   if (wfcommons_dir().empty())
-    DAGPLAN_SKIP_TEST("../shared/data/wfcommons is absent: leave-one-out not computed");
+    DAGPLAN_SKIP_TEST("../shared/data/wfcommons is absent: no public instances");
   std::vector<std::string> files = wfcommons_files(wfcommons_dir());
-  WfCommonsCalibrationTable table = wfcommons_leave_one_out(files);
-  REQUIRE(table.rows.size() == files.size());
-
-  std::set<std::string> expected, listed;
-  for (const std::string& f : files) expected.insert(wfcommons_application(f));
-  for (const WfCommonsCalibrationRow& r : table.rows) listed.insert(r.application);
-  CHECK(listed == expected);
-  CHECK(expected.size() == 9);
-
-  std::string markdown = wfcommons_calibration_markdown(table);
-  for (const std::string& app : expected) CHECK_THAT(markdown, Catch::Contains("| " + app + " |"));
-  CHECK_THAT(markdown, Catch::Contains("n/a: only run (in-sample only)"));
-  CHECK_THAT(markdown, Catch::Contains("same run as 1000genome-chameleon-2ch-100k-001.json"));
-
-  for (const WfCommonsCalibrationRow& r : table.rows) {
-    INFO(r.file);
-    CHECK(std::abs(r.fit.relative_error) <= 0.01);  // in-sample: the bisection's tolerance
+  REQUIRE(files.size() >= 9);
+  for (const std::string& f : files) {
+    INFO(f);
+    WfCommonsInstance inst = read_wfcommons(read_text_file(f), f);
+    WfCommonsReplay r = replay_wfcommons(inst, wfcommons_cores(inst), 0);
     CHECK(r.max_exec_error_us == 0);
-    CHECK(r.slots >= 1);
-    CHECK(r.slots <= r.cores);
-    bool pair = r.application == "blast" || r.application == "seismology";
-    CHECK(r.loo_error.has_value() == pair);
-    if (r.schema_version == "1.4") CHECK_FALSE(r.copy_of.empty());
-    if (!pair) continue;
-    REQUIRE(r.loo_error.has_value());
-    CHECK(std::isfinite(*r.loo_error));
-    CHECK(r.loo_runs == 1);
-    // The slot count of a held-out run is chosen without its application's runs, and its
-    // overhead is the other run's fitted one.
-    CHECK_THAT(r.slots_from, !Catch::Contains(r.application));
-    CHECK(r.loo_overhead_us.has_value());
-    CHECK(*r.loo_overhead_us != r.fit.dispatch_overhead_us);
-  }
-  CHECK(table.loo_rows == 4);
-  CHECK(table.sweep_files.size() == 4);
-  CHECK(table.sweep.size() == table.options.max_slots);
-}
-
-// Prints the generated part of docs/calibration.md (until `dagsim calibrate --wfcommons DIR
-// --markdown` does): dagplan_tests "[.table]", with DAGPLAN_TABLE_OUT=FILE to write it to FILE.
-TEST_CASE("print the WfCommons calibration report", "[.table]") {
-  if (wfcommons_dir().empty()) DAGPLAN_SKIP_TEST("../shared/data/wfcommons is absent");
-  std::string markdown = wfcommons_calibration_report(wfcommons_files(wfcommons_dir()));
-  if (const char* out = std::getenv("DAGPLAN_TABLE_OUT")) {
-    write_file_atomic(out, markdown);
-  } else {
-    std::fputs(markdown.c_str(), stdout);
+    CHECK(r.makespan_us >= seconds_to_us(r.critical_path_s) - 1);
   }
 }

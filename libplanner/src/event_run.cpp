@@ -268,21 +268,12 @@ class EventRunner final : public TaskRunner {
   void start_direct_flow(RunEngine& e, std::uint32_t task, std::uint32_t src, ConfigId src_config,
                          std::uint32_t dst, ConfigId dst_config, std::uint64_t bytes,
                          std::int64_t from) {
-    std::uint32_t f = new_flow();
-    Flow& fl = flows_[f];
-    fl.task = task;
+    Flow& fl = flows_[open_flow(e, task, bytes, from, m_.network_latency_us())];
     fl.direct = true;
     fl.src = src;
     fl.dst = dst;
     fl.src_config = src_config;
     fl.dst_config = dst_config;
-    fl.bytes = bytes;
-    fl.remaining = static_cast<double>(bytes);
-    fl.start_us = from;
-    std::int64_t latency = m_.network_latency_us();
-    if (o_.noise.enabled) latency = noisy(latency, o_.noise.latency_sigma);
-    ++runs_[task].pending_flows;
-    e.schedule(from + latency, f << 3 | kFlowLatencyDone);
   }
 
   double direct_rate(const Flow& f) const {
@@ -334,21 +325,28 @@ class EventRunner final : public TaskRunner {
     return f;
   }
 
-  void start_flow(RunEngine& e, std::uint32_t inst, std::uint32_t t, std::uint64_t bytes,
-                  bool upload, std::int64_t from) {
+  // A transfer of `bytes` for task `t` that starts moving after `latency` (noisy, with noise):
+  // the caller says where it goes.
+  std::uint32_t open_flow(RunEngine& e, std::uint32_t t, std::uint64_t bytes, std::int64_t from,
+                          std::int64_t latency) {
     std::uint32_t f = new_flow();
     Flow& fl = flows_[f];
-    fl.inst = inst;
     fl.task = t;
-    fl.upload = upload;
     fl.bytes = bytes;
     fl.remaining = static_cast<double>(bytes);
     fl.start_us = from;
-    inst_config_[inst] = e.instance(inst).config;
-    std::int64_t latency = m_.storage_op_us();
     if (o_.noise.enabled) latency = noisy(latency, o_.noise.latency_sigma);
     ++runs_[t].pending_flows;
     e.schedule(from + latency, f << 3 | kFlowLatencyDone);
+    return f;
+  }
+
+  void start_flow(RunEngine& e, std::uint32_t inst, std::uint32_t t, std::uint64_t bytes,
+                  bool upload, std::int64_t from) {
+    Flow& fl = flows_[open_flow(e, t, bytes, from, m_.storage_op_us())];
+    fl.inst = inst;
+    fl.upload = upload;
+    inst_config_[inst] = e.instance(inst).config;
   }
 
   // The storage's share per transfer, and the virtual clock: V moves at the share.

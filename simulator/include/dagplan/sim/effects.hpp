@@ -31,7 +31,7 @@ struct EffectStep {
 };
 
 struct EffectAttribution {
-  std::int64_t predicted_makespan_us = 0;  ///< predict(): no contention, noise or faults
+  std::int64_t predicted_makespan_us = 0;  ///< predict_contention_free(): no noise or faults
   /// simulate() under the predictor's assumptions: equal to the prediction when predictor and
   /// simulator agree, as docs/decisions/0004 requires (the [agreement] tests check it).
   std::int64_t simulated_makespan_us = 0;
