@@ -68,7 +68,11 @@ std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel&
 }
 
 // What the user reads: the contention-aware prediction, and the contention-free one beside it.
-const PredictOptions kWithContentionFree{.warm_pool = {}, .also_contention_free = true};
+PredictOptions with_contention_free() {
+  PredictOptions o;
+  o.also_contention_free = true;
+  return o;
+}
 
 struct CommonOpts {
   std::string platform;
@@ -130,7 +134,7 @@ void add_plan_commands(CLI::App& app) {
       PlannerOptions opts;
       opts.config = config_option(o->config, in.platform);
       PlanResult r = run_planner(*planner, model, opts);
-      Prediction p = predict(model, r.plan, kWithContentionFree);
+      Prediction p = predict(model, r.plan, with_contention_free());
       if (!o->output.empty()) {
         r.plan.workflow_file = path_for_file(o->workflow, o->output);
         bool builtin =
@@ -164,7 +168,7 @@ void add_plan_commands(CLI::App& app) {
       PlanInputs in = load_plan_inputs(o->plan, o->workflow, o->common.platform, o->common.profile);
       ExecutionModel model(in.inputs.workflow, in.inputs.platform,
                            in.inputs.profile ? &*in.inputs.profile : nullptr);
-      Prediction p = predict(model, in.plan, kWithContentionFree);
+      Prediction p = predict(model, in.plan, with_contention_free());
       if (!o->output.empty()) {
         in.plan.predictions_json = prediction_json(p, model, true);
         write_file_atomic(o->output, write_plan(in.plan, in.inputs.workflow, in.inputs.platform));

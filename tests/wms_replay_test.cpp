@@ -33,7 +33,8 @@ WmsRun layered(std::uint32_t levels, std::uint32_t width, double runtime_s, doub
   r.machines = machines;
   r.slots = machines * cores;
   r.functions = {function};
-  r.fingerprint = static_cast<std::uint64_t>(levels) * 1000003u + width * 101u + machines;
+  r.fingerprint = static_cast<std::uint64_t>(levels) * 1000003u +
+                  static_cast<std::uint64_t>(width) * 101u + machines;
   r.succ_offset.push_back(0);
   for (std::uint32_t l = 0; l < levels; ++l) {
     for (std::uint32_t k = 0; k < width; ++k) {
@@ -66,6 +67,7 @@ std::vector<WmsRun> traces(const WmsParams& truth, const std::string& function =
 
 std::vector<const WmsRun*> pointers(const std::vector<WmsRun>& runs) {
   std::vector<const WmsRun*> out;
+  out.reserve(runs.size());
   for (const WmsRun& r : runs) out.push_back(&r);
   return out;
 }
