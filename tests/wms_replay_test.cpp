@@ -98,8 +98,8 @@ TEST_CASE("a replay by hand: latency, dispatch, staging and machine intervals", 
   SECTION("nothing: the critical path") {
     CHECK(wms_makespan_s(r, {}) == Approx(2.2));
   }
-  SECTION("latency: once per level") {
-    CHECK(wms_makespan_s(r, {10, 0, 0, 0}) == Approx(22.2));
+  SECTION("latency: once per level, and once after the last task") {
+    CHECK(wms_makespan_s(r, {10, 0, 0, 0}) == Approx(32.2));
   }
   SECTION("dispatch: the second task of a level starts one interval after the first") {
     // Starts 0 and 5 (ends 6.1); level 2 starts 10 and 15, ends 16.1.
@@ -194,8 +194,8 @@ TEST_CASE(
            << row.loo.machine_interval_s);
       // The model is exact on these traces; what is left is the pull of the shared parameters
       // (fitted on both applications) on what seven runs do not pin down (dispatch vs machine
-      // interval on one-machine runs).
-      CHECK(std::abs(row.loo_error) < 0.15);
+      // interval on one-machine runs; with the tail latency, about 15% on the worst row).
+      CHECK(std::abs(row.loo_error) < 0.2);
     }
   }
 

@@ -9,7 +9,9 @@
 /// from what its file states - the DAG, runtimes, bytes, the machines' cores - plus four
 /// parameters of the WMS:
 /// - latency_s: a task becomes ready this long after its last parent ends (DAGMan's or
-///   Makeflow's polling of job logs, post-scripts, submission); roots too (workflow start-up);
+///   Makeflow's polling of job logs, post-scripts, submission); roots too (workflow start-up),
+///   and the run ends this long after its last task (the end noticed; Pegasus's stage-out and
+///   clean-up jobs);
 /// - dispatch_interval_s: the WMS starts at most one task per interval (a dispatch throughput:
 ///   DAGMan's submit throttle, the schedd's job start rate), ready tasks first come first served;
 /// - staging_s_per_gb: the task's bytes (readBytes + writtenBytes where the file records them,
