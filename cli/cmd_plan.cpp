@@ -15,6 +15,7 @@
 #include "dagplan/planner.hpp"
 #include "dagplan/predictor.hpp"
 #include "inputs.hpp"
+#include "progress.hpp"
 
 namespace dagplan::cli {
 namespace {
@@ -107,6 +108,7 @@ void add_plan_commands(CLI::App& app) {
       std::string output;
       bool list = false;
       bool summary_only = false;
+      bool quiet = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
@@ -120,6 +122,7 @@ void add_plan_commands(CLI::App& app) {
     cmd->add_flag("--summary-only", o->summary_only,
                   "Leave per-task and per-instance timelines out of the plan file");
     add_common(cmd, o->common);
+    add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
       if (o->list) {
         for (const PlannerInfo& p : planner_registry().planners())
@@ -127,15 +130,20 @@ void add_plan_commands(CLI::App& app) {
         return;
       }
       if (o->workflow.empty()) throw UsageError("plan: give a workflow file (or --list-planners)");
+      Progress progress("plan", o->quiet);
+      progress.step("reading " + o->workflow);
       Inputs in = load_inputs(o->workflow, o->common.platform, o->common.profile);
       ExecutionModel model(in.workflow, in.platform, in.profile ? &*in.profile : nullptr);
       std::string name = o->planner.empty() ? std::string(default_planner_name()) : o->planner;
       std::unique_ptr<Planner> planner = planner_registry().create(name);
       PlannerOptions opts;
       opts.config = config_option(o->config, in.platform);
+      progress.step(fmt::format("planning {} tasks with {}", in.workflow.task_count(), name));
       PlanResult r = run_planner(*planner, model, opts);
+      progress.step("predicting");
       Prediction p = predict(model, r.plan, with_contention_free());
       if (!o->output.empty()) {
+        progress.step("writing " + o->output);
         r.plan.workflow_file = path_for_file(o->workflow, o->output);
         bool builtin =
             o->common.platform.empty() || (o->common.platform.find('/') == std::string::npos &&
@@ -144,6 +152,7 @@ void add_plan_commands(CLI::App& app) {
         r.plan.predictions_json = prediction_json(p, model, !o->summary_only);
         write_file_atomic(o->output, write_plan(r.plan, in.workflow, in.platform));
       }
+      progress.finish();
       if (o->output != "-") fmt::print("{}", summary(r.plan, p, model, r.planning_seconds));
     });
   }
@@ -155,6 +164,7 @@ void add_plan_commands(CLI::App& app) {
       std::string workflow;
       std::string output;
       std::string format = "text";
+      bool quiet = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
@@ -164,15 +174,21 @@ void add_plan_commands(CLI::App& app) {
     cmd->add_option("-o,--output", o->output, "Write the plan with the new predictions here");
     cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
     add_common(cmd, o->common);
+    add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
+      Progress progress("predict", o->quiet);
+      progress.step("reading " + o->plan);
       PlanInputs in = load_plan_inputs(o->plan, o->workflow, o->common.platform, o->common.profile);
       ExecutionModel model(in.inputs.workflow, in.inputs.platform,
                            in.inputs.profile ? &*in.inputs.profile : nullptr);
+      progress.step(fmt::format("predicting {} tasks", in.inputs.workflow.task_count()));
       Prediction p = predict(model, in.plan, with_contention_free());
       if (!o->output.empty()) {
+        progress.step("writing " + o->output);
         in.plan.predictions_json = prediction_json(p, model, true);
         write_file_atomic(o->output, write_plan(in.plan, in.inputs.workflow, in.inputs.platform));
       }
+      progress.finish();
       if (o->format == "json") {
         fmt::print("{}\n", prediction_json(p, model, false));
       } else {
@@ -188,6 +204,7 @@ void add_plan_commands(CLI::App& app) {
       std::string planners = "all";
       std::string format = "text";
       std::string config;
+      bool quiet = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
@@ -198,14 +215,22 @@ void add_plan_commands(CLI::App& app) {
     cmd->add_option("--format", o->format, "Output format")
         ->check(CLI::IsMember({"text", "json", "markdown"}));
     add_common(cmd, o->common);
+    add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
       // Unknown names: a usage error before anything is read.
       std::vector<std::string> names = planner_registry().select(o->planners);
+      Progress progress("compare", o->quiet);
+      progress.step("reading " + o->workflow);
       Inputs in = load_inputs(o->workflow, o->common.platform, o->common.profile);
       ExecutionModel model(in.workflow, in.platform, in.profile ? &*in.profile : nullptr);
       CompareOptions co;
       co.planner.config = config_option(o->config, in.platform);
+      co.on_planner = [&](const std::string& name, std::size_t i, std::size_t count) {
+        progress.step(
+            fmt::format("planner {}/{} ({}), planning and predicting", i + 1, count, name));
+      };
       Comparison c = compare_planners(model, names, co);
+      progress.finish();
       if (o->format == "json") {
         nlohmann::ordered_json rows = nlohmann::ordered_json::array();
         for (const ComparisonRow& r : c.rows)

@@ -20,6 +20,7 @@
 #include "dagplan/sim/wms_replay.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "inputs.hpp"
+#include "progress.hpp"
 
 namespace dagplan::cli {
 namespace {
@@ -34,16 +35,18 @@ sim::Trace load_trace(const std::string& path) {
 }
 
 // Makespan after adding each effect in turn: which one made the difference.
-void print_effects(const sim::EffectAttribution& a) {
-  fmt::print("effects on the makespan (each adds to the line above):\n");
-  fmt::print("  {:<34} {:>12}\n", "predictor (no contention, no noise)",
-             human_seconds(seconds(a.predicted_makespan_us)));
-  fmt::print("  {:<34} {:>12}  ({:+.3f} s)\n", "simulator, same assumptions",
-             human_seconds(seconds(a.simulated_makespan_us)),
-             seconds(a.simulated_makespan_us - a.predicted_makespan_us));
+std::string effects_text(const sim::EffectAttribution& a) {
+  std::string out = "effects on the makespan (each adds to the line above):\n";
+  out += fmt::format("  {:<34} {:>12}\n", "predictor (no contention, no noise)",
+                     human_seconds(seconds(a.predicted_makespan_us)));
+  out += fmt::format("  {:<34} {:>12}  ({:+.3f} s)\n", "simulator, same assumptions",
+                     human_seconds(seconds(a.simulated_makespan_us)),
+                     seconds(a.simulated_makespan_us - a.predicted_makespan_us));
   for (const sim::EffectStep& step : a.steps)
-    fmt::print("  {:<34} {:>12}  ({:+.3f} s)\n", fmt::format("+ {}", sim::effect_name(step.effect)),
-               human_seconds(seconds(step.makespan_us)), seconds(step.added_us));
+    out += fmt::format("  {:<34} {:>12}  ({:+.3f} s)\n",
+                       fmt::format("+ {}", sim::effect_name(step.effect)),
+                       human_seconds(seconds(step.makespan_us)), seconds(step.added_us));
+  return out;
 }
 
 // Replaces the text between the GENERATED markers of `doc_file` by `report`.
@@ -64,7 +67,7 @@ void update_generated(const std::string& doc_file, const std::string& report) {
 template <typename Opts>
 void calibrate_wfcommons(const Opts& o) {
   auto started = std::chrono::steady_clock::now();
-  bool show = !o.quiet && isatty(STDERR_FILENO);
+  Progress bar("calibrate", o.quiet);
   std::vector<std::string> files;
   for (const std::string& dir : o.wfcommons) {
     std::vector<std::string> in_dir = sim::wfcommons_files(dir);
@@ -73,34 +76,29 @@ void calibrate_wfcommons(const Opts& o) {
   }
   std::vector<sim::WmsRun> runs;
   for (const std::string& f : files) {
+    bar.step("runs read", runs.size(), files.size());
     runs.push_back(sim::read_wms_run(f));
-    if (show) fmt::print(stderr, "\rcalibrate: {}/{} runs read", runs.size(), files.size());
   }
   sim::WmsFitOptions fo;
   fo.threads = o.threads;
-  std::string stage = "runs fitted";
-  sim::WmsProgress progress;
-  if (show)
-    progress = [&](std::size_t done, std::size_t total) {
-      fmt::print(stderr, "\rcalibrate: {}/{} {}   ", done, total, stage);
-    };
+  sim::WmsProgress progress = [&](std::size_t done, std::size_t total) {
+    bar.step("runs fitted", done, total);
+  };
   sim::WmsTable table = sim::wms_leave_one_out(runs, fo, progress);
   std::string report = "### Per run\n\n" + sim::wms_table_markdown(table);
   if (o.markdown || !o.table.empty()) {
     std::vector<sim::WmsVariant> variants = sim::wms_variants(fo);
     std::size_t v = 0;
-    if (show)
-      progress = [&](std::size_t done, std::size_t total) {
-        if (done == total) ++v;
-        fmt::print(stderr, "\rcalibrate: variant {}/{}: {}/{} runs fitted   ", v, variants.size(),
-                   done, total);
-      };
+    progress = [&](std::size_t done, std::size_t total) {
+      bar.step(fmt::format("variant {}/{}: runs fitted", v + 1, variants.size()), done, total);
+      if (done == total) ++v;
+    };
     report += "\n### Leave-one-out errors of other models\n\n" +
               sim::wms_variants_markdown(runs, variants, progress);
   }
   double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (show) fmt::print(stderr, "\n");
+  bar.finish();
   if (!o.table.empty()) update_generated(o.table, report);
   if (o.markdown || o.table.empty()) fmt::print("{}", report);
   // Timing on stderr in Markdown mode, so that the generated text stays deterministic.
@@ -120,6 +118,7 @@ void add_sim_commands(CLI::App& app) {
       bool noise = false, no_contention = false, explain = false;
       double task_failure = 0, worker_crash = 0;
       std::uint32_t max_attempts = 4;
+      bool quiet = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd =
@@ -144,7 +143,10 @@ void add_sim_commands(CLI::App& app) {
     cmd->add_option("--trace", o->trace, "Write the (first) run's trace here");
     cmd->add_flag("--explain", o->explain, "Show which effect changes the makespan by how much");
     cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+    add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
+      Progress progress("simulate", o->quiet);
+      progress.step("reading " + o->plan);
       PlanInputs in = load_plan_inputs(o->plan, o->workflow, o->platform, o->profile);
       ExecutionModel model(in.inputs.workflow, in.inputs.platform,
                            in.inputs.profile ? &*in.inputs.profile : nullptr);
@@ -156,8 +158,12 @@ void add_sim_commands(CLI::App& app) {
       so.faults.max_attempts = o->max_attempts;
       so.seed = o->seed;
       so.record_trace = !o->trace.empty();
+      progress.step("predicting");
       Prediction predicted = predict(model, in.plan);
-      sim::RunStatistics st = sim::simulate_runs(model, in.plan, so, o->runs);
+      progress.step("runs simulated", 0, o->runs);
+      sim::RunStatistics st = sim::simulate_runs(model, in.plan, so, o->runs, [&](std::uint32_t k) {
+        progress.step("runs simulated", k, o->runs);
+      });
       for (const sim::RunOutcome& r : st.runs)
         if (r.failed)
           fmt::print(stderr, "dagsim: run with seed {} failed: {}\n", r.seed, r.failure);
@@ -165,8 +171,14 @@ void add_sim_commands(CLI::App& app) {
         st.first_trace.workflow_json = write_workflow(in.inputs.workflow);
         st.first_trace.platform_json = write_platform(in.inputs.platform);
         st.first_trace.plan_json = write_plan(in.plan, in.inputs.workflow, in.inputs.platform);
+        progress.step("writing " + o->trace);
         write_file_atomic(o->trace, sim::write_trace(st.first_trace));
       }
+      const bool explain = o->explain && o->format != "json";
+      if (explain) progress.step("attributing the makespan to effects");
+      std::string effects =
+          explain ? effects_text(sim::attribute_effects(model, in.plan, so)) : std::string();
+      progress.finish();
       const sim::Distribution &dm = st.makespan_s, &dc = st.cost_usd;
       const std::uint64_t events = st.events, failed_runs = st.failed_runs;
       const double wall = st.simulate_seconds;
@@ -220,7 +232,7 @@ void add_sim_commands(CLI::App& app) {
         fmt::print("  {} of {} runs failed (a task ran out of attempts)\n", failed_runs, o->runs);
       fmt::print("  {} events in {} ({:.1f} million events/s)\n", events, human_seconds(wall),
                  wall > 0 ? static_cast<double>(events) / wall / 1e6 : 0.0);
-      if (o->explain) print_effects(sim::attribute_effects(model, in.plan, so));
+      fmt::print("{}", effects);
     });
   }
   // replay
@@ -228,7 +240,7 @@ void add_sim_commands(CLI::App& app) {
     struct Opts {
       std::string trace, profile, format = "text";
       std::uint64_t seed = 1;
-      bool noise = false;
+      bool noise = false, quiet = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
@@ -239,14 +251,19 @@ void add_sim_commands(CLI::App& app) {
     cmd->add_flag("--noise", o->noise, "Simulate with noise");
     cmd->add_option("--format", o->format, "Output format")
         ->check(CLI::IsMember({"text", "json", "markdown"}));
+    add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
+      Progress progress("replay", o->quiet);
+      progress.step("reading " + o->trace);
       sim::Trace trace = load_trace(o->trace);
       std::optional<Profile> profile;
       if (!o->profile.empty()) profile = read_profile(read_text_file(o->profile), o->profile);
       sim::SimOptions so;
       so.seed = o->seed;
       so.noise.enabled = o->noise;
+      progress.step("predicting and simulating the recorded plan");
       sim::ReplayReport r = sim::replay(trace, profile ? &*profile : nullptr, so);
+      progress.finish();
       if (o->format == "json") {
         nlohmann::ordered_json j = {
             {"workflow", r.workflow},
@@ -354,7 +371,7 @@ void add_sim_commands(CLI::App& app) {
     cmd->add_option(
         "--table", o->table,
         "With --wfcommons: replace the generated part of this Markdown file (docs/calibration.md)");
-    cmd->add_flag("--quiet", o->quiet, "With --wfcommons: no progress on stderr");
+    add_quiet_flag(cmd, o->quiet);
     cmd->add_option("--threads", o->threads, "With --wfcommons: threads (0: every core)")
         ->capture_default_str();
     cmd->callback([o] {
@@ -366,13 +383,19 @@ void add_sim_commands(CLI::App& app) {
       }
       if (o->traces.empty()) throw UsageError("calibrate: give trace files (or --wfcommons DIR)");
       if (o->output.empty()) throw UsageError("calibrate: give -o profile.json");
+      Progress progress("calibrate", o->quiet);
       std::vector<sim::Trace> traces;
-      for (const std::string& f : o->traces) traces.push_back(load_trace(f));
+      for (const std::string& f : o->traces) {
+        progress.step("traces read", traces.size(), o->traces.size());
+        traces.push_back(load_trace(f));
+      }
+      progress.step("fitting");
       sim::CalibrationOptions co;
       co.min_samples = o->min_samples;
       co.outlier_mads = o->outlier_mads;
       sim::CalibrationReport r = sim::calibrate(traces, co);
       write_file_atomic(o->output, write_profile(r.profile));
+      progress.finish();
       fmt::print("calibrated from {} traces ({} attempts) into {}\n", r.traces, r.attempts_used,
                  o->output);
       for (const FunctionProfile& f : r.profile.functions)

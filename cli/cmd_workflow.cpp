@@ -22,6 +22,7 @@
 #include "dagplan/wfcommons.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "inputs.hpp"
+#include "progress.hpp"
 
 namespace dagplan::cli {
 namespace {
@@ -202,6 +203,7 @@ void add_workflow_commands(CLI::App& app) {
       std::string file;
       std::string output = "-";
       std::string platform_output;
+      bool quiet = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
@@ -216,15 +218,20 @@ void add_workflow_commands(CLI::App& app) {
     cmd->add_option("--platform-out", o->platform_output,
                     "saga: also write the platform the graph's model describes (a cluster with "
                     "point-to-point transfers) to this file");
+    add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
+      Progress progress("import", o->quiet);
+      progress.step("reading " + o->file);
       std::string text = read_text_file(o->file);
       if (o->source == "saga") {
         std::string name = std::filesystem::path(o->file).stem().string();
         SagaInstance inst = read_saga(text, display_name(o->file), name.empty() ? "saga" : name);
         std::string workflow = write_workflow(inst.workflow);
         std::string platform = write_platform(inst.platform);
+        progress.step("writing");
         if (!o->platform_output.empty()) write_file_atomic(o->platform_output, platform);
         write_file_atomic(o->output, workflow);
+        progress.finish();
         if (o->output != "-")
           fmt::print(stderr, "imported {} tasks, {} edges and {} machines from SAGA into {}{}\n",
                      inst.workflow.task_count(), inst.workflow.edge_count(),
@@ -237,7 +244,9 @@ void add_workflow_commands(CLI::App& app) {
       if (!o->platform_output.empty())
         throw UsageError("--platform-out applies to 'import saga' only");
       WfCommonsInstance inst = read_wfcommons(text, display_name(o->file));
+      progress.step("writing");
       write_file_atomic(o->output, write_workflow(inst.workflow));
+      progress.finish();
       if (o->output != "-")
         fmt::print(stderr, "imported {} tasks, {} edges from WfCommons {} into {}\n",
                    inst.workflow.task_count(), inst.workflow.edge_count(), inst.schema_version,
@@ -250,6 +259,7 @@ void add_workflow_commands(CLI::App& app) {
       std::string shape;
       GeneratorOptions gen;
       std::string output = "-";
+      bool quiet = false;
     };
     auto o = std::make_shared<Opts>();
     std::string shapes;
@@ -271,9 +281,14 @@ void add_workflow_commands(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)");
+    add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
+      Progress progress("generate", o->quiet);
+      progress.step(fmt::format("generating {} tasks", o->gen.tasks));
       Workflow w = generate_workflow(o->shape, o->gen);
+      progress.step("writing");
       write_file_atomic(o->output, write_workflow(w));
+      progress.finish();
       fmt::print(stderr, "generated {} with {} tasks, {} edges (seed {})\n", o->shape,
                  w.task_count(), w.edge_count(), o->gen.seed);
     });

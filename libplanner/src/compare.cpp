@@ -31,6 +31,7 @@ Comparison compare_planners(const ExecutionModel& model, const std::vector<std::
   out.bounds = model.bounds();
   out.rows.reserve(planners.size());
   for (const std::string& name : planners) {
+    if (options.on_planner) options.on_planner(name, out.rows.size(), planners.size());
     std::unique_ptr<Planner> planner = planner_registry().create(name);  // UsageError: not caught
     ComparisonRow& row = out.rows.emplace_back();
     row.planner = name;

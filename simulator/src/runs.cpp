@@ -5,7 +5,8 @@
 namespace dagplan::sim {
 
 RunStatistics simulate_runs(const ExecutionModel& model, const Plan& plan,
-                            const SimOptions& options, std::uint32_t runs) {
+                            const SimOptions& options, std::uint32_t runs,
+                            const std::function<void(std::uint32_t done)>& progress) {
   RunStatistics out;
   out.runs.reserve(runs);
   std::vector<double> makespans, costs;
@@ -26,6 +27,7 @@ RunStatistics simulate_runs(const ExecutionModel& model, const Plan& plan,
     out.runs.push_back({o.seed, r.timeline.makespan_us, r.timeline.cost.total(), r.events, r.failed,
                         std::move(r.failure)});
     if (o.record_trace) out.first_trace = std::move(r.trace);
+    if (progress) progress(k + 1);
   }
   out.makespan_s = distribution(std::move(makespans));
   out.cost_usd = distribution(std::move(costs));

@@ -170,7 +170,7 @@ case $case_name in
     # Progress only on a terminal: under script(1) stderr is one, and --quiet silences it.
     if command -v script > /dev/null; then
       script -qec "\"$dagsim\" calibrate --wfcommons \"$shared/wfcommons\" --threads 1" /dev/null > "$tmp/tty" 2>&1
-      grep -q "calibrate: 4/4 runs fitted" "$tmp/tty" || fail "no progress on a terminal: $(tail -c 300 "$tmp/tty")"
+      grep -q "calibrate: runs fitted 4/4" "$tmp/tty" || fail "no progress on a terminal: $(tail -c 300 "$tmp/tty")"
       script -qec "\"$dagsim\" calibrate --wfcommons \"$shared/wfcommons\" --quiet" /dev/null > "$tmp/tty" 2>&1
       grep -q "runs fitted" "$tmp/tty" && fail "progress despite --quiet"
     fi
@@ -181,6 +181,33 @@ case $case_name in
     expect_fail 1 "cut.json: .*invalid JSON|cut.json: .*expected" "$dagsim" calibrate --wfcommons "$tmp/bad" --quiet
     expect_fail 1 "none: .*expected WfCommons instances" "$dagsim" calibrate --wfcommons "$tmp/none"
     expect_fail 1 "nothere: .*expected a folder" "$dagsim" calibrate --wfcommons "$tmp/nothere"
+    ;;
+  progress)
+    # Long commands show their step on stderr when it is a terminal (script(1) gives one), clear
+    # the line at the end, and say nothing with -q or when stderr is not a terminal.
+    command -v script > /dev/null || { echo "SKIP: script(1) is absent"; exit 77; }
+    "$dagplan" generate random-layered --tasks 300 -o "$tmp/w.json" 2> /dev/null || fail "generate"
+    on_tty() { script -qec "$1" /dev/null > "$tmp/tty" 2>&1; }
+    on_tty "\"$dagplan\" plan \"$tmp/w.json\" --planner heft -o \"$tmp/p.json\""
+    grep -q "plan: planning 300 tasks with heft (" "$tmp/tty" || fail "no plan progress: $(tail -c 300 "$tmp/tty")"
+    grep -q "plan: predicting" "$tmp/tty" || fail "no predicting step"
+    grep -q "predicted makespan" "$tmp/tty" || fail "no summary after the progress"
+    on_tty "\"$dagplan\" plan \"$tmp/w.json\" -q -o \"$tmp/p.json\""
+    grep -q "plan: " "$tmp/tty" && fail "plan progress despite -q"
+    on_tty "\"$dagplan\" compare \"$tmp/w.json\" --planners wukong,dask"
+    grep -q "compare: planner 2/2 (dask)" "$tmp/tty" || fail "no compare progress: $(tail -c 300 "$tmp/tty")"
+    on_tty "\"$dagsim\" simulate \"$tmp/p.json\" --runs 3 --noise"
+    grep -q "simulate: runs simulated 3/3" "$tmp/tty" || fail "no simulate progress: $(tail -c 300 "$tmp/tty")"
+    on_tty "\"$dagsim\" simulate \"$tmp/p.json\" --runs 3 --quiet"
+    grep -q "runs simulated" "$tmp/tty" && fail "simulate progress despite --quiet"
+    on_tty "\"$dagplan\" predict \"$tmp/p.json\""
+    grep -q "predict: predicting 300 tasks" "$tmp/tty" || fail "no predict progress"
+    # Not a terminal: nothing on stderr.
+    "$dagplan" plan "$tmp/w.json" -o "$tmp/p.json" > /dev/null 2> "$tmp/err" || fail "plan"
+    [ ! -s "$tmp/err" ] || fail "progress without a terminal: $(cat "$tmp/err")"
+    # An error on a terminal: the progress line is cleared and the one error remains.
+    on_tty "\"$dagplan\" plan \"$tmp/nothere.json\""
+    grep -q "nothere.json: cannot open" "$tmp/tty" || fail "no error on a terminal: $(cat "$tmp/tty")"
     ;;
   sim_errors)
     expect_fail 2 "unknown command 'simulat'; did you mean 'simulate'\\?" "$dagsim" simulat x

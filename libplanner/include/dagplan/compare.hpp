@@ -34,6 +34,8 @@ struct CompareOptions {
   bool keep_going = false;
   /// Keep each plan in its row (ComparisonRow::plan), e.g. to simulate it afterwards.
   bool keep_plans = false;
+  /// Called before each planner runs, with its name, its index and the number of planners.
+  std::function<void(const std::string& planner, std::size_t index, std::size_t count)> on_planner;
 };
 
 /// One planner's plan and its prediction.

@@ -5,6 +5,7 @@
 /// p95.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,9 @@ struct RunStatistics {
 /// Simulates `plan` `runs` times with `options`, run k with seed options.seed + k. Deterministic:
 /// the same options give the same statistics (simulate_seconds aside). A run that fails (a task
 /// out of attempts) is counted and kept; an Error that simulate() throws propagates.
+/// `progress`, when given, is called after each run with the number of runs done.
 RunStatistics simulate_runs(const ExecutionModel& model, const Plan& plan,
-                            const SimOptions& options, std::uint32_t runs);
+                            const SimOptions& options, std::uint32_t runs,
+                            const std::function<void(std::uint32_t done)>& progress = {});
 
 }  // namespace dagplan::sim
