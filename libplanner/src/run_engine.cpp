@@ -2,6 +2,7 @@
 // simulator. Its memory layout is explained in docs/decisions/0005-engine-memory-layout.md;
 // machines, point-to-point transfers and task orders in 0007.
 #include "dagplan/run_engine.hpp"
+#include "dagplan/run_rules.hpp"
 
 #include <fmt/format.h>
 
@@ -30,7 +31,7 @@ class RunEngine::Impl {
   // For the runners (through RunEngine).
   bool must_upload(std::uint32_t inst, std::uint32_t t) const {
     std::uint32_t rule = ts_[t].upload_rule;
-    return rule == kUploadAlways || (rule != kUploadNever && rule != inst_[inst].worker);
+    return dagplan::must_upload(ts_[t].upload_rule, inst_[inst].worker);
   }
   RemoteInputs remote_inputs(std::uint32_t inst, std::uint32_t t, std::int64_t local_since) const;
   bool is_local(std::uint32_t q, std::uint32_t inst, std::int64_t local_since) const {
@@ -172,8 +173,6 @@ class RunEngine::Impl {
   };
   static_assert(sizeof(TaskState) == 32);
   LargeVector<TaskState> ts_;
-  static constexpr std::uint32_t kUploadAlways = 0xfffffffeu;
-  static constexpr std::uint32_t kUploadNever = kNone;
   // A flexible task's local inputs are looked up among its instance's tasks up to this many.
   static constexpr std::uint32_t kShortRanList = 16;
   LargeVector<std::uint32_t> next_;  // link in its instance's queue, then ran list
@@ -234,6 +233,7 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
   // structure to be sound.
   check_plan(plan, w_, m.platform(), PlanCheck::kStructure);
   assert(plan.worker_count() < kUploadAlways);
+  static_assert(kUploadNever == kNone);
   ts_.resize(n_);
   workers_.assign(plan.worker_count(), WorkerState{});
   for (std::uint32_t t = 0; t < n_; ++t) {
@@ -248,30 +248,10 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
       workers_[k].end = plan.order_begin[k + 1];
     }
   }
-  // Rule 6 per task, in one pass whose iterations do not depend on each other (so that the
-  // cache misses on successors overlap): a sink's output goes to the client; a strict consumer
-  // elsewhere needs storage; only the first flexible child can continue here, and only if this
-  // task is its only input (otherwise another producer may complete its counter and invoke it
-  // elsewhere). With point-to-point transfers outputs stay where they are made.
-  for (std::uint32_t t = 0; t < n_; ++t) {
-    if (direct_) {
-      ts_[t].upload_rule = kUploadNever;
-      continue;
-    }
-    std::uint32_t rule = w_.out_degree(TaskId{t}) == 0 ? kUploadAlways : kUploadNever;
-    bool first_flexible = true;
-    for (TaskId s : w_.successors(TaskId{t})) {
-      std::uint32_t k = plan.task_worker[index(s)];
-      if (k != kFlexible) {
-        if (rule != kUploadNever && rule != k) rule = kUploadAlways;
-        if (rule == kUploadNever) rule = k;
-      } else {
-        if (!first_flexible || w_.in_degree(s) != 1) rule = kUploadAlways;
-        first_flexible = false;
-      }
-    }
-    ts_[t].upload_rule = rule;
-  }
+  // Rule 6 per task (run_rules.hpp), in one pass whose iterations do not depend on each other
+  // (so that the cache misses on successors overlap).
+  for (std::uint32_t t = 0; t < n_; ++t)
+    ts_[t].upload_rule = upload_rule(plan, w_, TaskId{t}, direct_);
   next_.assign(n_, kNone);
   tp_.resize(n_);
   pool_.resize(m.config_count());
@@ -672,7 +652,7 @@ void RunEngine::Impl::task_done(std::uint32_t ti) {
         ++state_[target].ready_in_flight;  // it must not step aside before this arrives
         push(now_ + m_.storage_op_us(), EventKind::kTaskReady, si);  // ready event
       }
-    } else if (!continued) {
+    } else if (ready_action(plan_, s, worker, continued ? 1 : 0) == ReadyAction::kContinueHere) {
       continued = true;
       continue_here_.push_back(si);  // runs here, after the slot is freed below
     } else {
@@ -1007,6 +987,23 @@ Prediction detail::run_closed_form(const ExecutionModel& model, const Plan& plan
                                    const PredictOptions& options) {
   ClosedFormRunner runner;
   return RunEngine(model, plan, options, runner).run();
+}
+
+std::uint32_t upload_rule(const Plan& plan, const Workflow& w, TaskId t, bool direct) {
+  if (direct) return kUploadNever;
+  std::uint32_t rule = w.out_degree(t) == 0 ? kUploadAlways : kUploadNever;
+  bool first_flexible = true;
+  for (TaskId s : w.successors(t)) {
+    std::uint32_t k = plan.task_worker[index(s)];
+    if (k != kFlexible) {
+      if (rule != kUploadNever && rule != k) rule = kUploadAlways;
+      if (rule == kUploadNever) rule = k;
+    } else {
+      if (!first_flexible || w.in_degree(s) != 1) rule = kUploadAlways;
+      first_flexible = false;
+    }
+  }
+  return rule;
 }
 
 }  // namespace dagplan
