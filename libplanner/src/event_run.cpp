@@ -29,6 +29,7 @@
 #include <queue>
 
 #include "dagplan/error.hpp"
+#include "dagplan/large_vector.hpp"
 #include "dagplan/limits.hpp"
 #include "dagplan/random.hpp"
 #include "dagplan/run_engine.hpp"
@@ -71,6 +72,8 @@ struct Flow {
   std::int64_t start_us = 0;
 };
 
+// 48 bytes per task (a 10^6-task run touches them all): what only a recorded attempt needs
+// (EventRunOptions::record_attempts) is kept apart.
 struct TaskRun {
   std::uint32_t attempt = 0;
   std::uint32_t pending_flows = 0;
@@ -83,8 +86,15 @@ struct TaskRun {
   bool crash = false;    // ... by a worker crash (else a task failure)
   bool executing = false;
   bool took_slot = false;  // start_task() was called: it executes once its flows are done
-  std::int64_t took_slot_us = 0;
-  std::int64_t download_start_us = 0;
+};
+static_assert(sizeof(TaskRun) == 48);
+
+// An instance's active storage transfers and executing tasks, in the order the rates are
+// recomputed in. Only instances with some are given lists, which are recycled: a run has few
+// such instances at a time but may start one per task.
+struct InstanceLists {
+  std::vector<std::uint32_t> flows, execs;
+  ConfigId config{0};
 };
 
 // A lazy heap of (key, flow, generation): entries whose generation is not the flow's current
@@ -127,7 +137,11 @@ class EventRunner final : public TaskRunner {
  public:
   EventRunner(const ExecutionModel& m, const EventRunOptions& o)
       : m_(m), w_(m.workflow()), o_(o), rng_(o.seed), runs_(m.workflow().task_count()) {
-    if (o.record_attempts) attempts_.resize(w_.task_count());
+    if (o.record_attempts) {
+      attempts_.resize(w_.task_count());
+      took_slot_us_.resize(w_.task_count());
+      download_start_us_.resize(w_.task_count());
+    }
     if (m.direct_transfers()) {
       out_flows_.resize(m.machine_count());
       in_flows_.resize(m.machine_count());
@@ -155,7 +169,7 @@ class EventRunner final : public TaskRunner {
     TaskRun& r = runs_[t];
     r.attempt = 0;
     r.took_slot = true;
-    r.took_slot_us = e.now();
+    if (o_.record_attempts) took_slot_us_[t] = e.now();
     if (m_.direct_transfers()) return start_direct(e, inst, t);
     const InstancePrediction& in = e.instance(inst);
     if (e.plan().preload[t] != 0 && in.worker != kFlexible) {
@@ -163,14 +177,14 @@ class EventRunner final : public TaskRunner {
       // in closed form (their past cannot be re-simulated from here).
       RunEngine::RemoteInputs pre = e.preloaded_inputs(inst, t, crash_time(inst));
       p.download_bytes = pre.any ? pre.bytes : 0;
-      r.download_start_us = p.start_us;
+      set_download_start(t, p.start_us);
       e.schedule(pre.stored_us, t << 3 | kExecBegin);
       return;
     }
     RunEngine::RemoteInputs ri = e.remote_inputs(inst, t, crash_time(inst));
     p.download_bytes = ri.any ? ri.bytes : 0;
     std::int64_t from = std::max(p.start_us, ri.stored_us);
-    r.download_start_us = from;
+    set_download_start(t, from);
     if (!ri.any) {
       e.schedule(p.start_us, t << 3 | kExecBegin);
       return;
@@ -203,14 +217,40 @@ class EventRunner final : public TaskRunner {
   }
 
   void ensure_instance(std::uint32_t inst) {
-    if (inst >= inst_flows_.size()) {
-      inst_flows_.resize(inst + 1024);
-      inst_execs_.resize(inst + 1024);
-      inst_crash_.resize(inst + 1024, RunEngine::kAlwaysLocal);
-      inst_config_.resize(inst + 1024, ConfigId{0});
-    }
+    if (inst >= inst_lists_.size()) inst_lists_.resize(inst + 1024, kNone);
   }
-  std::int64_t crash_time(std::uint32_t inst) const { return inst_crash_[inst]; }
+  // When the worker of `inst` last crashed (kAlwaysLocal: never).
+  std::int64_t crash_time(std::uint32_t inst) const {
+    return inst < inst_crash_.size() ? inst_crash_[inst] : RunEngine::kAlwaysLocal;
+  }
+  void set_download_start(std::uint32_t t, std::int64_t at) {
+    if (o_.record_attempts) download_start_us_[t] = at;
+  }
+
+  // The lists of instance `inst`, which has some (an active transfer or an executing task).
+  InstanceLists& lists(std::uint32_t inst) { return lists_[inst_lists_[inst]]; }
+  // The lists of `inst`, given it a recycled (empty) one if it has none.
+  InstanceLists& take_lists(RunEngine& e, std::uint32_t inst) {
+    std::uint32_t& k = inst_lists_[inst];
+    if (k == kNone) {
+      if (!free_lists_.empty()) {
+        k = free_lists_.back();
+        free_lists_.pop_back();
+      } else {
+        k = static_cast<std::uint32_t>(lists_.size());
+        lists_.emplace_back();
+      }
+      lists_[k].config = e.instance(inst).config;
+    }
+    return lists_[k];
+  }
+  // Gives back the lists of `inst` once both are empty.
+  void drop_lists(std::uint32_t inst) {
+    std::uint32_t& k = inst_lists_[inst];
+    if (!lists_[k].flows.empty() || !lists_[k].execs.empty()) return;
+    free_lists_.push_back(k);
+    k = kNone;
+  }
 
   // A time `remaining` bytes from now at `rate`, rounded up to the microsecond and bounded.
   static std::int64_t after(std::int64_t now, double remaining, double rate) {
@@ -229,7 +269,7 @@ class EventRunner final : public TaskRunner {
     TaskRun& r = runs_[t];
     TaskId id{t};
     std::uint64_t bytes = w_.input_bytes(id);
-    r.download_start_us = p.start_us;
+    set_download_start(t, p.start_us);
     if (bytes > 0) start_flow(e, inst, t, bytes, false, p.start_us);
     const std::uint32_t machine = e.machine(inst);
     const bool pushed = e.plan().task_worker[t] != kFlexible &&
@@ -346,7 +386,6 @@ class EventRunner final : public TaskRunner {
     Flow& fl = flows_[open_flow(e, t, bytes, from, m_.storage_op_us())];
     fl.inst = inst;
     fl.upload = upload;
-    inst_config_[inst] = e.instance(inst).config;
   }
 
   // The storage's share per transfer, and the virtual clock: V moves at the share.
@@ -376,13 +415,13 @@ class EventRunner final : public TaskRunner {
       return;
     }
     fl.mode = Mode::kWorker;
-    double rate = o_.contention ? fl.share : m_.config(inst_config_[fl.inst]).bandwidth_bytes_per_s;
+    const ConfigId c = lists(fl.inst).config;
+    double rate = o_.contention ? fl.share : m_.config(c).bandwidth_bytes_per_s;
     fl.rate = rate;
     fl.last_us = now;
     free_by_share_.push(fl.share, f, fl.gen);
     // A transfer with the worker's whole bandwidth from its start ends exactly when the closed
     // form says (the model's rounding); otherwise at the rate now in force.
-    ConfigId c = inst_config_[fl.inst];
     std::int64_t end = (fresh && rate == m_.config(c).bandwidth_bytes_per_s)
                            ? now + m_.stream_us(fl.bytes, c)
                            : after(now, fl.remaining, rate);
@@ -404,7 +443,9 @@ class EventRunner final : public TaskRunner {
 
   // The worker's share of instance `inst` changed (a transfer joined or left it).
   void reshare_worker(RunEngine& e, std::uint32_t inst) {
-    const std::vector<std::uint32_t>& mine = inst_flows_[inst];
+    if (inst_lists_[inst] == kNone) return;
+    const InstanceLists& l = lists(inst);
+    const std::vector<std::uint32_t>& mine = l.flows;
     if (mine.empty()) return;
     if (!o_.contention) {  // every transfer at the full bandwidth: only the new one to place
       for (std::uint32_t f : mine)
@@ -412,7 +453,7 @@ class EventRunner final : public TaskRunner {
       return;
     }
     double share =
-        m_.config(inst_config_[inst]).bandwidth_bytes_per_s / static_cast<double>(mine.size());
+        m_.config(l.config).bandwidth_bytes_per_s / static_cast<double>(mine.size());
     for (std::uint32_t f : mine) {
       Flow& fl = flows_[f];
       if (fl.share == share && fl.mode != Mode::kLatency) continue;
@@ -483,7 +524,7 @@ class EventRunner final : public TaskRunner {
     }
     storage_count_changes(e);
     ++active_;
-    inst_flows_[fl.inst].push_back(f);
+    take_lists(e, fl.inst).flows.push_back(f);
     fl.last_us = e.now();
     fl.share = 0;  // set by reshare_worker
     reshare_worker(e, fl.inst);
@@ -556,9 +597,10 @@ class EventRunner final : public TaskRunner {
     fl.mode = Mode::kDone;
     ++fl.gen;
     --active_;
-    remove_from(inst_flows_[fl.inst], f);
+    remove_from(lists(fl.inst).flows, f);
     free_flows_.push_back(f);
     reshare_worker(e, fl.inst);
+    drop_lists(fl.inst);
     std::uint32_t t = fl.task;
     TaskRun& r = runs_[t];
     if (--r.pending_flows != 0) return;
@@ -585,10 +627,10 @@ class EventRunner final : public TaskRunner {
     TaskPrediction& p = e.record(t);
     TaskRun& r = runs_[t];
     std::uint32_t inst = p.instance;
-    inst_config_[inst] = e.instance(inst).config;
+    InstanceLists& l = take_lists(e, inst);
     p.exec_start_us = e.now();
     TaskId id{t};
-    double work = static_cast<double>(m_.exec_us(id, inst_config_[inst]));
+    double work = static_cast<double>(m_.exec_us(id, l.config));
     if (o_.noise.enabled) {
       double sigma = m_.noise_sigma(id) > 0 ? m_.noise_sigma(id) : o_.noise.exec_sigma;
       work = std::min(std::round(work * rng_.lognormal(sigma)),
@@ -609,20 +651,21 @@ class EventRunner final : public TaskRunner {
     r.executing = true;
     r.exec_last_us = e.now();
     r.exec_rate = 0;  // set by cpu_rebalance
-    inst_execs_[inst].push_back(t);
+    l.execs.push_back(t);
     cpu_rebalance(e, inst, t);
   }
 
-  double cpu_share(std::uint32_t inst) const {
+  double cpu_share(const InstanceLists& l) const {
     if (!o_.contention) return 1.0;
-    double vcpus = m_.worker_vcpus(inst_config_[inst]);
-    return std::min(1.0, vcpus / static_cast<double>(inst_execs_[inst].size()));
+    double vcpus = m_.worker_vcpus(l.config);
+    return std::min(1.0, vcpus / static_cast<double>(l.execs.size()));
   }
 
   // Tasks executing on `inst` share its vCPUs; `fresh` (or kNone) has just begun.
   void cpu_rebalance(RunEngine& e, std::uint32_t inst, std::uint32_t fresh) {
-    double rate = cpu_share(inst);
-    for (std::uint32_t t : inst_execs_[inst]) {
+    const InstanceLists& l = lists(inst);
+    double rate = cpu_share(l);
+    for (std::uint32_t t : l.execs) {
       TaskRun& r = runs_[t];
       bool is_fresh = t == fresh;
       if (!is_fresh)
@@ -649,9 +692,10 @@ class EventRunner final : public TaskRunner {
     TaskPrediction& p = e.record(t);
     std::uint32_t inst = p.instance;
     r.executing = false;
-    remove_from(inst_execs_[inst], t);
+    remove_from(lists(inst).execs, t);
     r.work_us = 0;
     cpu_rebalance(e, inst, kNone);
+    drop_lists(inst);
     if (r.failing) {
       // The attempt failed part-way: a task failure retries on the same worker; a crash
       // restarts the worker (a cold start), which then re-reads its inputs from storage.
@@ -668,8 +712,9 @@ class EventRunner final : public TaskRunner {
       }
       if (r.crash) {
         ++crashes_;
+        if (inst >= inst_crash_.size()) inst_crash_.resize(inst + 1024, RunEngine::kAlwaysLocal);
         inst_crash_[inst] = e.now();
-        std::int64_t restart = m_.startup_us(inst_config_[inst], false);
+        std::int64_t restart = m_.startup_us(e.instance(inst).config, false);
         if (o_.noise.enabled) restart = noisy(restart, o_.noise.startup_sigma);
         e.schedule(e.now() + restart + o_.faults.retry_delay_us, t << 3 | kRestarted);
       } else {
@@ -686,7 +731,7 @@ class EventRunner final : public TaskRunner {
     if (m_.direct_transfers()) return exec_begin(e, t);
     TaskPrediction& p = e.record(t);
     RunEngine::RemoteInputs ri = e.remote_inputs(p.instance, t, crash_time(p.instance));
-    runs_[t].download_start_us = e.now();
+    set_download_start(t, e.now());
     if (!ri.any) return exec_begin(e, t);
     p.download_bytes += ri.bytes;
     start_flow(e, p.instance, t, ri.bytes, false, e.now());
@@ -728,20 +773,20 @@ class EventRunner final : public TaskRunner {
     TaskId id{t};
     if (w_.input_bytes(id) > 0)
       a.inputs.push_back(TraceInput{"", TraceInput::Source::kLiteral, w_.input_bytes(id),
-                                    runs_[t].download_start_us, a.exec_start_us});
+                                    download_start_us_[t], a.exec_start_us});
     for (TaskId q : w_.predecessors(id)) {
       bool local = e.is_local(index(q), p.instance, crash_time(p.instance));
       if (m_.direct_transfers() && !local) {
         a.inputs.push_back(TraceInput{
             std::string(w_.id(q)), TraceInput::Source::kDirect, w_.output_bytes(q),
             std::min(a.exec_start_us,
-                     e.direct_transfer_start_us(index(q), p.instance, runs_[t].took_slot_us)),
+                     e.direct_transfer_start_us(index(q), p.instance, took_slot_us_[t])),
             a.exec_start_us});
         continue;
       }
       a.inputs.push_back(TraceInput{
           std::string(w_.id(q)), local ? TraceInput::Source::kLocal : TraceInput::Source::kDownload,
-          w_.output_bytes(q), local ? a.start_us : runs_[t].download_start_us,
+          w_.output_bytes(q), local ? a.start_us : download_start_us_[t],
           local ? a.start_us : a.exec_start_us});
     }
     attempts_[t].push_back(std::move(a));
@@ -751,13 +796,15 @@ class EventRunner final : public TaskRunner {
   const Workflow& w_;
   const EventRunOptions& o_;
   Rng rng_;
-  std::vector<TaskRun> runs_;
+  LargeVector<TaskRun> runs_;
+  std::vector<std::int64_t> took_slot_us_, download_start_us_;  // with record_attempts
   std::vector<Flow> flows_;
   std::vector<std::uint32_t> free_flows_, ending_;
-  std::vector<std::vector<std::uint32_t>> inst_flows_, inst_execs_;
+  std::vector<std::uint32_t> inst_lists_;  // per instance: its lists in lists_, or kNone
+  std::vector<InstanceLists> lists_;
+  std::vector<std::uint32_t> free_lists_;
   std::vector<std::vector<std::uint32_t>> out_flows_, in_flows_;  // per machine (direct)
-  std::vector<std::int64_t> inst_crash_;
-  std::vector<ConfigId> inst_config_;
+  std::vector<std::int64_t> inst_crash_;  // per instance that crashed (faults): when
   // Storage sharing: active transfers, the storage's bandwidth, the virtual clock.
   std::size_t active_ = 0;
   double storage_bw_ = 0;
