@@ -98,7 +98,11 @@ struct InstanceLists {
 };
 
 // A lazy heap of (key, flow, generation): entries whose generation is not the flow's current
-// one (or whose flow left the mode) are dropped when they reach the top.
+// one (or whose flow left the mode) are dropped when they reach the top. Those that never reach
+// it (a heap by share keeps the lowest share on top while transfers with higher ones come and
+// go) are swept out when the heap has doubled since the last sweep. An entry once stale stays
+// stale, and at most one entry per flow is valid, so the valid ones come out in the same order
+// (key, then flow) with or without sweeps.
 template <typename Compare>
 class FlowHeap {
  public:
@@ -123,8 +127,17 @@ class FlowHeap {
     std::pop_heap(heap_.begin(), heap_.end(), Order{});
     heap_.pop_back();
   }
+  template <typename Valid>
+  void sweep_if_grown(const Valid& valid) {
+    if (heap_.size() < sweep_at_) return;
+    std::erase_if(heap_, [&](const Entry& x) { return !valid(x); });
+    std::make_heap(heap_.begin(), heap_.end(), Order{});
+    sweep_at_ = std::max(kMinSweep, 2 * heap_.size());
+  }
 
  private:
+  static constexpr std::size_t kMinSweep = 1024;
+  std::size_t sweep_at_ = kMinSweep;
   struct Order {  // std heaps put the greatest first: Compare says which key is "greater"
     bool operator()(const Entry& a, const Entry& b) const {
       return a.key != b.key ? Compare{}(a.key, b.key) : a.flow > b.flow;
@@ -401,6 +414,13 @@ class EventRunner final : public TaskRunner {
   // Whether a transfer whose worker's share is `share` is held back by the storage's share.
   bool storage_bound(double share) const { return o_.contention && storage_share() <= share; }
 
+  // Whether a heap entry stands for its flow as it is now, in `mode`.
+  auto valid_in(Mode mode) const {
+    return [this, mode](const auto& x) {
+      return flows_[x.flow].gen == x.gen && flows_[x.flow].mode == mode;
+    };
+  }
+
   // Puts an active storage transfer (bytes up to date as of now) in the mode its shares say, and
   // schedules what it needs. `fresh`: it has just become active.
   void place_flow(RunEngine& e, std::uint32_t f, bool fresh) {
@@ -412,6 +432,8 @@ class EventRunner final : public TaskRunner {
       fl.vend = v_ + fl.remaining;
       by_vend_.push(fl.vend, f, fl.gen);
       bound_by_share_.push(fl.share, f, fl.gen);
+      by_vend_.sweep_if_grown(valid_in(Mode::kStorage));
+      bound_by_share_.sweep_if_grown(valid_in(Mode::kStorage));
       return;
     }
     fl.mode = Mode::kWorker;
@@ -420,6 +442,7 @@ class EventRunner final : public TaskRunner {
     fl.rate = rate;
     fl.last_us = now;
     free_by_share_.push(fl.share, f, fl.gen);
+    free_by_share_.sweep_if_grown(valid_in(Mode::kWorker));
     // A transfer with the worker's whole bandwidth from its start ends exactly when the closed
     // form says (the model's rounding); otherwise at the rate now in force.
     std::int64_t end = (fresh && rate == m_.config(c).bandwidth_bytes_per_s)
