@@ -72,28 +72,34 @@ struct Flow {
   std::int64_t start_us = 0;
 };
 
-// 48 bytes per task (a 10^6-task run touches them all): what only a recorded attempt needs
-// (EventRunOptions::record_attempts) is kept apart.
+// 12 bytes per task (a 10^6-task run touches them all): an execution's progress is kept with
+// its instance (InstanceLists::execs) while it lasts, and what only a recorded attempt needs
+// (EventRunOptions::record_attempts) apart.
 struct TaskRun {
   std::uint32_t attempt = 0;
   std::uint32_t pending_flows = 0;
-  double work_us = 0;  // remaining CPU work at full speed
-  double exec_rate = 1;
-  std::int64_t exec_last_us = 0;
-  std::int64_t exec_end_us = 0;
   bool failing = false;  // this attempt ends in a failure when its work is done
   bool gave_up = false;  // out of attempts: finishes without a successful attempt
   bool crash = false;    // ... by a worker crash (else a task failure)
-  bool executing = false;
   bool took_slot = false;  // start_task() was called: it executes once its flows are done
 };
-static_assert(sizeof(TaskRun) == 48);
+static_assert(sizeof(TaskRun) == 12);
+
+// A task executing on an instance.
+struct Execution {
+  std::uint32_t task = kNone;
+  double work_us = 0;  // remaining CPU work at full speed, as of last_us
+  double rate = 1;
+  std::int64_t last_us = 0;
+  std::int64_t end_us = 0;
+};
 
 // An instance's active storage transfers and executing tasks, in the order the rates are
 // recomputed in. Only instances with some are given lists, which are recycled: a run has few
 // such instances at a time but may start one per task.
 struct InstanceLists {
-  std::vector<std::uint32_t> flows, execs;
+  std::vector<std::uint32_t> flows;
+  std::vector<Execution> execs;
   ConfigId config{0};
 };
 
@@ -402,9 +408,11 @@ class EventRunner final : public TaskRunner {
   }
 
   // The storage's share per transfer, and the virtual clock: V moves at the share.
-  double storage_share() const {
-    return active_ == 0 ? std::numeric_limits<double>::infinity()
-                        : storage_bw_ / static_cast<double>(active_);
+  double storage_share() const { return storage_share_; }
+  void set_active(std::size_t active) {
+    active_ = active;
+    storage_share_ = active_ == 0 ? std::numeric_limits<double>::infinity()
+                                  : storage_bw_ / static_cast<double>(active_);
   }
   void advance_clock(std::int64_t now) {
     if (now != v_last_us_ && active_ > 0)
@@ -546,7 +554,7 @@ class EventRunner final : public TaskRunner {
       return;
     }
     storage_count_changes(e);
-    ++active_;
+    set_active(active_ + 1);
     take_lists(e, fl.inst).flows.push_back(f);
     fl.last_us = e.now();
     fl.share = 0;  // set by reshare_worker
@@ -619,7 +627,7 @@ class EventRunner final : public TaskRunner {
     storage_count_changes(e);
     fl.mode = Mode::kDone;
     ++fl.gen;
-    --active_;
+    set_active(active_ - 1);
     remove_from(lists(fl.inst).flows, f);
     free_flows_.push_back(f);
     reshare_worker(e, fl.inst);
@@ -670,11 +678,7 @@ class EventRunner final : public TaskRunner {
         work = std::floor(work * rng_.uniform());
       }
     }
-    r.work_us = work;
-    r.executing = true;
-    r.exec_last_us = e.now();
-    r.exec_rate = 0;  // set by cpu_rebalance
-    l.execs.push_back(t);
+    l.execs.push_back(Execution{t, work, 0, e.now(), 0});  // the rate is set by cpu_rebalance
     cpu_rebalance(e, inst, t);
   }
 
@@ -686,37 +690,38 @@ class EventRunner final : public TaskRunner {
 
   // Tasks executing on `inst` share its vCPUs; `fresh` (or kNone) has just begun.
   void cpu_rebalance(RunEngine& e, std::uint32_t inst, std::uint32_t fresh) {
-    const InstanceLists& l = lists(inst);
+    InstanceLists& l = lists(inst);
     double rate = cpu_share(l);
-    for (std::uint32_t t : l.execs) {
-      TaskRun& r = runs_[t];
-      bool is_fresh = t == fresh;
+    for (Execution& r : l.execs) {
+      bool is_fresh = r.task == fresh;
       if (!is_fresh)
-        r.work_us =
-            std::max(0.0, r.work_us - r.exec_rate * static_cast<double>(e.now() - r.exec_last_us));
-      r.exec_last_us = e.now();
-      if (!is_fresh && rate == r.exec_rate) continue;
-      r.exec_rate = rate;
+        r.work_us = std::max(0.0, r.work_us - r.rate * static_cast<double>(e.now() - r.last_us));
+      r.last_us = e.now();
+      if (!is_fresh && rate == r.rate) continue;
+      r.rate = rate;
       // At full speed from the start the end is exact (work is whole microseconds).
       std::int64_t end =
           e.now() + static_cast<std::int64_t>(
                         is_fresh && rate == 1.0 ? r.work_us : std::ceil(r.work_us / rate - 1e-9));
-      r.exec_end_us = end;
-      e.schedule(end, t << 3 | kExecEnd);
+      r.end_us = end;
+      e.schedule(end, r.task << 3 | kExecEnd);
     }
   }
 
   void exec_end(RunEngine& e, std::uint32_t t) {
-    TaskRun& r = runs_[t];
-    if (!r.executing || r.exec_end_us != e.now()) {  // superseded by a later reschedule
+    TaskPrediction& p = e.record(t);
+    const std::uint32_t inst = p.instance;
+    std::vector<Execution>* execs = inst_lists_[inst] != kNone ? &lists(inst).execs : nullptr;
+    auto it = execs ? std::find_if(execs->begin(), execs->end(),
+                                   [t](const Execution& x) { return x.task == t; })
+                    : std::vector<Execution>::iterator{};
+    if (!execs || it == execs->end() || it->end_us != e.now()) {  // superseded by a reschedule
       ++superseded_;
       return;
     }
-    TaskPrediction& p = e.record(t);
-    std::uint32_t inst = p.instance;
-    r.executing = false;
-    remove_from(lists(inst).execs, t);
-    r.work_us = 0;
+    TaskRun& r = runs_[t];
+    *it = execs->back();
+    execs->pop_back();
     cpu_rebalance(e, inst, kNone);
     drop_lists(inst);
     if (r.failing) {
@@ -830,6 +835,7 @@ class EventRunner final : public TaskRunner {
   std::vector<std::int64_t> inst_crash_;  // per instance that crashed (faults): when
   // Storage sharing: active transfers, the storage's bandwidth, the virtual clock.
   std::size_t active_ = 0;
+  double storage_share_ = std::numeric_limits<double>::infinity();  // storage_bw_ / active_
   double storage_bw_ = 0;
   double v_ = 0;
   std::int64_t v_last_us_ = 0;
