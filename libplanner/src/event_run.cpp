@@ -78,9 +78,9 @@ struct Flow {
 struct TaskRun {
   std::uint32_t attempt = 0;
   std::uint32_t pending_flows = 0;
-  bool failing = false;  // this attempt ends in a failure when its work is done
-  bool gave_up = false;  // out of attempts: finishes without a successful attempt
-  bool crash = false;    // ... by a worker crash (else a task failure)
+  bool failing = false;    // this attempt ends in a failure when its work is done
+  bool gave_up = false;    // out of attempts: finishes without a successful attempt
+  bool crash = false;      // ... by a worker crash (else a task failure)
   bool took_slot = false;  // start_task() was called: it executes once its flows are done
 };
 static_assert(sizeof(TaskRun) == 12);
@@ -483,8 +483,7 @@ class EventRunner final : public TaskRunner {
         if (flows_[f].mode == Mode::kLatency) place_flow(e, f, true);
       return;
     }
-    double share =
-        m_.config(l.config).bandwidth_bytes_per_s / static_cast<double>(mine.size());
+    double share = m_.config(l.config).bandwidth_bytes_per_s / static_cast<double>(mine.size());
     for (std::uint32_t f : mine) {
       Flow& fl = flows_[f];
       if (fl.share == share && fl.mode != Mode::kLatency) continue;
@@ -805,11 +804,11 @@ class EventRunner final : public TaskRunner {
     for (TaskId q : w_.predecessors(id)) {
       bool local = e.is_local(index(q), p.instance, crash_time(p.instance));
       if (m_.direct_transfers() && !local) {
-        a.inputs.push_back(TraceInput{
-            std::string(w_.id(q)), TraceInput::Source::kDirect, w_.output_bytes(q),
-            std::min(a.exec_start_us,
-                     e.direct_transfer_start_us(index(q), p.instance, took_slot_us_[t])),
-            a.exec_start_us});
+        a.inputs.push_back(
+            TraceInput{std::string(w_.id(q)), TraceInput::Source::kDirect, w_.output_bytes(q),
+                       std::min(a.exec_start_us,
+                                e.direct_transfer_start_us(index(q), p.instance, took_slot_us_[t])),
+                       a.exec_start_us});
         continue;
       }
       a.inputs.push_back(TraceInput{
