@@ -29,6 +29,7 @@
 #include <queue>
 
 #include "dagplan/error.hpp"
+#include "dagplan/large_vector.hpp"
 #include "dagplan/limits.hpp"
 #include "dagplan/random.hpp"
 #include "dagplan/run_engine.hpp"
@@ -71,24 +72,43 @@ struct Flow {
   std::int64_t start_us = 0;
 };
 
+// 12 bytes per task (a 10^6-task run touches them all): an execution's progress is kept with
+// its instance (InstanceLists::execs) while it lasts, and what only a recorded attempt needs
+// (EventRunOptions::record_attempts) apart.
 struct TaskRun {
   std::uint32_t attempt = 0;
   std::uint32_t pending_flows = 0;
-  double work_us = 0;  // remaining CPU work at full speed
-  double exec_rate = 1;
-  std::int64_t exec_last_us = 0;
-  std::int64_t exec_end_us = 0;
-  bool failing = false;  // this attempt ends in a failure when its work is done
-  bool gave_up = false;  // out of attempts: finishes without a successful attempt
-  bool crash = false;    // ... by a worker crash (else a task failure)
-  bool executing = false;
+  bool failing = false;    // this attempt ends in a failure when its work is done
+  bool gave_up = false;    // out of attempts: finishes without a successful attempt
+  bool crash = false;      // ... by a worker crash (else a task failure)
   bool took_slot = false;  // start_task() was called: it executes once its flows are done
-  std::int64_t took_slot_us = 0;
-  std::int64_t download_start_us = 0;
+};
+static_assert(sizeof(TaskRun) == 12);
+
+// A task executing on an instance.
+struct Execution {
+  std::uint32_t task = kNone;
+  double work_us = 0;  // remaining CPU work at full speed, as of last_us
+  double rate = 1;
+  std::int64_t last_us = 0;
+  std::int64_t end_us = 0;
+};
+
+// An instance's active storage transfers and executing tasks, in the order the rates are
+// recomputed in. Only instances with some are given lists, which are recycled: a run has few
+// such instances at a time but may start one per task.
+struct InstanceLists {
+  std::vector<std::uint32_t> flows;
+  std::vector<Execution> execs;
+  ConfigId config{0};
 };
 
 // A lazy heap of (key, flow, generation): entries whose generation is not the flow's current
-// one (or whose flow left the mode) are dropped when they reach the top.
+// one (or whose flow left the mode) are dropped when they reach the top. Those that never reach
+// it (a heap by share keeps the lowest share on top while transfers with higher ones come and
+// go) are swept out when the heap has doubled since the last sweep. An entry once stale stays
+// stale, and at most one entry per flow is valid, so the valid ones come out in the same order
+// (key, then flow) with or without sweeps.
 template <typename Compare>
 class FlowHeap {
  public:
@@ -113,8 +133,17 @@ class FlowHeap {
     std::pop_heap(heap_.begin(), heap_.end(), Order{});
     heap_.pop_back();
   }
+  template <typename Valid>
+  void sweep_if_grown(const Valid& valid) {
+    if (heap_.size() < sweep_at_) return;
+    std::erase_if(heap_, [&](const Entry& x) { return !valid(x); });
+    std::make_heap(heap_.begin(), heap_.end(), Order{});
+    sweep_at_ = std::max(kMinSweep, 2 * heap_.size());
+  }
 
  private:
+  static constexpr std::size_t kMinSweep = 1024;
+  std::size_t sweep_at_ = kMinSweep;
   struct Order {  // std heaps put the greatest first: Compare says which key is "greater"
     bool operator()(const Entry& a, const Entry& b) const {
       return a.key != b.key ? Compare{}(a.key, b.key) : a.flow > b.flow;
@@ -127,7 +156,11 @@ class EventRunner final : public TaskRunner {
  public:
   EventRunner(const ExecutionModel& m, const EventRunOptions& o)
       : m_(m), w_(m.workflow()), o_(o), rng_(o.seed), runs_(m.workflow().task_count()) {
-    if (o.record_attempts) attempts_.resize(w_.task_count());
+    if (o.record_attempts) {
+      attempts_.resize(w_.task_count());
+      took_slot_us_.resize(w_.task_count());
+      download_start_us_.resize(w_.task_count());
+    }
     if (m.direct_transfers()) {
       out_flows_.resize(m.machine_count());
       in_flows_.resize(m.machine_count());
@@ -155,7 +188,7 @@ class EventRunner final : public TaskRunner {
     TaskRun& r = runs_[t];
     r.attempt = 0;
     r.took_slot = true;
-    r.took_slot_us = e.now();
+    if (o_.record_attempts) took_slot_us_[t] = e.now();
     if (m_.direct_transfers()) return start_direct(e, inst, t);
     const InstancePrediction& in = e.instance(inst);
     if (e.plan().preload[t] != 0 && in.worker != kFlexible) {
@@ -163,14 +196,14 @@ class EventRunner final : public TaskRunner {
       // in closed form (their past cannot be re-simulated from here).
       RunEngine::RemoteInputs pre = e.preloaded_inputs(inst, t, crash_time(inst));
       p.download_bytes = pre.any ? pre.bytes : 0;
-      r.download_start_us = p.start_us;
+      set_download_start(t, p.start_us);
       e.schedule(pre.stored_us, t << 3 | kExecBegin);
       return;
     }
     RunEngine::RemoteInputs ri = e.remote_inputs(inst, t, crash_time(inst));
     p.download_bytes = ri.any ? ri.bytes : 0;
     std::int64_t from = std::max(p.start_us, ri.stored_us);
-    r.download_start_us = from;
+    set_download_start(t, from);
     if (!ri.any) {
       e.schedule(p.start_us, t << 3 | kExecBegin);
       return;
@@ -203,14 +236,40 @@ class EventRunner final : public TaskRunner {
   }
 
   void ensure_instance(std::uint32_t inst) {
-    if (inst >= inst_flows_.size()) {
-      inst_flows_.resize(inst + 1024);
-      inst_execs_.resize(inst + 1024);
-      inst_crash_.resize(inst + 1024, RunEngine::kAlwaysLocal);
-      inst_config_.resize(inst + 1024, ConfigId{0});
-    }
+    if (inst >= inst_lists_.size()) inst_lists_.resize(inst + 1024, kNone);
   }
-  std::int64_t crash_time(std::uint32_t inst) const { return inst_crash_[inst]; }
+  // When the worker of `inst` last crashed (kAlwaysLocal: never).
+  std::int64_t crash_time(std::uint32_t inst) const {
+    return inst < inst_crash_.size() ? inst_crash_[inst] : RunEngine::kAlwaysLocal;
+  }
+  void set_download_start(std::uint32_t t, std::int64_t at) {
+    if (o_.record_attempts) download_start_us_[t] = at;
+  }
+
+  // The lists of instance `inst`, which has some (an active transfer or an executing task).
+  InstanceLists& lists(std::uint32_t inst) { return lists_[inst_lists_[inst]]; }
+  // The lists of `inst`, given it a recycled (empty) one if it has none.
+  InstanceLists& take_lists(RunEngine& e, std::uint32_t inst) {
+    std::uint32_t& k = inst_lists_[inst];
+    if (k == kNone) {
+      if (!free_lists_.empty()) {
+        k = free_lists_.back();
+        free_lists_.pop_back();
+      } else {
+        k = static_cast<std::uint32_t>(lists_.size());
+        lists_.emplace_back();
+      }
+      lists_[k].config = e.instance(inst).config;
+    }
+    return lists_[k];
+  }
+  // Gives back the lists of `inst` once both are empty.
+  void drop_lists(std::uint32_t inst) {
+    std::uint32_t& k = inst_lists_[inst];
+    if (!lists_[k].flows.empty() || !lists_[k].execs.empty()) return;
+    free_lists_.push_back(k);
+    k = kNone;
+  }
 
   // A time `remaining` bytes from now at `rate`, rounded up to the microsecond and bounded.
   static std::int64_t after(std::int64_t now, double remaining, double rate) {
@@ -229,7 +288,7 @@ class EventRunner final : public TaskRunner {
     TaskRun& r = runs_[t];
     TaskId id{t};
     std::uint64_t bytes = w_.input_bytes(id);
-    r.download_start_us = p.start_us;
+    set_download_start(t, p.start_us);
     if (bytes > 0) start_flow(e, inst, t, bytes, false, p.start_us);
     const std::uint32_t machine = e.machine(inst);
     const bool pushed = e.plan().task_worker[t] != kFlexible &&
@@ -346,13 +405,14 @@ class EventRunner final : public TaskRunner {
     Flow& fl = flows_[open_flow(e, t, bytes, from, m_.storage_op_us())];
     fl.inst = inst;
     fl.upload = upload;
-    inst_config_[inst] = e.instance(inst).config;
   }
 
   // The storage's share per transfer, and the virtual clock: V moves at the share.
-  double storage_share() const {
-    return active_ == 0 ? std::numeric_limits<double>::infinity()
-                        : storage_bw_ / static_cast<double>(active_);
+  double storage_share() const { return storage_share_; }
+  void set_active(std::size_t active) {
+    active_ = active;
+    storage_share_ = active_ == 0 ? std::numeric_limits<double>::infinity()
+                                  : storage_bw_ / static_cast<double>(active_);
   }
   void advance_clock(std::int64_t now) {
     if (now != v_last_us_ && active_ > 0)
@@ -361,6 +421,13 @@ class EventRunner final : public TaskRunner {
   }
   // Whether a transfer whose worker's share is `share` is held back by the storage's share.
   bool storage_bound(double share) const { return o_.contention && storage_share() <= share; }
+
+  // Whether a heap entry stands for its flow as it is now, in `mode`.
+  auto valid_in(Mode mode) const {
+    return [this, mode](const auto& x) {
+      return flows_[x.flow].gen == x.gen && flows_[x.flow].mode == mode;
+    };
+  }
 
   // Puts an active storage transfer (bytes up to date as of now) in the mode its shares say, and
   // schedules what it needs. `fresh`: it has just become active.
@@ -373,16 +440,19 @@ class EventRunner final : public TaskRunner {
       fl.vend = v_ + fl.remaining;
       by_vend_.push(fl.vend, f, fl.gen);
       bound_by_share_.push(fl.share, f, fl.gen);
+      by_vend_.sweep_if_grown(valid_in(Mode::kStorage));
+      bound_by_share_.sweep_if_grown(valid_in(Mode::kStorage));
       return;
     }
     fl.mode = Mode::kWorker;
-    double rate = o_.contention ? fl.share : m_.config(inst_config_[fl.inst]).bandwidth_bytes_per_s;
+    const ConfigId c = lists(fl.inst).config;
+    double rate = o_.contention ? fl.share : m_.config(c).bandwidth_bytes_per_s;
     fl.rate = rate;
     fl.last_us = now;
     free_by_share_.push(fl.share, f, fl.gen);
+    free_by_share_.sweep_if_grown(valid_in(Mode::kWorker));
     // A transfer with the worker's whole bandwidth from its start ends exactly when the closed
     // form says (the model's rounding); otherwise at the rate now in force.
-    ConfigId c = inst_config_[fl.inst];
     std::int64_t end = (fresh && rate == m_.config(c).bandwidth_bytes_per_s)
                            ? now + m_.stream_us(fl.bytes, c)
                            : after(now, fl.remaining, rate);
@@ -404,15 +474,16 @@ class EventRunner final : public TaskRunner {
 
   // The worker's share of instance `inst` changed (a transfer joined or left it).
   void reshare_worker(RunEngine& e, std::uint32_t inst) {
-    const std::vector<std::uint32_t>& mine = inst_flows_[inst];
+    if (inst_lists_[inst] == kNone) return;
+    const InstanceLists& l = lists(inst);
+    const std::vector<std::uint32_t>& mine = l.flows;
     if (mine.empty()) return;
     if (!o_.contention) {  // every transfer at the full bandwidth: only the new one to place
       for (std::uint32_t f : mine)
         if (flows_[f].mode == Mode::kLatency) place_flow(e, f, true);
       return;
     }
-    double share =
-        m_.config(inst_config_[inst]).bandwidth_bytes_per_s / static_cast<double>(mine.size());
+    double share = m_.config(l.config).bandwidth_bytes_per_s / static_cast<double>(mine.size());
     for (std::uint32_t f : mine) {
       Flow& fl = flows_[f];
       if (fl.share == share && fl.mode != Mode::kLatency) continue;
@@ -482,8 +553,8 @@ class EventRunner final : public TaskRunner {
       return;
     }
     storage_count_changes(e);
-    ++active_;
-    inst_flows_[fl.inst].push_back(f);
+    set_active(active_ + 1);
+    take_lists(e, fl.inst).flows.push_back(f);
     fl.last_us = e.now();
     fl.share = 0;  // set by reshare_worker
     reshare_worker(e, fl.inst);
@@ -555,10 +626,11 @@ class EventRunner final : public TaskRunner {
     storage_count_changes(e);
     fl.mode = Mode::kDone;
     ++fl.gen;
-    --active_;
-    remove_from(inst_flows_[fl.inst], f);
+    set_active(active_ - 1);
+    remove_from(lists(fl.inst).flows, f);
     free_flows_.push_back(f);
     reshare_worker(e, fl.inst);
+    drop_lists(fl.inst);
     std::uint32_t t = fl.task;
     TaskRun& r = runs_[t];
     if (--r.pending_flows != 0) return;
@@ -585,10 +657,10 @@ class EventRunner final : public TaskRunner {
     TaskPrediction& p = e.record(t);
     TaskRun& r = runs_[t];
     std::uint32_t inst = p.instance;
-    inst_config_[inst] = e.instance(inst).config;
+    InstanceLists& l = take_lists(e, inst);
     p.exec_start_us = e.now();
     TaskId id{t};
-    double work = static_cast<double>(m_.exec_us(id, inst_config_[inst]));
+    double work = static_cast<double>(m_.exec_us(id, l.config));
     if (o_.noise.enabled) {
       double sigma = m_.noise_sigma(id) > 0 ? m_.noise_sigma(id) : o_.noise.exec_sigma;
       work = std::min(std::round(work * rng_.lognormal(sigma)),
@@ -605,53 +677,52 @@ class EventRunner final : public TaskRunner {
         work = std::floor(work * rng_.uniform());
       }
     }
-    r.work_us = work;
-    r.executing = true;
-    r.exec_last_us = e.now();
-    r.exec_rate = 0;  // set by cpu_rebalance
-    inst_execs_[inst].push_back(t);
+    l.execs.push_back(Execution{t, work, 0, e.now(), 0});  // the rate is set by cpu_rebalance
     cpu_rebalance(e, inst, t);
   }
 
-  double cpu_share(std::uint32_t inst) const {
+  double cpu_share(const InstanceLists& l) const {
     if (!o_.contention) return 1.0;
-    double vcpus = m_.worker_vcpus(inst_config_[inst]);
-    return std::min(1.0, vcpus / static_cast<double>(inst_execs_[inst].size()));
+    double vcpus = m_.worker_vcpus(l.config);
+    return std::min(1.0, vcpus / static_cast<double>(l.execs.size()));
   }
 
   // Tasks executing on `inst` share its vCPUs; `fresh` (or kNone) has just begun.
   void cpu_rebalance(RunEngine& e, std::uint32_t inst, std::uint32_t fresh) {
-    double rate = cpu_share(inst);
-    for (std::uint32_t t : inst_execs_[inst]) {
-      TaskRun& r = runs_[t];
-      bool is_fresh = t == fresh;
+    InstanceLists& l = lists(inst);
+    double rate = cpu_share(l);
+    for (Execution& r : l.execs) {
+      bool is_fresh = r.task == fresh;
       if (!is_fresh)
-        r.work_us =
-            std::max(0.0, r.work_us - r.exec_rate * static_cast<double>(e.now() - r.exec_last_us));
-      r.exec_last_us = e.now();
-      if (!is_fresh && rate == r.exec_rate) continue;
-      r.exec_rate = rate;
+        r.work_us = std::max(0.0, r.work_us - r.rate * static_cast<double>(e.now() - r.last_us));
+      r.last_us = e.now();
+      if (!is_fresh && rate == r.rate) continue;
+      r.rate = rate;
       // At full speed from the start the end is exact (work is whole microseconds).
       std::int64_t end =
           e.now() + static_cast<std::int64_t>(
                         is_fresh && rate == 1.0 ? r.work_us : std::ceil(r.work_us / rate - 1e-9));
-      r.exec_end_us = end;
-      e.schedule(end, t << 3 | kExecEnd);
+      r.end_us = end;
+      e.schedule(end, r.task << 3 | kExecEnd);
     }
   }
 
   void exec_end(RunEngine& e, std::uint32_t t) {
-    TaskRun& r = runs_[t];
-    if (!r.executing || r.exec_end_us != e.now()) {  // superseded by a later reschedule
+    TaskPrediction& p = e.record(t);
+    const std::uint32_t inst = p.instance;
+    std::vector<Execution>* execs = inst_lists_[inst] != kNone ? &lists(inst).execs : nullptr;
+    auto it = execs ? std::find_if(execs->begin(), execs->end(),
+                                   [t](const Execution& x) { return x.task == t; })
+                    : std::vector<Execution>::iterator{};
+    if (!execs || it == execs->end() || it->end_us != e.now()) {  // superseded by a reschedule
       ++superseded_;
       return;
     }
-    TaskPrediction& p = e.record(t);
-    std::uint32_t inst = p.instance;
-    r.executing = false;
-    remove_from(inst_execs_[inst], t);
-    r.work_us = 0;
+    TaskRun& r = runs_[t];
+    *it = execs->back();
+    execs->pop_back();
     cpu_rebalance(e, inst, kNone);
+    drop_lists(inst);
     if (r.failing) {
       // The attempt failed part-way: a task failure retries on the same worker; a crash
       // restarts the worker (a cold start), which then re-reads its inputs from storage.
@@ -668,8 +739,9 @@ class EventRunner final : public TaskRunner {
       }
       if (r.crash) {
         ++crashes_;
+        if (inst >= inst_crash_.size()) inst_crash_.resize(inst + 1024, RunEngine::kAlwaysLocal);
         inst_crash_[inst] = e.now();
-        std::int64_t restart = m_.startup_us(inst_config_[inst], false);
+        std::int64_t restart = m_.startup_us(e.instance(inst).config, false);
         if (o_.noise.enabled) restart = noisy(restart, o_.noise.startup_sigma);
         e.schedule(e.now() + restart + o_.faults.retry_delay_us, t << 3 | kRestarted);
       } else {
@@ -686,7 +758,7 @@ class EventRunner final : public TaskRunner {
     if (m_.direct_transfers()) return exec_begin(e, t);
     TaskPrediction& p = e.record(t);
     RunEngine::RemoteInputs ri = e.remote_inputs(p.instance, t, crash_time(p.instance));
-    runs_[t].download_start_us = e.now();
+    set_download_start(t, e.now());
     if (!ri.any) return exec_begin(e, t);
     p.download_bytes += ri.bytes;
     start_flow(e, p.instance, t, ri.bytes, false, e.now());
@@ -728,20 +800,20 @@ class EventRunner final : public TaskRunner {
     TaskId id{t};
     if (w_.input_bytes(id) > 0)
       a.inputs.push_back(TraceInput{"", TraceInput::Source::kLiteral, w_.input_bytes(id),
-                                    runs_[t].download_start_us, a.exec_start_us});
+                                    download_start_us_[t], a.exec_start_us});
     for (TaskId q : w_.predecessors(id)) {
       bool local = e.is_local(index(q), p.instance, crash_time(p.instance));
       if (m_.direct_transfers() && !local) {
-        a.inputs.push_back(TraceInput{
-            std::string(w_.id(q)), TraceInput::Source::kDirect, w_.output_bytes(q),
-            std::min(a.exec_start_us,
-                     e.direct_transfer_start_us(index(q), p.instance, runs_[t].took_slot_us)),
-            a.exec_start_us});
+        a.inputs.push_back(
+            TraceInput{std::string(w_.id(q)), TraceInput::Source::kDirect, w_.output_bytes(q),
+                       std::min(a.exec_start_us,
+                                e.direct_transfer_start_us(index(q), p.instance, took_slot_us_[t])),
+                       a.exec_start_us});
         continue;
       }
       a.inputs.push_back(TraceInput{
           std::string(w_.id(q)), local ? TraceInput::Source::kLocal : TraceInput::Source::kDownload,
-          w_.output_bytes(q), local ? a.start_us : runs_[t].download_start_us,
+          w_.output_bytes(q), local ? a.start_us : download_start_us_[t],
           local ? a.start_us : a.exec_start_us});
     }
     attempts_[t].push_back(std::move(a));
@@ -751,15 +823,18 @@ class EventRunner final : public TaskRunner {
   const Workflow& w_;
   const EventRunOptions& o_;
   Rng rng_;
-  std::vector<TaskRun> runs_;
+  LargeVector<TaskRun> runs_;
+  std::vector<std::int64_t> took_slot_us_, download_start_us_;  // with record_attempts
   std::vector<Flow> flows_;
   std::vector<std::uint32_t> free_flows_, ending_;
-  std::vector<std::vector<std::uint32_t>> inst_flows_, inst_execs_;
+  std::vector<std::uint32_t> inst_lists_;  // per instance: its lists in lists_, or kNone
+  std::vector<InstanceLists> lists_;
+  std::vector<std::uint32_t> free_lists_;
   std::vector<std::vector<std::uint32_t>> out_flows_, in_flows_;  // per machine (direct)
-  std::vector<std::int64_t> inst_crash_;
-  std::vector<ConfigId> inst_config_;
+  std::vector<std::int64_t> inst_crash_;  // per instance that crashed (faults): when
   // Storage sharing: active transfers, the storage's bandwidth, the virtual clock.
   std::size_t active_ = 0;
+  double storage_share_ = std::numeric_limits<double>::infinity();  // storage_bw_ / active_
   double storage_bw_ = 0;
   double v_ = 0;
   std::int64_t v_last_us_ = 0;
