@@ -30,7 +30,6 @@ class RunEngine::Impl {
 
   // For the runners (through RunEngine).
   bool must_upload(std::uint32_t inst, std::uint32_t t) const {
-    std::uint32_t rule = ts_[t].upload_rule;
     return dagplan::must_upload(ts_[t].upload_rule, inst_[inst].worker);
   }
   RemoteInputs remote_inputs(std::uint32_t inst, std::uint32_t t, std::int64_t local_since) const;

@@ -1,0 +1,172 @@
+// dagrun: run a plan for real with worker processes and Redis, record a trace, and compare
+// the measured makespan and cost with the prediction.
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli_common.hpp"
+#include "dagplan/error.hpp"
+#include "dagplan/exec/run.hpp"
+#include "dagplan/files.hpp"
+#include "dagplan/human_format.hpp"
+#include "dagplan/predictor.hpp"
+#include "dagplan/sim/trace.hpp"
+#include "dagplan/workflow_io.hpp"
+#include "inputs.hpp"
+#include "progress.hpp"
+
+namespace dagplan::cli {
+namespace {
+
+double seconds(std::int64_t us) {
+  return static_cast<double>(us) / 1e6;
+}
+
+// dagworker lives beside dagrun.
+std::string worker_binary() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "dagworker";
+  return (self.parent_path() / "dagworker").string();
+}
+
+struct Opts {
+  std::string plan, workflow, platform, profile, redis, password_file, trace, launch;
+  std::string kernel = "synthetic", format = "text";
+  double timeout_s = 600;
+  std::uint32_t max_workers = 0;
+  bool quiet = false;
+};
+
+void run_command(const Opts& o) {
+  if (o.kernel != "synthetic")
+    throw UsageError(fmt::format(
+        "--kernel {}: only the synthetic kernel is available in this version", o.kernel));
+  exec::RunOptions ro;
+  if (!o.redis.empty()) ro.redis = exec::parse_redis_address(o.redis, "--redis");
+  if (!o.password_file.empty()) {
+    if (o.redis.empty()) throw UsageError("--password-file goes with --redis");
+    std::string text = read_text_file(o.password_file);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (text.empty())
+      throw InputError(o.password_file, "", "expected a password on its first line");
+    ro.password = text;
+  }
+  ro.timeout_s = o.timeout_s;
+  ro.max_workers = o.max_workers;
+  ro.launch = o.launch;
+  if (!ro.launch.empty() && ro.launch.find("{worker_args}") == std::string::npos)
+    throw UsageError("--launch: the template must contain {worker_args}");
+  ro.worker_binary = worker_binary();
+  if (ro.launch.empty() && access(ro.worker_binary.c_str(), X_OK) != 0)
+    throw Error(fmt::format("the worker binary {} is missing or not executable", ro.worker_binary));
+  Progress progress("dagrun", o.quiet);
+  progress.step("reading " + o.plan);
+  PlanInputs in = load_plan_inputs(o.plan, o.workflow, o.platform, o.profile);
+  ExecutionModel model(in.inputs.workflow, in.inputs.platform,
+                       in.inputs.profile ? &*in.inputs.profile : nullptr);
+  progress.step("predicting");
+  Prediction predicted = predict(model, in.plan);
+  std::string workflow_json = write_workflow(in.inputs.workflow);
+  std::string platform_json = write_platform(in.inputs.platform);
+  std::string plan_json = write_plan(in.plan, in.inputs.workflow, in.inputs.platform);
+  ro.progress = [&](std::size_t done, std::size_t total) {
+    progress.step("tasks done", done, total);
+  };
+  progress.step("starting");
+  exec::RunReport r = exec::run_plan(model, in.plan, workflow_json, platform_json, plan_json, ro);
+  progress.finish();
+  if (!r.ok) throw Error(fmt::format("the run failed: {}", r.failure));
+  if (!o.trace.empty()) write_file_atomic(o.trace, sim::write_trace(r.trace));
+  double error = predicted.makespan_us > 0 && r.makespan_us > 0
+                     ? static_cast<double>(predicted.makespan_us - r.makespan_us) /
+                           static_cast<double>(r.makespan_us)
+                     : 0.0;
+  if (o.format == "json") {
+    nlohmann::ordered_json j = {
+        {"run", r.run_id},
+        {"workflow", in.inputs.workflow.name()},
+        {"tasks", in.inputs.workflow.task_count()},
+        {"planner", in.plan.planner},
+        {"platform", in.inputs.platform.name},
+        {"redis", r.redis},
+        {"embedded_redis", r.embedded_redis},
+        {"makespan_s",
+         {{"measured", seconds(r.makespan_us)},
+          {"predicted", seconds(predicted.makespan_us)},
+          {"relative_error", error}}},
+        {"cost_usd", {{"measured", r.cost_usd}, {"predicted", predicted.cost.total()}}},
+        {"instances", r.instances},
+        {"cold_starts", r.cold_starts},
+        {"warm_starts", r.warm_starts},
+        {"processes", r.processes},
+        {"max_workers", r.max_workers},
+        {"attempts", r.attempts},
+        {"bytes_uploaded", r.bytes_uploaded},
+        {"bytes_downloaded", r.bytes_downloaded},
+        {"wall_s", r.wall_s}};
+    fmt::print("{}\n", j.dump(2));
+    return;
+  }
+  fmt::print("ran plan '{}' for workflow '{}' ({} tasks) on '{}': run {}, {} redis {}\n",
+             in.plan.planner, in.inputs.workflow.name(), in.inputs.workflow.task_count(),
+             in.inputs.platform.name, r.run_id, r.embedded_redis ? "private" : "given", r.redis);
+  fmt::print("  makespan       measured {:>12}   predicted {:>12}  ({:+.1f}% off)\n",
+             human_seconds(seconds(r.makespan_us)), human_seconds(seconds(predicted.makespan_us)),
+             100 * error);
+  fmt::print("  cost           measured {:>12}   predicted {:>12}  (the model's prices)\n",
+             human_dollars(r.cost_usd), human_dollars(predicted.cost.total()));
+  fmt::print(
+      "  instances      {} ({} cold starts, {} warm); {} worker processes, at most {} busy\n",
+      r.instances, r.cold_starts, r.warm_starts, r.processes, r.max_workers);
+  fmt::print("  through Redis  {} up, {} down\n",
+             human_bytes(static_cast<double>(r.bytes_uploaded)),
+             human_bytes(static_cast<double>(r.bytes_downloaded)));
+  fmt::print("  attempts       {}\n", r.attempts);
+  fmt::print("  wall time      {} (set-up and clean-up included)\n", human_seconds(r.wall_s));
+  if (!o.trace.empty()) fmt::print("  trace          {}\n", o.trace);
+}
+
+}  // namespace
+}  // namespace dagplan::cli
+
+int main(int argc, char** argv) {
+  using namespace dagplan::cli;
+  CLI::App app{
+      "dagrun - run a plan for real: worker processes, Redis, a trace, measured against the "
+      "prediction",
+      "dagrun"};
+  app.set_version_flag("--version", "dagrun 0.1.0");
+  auto o = std::make_shared<Opts>();
+  app.add_option("plan", o->plan, "Plan file (dagplan-plan/1)")->required();
+  app.add_option("--workflow", o->workflow, "Use this workflow instead of the plan's");
+  app.add_option("--platform", o->platform, "Use this platform instead of the plan's");
+  app.add_option("--profile", o->profile, "Calibrated profile applied to the platform");
+  app.add_option("--redis", o->redis,
+                 "Use this Redis server (HOST:PORT); default: a private redis-server on loopback");
+  app.add_option("--password-file", o->password_file, "With --redis: AUTH with this password");
+  app.add_option("--trace", o->trace, "Write the run's trace (dagplan-trace/1) here");
+  app.add_option("--timeout", o->timeout_s, "Give the run up after this many seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 1e6));
+  app.add_option("--max-workers", o->max_workers,
+                 "At most this many worker processes busy at once (default: the platform's limit)")
+      ->check(CLI::Range(1u, 1000000u));
+  app.add_option("--launch", o->launch,
+                 "How to start a worker: a shell command containing {worker_args} (e.g. 'ssh "
+                 "host dagworker {worker_args}'); default: dagworker beside dagrun");
+  app.add_option("--kernel", o->kernel,
+                 "Task kernel: synthetic (CPU work and output sizes from "
+                 "the model)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"synthetic", "builtin", "command"}));
+  app.add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  add_quiet_flag(&app, o->quiet);
+  app.callback([o] { run_command(*o); });
+  return run(app, argc, argv);
+}

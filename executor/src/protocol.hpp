@@ -1,0 +1,49 @@
+#pragma once
+// What dagrun and dagworker say to each other through Redis (docs/executor.md). Every key of a
+// run starts with "dagrun:<run id>:" and has a TTL, so that a run that dies leaves nothing
+// behind for long; dagrun deletes them all when the run ends.
+//
+//   dag            the run's documents: workflow, plan, platform and run settings (JSON)
+//   lit:<t>        task t's literal input bytes           (written by dagrun before the run)
+//   out:<t>:<k>    chunk k of task t's output              (SET by the producer's worker)
+//   cnt:<t>        task t's dependency counter              (INCR by each producer)
+//   ready:<w>      ready tasks of strict worker w (a list: an event pushed before the worker
+//                  exists is still there when it starts)
+//   proc:<p>       invocations for worker process p (dagrun pushes, the process pops)
+//   inv            invocation requests from workers (strict worker or flexible task)
+//   ev             events for dagrun: instance ready, task attempt, instance done, failure
+//   abort          set by dagrun when the run is given up: workers exit
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace dagplan::exec::protocol {
+
+inline std::string key(const std::string& run, const std::string& name) {
+  return fmt::format("dagrun:{}:{}", run, name);
+}
+
+/// Outputs larger than this go in several values.
+inline constexpr std::uint64_t kChunkBytes = 64ull << 20;
+inline std::uint64_t chunks(std::uint64_t bytes) {
+  return bytes == 0 ? 1 : (bytes + kChunkBytes - 1) / kChunkBytes;
+}
+
+/// Wall-clock microseconds since the epoch: one clock for every process on a machine.
+inline std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Deterministic bytes of a synthetic output or literal input: task index and position.
+inline std::string synthetic_bytes(std::uint32_t task, std::uint64_t size) {
+  std::string s(size, '\0');
+  for (std::uint64_t i = 0; i < size; ++i)
+    s[i] = static_cast<char>((task * 131u + static_cast<std::uint32_t>(i)) & 0xff);
+  return s;
+}
+
+}  // namespace dagplan::exec::protocol

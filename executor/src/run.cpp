@@ -1,0 +1,548 @@
+// dagrun's invoker and bookkeeping (run.hpp; the protocol in protocol.hpp).
+#include "dagplan/exec/run.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "dagplan/error.hpp"
+#include "dagplan/exec/kernel.hpp"
+#include "dagplan/exec/process.hpp"
+#include "dagplan/run_rules.hpp"
+#include "protocol.hpp"
+
+namespace dagplan::exec {
+namespace {
+
+using protocol::now_us;
+
+std::atomic<int> g_interrupted{0};
+extern "C" void on_interrupt(int signal) {
+  g_interrupted = signal;
+}
+
+// SIGINT and SIGTERM end the run cleanly (workers stopped, keys deleted) while it lasts.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    g_interrupted = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct sigaction old_int_ {
+  }, old_term_{};
+};
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  return out + "'";
+}
+
+std::string new_run_id() {
+  std::random_device rd;  // a name, not a random choice of the run: no seed to print
+  return fmt::format("{:08x}{:04x}", rd(), rd() & 0xffff);
+}
+
+struct Proc {
+  pid_t pid = -1;
+  ConfigId config{0};
+  bool busy = false, exiting = false, gone = false;
+  std::int64_t idle_since_us = 0;
+  std::string log;
+  std::uint32_t instance = 0;
+};
+
+struct Request {
+  bool strict = true;
+  std::uint32_t subject = 0;  // strict worker or flexible task
+  std::int64_t invoked_us = 0;
+};
+
+struct Instance {
+  std::uint32_t worker = kFlexible;
+  ConfigId config{0};
+  std::int64_t invoked_us = 0, start_us = 0, ready_us = -1, exited_us = -1;
+  bool warm = false;
+  std::uint32_t proc = 0;
+};
+
+class Runner {
+ public:
+  Runner(const ExecutionModel& model, const Plan& plan, const RunOptions& options,
+         RunReport& report, Redis& redis, const std::string& run, const std::string& dir)
+      : m_(model),
+        w_(model.workflow()),
+        plan_(plan),
+        o_(options),
+        report_(report),
+        redis_(redis),
+        run_(run),
+        dir_(dir),
+        attempts_(w_.task_count()) {}
+
+  void run(std::int64_t t0);
+  void stop_all();
+  void build_trace(std::int64_t t0);
+
+ private:
+  std::string key(const std::string& name) const { return protocol::key(run_, name); }
+  void dispatch();
+  void start_process(Proc& p, std::uint32_t index);
+  void handle_event(const std::string& text);
+  void handle_request(const std::string& text);
+  void check_processes();
+
+  const ExecutionModel& m_;
+  const Workflow& w_;
+  const Plan& plan_;
+  const RunOptions& o_;
+  RunReport& report_;
+  Redis& redis_;
+  std::string run_, dir_;
+  std::vector<Proc> procs_;
+  std::vector<Instance> instances_;
+  std::deque<Request> requests_;
+  std::vector<bool> worker_invoked_;
+  std::vector<std::vector<TraceAttempt>> attempts_;
+  std::vector<bool> uploaded_;
+  std::size_t done_ = 0, busy_ = 0;
+  std::uint32_t limit_ = 0;
+};
+
+void Runner::start_process(Proc& p, std::uint32_t index) {
+  std::vector<std::string> args = {"--redis",   redis_.address().text(), "--run", run_,
+                                   "--process", std::to_string(index)};
+  if (!o_.password.empty()) {
+    std::string pw = dir_ + "/password";
+    args.insert(args.end(), {"--password-file", pw});
+  }
+  p.log = fmt::format("{}/worker-{}.log", dir_, index);
+  if (o_.launch.empty()) {
+    std::vector<std::string> argv = {o_.worker_binary};
+    argv.insert(argv.end(), args.begin(), args.end());
+    p.pid = spawn(argv, p.log);
+  } else {
+    std::string quoted;
+    for (const std::string& a : args) quoted += (quoted.empty() ? "" : " ") + shell_quote(a);
+    std::string cmd = o_.launch;
+    for (std::size_t at; (at = cmd.find("{worker_args}")) != std::string::npos;)
+      cmd.replace(at, 13, quoted);
+    p.pid = spawn({"/bin/sh", "-c", cmd}, p.log);
+  }
+  ++report_.processes;
+}
+
+void Runner::dispatch() {
+  while (!requests_.empty() && busy_ < limit_) {
+    Request r = requests_.front();
+    requests_.pop_front();
+    Instance inst;
+    inst.worker = r.strict ? r.subject : kFlexible;
+    inst.config = r.strict ? plan_.worker_config[r.subject] : plan_.task_config[r.subject];
+    inst.invoked_us = r.invoked_us;
+    // Rule 2: the most recently idled process of the configuration (warm), else a new one.
+    std::uint32_t chosen = static_cast<std::uint32_t>(procs_.size());
+    for (std::uint32_t i = 0; i < procs_.size(); ++i) {
+      const Proc& p = procs_[i];
+      if (p.busy || p.exiting || p.gone || p.config != inst.config) continue;
+      if (chosen == procs_.size() || p.idle_since_us > procs_[chosen].idle_since_us) chosen = i;
+    }
+    inst.start_us = now_us();
+    if (chosen == procs_.size()) {
+      procs_.push_back(Proc{});
+      procs_.back().config = inst.config;
+      start_process(procs_.back(), chosen);
+      inst.warm = false;
+    } else {
+      inst.warm = true;
+    }
+    Proc& p = procs_[chosen];
+    p.busy = true;
+    p.instance = static_cast<std::uint32_t>(instances_.size());
+    inst.proc = chosen;
+    instances_.push_back(inst);
+    ++busy_;
+    report_.peak_busy = std::max(report_.peak_busy, static_cast<std::uint32_t>(busy_));
+    redis_.command({"RPUSH", key(fmt::format("proc:{}", chosen)),
+                    fmt::format("{} {} {}", r.strict ? "strict" : "flex", r.subject, p.instance)});
+  }
+}
+
+void Runner::handle_request(const std::string& text) {
+  std::istringstream in(text);
+  std::string kind;
+  Request r;
+  in >> kind >> r.subject >> r.invoked_us;
+  r.strict = kind == "strict";
+  if (r.strict) {
+    if (r.subject >= worker_invoked_.size()) throw Error("a worker asked for an unknown worker");
+    if (worker_invoked_[r.subject]) return;  // running: it takes its ready events itself
+    worker_invoked_[r.subject] = true;
+  }
+  requests_.push_back(r);
+}
+
+void Runner::handle_event(const std::string& text) {
+  std::istringstream in(text);
+  std::string kind;
+  in >> kind;
+  if (kind == "ready") {
+    std::uint32_t inst = 0;
+    std::int64_t at = 0;
+    in >> inst >> at;
+    instances_.at(inst).ready_us = at;
+  } else if (kind == "done") {
+    std::uint32_t inst = 0;
+    std::int64_t at = 0;
+    std::string process;
+    std::uint64_t commands = 0, round_trips = 0;
+    in >> inst >> at >> process >> commands >> round_trips;
+    report_.worker_commands += commands;
+    report_.worker_round_trips += round_trips;
+    Instance& i = instances_.at(inst);
+    i.exited_us = at;
+    Proc& p = procs_.at(i.proc);
+    p.busy = false;
+    p.idle_since_us = at;
+    --busy_;
+  } else if (kind == "task") {
+    TraceAttempt a;
+    std::uint32_t t = 0, up = 0, outdeg = 0;
+    in >> t >> a.instance >> a.ready_us >> a.start_us >> a.exec_start_us >> a.exec_end_us >>
+        a.upload_start_us >> a.upload_end_us >> a.finish_us >> up >> outdeg;
+    std::string rest;
+    std::getline(in, rest);
+    nlohmann::json inputs = nlohmann::json::parse(rest);
+    for (const auto& x : inputs) {
+      TraceInput ti;
+      std::int64_t from = x.at(0).get<std::int64_t>();
+      if (from >= 0) ti.from = std::string(w_.id(TaskId{static_cast<std::uint32_t>(from)}));
+      ti.source = static_cast<TraceInput::Source>(x.at(1).get<int>());
+      ti.bytes = x.at(2).get<std::uint64_t>();
+      ti.start_us = x.at(3).get<std::int64_t>();
+      ti.end_us = x.at(4).get<std::int64_t>();
+      if (ti.source != TraceInput::Source::kLocal) report_.bytes_downloaded += ti.bytes;
+      a.inputs.push_back(std::move(ti));
+    }
+    if (up) report_.bytes_uploaded += w_.output_bytes(TaskId{t});
+    uploaded_.at(t) = up != 0;
+    attempts_.at(t).push_back(std::move(a));
+    ++report_.attempts;
+    ++done_;
+    if (o_.progress) o_.progress(done_, w_.task_count());
+  } else if (kind == "fail") {
+    std::string process, message;
+    in >> process;
+    std::getline(in, message);
+    throw Error(fmt::format("worker process {} failed:{}", process, message));
+  } else {
+    throw Error(fmt::format("unexpected event from a worker: '{}'", text.substr(0, 80)));
+  }
+}
+
+void Runner::check_processes() {
+  for (std::uint32_t i = 0; i < procs_.size(); ++i) {
+    Proc& p = procs_[i];
+    if (p.gone) continue;
+    int status = 0;
+    if (waitpid(p.pid, &status, WNOHANG) != p.pid) continue;
+    p.gone = true;
+    if (p.exiting) continue;
+    std::string how = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
+                                          : fmt::format("exit status {}", WEXITSTATUS(status));
+    std::string who = "an idle worker process";
+    if (p.busy) {
+      const Instance& inst = instances_[p.instance];
+      who = inst.worker == kFlexible
+                ? fmt::format("the worker process of flexible instance {}", p.instance)
+                : fmt::format("the worker process of worker '{}'", plan_.worker_names[inst.worker]);
+    }
+    std::string log = tail_of_file(p.log, 600);
+    throw Error(fmt::format("{} ({}) died: {}{}", who, p.pid, how,
+                            log.empty() ? "" : "; its stderr ends with: " + log));
+  }
+}
+
+void Runner::run(std::int64_t t0) {
+  limit_ = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(o_.max_workers > 0 ? o_.max_workers : m_.max_workers(), 0xffffffffu));
+  if (limit_ == 0) limit_ = 1;
+  report_.max_workers = limit_;
+  worker_invoked_.assign(plan_.worker_count(), false);
+  uploaded_.assign(w_.task_count(), false);
+  // Rule 1: one invocation per strict worker owning a root (its roots as ready events) and one
+  // per flexible root.
+  for (TaskId r : w_.roots()) {
+    std::uint32_t k = plan_.task_worker[index(r)];
+    if (k == kFlexible) {
+      requests_.push_back({false, index(r), t0});
+    } else {
+      redis_.append({"RPUSH", key(fmt::format("ready:{}", k)), fmt::format("{} {}", index(r), t0)});
+      redis_.append({"EXPIRE", key(fmt::format("ready:{}", k)), std::to_string(o_.key_ttl_s)});
+      if (!worker_invoked_[k]) {
+        worker_invoked_[k] = true;
+        requests_.push_back({true, k, t0});
+      }
+    }
+  }
+  redis_.flush();
+  const std::int64_t keep_alive = m_.platform().keep_alive_us;
+  const std::int64_t deadline = t0 + static_cast<std::int64_t>(o_.timeout_s * 1e6);
+  const std::string ev = key("ev"), inv = key("inv");
+  while (done_ < w_.task_count()) {
+    if (g_interrupted != 0)
+      throw Error(
+          fmt::format("interrupted (signal {}): the run was stopped", g_interrupted.load()));
+    if (now_us() > deadline)
+      throw Error(fmt::format("the run did not finish within --timeout {} s ({} of {} tasks done)",
+                              o_.timeout_s, done_, w_.task_count()));
+    dispatch();
+    // Keep-alive: an idle process whose keep-alive ran out exits.
+    std::int64_t now = now_us();
+    for (std::uint32_t i = 0; i < procs_.size(); ++i) {
+      Proc& p = procs_[i];
+      if (!p.busy && !p.exiting && !p.gone && now - p.idle_since_us > keep_alive) {
+        p.exiting = true;
+        redis_.command({"RPUSH", key(fmt::format("proc:{}", i)), "exit"});
+      }
+    }
+    RedisReply r = redis_.command({"BLPOP", ev, inv, "0.05"});
+    if (!r.nil()) {
+      if (r.elements.at(0).str == ev)
+        handle_event(r.elements.at(1).str);
+      else
+        handle_request(r.elements.at(1).str);
+      // Whatever else is there, in one round trip.
+      redis_.append({"LPOP", ev, "1000"});
+      redis_.append({"LPOP", inv, "1000"});
+      std::vector<RedisReply> more = redis_.flush();
+      for (const RedisReply& e : more[0].elements) handle_event(e.str);
+      for (const RedisReply& q : more[1].elements) handle_request(q.str);
+    }
+    check_processes();
+  }
+  // The instances still running finish their "done" (a strict worker's last task is recorded
+  // before it reports): wait for them briefly, so that every instance has an exit time.
+  auto wait_until = now_us() + 5'000'000;
+  while (busy_ > 0 && now_us() < wait_until) {
+    RedisReply r = redis_.command({"BLPOP", ev, "0.05"});
+    if (!r.nil()) handle_event(r.elements.at(1).str);
+    check_processes();
+  }
+  if (busy_ > 0) throw Error("worker processes did not report the end of their work");
+}
+
+void Runner::stop_all() {
+  // Best effort at every step: this runs after failures too.
+  try {
+    redis_.command({"SET", key("abort"), "1", "EX", std::to_string(o_.key_ttl_s)});
+    for (std::uint32_t i = 0; i < procs_.size(); ++i)
+      if (!procs_[i].gone) redis_.append({"RPUSH", key(fmt::format("proc:{}", i)), "exit"});
+    redis_.flush();
+  } catch (const std::exception&) {
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (Proc& p : procs_) {
+    while (!p.gone && std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(p.pid, nullptr, WNOHANG) == p.pid)
+        p.gone = true;
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (!p.gone) {
+      stop_process(p.pid, 0.5);
+      p.gone = true;
+    }
+  }
+}
+
+void Runner::build_trace(std::int64_t t0) {
+  sim::Trace& tr = report_.trace;
+  tr.source = "dagrun";
+  auto rel = [&](std::int64_t t) { return std::max<std::int64_t>(0, t - t0); };
+  std::int64_t makespan = 0;
+  for (std::uint32_t t = 0; t < w_.task_count(); ++t) {
+    sim::TraceTask task;
+    task.id = std::string(w_.id(TaskId{t}));
+    task.output_bytes = w_.output_bytes(TaskId{t});
+    task.counter_updates = w_.out_degree(TaskId{t});
+    for (TraceAttempt a : attempts_[t]) {
+      for (std::int64_t* x : {&a.ready_us, &a.start_us, &a.exec_start_us, &a.exec_end_us,
+                              &a.upload_start_us, &a.upload_end_us, &a.finish_us})
+        *x = rel(*x);
+      for (TraceInput& in : a.inputs) {
+        in.start_us = rel(in.start_us);
+        in.end_us = rel(in.end_us);
+      }
+      makespan = std::max(makespan, a.finish_us);
+      task.attempts.push_back(std::move(a));
+    }
+    tr.tasks.push_back(std::move(task));
+  }
+  // Rule 8, with the model's prices: billed time per instance, invocations, storage held from
+  // upload to the end of the run.
+  double cost = m_.makespan_cost(makespan) + m_.invocation_cost(instances_.size());
+  for (const Instance& i : instances_) {
+    sim::TraceInstance ti;
+    ti.worker = i.worker == kFlexible ? "" : plan_.worker_names[i.worker];
+    ti.config = m_.config(i.config).name;
+    ti.invoked_us = rel(i.invoked_us);
+    ti.start_us = std::max(ti.invoked_us, rel(i.start_us));
+    ti.ready_us = std::max(ti.start_us, rel(i.ready_us));
+    ti.exited_us = std::max(ti.ready_us, rel(i.exited_us));
+    ti.warm = i.warm;
+    if (i.warm)
+      ++report_.warm_starts;
+    else
+      ++report_.cold_starts;
+    cost += m_.instance_cost(i.config, ti.exited_us - ti.start_us);
+    tr.instances.push_back(std::move(ti));
+  }
+  for (std::uint32_t t = 0; t < w_.task_count(); ++t)
+    if (uploaded_[t] && !tr.tasks[t].attempts.empty())
+      cost += m_.storage_cost(w_.output_bytes(TaskId{t}),
+                              makespan - tr.tasks[t].attempts.back().upload_end_us);
+  tr.makespan_us = makespan;
+  tr.cost_usd = cost;
+  report_.makespan_us = makespan;
+  report_.cost_usd = cost;
+  report_.instances = static_cast<std::uint32_t>(instances_.size());
+  if (limit_ < m_.max_workers())
+    tr.events.push_back({"note", 0, "",
+                         fmt::format("--max-workers {} below the platform's limit of {}", limit_,
+                                     m_.max_workers())});
+  tr.events.push_back(
+      {"note", 0, "",
+       fmt::format("kernel synthetic ({:.3g} loops/s); one task at a time per worker; no vCPU or "
+                   "memory limits",
+                   report_.loops_per_second)});
+}
+
+// Deletes every key of the run (SCAN, then UNLINK in batches).
+void delete_keys(Redis& redis, const std::string& run) {
+  std::string cursor = "0";
+  const std::string pattern = protocol::key(run, "*");
+  do {
+    RedisReply r = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+    cursor = r.elements.at(0).str;
+    const auto& keys = r.elements.at(1).elements;
+    if (!keys.empty()) {
+      std::vector<std::string_view> args = {"UNLINK"};
+      for (const RedisReply& k : keys) args.push_back(k.str);
+      redis.command(args);
+    }
+  } while (cursor != "0");
+}
+
+}  // namespace
+
+RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::string& workflow_json,
+                   const std::string& platform_json, const std::string& plan_json,
+                   const RunOptions& options) {
+  if (model.direct_transfers())
+    throw UsageError(
+        "dagrun passes data through Redis: a platform with point-to-point transfers cannot run "
+        "for real");
+  check_plan(plan, model.workflow(), model.platform());
+  auto started = std::chrono::steady_clock::now();
+  RunReport report;
+  report.run_id = new_run_id();
+  TempDir dir("dagrun-");
+  std::optional<EmbeddedRedis> embedded;
+  RedisAddress address;
+  if (options.redis) {
+    address = *options.redis;
+  } else {
+    embedded.emplace(dir.path());
+    address = embedded->address();
+    report.embedded_redis = true;
+  }
+  report.redis = address.text();
+  if (!options.password.empty()) {
+    FILE* f = std::fopen((dir.path() + "/password").c_str(), "w");
+    if (f == nullptr) throw Error("cannot write the password file for the workers");
+    std::fputs(options.password.c_str(), f);
+    std::fclose(f);
+  }
+  Redis redis(address, options.password, 10.0);
+  report.loops_per_second = measure_loops_per_second();
+  const std::string run = report.run_id;
+  const std::string ttl = std::to_string(options.key_ttl_s);
+  InterruptGuard interrupts;
+  Runner runner(model, plan, options, report, redis, run, dir.path());
+  try {
+    nlohmann::json docs = {{"workflow", workflow_json},
+                           {"platform", platform_json},
+                           {"plan", plan_json},
+                           {"loops_per_s", report.loops_per_second},
+                           {"ttl_s", options.key_ttl_s}};
+    redis.append({"SET", protocol::key(run, "dag"), docs.dump(), "EX", ttl});
+    const Workflow& w = model.workflow();
+    for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+      std::uint64_t bytes = w.input_bytes(TaskId{t});
+      if (bytes == 0) continue;
+      std::string data = protocol::synthetic_bytes(t, bytes);
+      for (std::uint64_t c = 0; c < protocol::chunks(bytes); ++c)
+        redis.append(
+            {"SET", protocol::key(run, fmt::format("lit:{}:{}", t, c)),
+             std::string_view(data).substr(c * protocol::kChunkBytes, protocol::kChunkBytes), "EX",
+             ttl});
+      redis.flush();
+    }
+    redis.flush();
+    const std::int64_t t0 = now_us();
+    runner.run(t0);
+    runner.build_trace(t0);
+    report.dagrun_commands = redis.commands();
+    report.dagrun_round_trips = redis.round_trips();
+    report.trace.workflow_json = workflow_json;
+    report.trace.platform_json = platform_json;
+    report.trace.plan_json = plan_json;
+    report.trace.created_by = fmt::format("dagrun (run {})", run);
+    report.ok = true;
+  } catch (const Error& e) {
+    report.ok = false;
+    report.failure = e.what();
+  }
+  runner.stop_all();
+  try {
+    delete_keys(redis, run);
+  } catch (const Error& e) {
+    if (report.ok) {
+      report.ok = false;
+      report.failure = fmt::format("cannot delete the run's keys: {}", e.what());
+    }
+  }
+  if (embedded) embedded->stop();
+  report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace dagplan::exec

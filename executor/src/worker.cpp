@@ -1,0 +1,368 @@
+// dagworker: serves the invocations of one run (see worker.hpp and protocol.hpp).
+#include "dagplan/exec/worker.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dagplan/error.hpp"
+#include "dagplan/exec/kernel.hpp"
+#include "dagplan/exec/redis.hpp"
+#include "dagplan/model.hpp"
+#include "dagplan/plan.hpp"
+#include "dagplan/platform.hpp"
+#include "dagplan/run_rules.hpp"
+#include "dagplan/workflow_io.hpp"
+#include "protocol.hpp"
+
+namespace dagplan::exec {
+namespace {
+
+using protocol::now_us;
+
+struct Args {
+  RedisAddress redis;
+  std::string password;
+  std::string run;
+  std::string process;
+};
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  bool has_redis = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    if (i + 1 >= argc) throw UsageError(fmt::format("dagworker: {} needs a value", k));
+    std::string v = argv[++i];
+    if (k == "--redis") {
+      a.redis = parse_redis_address(v, "--redis");
+      has_redis = true;
+    } else if (k == "--password-file") {
+      std::ifstream in(v);
+      if (!in) throw Error(fmt::format("{}: cannot open", v));
+      std::getline(in, a.password);
+    } else if (k == "--run") {
+      a.run = v;
+    } else if (k == "--process") {
+      a.process = v;
+    } else {
+      throw UsageError(fmt::format("dagworker: unknown option {}", k));
+    }
+  }
+  if (!has_redis || a.run.empty() || a.process.empty())
+    throw UsageError("usage: dagworker --redis HOST:PORT --run ID --process P [--password-file F]");
+  return a;
+}
+
+// The run as a worker knows it: read once, at the cold start.
+struct RunDocs {
+  Workflow workflow;
+  Platform platform;
+  Plan plan;
+  std::optional<ExecutionModel> model;
+  double loops_per_s = 1e8;
+  std::int64_t ttl_s = 3600;
+  std::vector<std::uint32_t> upload_rule;   // rule 6 per task (run_rules.hpp)
+  std::vector<std::uint32_t> worker_tasks;  // tasks per strict worker
+};
+
+class Worker {
+ public:
+  Worker(const Args& args) : args_(args), redis_(args.redis, args.password, 10.0) {}
+
+  int serve();
+
+ private:
+  std::string key(const std::string& name) const { return protocol::key(args_.run, name); }
+  void load_docs();
+  bool aborted();
+  void run_strict(std::uint32_t worker, std::uint32_t inst);
+  void run_flexible(std::uint32_t task, std::uint32_t inst);
+  // Runs `t` on instance `inst` of `worker` (kFlexible for a flexible instance); appends to
+  // `local_ready` the children this worker runs next (same strict worker) and returns the
+  // flexible child that continues here, if any.
+  std::optional<std::uint32_t> run_task(std::uint32_t t, std::uint32_t inst, std::uint32_t worker,
+                                        std::int64_t ready_us,
+                                        std::vector<std::uint32_t>& local_ready);
+
+  Args args_;
+  Redis redis_;
+  std::unique_ptr<RunDocs> docs_;
+  // Outputs made on the current instance (local: free for its later tasks).
+  std::unordered_map<std::uint32_t, std::string> local_;
+  std::uint64_t reported_commands_ = 0, reported_round_trips_ = 0;
+};
+
+void Worker::load_docs() {
+  RedisReply r = redis_.command({"GET", key("dag")});
+  if (r.nil()) throw Error("the run's documents are not in Redis (the run is over?)");
+  nlohmann::json j = nlohmann::json::parse(r.str);
+  auto d = std::make_unique<RunDocs>();
+  d->workflow = read_workflow(j.at("workflow").get<std::string>(), "(run workflow)");
+  d->platform = read_platform(j.at("platform").get<std::string>(), "(run platform)");
+  d->plan = read_plan(j.at("plan").get<std::string>(), "(run plan)", d->workflow, d->platform);
+  d->model.emplace(d->workflow, d->platform);
+  d->loops_per_s = j.at("loops_per_s").get<double>();
+  d->ttl_s = j.at("ttl_s").get<std::int64_t>();
+  const std::size_t n = d->workflow.task_count();
+  d->upload_rule.resize(n);
+  for (std::uint32_t t = 0; t < n; ++t)
+    d->upload_rule[t] = upload_rule(d->plan, d->workflow, TaskId{t}, false);
+  d->worker_tasks.assign(d->plan.worker_count(), 0);
+  for (std::uint32_t t = 0; t < n; ++t)
+    if (d->plan.task_worker[t] != kFlexible) ++d->worker_tasks[d->plan.task_worker[t]];
+  docs_ = std::move(d);
+}
+
+bool Worker::aborted() {
+  return redis_.command({"EXISTS", key("abort")}).integer != 0;
+}
+
+std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t inst,
+                                              std::uint32_t worker, std::int64_t ready_us,
+                                              std::vector<std::uint32_t>& local_ready) {
+  const Workflow& w = docs_->workflow;
+  const Plan& plan = docs_->plan;
+  const TaskId id{t};
+  const std::int64_t start = now_us();
+  // Inputs: local outputs are free; the others, and literal inputs, in one pipelined batch.
+  struct Remote {
+    std::int64_t from;  // producer, or -1 for the literal input
+    std::uint64_t bytes;
+    std::size_t first_reply, replies;
+  };
+  std::vector<Remote> remote;
+  std::string record_inputs;
+  auto add_input = [&](std::int64_t from, int source, std::uint64_t bytes, std::int64_t s,
+                       std::int64_t e) {
+    record_inputs += fmt::format("{}[{},{},{},{},{}]", record_inputs.empty() ? "" : ",", from,
+                                 source, bytes, s, e);
+  };
+  std::size_t replies = 0;
+  auto fetch = [&](std::int64_t from, const std::string& base, std::uint64_t bytes) {
+    std::uint64_t k = protocol::chunks(bytes);
+    for (std::uint64_t c = 0; c < k; ++c)
+      redis_.append({"GET", key(fmt::format("{}:{}", base, c))});
+    remote.push_back({from, bytes, replies, static_cast<std::size_t>(k)});
+    replies += k;
+  };
+  if (w.input_bytes(id) > 0) fetch(-1, fmt::format("lit:{}", t), w.input_bytes(id));
+  for (TaskId q : w.predecessors(id)) {
+    std::uint32_t qi = index(q);
+    if (local_.count(qi)) {
+      add_input(qi, 0, w.output_bytes(q), start, start);
+    } else {
+      fetch(qi, fmt::format("out:{}", qi), w.output_bytes(q));
+    }
+  }
+  std::vector<RedisReply> got = redis_.flush();
+  const std::int64_t downloaded = now_us();
+  std::uint64_t input_checksum = 0;
+  for (const Remote& r : remote) {
+    std::uint64_t size = 0;
+    for (std::size_t c = 0; c < r.replies; ++c) {
+      const RedisReply& reply = got[r.first_reply + c];
+      if (reply.nil())
+        throw Error(fmt::format(
+            "task '{}': input {} is missing from Redis", w.id(id),
+            r.from < 0 ? std::string("(literal)")
+                       : std::string(w.id(TaskId{static_cast<std::uint32_t>(r.from)}))));
+      size += reply.str.size();
+      if (!reply.str.empty()) input_checksum += static_cast<unsigned char>(reply.str[0]);
+    }
+    if (size != r.bytes)
+      throw Error(
+          fmt::format("task '{}': an input has {} bytes, expected {}", w.id(id), size, r.bytes));
+    add_input(r.from, r.from < 0 ? 3 : 1, r.bytes, start, downloaded);
+  }
+  // Execution: the synthetic kernel's fixed CPU work for this task on this configuration.
+  const std::int64_t exec_start = now_us();
+  const ConfigId config = plan.task_config[t];
+  const double exec_s = static_cast<double>(docs_->model->exec_us(id, config)) / 1e6;
+  volatile std::uint64_t sink =
+      synthetic_work(static_cast<std::uint64_t>(exec_s * docs_->loops_per_s)) + input_checksum;
+  (void)sink;
+  std::string output = protocol::synthetic_bytes(t, w.output_bytes(id));
+  const std::int64_t exec_end = now_us();
+  // Rule 6: upload unless every consumer certainly runs here.
+  const bool upload = must_upload(docs_->upload_rule[t], worker);
+  if (upload) {
+    std::string ttl = std::to_string(docs_->ttl_s);
+    std::uint64_t k = protocol::chunks(output.size());
+    for (std::uint64_t c = 0; c < k; ++c) {
+      std::uint64_t from = c * protocol::kChunkBytes;
+      std::string_view part = std::string_view(output).substr(
+          std::min<std::uint64_t>(from, output.size()), protocol::kChunkBytes);
+      redis_.append({"SET", key(fmt::format("out:{}:{}", t, c)), part, "EX", ttl});
+    }
+    redis_.flush();
+  }
+  const std::int64_t upload_end = now_us();
+  // Rule 3: the counters of the children, in one pipeline; then ready events and invocations.
+  std::string ttl = std::to_string(docs_->ttl_s);
+  for (TaskId s : w.successors(id)) {
+    redis_.append({"INCR", key(fmt::format("cnt:{}", index(s)))});
+    redis_.append({"EXPIRE", key(fmt::format("cnt:{}", index(s))), ttl});
+  }
+  std::vector<RedisReply> counts = redis_.flush();
+  std::optional<std::uint32_t> continue_here;
+  std::uint32_t flexible_rank = 0;
+  std::size_t k = 0;
+  const std::int64_t counted = now_us();
+  for (TaskId s : w.successors(id)) {
+    long long count = counts[2 * k++].integer;
+    if (count != static_cast<long long>(w.in_degree(s))) continue;
+    std::uint32_t si = index(s);
+    ReadyAction action = ready_action(plan, s, worker, flexible_rank);
+    if (plan.task_worker[si] == kFlexible) ++flexible_rank;
+    switch (action) {
+      case ReadyAction::kSameWorker: local_ready.push_back(si); break;
+      case ReadyAction::kNotifyWorker: {
+        std::uint32_t target = plan.task_worker[si];
+        std::string ready = key(fmt::format("ready:{}", target));
+        redis_.append({"RPUSH", ready, fmt::format("{} {}", si, counted)});
+        redis_.append({"EXPIRE", ready, ttl});
+        redis_.append({"RPUSH", key("inv"), fmt::format("strict {} {}", target, counted)});
+        break;
+      }
+      case ReadyAction::kContinueHere: continue_here = si; break;
+      case ReadyAction::kInvokeFlexible:
+        redis_.append({"RPUSH", key("inv"), fmt::format("flex {} {}", si, counted)});
+        break;
+    }
+  }
+  const std::int64_t finish = now_us();
+  redis_.append({"RPUSH", key("ev"),
+                 fmt::format("task {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
+                             exec_start, exec_end, exec_end, upload_end, finish, upload ? 1 : 0,
+                             w.out_degree(id), record_inputs)});
+  redis_.flush();
+  local_[t] = std::move(output);
+  return continue_here;
+}
+
+void Worker::run_strict(std::uint32_t worker, std::uint32_t inst) {
+  const std::uint32_t total = docs_->worker_tasks[worker];
+  std::span<const TaskId> order = docs_->plan.worker_order(worker);
+  std::size_t cursor = 0;
+  std::deque<std::pair<std::uint32_t, std::int64_t>> ready;  // (task, ready time)
+  std::vector<std::uint32_t> local_ready;
+  std::uint32_t done = 0;
+  const std::string ready_key = key(fmt::format("ready:{}", worker));
+  while (done < total) {
+    // The next task: the plan's order when it has one, else the order in which tasks became
+    // ready.
+    auto pick = ready.end();
+    if (!order.empty()) {
+      std::uint32_t want = index(order[cursor]);
+      pick = std::find_if(ready.begin(), ready.end(), [&](auto& r) { return r.first == want; });
+    } else if (!ready.empty()) {
+      pick = ready.begin();
+    }
+    if (pick == ready.end()) {
+      RedisReply r = redis_.command({"BLPOP", ready_key, "1"});
+      if (r.nil()) {
+        if (aborted()) return;
+        continue;
+      }
+      std::istringstream in(r.elements.at(1).str);
+      std::uint32_t t = 0;
+      std::int64_t at = 0;
+      in >> t >> at;
+      ready.emplace_back(t, at);
+      continue;
+    }
+    auto [t, at] = *pick;
+    ready.erase(pick);
+    if (!order.empty()) ++cursor;
+    local_ready.clear();
+    run_task(t, inst, worker, at, local_ready);
+    std::int64_t now = now_us();
+    for (std::uint32_t c : local_ready) ready.emplace_back(c, now);
+    ++done;
+  }
+}
+
+void Worker::run_flexible(std::uint32_t task, std::uint32_t inst) {
+  std::optional<std::uint32_t> next = task;
+  std::int64_t ready_us = now_us();
+  std::vector<std::uint32_t> unused;
+  while (next) {
+    next = run_task(*next, inst, kFlexible, ready_us, unused);
+    ready_us = now_us();
+  }
+}
+
+int Worker::serve() {
+  load_docs();
+  const std::string inbox = key("proc:" + args_.process);
+  redis_.set_timeout(10.0);
+  bool warm = false;
+  for (;;) {
+    RedisReply r = redis_.command({"BLPOP", inbox, "1"});
+    if (r.nil()) {
+      if (aborted()) return 0;
+      continue;
+    }
+    std::istringstream in(r.elements.at(1).str);
+    std::string kind;
+    std::uint32_t subject = 0, inst = 0;
+    in >> kind >> subject >> inst;
+    if (kind == "exit") return 0;
+    // A new instance: its own local outputs only.
+    local_.clear();
+    redis_.command({"RPUSH", key("ev"),
+                    fmt::format("ready {} {} {} {}", inst, now_us(), warm ? 1 : 0, args_.process)});
+    if (kind == "strict") {
+      run_strict(subject, inst);
+    } else if (kind == "flex") {
+      run_flexible(subject, inst);
+    } else {
+      throw Error(fmt::format("unknown invocation '{}'", r.elements.at(1).str));
+    }
+    local_.clear();
+    // The Redis traffic of this invocation (this command included) for the overhead figures.
+    std::uint64_t commands = redis_.commands() + 1 - reported_commands_;
+    std::uint64_t round_trips = redis_.round_trips() + 1 - reported_round_trips_;
+    reported_commands_ += commands;
+    reported_round_trips_ += round_trips;
+    redis_.command(
+        {"RPUSH", key("ev"),
+         fmt::format("done {} {} {} {} {}", inst, now_us(), args_.process, commands, round_trips)});
+    warm = true;
+  }
+}
+
+}  // namespace
+
+int worker_main(int argc, char** argv) {
+  std::unique_ptr<Worker> worker;
+  Args args;
+  try {
+    args = parse_args(argc, argv);
+    worker = std::make_unique<Worker>(args);
+    return worker->serve();
+  } catch (const std::exception& e) {
+    std::cerr << "dagworker: error: " << e.what() << "\n";
+    // Tell dagrun, if Redis still answers (best effort: dagrun also sees the process exit).
+    try {
+      Redis r(args.redis, args.password, 2.0);
+      r.command({"RPUSH", protocol::key(args.run, "ev"),
+                 fmt::format("fail {} {}", args.process, e.what())});
+    } catch (const std::exception&) {
+    }
+    return 1;
+  }
+}
+
+}  // namespace dagplan::exec

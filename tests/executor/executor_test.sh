@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# End-to-end tests of dagrun: real worker processes, a real redis-server, real bytes.
+# Usage: executor_test.sh CASE BIN_DIR SOURCE_DIR
+# After every run: no process of the run left (workers carry "--run <id>" in their command line)
+# and, on a given Redis, no key of the run.
+set -u
+case_name=$1 bin=$2 src=$3
+dagplan=$bin/dagplan dagsim=$bin/dagsim dagrun=$bin/dagrun
+tmp=$(mktemp -d)
+redis_pid=""
+cleanup() { [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
+command -v redis-server > /dev/null || { echo "SKIP: redis-server is absent"; exit 77; }
+cd "$src" || exit 1
+
+# no_orphans RUN_ID: no process of that run is left (give the kernel a moment to reap).
+no_orphans() {
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    pgrep -f -- "--run $1" > /dev/null || return 0
+    sleep 0.1
+  done
+  fail "processes of run $1 left: $(pgrep -af -- "--run $1")"
+}
+# run_ok PLAN [ARGS...]: dagrun succeeds; sets run_id from its JSON summary.
+run_ok() {
+  "$dagrun" "$@" --format json -q > "$tmp/run.json" 2> "$tmp/run.err" ||
+    fail "dagrun $* failed: $(cat "$tmp/run.err")"
+  run_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "$tmp/run.json")
+  no_orphans "$run_id"
+}
+# start_redis PORT [PASSWORD]: a redis-server of the test's own.
+start_redis() {
+  local args=(--port "$1" --bind 127.0.0.1 --save "" --appendonly no --daemonize no)
+  [ $# -ge 2 ] && args+=(--requirepass "$2")
+  redis-server "${args[@]}" > "$tmp/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 50); do
+    redis-cli -p "$1" ${2:+-a "$2"} --no-auth-warning ping 2> /dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  fail "the test's redis-server did not start: $(cat "$tmp/redis.log")"
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Small, fast workflows: the diamond example and generated shapes with little work.
+"$dagplan" generate tree-reduction --tasks 15 --mean-work 0.02 --mean-output-bytes 20000 -o "$tmp/tree.json" 2> /dev/null || fail "generate"
+"$dagplan" generate fanout-fanin --tasks 24 --mean-work 0.02 --mean-output-bytes 20000 -o "$tmp/fan.json" 2> /dev/null || fail "generate"
+
+case $case_name in
+  planners)
+    # Every planner on two shapes: the run completes, every task ran once, the makespan is there.
+    for wf in "$tmp/tree.json" "$tmp/fan.json"; do
+      for planner in wukong uniform non-uniform heft dask; do
+        "$dagplan" plan "$wf" --platform local --planner "$planner" -o "$tmp/p.json" > /dev/null || fail "plan $planner"
+        run_ok "$tmp/p.json" --timeout 60
+        tasks=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["tasks"]))' "$wf")
+        python3 - "$tmp/run.json" "$tasks" <<'PY' || fail "$planner on $wf: $(cat "$tmp/run.json")"
+import json, sys
+r = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+assert r["attempts"] == n, (r["attempts"], n)
+assert r["makespan_s"]["measured"] > 0
+assert r["instances"] >= 1 and r["cold_starts"] >= 1
+assert r["cold_starts"] + r["warm_starts"] == r["instances"]
+PY
+      done
+    done
+    ;;
+  trace_replay)
+    # The trace reads back (validated by dagsim replay), embeds the plan, and its makespan is the
+    # one printed; the diamond's data moves through Redis (uploads and downloads counted).
+    "$dagplan" plan examples/workflows/diamond.json --platform local -o "$tmp/p.json" > /dev/null || fail "plan"
+    run_ok "$tmp/p.json" --trace "$tmp/t.json"
+    "$dagsim" replay "$tmp/t.json" --format json > "$tmp/replay.json" || fail "replay: $(cat "$tmp/replay.json")"
+    python3 - "$tmp/run.json" "$tmp/replay.json" "$tmp/t.json" <<'PY' || fail "trace does not match the run"
+import json, sys
+run = json.load(open(sys.argv[1])); rep = json.load(open(sys.argv[2])); tr = json.load(open(sys.argv[3]))
+assert abs(rep["makespan_s"]["actual"] - run["makespan_s"]["measured"]) < 1e-6
+assert tr["source"] == "dagrun"
+assert len(tr["tasks"]) == 4 and all(len(t["attempts"]) == 1 for t in tr["tasks"])
+assert run["bytes_uploaded"] > 0 and run["bytes_downloaded"] > 0
+PY
+    ;;
+  bad_inputs)
+    "$dagplan" plan examples/workflows/diamond.json --platform local -o "$tmp/p.json" > /dev/null || fail "plan"
+    # A plan for another workflow: refused before any worker starts.
+    "$dagrun" "$tmp/p.json" --workflow "$tmp/tree.json" > "$tmp/out" 2> "$tmp/err"; st=$?
+    [ "$st" = 1 ] || fail "a plan for another workflow: exit $st ($(cat "$tmp/err"))"
+    pgrep -f "dagworker --redis" > /dev/null && pgrep -af "dagworker --redis" | grep -q "$tmp" && fail "a worker started"
+    # Kernels not available yet, a bad --redis, a missing password file, a bad launch template.
+    "$dagrun" "$tmp/p.json" --kernel builtin > /dev/null 2> "$tmp/err"; [ $? = 2 ] || fail "--kernel builtin: $(cat "$tmp/err")"
+    grep -q "only the synthetic kernel" "$tmp/err" || fail "kernel message: $(cat "$tmp/err")"
+    "$dagrun" "$tmp/p.json" --redis nohost > /dev/null 2> "$tmp/err"; [ $? = 2 ] || fail "--redis nohost"
+    grep -q "expected HOST:PORT" "$tmp/err" || fail "redis message: $(cat "$tmp/err")"
+    "$dagrun" "$tmp/p.json" --launch 'sh -c true' > /dev/null 2> "$tmp/err"; [ $? = 2 ] || fail "launch without {worker_args}"
+    # Redis unreachable: one clear error, quickly.
+    port=$(free_port)
+    timeout 30 "$dagrun" "$tmp/p.json" --redis "127.0.0.1:$port" > /dev/null 2> "$tmp/err"; st=$?
+    [ "$st" = 1 ] || fail "unreachable redis: exit $st"
+    grep -q "redis 127.0.0.1:$port: cannot connect" "$tmp/err" || fail "unreachable message: $(cat "$tmp/err")"
+    [ "$(wc -l < "$tmp/err")" -le 2 ] || fail "more than one error: $(cat "$tmp/err")"
+    ;;
+  external_redis_auth)
+    # A given server with a password: the run uses it, and leaves none of its keys behind.
+    port=$(free_port)
+    start_redis "$port" s3cret
+    printf 's3cret\n' > "$tmp/pw"
+    redis-cli -p "$port" -a s3cret --no-auth-warning set unrelated:key keep > /dev/null
+    "$dagplan" plan "$tmp/fan.json" --platform local --planner wukong -o "$tmp/p.json" > /dev/null || fail "plan"
+    run_ok "$tmp/p.json" --redis "127.0.0.1:$port" --password-file "$tmp/pw"
+    left=$(redis-cli -p "$port" -a s3cret --no-auth-warning --scan --pattern 'dagrun:*' | wc -l)
+    [ "$left" = 0 ] || fail "$left keys of the run left"
+    [ "$(redis-cli -p "$port" -a s3cret --no-auth-warning get unrelated:key)" = keep ] || fail "another key was touched"
+    # A launch template (as for another machine): the workers start through /bin/sh.
+    run_ok "$tmp/p.json" --redis "127.0.0.1:$port" --password-file "$tmp/pw" --launch "exec '$bin/dagworker' {worker_args}"
+    [ "$(redis-cli -p "$port" -a s3cret --no-auth-warning --scan --pattern 'dagrun:*' | wc -l)" = 0 ] || fail "keys left after the launched run"
+    # A wrong password: one clear error.
+    printf 'wrong\n' > "$tmp/bad"
+    "$dagrun" "$tmp/p.json" --redis "127.0.0.1:$port" --password-file "$tmp/bad" > /dev/null 2> "$tmp/err"; st=$?
+    [ "$st" = 1 ] || fail "wrong password: exit $st"
+    grep -qi "AUTH" "$tmp/err" || fail "wrong password message: $(cat "$tmp/err")"
+    ;;
+  worker_killed)
+    # A worker process killed mid-task: the run fails within seconds with a message naming the
+    # worker and its signal (retrying it is not done yet), and nothing is left behind.
+    "$dagplan" generate chain --tasks 6 --mean-work 1 -o "$tmp/chain.json" 2> /dev/null || fail "generate"
+    "$dagplan" plan "$tmp/chain.json" --platform local --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
+    "$dagrun" "$tmp/p.json" --timeout 60 > "$tmp/out" 2> "$tmp/err" &
+    run_pid=$!
+    for _ in $(seq 100); do pgrep -f "dagworker --redis" > /dev/null && break; sleep 0.05; done
+    sleep 0.5
+    victim=$(pgrep -f "dagworker --redis .*--run" | while read -r p; do
+      [ "$(ps -o ppid= -p "$p" | tr -d ' ')" = "$run_pid" ] && echo "$p"; done | head -1)
+    [ -n "$victim" ] || fail "no worker of the run found"
+    run_id=$(tr '\0' ' ' < "/proc/$victim/cmdline" | sed 's/.*--run \([^ ]*\).*/\1/')
+    kill -KILL "$victim"
+    start=$(date +%s)
+    wait "$run_pid"; st=$?
+    [ "$st" = 1 ] || fail "exit $st after a worker was killed ($(cat "$tmp/err"))"
+    [ $(( $(date +%s) - start )) -le 10 ] || fail "took more than 10 s to notice"
+    grep -q "died: killed by signal 9" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+    no_orphans "$run_id"
+    ;;
+  redis_killed)
+    # The given Redis killed mid-run: a clear error within seconds, no orphan.
+    port=$(free_port)
+    start_redis "$port"
+    "$dagplan" generate chain --tasks 6 --mean-work 1 -o "$tmp/chain.json" 2> /dev/null || fail "generate"
+    "$dagplan" plan "$tmp/chain.json" --platform local -o "$tmp/p.json" > /dev/null || fail "plan"
+    "$dagrun" "$tmp/p.json" --redis "127.0.0.1:$port" --timeout 60 > "$tmp/out" 2> "$tmp/err" &
+    run_pid=$!
+    for _ in $(seq 100); do pgrep -f "dagworker --redis 127.0.0.1:$port" > /dev/null && break; sleep 0.05; done
+    run_id=$(pgrep -af "dagworker --redis 127.0.0.1:$port" | head -1 | sed 's/.*--run \([^ ]*\).*/\1/')
+    [ -n "$run_id" ] || fail "no worker started"
+    kill -KILL "$redis_pid"; redis_pid=""
+    start=$(date +%s)
+    wait "$run_pid"; st=$?
+    [ "$st" = 1 ] || fail "exit $st after Redis was killed ($(cat "$tmp/err"))"
+    [ $(( $(date +%s) - start )) -le 20 ] || fail "took more than 20 s"
+    grep -q "redis 127.0.0.1:$port" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+    no_orphans "$run_id"
+    ;;
+  timeout)
+    "$dagplan" generate chain --tasks 5 --mean-work 2 -o "$tmp/chain.json" 2> /dev/null || fail "generate"
+    "$dagplan" plan "$tmp/chain.json" --platform local -o "$tmp/p.json" > /dev/null || fail "plan"
+    start=$(date +%s)
+    "$dagrun" "$tmp/p.json" --timeout 1 --trace "$tmp/t.json" > /dev/null 2> "$tmp/err"; st=$?
+    [ "$st" = 1 ] || fail "exit $st"
+    grep -q "did not finish within --timeout 1 s" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+    [ $(( $(date +%s) - start )) -le 10 ] || fail "slow to give up"
+    [ ! -e "$tmp/t.json" ] || fail "a trace was written for a failed run"
+    ;;
+  *) fail "unknown case" ;;
+esac
+echo "PASS [$case_name]"
