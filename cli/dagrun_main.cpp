@@ -40,6 +40,7 @@ struct Opts {
   std::string kernel = "synthetic", format = "text";
   double timeout_s = 600;
   std::uint32_t max_workers = 0;
+  std::uint32_t max_attempts = 4;
   bool quiet = false;
 };
 
@@ -59,6 +60,7 @@ void run_command(const Opts& o) {
   }
   ro.timeout_s = o.timeout_s;
   ro.max_workers = o.max_workers;
+  ro.max_attempts = o.max_attempts;
   ro.launch = o.launch;
   if (!ro.launch.empty() && ro.launch.find("{worker_args}") == std::string::npos)
     throw UsageError("--launch: the template must contain {worker_args}");
@@ -107,6 +109,8 @@ void run_command(const Opts& o) {
         {"processes", r.processes},
         {"max_workers", r.max_workers},
         {"attempts", r.attempts},
+        {"crashes", r.crashes},
+        {"steps_aside", r.steps_aside},
         {"bytes_uploaded", r.bytes_uploaded},
         {"bytes_downloaded", r.bytes_downloaded},
         {"wall_s", r.wall_s}};
@@ -124,10 +128,17 @@ void run_command(const Opts& o) {
   fmt::print(
       "  instances      {} ({} cold starts, {} warm); {} worker processes, at most {} busy\n",
       r.instances, r.cold_starts, r.warm_starts, r.processes, r.max_workers);
+  if (r.steps_aside > 0)
+    fmt::print("  steps aside    {} (idle strict workers left their place under the limit)\n",
+               r.steps_aside);
   fmt::print("  through Redis  {} up, {} down\n",
              human_bytes(static_cast<double>(r.bytes_uploaded)),
              human_bytes(static_cast<double>(r.bytes_downloaded)));
-  fmt::print("  attempts       {}\n", r.attempts);
+  fmt::print("  attempts       {}{}\n", r.attempts,
+             r.crashes == 0
+                 ? std::string()
+                 : fmt::format(" ({} worker process{} died and {} restarted)", r.crashes,
+                               r.crashes == 1 ? "" : "es", r.crashes == 1 ? "was" : "were"));
   fmt::print("  wall time      {} (set-up and clean-up included)\n", human_seconds(r.wall_s));
   if (!o.trace.empty()) fmt::print("  trace          {}\n", o.trace);
 }
@@ -157,6 +168,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-workers", o->max_workers,
                  "At most this many worker processes busy at once (default: the platform's limit)")
       ->check(CLI::Range(1u, 1000000u));
+  app.add_option("--max-attempts", o->max_attempts,
+                 "A worker whose process dies is restarted (lost outputs made again) until it "
+                 "died this many times")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000u));
   app.add_option("--launch", o->launch,
                  "How to start a worker: a shell command containing {worker_args} (e.g. 'ssh "
                  "host dagworker {worker_args}'); default: dagworker beside dagrun");

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -83,14 +84,19 @@ struct Request {
   bool strict = true;
   std::uint32_t subject = 0;  // strict worker or flexible task
   std::int64_t invoked_us = 0;
+  // After a crash: tasks whose lost outputs the new instance makes again first, and (strict)
+  // the worker's tasks already done; comma-separated, "-" for none.
+  std::string rerun = "-", done = "-";
 };
 
 struct Instance {
   std::uint32_t worker = kFlexible;
   ConfigId config{0};
   std::int64_t invoked_us = 0, start_us = 0, ready_us = -1, exited_us = -1;
-  bool warm = false;
+  bool warm = false, crashed = false, asked_aside = false;
   std::uint32_t proc = 0;
+  std::uint32_t subject = 0;             // the invocation's strict worker or flexible task
+  std::vector<std::uint32_t> completed;  // tasks whose first completion was here, in order
 };
 
 class Runner {
@@ -118,6 +124,7 @@ class Runner {
   void handle_event(const std::string& text);
   void handle_request(const std::string& text);
   void check_processes();
+  void recover(std::uint32_t instance, const std::string& how);
 
   const ExecutionModel& m_;
   const Workflow& w_;
@@ -132,8 +139,13 @@ class Runner {
   std::vector<bool> worker_invoked_;
   std::vector<std::vector<TraceAttempt>> attempts_;
   std::vector<bool> uploaded_;
+  std::vector<bool> task_done_, flex_requested_;
+  std::vector<std::vector<std::uint32_t>> worker_tasks_;
+  std::vector<std::uint32_t> task_instance_;  // where the task's output is (its last attempt)
+  std::map<std::uint64_t, std::uint32_t> restarts_;  // per strict worker / flexible task
   std::size_t done_ = 0, busy_ = 0;
   std::uint32_t limit_ = 0;
+  std::int64_t t0_ = 0;
 };
 
 void Runner::start_process(Proc& p, std::uint32_t index) {
@@ -160,13 +172,32 @@ void Runner::start_process(Proc& p, std::uint32_t index) {
 }
 
 void Runner::dispatch() {
+  if (!requests_.empty() && busy_ >= limit_) {
+    // At the limit with invocations waiting: idle strict workers step aside (decision 0003).
+    // The request goes through the worker's ready list, so that only a worker waiting for a
+    // ready event (idle) takes it; a busy one sees it after its task and ignores it if it has
+    // more to run.
+    for (Instance& i : instances_) {
+      if (i.worker == kFlexible || i.exited_us >= 0 || i.crashed || i.asked_aside) continue;
+      i.asked_aside = true;
+      redis_.append({"RPUSH", key(fmt::format("ready:{}", i.worker)), "yield"});
+    }
+    if (redis_.pending() > 0) redis_.flush();
+  }
   while (!requests_.empty() && busy_ < limit_) {
     Request r = requests_.front();
     requests_.pop_front();
+    if (r.strict && r.done == "-") {
+      std::string done;
+      for (std::uint32_t t : worker_tasks_[r.subject])
+        if (task_done_[t]) done += fmt::format("{}{}", done.empty() ? "" : ",", t);
+      if (!done.empty()) r.done = done;
+    }
     Instance inst;
     inst.worker = r.strict ? r.subject : kFlexible;
     inst.config = r.strict ? plan_.worker_config[r.subject] : plan_.task_config[r.subject];
     inst.invoked_us = r.invoked_us;
+    inst.subject = r.subject;
     // Rule 2: the most recently idled process of the configuration (warm), else a new one.
     std::uint32_t chosen = static_cast<std::uint32_t>(procs_.size());
     for (std::uint32_t i = 0; i < procs_.size(); ++i) {
@@ -191,7 +222,8 @@ void Runner::dispatch() {
     ++busy_;
     report_.peak_busy = std::max(report_.peak_busy, static_cast<std::uint32_t>(busy_));
     redis_.command({"RPUSH", key(fmt::format("proc:{}", chosen)),
-                    fmt::format("{} {} {}", r.strict ? "strict" : "flex", r.subject, p.instance)});
+                    fmt::format("{} {} {} {} {}", r.strict ? "strict" : "flex", r.subject,
+                                p.instance, r.rerun, r.done)});
   }
 }
 
@@ -201,6 +233,7 @@ void Runner::handle_request(const std::string& text) {
   Request r;
   in >> kind >> r.subject >> r.invoked_us;
   r.strict = kind == "strict";
+  if (!r.strict && r.subject < flex_requested_.size()) flex_requested_[r.subject] = true;
   if (r.strict) {
     if (r.subject >= worker_invoked_.size()) throw Error("a worker asked for an unknown worker");
     if (worker_invoked_[r.subject]) return;  // running: it takes its ready events itself
@@ -218,7 +251,7 @@ void Runner::handle_event(const std::string& text) {
     std::int64_t at = 0;
     in >> inst >> at;
     instances_.at(inst).ready_us = at;
-  } else if (kind == "done") {
+  } else if (kind == "done" || kind == "aside") {
     std::uint32_t inst = 0;
     std::int64_t at = 0;
     std::string process;
@@ -232,11 +265,28 @@ void Runner::handle_event(const std::string& text) {
     p.busy = false;
     p.idle_since_us = at;
     --busy_;
+    if (kind == "aside") {
+      // A strict worker stepped aside under the concurrency limit: what it kept locally for its
+      // later tasks is in storage now; its later tasks invoke it again. Any ready event already
+      // waiting for it (pushed while it was leaving) needs that invocation now.
+      std::string flushed;
+      in >> flushed;
+      std::istringstream list(flushed == "-" ? std::string() : flushed);
+      for (std::string item; std::getline(list, item, ',');) {
+        std::uint32_t q = static_cast<std::uint32_t>(std::stoul(item));
+        uploaded_.at(q) = true;
+        report_.bytes_uploaded += w_.output_bytes(TaskId{q});
+      }
+      ++report_.steps_aside;
+      worker_invoked_.at(i.worker) = false;
+      if (redis_.command({"LLEN", key(fmt::format("ready:{}", i.worker))}).integer > 0)
+        handle_request(fmt::format("strict {} {}", i.worker, at));
+    }
   } else if (kind == "task") {
     TraceAttempt a;
-    std::uint32_t t = 0, up = 0, outdeg = 0;
+    std::uint32_t t = 0, up = 0, outdeg = 0, rerun = 0;
     in >> t >> a.instance >> a.ready_us >> a.start_us >> a.exec_start_us >> a.exec_end_us >>
-        a.upload_start_us >> a.upload_end_us >> a.finish_us >> up >> outdeg;
+        a.upload_start_us >> a.upload_end_us >> a.finish_us >> up >> outdeg >> rerun;
     std::string rest;
     std::getline(in, rest);
     nlohmann::json inputs = nlohmann::json::parse(rest);
@@ -253,8 +303,13 @@ void Runner::handle_event(const std::string& text) {
     }
     if (up) report_.bytes_uploaded += w_.output_bytes(TaskId{t});
     uploaded_.at(t) = up != 0;
+    task_instance_.at(t) = a.instance;
+    std::uint32_t on = a.instance;
     attempts_.at(t).push_back(std::move(a));
     ++report_.attempts;
+    if (rerun != 0) return;  // an output made again after a crash: the task was counted
+    task_done_.at(t) = true;
+    instances_.at(on).completed.push_back(t);
     ++done_;
     if (o_.progress) o_.progress(done_, w_.task_count());
   } else if (kind == "fail") {
@@ -285,23 +340,122 @@ void Runner::check_processes() {
                 : fmt::format("the worker process of worker '{}'", plan_.worker_names[inst.worker]);
     }
     std::string log = tail_of_file(p.log, 600);
-    throw Error(fmt::format("{} ({}) died: {}{}", who, p.pid, how,
-                            log.empty() ? "" : "; its stderr ends with: " + log));
+    std::string what = fmt::format("{} ({}) died: {}{}", who, p.pid, how,
+                                   log.empty() ? "" : "; its stderr ends with: " + log);
+    if (!p.busy) throw Error(what);
+    recover(p.instance, what);
   }
 }
 
+// A worker process died during an invocation (crash rule, DESIGN.md rules 4 and 6 with faults):
+// the instance is gone with every output it kept locally. Its unfinished tasks run on a new
+// instance, which first makes again the lost outputs they need (and those they need in turn).
+void Runner::recover(std::uint32_t index_, const std::string& what) {
+  Instance& dead = instances_.at(index_);
+  dead.crashed = true;
+  dead.exited_us = now_us();
+  procs_.at(dead.proc).busy = false;
+  --busy_;
+  const bool strict = dead.worker != kFlexible;
+  std::uint64_t unit = strict ? dead.worker : (std::uint64_t{1} << 32) | dead.subject;
+  if (++restarts_[unit] >= o_.max_attempts)
+    throw Error(fmt::format("{}; given up after {} attempts", what, o_.max_attempts));
+  // The unfinished work of the instance.
+  std::vector<std::uint32_t> pending;
+  if (strict) {
+    for (std::uint32_t t = 0; t < w_.task_count(); ++t)
+      if (plan_.task_worker[t] == dead.worker && !task_done_[t]) pending.push_back(t);
+  } else if (dead.completed.empty()) {
+    if (!task_done_[dead.subject]) pending.push_back(dead.subject);
+  } else {
+    // The chain went on with the first flexible child its last task completed (rule 3): the
+    // first flexible successor not done, ready, and not invoked elsewhere.
+    TaskId last{dead.completed.back()};
+    for (TaskId s : w_.successors(last)) {
+      std::uint32_t si = index(s);
+      if (plan_.task_worker[si] != kFlexible || task_done_[si] || flex_requested_[si]) continue;
+      bool ready = true;
+      for (TaskId q : w_.predecessors(s)) ready = ready && task_done_[index(q)];
+      if (ready) {
+        pending.push_back(si);
+        break;
+      }
+    }
+  }
+  // Lost outputs the pending tasks need, transitively, made again in topological order.
+  std::vector<bool> rerun(w_.task_count(), false);
+  std::vector<std::uint32_t> stack = pending;
+  while (!stack.empty()) {
+    std::uint32_t t = stack.back();
+    stack.pop_back();
+    for (TaskId q : w_.predecessors(TaskId{t})) {
+      std::uint32_t qi = index(q);
+      if (rerun[qi] || !task_done_[qi] || uploaded_[qi] || task_instance_[qi] != index_) continue;
+      rerun[qi] = true;
+      stack.push_back(qi);
+    }
+  }
+  std::string rerun_list, rerun_ids;
+  for (TaskId t : w_.topological_order()) {
+    if (!rerun[index(t)]) continue;
+    rerun_list += fmt::format("{}{}", rerun_list.empty() ? "" : ",", index(t));
+    rerun_ids += fmt::format("{}{}", rerun_ids.empty() ? "" : ", ", w_.id(t));
+  }
+  ++report_.crashes;
+  report_.trace.events.push_back(
+      {"crash", now_us() - t0_, pending.empty() ? "" : std::string(w_.id(TaskId{pending.front()})),
+       fmt::format("{}; restarted{}", what,
+                   rerun_ids.empty() ? "" : ", lost outputs made again: " + rerun_ids)});
+  if (pending.empty()) return;
+  Request r;
+  r.strict = strict;
+  r.subject = strict ? dead.worker : pending.front();
+  r.invoked_us = now_us();
+  r.rerun = rerun_list.empty() ? "-" : rerun_list;
+  if (strict) {
+    // Its ready tasks again (the dead instance may have taken some off the list): those whose
+    // counter is complete. A producer about to push one too makes a duplicate, which the worker
+    // ignores.
+    std::string ready = key(fmt::format("ready:{}", dead.worker));
+    redis_.command({"DEL", ready});
+    for (std::uint32_t t : pending) redis_.append({"GET", key(fmt::format("cnt:{}", t))});
+    std::vector<RedisReply> counts = redis_.flush();
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      long long c = counts[i].nil() ? 0 : std::stoll(counts[i].str);
+      if (c == static_cast<long long>(w_.in_degree(TaskId{pending[i]})))
+        redis_.append({"RPUSH", ready, fmt::format("{} {}", pending[i], r.invoked_us)});
+    }
+    redis_.append({"EXPIRE", ready, std::to_string(o_.key_ttl_s)});
+    redis_.flush();
+    std::string done;
+    for (std::uint32_t t = 0; t < w_.task_count(); ++t)
+      if (plan_.task_worker[t] == dead.worker && task_done_[t])
+        done += fmt::format("{}{}", done.empty() ? "" : ",", t);
+    r.done = done.empty() ? "-" : done;
+  }
+  requests_.push_front(r);
+}
+
 void Runner::run(std::int64_t t0) {
+  t0_ = t0;
   limit_ = static_cast<std::uint32_t>(
       std::min<std::uint64_t>(o_.max_workers > 0 ? o_.max_workers : m_.max_workers(), 0xffffffffu));
   if (limit_ == 0) limit_ = 1;
   report_.max_workers = limit_;
   worker_invoked_.assign(plan_.worker_count(), false);
   uploaded_.assign(w_.task_count(), false);
+  task_done_.assign(w_.task_count(), false);
+  worker_tasks_.assign(plan_.worker_count(), {});
+  for (std::uint32_t t = 0; t < w_.task_count(); ++t)
+    if (plan_.task_worker[t] != kFlexible) worker_tasks_[plan_.task_worker[t]].push_back(t);
+  flex_requested_.assign(w_.task_count(), false);
+  task_instance_.assign(w_.task_count(), 0);
   // Rule 1: one invocation per strict worker owning a root (its roots as ready events) and one
   // per flexible root.
   for (TaskId r : w_.roots()) {
     std::uint32_t k = plan_.task_worker[index(r)];
     if (k == kFlexible) {
+      flex_requested_[index(r)] = true;
       requests_.push_back({false, index(r), t0});
     } else {
       redis_.append({"RPUSH", key(fmt::format("ready:{}", k)), fmt::format("{} {}", index(r), t0)});
@@ -418,6 +572,7 @@ void Runner::build_trace(std::int64_t t0) {
     ti.ready_us = std::max(ti.start_us, rel(i.ready_us));
     ti.exited_us = std::max(ti.ready_us, rel(i.exited_us));
     ti.warm = i.warm;
+    ti.crashed = i.crashed;
     if (i.warm)
       ++report_.warm_starts;
     else

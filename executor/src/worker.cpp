@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "dagplan/error.hpp"
@@ -86,14 +87,23 @@ class Worker {
   std::string key(const std::string& name) const { return protocol::key(args_.run, name); }
   void load_docs();
   bool aborted();
-  void run_strict(std::uint32_t worker, std::uint32_t inst);
+  // Returns the outputs it uploaded when it stepped aside ("" when it ran all its tasks).
+  std::string run_strict(std::uint32_t worker, std::uint32_t inst,
+                         const std::vector<std::uint32_t>& already_done);
   void run_flexible(std::uint32_t task, std::uint32_t inst);
   // Runs `t` on instance `inst` of `worker` (kFlexible for a flexible instance); appends to
   // `local_ready` the children this worker runs next (same strict worker) and returns the
   // flexible child that continues here, if any.
+  // A re-run (`rerun`: the output was lost with a crashed instance) only remakes the output
+  // here: its children's counters already count it.
   std::optional<std::uint32_t> run_task(std::uint32_t t, std::uint32_t inst, std::uint32_t worker,
                                         std::int64_t ready_us,
-                                        std::vector<std::uint32_t>& local_ready);
+                                        std::vector<std::uint32_t>& local_ready,
+                                        bool rerun = false);
+  std::string step_aside(std::uint32_t worker,
+                         const std::unordered_set<std::uint32_t>& done_before);
+  void run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t inst,
+                  std::uint32_t worker);
 
   Args args_;
   Redis redis_;
@@ -130,7 +140,7 @@ bool Worker::aborted() {
 
 std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t inst,
                                               std::uint32_t worker, std::int64_t ready_us,
-                                              std::vector<std::uint32_t>& local_ready) {
+                                              std::vector<std::uint32_t>& local_ready, bool rerun) {
   const Workflow& w = docs_->workflow;
   const Plan& plan = docs_->plan;
   const TaskId id{t};
@@ -210,16 +220,19 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
   const std::int64_t upload_end = now_us();
   // Rule 3: the counters of the children, in one pipeline; then ready events and invocations.
   std::string ttl = std::to_string(docs_->ttl_s);
-  for (TaskId s : w.successors(id)) {
-    redis_.append({"INCR", key(fmt::format("cnt:{}", index(s)))});
-    redis_.append({"EXPIRE", key(fmt::format("cnt:{}", index(s))), ttl});
+  if (!rerun) {
+    for (TaskId s : w.successors(id)) {
+      redis_.append({"INCR", key(fmt::format("cnt:{}", index(s)))});
+      redis_.append({"EXPIRE", key(fmt::format("cnt:{}", index(s))), ttl});
+    }
   }
-  std::vector<RedisReply> counts = redis_.flush();
+  std::vector<RedisReply> counts = rerun ? std::vector<RedisReply>() : redis_.flush();
   std::optional<std::uint32_t> continue_here;
   std::uint32_t flexible_rank = 0;
   std::size_t k = 0;
   const std::int64_t counted = now_us();
   for (TaskId s : w.successors(id)) {
+    if (rerun) break;
     long long count = counts[2 * k++].integer;
     if (count != static_cast<long long>(w.in_degree(s))) continue;
     std::uint32_t si = index(s);
@@ -242,19 +255,62 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
     }
   }
   const std::int64_t finish = now_us();
-  redis_.append({"RPUSH", key("ev"),
-                 fmt::format("task {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
-                             exec_start, exec_end, exec_end, upload_end, finish, upload ? 1 : 0,
-                             w.out_degree(id), record_inputs)});
+  redis_.append(
+      {"RPUSH", key("ev"),
+       fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
+                   exec_start, exec_end, exec_end, upload_end, finish, upload ? 1 : 0,
+                   rerun ? 0 : w.out_degree(id), rerun ? 1 : 0, record_inputs)});
   redis_.flush();
   local_[t] = std::move(output);
   return continue_here;
 }
 
-void Worker::run_strict(std::uint32_t worker, std::uint32_t inst) {
-  const std::uint32_t total = docs_->worker_tasks[worker];
+void Worker::run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t inst,
+                        std::uint32_t worker) {
+  std::vector<std::uint32_t> unused;
+  for (std::uint32_t t : tasks) run_task(t, inst, worker, now_us(), unused, true);
+}
+
+std::string Worker::step_aside(std::uint32_t worker,
+                               const std::unordered_set<std::uint32_t>& done_before) {
+  const Workflow& w = docs_->workflow;
+  std::string flushed = "-", ttl = std::to_string(docs_->ttl_s);
+  for (const auto& [q, output] : local_) {
+    if (docs_->upload_rule[q] == kUploadAlways) continue;  // uploaded when it was made
+    bool needed = false;
+    for (TaskId s : w.successors(TaskId{q}))
+      needed = needed || (!done_before.count(index(s)) && !local_.count(index(s)));
+    if (!needed) continue;
+    for (std::uint64_t c = 0; c < protocol::chunks(output.size()); ++c)
+      redis_.append({"SET", key(fmt::format("out:{}:{}", q, c)),
+                     std::string_view(output).substr(
+                         std::min<std::uint64_t>(c * protocol::kChunkBytes, output.size()),
+                         protocol::kChunkBytes),
+                     "EX", ttl});
+    if (flushed == "-")
+      flushed.clear();
+    else
+      flushed += ',';
+    flushed += std::to_string(q);
+  }
+  redis_.flush();
+  (void)worker;
+  return flushed;
+}
+
+std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
+                               const std::vector<std::uint32_t>& already_done) {
+  // Tasks of this worker done (by an earlier instance) or queued here: a ready event for one of
+  // them is a duplicate (after a crash, dagrun re-sends the ready tasks; a producer may too).
+  std::unordered_set<std::uint32_t> seen(already_done.begin(), already_done.end());
+  const std::uint32_t total =
+      docs_->worker_tasks[worker] - static_cast<std::uint32_t>(already_done.size());
   std::span<const TaskId> order = docs_->plan.worker_order(worker);
   std::size_t cursor = 0;
+  const std::unordered_set<std::uint32_t> done_before(already_done.begin(), already_done.end());
+  auto skip_done = [&] {
+    while (cursor < order.size() && done_before.count(index(order[cursor]))) ++cursor;
+  };
   std::deque<std::pair<std::uint32_t, std::int64_t>> ready;  // (task, ready time)
   std::vector<std::uint32_t> local_ready;
   std::uint32_t done = 0;
@@ -262,6 +318,7 @@ void Worker::run_strict(std::uint32_t worker, std::uint32_t inst) {
   while (done < total) {
     // The next task: the plan's order when it has one, else the order in which tasks became
     // ready.
+    skip_done();
     auto pick = ready.end();
     if (!order.empty()) {
       std::uint32_t want = index(order[cursor]);
@@ -272,14 +329,20 @@ void Worker::run_strict(std::uint32_t worker, std::uint32_t inst) {
     if (pick == ready.end()) {
       RedisReply r = redis_.command({"BLPOP", ready_key, "1"});
       if (r.nil()) {
-        if (aborted()) return;
+        if (aborted()) return "";
         continue;
+      }
+      if (r.elements.at(1).str == "yield") {
+        // Rule of decision 0003: under the concurrency limit an idle strict worker (nothing
+        // running or ready) steps aside, after uploading the outputs its later tasks need.
+        if (!ready.empty()) continue;
+        return step_aside(worker, done_before);
       }
       std::istringstream in(r.elements.at(1).str);
       std::uint32_t t = 0;
       std::int64_t at = 0;
       in >> t >> at;
-      ready.emplace_back(t, at);
+      if (seen.insert(t).second) ready.emplace_back(t, at);
       continue;
     }
     auto [t, at] = *pick;
@@ -288,9 +351,11 @@ void Worker::run_strict(std::uint32_t worker, std::uint32_t inst) {
     local_ready.clear();
     run_task(t, inst, worker, at, local_ready);
     std::int64_t now = now_us();
-    for (std::uint32_t c : local_ready) ready.emplace_back(c, now);
+    for (std::uint32_t c : local_ready)
+      if (seen.insert(c).second) ready.emplace_back(c, now);
     ++done;
   }
+  return "";
 }
 
 void Worker::run_flexible(std::uint32_t task, std::uint32_t inst) {
@@ -315,17 +380,30 @@ int Worker::serve() {
       continue;
     }
     std::istringstream in(r.elements.at(1).str);
-    std::string kind;
+    std::string kind, rerun_list, done_list;
     std::uint32_t subject = 0, inst = 0;
-    in >> kind >> subject >> inst;
+    in >> kind >> subject >> inst >> rerun_list >> done_list;
     if (kind == "exit") return 0;
+    // After a crash: outputs to make again first, and (strict) the worker's tasks already done.
+    auto numbers = [](const std::string& csv) {
+      std::vector<std::uint32_t> out;
+      if (csv.empty() || csv == "-") return out;
+      std::istringstream list(csv);
+      for (std::string item; std::getline(list, item, ',');)
+        out.push_back(static_cast<std::uint32_t>(std::stoul(item)));
+      return out;
+    };
+    std::vector<std::uint32_t> reruns = numbers(rerun_list), already_done = numbers(done_list);
     // A new instance: its own local outputs only.
     local_.clear();
     redis_.command({"RPUSH", key("ev"),
                     fmt::format("ready {} {} {} {}", inst, now_us(), warm ? 1 : 0, args_.process)});
+    std::string aside;
     if (kind == "strict") {
-      run_strict(subject, inst);
+      run_reruns(reruns, inst, subject);
+      aside = run_strict(subject, inst, already_done);
     } else if (kind == "flex") {
+      run_reruns(reruns, inst, kFlexible);
       run_flexible(subject, inst);
     } else {
       throw Error(fmt::format("unknown invocation '{}'", r.elements.at(1).str));
@@ -336,9 +414,9 @@ int Worker::serve() {
     std::uint64_t round_trips = redis_.round_trips() + 1 - reported_round_trips_;
     reported_commands_ += commands;
     reported_round_trips_ += round_trips;
-    redis_.command(
-        {"RPUSH", key("ev"),
-         fmt::format("done {} {} {} {} {}", inst, now_us(), args_.process, commands, round_trips)});
+    redis_.command({"RPUSH", key("ev"),
+                    fmt::format("{} {} {} {} {} {} {}", aside.empty() ? "done" : "aside", inst,
+                                now_us(), args_.process, commands, round_trips, aside)});
     warm = true;
   }
 }
