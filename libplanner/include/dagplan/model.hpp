@@ -86,6 +86,12 @@ class ExecutionModel {
   }
   /// Bytes task `t` reads: its literal inputs plus every predecessor's output.
   std::uint64_t input_bytes(TaskId t) const { return total_input_bytes_[index(t)]; }
+  /// A hint, no effect on results: starts fetching what exec_us() and input_bytes() read of
+  /// task `t` (see Workflow::prefetch).
+  void prefetch(TaskId t) const {
+    __builtin_prefetch(&total_input_bytes_[index(t)]);
+    __builtin_prefetch(&ref_s_[index(t)]);
+  }
   /// Rule 4/6: one storage transfer (GET or SET) of `bytes` by a worker of configuration `c`,
   /// without contention: storage latency + bytes / bandwidth. 0 bytes still cost the latency.
   std::int64_t transfer_us(std::uint64_t bytes, ConfigId c) const;
