@@ -314,6 +314,7 @@ std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
   std::deque<std::pair<std::uint32_t, std::int64_t>> ready;  // (task, ready time)
   std::vector<std::uint32_t> local_ready;
   std::uint32_t done = 0;
+  bool yield_pending = false;
   const std::string ready_key = key(fmt::format("ready:{}", worker));
   while (done < total) {
     // The next task: the plan's order when it has one, else the order in which tasks became
@@ -327,6 +328,8 @@ std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
       pick = ready.begin();
     }
     if (pick == ready.end()) {
+      // Asked to step aside while it had ready tasks: it does as soon as it has none.
+      if (yield_pending && ready.empty()) return step_aside(worker, done_before);
       RedisReply r = redis_.command({"BLPOP", ready_key, "1"});
       if (r.nil()) {
         if (aborted()) return "";
@@ -335,7 +338,10 @@ std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
       if (r.elements.at(1).str == "yield") {
         // Rule of decision 0003: under the concurrency limit an idle strict worker (nothing
         // running or ready) steps aside, after uploading the outputs its later tasks need.
-        if (!ready.empty()) continue;
+        if (!ready.empty()) {
+          yield_pending = true;
+          continue;
+        }
         return step_aside(worker, done_before);
       }
       std::istringstream in(r.elements.at(1).str);

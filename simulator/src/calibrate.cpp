@@ -249,21 +249,57 @@ std::vector<bool> crowded(const std::vector<Span>& spans, const std::vector<doub
 /// Instances that may have waited for the concurrency limit: at the microsecond before they
 /// started, the other instances running already filled it (the engine starts a queued instance
 /// exactly when another exits, so the exiting one still counts then).
+// Instances that may have waited for the concurrency limit: at some moment between their
+// invocation and their start, `limit` instances were running. (Checking only the moment of the
+// start misses the common case where the start follows another instance's exit.) The running
+// count is a step function over the start and exit times; the largest value over each
+// [invoked, start) interval comes from a sparse table of maxima: O(n log n).
 std::vector<bool> maybe_queued(const Trace& trace, std::uint64_t limit) {
-  std::vector<std::int64_t> starts, exits;
+  std::vector<std::pair<std::int64_t, int>> events;  // (time, +1 start / -1 exit)
   for (const TraceInstance& in : trace.instances) {
-    starts.push_back(in.start_us);
-    exits.push_back(in.exited_us);
+    events.emplace_back(in.start_us, +1);
+    events.emplace_back(in.exited_us, -1);
   }
-  std::sort(starts.begin(), starts.end());
-  std::sort(exits.begin(), exits.end());
+  std::sort(events.begin(), events.end());
+  // times[k]: the k-th distinct event time; running[k]: instances running just after it.
+  std::vector<std::int64_t> times;
+  std::vector<std::int64_t> running;
+  std::int64_t count = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    count += events[i].second;
+    if (i + 1 < events.size() && events[i + 1].first == events[i].first) continue;
+    times.push_back(events[i].first);
+    running.push_back(count);
+  }
+  const std::size_t n = times.size();
+  std::vector<std::vector<std::int64_t>> table{running};
+  for (std::size_t len = 2; len <= n; len *= 2) {
+    const std::vector<std::int64_t>& prev = table.back();
+    std::vector<std::int64_t> next(n - len + 1);
+    for (std::size_t i = 0; i + len <= n; ++i) next[i] = std::max(prev[i], prev[i + len / 2]);
+    table.push_back(std::move(next));
+  }
+  auto range_max = [&](std::size_t lo, std::size_t hi) {  // max of running[lo, hi), lo < hi
+    std::size_t level = 0;
+    while ((std::size_t{2} << level) <= hi - lo) ++level;
+    return std::max(table[level][lo], table[level][hi - (std::size_t{1} << level)]);
+  };
   std::vector<bool> out;
+  out.reserve(trace.instances.size());
   for (const TraceInstance& in : trace.instances) {
-    std::int64_t t = in.start_us - 1;
-    auto started = std::upper_bound(starts.begin(), starts.end(), t) - starts.begin();
-    auto exited = std::upper_bound(exits.begin(), exits.end(), t) - exits.begin();
-    out.push_back(static_cast<std::uint64_t>(std::max<std::ptrdiff_t>(0, started - exited)) >=
-                  limit);
+    std::int64_t a = in.invoked_us, b = in.start_us;
+    if (a >= b) {
+      out.push_back(false);
+      continue;
+    }
+    // Running at `a` (after the events at or before it), then at every event time in (a, b).
+    std::size_t first_after =
+        static_cast<std::size_t>(std::upper_bound(times.begin(), times.end(), a) - times.begin());
+    std::size_t first_at_b =
+        static_cast<std::size_t>(std::lower_bound(times.begin(), times.end(), b) - times.begin());
+    std::int64_t peak = first_after > 0 ? running[first_after - 1] : 0;
+    if (first_after < first_at_b) peak = std::max(peak, range_max(first_after, first_at_b));
+    out.push_back(peak >= 0 && static_cast<std::uint64_t>(peak) >= limit);
   }
   return out;
 }
