@@ -19,6 +19,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <string_view>
+
+#include "dagplan/exec/redis.hpp"
+
 namespace dagplan::exec::protocol {
 
 inline std::string key(const std::string& run, const std::string& name) {
@@ -33,6 +38,16 @@ inline std::string key(const std::string& run, const std::string& name) {
 inline constexpr std::uint64_t kChunkBytes = 64ull << 10;
 inline std::uint64_t chunks(std::uint64_t bytes) {
   return bytes == 0 ? 1 : (bytes + kChunkBytes - 1) / kChunkBytes;
+}
+
+/// Queues the SETs of `data` in chunks under "<base>:0", "<base>:1", ... (the readers fetch
+/// chunks(size) of them), each expiring after `ttl` seconds. The caller flushes.
+inline void append_chunked_set(Redis& redis, const std::string& base, std::string_view data,
+                               const std::string& ttl) {
+  for (std::uint64_t c = 0; c < chunks(data.size()); ++c)
+    redis.append({"SET", fmt::format("{}:{}", base, c),
+                  data.substr(std::min<std::uint64_t>(c * kChunkBytes, data.size()), kChunkBytes),
+                  "EX", ttl});
 }
 
 /// Wall-clock microseconds since the epoch: one clock for every process on a machine.

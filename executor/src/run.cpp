@@ -663,12 +663,8 @@ RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::str
     for (std::uint32_t t = 0; t < w.task_count(); ++t) {
       std::uint64_t bytes = w.input_bytes(TaskId{t});
       if (bytes == 0) continue;
-      std::string data = protocol::synthetic_bytes(t, bytes);
-      for (std::uint64_t c = 0; c < protocol::chunks(bytes); ++c)
-        redis.append(
-            {"SET", protocol::key(run, fmt::format("lit:{}:{}", t, c)),
-             std::string_view(data).substr(c * protocol::kChunkBytes, protocol::kChunkBytes), "EX",
-             ttl});
+      protocol::append_chunked_set(redis, protocol::key(run, fmt::format("lit:{}", t)),
+                                   protocol::synthetic_bytes(t, bytes), ttl);
       redis.flush();
     }
     redis.flush();

@@ -100,8 +100,7 @@ class Worker {
                                         std::int64_t ready_us,
                                         std::vector<std::uint32_t>& local_ready,
                                         bool rerun = false);
-  std::string step_aside(std::uint32_t worker,
-                         const std::unordered_set<std::uint32_t>& done_before);
+  std::string step_aside(const std::unordered_set<std::uint32_t>& done_before);
   void run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t inst,
                   std::uint32_t worker);
 
@@ -207,14 +206,8 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
   // Rule 6: upload unless every consumer certainly runs here.
   const bool upload = must_upload(docs_->upload_rule[t], worker);
   if (upload) {
-    std::string ttl = std::to_string(docs_->ttl_s);
-    std::uint64_t k = protocol::chunks(output.size());
-    for (std::uint64_t c = 0; c < k; ++c) {
-      std::uint64_t from = c * protocol::kChunkBytes;
-      std::string_view part = std::string_view(output).substr(
-          std::min<std::uint64_t>(from, output.size()), protocol::kChunkBytes);
-      redis_.append({"SET", key(fmt::format("out:{}:{}", t, c)), part, "EX", ttl});
-    }
+    protocol::append_chunked_set(redis_, key(fmt::format("out:{}", t)), output,
+                                 std::to_string(docs_->ttl_s));
     redis_.flush();
   }
   const std::int64_t upload_end = now_us();
@@ -271,8 +264,7 @@ void Worker::run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t i
   for (std::uint32_t t : tasks) run_task(t, inst, worker, now_us(), unused, true);
 }
 
-std::string Worker::step_aside(std::uint32_t worker,
-                               const std::unordered_set<std::uint32_t>& done_before) {
+std::string Worker::step_aside(const std::unordered_set<std::uint32_t>& done_before) {
   const Workflow& w = docs_->workflow;
   std::string flushed = "-", ttl = std::to_string(docs_->ttl_s);
   for (const auto& [q, output] : local_) {
@@ -281,12 +273,7 @@ std::string Worker::step_aside(std::uint32_t worker,
     for (TaskId s : w.successors(TaskId{q}))
       needed = needed || (!done_before.count(index(s)) && !local_.count(index(s)));
     if (!needed) continue;
-    for (std::uint64_t c = 0; c < protocol::chunks(output.size()); ++c)
-      redis_.append({"SET", key(fmt::format("out:{}:{}", q, c)),
-                     std::string_view(output).substr(
-                         std::min<std::uint64_t>(c * protocol::kChunkBytes, output.size()),
-                         protocol::kChunkBytes),
-                     "EX", ttl});
+    protocol::append_chunked_set(redis_, key(fmt::format("out:{}", q)), output, ttl);
     if (flushed == "-")
       flushed.clear();
     else
@@ -294,7 +281,6 @@ std::string Worker::step_aside(std::uint32_t worker,
     flushed += std::to_string(q);
   }
   redis_.flush();
-  (void)worker;
   return flushed;
 }
 
@@ -329,7 +315,7 @@ std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
     }
     if (pick == ready.end()) {
       // Asked to step aside while it had ready tasks: it does as soon as it has none.
-      if (yield_pending && ready.empty()) return step_aside(worker, done_before);
+      if (yield_pending && ready.empty()) return step_aside(done_before);
       RedisReply r = redis_.command({"BLPOP", ready_key, "1"});
       if (r.nil()) {
         if (aborted()) return "";
@@ -342,7 +328,7 @@ std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
           yield_pending = true;
           continue;
         }
-        return step_aside(worker, done_before);
+        return step_aside(done_before);
       }
       std::istringstream in(r.elements.at(1).str);
       std::uint32_t t = 0;

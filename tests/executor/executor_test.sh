@@ -103,7 +103,10 @@ PY
     # A plan for another workflow: refused before any worker starts.
     "$dagrun" "$tmp/p.json" --workflow "$tmp/tree.json" > "$tmp/out" 2> "$tmp/err"; st=$?
     [ "$st" = 1 ] || fail "a plan for another workflow: exit $st ($(cat "$tmp/err"))"
-    pgrep -f "dagworker --redis" > /dev/null && pgrep -af "dagworker --redis" | grep -q "$tmp" && fail "a worker started"
+    # Refused while reading the plan, before Redis or any worker: the reader's error, one line.
+    grep -q "p.json: .*unknown task" "$tmp/err" || fail "not the plan reader's error: $(cat "$tmp/err")"
+    [ "$(wc -l < "$tmp/err")" = 1 ] || fail "more than one line: $(cat "$tmp/err")"
+    [ ! -s "$tmp/out" ] || fail "output for a refused plan: $(cat "$tmp/out")"
     # Kernels not available yet, a bad --redis, a missing password file, a bad launch template.
     "$dagrun" "$tmp/p.json" --kernel builtin > /dev/null 2> "$tmp/err"; [ $? = 2 ] || fail "--kernel builtin: $(cat "$tmp/err")"
     grep -q "only the synthetic kernel" "$tmp/err" || fail "kernel message: $(cat "$tmp/err")"
