@@ -78,6 +78,8 @@ class RunEngine::Impl {
   class EventQueue {
    public:
     bool empty() const { return size_ == 0; }
+    /// Whether an event is due at the last time taken (they are all in bucket 0).
+    bool due_now() const { return head_ < bucket_[0].size(); }
     void push(const Event& e);  // e.time >= the last time taken
     Event pop();                // the first by (time, insertion order); not empty()
 
@@ -93,6 +95,7 @@ class RunEngine::Impl {
   };
 
   void push(std::int64_t time, EventKind kind, std::uint32_t subject);
+  std::vector<std::uint32_t> done_now_, done_batch_;  // tasks ending at now_, not yet done
   RemoteInputs remote_inputs_walk(std::uint32_t inst, std::uint32_t t,
                                   std::int64_t local_since) const;
   std::uint32_t new_instance(std::uint32_t worker, ConfigId config, std::int64_t at);
@@ -289,7 +292,18 @@ Prediction RunEngine::Impl::run() {
     tp_[index(r)].ready_us = 0;
     enqueue(inst, index(r));
   }
-  while (!events_.empty()) {
+  while (!events_.empty() || !done_now_.empty()) {
+    // Tasks that end at the same instant complete their successors' counters in task id order,
+    // after the instant's other events: which one completes a counter (and so where its child
+    // becomes ready) must not depend on the order in which the ends were scheduled, which
+    // differs between the closed form and the contention-aware runs.
+    if (!done_now_.empty() && !events_.due_now()) {
+      std::sort(done_now_.begin(), done_now_.end());
+      done_batch_.swap(done_now_);
+      for (std::uint32_t t : done_batch_) task_done(t);
+      done_batch_.clear();
+      continue;
+    }
     Event e = events_.pop();
     now_ = e.time;
     auto x = static_cast<std::uint32_t>(e.key);
@@ -300,7 +314,7 @@ Prediction RunEngine::Impl::run() {
         --state_[ts_[x].instance].ready_in_flight;
         enqueue(ts_[x].instance, x);  // the instance the ready event was sent to
         break;
-      case EventKind::kTaskDone: task_done(x); break;
+      case EventKind::kTaskDone: done_now_.push_back(x); break;
       case EventKind::kInstanceExit: release(x); break;
       case EventKind::kCustom: runner_.on_event(self_, x); break;
     }
