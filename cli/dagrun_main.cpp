@@ -36,8 +36,9 @@ std::string worker_binary() {
 }
 
 struct Opts {
-  std::string plan, workflow, platform, profile, redis, password_file, trace, launch;
-  std::string kernel = "synthetic", format = "text";
+  std::string plan, workflow, platform, profile, redis, password_file, trace, launch, outputs;
+  std::string kernel = "auto", format = "text";
+  bool check = false;
   double timeout_s = 600;
   std::uint32_t max_workers = 0;
   std::uint32_t max_attempts = 4;
@@ -45,10 +46,13 @@ struct Opts {
 };
 
 void run_command(const Opts& o) {
-  if (o.kernel != "synthetic")
-    throw UsageError(fmt::format(
-        "--kernel {}: only the synthetic kernel is available in this version", o.kernel));
   exec::RunOptions ro;
+  ro.kernel = o.kernel == "synthetic" ? exec::KernelMode::kSynthetic
+              : o.kernel == "builtin" ? exec::KernelMode::kBuiltin
+              : o.kernel == "command" ? exec::KernelMode::kCommand
+                                      : exec::KernelMode::kAuto;
+  ro.outputs_dir = o.outputs;
+  ro.check = o.check;
   if (!o.redis.empty()) ro.redis = exec::parse_redis_address(o.redis, "--redis");
   if (!o.password_file.empty()) {
     if (o.redis.empty()) throw UsageError("--password-file goes with --redis");
@@ -109,6 +113,9 @@ void run_command(const Opts& o) {
         {"processes", r.processes},
         {"max_workers", r.max_workers},
         {"attempts", r.attempts},
+        {"failed_attempts", r.failed_attempts},
+        {"real_kernel_tasks", r.real_kernel_tasks},
+        {"checked_outputs", r.checked_outputs},
         {"crashes", r.crashes},
         {"steps_aside", r.steps_aside},
         {"bytes_uploaded", r.bytes_uploaded},
@@ -139,6 +146,13 @@ void run_command(const Opts& o) {
                  ? std::string()
                  : fmt::format(" ({} worker process{} died and {} restarted)", r.crashes,
                                r.crashes == 1 ? "" : "es", r.crashes == 1 ? "was" : "were"));
+  if (r.failed_attempts > 0)
+    fmt::print("  failed         {} task attempt{} (kernel errors, tried again)\n",
+               r.failed_attempts, r.failed_attempts == 1 ? "" : "s");
+  if (o.check)
+    fmt::print("  check          {} sink output{} equal to the local evaluation\n",
+               r.checked_outputs, r.checked_outputs == 1 ? "" : "s");
+  if (!o.outputs.empty()) fmt::print("  outputs        {}\n", o.outputs);
   fmt::print("  wall time      {} (set-up and clean-up included)\n", human_seconds(r.wall_s));
   if (!o.trace.empty()) fmt::print("  trace          {}\n", o.trace);
 }
@@ -170,17 +184,23 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 1000000u));
   app.add_option("--max-attempts", o->max_attempts,
                  "A worker whose process dies is restarted (lost outputs made again) until it "
-                 "died this many times")
+                 "died this many times; a task whose kernel fails is tried this many times")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000u));
   app.add_option("--launch", o->launch,
                  "How to start a worker: a shell command containing {worker_args} (e.g. 'ssh "
                  "host dagworker {worker_args}'); default: dagworker beside dagrun");
   app.add_option("--kernel", o->kernel,
-                 "Task kernel: synthetic (CPU work and output sizes from "
-                 "the model)")
+                 "Task kernels: auto (each task's own kernel or command, synthetic where it "
+                 "names none), synthetic (CPU work and output sizes from the model for every "
+                 "task), builtin or command (each task's own; every task must name a builtin "
+                 "kernel, or a command)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"synthetic", "builtin", "command"}));
+      ->check(CLI::IsMember({"auto", "synthetic", "builtin", "command"}));
+  app.add_option("--outputs", o->outputs, "Write each sink's output to this folder");
+  app.add_flag("--check", o->check,
+               "Compare each sink's output with the workflow evaluated in dagrun, task after "
+               "task; a difference fails the run");
   app.add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   add_quiet_flag(&app, o->quiet);
   app.callback([o] { run_command(*o); });

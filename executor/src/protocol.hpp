@@ -57,12 +57,4 @@ inline std::int64_t now_us() {
       .count();
 }
 
-/// Deterministic bytes of a synthetic output or literal input: task index and position.
-inline std::string synthetic_bytes(std::uint32_t task, std::uint64_t size) {
-  std::string s(size, '\0');
-  for (std::uint64_t i = 0; i < size; ++i)
-    s[i] = static_cast<char>((task * 131u + static_cast<std::uint32_t>(i)) & 0xff);
-  return s;
-}
-
 }  // namespace dagplan::exec::protocol

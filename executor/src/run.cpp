@@ -10,6 +10,8 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -54,17 +56,6 @@ class InterruptGuard {
   struct sigaction old_int_ {
   }, old_term_{};
 };
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
 
 std::string new_run_id() {
   std::random_device rd;  // a name, not a random choice of the run: no seed to print
@@ -285,8 +276,9 @@ void Runner::handle_event(const std::string& text) {
   } else if (kind == "task") {
     TraceAttempt a;
     std::uint32_t t = 0, up = 0, outdeg = 0, rerun = 0;
+    std::uint64_t out_bytes = 0;
     in >> t >> a.instance >> a.ready_us >> a.start_us >> a.exec_start_us >> a.exec_end_us >>
-        a.upload_start_us >> a.upload_end_us >> a.finish_us >> up >> outdeg >> rerun;
+        a.upload_start_us >> a.upload_end_us >> a.finish_us >> up >> outdeg >> rerun >> out_bytes;
     std::string rest;
     std::getline(in, rest);
     nlohmann::json inputs = nlohmann::json::parse(rest);
@@ -301,7 +293,7 @@ void Runner::handle_event(const std::string& text) {
       if (ti.source != TraceInput::Source::kLocal) report_.bytes_downloaded += ti.bytes;
       a.inputs.push_back(std::move(ti));
     }
-    if (up) report_.bytes_uploaded += w_.output_bytes(TaskId{t});
+    if (up) report_.bytes_uploaded += out_bytes;
     uploaded_.at(t) = up != 0;
     task_instance_.at(t) = a.instance;
     std::uint32_t on = a.instance;
@@ -312,10 +304,22 @@ void Runner::handle_event(const std::string& text) {
     instances_.at(on).completed.push_back(t);
     ++done_;
     if (o_.progress) o_.progress(done_, w_.task_count());
+  } else if (kind == "failed") {
+    // A task's kernel failed; the worker tries it again or reports the run's failure.
+    TraceAttempt a;
+    std::uint32_t t = 0;
+    in >> t >> a.instance >> a.ready_us >> a.start_us >> a.exec_start_us >> a.exec_end_us;
+    a.upload_start_us = a.upload_end_us = a.finish_us = a.exec_end_us;
+    a.ok = false;
+    std::getline(in, a.error, '\0');
+    if (!a.error.empty() && a.error.front() == ' ') a.error.erase(0, 1);
+    attempts_.at(t).push_back(std::move(a));
+    ++report_.attempts;
+    ++report_.failed_attempts;
   } else if (kind == "fail") {
     std::string process, message;
     in >> process;
-    std::getline(in, message);
+    std::getline(in, message, '\0');
     throw Error(fmt::format("worker process {} failed:{}", process, message));
   } else {
     throw Error(fmt::format("unexpected event from a worker: '{}'", text.substr(0, 80)));
@@ -595,9 +599,53 @@ void Runner::build_trace(std::int64_t t0) {
                                      m_.max_workers())});
   tr.events.push_back(
       {"note", 0, "",
-       fmt::format("kernel synthetic ({:.3g} loops/s); one task at a time per worker; no vCPU or "
-                   "memory limits",
-                   report_.loops_per_second)});
+       fmt::format("kernels: synthetic ({:.3g} loops/s) for {} tasks, builtin or command for {}; "
+                   "one task at a time per worker; no vCPU or memory limits",
+                   report_.loops_per_second, w_.task_count() - report_.real_kernel_tasks,
+                   report_.real_kernel_tasks)});
+}
+
+// The sinks' outputs from Redis: written to options.outputs_dir and, with options.check, compared
+// with the workflow evaluated here (evaluate_locally). Throws Error on a difference.
+void check_outputs(const Workflow& w, const RunOptions& options, Redis& redis,
+                   const std::string& run, RunReport& report, const std::string& work_dir) {
+  std::vector<std::string> expected;
+  if (options.check) expected = evaluate_locally(w, options.kernel, work_dir);
+  if (!options.outputs_dir.empty()) std::filesystem::create_directories(options.outputs_dir);
+  for (TaskId t : w.sinks()) {
+    const std::string base = protocol::key(run, fmt::format("out:{}", index(t)));
+    std::uint64_t bytes = w.output_bytes(t);
+    if (!is_synthetic(w, t, options.kernel)) {
+      RedisReply n = redis.command({"GET", base + ":n"});
+      if (n.nil()) throw Error(fmt::format("the output of sink '{}' is not in Redis", w.id(t)));
+      bytes = std::stoull(n.str);
+    }
+    for (std::uint64_t c = 0; c < protocol::chunks(bytes); ++c)
+      redis.append({"GET", fmt::format("{}:{}", base, c)});
+    std::string data;
+    for (const RedisReply& r : redis.flush()) {
+      if (r.nil()) throw Error(fmt::format("the output of sink '{}' is not in Redis", w.id(t)));
+      data += r.str;
+    }
+    if (!options.outputs_dir.empty()) {
+      std::string name;
+      for (char c : w.id(t)) name += c == '/' || c == '\0' ? '_' : c;
+      std::ofstream out(std::filesystem::path(options.outputs_dir) / name, std::ios::binary);
+      out.write(data.data(), static_cast<std::streamsize>(data.size()));
+      if (!out) throw Error(fmt::format("cannot write {}/{}", options.outputs_dir, name));
+    }
+    if (!options.check) continue;
+    const std::string& want = expected[index(t)];
+    if (data != want) {
+      std::size_t at = 0;
+      while (at < data.size() && at < want.size() && data[at] == want[at]) ++at;
+      throw Error(fmt::format(
+          "--check: the output of sink '{}' differs from the local evaluation: {} bytes, "
+          "expected {}, first difference at byte {}",
+          w.id(t), data.size(), want.size(), at));
+    }
+    ++report.checked_outputs;
+  }
 }
 
 // Deletes every key of the run (SCAN, then UNLINK in batches).
@@ -626,6 +674,13 @@ RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::str
         "dagrun passes data through Redis: a platform with point-to-point transfers cannot run "
         "for real");
   check_plan(plan, model.workflow(), model.platform());
+  // The kernels and their literal inputs, before anything starts.
+  const Workflow& w = model.workflow();
+  check_kernels(w, options.kernel);
+  std::vector<std::string> literals(w.task_count());
+  for (std::uint32_t t = 0; t < w.task_count(); ++t)
+    if (!is_synthetic(w, TaskId{t}, options.kernel) || w.input_bytes(TaskId{t}) > 0)
+      literals[t] = literal_input(w, TaskId{t}, options.kernel);
   auto started = std::chrono::steady_clock::now();
   RunReport report;
   report.run_id = new_run_id();
@@ -657,20 +712,27 @@ RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::str
                            {"platform", platform_json},
                            {"plan", plan_json},
                            {"loops_per_s", report.loops_per_second},
-                           {"ttl_s", options.key_ttl_s}};
+                           {"ttl_s", options.key_ttl_s},
+                           {"kernel_mode", static_cast<int>(options.kernel)},
+                           {"max_attempts", options.max_attempts}};
     redis.append({"SET", protocol::key(run, "dag"), docs.dump(), "EX", ttl});
-    const Workflow& w = model.workflow();
     for (std::uint32_t t = 0; t < w.task_count(); ++t) {
-      std::uint64_t bytes = w.input_bytes(TaskId{t});
-      if (bytes == 0) continue;
-      protocol::append_chunked_set(redis, protocol::key(run, fmt::format("lit:{}", t)),
-                                   protocol::synthetic_bytes(t, bytes), ttl);
+      const bool synthetic = is_synthetic(w, TaskId{t}, options.kernel);
+      if (!synthetic) ++report.real_kernel_tasks;
+      if (literals[t].empty()) continue;
+      const std::string base = protocol::key(run, fmt::format("lit:{}", t));
+      protocol::append_chunked_set(redis, base, literals[t], ttl);
+      if (!synthetic)
+        redis.append({"SET", base + ":n", std::to_string(literals[t].size()), "EX", ttl});
       redis.flush();
+      std::string().swap(literals[t]);
     }
     redis.flush();
     const std::int64_t t0 = now_us();
     runner.run(t0);
     runner.build_trace(t0);
+    if (!options.outputs_dir.empty() || options.check)
+      check_outputs(w, options, redis, run, report, dir.path());
     report.dagrun_commands = redis.commands();
     report.dagrun_round_trips = redis.round_trips();
     report.trace.workflow_json = workflow_json;
@@ -679,6 +741,9 @@ RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::str
     report.trace.created_by = fmt::format("dagrun (run {})", run);
     report.ok = true;
   } catch (const Error& e) {
+    report.ok = false;
+    report.failure = e.what();
+  } catch (const KernelError& e) {
     report.ok = false;
     report.failure = e.what();
   }

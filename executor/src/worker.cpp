@@ -18,6 +18,7 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/exec/kernel.hpp"
+#include "dagplan/exec/process.hpp"
 #include "dagplan/exec/redis.hpp"
 #include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
@@ -73,6 +74,9 @@ struct RunDocs {
   std::optional<ExecutionModel> model;
   double loops_per_s = 1e8;
   std::int64_t ttl_s = 3600;
+  KernelMode kernel_mode = KernelMode::kAuto;
+  std::uint32_t max_attempts = 1;  // tries of a task whose kernel fails
+  std::vector<bool> synthetic;     // per task: the synthetic kernel (else its data is sized)
   std::vector<std::uint32_t> upload_rule;   // rule 6 per task (run_rules.hpp)
   std::vector<std::uint32_t> worker_tasks;  // tasks per strict worker
 };
@@ -109,6 +113,7 @@ class Worker {
   std::unique_ptr<RunDocs> docs_;
   // Outputs made on the current instance (local: free for its later tasks).
   std::unordered_map<std::uint32_t, std::string> local_;
+  std::unique_ptr<TempDir> work_dir_;  // commands' folders
   std::uint64_t reported_commands_ = 0, reported_round_trips_ = 0;
 };
 
@@ -123,7 +128,12 @@ void Worker::load_docs() {
   d->model.emplace(d->workflow, d->platform);
   d->loops_per_s = j.at("loops_per_s").get<double>();
   d->ttl_s = j.at("ttl_s").get<std::int64_t>();
+  d->kernel_mode = static_cast<KernelMode>(j.at("kernel_mode").get<int>());
+  d->max_attempts = std::max<std::uint32_t>(1, j.at("max_attempts").get<std::uint32_t>());
   const std::size_t n = d->workflow.task_count();
+  d->synthetic.resize(n);
+  for (std::uint32_t t = 0; t < n; ++t)
+    d->synthetic[t] = is_synthetic(d->workflow, TaskId{t}, d->kernel_mode);
   d->upload_rule.resize(n);
   for (std::uint32_t t = 0; t < n; ++t)
     d->upload_rule[t] = upload_rule(d->plan, d->workflow, TaskId{t}, false);
@@ -150,6 +160,13 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
     std::uint64_t bytes;
     std::size_t first_reply, replies;
   };
+  // The data of a task with a real kernel has the size it has: its size key says how many
+  // chunks to fetch (one more round trip, for those inputs only).
+  std::vector<std::pair<std::int64_t, std::uint64_t>> sources;  // (producer or -1, bytes)
+  std::vector<std::size_t> sized;                               // indices into sources
+  auto base_of = [&](std::int64_t from) {
+    return from < 0 ? fmt::format("lit:{}", t) : fmt::format("out:{}", from);
+  };
   std::vector<Remote> remote;
   std::string record_inputs;
   auto add_input = [&](std::int64_t from, int source, std::uint64_t bytes, std::int64_t s,
@@ -157,28 +174,42 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
     record_inputs += fmt::format("{}[{},{},{},{},{}]", record_inputs.empty() ? "" : ",", from,
                                  source, bytes, s, e);
   };
-  std::size_t replies = 0;
-  auto fetch = [&](std::int64_t from, const std::string& base, std::uint64_t bytes) {
-    std::uint64_t k = protocol::chunks(bytes);
-    for (std::uint64_t c = 0; c < k; ++c)
-      redis_.append({"GET", key(fmt::format("{}:{}", base, c))});
-    remote.push_back({from, bytes, replies, static_cast<std::size_t>(k)});
-    replies += k;
-  };
-  if (w.input_bytes(id) > 0) fetch(-1, fmt::format("lit:{}", t), w.input_bytes(id));
+  const bool synthetic = docs_->synthetic[t];
+  if (w.input_bytes(id) > 0 || !synthetic) {
+    sources.emplace_back(-1, w.input_bytes(id));
+    if (!synthetic) sized.push_back(sources.size() - 1);
+  }
   for (TaskId q : w.predecessors(id)) {
     std::uint32_t qi = index(q);
     if (local_.count(qi)) {
-      add_input(qi, 0, w.output_bytes(q), start, start);
+      add_input(qi, 0, local_[qi].size(), start, start);
     } else {
-      fetch(qi, fmt::format("out:{}", qi), w.output_bytes(q));
+      sources.emplace_back(qi, w.output_bytes(q));
+      if (!docs_->synthetic[qi]) sized.push_back(sources.size() - 1);
     }
+  }
+  if (!sized.empty()) {
+    for (std::size_t i : sized) redis_.append({"GET", key(base_of(sources[i].first) + ":n")});
+    std::vector<RedisReply> sizes = redis_.flush();
+    for (std::size_t k = 0; k < sized.size(); ++k)
+      sources[sized[k]].second = sizes[k].nil() ? 0 : std::stoull(sizes[k].str);
+  }
+  std::size_t replies = 0;
+  for (const auto& [from, bytes] : sources) {
+    if (from < 0 && bytes == 0) continue;  // a real kernel's task without a literal input
+    std::uint64_t k = protocol::chunks(bytes);
+    for (std::uint64_t c = 0; c < k; ++c)
+      redis_.append({"GET", key(fmt::format("{}:{}", base_of(from), c))});
+    remote.push_back({from, bytes, replies, static_cast<std::size_t>(k)});
+    replies += k;
   }
   std::vector<RedisReply> got = redis_.flush();
   const std::int64_t downloaded = now_us();
   std::uint64_t input_checksum = 0;
+  std::unordered_map<std::int64_t, std::string> data;  // a real kernel's remote inputs
   for (const Remote& r : remote) {
     std::uint64_t size = 0;
+    std::string* whole = synthetic ? nullptr : &data[r.from];
     for (std::size_t c = 0; c < r.replies; ++c) {
       const RedisReply& reply = got[r.first_reply + c];
       if (reply.nil())
@@ -188,26 +219,60 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
                        : std::string(w.id(TaskId{static_cast<std::uint32_t>(r.from)}))));
       size += reply.str.size();
       if (!reply.str.empty()) input_checksum += static_cast<unsigned char>(reply.str[0]);
+      if (whole != nullptr) whole->append(reply.str);
     }
     if (size != r.bytes)
       throw Error(
           fmt::format("task '{}': an input has {} bytes, expected {}", w.id(id), size, r.bytes));
     add_input(r.from, r.from < 0 ? 3 : 1, r.bytes, start, downloaded);
   }
-  // Execution: the synthetic kernel's fixed CPU work for this task on this configuration.
-  const std::int64_t exec_start = now_us();
-  const ConfigId config = plan.task_config[t];
-  const double exec_s = static_cast<double>(docs_->model->exec_us(id, config)) / 1e6;
-  volatile std::uint64_t sink =
-      synthetic_work(static_cast<std::uint64_t>(exec_s * docs_->loops_per_s)) + input_checksum;
-  (void)sink;
-  std::string output = protocol::synthetic_bytes(t, w.output_bytes(id));
-  const std::int64_t exec_end = now_us();
+  // Execution: the synthetic kernel's fixed CPU work for this task on this configuration, or
+  // its real kernel, tried up to max_attempts times.
+  std::int64_t exec_start = now_us(), exec_end = exec_start;
+  std::string output;
+  if (synthetic) {
+    const ConfigId config = plan.task_config[t];
+    const double exec_s = static_cast<double>(docs_->model->exec_us(id, config)) / 1e6;
+    volatile std::uint64_t sink =
+        synthetic_work(static_cast<std::uint64_t>(exec_s * docs_->loops_per_s)) + input_checksum;
+    (void)sink;
+    output = synthetic_bytes(t, w.output_bytes(id));
+    exec_end = now_us();
+  } else {
+    std::vector<KernelInput> inputs;
+    if (auto it = data.find(-1); it != data.end()) inputs.push_back({"", it->second});
+    for (TaskId q : w.predecessors(id)) {
+      auto l = local_.find(index(q));
+      inputs.push_back({w.id(q), l != local_.end() ? std::string_view(l->second)
+                                                   : std::string_view(data[index(q)])});
+    }
+    if (!work_dir_) work_dir_ = std::make_unique<TempDir>("dagworker-");
+    for (std::uint32_t attempt = 1;; ++attempt) {
+      exec_start = now_us();
+      try {
+        output = run_kernel(w, id, inputs, work_dir_->path());
+        exec_end = now_us();
+        break;
+      } catch (const KernelError& e) {
+        exec_end = now_us();
+        // The failed attempt, for the trace; then again, or the run fails.
+        redis_.command({"RPUSH", key("ev"),
+                        fmt::format("failed {} {} {} {} {} {} {}", t, inst, ready_us, start,
+                                    exec_start, exec_end, e.what())});
+        if (attempt >= docs_->max_attempts)
+          throw Error(fmt::format("task '{}' failed {} time{}; the last time: {}", w.id(id),
+                                  attempt, attempt == 1 ? "" : "s", e.what()));
+      }
+    }
+  }
   // Rule 6: upload unless every consumer certainly runs here.
   const bool upload = must_upload(docs_->upload_rule[t], worker);
   if (upload) {
     protocol::append_chunked_set(redis_, key(fmt::format("out:{}", t)), output,
                                  std::to_string(docs_->ttl_s));
+    if (!synthetic)
+      redis_.append({"SET", key(fmt::format("out:{}:n", t)), std::to_string(output.size()), "EX",
+                     std::to_string(docs_->ttl_s)});
     redis_.flush();
   }
   const std::int64_t upload_end = now_us();
@@ -250,9 +315,9 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
   const std::int64_t finish = now_us();
   redis_.append(
       {"RPUSH", key("ev"),
-       fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
+       fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
                    exec_start, exec_end, exec_end, upload_end, finish, upload ? 1 : 0,
-                   rerun ? 0 : w.out_degree(id), rerun ? 1 : 0, record_inputs)});
+                   rerun ? 0 : w.out_degree(id), rerun ? 1 : 0, output.size(), record_inputs)});
   redis_.flush();
   local_[t] = std::move(output);
   return continue_here;
@@ -274,6 +339,9 @@ std::string Worker::step_aside(const std::unordered_set<std::uint32_t>& done_bef
       needed = needed || (!done_before.count(index(s)) && !local_.count(index(s)));
     if (!needed) continue;
     protocol::append_chunked_set(redis_, key(fmt::format("out:{}", q)), output, ttl);
+    if (!docs_->synthetic[q])
+      redis_.append(
+          {"SET", key(fmt::format("out:{}:n", q)), std::to_string(output.size()), "EX", ttl});
     if (flushed == "-")
       flushed.clear();
     else

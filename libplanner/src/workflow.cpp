@@ -80,6 +80,27 @@ TaskId WorkflowBuilder::add_task(std::string_view id, std::string_view function,
   return TaskId{t};
 }
 
+std::span<const std::string_view> kernel_names() {
+  static constexpr std::string_view kNames[] = {
+      "synthetic", "command", "matrix",        "matmul",
+      "add",       "sum",     "wordcount_map", "wordcount_reduce"};
+  return kNames;
+}
+
+void WorkflowBuilder::set_kernel(TaskId t, TaskKernel kernel) {
+  if (!kernels_.empty() && kernels_.back().first >= index(t)) {
+    auto it = std::lower_bound(kernels_.begin(), kernels_.end(), index(t),
+                               [](const auto& k, std::uint32_t i) { return k.first < i; });
+    if (it != kernels_.end() && it->first == index(t)) {
+      it->second = std::move(kernel);
+      return;
+    }
+    kernels_.insert(it, {index(t), std::move(kernel)});
+    return;
+  }
+  kernels_.emplace_back(index(t), std::move(kernel));
+}
+
 void WorkflowBuilder::add_edge(std::string_view from, std::string_view to) {
   std::uint32_t f = slot(from);
   // Readers add a task, then its dependencies: `to` is then the task just added, found with one
@@ -113,6 +134,7 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
   Workflow w;
   w.name_ = std::move(name_);
   w.file_ = file;
+  w.kernels_ = std::move(kernels_);
   // Resolve edge endpoints from name slots to task ids.
   std::vector<std::uint32_t> from(m), to(m);
   for (std::size_t e = 0; e < m; ++e) {

@@ -8,6 +8,7 @@
 #include "dagplan/files.hpp"
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
+#include "dagplan/suggest.hpp"
 #include "dagplan/wfcommons.hpp"
 
 namespace dagplan {
@@ -104,7 +105,8 @@ Workflow read_workflow(std::string_view text, const std::string& file) {
         dep_ends.clear();
         double work = -1;
         std::uint64_t in = 0, out = 0;
-        bool has_id = false;
+        bool has_id = false, has_kernel = false;
+        TaskKernel kernel;
         first_edge.push_back(static_cast<std::uint32_t>(edges));
         // Dependencies are added as edges right away (forward references are allowed); the task
         // itself is added after its object is read, when its id is known.
@@ -130,13 +132,40 @@ Workflow read_workflow(std::string_view text, const std::string& file) {
             });
           } else if (k == "description") {
             r.string();
+          } else if (k == "kernel") {
+            std::string_view name = r.string();
+            auto names = kernel_names();
+            if (std::find(names.begin(), names.end(), name) == names.end())
+              r.fail(unknown_name_message("kernel", name, names));
+            kernel.kernel = name;
+            has_kernel = true;
+          } else if (k == "command") {
+            kernel.command = r.string();
+            if (kernel.command.empty()) r.fail("expected a shell command, got an empty string");
+            has_kernel = true;
+          } else if (k == "args") {
+            if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("an object of arguments");
+            kernel.args_json = r.raw_value();
+            has_kernel = true;
+          } else if (k == "input_file") {
+            kernel.input_file = r.string();
+            if (kernel.input_file.empty()) r.fail("expected a file name, got an empty string");
+            has_kernel = true;
           } else {
-            fail_unknown_member(
-                r, k,
-                {"id", "function", "work_s", "input_bytes", "output_bytes", "deps", "description"});
+            fail_unknown_member(r, k,
+                                {"id", "function", "work_s", "input_bytes", "output_bytes", "deps",
+                                 "description", "kernel", "command", "args", "input_file"});
           }
         });
         if (!has_id) r.fail_at(fmt::format("$.tasks[{}]", i), "missing member 'id'");
+        if (has_kernel) {
+          if (kernel.kernel.empty() && !kernel.command.empty()) kernel.kernel = "command";
+          if (kernel.kernel == "command" && kernel.command.empty())
+            r.fail_at(fmt::format("$.tasks[{}]", i), "kernel 'command' needs a 'command' member");
+          if (kernel.kernel != "command" && !kernel.command.empty())
+            r.fail_at(fmt::format("$.tasks[{}].command", i),
+                      fmt::format("a command runs with kernel 'command', not '{}'", kernel.kernel));
+        }
         // add_task() rejects a taken id itself; asking has_task() only then looks each id up
         // once instead of twice (about 7% of the parse of 10^6 tasks).
         try {
@@ -146,6 +175,8 @@ Workflow read_workflow(std::string_view text, const std::string& file) {
             r.fail_at(fmt::format("$.tasks[{}].id", i), fmt::format("duplicate task id '{}'", id));
           throw;
         }
+        if (has_kernel)
+          b.set_kernel(TaskId{static_cast<std::uint32_t>(b.task_count() - 1)}, kernel);
         std::size_t begin = 0;
         for (std::size_t end : dep_ends) {
           b.add_edge(std::string_view(deps_storage).substr(begin, end - begin), id);
@@ -203,6 +234,15 @@ std::string write_workflow(const Workflow& w) {
     }
     j.member("input_bytes", w.input_bytes(t));
     j.member("output_bytes", w.output_bytes(t));
+    if (const TaskKernel* k = w.kernel(t)) {
+      if (!k->kernel.empty()) j.member("kernel", k->kernel);
+      if (!k->command.empty()) j.member("command", k->command);
+      if (!k->args_json.empty()) {
+        j.key("args");
+        j.raw(k->args_json);
+      }
+      if (!k->input_file.empty()) j.member("input_file", k->input_file);
+    }
     j.key("deps");
     j.begin_array();
     for (TaskId p : w.predecessors(t)) j.value(w.id(p));

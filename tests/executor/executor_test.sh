@@ -66,6 +66,86 @@ PY
       done
     done
     ;;
+  kernels)
+    # Every kernel example under every planner: builtin kernels (Eigen block products, a tree of
+    # sums, word counts) and shell commands on real data. --check compares each sink's output
+    # with the workflow evaluated inside dagrun; the word counts are also compared with a count
+    # of the whole text in Python (an independent implementation).
+    for wf in gemm tree-reduction wordcount command-pipeline; do
+      for planner in wukong uniform non-uniform heft dask; do
+        "$dagplan" plan examples/workflows/$wf.json --platform local --planner "$planner" -o "$tmp/p.json" > /dev/null || fail "plan $planner $wf"
+        rm -rf "$tmp/out"
+        run_ok "$tmp/p.json" --timeout 60 --check --outputs "$tmp/out"
+        python3 - "$tmp/run.json" "$tmp/out" "$wf" <<'PY' || fail "$planner on $wf: $(cat "$tmp/run.json")"
+import collections, json, os, re, sys
+r = json.load(open(sys.argv[1])); out = sys.argv[2]; wf = sys.argv[3]
+sinks = {"gemm": 4, "tree-reduction": 1, "wordcount": 1, "command-pipeline": 2}[wf]
+assert r["checked_outputs"] == sinks, r["checked_outputs"]
+assert r["real_kernel_tasks"] == r["tasks"] and r["failed_attempts"] == 0
+assert len(os.listdir(out)) == sinks
+words = collections.Counter(re.findall("[a-z]+", open("examples/data/text.txt").read().lower()))
+if wf == "wordcount":
+    got = {w: int(n) for w, n in (l.split() for l in open(os.path.join(out, "counts")))}
+    assert got == dict(words), "word counts differ from a direct count"
+if wf == "command-pipeline":
+    assert int(open(os.path.join(out, "total")).read()) == sum(words.values())
+    top = [l.split() for l in open(os.path.join(out, "top"))]
+    assert [(int(n), w) for n, w in top] == sorted(((n, w) for w, n in words.items()), key=lambda x: (-x[0], x[1]))[:10]
+PY
+      done
+    done
+    ;;
+  failing_task)
+    # A task whose command fails: tried --max-attempts times, then the run fails within seconds
+    # with one message naming the task and quoting its stderr; no worker and no key left.
+    cat > "$tmp/fail.json" <<'EOF'
+{"format": "dagplan-workflow/1", "name": "failing", "tasks": [
+  {"id": "first", "command": "echo hello > {output}", "work_s": 0.01, "output_bytes": 6},
+  {"id": "broken", "command": "cat {inputs} > /dev/null; echo 'disk full, says the task' >&2; exit 3", "work_s": 0.01, "deps": ["first"]},
+  {"id": "last", "kernel": "wordcount_reduce", "work_s": 0.01, "deps": ["broken"]}
+]}
+EOF
+    port=$(free_port)
+    start_redis "$port"
+    for planner in heft wukong; do
+      "$dagplan" plan "$tmp/fail.json" --platform local --planner $planner -o "$tmp/p.json" > /dev/null || fail "plan"
+      start=$(date +%s)
+      "$dagrun" "$tmp/p.json" --redis "127.0.0.1:$port" --max-attempts 3 --trace "$tmp/t.json" > "$tmp/out" 2> "$tmp/err"; st=$?
+      [ "$st" = 1 ] || fail "$planner: exit $st ($(cat "$tmp/err"))"
+      [ $(( $(date +%s) - start )) -le 10 ] || fail "$planner: slow to fail"
+      grep -q "task 'broken' failed 3 times; the last time: command exited with status 3; its stderr ends with: disk full, says the task" "$tmp/err" || fail "$planner: message: $(cat "$tmp/err")"
+      [ "$(wc -l < "$tmp/err")" = 1 ] || fail "$planner: more than one line: $(cat "$tmp/err")"
+      [ ! -e "$tmp/t.json" ] || fail "a trace was written for a failed run"
+      sleep 0.3
+      pgrep -f "dagworker --redis 127.0.0.1:$port" > /dev/null && fail "$planner: workers left: $(pgrep -af dagworker)"
+      [ "$(redis-cli -p "$port" --scan --pattern 'dagrun:*' | wc -l)" = 0 ] || fail "$planner: keys left"
+    done
+    ;;
+  kernel_inputs)
+    # Kernel mistakes are refused before any worker starts, naming the file and the JSON path.
+    "$dagplan" plan examples/workflows/diamond.json --platform local -o "$tmp/p.json" > /dev/null || fail "plan"
+    "$dagrun" "$tmp/p.json" --kernel builtin > /dev/null 2> "$tmp/err"; st=$?
+    [ "$st" = 1 ] || fail "--kernel builtin on synthetic tasks: exit $st ($(cat "$tmp/err"))"
+    grep -q 'diamond.json: $.tasks\[0\].kernel: .*needs a builtin kernel for every task' "$tmp/err" || fail "builtin message: $(cat "$tmp/err")"
+    check_refused() {  # WORKFLOW-TEXT EXPECTED-MESSAGE
+      printf '%s\n' "$1" > "$tmp/k.json"
+      "$dagplan" plan "$tmp/k.json" --platform local -o "$tmp/kp.json" > /dev/null 2> "$tmp/err" || fail "plan of $1: $(cat "$tmp/err")"
+      "$dagrun" "$tmp/kp.json" > "$tmp/out" 2> "$tmp/err"; st=$?
+      [ "$st" = 1 ] || fail "exit $st for $1"
+      grep -qF "$2" "$tmp/err" || fail "message for $1: $(cat "$tmp/err")"
+      [ ! -s "$tmp/out" ] || fail "output for a refused run"
+      pgrep -f "dagworker --redis" > /dev/null && fail "a worker started"
+      return 0
+    }
+    check_refused '{"format": "dagplan-workflow/1", "tasks": [{"id": "a", "command": "no-such-program-xyz {inputs}"}]}' \
+      "k.json: \$.tasks[0].command: task 'a': the command's program 'no-such-program-xyz' is not found"
+    check_refused '{"format": "dagplan-workflow/1", "tasks": [{"id": "a", "kernel": "matrix", "args": {"rows": 0, "cols": 2}}]}' \
+      "k.json: \$.tasks[0].args.rows: task 'a': expected an integer in [1, 134217728], got 0"
+    check_refused '{"format": "dagplan-workflow/1", "tasks": [{"id": "a", "kernel": "matrix", "args": {"rows": 1, "cols": 1}}, {"id": "b", "kernel": "matmul", "args": {"left": "a", "right": "c"}, "deps": ["a"]}]}' \
+      "k.json: \$.tasks[1].args.right: task 'b': expected the id of one of the task's deps, got 'c'"
+    check_refused '{"format": "dagplan-workflow/1", "tasks": [{"id": "a", "kernel": "wordcount_map", "input_file": "missing.txt"}]}' \
+      "k.json: \$.tasks[0].input_file: task 'a': cannot read"
+    ;;
   trace_replay)
     # The trace reads back (validated by dagsim replay), embeds the plan, and its makespan is the
     # one printed; the diamond's data moves through Redis (uploads and downloads counted).
@@ -107,9 +187,8 @@ PY
     grep -q "p.json: .*unknown task" "$tmp/err" || fail "not the plan reader's error: $(cat "$tmp/err")"
     [ "$(wc -l < "$tmp/err")" = 1 ] || fail "more than one line: $(cat "$tmp/err")"
     [ ! -s "$tmp/out" ] || fail "output for a refused plan: $(cat "$tmp/out")"
-    # Kernels not available yet, a bad --redis, a missing password file, a bad launch template.
-    "$dagrun" "$tmp/p.json" --kernel builtin > /dev/null 2> "$tmp/err"; [ $? = 2 ] || fail "--kernel builtin: $(cat "$tmp/err")"
-    grep -q "only the synthetic kernel" "$tmp/err" || fail "kernel message: $(cat "$tmp/err")"
+    # A bad --kernel, a bad --redis, a missing password file, a bad launch template.
+    "$dagrun" "$tmp/p.json" --kernel gpu > /dev/null 2> "$tmp/err"; [ $? = 2 ] || fail "--kernel gpu: $(cat "$tmp/err")"
     "$dagrun" "$tmp/p.json" --redis nohost > /dev/null 2> "$tmp/err"; [ $? = 2 ] || fail "--redis nohost"
     grep -q "expected HOST:PORT" "$tmp/err" || fail "redis message: $(cat "$tmp/err")"
     "$dagrun" "$tmp/p.json" --launch 'sh -c true' > /dev/null 2> "$tmp/err"; [ $? = 2 ] || fail "launch without {worker_args}"

@@ -4,12 +4,14 @@
 /// integer ids (TaskId) in the order they were added; the string ids users write are kept for
 /// input and output only. Built once by WorkflowBuilder, validated, then immutable.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dagplan/large_vector.hpp"
@@ -28,6 +30,21 @@ constexpr std::uint32_t index(TaskId t) {
 constexpr std::uint32_t index(FunctionId f) {
   return static_cast<std::uint32_t>(f);
 }
+
+/// How the real backend (dagrun) runs a task: the optional `kernel`, `command`, `args` and
+/// `input_file` members of a workflow file (docs/formats.md). Planners, the predictor and the
+/// simulator ignore it; a task without one runs the synthetic kernel.
+struct TaskKernel {
+  std::string kernel;     ///< a builtin kernel's name, or "command"
+  std::string command;    ///< the shell command (kernel "command")
+  std::string args_json;  ///< the `args` object as written ("" when none)
+  std::string
+      input_file;  ///< the literal input's file, as written (relative to the workflow's folder)
+};
+
+/// The kernel names a workflow may give (executor/ implements them): "synthetic", "command" and
+/// the builtin ones.
+std::span<const std::string_view> kernel_names();
 
 /// An immutable DAG. Move-only (it can hold millions of tasks); code passes `const Workflow&`.
 class Workflow {
@@ -85,6 +102,16 @@ class Workflow {
     return i ? std::optional<FunctionId>(FunctionId{*i}) : std::nullopt;
   }
 
+  /// How the real backend runs task `t`; nullptr for the synthetic kernel (no member given).
+  const TaskKernel* kernel(TaskId t) const {
+    if (kernels_.empty()) return nullptr;
+    auto it = std::lower_bound(kernels_.begin(), kernels_.end(), index(t),
+                               [](const auto& k, std::uint32_t i) { return k.first < i; });
+    return it != kernels_.end() && it->first == index(t) ? &it->second : nullptr;
+  }
+  /// Whether any task has kernel members.
+  bool has_kernels() const { return !kernels_.empty(); }
+
   /// Order-independent fingerprint of ids, edges and sizes (to tie a plan to its workflow).
   /// Computed once when the workflow is built.
   std::uint64_t fingerprint() const { return fingerprint_; }
@@ -116,6 +143,8 @@ class Workflow {
   LargeVector<TaskId> succ_, pred_;
   LargeVector<TaskId> topo_;
   std::vector<TaskId> roots_, sinks_;
+  std::vector<std::pair<std::uint32_t, TaskKernel>>
+      kernels_;  // by task, sorted; few tasks have one
   std::uint64_t fingerprint_ = 0;
 };
 
@@ -138,6 +167,8 @@ class WorkflowBuilder {
   /// empty or taken (parsers check has_task() first to say where) or a value is out of range.
   TaskId add_task(std::string_view id, std::string_view function, double work_s,
                   std::uint64_t input_bytes, std::uint64_t output_bytes);
+  /// Sets how the real backend runs task `t` (see TaskKernel); the reader checks the members.
+  void set_kernel(TaskId t, TaskKernel kernel);
   /// Adds the edge from -> to by string ids; either may be added later.
   void add_edge(std::string_view from, std::string_view to);
   /// Adds the edge from -> to between tasks already added.
@@ -162,6 +193,7 @@ class WorkflowBuilder {
   LargeVector<double> work_s_;
   LargeVector<std::uint64_t> input_bytes_, output_bytes_;
   std::vector<std::uint32_t> edge_from_, edge_to_;  // name slots
+  std::vector<std::pair<std::uint32_t, TaskKernel>> kernels_;
 };
 
 }  // namespace dagplan

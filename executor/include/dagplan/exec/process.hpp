@@ -24,6 +24,9 @@ int stop_process(pid_t pid, double grace_s);
 /// The last `max_bytes` of a file (an error excerpt), "" when it cannot be read.
 std::string tail_of_file(const std::string& path, std::size_t max_bytes);
 
+/// `s` quoted for /bin/sh: in single quotes, each single quote written '\''.
+std::string shell_quote(const std::string& s);
+
 /// A private temporary folder, removed with its contents by the destructor.
 class TempDir {
  public:

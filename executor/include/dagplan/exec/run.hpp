@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "dagplan/exec/kernel.hpp"
 #include "dagplan/exec/redis.hpp"
 #include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
@@ -35,8 +36,15 @@ struct RunOptions {
   std::string launch;
   std::string worker_binary;  ///< path of dagworker
   /// A strict worker or a flexible chain whose process dies is restarted (its lost outputs made
-  /// again) until it has died this many times; then the run fails.
+  /// again) until it has died this many times, and a task whose kernel fails is tried this many
+  /// times; then the run fails.
   std::uint32_t max_attempts = 4;
+  /// Which kernels run (kernel.hpp).
+  KernelMode kernel = KernelMode::kAuto;
+  /// Non-empty: each sink's output is written there, in a file named by the task id.
+  std::string outputs_dir;
+  /// Compare each sink's output with evaluate_locally(); a difference fails the run.
+  bool check = false;
   /// Every key of the run expires after this long even if dagrun dies without deleting it.
   std::int64_t key_ttl_s = 3600;
   /// Called with a short description of the run's progress (tasks done) now and then.
@@ -52,9 +60,12 @@ struct RunReport {
   std::int64_t makespan_us = 0;
   double cost_usd = 0;
   std::uint32_t instances = 0, cold_starts = 0, warm_starts = 0, processes = 0;
-  std::uint32_t attempts = 0;     ///< task executions, the re-runs of lost outputs included
-  std::uint32_t steps_aside = 0;  ///< strict workers that stepped aside under the limit
-  std::uint32_t crashes = 0;      ///< worker processes that died during an invocation (restarted)
+  std::uint32_t attempts = 0;           ///< task executions, the re-runs of lost outputs included
+  std::uint32_t failed_attempts = 0;    ///< task executions whose kernel failed (then retried)
+  std::uint32_t checked_outputs = 0;    ///< sink outputs equal to the local evaluation (--check)
+  std::uint32_t real_kernel_tasks = 0;  ///< tasks that ran a builtin kernel or a command
+  std::uint32_t steps_aside = 0;        ///< strict workers that stepped aside under the limit
+  std::uint32_t crashes = 0;  ///< worker processes that died during an invocation (restarted)
   std::uint64_t bytes_uploaded = 0, bytes_downloaded = 0;
   std::uint32_t max_workers = 0;  ///< the limit the invoker applied
   double loops_per_second = 0;    ///< the synthetic kernel's calibration
