@@ -232,6 +232,9 @@ PY
     "$dagrun" "$tmp/p.json" --limits cgroup2 --format json -q > "$tmp/out" 2> "$tmp/err"; st=$?
     if [ "$st" != 0 ]; then
       grep -q "limits cgroup2: cgroup v2 limits do not work here: ." "$tmp/err" || fail "cgroup2 refused: $(cat "$tmp/err")"
+      [ ! -s "$tmp/out" ] || fail "output for a refused run: $(cat "$tmp/out")"
+    else
+      no_orphans "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "$tmp/out")"
     fi
     "$dagrun" "$tmp/p.json" --limits bogus > /dev/null 2> "$tmp/err"; [ $? = 2 ] || fail "--limits bogus: $(cat "$tmp/err")"
     if [ "$method" = none ]; then
@@ -241,9 +244,9 @@ PY
       echo "PASS [$case_name]"
       exit 0
     fi
-    # A configuration of 64 MB and half a vCPU (a dagworker at rest: about 20 MB of virtual
-    # memory): a task whose output fits runs; one of 200 MB runs out of memory, and the run fails
-    # with one clear message, leaving no worker and no key.
+    # A configuration of 64 MB and half a vCPU (a dagworker at rest maps about 6 MB: outputs of
+    # 56 MB fit, 62 MB do not): a task with an 8 MB output runs; one of 200 MB runs out of
+    # memory, and the run fails with one clear message, leaving no worker and no key.
     python3 - "$tmp" <<'PY'
 import json, sys
 tmp = sys.argv[1]
