@@ -37,7 +37,7 @@ std::string worker_binary() {
 
 struct Opts {
   std::string plan, workflow, platform, profile, redis, password_file, trace, launch, outputs;
-  std::string kernel = "auto", format = "text";
+  std::string kernel = "auto", format = "text", limits = "auto";
   bool check = false;
   double timeout_s = 600;
   std::uint32_t max_workers = 0;
@@ -66,6 +66,7 @@ void run_command(const Opts& o) {
   ro.max_workers = o.max_workers;
   ro.max_attempts = o.max_attempts;
   ro.launch = o.launch;
+  ro.limits = o.limits;
   if (!ro.launch.empty() && ro.launch.find("{worker_args}") == std::string::npos)
     throw UsageError("--launch: the template must contain {worker_args}");
   ro.worker_binary = worker_binary();
@@ -112,6 +113,7 @@ void run_command(const Opts& o) {
         {"warm_starts", r.warm_starts},
         {"processes", r.processes},
         {"max_workers", r.max_workers},
+        {"limits", r.limits_method},
         {"attempts", r.attempts},
         {"failed_attempts", r.failed_attempts},
         {"real_kernel_tasks", r.real_kernel_tasks},
@@ -135,6 +137,11 @@ void run_command(const Opts& o) {
   fmt::print(
       "  instances      {} ({} cold starts, {} warm); {} worker processes, at most {} busy\n",
       r.instances, r.cold_starts, r.warm_starts, r.processes, r.max_workers);
+  fmt::print("  limits         {}\n", r.limits_method == "cgroup2"
+                                          ? "cgroup2 (cpu.max and memory.max per worker process)"
+                                      : r.limits_method == "rlimit"
+                                          ? "rlimit (CPU affinity and RLIMIT_AS per worker process)"
+                                          : "none");
   if (r.steps_aside > 0)
     fmt::print("  steps aside    {} (idle strict workers left their place under the limit)\n",
                r.steps_aside);
@@ -190,6 +197,13 @@ int main(int argc, char** argv) {
   app.add_option("--launch", o->launch,
                  "How to start a worker: a shell command containing {worker_args} (e.g. 'ssh "
                  "host dagworker {worker_args}'); default: dagworker beside dagrun");
+  app.add_option("--limits", o->limits,
+                 "vCPU and memory limits of each worker process from its configuration: cgroup2 "
+                 "(cpu.max, memory.max), rlimit (CPU affinity, RLIMIT_AS: virtual memory), none, "
+                 "or auto (cgroup2 where the machine allows it, else rlimit; none in a sanitizer "
+                 "build)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cgroup2", "rlimit", "none"}));
   app.add_option("--kernel", o->kernel,
                  "Task kernels: auto (each task's own kernel or command, synthetic where it "
                  "names none), synthetic (CPU work and output sizes from the model for every "

@@ -17,6 +17,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "dagplan/error.hpp"
 #include "dagplan/exec/kernel.hpp"
@@ -93,7 +94,8 @@ struct Instance {
 class Runner {
  public:
   Runner(const ExecutionModel& model, const Plan& plan, const RunOptions& options,
-         RunReport& report, Redis& redis, const std::string& run, const std::string& dir)
+         RunReport& report, Redis& redis, const std::string& run, const std::string& dir,
+         ProcessLimiter& limiter, std::string limits_note)
       : m_(model),
         w_(model.workflow()),
         plan_(plan),
@@ -102,6 +104,8 @@ class Runner {
         redis_(redis),
         run_(run),
         dir_(dir),
+        limiter_(limiter),
+        limits_note_(std::move(limits_note)),
         attempts_(w_.task_count()) {}
 
   void run(std::int64_t t0);
@@ -116,6 +120,7 @@ class Runner {
   void handle_request(const std::string& text);
   void check_processes();
   void recover(std::uint32_t instance, const std::string& how);
+  std::string who(const Proc& p) const;
 
   const ExecutionModel& m_;
   const Workflow& w_;
@@ -124,6 +129,8 @@ class Runner {
   RunReport& report_;
   Redis& redis_;
   std::string run_, dir_;
+  ProcessLimiter& limiter_;
+  std::string limits_note_;
   std::vector<Proc> procs_;
   std::vector<Instance> instances_;
   std::deque<Request> requests_;
@@ -147,17 +154,24 @@ void Runner::start_process(Proc& p, std::uint32_t index) {
     args.insert(args.end(), {"--password-file", pw});
   }
   p.log = fmt::format("{}/worker-{}.log", dir_, index);
+  // The configuration's limits (with a launch template they apply to the shell and whatever it
+  // starts: they are inherited).
+  const ResourceConfig& c = m_.config(p.config);
+  Limits limits;
+  limits.vcpus = c.vcpus;
+  limits.memory_bytes = std::uint64_t{c.memory_mb} << 20;
+  AppliedLimits applied = limiter_.prepare(limits, fmt::format("p{}", index));
   if (o_.launch.empty()) {
     std::vector<std::string> argv = {o_.worker_binary};
     argv.insert(argv.end(), args.begin(), args.end());
-    p.pid = spawn(argv, p.log);
+    p.pid = spawn(argv, p.log, applied);
   } else {
     std::string quoted;
     for (const std::string& a : args) quoted += (quoted.empty() ? "" : " ") + shell_quote(a);
     std::string cmd = o_.launch;
     for (std::size_t at; (at = cmd.find("{worker_args}")) != std::string::npos;)
       cmd.replace(at, 13, quoted);
-    p.pid = spawn({"/bin/sh", "-c", cmd}, p.log);
+    p.pid = spawn({"/bin/sh", "-c", cmd}, p.log, applied);
   }
   ++report_.processes;
 }
@@ -317,13 +331,25 @@ void Runner::handle_event(const std::string& text) {
     ++report_.attempts;
     ++report_.failed_attempts;
   } else if (kind == "fail") {
-    std::string process, message;
+    std::uint32_t process = 0;
+    std::string message;
     in >> process;
     std::getline(in, message, '\0');
+    if (process < procs_.size())
+      throw Error(
+          fmt::format("{} ({}) failed:{}", who(procs_[process]), procs_[process].pid, message));
     throw Error(fmt::format("worker process {} failed:{}", process, message));
   } else {
     throw Error(fmt::format("unexpected event from a worker: '{}'", text.substr(0, 80)));
   }
+}
+
+std::string Runner::who(const Proc& p) const {
+  if (!p.busy) return "an idle worker process";
+  const Instance& inst = instances_[p.instance];
+  return inst.worker == kFlexible
+             ? fmt::format("the worker process of flexible instance {}", p.instance)
+             : fmt::format("the worker process of worker '{}'", plan_.worker_names[inst.worker]);
 }
 
 void Runner::check_processes() {
@@ -333,18 +359,20 @@ void Runner::check_processes() {
     int status = 0;
     if (waitpid(p.pid, &status, WNOHANG) != p.pid) continue;
     p.gone = true;
+    const bool oom = limiter_.oom_killed(fmt::format("p{}", i));
+    limiter_.release(fmt::format("p{}", i));
     if (p.exiting) continue;
+    // A worker that failed said why before it exited (a fail event): that message, not a crash.
+    redis_.append({"LPOP", key("ev"), "1000"});
+    std::vector<RedisReply> said = redis_.flush();
+    for (const RedisReply& e : said.at(0).elements) handle_event(e.str);
     std::string how = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
                                           : fmt::format("exit status {}", WEXITSTATUS(status));
-    std::string who = "an idle worker process";
-    if (p.busy) {
-      const Instance& inst = instances_[p.instance];
-      who = inst.worker == kFlexible
-                ? fmt::format("the worker process of flexible instance {}", p.instance)
-                : fmt::format("the worker process of worker '{}'", plan_.worker_names[inst.worker]);
-    }
+    if (oom)
+      how += fmt::format(" (out of memory: over its limit of {} MB, killed by the kernel)",
+                         m_.config(p.config).memory_mb);
     std::string log = tail_of_file(p.log, 600);
-    std::string what = fmt::format("{} ({}) died: {}{}", who, p.pid, how,
+    std::string what = fmt::format("{} ({}) died: {}{}", who(p), p.pid, how,
                                    log.empty() ? "" : "; its stderr ends with: " + log);
     if (!p.busy) throw Error(what);
     recover(p.instance, what);
@@ -600,9 +628,9 @@ void Runner::build_trace(std::int64_t t0) {
   tr.events.push_back(
       {"note", 0, "",
        fmt::format("kernels: synthetic ({:.3g} loops/s) for {} tasks, builtin or command for {}; "
-                   "one task at a time per worker; no vCPU or memory limits",
+                   "one task at a time per worker; vCPU and memory limits: {}",
                    report_.loops_per_second, w_.task_count() - report_.real_kernel_tasks,
-                   report_.real_kernel_tasks)});
+                   report_.real_kernel_tasks, limits_note_)});
 }
 
 // The sinks' outputs from Redis: written to options.outputs_dir and, with options.check, compared
@@ -664,6 +692,39 @@ void delete_keys(Redis& redis, const std::string& run) {
   } while (cursor != "0");
 }
 
+// The limits method of `asked` (RunOptions::limits) on this machine and the trace's words for
+// it. Throws before any worker starts when it cannot be applied.
+std::pair<LimitMethod, std::string> choose_limits(const std::string& asked,
+                                                  const LimitSupport& support) {
+  const std::size_t cores = support.cpus.size();
+  auto rlimit_note = [&] {
+    return fmt::format("rlimit (CPU affinity to ceil(vCPUs) of {} core{}, RLIMIT_AS = memory)",
+                       cores, cores == 1 ? "" : "s");
+  };
+  if (asked == "none") return {LimitMethod::kNone, "none (--limits none)"};
+  if (asked == "cgroup2") {
+    if (support.cgroup_dir.empty())
+      throw Error(fmt::format("--limits cgroup2: cgroup v2 limits do not work here: {}",
+                              support.no_cgroup2));
+    return {LimitMethod::kCgroup2, "cgroup2 (cpu.max, memory.max)"};
+  }
+  if (asked == "rlimit") {
+    if (sanitizer_build())
+      throw Error(
+          "--limits rlimit: not in a sanitizer build (AddressSanitizer reserves terabytes of "
+          "virtual memory, which RLIMIT_AS refuses)");
+    return {LimitMethod::kRlimit, rlimit_note()};
+  }
+  if (asked != "auto")
+    throw UsageError(fmt::format("--limits {}: expected auto, cgroup2, rlimit or none", asked));
+  switch (support.best) {
+    case LimitMethod::kCgroup2: return {LimitMethod::kCgroup2, "cgroup2 (cpu.max, memory.max)"};
+    case LimitMethod::kRlimit: return {LimitMethod::kRlimit, rlimit_note()};
+    case LimitMethod::kNone: break;
+  }
+  return {LimitMethod::kNone, "none (sanitizer build)"};
+}
+
 }  // namespace
 
 RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::string& workflow_json,
@@ -684,6 +745,12 @@ RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::str
   auto started = std::chrono::steady_clock::now();
   RunReport report;
   report.run_id = new_run_id();
+  // The limits, probed once per run; the run's cgroup (cgroup2) lives until every worker is
+  // stopped (declared before the runner, destroyed after it).
+  const LimitSupport support = detect_limit_support();
+  auto [method, limits_note] = choose_limits(options.limits, support);
+  report.limits_method = limit_method_name(method);
+  ProcessLimiter limiter(method, support, report.run_id);
   TempDir dir("dagrun-");
   std::optional<EmbeddedRedis> embedded;
   RedisAddress address;
@@ -706,7 +773,7 @@ RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::str
   const std::string run = report.run_id;
   const std::string ttl = std::to_string(options.key_ttl_s);
   InterruptGuard interrupts;
-  Runner runner(model, plan, options, report, redis, run, dir.path());
+  Runner runner(model, plan, options, report, redis, run, dir.path(), limiter, limits_note);
   try {
     nlohmann::json docs = {{"workflow", workflow_json},
                            {"platform", platform_json},

@@ -2,12 +2,14 @@
 #include "dagplan/exec/worker.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstring>
 #include <deque>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -491,12 +493,20 @@ int worker_main(int argc, char** argv) {
     worker = std::make_unique<Worker>(args);
     return worker->serve();
   } catch (const std::exception& e) {
-    std::cerr << "dagworker: error: " << e.what() << "\n";
+    // An allocation past the process's memory limit (dagrun's rlimit method: RLIMIT_AS) says so.
+    std::string what = e.what();
+    if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) {
+      rlimit lim{};
+      what = getrlimit(RLIMIT_AS, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY
+                 ? fmt::format("out of memory (limit {} MB)", lim.rlim_cur >> 20)
+                 : std::string("out of memory");
+    }
+    std::cerr << "dagworker: error: " << what << "\n";
     // Tell dagrun, if Redis still answers (best effort: dagrun also sees the process exit).
     try {
       Redis r(args.redis, args.password, 2.0);
-      r.command({"RPUSH", protocol::key(args.run, "ev"),
-                 fmt::format("fail {} {}", args.process, e.what())});
+      r.command(
+          {"RPUSH", protocol::key(args.run, "ev"), fmt::format("fail {} {}", args.process, what)});
     } catch (const std::exception&) {
     }
     return 1;

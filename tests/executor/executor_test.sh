@@ -291,6 +291,91 @@ PY
     [ $(( $(date +%s) - start )) -le 10 ] || fail "slow to give up"
     [ ! -e "$tmp/t.json" ] || fail "a trace was written for a failed run"
     ;;
+  limits)
+    # The trace's note names the limits method (the summary's); --limits none says so.
+    "$dagplan" plan examples/workflows/diamond.json --platform local -o "$tmp/p.json" > /dev/null || fail "plan"
+    run_ok "$tmp/p.json" --trace "$tmp/t.json"
+    method=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["limits"])' "$tmp/run.json")
+    note_has() {
+      python3 - "$1" "$2" <<'PY'
+import json, sys
+tr = json.load(open(sys.argv[1]))
+notes = [e.get("detail", "") for e in tr["events"] if e["kind"] == "note"]
+assert any("vCPU and memory limits: " + sys.argv[2] in n for n in notes), notes
+PY
+    }
+    note_has "$tmp/t.json" "$method" || fail "the trace's note does not name the method $method"
+    run_ok "$tmp/p.json" --trace "$tmp/t.json" --limits none
+    note_has "$tmp/t.json" "none (--limits none)" || fail "--limits none: the note"
+    # --limits cgroup2 where it does not work: refused before any worker starts, naming why.
+    "$dagrun" "$tmp/p.json" --limits cgroup2 --format json -q > "$tmp/out" 2> "$tmp/err"; st=$?
+    if [ "$st" != 0 ]; then
+      grep -q "limits cgroup2: cgroup v2 limits do not work here: ." "$tmp/err" || fail "cgroup2 refused: $(cat "$tmp/err")"
+      [ ! -s "$tmp/out" ] || fail "output for a refused run: $(cat "$tmp/out")"
+    else
+      no_orphans "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "$tmp/out")"
+    fi
+    "$dagrun" "$tmp/p.json" --limits bogus > /dev/null 2> "$tmp/err"; [ $? = 2 ] || fail "--limits bogus: $(cat "$tmp/err")"
+    if [ "$method" = none ]; then
+      # A sanitizer build (ASan reserves terabytes of virtual memory): no RLIMIT_AS to test.
+      note_has "$tmp/t.json" "none" || fail "note"
+      echo "limits: none in this build (sanitizers); the out-of-memory case is skipped"
+      echo "PASS [$case_name]"
+      exit 0
+    fi
+    # A configuration of 64 MB and half a vCPU (a dagworker at rest maps about 6 MB: outputs of
+    # 56 MB fit, 62 MB do not): a task with an 8 MB output runs; one of 200 MB runs out of
+    # memory, and the run fails with one clear message, leaving no worker and no key.
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+p = json.load(open("examples/platforms/local.json"))
+c = dict(p["configs"][0], name="64MB", memory_mb=64, vcpus=0.5)
+p["configs"] = [c]
+p["name"] = "local-64MB"
+json.dump(p, open(tmp + "/small.platform.json", "w"))
+def wf(name, out):
+    return {"format": "dagplan-workflow/1", "name": name, "tasks": [
+        {"id": "a", "work_s": 0.5, "output_bytes": out, "deps": []},
+        {"id": "b", "work_s": 0.05, "output_bytes": 1000, "deps": ["a"]}]}
+json.dump(wf("fits", 8_000_000), open(tmp + "/fits.json", "w"))
+json.dump(wf("too-big", 200_000_000), open(tmp + "/big.json", "w"))
+PY
+    port=$(free_port)
+    start_redis "$port"
+    "$dagplan" plan "$tmp/fits.json" --platform "$tmp/small.platform.json" -o "$tmp/fits.plan" > /dev/null || fail "plan fits"
+    "$dagrun" "$tmp/fits.plan" --limits rlimit --redis "127.0.0.1:$port" --format json -q > "$tmp/run.json" 2> "$tmp/run.err" &
+    run_pid=$!
+    # While it runs: the worker has one core (half a vCPU, rounded up) and 64 MB of address space.
+    victim=""
+    for _ in $(seq 100); do
+      victim=$(pgrep -f "dagworker --redis 127.0.0.1:$port" | head -1)
+      [ -n "$victim" ] && break
+      sleep 0.02
+    done
+    [ -n "$victim" ] || fail "no worker of the run found"
+    cpus=$(awk '/^Cpus_allowed_list/ {print $2}' "/proc/$victim/status")
+    as=$(awk '/^Max address space/ {print $4}' "/proc/$victim/limits")
+    wait "$run_pid" || fail "dagrun --limits rlimit at 64 MB failed: $(cat "$tmp/run.err")"
+    case $cpus in *,* | *-*) fail "the worker may run on $cpus, not one core" ;; esac
+    [ "$as" = 67108864 ] || fail "the worker's address space limit is $as, not 64 MiB"
+    [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["limits"])' "$tmp/run.json")" = rlimit ] || fail "limits not rlimit: $(cat "$tmp/run.json")"
+    [ "$(redis-cli -p "$port" --scan --pattern 'dagrun:*' | wc -l)" = 0 ] || fail "keys left after the run that fits"
+    "$dagplan" plan "$tmp/big.json" --platform "$tmp/small.platform.json" -o "$tmp/big.plan" > /dev/null || fail "plan big"
+    start=$(date +%s)
+    "$dagrun" "$tmp/big.plan" --limits rlimit --redis "127.0.0.1:$port" --timeout 60 > "$tmp/out" 2> "$tmp/err"; st=$?
+    [ "$st" = 1 ] || fail "over its memory: exit $st ($(cat "$tmp/err"))"
+    [ $(( $(date +%s) - start )) -le 20 ] || fail "took more than 20 s"
+    grep -q "out of memory (limit 64 MB)" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+    [ "$(wc -l < "$tmp/err")" -le 2 ] || fail "more than one error: $(cat "$tmp/err")"
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      pgrep -f -- "dagworker --redis 127.0.0.1:$port" > /dev/null || break
+      sleep 0.1
+    done
+    ! pgrep -f -- "dagworker --redis 127.0.0.1:$port" > /dev/null || fail "workers left: $(pgrep -af -- "dagworker --redis 127.0.0.1:$port")"
+    left=$(redis-cli -p "$port" --scan --pattern 'dagrun:*' | wc -l)
+    [ "$left" = 0 ] || fail "$left keys of the run left"
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS [$case_name]"

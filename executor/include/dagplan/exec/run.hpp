@@ -45,6 +45,11 @@ struct RunOptions {
   std::string outputs_dir;
   /// Compare each sink's output with evaluate_locally(); a difference fails the run.
   bool check = false;
+  /// The vCPU and memory limits of each worker process (its configuration's vcpus and
+  /// memory_mb): "auto" (cgroup2 where the machine allows it, else rlimit; none in a sanitizer
+  /// build), "cgroup2" (an error before any worker starts where it does not work), "rlimit" (CPU
+  /// affinity and RLIMIT_AS) or "none". See process.hpp.
+  std::string limits = "auto";
   /// Every key of the run expires after this long even if dagrun dies without deleting it.
   std::int64_t key_ttl_s = 3600;
   /// Called with a short description of the run's progress (tasks done) now and then.
@@ -68,6 +73,7 @@ struct RunReport {
   std::uint32_t crashes = 0;  ///< worker processes that died during an invocation (restarted)
   std::uint64_t bytes_uploaded = 0, bytes_downloaded = 0;
   std::uint32_t max_workers = 0;  ///< the limit the invoker applied
+  std::string limits_method;      ///< how worker limits were applied: cgroup2, rlimit or none
   double loops_per_second = 0;    ///< the synthetic kernel's calibration
   double wall_s = 0;              ///< dagrun's own wall time, set-up and clean-up included
   /// Redis traffic: commands and round trips of the workers and of dagrun (up to the run's end).
@@ -81,7 +87,8 @@ struct RunReport {
 /// Runs `plan` for real. `workflow_json`, `platform_json` and `plan_json` are the documents the
 /// workers read (as write_workflow, write_platform and write_plan give them) and the trace
 /// embeds. Throws UsageError or Error before any worker starts for a plan it cannot run (point-
-/// to-point transfers); a failure during the run is reported in RunReport (ok false) after
+/// to-point transfers) or limits it cannot apply (`limits` unknown, cgroup2 not available); a
+/// failure during the run is reported in RunReport (ok false) after
 /// everything was stopped and deleted.
 RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::string& workflow_json,
                    const std::string& platform_json, const std::string& plan_json,
