@@ -13,6 +13,8 @@
 //   inv            invocation requests from workers (strict worker or flexible task)
 //   ev             events for dagrun: instance ready, task attempt, instance done, failure
 //   abort          set by dagrun when the run is given up: workers exit
+//   alive          dagrun's heartbeat: set every second, expiring after kAliveTtlS; an idle
+//                  worker that finds it gone exits (dagrun was killed)
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -29,6 +31,9 @@ namespace dagplan::exec::protocol {
 inline std::string key(const std::string& run, const std::string& name) {
   return fmt::format("dagrun:{}:{}", run, name);
 }
+
+/// dagrun's heartbeat key expires this long after its last renewal (renewed every second).
+inline constexpr int kAliveTtlS = 5;
 
 /// Outputs larger than this go in several values, pipelined. Measured on loopback with hiredis
 /// 0.14 (6 MB, best of 5): one value 13.6 ms SET / 23.5 ms GET; 1 MiB chunks 13.2 / 23.5 ms;

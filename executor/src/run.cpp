@@ -120,6 +120,11 @@ class Runner {
   void handle_request(const std::string& text);
   void check_processes();
   void recover(std::uint32_t instance, const std::string& how);
+  // dagrun's heartbeat (protocol.hpp "alive"): workers exit when it expires.
+  void renew_alive(std::int64_t now) {
+    redis_.command({"SET", key("alive"), "1", "EX", std::to_string(protocol::kAliveTtlS)});
+    alive_renewed_us_ = now;
+  }
   std::string who(const Proc& p) const;
 
   const ExecutionModel& m_;
@@ -144,6 +149,7 @@ class Runner {
   std::size_t done_ = 0, busy_ = 0;
   std::uint32_t limit_ = 0;
   std::int64_t t0_ = 0;
+  std::int64_t alive_renewed_us_ = 0;
 };
 
 void Runner::start_process(Proc& p, std::uint32_t index) {
@@ -509,9 +515,10 @@ void Runner::run(std::int64_t t0) {
     if (now_us() > deadline)
       throw Error(fmt::format("the run did not finish within --timeout {} s ({} of {} tasks done)",
                               o_.timeout_s, done_, w_.task_count()));
+    std::int64_t now = now_us();
+    if (now - alive_renewed_us_ >= 1'000'000) renew_alive(now);
     dispatch();
     // Keep-alive: an idle process whose keep-alive ran out exits.
-    std::int64_t now = now_us();
     for (std::uint32_t i = 0; i < procs_.size(); ++i) {
       Proc& p = procs_[i];
       if (!p.busy && !p.exiting && !p.gone && now - p.idle_since_us > keep_alive) {
@@ -537,6 +544,7 @@ void Runner::run(std::int64_t t0) {
   // The instances still running finish their "done" (a strict worker's last task is recorded
   // before it reports): wait for them briefly, so that every instance has an exit time.
   auto wait_until = now_us() + 5'000'000;
+  renew_alive(now_us());
   while (busy_ > 0 && now_us() < wait_until) {
     RedisReply r = redis_.command({"BLPOP", ev, "0.05"});
     if (!r.nil()) handle_event(r.elements.at(1).str);
@@ -783,6 +791,8 @@ RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::str
                            {"kernel_mode", static_cast<int>(options.kernel)},
                            {"max_attempts", options.max_attempts}};
     redis.append({"SET", protocol::key(run, "dag"), docs.dump(), "EX", ttl});
+    redis.append(
+        {"SET", protocol::key(run, "alive"), "1", "EX", std::to_string(protocol::kAliveTtlS)});
     for (std::uint32_t t = 0; t < w.task_count(); ++t) {
       const bool synthetic = is_synthetic(w, TaskId{t}, options.kernel);
       if (!synthetic) ++report.real_kernel_tasks;

@@ -145,8 +145,11 @@ void Worker::load_docs() {
   docs_ = std::move(d);
 }
 
+// The run is given up (dagrun set "abort"), or dagrun is gone: its heartbeat key expired
+// (workers on other machines outlive a killed dagrun; they exit within seconds).
 bool Worker::aborted() {
-  return redis_.command({"EXISTS", key("abort")}).integer != 0;
+  RedisReply r = redis_.command({"MGET", key("abort"), key("alive")});
+  return !r.elements.at(0).nil() || r.elements.at(1).nil();
 }
 
 std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t inst,

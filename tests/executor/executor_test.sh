@@ -146,6 +146,30 @@ EOF
     check_refused '{"format": "dagplan-workflow/1", "tasks": [{"id": "a", "kernel": "wordcount_map", "input_file": "missing.txt"}]}' \
       "k.json: \$.tasks[0].input_file: task 'a': cannot read"
     ;;
+  dagrun_killed)
+    # dagrun killed (SIGKILL) mid-run. Its workers die with it: here they are started by a launch
+    # template that puts them out of reach of the parent-death signal (as on another machine),
+    # so they must notice that dagrun's heartbeat key expired. Every key of the run has a TTL.
+    port=$(free_port)
+    start_redis "$port"
+    "$dagplan" generate chain --tasks 8 --mean-work 0.4 --mean-output-bytes 1000 -o "$tmp/chain.json" 2> /dev/null || fail "generate"
+    "$dagplan" plan "$tmp/chain.json" --platform local --planner wukong -o "$tmp/p.json" > /dev/null || fail "plan"
+    "$dagrun" "$tmp/p.json" --redis "127.0.0.1:$port" --launch "'$bin/dagworker' {worker_args} & wait" > /dev/null 2>&1 &
+    run_pid=$!
+    for _ in $(seq 100); do pgrep -f "dagworker --redis 127.0.0.1:$port" > /dev/null && break; sleep 0.05; done
+    run_id=$(pgrep -af "dagworker --redis 127.0.0.1:$port" | head -1 | sed 's/.*--run \([^ ]*\).*/\1/')
+    [ -n "$run_id" ] || fail "no worker started"
+    sleep 0.5
+    kill -KILL "$run_pid"
+    wait "$run_pid" 2> /dev/null
+    pgrep -f -- "--run $run_id" > /dev/null || fail "the workers were gone at once: the heartbeat is not what is tested"
+    for key in $(redis-cli -p "$port" --scan --pattern "dagrun:$run_id:*"); do
+      ttl=$(redis-cli -p "$port" ttl "$key")
+      [ "$ttl" -gt 0 ] || fail "key $key has no TTL ($ttl)"
+    done
+    for _ in $(seq 100); do pgrep -f -- "--run $run_id" > /dev/null || break; sleep 0.1; done
+    pgrep -f -- "--run $run_id" > /dev/null && fail "workers left 10 s after dagrun was killed: $(pgrep -af -- "--run $run_id")"
+    ;;
   trace_replay)
     # The trace reads back (validated by dagsim replay), embeds the plan, and its makespan is the
     # one printed; the diamond's data moves through Redis (uploads and downloads counted).
