@@ -401,3 +401,59 @@ TEST_CASE("calibration leaves out transfers that shared bandwidth", "[calibrate]
                  1e-4);
   CHECK_FALSE(has_note(r, "transfers of"));  // no outliers: the contended ones are out already
 }
+
+TEST_CASE("one transfer size: the bandwidth from the storage latency measured apart",
+          "[calibrate]") {
+  // Ten flexible tasks on 'small', each reading the 2 MB output of a root and writing 2 MB: every
+  // transfer moves one size, so the joint fit cannot separate latency and bandwidth; the counter
+  // updates give the latency, and the spans less it give the bandwidth.
+  Platform platform = true_platform();
+  std::string tasks =
+      R"({"id": "root", "function": "load", "work_s": 0.1, "output_bytes": 2000000})";
+  for (int i = 0; i < 10; ++i)
+    tasks += fmt::format(
+        R"(, {{"id": "t{}", "function": "reduce", "work_s": 0.1, "output_bytes": 2000000, "deps": ["root"]}})",
+        i);
+  Workflow w = read_workflow(
+      R"({"format": "dagplan-workflow/1", "name": "fan", "tasks": [)" + tasks + "]}", "fan.json");
+  Profile none;
+  Trace t = simulated_trace(w, platform, none, make_flexible_plan(w, ConfigId{0}), 3, false, 0);
+  CalibrationReport r = calibrate({t});
+  INFO("notes:" << all_notes(r));
+  CHECK(has_note(r, "every transfer moved 2000000 bytes: bandwidth from their median span"));
+  const ConfigProfile* small = nullptr;
+  for (const ConfigProfile& c : r.profile.configs)
+    if (c.name == "small") small = &c;
+  REQUIRE(small != nullptr);
+  REQUIRE(small->bandwidth_bytes_per_s.has_value());
+  CHECK(small->bandwidth_bytes_per_s->value == Approx(kSmallBandwidth).epsilon(0.02));
+}
+
+TEST_CASE("too few start-ups of a configuration: the median of all configurations' start-ups",
+          "[calibrate]") {
+  // Three flexible roots on each configuration: three cold starts each, six in all.
+  Platform platform = true_platform();
+  Workflow w = read_workflow(R"({"format": "dagplan-workflow/1", "name": "six", "tasks": [
+    {"id": "a", "function": "load", "work_s": 0.1}, {"id": "b", "function": "load", "work_s": 0.1},
+    {"id": "c", "function": "load", "work_s": 0.1}, {"id": "d", "function": "load", "work_s": 0.1},
+    {"id": "e", "function": "load", "work_s": 0.1}, {"id": "f", "function": "load", "work_s": 0.1}]})",
+                             "six.json");
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  for (std::uint32_t t = 3; t < 6; ++t) plan.task_config[t] = ConfigId{1};
+  Profile none;
+  Trace t = simulated_trace(w, platform, none, plan, 5, false, 0);
+  CalibrationReport r = calibrate({t});
+  INFO("notes:" << all_notes(r));
+  CHECK(has_note(r,
+                 "configuration 'small': cold start: 3 samples of its own: the median of "
+                 "every configuration's 6 cold starts"));
+  int fitted = 0;
+  for (const ConfigProfile& c : r.profile.configs) {
+    if (!c.cold_start_s) continue;
+    ++fitted;
+    // Between the two true values: the median of three starts of each.
+    CHECK(c.cold_start_s->value >= kBigCold - 1e-6);
+    CHECK(c.cold_start_s->value <= kSmallCold + 1e-6);
+  }
+  CHECK(fitted == 2);
+}

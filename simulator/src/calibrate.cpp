@@ -778,13 +778,25 @@ std::optional<FunctionProfile> fit_function(const std::string& name, std::vector
 
 /// Joint transfer fit: span = latency + bytes * inv_bw[config]. Fills bandwidths into
 /// `configs` and returns the shared intercept.
+std::optional<Measured> fit_joint_transfers(const Evidence& ev, const CalibrationOptions& o,
+                                            std::vector<ConfigProfile>& configs,
+                                            std::vector<std::string>& notes,
+                                            const std::vector<std::size_t>& column,
+                                            const std::vector<std::size_t>& count, std::size_t cols,
+                                            std::vector<TransferSample> s);
+
+/// A configuration whose transfers all moved one size gets its bandwidth from that size and the
+/// storage latency measured apart (`latency_s`, from counter updates, else the joint fit's
+/// intercept): bandwidth = bytes / (median span - latency).
 std::optional<Measured> fit_transfers(const Evidence& ev, const CalibrationOptions& o,
                                       std::vector<ConfigProfile>& configs,
-                                      std::vector<std::string>& notes) {
+                                      std::vector<std::string>& notes,
+                                      std::optional<double> latency_s) {
   // Configurations with enough transfers of more than one size.
   std::vector<std::size_t> column(ev.configs.size(), 0);  // 0: not fitted, else column index
   std::vector<std::size_t> count(ev.configs.size(), 0);
   std::vector<double> lo(ev.configs.size(), kInf), hi(ev.configs.size(), -kInf);
+  std::vector<std::size_t> one_size;  // enough transfers, all of one size
   for (const TransferSample& t : ev.transfers) {
     ++count[t.config];
     lo[t.config] = std::min(lo[t.config], t.bytes);
@@ -798,9 +810,7 @@ std::optional<Measured> fit_transfers(const Evidence& ev, const CalibrationOptio
                                   ev.configs[c].name, plural(count[c], "transfer", "transfers"),
                                   o.min_samples));
     } else if (!(hi[c] > lo[c])) {
-      notes.push_back(fmt::format(
-          "configuration '{}': bandwidth not identifiable: every transfer moved {} bytes",
-          ev.configs[c].name, hi[c]));
+      one_size.push_back(c);
     } else {
       column[c] = cols++;
     }
@@ -808,8 +818,43 @@ std::optional<Measured> fit_transfers(const Evidence& ev, const CalibrationOptio
   std::vector<TransferSample> s;
   for (const TransferSample& t : ev.transfers)
     if (column[t.config] != 0) s.push_back(t);
-  if (cols == 1) return std::nullopt;
+  std::optional<Measured> intercept;
+  if (cols > 1) intercept = fit_joint_transfers(ev, o, configs, notes, column, count, cols, s);
+  if (!latency_s && intercept) latency_s = intercept->value;
+  for (std::size_t c : one_size) {
+    std::vector<double> span;
+    for (const TransferSample& t : ev.transfers)
+      if (t.config == c) span.push_back(t.span_s);
+    const double mid = median(span);
+    double net = latency_s ? mid - *latency_s : 0.0;
+    if (!latency_s || !(net > 0)) {
+      notes.push_back(fmt::format(
+          "configuration '{}': bandwidth not identifiable: every transfer moved {} bytes{}",
+          ev.configs[c].name, hi[c],
+          latency_s ? " in less than the storage latency" : " and no storage latency is known"));
+      continue;
+    }
+    std::vector<double> rel;
+    rel.reserve(span.size());
+    for (double v : span) rel.push_back(std::fabs(v - mid) / mid);
+    Measured m{hi[c] / net, static_cast<std::uint32_t>(span.size()), median(std::move(rel))};
+    notes.push_back(fmt::format(
+        "configuration '{}': every transfer moved {} bytes: bandwidth from their median span less "
+        "the storage latency ({:.3f} ms)",
+        ev.configs[c].name, hi[c], 1e3 * *latency_s));
+    configs[c].bandwidth_bytes_per_s = m;
+  }
+  return intercept;
+}
 
+/// The joint least-squares fit of fit_transfers() over the configurations with several sizes
+/// (`column`: their design columns).
+std::optional<Measured> fit_joint_transfers(const Evidence& ev, const CalibrationOptions& o,
+                                            std::vector<ConfigProfile>& configs,
+                                            std::vector<std::string>& notes,
+                                            const std::vector<std::size_t>& column,
+                                            const std::vector<std::size_t>& count, std::size_t cols,
+                                            std::vector<TransferSample> s) {
   auto design = [&](const std::vector<TransferSample>& v) {
     const auto n = static_cast<Eigen::Index>(v.size());
     Eigen::MatrixXd x = Eigen::MatrixXd::Zero(n, static_cast<Eigen::Index>(cols));
@@ -998,7 +1043,35 @@ CalibrationReport calibrate(const std::vector<Trace>& traces, const CalibrationO
   if (!unused.empty())
     notes.push_back(fmt::format("configurations without any instance in the traces: {}",
                                 fmt::join(unused, ", ")));
-  std::optional<Measured> intercept = fit_transfers(ev, options, configs, notes);
+  // A configuration with too few start-ups of its own, where all of them together are enough
+  // (configurations that started on one machine, or a few starts each): the median of all.
+  for (bool warm : {false, true}) {
+    std::vector<double> all;
+    for (const ConfigEvidence& c : ev.configs)
+      all.insert(all.end(), (warm ? c.warm_s : c.cold_s).begin(),
+                 (warm ? c.warm_s : c.cold_s).end());
+    std::vector<std::string> quiet_pool;
+    std::optional<Measured> pooled =
+        fit_median(all, warm ? "warm start" : "cold start", options, quiet_pool);
+    if (!pooled) continue;
+    for (std::size_t c = 0; c < ev.configs.size(); ++c) {
+      std::optional<Measured>& own = warm ? configs[c].warm_start_s : configs[c].cold_start_s;
+      const std::vector<double>& mine = warm ? ev.configs[c].warm_s : ev.configs[c].cold_s;
+      if (own || (ev.configs[c].cold_s.empty() && ev.configs[c].warm_s.empty())) continue;
+      own = pooled;
+      notes.push_back(fmt::format(
+          "configuration '{}': {} start: {} of its own: the median of every configuration's {} "
+          "{} starts, {:.3f} ms",
+          ev.configs[c].name, warm ? "warm" : "cold", plural(mine.size(), "sample", "samples"),
+          all.size(), warm ? "warm" : "cold", 1e3 * pooled->value));
+    }
+  }
+  std::vector<std::string> quiet_latency;
+  std::optional<Measured> counter_latency =
+      fit_median(ev.counter_op_s, "storage latency", options, quiet_latency);
+  std::optional<Measured> intercept =
+      fit_transfers(ev, options, configs, notes,
+                    counter_latency ? std::optional<double>(counter_latency->value) : std::nullopt);
   for (ConfigProfile& c : configs)
     if (c.bandwidth_bytes_per_s || c.cold_start_s || c.warm_start_s)
       p.configs.push_back(std::move(c));

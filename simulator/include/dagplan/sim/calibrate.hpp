@@ -42,7 +42,10 @@ struct CalibrationReport {
 /// relative least squares on execution spans divided by each configuration's slowdown, the
 /// lognormal noise_sigma, and vcpu_exponent / max_parallelism only when executions ran on
 /// configurations with different vCPUs >= 1. Per configuration: bandwidth (joint least squares
-/// of transfer spans, latency shared), cold and warm start (medians, DAG fetch subtracted).
+/// of transfer spans, latency shared; a configuration whose transfers all moved one size: that
+/// size over their median span less the storage latency of the counter updates), cold and warm
+/// start (medians, DAG fetch subtracted; a configuration with too few of its own: the median of
+/// every configuration's, when those are enough).
 /// Platform-wide: invoke latency and storage latency (medians). Only successful attempts are
 /// used; src/calibrate.cpp lists what else is left out and why. Near-linear in trace size.
 /// Throws InputError("<traces>", ...) when no trace has a usable successful attempt, and the
