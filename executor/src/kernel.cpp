@@ -1,13 +1,16 @@
 #include "dagplan/exec/kernel.hpp"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -157,6 +160,16 @@ std::string_view text_part(std::string_view text, std::uint64_t part, std::uint6
 // ---- the kernels -------------------------------------------------------------------------------
 
 namespace {
+
+// The process group of the command running now (0: none), for the SIGTERM handler.
+std::atomic<int> g_command_group{0};
+
+extern "C" void kill_command_and_exit(int signal) {
+  int group = g_command_group.load();
+  if (group > 0) kill(-group, SIGKILL);
+  ::signal(signal, SIG_DFL);
+  raise(signal);
+}
 
 nlohmann::json args_of(const TaskKernel* k) {
   if (k == nullptr || k->args_json.empty()) return nlohmann::json::object();
@@ -318,9 +331,13 @@ std::string run_command(const Workflow& w, TaskId t, std::span<const KernelInput
       shell_quote(paths), shell_quote(literal.empty() ? "/dev/null" : literal), shell_quote(output),
       shell_quote(k->args_json.empty() ? "{}" : k->args_json), command);
   pid_t pid = spawn({"/bin/sh", "-c", script}, (dir / "stdout").string());
+  g_command_group = pid;  // spawn() made it a process group of its own
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  // What the command left running in the background ends with it.
+  kill(-pid, SIGKILL);
+  g_command_group = 0;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string how = WIFSIGNALED(status)
                           ? fmt::format("was killed by signal {}", WTERMSIG(status))
@@ -334,6 +351,13 @@ std::string run_command(const Workflow& w, TaskId t, std::span<const KernelInput
 }
 
 }  // namespace
+
+void kill_commands_on_sigterm() {
+  struct sigaction sa {};
+  sa.sa_handler = kill_command_and_exit;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+}
 
 bool is_synthetic(const Workflow& workflow, TaskId t, KernelMode mode) {
   return mode == KernelMode::kSynthetic || kernel_name(workflow, t) == "synthetic";

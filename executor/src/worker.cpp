@@ -491,6 +491,7 @@ int Worker::serve() {
 int worker_main(int argc, char** argv) {
   std::unique_ptr<Worker> worker;
   Args args;
+  kill_commands_on_sigterm();
   try {
     args = parse_args(argc, argv);
     worker = std::make_unique<Worker>(args);

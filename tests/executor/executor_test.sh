@@ -314,6 +314,13 @@ PY
     grep -q "did not finish within --timeout 1 s" "$tmp/err" || fail "message: $(cat "$tmp/err")"
     [ $(( $(date +%s) - start )) -le 10 ] || fail "slow to give up"
     [ ! -e "$tmp/t.json" ] || fail "a trace was written for a failed run"
+    # A command still running when the run is given up: its processes are stopped with it.
+    printf '%s\n' '{"format": "dagplan-workflow/1", "tasks": [{"id": "a", "command": "sleep 4321 | cat > {output}"}]}' > "$tmp/slow.json"
+    "$dagplan" plan "$tmp/slow.json" --platform local -o "$tmp/p.json" > /dev/null || fail "plan slow"
+    "$dagrun" "$tmp/p.json" --timeout 1 > /dev/null 2> "$tmp/err"; st=$?
+    [ "$st" = 1 ] || fail "slow command: exit $st ($(cat "$tmp/err"))"
+    sleep 0.3
+    pgrep -f "sleep 4321" > /dev/null && fail "the command's processes outlived the run: $(pgrep -af "sleep 4321")"
     ;;
   limits)
     # The trace's note names the limits method (the summary's); --limits none says so.

@@ -81,6 +81,11 @@ std::string literal_input(const Workflow& workflow, TaskId t, KernelMode mode);
 std::vector<std::string> evaluate_locally(const Workflow& workflow, KernelMode mode,
                                           const std::string& work_dir);
 
+/// Installs a SIGTERM handler that kills the process group of the command running now (a
+/// `command` kernel's shell and everything it started) before the process ends: dagworker
+/// calls it, so that stopping a worker stops its task's processes too.
+void kill_commands_on_sigterm();
+
 /// Matrix blocks (the builtin kernels' data).
 struct Matrix {
   std::uint64_t rows = 0, cols = 0;
