@@ -244,7 +244,10 @@ void Runner::handle_request(const std::string& text) {
   Request r;
   in >> kind >> r.subject >> r.invoked_us;
   r.strict = kind == "strict";
-  if (!r.strict && r.subject < flex_requested_.size()) flex_requested_[r.subject] = true;
+  if (!r.strict && r.subject < flex_requested_.size()) {
+    if (flex_requested_[r.subject]) return;  // asked for twice (a producer re-run after a crash)
+    flex_requested_[r.subject] = true;
+  }
   if (r.strict) {
     if (r.subject >= worker_invoked_.size()) throw Error("a worker asked for an unknown worker");
     if (worker_invoked_[r.subject]) return;  // running: it takes its ready events itself
@@ -319,7 +322,8 @@ void Runner::handle_event(const std::string& text) {
     std::uint32_t on = a.instance;
     attempts_.at(t).push_back(std::move(a));
     ++report_.attempts;
-    if (rerun != 0) return;  // an output made again after a crash: the task was counted
+    if (rerun != 0) return;        // an output made again after a crash: the task was counted
+    if (task_done_.at(t)) return;  // a second completion (a duplicate ready event ran it twice)
     task_done_.at(t) = true;
     instances_.at(on).completed.push_back(t);
     ++done_;
