@@ -6,6 +6,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -279,7 +280,7 @@ std::string read_file_bytes(const std::string& path) {
 std::string run_command(const Workflow& w, TaskId t, std::span<const KernelInput> inputs,
                         const std::string& work_dir) {
   namespace fs = std::filesystem;
-  static std::uint64_t serial = 0;
+  static std::atomic<std::uint64_t> serial{0};  // several slots run commands at once
   const fs::path dir = fs::path(work_dir) / fmt::format("task-{}-{}", index(t), ++serial);
   fs::create_directories(dir / "in");
   struct Cleanup {
