@@ -158,10 +158,11 @@ class Worker {
   // returns the flexible child that continues here, if any.
   // A re-run (`rerun`: the output was lost with a crashed instance) only remakes the output
   // here: its children's counters already count it.
+  // `start_us`: when a slot took it (0: now).
   std::optional<std::uint32_t> run_task(Redis& redis, std::uint32_t t, std::uint32_t inst,
                                         std::uint32_t worker, std::int64_t ready_us,
-                                        std::vector<std::uint32_t>& local_ready,
-                                        bool rerun = false);
+                                        std::vector<std::uint32_t>& local_ready, bool rerun = false,
+                                        std::int64_t start_us = 0);
   std::string step_aside(const std::unordered_set<std::uint32_t>& done_before);
   void run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t inst,
                   std::uint32_t worker);
@@ -254,11 +255,12 @@ std::uint64_t Worker::round_trips() const {
 
 std::optional<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::uint32_t inst,
                                               std::uint32_t worker, std::int64_t ready_us,
-                                              std::vector<std::uint32_t>& local_ready, bool rerun) {
+                                              std::vector<std::uint32_t>& local_ready, bool rerun,
+                                              std::int64_t start_us) {
   const Workflow& w = docs_->workflow;
   const Plan& plan = docs_->plan;
   const TaskId id{t};
-  const std::int64_t start = now_us();
+  const std::int64_t start = start_us != 0 ? start_us : now_us();
   // Inputs: local outputs are free; those pre-loaded are here already (or on their way); the
   // others, and literal inputs, in one pipelined batch.
   struct Remote {
@@ -632,10 +634,12 @@ void Worker::run_slot(StrictRun& s, Redis& redis) {
     }
     if (auto next = s.pick()) {
       ++s.running;
+      // Its start, taken in the order of the picks (so that the trace shows the plan's order).
+      const std::int64_t start = now_us();
       lock.unlock();
       local_ready.clear();
       try {
-        run_task(redis, next->first, s.inst, s.worker, next->second, local_ready);
+        run_task(redis, next->first, s.inst, s.worker, next->second, local_ready, false, start);
       } catch (...) {
         lock.lock();
         --s.running;

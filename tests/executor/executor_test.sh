@@ -400,8 +400,13 @@ p["tasks"] = [{"id": t, "worker": "w0"} for t in ids]
 p.pop("predictions", None)
 json.dump(p, open(sys.argv[3], "w"))
 PY
-      run_ok "$tmp/one.json" --trace "$tmp/t.json"
-      python3 - "$tmp/t.json" "$tmp/run.json" "$config" <<'PY' || fail "$config: $(cat "$tmp/run.json")"
+      # The overlaps and the order hold on every run; the makespan is CPU time on a shared
+      # machine: up to three runs for it to come within 30% of the prediction, and on the last,
+      # if the tasks executed more than 1.3 times slower than the kernel's measured speed (the
+      # cores were busy), within 30% of the prediction scaled by that slowdown.
+      for try in 1 2 3; do
+        run_ok "$tmp/one.json" --trace "$tmp/t.json"
+        python3 - "$tmp/t.json" "$tmp/run.json" "$config" "$([ "$try" = 3 ] && echo last)" <<'PY'; st=$?
 import json, sys
 tr = json.load(open(sys.argv[1])); run = json.load(open(sys.argv[2]))
 slots = 2 if sys.argv[3] == "2048MB" else 1
@@ -419,9 +424,21 @@ order = ["root", "t3", "t0", "t5", "t1", "t4", "t2"]
 starts = [att[t]["start_us"] for t in order]
 assert starts == sorted(starts), f"the plan's order is not kept: {starts}"
 ms = run["makespan_s"]
-assert abs(ms["measured"] - ms["predicted"]) <= 0.3 * ms["predicted"], ms
-print(f"{sys.argv[3]}: {most} at once, makespan measured {ms['measured']:.3f} s, predicted {ms['predicted']:.3f} s")
+# How much slower the 0.3 s tasks executed than the synthetic kernel's speed measured at the
+# run's start says (other processes on the machine's cores).
+slow = sum(att[f"t{i}"]["exec_end_us"] - att[f"t{i}"]["exec_start_us"] for i in range(6)) / 6 / 0.3e6
+print(f"{sys.argv[3]}: {most} at once, makespan measured {ms['measured']:.3f} s, predicted {ms['predicted']:.3f} s; tasks executed {slow:.2f}x their time")
+if abs(ms["measured"] - ms["predicted"]) <= 0.3 * ms["predicted"]:
+    sys.exit(0)
+if sys.argv[4] == "last" and slow > 1.3 and abs(ms["measured"] - slow * ms["predicted"]) <= 0.3 * slow * ms["predicted"]:
+    print(f"{sys.argv[3]}: the cores were busy: within 30% of the prediction scaled by {slow:.2f}")
+    sys.exit(0)
+sys.exit(3)
 PY
+        [ "$st" = 0 ] && break
+        [ "$st" = 3 ] && [ "$try" -lt 3 ] && continue
+        fail "$config: $(cat "$tmp/run.json")"
+      done
     done
     ;;
   preload)
