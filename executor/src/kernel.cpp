@@ -241,10 +241,10 @@ std::string first_program(std::string_view command) {
   if (b == std::string_view::npos) return "";
   std::size_t e = command.find_first_of(" \t\n;|&<>()", b);
   std::string word(command.substr(b, e == std::string_view::npos ? e : e - b));
-  static const char* kShell[] = {"if",    "for",    "while", "case",   "until", "{",    "!",
-                                 "cd",    "echo",   "exit",  "export", "test",  "[",    "true",
-                                 "false", "printf", "read",  "set",    "exec",  "eval", ":"};
-  for (const char* s : kShell)
+  static constexpr std::string_view kShell[] = {
+      "if",   "for", "while", "case",  "until",  "{",    "!",   "cd",   "echo", "exit", "export",
+      "test", "[",   "true",  "false", "printf", "read", "set", "exec", "eval", ":"};
+  for (std::string_view s : kShell)
     if (word == s) return "";
   if (word.find('=') != std::string::npos || word.find('$') != std::string::npos ||
       word.find('{') != std::string::npos || word.find('\'') != std::string::npos ||
@@ -257,8 +257,12 @@ bool found_on_path(const std::string& program) {
   if (program.find('/') != std::string::npos) return access(program.c_str(), X_OK) == 0;
   const char* path = std::getenv("PATH");
   std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');)
-    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (dir.empty()) continue;
+    dir += '/';
+    dir += program;
+    if (access(dir.c_str(), X_OK) == 0) return true;
+  }
   return false;
 }
 

@@ -696,11 +696,12 @@ void Worker::read_lists(StrictRun& s, Redis& redis) {
         if (preload_wanted_.count(q)) queue_fetch(q);
       } else if (message == "yield") {
         // Rule of decision 0003: under the concurrency limit an idle strict worker (nothing
-        // running or ready) steps aside, after uploading the outputs its later tasks need.
-        if (s.ready.empty() && s.running == 0) {
+        // running or ready) steps aside, after uploading the outputs its later tasks need. (An
+        // instance that has stopped, its tasks done, just ends.)
+        if (!s.stop && s.ready.empty() && s.running == 0) {
           s.aside = true;
           s.stop = true;
-        } else {
+        } else if (!s.stop) {
           s.yield_pending = true;
         }
       } else {
