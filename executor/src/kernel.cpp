@@ -161,15 +161,41 @@ std::string_view text_part(std::string_view text, std::uint64_t part, std::uint6
 
 namespace {
 
-// The process group of the command running now (0: none), for the SIGTERM handler.
-std::atomic<int> g_command_group{0};
+// The process groups of the commands running now (0: a free place; a worker's slots run one
+// each), for the SIGTERM handler.
+constexpr std::size_t kMaxCommands = 1024;
+std::atomic<int> g_command_groups[kMaxCommands];
 
 extern "C" void kill_command_and_exit(int signal) {
-  int group = g_command_group.load();
-  if (group > 0) kill(-group, SIGKILL);
+  for (std::atomic<int>& g : g_command_groups) {
+    int group = g.load();
+    if (group > 0) kill(-group, SIGKILL);
+  }
   ::signal(signal, SIG_DFL);
   raise(signal);
 }
+
+// Keeps a running command's process group where the handler finds it, while it runs.
+class CommandGroup {
+ public:
+  explicit CommandGroup(int group) {
+    for (std::atomic<int>& g : g_command_groups) {
+      int free = 0;
+      if (g.compare_exchange_strong(free, group)) {
+        place_ = &g;
+        return;
+      }
+    }
+  }
+  ~CommandGroup() {
+    if (place_ != nullptr) place_->store(0);
+  }
+  CommandGroup(const CommandGroup&) = delete;
+  CommandGroup& operator=(const CommandGroup&) = delete;
+
+ private:
+  std::atomic<int>* place_ = nullptr;
+};
 
 nlohmann::json args_of(const TaskKernel* k) {
   if (k == nullptr || k->args_json.empty()) return nlohmann::json::object();
@@ -269,8 +295,12 @@ bool found_on_path(const std::string& program) {
   if (program.find('/') != std::string::npos) return access(program.c_str(), X_OK) == 0;
   const char* path = std::getenv("PATH");
   std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');)
-    if (!dir.empty() && access(dir.append("/").append(program).c_str(), X_OK) == 0) return true;
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (dir.empty()) continue;
+    dir += '/';
+    dir += program;
+    if (access(dir.c_str(), X_OK) == 0) return true;
+  }
   return false;
 }
 
@@ -292,7 +322,7 @@ std::string read_file_bytes(const std::string& path) {
 std::string run_command(const Workflow& w, TaskId t, std::span<const KernelInput> inputs,
                         const std::string& work_dir) {
   namespace fs = std::filesystem;
-  static std::uint64_t serial = 0;
+  static std::atomic<std::uint64_t> serial{0};  // several slots run commands at once
   const fs::path dir = fs::path(work_dir) / fmt::format("task-{}-{}", index(t), ++serial);
   fs::create_directories(dir / "in");
   struct Cleanup {
@@ -331,13 +361,14 @@ std::string run_command(const Workflow& w, TaskId t, std::span<const KernelInput
       shell_quote(paths), shell_quote(literal.empty() ? "/dev/null" : literal), shell_quote(output),
       shell_quote(k->args_json.empty() ? "{}" : k->args_json), command);
   pid_t pid = spawn({"/bin/sh", "-c", script}, (dir / "stdout").string());
-  g_command_group = pid;  // spawn() made it a process group of its own
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  {
+    CommandGroup running(pid);  // spawn() made it a process group of its own
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    // What the command left running in the background ends with it.
+    kill(-pid, SIGKILL);
   }
-  // What the command left running in the background ends with it.
-  kill(-pid, SIGKILL);
-  g_command_group = 0;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string how = WIFSIGNALED(status)
                           ? fmt::format("was killed by signal {}", WTERMSIG(status))

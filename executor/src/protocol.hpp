@@ -9,6 +9,9 @@
 //   cnt:<t>        task t's dependency counter              (INCR by each producer)
 //   ready:<w>      ready tasks of strict worker w (a list: an event pushed before the worker
 //                  exists is still there when it starts)
+//   pre:<w>        outputs stored for pre-load tasks of strict worker w (producers push, the
+//                  worker's fetcher downloads them ahead; run_rules.hpp announces_stored)
+//   wake:<p>       wakes process p's list reader when its instance stops (the process only)
 //   proc:<p>       invocations for worker process p (dagrun pushes, the process pops)
 //   inv            invocation requests from workers (strict worker or flexible task)
 //   ev             events for dagrun: instance ready, task attempt, instance done, failure

@@ -640,7 +640,9 @@ void Runner::build_trace(std::int64_t t0) {
   tr.events.push_back(
       {"note", 0, "",
        fmt::format("kernels: synthetic ({:.3g} loops/s) for {} tasks, builtin or command for {}; "
-                   "one task at a time per worker; vCPU and memory limits: {}",
+                   "a strict worker runs up to its configuration's slots of tasks at once (in "
+                   "the plan's order when it has one) and pre-loads as the plan says, a flexible "
+                   "one a task at a time; vCPU and memory limits: {}",
                    report_.loops_per_second, w_.task_count() - report_.real_kernel_tasks,
                    report_.real_kernel_tasks, limits_note_)});
 }

@@ -5,15 +5,20 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <new>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -79,43 +84,117 @@ struct RunDocs {
   KernelMode kernel_mode = KernelMode::kAuto;
   std::uint32_t max_attempts = 1;  // tries of a task whose kernel fails
   std::vector<bool> synthetic;     // per task: the synthetic kernel (else its data is sized)
-  std::vector<std::uint32_t> upload_rule;   // rule 6 per task (run_rules.hpp)
-  std::vector<std::uint32_t> worker_tasks;  // tasks per strict worker
+  std::vector<std::uint32_t> upload_rule;            // rule 6 per task (run_rules.hpp)
+  std::vector<std::vector<std::uint32_t>> tasks_of;  // tasks per strict worker
+};
+
+// An input fetched ahead of its task (pre-load), and when.
+struct Fetched {
+  std::string data;
+  std::int64_t start_us = 0, end_us = 0;
+  bool done = false;  // fetched, or given up (then the task downloads it itself)
+  bool ok = false;
+};
+
+// What the threads of a strict instance share, under Worker::mu_: one thread per slot, and one
+// that reads the worker's lists.
+struct StrictRun {
+  std::uint32_t worker = 0, inst = 0;
+  std::uint32_t total = 0;        // tasks to run on this instance
+  std::uint32_t done = 0;         // of them, done
+  std::uint32_t running = 0;      // slots busy
+  std::span<const TaskId> order;  // the plan's order for the worker (empty: ready order)
+  std::size_t cursor = 0;         // the next task in it
+  // Tasks done by earlier instances, and those done or queued here (a ready event for one of
+  // them is a duplicate: after a crash, dagrun re-sends the ready tasks; a producer may too).
+  std::unordered_set<std::uint32_t> done_before, seen;
+  std::deque<std::pair<std::uint32_t, std::int64_t>> ready;  // (task, ready time)
+  bool yield_pending = false;  // asked to step aside while it had work
+  bool stop = false, aside = false;
+  std::exception_ptr error;
+
+  // The next task to start: in the plan's order when it has one (never a later one first),
+  // else the first that became ready.
+  std::optional<std::pair<std::uint32_t, std::int64_t>> pick() {
+    while (cursor < order.size() && done_before.count(index(order[cursor]))) ++cursor;
+    auto it = ready.end();
+    if (!order.empty()) {
+      if (cursor < order.size()) {
+        std::uint32_t want = index(order[cursor]);
+        it = std::find_if(ready.begin(), ready.end(), [&](auto& r) { return r.first == want; });
+      }
+    } else if (!ready.empty()) {
+      it = ready.begin();
+    }
+    if (it == ready.end()) return std::nullopt;
+    auto r = *it;
+    ready.erase(it);
+    if (!order.empty()) ++cursor;
+    return r;
+  }
 };
 
 class Worker {
  public:
-  Worker(const Args& args) : args_(args), redis_(args.redis, args.password, 10.0) {}
+  explicit Worker(const Args& args) : args_(args), redis_(args.redis, args.password, 10.0) {}
 
   int serve();
 
  private:
   std::string key(const std::string& name) const { return protocol::key(args_.run, name); }
   void load_docs();
-  bool aborted();
+  bool aborted(Redis& redis);
+  // Connection `i`: 0 is redis_; the others (one per thread: Redis is not thread-safe) are made
+  // on first use and kept for later invocations.
+  Redis& connection(std::size_t i);
   // Returns the outputs it uploaded when it stepped aside ("" when it ran all its tasks).
   std::string run_strict(std::uint32_t worker, std::uint32_t inst,
                          const std::vector<std::uint32_t>& already_done);
+  void run_slot(StrictRun& s, Redis& redis);
+  void read_lists(StrictRun& s, Redis& redis);
   void run_flexible(std::uint32_t task, std::uint32_t inst);
-  // Runs `t` on instance `inst` of `worker` (kFlexible for a flexible instance); appends to
-  // `local_ready` the children this worker runs next (same strict worker) and returns the
-  // flexible child that continues here, if any.
+  // Runs `t` on instance `inst` of `worker` (kFlexible for a flexible instance) through `redis`;
+  // appends to `local_ready` the children this worker runs next (same strict worker) and
+  // returns the flexible child that continues here, if any.
   // A re-run (`rerun`: the output was lost with a crashed instance) only remakes the output
   // here: its children's counters already count it.
-  std::optional<std::uint32_t> run_task(std::uint32_t t, std::uint32_t inst, std::uint32_t worker,
-                                        std::int64_t ready_us,
-                                        std::vector<std::uint32_t>& local_ready,
-                                        bool rerun = false);
+  // `start_us`: when a slot took it (0: now).
+  std::optional<std::uint32_t> run_task(Redis& redis, std::uint32_t t, std::uint32_t inst,
+                                        std::uint32_t worker, std::int64_t ready_us,
+                                        std::vector<std::uint32_t>& local_ready, bool rerun = false,
+                                        std::int64_t start_us = 0);
   std::string step_aside(const std::unordered_set<std::uint32_t>& done_before);
   void run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t inst,
                   std::uint32_t worker);
+  // Pre-load. A source is a producer's task index, or -1 - t for task t's literal input.
+  bool start_preloads(std::uint32_t worker, const std::unordered_set<std::uint32_t>& done_before);
+  void queue_fetch(std::int64_t source);  // under mu_
+  void fetch_loop(Redis& redis);
+  void stop_preloads();
+  const Fetched* preloaded(std::int64_t source);  // waits for a fetch under way; null if none
+  std::string download(Redis& redis, std::int64_t source);
+  std::uint64_t commands() const;
+  std::uint64_t round_trips() const;
 
   Args args_;
   Redis redis_;
+  std::vector<std::unique_ptr<Redis>> more_;  // connections 1, 2, ...
   std::unique_ptr<RunDocs> docs_;
-  // Outputs made on the current instance (local: free for its later tasks).
+  // Guards what the instance's threads share: local_, work_dir_, the StrictRun, the pre-load
+  // state. cv_ signals a StrictRun's changes, fetch_cv_ the pre-loads'.
+  std::mutex mu_;
+  std::condition_variable cv_, fetch_cv_;
+  // Outputs made on the current instance (local: free for its later tasks). Entries are not
+  // removed while the instance runs, so a pointer to one stays valid without the lock.
   std::unordered_map<std::uint32_t, std::string> local_;
   std::unique_ptr<TempDir> work_dir_;  // commands' folders
+  // Pre-load (strict instances): sources to fetch, fetched (or being fetched), and the remote
+  // producers whose "stored" messages matter to this instance.
+  std::deque<std::int64_t> fetch_queue_;
+  std::unordered_map<std::int64_t, Fetched> fetched_;
+  std::unordered_set<std::uint32_t> preload_wanted_;
+  bool fetch_stop_ = false;
+  std::thread fetcher_;
   std::uint64_t reported_commands_ = 0, reported_round_trips_ = 0;
 };
 
@@ -139,27 +218,54 @@ void Worker::load_docs() {
   d->upload_rule.resize(n);
   for (std::uint32_t t = 0; t < n; ++t)
     d->upload_rule[t] = upload_rule(d->plan, d->workflow, TaskId{t}, false);
-  d->worker_tasks.assign(d->plan.worker_count(), 0);
+  d->tasks_of.assign(d->plan.worker_count(), {});
   for (std::uint32_t t = 0; t < n; ++t)
-    if (d->plan.task_worker[t] != kFlexible) ++d->worker_tasks[d->plan.task_worker[t]];
+    if (d->plan.task_worker[t] != kFlexible) d->tasks_of[d->plan.task_worker[t]].push_back(t);
   docs_ = std::move(d);
 }
 
 // The run is given up (dagrun set "abort"), or dagrun is gone: its heartbeat key expired
 // (workers on other machines outlive a killed dagrun; they exit within seconds).
-bool Worker::aborted() {
-  RedisReply r = redis_.command({"MGET", key("abort"), key("alive")});
+bool Worker::aborted(Redis& redis) {
+  RedisReply r = redis.command({"MGET", key("abort"), key("alive")});
   return !r.elements.at(0).nil() || r.elements.at(1).nil();
 }
 
-std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t inst,
+Redis& Worker::connection(std::size_t i) {
+  if (i == 0) return redis_;
+  std::lock_guard lock(mu_);
+  while (more_.size() < i) more_.push_back(nullptr);
+  if (!more_[i - 1]) {
+    more_[i - 1] = std::make_unique<Redis>(args_.redis, args_.password, 10.0);
+    more_[i - 1]->set_timeout(10.0);
+  }
+  return *more_[i - 1];
+}
+
+std::uint64_t Worker::commands() const {
+  std::uint64_t n = redis_.commands();
+  for (const auto& r : more_)
+    if (r) n += r->commands();
+  return n;
+}
+
+std::uint64_t Worker::round_trips() const {
+  std::uint64_t n = redis_.round_trips();
+  for (const auto& r : more_)
+    if (r) n += r->round_trips();
+  return n;
+}
+
+std::optional<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::uint32_t inst,
                                               std::uint32_t worker, std::int64_t ready_us,
-                                              std::vector<std::uint32_t>& local_ready, bool rerun) {
+                                              std::vector<std::uint32_t>& local_ready, bool rerun,
+                                              std::int64_t start_us) {
   const Workflow& w = docs_->workflow;
   const Plan& plan = docs_->plan;
   const TaskId id{t};
-  const std::int64_t start = now_us();
-  // Inputs: local outputs are free; the others, and literal inputs, in one pipelined batch.
+  const std::int64_t start = start_us != 0 ? start_us : now_us();
+  // Inputs: local outputs are free; those pre-loaded are here already (or on their way); the
+  // others, and literal inputs, in one pipelined batch.
   struct Remote {
     std::int64_t from;  // producer, or -1 for the literal input
     std::uint64_t bytes;
@@ -180,22 +286,52 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
                                  source, bytes, s, e);
   };
   const bool synthetic = docs_->synthetic[t];
+  const bool preload = preloads(plan, id, worker);
+  std::uint64_t input_checksum = 0;
+  auto checksum = [&](std::string_view bytes) {
+    for (std::size_t c = 0; c < bytes.size(); c += protocol::kChunkBytes)
+      input_checksum += static_cast<unsigned char>(bytes[c]);
+  };
+  // The inputs' bytes for a real kernel (by producer, -1 for the literal input).
+  std::unordered_map<std::int64_t, std::string_view> view;
+  std::unordered_map<std::int64_t, std::string> data;  // remote inputs downloaded here
   if (w.input_bytes(id) > 0 || !synthetic) {
-    sources.emplace_back(-1, w.input_bytes(id));
-    if (!synthetic) sized.push_back(sources.size() - 1);
+    const Fetched* f = preload ? preloaded(-1 - static_cast<std::int64_t>(t)) : nullptr;
+    if (f != nullptr) {
+      if (!f->data.empty()) {
+        add_input(-1, 3, f->data.size(), f->start_us, f->end_us);
+        checksum(f->data);
+        view[-1] = f->data;
+      }
+    } else {
+      sources.emplace_back(-1, w.input_bytes(id));
+      if (!synthetic) sized.push_back(sources.size() - 1);
+    }
   }
   for (TaskId q : w.predecessors(id)) {
     std::uint32_t qi = index(q);
-    if (local_.count(qi)) {
-      add_input(qi, 0, local_[qi].size(), start, start);
-    } else {
-      sources.emplace_back(qi, w.output_bytes(q));
-      if (!docs_->synthetic[qi]) sized.push_back(sources.size() - 1);
+    const std::string* here = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = local_.find(qi); it != local_.end()) here = &it->second;
     }
+    if (here != nullptr) {
+      add_input(qi, 0, here->size(), start, start);
+      view[qi] = *here;
+      continue;
+    }
+    if (const Fetched* f = preload ? preloaded(qi) : nullptr; f != nullptr) {
+      add_input(qi, 1, f->data.size(), f->start_us, f->end_us);
+      checksum(f->data);
+      view[qi] = f->data;
+      continue;
+    }
+    sources.emplace_back(qi, w.output_bytes(q));
+    if (!docs_->synthetic[qi]) sized.push_back(sources.size() - 1);
   }
   if (!sized.empty()) {
-    for (std::size_t i : sized) redis_.append({"GET", key(base_of(sources[i].first) + ":n")});
-    std::vector<RedisReply> sizes = redis_.flush();
+    for (std::size_t i : sized) redis.append({"GET", key(base_of(sources[i].first) + ":n")});
+    std::vector<RedisReply> sizes = redis.flush();
     for (std::size_t k = 0; k < sized.size(); ++k)
       sources[sized[k]].second = sizes[k].nil() ? 0 : std::stoull(sizes[k].str);
   }
@@ -204,14 +340,12 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
     if (from < 0 && bytes == 0) continue;  // a real kernel's task without a literal input
     std::uint64_t k = protocol::chunks(bytes);
     for (std::uint64_t c = 0; c < k; ++c)
-      redis_.append({"GET", key(fmt::format("{}:{}", base_of(from), c))});
+      redis.append({"GET", key(fmt::format("{}:{}", base_of(from), c))});
     remote.push_back({from, bytes, replies, static_cast<std::size_t>(k)});
     replies += k;
   }
-  std::vector<RedisReply> got = redis_.flush();
+  std::vector<RedisReply> got = redis.flush();
   const std::int64_t downloaded = now_us();
-  std::uint64_t input_checksum = 0;
-  std::unordered_map<std::int64_t, std::string> data;  // a real kernel's remote inputs
   for (const Remote& r : remote) {
     std::uint64_t size = 0;
     std::string* whole = synthetic ? nullptr : &data[r.from];
@@ -229,6 +363,7 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
     if (size != r.bytes)
       throw Error(
           fmt::format("task '{}': an input has {} bytes, expected {}", w.id(id), size, r.bytes));
+    if (whole != nullptr) view[r.from] = *whole;
     add_input(r.from, r.from < 0 ? 3 : 1, r.bytes, start, downloaded);
   }
   // Execution: the synthetic kernel's fixed CPU work for this task on this configuration, or
@@ -245,51 +380,62 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
     exec_end = now_us();
   } else {
     std::vector<KernelInput> inputs;
-    if (auto it = data.find(-1); it != data.end()) inputs.push_back({"", it->second});
-    for (TaskId q : w.predecessors(id)) {
-      auto l = local_.find(index(q));
-      inputs.push_back({w.id(q), l != local_.end() ? std::string_view(l->second)
-                                                   : std::string_view(data[index(q)])});
+    if (auto it = view.find(-1); it != view.end()) inputs.push_back({"", it->second});
+    for (TaskId q : w.predecessors(id)) inputs.push_back({w.id(q), view[index(q)]});
+    std::string dir;
+    {
+      std::lock_guard lock(mu_);
+      if (!work_dir_) work_dir_ = std::make_unique<TempDir>("dagworker-");
+      dir = work_dir_->path();
     }
-    if (!work_dir_) work_dir_ = std::make_unique<TempDir>("dagworker-");
     for (std::uint32_t attempt = 1;; ++attempt) {
       exec_start = now_us();
       try {
-        output = run_kernel(w, id, inputs, work_dir_->path());
+        output = run_kernel(w, id, inputs, dir);
         exec_end = now_us();
         break;
       } catch (const KernelError& e) {
         exec_end = now_us();
         // The failed attempt, for the trace; then again, or the run fails.
-        redis_.command({"RPUSH", key("ev"),
-                        fmt::format("failed {} {} {} {} {} {} {}", t, inst, ready_us, start,
-                                    exec_start, exec_end, e.what())});
+        redis.command({"RPUSH", key("ev"),
+                       fmt::format("failed {} {} {} {} {} {} {}", t, inst, ready_us, start,
+                                   exec_start, exec_end, e.what())});
         if (attempt >= docs_->max_attempts)
           throw Error(fmt::format("task '{}' failed {} time{}; the last time: {}", w.id(id),
                                   attempt, attempt == 1 ? "" : "s", e.what()));
       }
     }
   }
-  // Rule 6: upload unless every consumer certainly runs here.
+  // Rule 6: upload unless every consumer certainly runs here. Then (pre-load) tell the workers
+  // of the consumers that fetch it ahead that it is stored: after the SETs, in the same pipeline.
+  std::string ttl = std::to_string(docs_->ttl_s);
   const bool upload = must_upload(docs_->upload_rule[t], worker);
   if (upload) {
-    protocol::append_chunked_set(redis_, key(fmt::format("out:{}", t)), output,
-                                 std::to_string(docs_->ttl_s));
+    protocol::append_chunked_set(redis, key(fmt::format("out:{}", t)), output, ttl);
     if (!synthetic)
-      redis_.append({"SET", key(fmt::format("out:{}:n", t)), std::to_string(output.size()), "EX",
-                     std::to_string(docs_->ttl_s)});
-    redis_.flush();
+      redis.append(
+          {"SET", key(fmt::format("out:{}:n", t)), std::to_string(output.size()), "EX", ttl});
+    std::vector<std::uint32_t> told;
+    for (TaskId s : w.successors(id)) {
+      if (!announces_stored(plan, s, worker)) continue;
+      std::uint32_t k = plan.task_worker[index(s)];
+      if (std::find(told.begin(), told.end(), k) != told.end()) continue;
+      told.push_back(k);
+      std::string list = key(fmt::format("pre:{}", k));
+      redis.append({"RPUSH", list, std::to_string(t)});
+      redis.append({"EXPIRE", list, ttl});
+    }
+    redis.flush();
   }
   const std::int64_t upload_end = now_us();
   // Rule 3: the counters of the children, in one pipeline; then ready events and invocations.
-  std::string ttl = std::to_string(docs_->ttl_s);
   if (!rerun) {
     for (TaskId s : w.successors(id)) {
-      redis_.append({"INCR", key(fmt::format("cnt:{}", index(s)))});
-      redis_.append({"EXPIRE", key(fmt::format("cnt:{}", index(s))), ttl});
+      redis.append({"INCR", key(fmt::format("cnt:{}", index(s)))});
+      redis.append({"EXPIRE", key(fmt::format("cnt:{}", index(s))), ttl});
     }
   }
-  std::vector<RedisReply> counts = rerun ? std::vector<RedisReply>() : redis_.flush();
+  std::vector<RedisReply> counts = rerun ? std::vector<RedisReply>() : redis.flush();
   std::optional<std::uint32_t> continue_here;
   std::uint32_t flexible_rank = 0;
   std::size_t k = 0;
@@ -306,24 +452,25 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
       case ReadyAction::kNotifyWorker: {
         std::uint32_t target = plan.task_worker[si];
         std::string ready = key(fmt::format("ready:{}", target));
-        redis_.append({"RPUSH", ready, fmt::format("{} {}", si, counted)});
-        redis_.append({"EXPIRE", ready, ttl});
-        redis_.append({"RPUSH", key("inv"), fmt::format("strict {} {}", target, counted)});
+        redis.append({"RPUSH", ready, fmt::format("{} {}", si, counted)});
+        redis.append({"EXPIRE", ready, ttl});
+        redis.append({"RPUSH", key("inv"), fmt::format("strict {} {}", target, counted)});
         break;
       }
       case ReadyAction::kContinueHere: continue_here = si; break;
       case ReadyAction::kInvokeFlexible:
-        redis_.append({"RPUSH", key("inv"), fmt::format("flex {} {}", si, counted)});
+        redis.append({"RPUSH", key("inv"), fmt::format("flex {} {}", si, counted)});
         break;
     }
   }
   const std::int64_t finish = now_us();
-  redis_.append(
+  redis.append(
       {"RPUSH", key("ev"),
        fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
                    exec_start, exec_end, exec_end, upload_end, finish, upload ? 1 : 0,
                    rerun ? 0 : w.out_degree(id), rerun ? 1 : 0, output.size(), record_inputs)});
-  redis_.flush();
+  redis.flush();
+  std::lock_guard lock(mu_);
   local_[t] = std::move(output);
   return continue_here;
 }
@@ -331,7 +478,7 @@ std::optional<std::uint32_t> Worker::run_task(std::uint32_t t, std::uint32_t ins
 void Worker::run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t inst,
                         std::uint32_t worker) {
   std::vector<std::uint32_t> unused;
-  for (std::uint32_t t : tasks) run_task(t, inst, worker, now_us(), unused, true);
+  for (std::uint32_t t : tasks) run_task(redis_, t, inst, worker, now_us(), unused, true);
 }
 
 std::string Worker::step_aside(const std::unordered_set<std::uint32_t>& done_before) {
@@ -353,82 +500,288 @@ std::string Worker::step_aside(const std::unordered_set<std::uint32_t>& done_bef
       flushed += ',';
     flushed += std::to_string(q);
   }
-  redis_.flush();
+  if (redis_.pending() > 0) redis_.flush();
   return flushed;
+}
+
+// --- Pre-load --------------------------------------------------------------------------------
+
+// The inputs of the worker's pre-load tasks that come from storage: literal inputs (stored
+// before the run) and outputs already stored are queued now; the others when their producer
+// says it stored them (a "stored" message on the worker's pre:<w> list, read by read_lists).
+// Outputs this instance makes itself are local, not pre-loaded. Returns whether the worker has
+// pre-load tasks left (then a fetcher thread runs).
+bool Worker::start_preloads(std::uint32_t worker,
+                            const std::unordered_set<std::uint32_t>& done_before) {
+  const Workflow& w = docs_->workflow;
+  const Plan& plan = docs_->plan;
+  bool any = false;
+  std::vector<std::int64_t> now;
+  std::vector<std::uint32_t> check;
+  for (std::uint32_t t : docs_->tasks_of[worker]) {
+    if (done_before.count(t) || !preloads(plan, TaskId{t}, worker)) continue;
+    any = true;
+    if (w.input_bytes(TaskId{t}) > 0 || !docs_->synthetic[t])
+      now.push_back(-1 - static_cast<std::int64_t>(t));
+    for (TaskId q : w.predecessors(TaskId{t})) {
+      std::uint32_t qi = index(q);
+      if (local_.count(qi) || (plan.task_worker[qi] == worker && !done_before.count(qi)))
+        continue;  // made on this instance
+      if (preload_wanted_.insert(qi).second) check.push_back(qi);
+    }
+  }
+  if (!any) return false;
+  // Stored already? The last key a producer writes: its size, or its last chunk.
+  for (std::uint32_t q : check)
+    redis_.append({"EXISTS", key(docs_->synthetic[q]
+                                     ? fmt::format("out:{}:{}", q,
+                                                   protocol::chunks(w.output_bytes(TaskId{q})) - 1)
+                                     : fmt::format("out:{}:n", q))});
+  std::vector<RedisReply> stored = redis_.flush();
+  for (std::size_t i = 0; i < check.size(); ++i)
+    if (stored[i].integer != 0) now.push_back(check[i]);
+  std::lock_guard lock(mu_);
+  for (std::int64_t source : now) queue_fetch(source);
+  return true;
+}
+
+void Worker::queue_fetch(std::int64_t source) {
+  if (!fetched_.emplace(source, Fetched{}).second) return;  // queued or fetched already
+  fetch_queue_.push_back(source);
+  fetch_cv_.notify_all();
+}
+
+std::string Worker::download(Redis& redis, std::int64_t source) {
+  const Workflow& w = docs_->workflow;
+  const bool literal = source < 0;
+  const auto t = static_cast<std::uint32_t>(literal ? -1 - source : source);
+  const std::string base = fmt::format("{}:{}", literal ? "lit" : "out", t);
+  std::uint64_t bytes = literal ? w.input_bytes(TaskId{t}) : w.output_bytes(TaskId{t});
+  if (!docs_->synthetic[t]) {
+    RedisReply n = redis.command({"GET", key(base + ":n")});
+    bytes = n.nil() ? 0 : std::stoull(n.str);
+    if (literal && bytes == 0) return "";
+  }
+  for (std::uint64_t c = 0; c < protocol::chunks(bytes); ++c)
+    redis.append({"GET", key(fmt::format("{}:{}", base, c))});
+  std::string out;
+  for (const RedisReply& r : redis.flush()) {
+    if (r.nil()) throw Error(fmt::format("pre-load: {} is not stored", base));
+    out += r.str;
+  }
+  if (out.size() != bytes) throw Error(fmt::format("pre-load: {} has the wrong size", base));
+  return out;
+}
+
+// The fetcher thread: one download after another, into fetched_.
+void Worker::fetch_loop(Redis& redis) {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    fetch_cv_.wait(lock, [&] { return fetch_stop_ || !fetch_queue_.empty(); });
+    if (fetch_stop_) break;
+    std::int64_t source = fetch_queue_.front();
+    fetch_queue_.pop_front();
+    lock.unlock();
+    Fetched f;
+    f.start_us = now_us();
+    try {
+      f.data = download(redis, source);
+      f.ok = true;
+    } catch (const std::exception&) {
+      f.ok = false;  // the task downloads it itself, and reports what is wrong
+    }
+    f.end_us = now_us();
+    f.done = true;
+    lock.lock();
+    fetched_[source] = std::move(f);
+    fetch_cv_.notify_all();
+  }
+  // Stopping: what was queued is given up.
+  for (std::int64_t source : fetch_queue_) fetched_[source].done = true;
+  fetch_queue_.clear();
+  fetch_cv_.notify_all();
+}
+
+const Fetched* Worker::preloaded(std::int64_t source) {
+  std::unique_lock lock(mu_);
+  auto it = fetched_.find(source);
+  if (it == fetched_.end()) return nullptr;
+  fetch_cv_.wait(lock, [&] { return it->second.done; });
+  return it->second.ok ? &it->second : nullptr;
+}
+
+void Worker::stop_preloads() {
+  {
+    std::lock_guard lock(mu_);
+    fetch_stop_ = true;
+    fetch_cv_.notify_all();
+  }
+  if (fetcher_.joinable()) fetcher_.join();
+  fetch_stop_ = false;
+  fetch_queue_.clear();
+  fetched_.clear();
+  preload_wanted_.clear();
+}
+
+// --- Strict workers: one thread per slot ------------------------------------------------------
+
+// A slot: takes the next task when it may (StrictRun::pick) and runs it, until the instance
+// stops (all its tasks done, stepping aside, an abort or an error).
+void Worker::run_slot(StrictRun& s, Redis& redis) {
+  std::unique_lock lock(mu_);
+  std::vector<std::uint32_t> local_ready;
+  while (!s.stop) {
+    if (s.done == s.total) {
+      s.stop = true;
+      break;
+    }
+    if (auto next = s.pick()) {
+      ++s.running;
+      // Its start, taken in the order of the picks (so that the trace shows the plan's order).
+      const std::int64_t start = now_us();
+      lock.unlock();
+      local_ready.clear();
+      try {
+        run_task(redis, next->first, s.inst, s.worker, next->second, local_ready, false, start);
+      } catch (...) {
+        lock.lock();
+        --s.running;
+        if (!s.error) s.error = std::current_exception();
+        s.stop = true;
+        break;
+      }
+      lock.lock();
+      --s.running;
+      ++s.done;
+      std::int64_t now = now_us();
+      for (std::uint32_t c : local_ready)
+        if (s.seen.insert(c).second) s.ready.emplace_back(c, now);
+      cv_.notify_all();
+      continue;
+    }
+    // Asked to step aside while it had work: it does once nothing runs and nothing is ready.
+    if (s.yield_pending && s.ready.empty() && s.running == 0) {
+      s.aside = true;
+      s.stop = true;
+      break;
+    }
+    cv_.wait(lock);
+  }
+  cv_.notify_all();
+}
+
+// The reader: ready events, step-aside requests ("yield") and, for pre-load, "stored" messages,
+// one BLPOP at a time on the worker's lists and this process's wake-up list (pushed when the
+// instance stops, so that the reader need not wait out its timeout). The pre-load list comes
+// first: a producer says that it stored an output before it counts it, so that a task that
+// becomes ready by it finds its fetch queued.
+void Worker::read_lists(StrictRun& s, Redis& redis) {
+  const std::string ready_key = key(fmt::format("ready:{}", s.worker));
+  const std::string pre_key = key(fmt::format("pre:{}", s.worker));
+  const std::string wake_key = key("wake:" + args_.process);
+  try {
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (s.stop) return;
+      }
+      RedisReply r = redis.command({"BLPOP", pre_key, ready_key, wake_key, "1"});
+      if (r.nil()) {
+        if (aborted(redis)) break;
+        continue;
+      }
+      const std::string& list = r.elements.at(0).str;
+      const std::string& message = r.elements.at(1).str;
+      if (list == wake_key) continue;
+      std::lock_guard lock(mu_);
+      if (list == pre_key) {
+        auto q = static_cast<std::uint32_t>(std::stoul(message));
+        if (preload_wanted_.count(q)) queue_fetch(q);
+      } else if (message == "yield") {
+        // Rule of decision 0003: under the concurrency limit an idle strict worker (nothing
+        // running or ready) steps aside, after uploading the outputs its later tasks need. (An
+        // instance that has stopped, its tasks done, just ends.)
+        if (!s.stop && s.ready.empty() && s.running == 0) {
+          s.aside = true;
+          s.stop = true;
+        } else if (!s.stop) {
+          s.yield_pending = true;
+        }
+      } else {
+        std::istringstream in(message);
+        std::uint32_t t = 0;
+        std::int64_t at = 0;
+        in >> t >> at;
+        if (s.seen.insert(t).second) s.ready.emplace_back(t, at);
+      }
+      cv_.notify_all();
+    }
+  } catch (...) {
+    std::lock_guard lock(mu_);
+    if (!s.error) s.error = std::current_exception();
+  }
+  std::lock_guard lock(mu_);
+  s.stop = true;
+  cv_.notify_all();
 }
 
 std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
                                const std::vector<std::uint32_t>& already_done) {
-  // Tasks of this worker done (by an earlier instance) or queued here: a ready event for one of
-  // them is a duplicate (after a crash, dagrun re-sends the ready tasks; a producer may too).
-  std::unordered_set<std::uint32_t> seen(already_done.begin(), already_done.end());
-  const std::uint32_t total =
-      docs_->worker_tasks[worker] - static_cast<std::uint32_t>(already_done.size());
-  std::span<const TaskId> order = docs_->plan.worker_order(worker);
-  std::size_t cursor = 0;
-  const std::unordered_set<std::uint32_t> done_before(already_done.begin(), already_done.end());
-  auto skip_done = [&] {
-    while (cursor < order.size() && done_before.count(index(order[cursor]))) ++cursor;
-  };
-  std::deque<std::pair<std::uint32_t, std::int64_t>> ready;  // (task, ready time)
-  std::vector<std::uint32_t> local_ready;
-  std::uint32_t done = 0;
-  bool yield_pending = false;
-  const std::string ready_key = key(fmt::format("ready:{}", worker));
-  while (done < total) {
-    // The next task: the plan's order when it has one, else the order in which tasks became
-    // ready.
-    skip_done();
-    auto pick = ready.end();
-    if (!order.empty()) {
-      std::uint32_t want = index(order[cursor]);
-      pick = std::find_if(ready.begin(), ready.end(), [&](auto& r) { return r.first == want; });
-    } else if (!ready.empty()) {
-      pick = ready.begin();
-    }
-    if (pick == ready.end()) {
-      // Asked to step aside while it had ready tasks: it does as soon as it has none.
-      if (yield_pending && ready.empty()) return step_aside(done_before);
-      RedisReply r = redis_.command({"BLPOP", ready_key, "1"});
-      if (r.nil()) {
-        if (aborted()) return "";
-        continue;
-      }
-      if (r.elements.at(1).str == "yield") {
-        // Rule of decision 0003: under the concurrency limit an idle strict worker (nothing
-        // running or ready) steps aside, after uploading the outputs its later tasks need.
-        if (!ready.empty()) {
-          yield_pending = true;
-          continue;
-        }
-        return step_aside(done_before);
-      }
-      std::istringstream in(r.elements.at(1).str);
-      std::uint32_t t = 0;
-      std::int64_t at = 0;
-      in >> t >> at;
-      if (seen.insert(t).second) ready.emplace_back(t, at);
-      continue;
-    }
-    auto [t, at] = *pick;
-    ready.erase(pick);
-    if (!order.empty()) ++cursor;
-    local_ready.clear();
-    run_task(t, inst, worker, at, local_ready);
-    std::int64_t now = now_us();
-    for (std::uint32_t c : local_ready)
-      if (seen.insert(c).second) ready.emplace_back(c, now);
-    ++done;
+  StrictRun s;
+  s.worker = worker;
+  s.inst = inst;
+  s.done_before.insert(already_done.begin(), already_done.end());
+  s.seen = s.done_before;
+  s.total = static_cast<std::uint32_t>(docs_->tasks_of[worker].size() - already_done.size());
+  s.order = docs_->plan.worker_order(worker);
+  // The model's slots (ExecutionModel::slots: max(1, floor(vcpus)) unless the platform says).
+  const std::uint32_t slots = std::max<std::uint32_t>(
+      1, std::min(docs_->model->slots(docs_->plan.worker_config[worker]), s.total));
+  if (start_preloads(worker, s.done_before)) {
+    Redis& r = connection(slots + 1);
+    fetcher_ = std::thread([this, &r] { fetch_loop(r); });
   }
-  return "";
+  std::vector<std::thread> threads;
+  for (std::uint32_t i = 1; i < slots; ++i) {
+    Redis& r = connection(i);
+    threads.emplace_back([this, &s, &r] { run_slot(s, r); });
+  }
+  Redis& reader = connection(slots);
+  threads.emplace_back([this, &s, &reader] { read_lists(s, reader); });
+  run_slot(s, redis_);
+  // Stopped: wake the reader, and wait for the other slots to finish their tasks.
+  const std::string wake_key = key("wake:" + args_.process);
+  try {
+    redis_.append({"RPUSH", wake_key, "wake"});
+    redis_.append({"EXPIRE", wake_key, std::to_string(docs_->ttl_s)});
+    redis_.flush();
+  } catch (...) {
+    std::lock_guard lock(mu_);
+    if (!s.error) s.error = std::current_exception();
+  }
+  for (std::thread& t : threads) t.join();
+  stop_preloads();
+  if (s.error) std::rethrow_exception(s.error);
+  if (!s.aside) return "";
+  // Ready events the reader took as the instance stopped go back, for its next instance.
+  if (!s.ready.empty()) {
+    const std::string ready_key = key(fmt::format("ready:{}", worker));
+    for (auto it = s.ready.rbegin(); it != s.ready.rend(); ++it)
+      redis_.append({"LPUSH", ready_key, fmt::format("{} {}", it->first, it->second)});
+    redis_.append({"EXPIRE", ready_key, std::to_string(docs_->ttl_s)});
+    redis_.flush();
+  }
+  return step_aside(s.done_before);
 }
 
 void Worker::run_flexible(std::uint32_t task, std::uint32_t inst) {
+  // One task at a time, as in the model: a flexible instance only ever has the task it was
+  // invoked for or the one child that continues its chain (rule 3).
   std::optional<std::uint32_t> next = task;
   std::int64_t ready_us = now_us();
   std::vector<std::uint32_t> unused;
   while (next) {
-    next = run_task(*next, inst, kFlexible, ready_us, unused);
+    next = run_task(redis_, *next, inst, kFlexible, ready_us, unused);
     ready_us = now_us();
   }
 }
@@ -441,7 +794,7 @@ int Worker::serve() {
   for (;;) {
     RedisReply r = redis_.command({"BLPOP", inbox, "1"});
     if (r.nil()) {
-      if (aborted()) return 0;
+      if (aborted(redis_)) return 0;
       continue;
     }
     std::istringstream in(r.elements.at(1).str);
@@ -475,8 +828,8 @@ int Worker::serve() {
     }
     local_.clear();
     // The Redis traffic of this invocation (this command included) for the overhead figures.
-    std::uint64_t commands = redis_.commands() + 1 - reported_commands_;
-    std::uint64_t round_trips = redis_.round_trips() + 1 - reported_round_trips_;
+    std::uint64_t commands = this->commands() + 1 - reported_commands_;
+    std::uint64_t round_trips = this->round_trips() + 1 - reported_round_trips_;
     reported_commands_ += commands;
     reported_round_trips_ += round_trips;
     redis_.command({"RPUSH", key("ev"),

@@ -33,6 +33,7 @@
 #include "dagplan/limits.hpp"
 #include "dagplan/random.hpp"
 #include "dagplan/run_engine.hpp"
+#include "dagplan/run_rules.hpp"
 
 namespace dagplan {
 namespace {
@@ -191,7 +192,7 @@ class EventRunner final : public TaskRunner {
     if (o_.record_attempts) took_slot_us_[t] = e.now();
     if (m_.direct_transfers()) return start_direct(e, inst, t);
     const InstancePrediction& in = e.instance(inst);
-    if (e.plan().preload[t] != 0 && in.worker != kFlexible) {
+    if (preloads(e.plan(), TaskId{t}, in.worker)) {
       // Pre-loaded inputs were fetched while the worker did other work: without contention, as
       // in closed form (their past cannot be re-simulated from here).
       RunEngine::RemoteInputs pre = e.preloaded_inputs(inst, t, crash_time(inst));

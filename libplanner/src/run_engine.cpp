@@ -977,7 +977,7 @@ class ClosedFormRunner final : public TaskRunner {
       }
       p.download_bytes = bytes;
     } else {
-      const bool preload = e.plan().preload[ti] != 0 && in.worker != kFlexible;
+      const bool preload = preloads(e.plan(), t, in.worker);
       RunEngine::RemoteInputs r =
           preload ? e.preloaded_inputs(inst, ti) : e.remote_inputs(inst, ti);
       p.download_bytes = r.any ? r.bytes : 0;

@@ -49,4 +49,20 @@ inline ReadyAction ready_action(const Plan& plan, TaskId child, std::uint32_t fi
   return flexible_rank == 0 ? ReadyAction::kContinueHere : ReadyAction::kInvokeFlexible;
 }
 
+/// Pre-load (rule 4): whether task `t`, run on an instance of worker `worker` (kFlexible for a
+/// flexible instance), downloads each remote input as soon as it is stored and the instance is
+/// ready, while the instance does other things, rather than when the task starts. Only strict
+/// workers pre-load: a flexible instance is invoked for a task that is ready already.
+inline bool preloads(const Plan& plan, TaskId t, std::uint32_t worker) {
+  return plan.preload[index(t)] != 0 && worker != kFlexible;
+}
+
+/// Pre-load, the producer's side: whether the producer of an input of `consumer`, run on an
+/// instance of worker `producer_worker`, tells the consumer's worker when that input is stored
+/// (the consumer pre-loads, and runs on another worker, where the input is remote).
+inline bool announces_stored(const Plan& plan, TaskId consumer, std::uint32_t producer_worker) {
+  std::uint32_t k = plan.task_worker[index(consumer)];
+  return k != producer_worker && preloads(plan, consumer, k);
+}
+
 }  // namespace dagplan
