@@ -6,7 +6,8 @@
 //   dag            the run's documents: workflow, plan, platform and run settings (JSON)
 //   lit:<t>        task t's literal input bytes           (written by dagrun before the run)
 //   out:<t>:<k>    chunk k of task t's output              (SET by the producer's worker)
-//   cnt:<t>        task t's dependency counter              (INCR by each producer)
+//   cnt:<t>        task t's dependency counter: the set of its producers counted (SADD and SCARD
+//                  in one transaction by each producer; counting one twice changes nothing)
 //   ready:<w>      ready tasks of strict worker w (a list: an event pushed before the worker
 //                  exists is still there when it starts)
 //   pre:<w>        outputs stored for pre-load tasks of strict worker w (producers push, the
@@ -56,6 +57,15 @@ inline void append_chunked_set(Redis& redis, const std::string& base, std::strin
     redis.append({"SET", fmt::format("{}:{}", base, c),
                   data.substr(std::min<std::uint64_t>(c * kChunkBytes, data.size()), kChunkBytes),
                   "EX", ttl});
+}
+
+/// Queues RPUSH `value` to list `list` and its EXPIRE: every list keeps a TTL, also one that a
+/// push creates again after a reader emptied it (a run whose dagrun died leaves nothing for
+/// long). The caller flushes.
+inline void append_push(Redis& redis, const std::string& list, std::string_view value,
+                        std::string_view ttl) {
+  redis.append({"RPUSH", list, value});
+  redis.append({"EXPIRE", list, ttl});
 }
 
 /// Wall-clock microseconds since the epoch: one clock for every process on a machine.

@@ -191,7 +191,8 @@ void Runner::dispatch() {
     for (Instance& i : instances_) {
       if (i.worker == kFlexible || i.exited_us >= 0 || i.crashed || i.asked_aside) continue;
       i.asked_aside = true;
-      redis_.append({"RPUSH", key(fmt::format("ready:{}", i.worker)), "yield"});
+      protocol::append_push(redis_, key(fmt::format("ready:{}", i.worker)), "yield",
+                            std::to_string(o_.key_ttl_s));
     }
     if (redis_.pending() > 0) redis_.flush();
   }
@@ -232,9 +233,11 @@ void Runner::dispatch() {
     instances_.push_back(inst);
     ++busy_;
     report_.peak_busy = std::max(report_.peak_busy, static_cast<std::uint32_t>(busy_));
-    redis_.command({"RPUSH", key(fmt::format("proc:{}", chosen)),
-                    fmt::format("{} {} {} {} {}", r.strict ? "strict" : "flex", r.subject,
-                                p.instance, r.rerun, r.done)});
+    protocol::append_push(redis_, key(fmt::format("proc:{}", chosen)),
+                          fmt::format("{} {} {} {} {}", r.strict ? "strict" : "flex", r.subject,
+                                      p.instance, r.rerun, r.done),
+                          std::to_string(o_.key_ttl_s));
+    redis_.flush();
   }
 }
 
@@ -460,10 +463,10 @@ void Runner::recover(std::uint32_t index_, const std::string& what) {
     // ignores.
     std::string ready = key(fmt::format("ready:{}", dead.worker));
     redis_.command({"DEL", ready});
-    for (std::uint32_t t : pending) redis_.append({"GET", key(fmt::format("cnt:{}", t))});
+    for (std::uint32_t t : pending) redis_.append({"SCARD", key(fmt::format("cnt:{}", t))});
     std::vector<RedisReply> counts = redis_.flush();
     for (std::size_t i = 0; i < pending.size(); ++i) {
-      long long c = counts[i].nil() ? 0 : std::stoll(counts[i].str);
+      long long c = counts[i].integer;
       if (c == static_cast<long long>(w_.in_degree(TaskId{pending[i]})))
         redis_.append({"RPUSH", ready, fmt::format("{} {}", pending[i], r.invoked_us)});
     }
@@ -527,7 +530,9 @@ void Runner::run(std::int64_t t0) {
       Proc& p = procs_[i];
       if (!p.busy && !p.exiting && !p.gone && now - p.idle_since_us > keep_alive) {
         p.exiting = true;
-        redis_.command({"RPUSH", key(fmt::format("proc:{}", i)), "exit"});
+        protocol::append_push(redis_, key(fmt::format("proc:{}", i)), "exit",
+                              std::to_string(o_.key_ttl_s));
+        redis_.flush();
       }
     }
     RedisReply r = redis_.command({"BLPOP", ev, inv, "0.05"});
@@ -562,7 +567,9 @@ void Runner::stop_all() {
   try {
     redis_.command({"SET", key("abort"), "1", "EX", std::to_string(o_.key_ttl_s)});
     for (std::uint32_t i = 0; i < procs_.size(); ++i)
-      if (!procs_[i].gone) redis_.append({"RPUSH", key(fmt::format("proc:{}", i)), "exit"});
+      if (!procs_[i].gone)
+        protocol::append_push(redis_, key(fmt::format("proc:{}", i)), "exit",
+                              std::to_string(o_.key_ttl_s));
     redis_.flush();
   } catch (const std::exception&) {
   }

@@ -397,9 +397,11 @@ std::optional<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std
       } catch (const KernelError& e) {
         exec_end = now_us();
         // The failed attempt, for the trace; then again, or the run fails.
-        redis.command({"RPUSH", key("ev"),
-                       fmt::format("failed {} {} {} {} {} {} {}", t, inst, ready_us, start,
-                                   exec_start, exec_end, e.what())});
+        protocol::append_push(redis, key("ev"),
+                              fmt::format("failed {} {} {} {} {} {} {}", t, inst, ready_us, start,
+                                          exec_start, exec_end, e.what()),
+                              std::to_string(docs_->ttl_s));
+        redis.flush();
         if (attempt >= docs_->max_attempts)
           throw Error(fmt::format("task '{}' failed {} time{}; the last time: {}", w.id(id),
                                   attempt, attempt == 1 ? "" : "s", e.what()));
@@ -422,17 +424,24 @@ std::optional<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std
       if (std::find(told.begin(), told.end(), k) != told.end()) continue;
       told.push_back(k);
       std::string list = key(fmt::format("pre:{}", k));
-      redis.append({"RPUSH", list, std::to_string(t)});
-      redis.append({"EXPIRE", list, ttl});
+      protocol::append_push(redis, list, std::to_string(t), ttl);
     }
     redis.flush();
   }
   const std::int64_t upload_end = now_us();
   // Rule 3: the counters of the children, in one pipeline; then ready events and invocations.
+  // A counter is the set of the producers counted (SADD, then SCARD, one transaction per child):
+  // a producer counted twice - its first run died after counting, before its record reached
+  // dagrun, and it ran again - is counted once.
   if (!rerun) {
     for (TaskId s : w.successors(id)) {
-      redis.append({"INCR", key(fmt::format("cnt:{}", index(s)))});
-      redis.append({"EXPIRE", key(fmt::format("cnt:{}", index(s))), ttl});
+      const std::string counter = key(fmt::format("cnt:{}", index(s)));
+      const std::string me = std::to_string(t);
+      redis.append({"MULTI"});
+      redis.append({"SADD", counter, me});
+      redis.append({"SCARD", counter});
+      redis.append({"EXPIRE", counter, ttl});
+      redis.append({"EXEC"});
     }
   }
   std::vector<RedisReply> counts = rerun ? std::vector<RedisReply>() : redis.flush();
@@ -442,8 +451,13 @@ std::optional<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std
   const std::int64_t counted = now_us();
   for (TaskId s : w.successors(id)) {
     if (rerun) break;
-    long long count = counts[2 * k++].integer;
-    if (count != static_cast<long long>(w.in_degree(s))) continue;
+    // EXEC's reply: [added, size, expire set]. Complete with this task counted now, or counted
+    // by a run of it that died before its record: then the ready action is taken again (a
+    // duplicate is ignored by the strict worker, or by dagrun for a flexible task).
+    const RedisReply& exec = counts[5 * k++ + 4];
+    if (exec.elements.size() < 2 ||
+        exec.elements[1].integer != static_cast<long long>(w.in_degree(s)))
+      continue;
     std::uint32_t si = index(s);
     ReadyAction action = ready_action(plan, s, worker, flexible_rank);
     if (plan.task_worker[si] == kFlexible) ++flexible_rank;
@@ -452,23 +466,23 @@ std::optional<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std
       case ReadyAction::kNotifyWorker: {
         std::uint32_t target = plan.task_worker[si];
         std::string ready = key(fmt::format("ready:{}", target));
-        redis.append({"RPUSH", ready, fmt::format("{} {}", si, counted)});
-        redis.append({"EXPIRE", ready, ttl});
-        redis.append({"RPUSH", key("inv"), fmt::format("strict {} {}", target, counted)});
+        protocol::append_push(redis, ready, fmt::format("{} {}", si, counted), ttl);
+        protocol::append_push(redis, key("inv"), fmt::format("strict {} {}", target, counted), ttl);
         break;
       }
       case ReadyAction::kContinueHere: continue_here = si; break;
       case ReadyAction::kInvokeFlexible:
-        redis.append({"RPUSH", key("inv"), fmt::format("flex {} {}", si, counted)});
+        protocol::append_push(redis, key("inv"), fmt::format("flex {} {}", si, counted), ttl);
         break;
     }
   }
   const std::int64_t finish = now_us();
-  redis.append(
-      {"RPUSH", key("ev"),
-       fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
-                   exec_start, exec_end, exec_end, upload_end, finish, upload ? 1 : 0,
-                   rerun ? 0 : w.out_degree(id), rerun ? 1 : 0, output.size(), record_inputs)});
+  protocol::append_push(
+      redis, key("ev"),
+      fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
+                  exec_start, exec_end, exec_end, upload_end, finish, upload ? 1 : 0,
+                  rerun ? 0 : w.out_degree(id), rerun ? 1 : 0, output.size(), record_inputs),
+      ttl);
   redis.flush();
   std::lock_guard lock(mu_);
   local_[t] = std::move(output);
@@ -752,8 +766,7 @@ std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
   // Stopped: wake the reader, and wait for the other slots to finish their tasks.
   const std::string wake_key = key("wake:" + args_.process);
   try {
-    redis_.append({"RPUSH", wake_key, "wake"});
-    redis_.append({"EXPIRE", wake_key, std::to_string(docs_->ttl_s)});
+    protocol::append_push(redis_, wake_key, "wake", std::to_string(docs_->ttl_s));
     redis_.flush();
   } catch (...) {
     std::lock_guard lock(mu_);
@@ -814,8 +827,11 @@ int Worker::serve() {
     std::vector<std::uint32_t> reruns = numbers(rerun_list), already_done = numbers(done_list);
     // A new instance: its own local outputs only.
     local_.clear();
-    redis_.command({"RPUSH", key("ev"),
-                    fmt::format("ready {} {} {} {}", inst, now_us(), warm ? 1 : 0, args_.process)});
+    protocol::append_push(
+        redis_, key("ev"),
+        fmt::format("ready {} {} {} {}", inst, now_us(), warm ? 1 : 0, args_.process),
+        std::to_string(docs_->ttl_s));
+    redis_.flush();
     std::string aside;
     if (kind == "strict") {
       run_reruns(reruns, inst, subject);
@@ -828,13 +844,15 @@ int Worker::serve() {
     }
     local_.clear();
     // The Redis traffic of this invocation (this command included) for the overhead figures.
-    std::uint64_t commands = this->commands() + 1 - reported_commands_;
+    std::uint64_t commands = this->commands() + 2 - reported_commands_;
     std::uint64_t round_trips = this->round_trips() + 1 - reported_round_trips_;
     reported_commands_ += commands;
     reported_round_trips_ += round_trips;
-    redis_.command({"RPUSH", key("ev"),
-                    fmt::format("{} {} {} {} {} {} {}", aside.empty() ? "done" : "aside", inst,
-                                now_us(), args_.process, commands, round_trips, aside)});
+    protocol::append_push(redis_, key("ev"),
+                          fmt::format("{} {} {} {} {} {} {}", aside.empty() ? "done" : "aside",
+                                      inst, now_us(), args_.process, commands, round_trips, aside),
+                          std::to_string(docs_->ttl_s));
+    redis_.flush();
     warm = true;
   }
 }
@@ -862,8 +880,9 @@ int worker_main(int argc, char** argv) {
     // Tell dagrun, if Redis still answers (best effort: dagrun also sees the process exit).
     try {
       Redis r(args.redis, args.password, 2.0);
-      r.command(
-          {"RPUSH", protocol::key(args.run, "ev"), fmt::format("fail {} {}", args.process, what)});
+      protocol::append_push(r, protocol::key(args.run, "ev"),
+                            fmt::format("fail {} {}", args.process, what), "3600");
+      r.flush();
     } catch (const std::exception&) {
     }
     return 1;
