@@ -827,11 +827,13 @@ std::optional<Measured> fit_transfers(const Evidence& ev, const CalibrationOptio
       if (t.config == c) span.push_back(t.span_s);
     const double mid = median(span);
     double net = latency_s ? mid - *latency_s : 0.0;
-    if (!latency_s || !(net > 0)) {
+    // Transfers so small that the latency is most of their span say nothing of the bandwidth.
+    if (!latency_s || !(net >= *latency_s)) {
       notes.push_back(fmt::format(
           "configuration '{}': bandwidth not identifiable: every transfer moved {} bytes{}",
           ev.configs[c].name, hi[c],
-          latency_s ? " in less than the storage latency" : " and no storage latency is known"));
+          latency_s ? ", in less than twice the storage latency"
+                    : ", and no storage latency is known"));
       continue;
     }
     std::vector<double> rel;

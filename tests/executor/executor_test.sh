@@ -486,7 +486,9 @@ tasks = [{"id": "b0", "work_s": 0.5, "output_bytes": 1000},
          {"id": "c", "work_s": 0.05, "output_bytes": 1000, "deps": ["b0", "p"]}]
 json.dump({"format": "dagplan-workflow/1", "name": "preload", "tasks": tasks}, open(tmp + "/pre.json", "w"))
 PY
-    "$dagplan" plan "$tmp/pre.json" --platform local --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
+    # Two workers at once (the local platform runs one at a time).
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["max_concurrency"]=2; json.dump(d,open(sys.argv[2],"w"))' examples/platforms/local.json "$tmp/local2.json"
+    "$dagplan" plan "$tmp/pre.json" --platform "$tmp/local2.json" --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
     python3 - "$tmp/p.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
