@@ -910,8 +910,23 @@ std::optional<Measured> fit_joint_transfers(const Evidence& ev, const Calibratio
     if (column[c] == 0) continue;
     double slope = coef(static_cast<Eigen::Index>(column[c]));
     std::vector<double> rel;
-    for (std::size_t i = 0; i < s.size(); ++i)
-      if (s[i].config == c && s[i].span_s > 0) rel.push_back(std::fabs(residual[i]) / s[i].span_s);
+    double kept_lo = kInf, kept_hi = -kInf, kept_span = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i].config != c) continue;
+      kept_lo = std::min(kept_lo, s[i].bytes);
+      kept_hi = std::max(kept_hi, s[i].bytes);
+      kept_span = std::max(kept_span, s[i].span_s);
+      if (s[i].span_s > 0) rel.push_back(std::fabs(residual[i]) / s[i].span_s);
+    }
+    // The outliers left out may leave one size (the slope then fits noise), and a slope that
+    // makes the largest transfer kept take ten times the longest span measured is not a fit.
+    if (!(kept_hi > kept_lo) || !(slope * kept_hi <= 10 * kept_span)) {
+      notes.push_back(fmt::format(
+          "configuration '{}': bandwidth not fitted (the transfers kept range from {} to {} bytes, "
+          "the longest took {:.3g} s; slope {:.3g} s/B)",
+          ev.configs[c].name, kept_lo, kept_hi, kept_span, slope));
+      continue;
+    }
     if (rel.size() < o.min_samples || !(slope > 0)) {
       notes.push_back(fmt::format(
           "configuration '{}': bandwidth not fitted ({} after outliers, slope {:.3g} s/B)",
