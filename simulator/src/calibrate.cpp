@@ -776,81 +776,9 @@ std::optional<FunctionProfile> fit_function(const std::string& name, std::vector
   return p;
 }
 
-/// Joint transfer fit: span = latency + bytes * inv_bw[config]. Fills bandwidths into
-/// `configs` and returns the shared intercept.
-std::optional<Measured> fit_joint_transfers(const Evidence& ev, const CalibrationOptions& o,
-                                            std::vector<ConfigProfile>& configs,
-                                            std::vector<std::string>& notes,
-                                            const std::vector<std::size_t>& column,
-                                            const std::vector<std::size_t>& count, std::size_t cols,
-                                            std::vector<TransferSample> s);
-
-/// A configuration whose transfers all moved one size gets its bandwidth from that size and the
-/// storage latency measured apart (`latency_s`, from counter updates, else the joint fit's
-/// intercept): bandwidth = bytes / (median span - latency).
-std::optional<Measured> fit_transfers(const Evidence& ev, const CalibrationOptions& o,
-                                      std::vector<ConfigProfile>& configs,
-                                      std::vector<std::string>& notes,
-                                      std::optional<double> latency_s) {
-  // Configurations with enough transfers of more than one size.
-  std::vector<std::size_t> column(ev.configs.size(), 0);  // 0: not fitted, else column index
-  std::vector<std::size_t> count(ev.configs.size(), 0);
-  std::vector<double> lo(ev.configs.size(), kInf), hi(ev.configs.size(), -kInf);
-  std::vector<std::size_t> one_size;  // enough transfers, all of one size
-  for (const TransferSample& t : ev.transfers) {
-    ++count[t.config];
-    lo[t.config] = std::min(lo[t.config], t.bytes);
-    hi[t.config] = std::max(hi[t.config], t.bytes);
-  }
-  std::size_t cols = 1;
-  for (std::size_t c = 0; c < ev.configs.size(); ++c) {
-    if (count[c] == 0) continue;
-    if (count[c] < o.min_samples) {
-      notes.push_back(fmt::format("configuration '{}': bandwidth not fitted: {}, fewer than {}",
-                                  ev.configs[c].name, plural(count[c], "transfer", "transfers"),
-                                  o.min_samples));
-    } else if (!(hi[c] > lo[c])) {
-      one_size.push_back(c);
-    } else {
-      column[c] = cols++;
-    }
-  }
-  std::vector<TransferSample> s;
-  for (const TransferSample& t : ev.transfers)
-    if (column[t.config] != 0) s.push_back(t);
-  std::optional<Measured> intercept;
-  if (cols > 1) intercept = fit_joint_transfers(ev, o, configs, notes, column, count, cols, s);
-  if (!latency_s && intercept) latency_s = intercept->value;
-  for (std::size_t c : one_size) {
-    std::vector<double> span;
-    for (const TransferSample& t : ev.transfers)
-      if (t.config == c) span.push_back(t.span_s);
-    const double mid = median(span);
-    double net = latency_s ? mid - *latency_s : 0.0;
-    // Transfers so small that the latency is most of their span say nothing of the bandwidth.
-    if (!latency_s || !(net >= *latency_s)) {
-      notes.push_back(fmt::format(
-          "configuration '{}': bandwidth not identifiable: every transfer moved {} bytes{}",
-          ev.configs[c].name, hi[c],
-          latency_s ? ", in less than twice the storage latency"
-                    : ", and no storage latency is known"));
-      continue;
-    }
-    std::vector<double> rel;
-    rel.reserve(span.size());
-    for (double v : span) rel.push_back(std::fabs(v - mid) / mid);
-    Measured m{hi[c] / net, static_cast<std::uint32_t>(span.size()), median(std::move(rel))};
-    notes.push_back(fmt::format(
-        "configuration '{}': every transfer moved {} bytes: bandwidth from their median span less "
-        "the storage latency ({:.3f} ms)",
-        ev.configs[c].name, hi[c], 1e3 * *latency_s));
-    configs[c].bandwidth_bytes_per_s = m;
-  }
-  return intercept;
-}
-
-/// The joint least-squares fit of fit_transfers() over the configurations with several sizes
-/// (`column`: their design columns).
+/// Joint transfer fit: span = latency + bytes * inv_bw[config], over the configurations with
+/// several sizes (`column`: their design columns). Fills bandwidths into `configs` and returns
+/// the shared intercept.
 std::optional<Measured> fit_joint_transfers(const Evidence& ev, const CalibrationOptions& o,
                                             std::vector<ConfigProfile>& configs,
                                             std::vector<std::string>& notes,
@@ -945,6 +873,70 @@ std::optional<Measured> fit_joint_transfers(const Evidence& ev, const Calibratio
     if (s[i].span_s > 0) rel.push_back(std::fabs(residual[i]) / s[i].span_s);
   return Measured{std::max(0.0, coef(0)), static_cast<std::uint32_t>(s.size()),
                   median(std::move(rel))};
+}
+
+/// A configuration whose transfers all moved one size gets its bandwidth from that size and the
+/// storage latency measured apart (`latency_s`, from counter updates, else the joint fit's
+/// intercept): bandwidth = bytes / (median span - latency).
+std::optional<Measured> fit_transfers(const Evidence& ev, const CalibrationOptions& o,
+                                      std::vector<ConfigProfile>& configs,
+                                      std::vector<std::string>& notes,
+                                      std::optional<double> latency_s) {
+  // Configurations with enough transfers of more than one size.
+  std::vector<std::size_t> column(ev.configs.size(), 0);  // 0: not fitted, else column index
+  std::vector<std::size_t> count(ev.configs.size(), 0);
+  std::vector<double> lo(ev.configs.size(), kInf), hi(ev.configs.size(), -kInf);
+  std::vector<std::size_t> one_size;  // enough transfers, all of one size
+  for (const TransferSample& t : ev.transfers) {
+    ++count[t.config];
+    lo[t.config] = std::min(lo[t.config], t.bytes);
+    hi[t.config] = std::max(hi[t.config], t.bytes);
+  }
+  std::size_t cols = 1;
+  for (std::size_t c = 0; c < ev.configs.size(); ++c) {
+    if (count[c] == 0) continue;
+    if (count[c] < o.min_samples) {
+      notes.push_back(fmt::format("configuration '{}': bandwidth not fitted: {}, fewer than {}",
+                                  ev.configs[c].name, plural(count[c], "transfer", "transfers"),
+                                  o.min_samples));
+    } else if (!(hi[c] > lo[c])) {
+      one_size.push_back(c);
+    } else {
+      column[c] = cols++;
+    }
+  }
+  std::vector<TransferSample> s;
+  for (const TransferSample& t : ev.transfers)
+    if (column[t.config] != 0) s.push_back(t);
+  std::optional<Measured> intercept;
+  if (cols > 1) intercept = fit_joint_transfers(ev, o, configs, notes, column, count, cols, s);
+  if (!latency_s && intercept) latency_s = intercept->value;
+  for (std::size_t c : one_size) {
+    std::vector<double> span;
+    for (const TransferSample& t : ev.transfers)
+      if (t.config == c) span.push_back(t.span_s);
+    const double mid = median(span);
+    double net = latency_s ? mid - *latency_s : 0.0;
+    // Transfers so small that the latency is most of their span say nothing of the bandwidth.
+    if (!latency_s || !(net >= *latency_s)) {
+      notes.push_back(fmt::format(
+          "configuration '{}': bandwidth not identifiable: every transfer moved {} bytes{}",
+          ev.configs[c].name, hi[c],
+          latency_s ? ", in less than twice the storage latency"
+                    : ", and no storage latency is known"));
+      continue;
+    }
+    std::vector<double> rel;
+    rel.reserve(span.size());
+    for (double v : span) rel.push_back(std::fabs(v - mid) / mid);
+    Measured m{hi[c] / net, static_cast<std::uint32_t>(span.size()), median(std::move(rel))};
+    notes.push_back(fmt::format(
+        "configuration '{}': every transfer moved {} bytes: bandwidth from their median span less "
+        "the storage latency ({:.3f} ms)",
+        ev.configs[c].name, hi[c], 1e3 * *latency_s));
+    configs[c].bandwidth_bytes_per_s = m;
+  }
+  return intercept;
 }
 
 }  // namespace
@@ -1083,9 +1075,9 @@ CalibrationReport calibrate(const std::vector<Trace>& traces, const CalibrationO
           all.size(), warm ? "warm" : "cold", 1e3 * pooled->value));
     }
   }
-  std::vector<std::string> quiet_latency;
+  std::vector<std::string> quiet_latency;  // its notes matter only when nothing else gives it
   std::optional<Measured> counter_latency =
-      fit_median(ev.counter_op_s, "storage latency", options, quiet_latency);
+      fit_median(ev.counter_op_s, "storage latency (counter updates)", options, quiet_latency);
   std::optional<Measured> intercept =
       fit_transfers(ev, options, configs, notes,
                     counter_latency ? std::optional<double>(counter_latency->value) : std::nullopt);
@@ -1099,9 +1091,7 @@ CalibrationReport calibrate(const std::vector<Trace>& traces, const CalibrationO
                     plural(ev.queued, "instance", "instances")));
   p.invoke_latency_s = fit_median(ev.invoke_s, "invoke latency", options, notes);
 
-  std::vector<std::string> quiet;  // the fallback's own notes matter only when it is used
-  p.storage_latency_s =
-      fit_median(ev.counter_op_s, "storage latency (counter updates)", options, quiet);
+  p.storage_latency_s = counter_latency;
   if (p.storage_latency_s) {
     if (intercept)
       notes.push_back(fmt::format(
@@ -1115,7 +1105,7 @@ CalibrationReport calibrate(const std::vector<Trace>& traces, const CalibrationO
                     "counter updates",
                     intercept->samples));
   } else {
-    notes.insert(notes.end(), quiet.begin(), quiet.end());
+    notes.insert(notes.end(), quiet_latency.begin(), quiet_latency.end());
     notes.push_back("storage latency: not fitted (no counter updates and no transfer fit)");
   }
   notes.push_back(
