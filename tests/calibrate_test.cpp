@@ -429,6 +429,53 @@ TEST_CASE("one transfer size: the bandwidth from the storage latency measured ap
   CHECK(small->bandwidth_bytes_per_s->value == Approx(kSmallBandwidth).epsilon(0.02));
 }
 
+TEST_CASE("a bandwidth fitted on small transfers alone must explain the large ones",
+          "[calibrate]") {
+  // As measured on a dagrun trace of tree-reduction: many transfers of a few bytes, whose spans
+  // are a round trip and its jitter, and a few of 1 MB taking milliseconds, unevenly. Judged by
+  // absolute residuals the large ones are all outliers; the small ones left give a slope of
+  // noise (here 1.5 us per byte: 1 MB in 1.5 s). That is no fit: the largest transfer measured
+  // took 12 ms.
+  Platform platform = true_platform();
+  std::string tasks;
+  for (int i = 0; i < 2; ++i)
+    tasks += fmt::format(
+        R"({}{{"id": "big{}", "function": "load", "work_s": 0.1, "output_bytes": 1000000}},
+           {{"id": "use{}", "function": "reduce", "work_s": 0.1, "output_bytes": 24, "deps": ["big{}"]}},
+           {{"id": "reuse{}", "function": "reduce", "work_s": 0.1, "output_bytes": 24, "deps": ["big{}"]}})",
+        i == 0 ? "" : ",", i, i, i, i, i);
+  for (int i = 0; i < 20; ++i)
+    tasks += fmt::format(
+        R"(, {{"id": "tiny{}", "function": "load", "work_s": 0.1, "output_bytes": {}}},
+           {{"id": "sum{}", "function": "reduce", "work_s": 0.1, "output_bytes": 24, "deps": ["tiny{}"]}},
+           {{"id": "resum{}", "function": "reduce", "work_s": 0.1, "output_bytes": 24, "deps": ["tiny{}"]}})",
+        i, i % 2 == 0 ? 24 : 48, i, i, i, i);
+  Workflow w = read_workflow(
+      R"({"format": "dagplan-workflow/1", "name": "mixed", "tasks": [)" + tasks + "]}",
+      "mixed.json");
+  Profile none;
+  Trace t = simulated_trace(w, platform, none, make_flexible_plan(w, ConfigId{0}), 5, false, 0);
+  // The measured spans (shorter than the simulated ones, so every timestamp stays in order).
+  int k = 0, large = 0;
+  auto span_us = [&](std::uint64_t bytes) -> std::int64_t {
+    ++k;
+    if (bytes >= 1000000) return ++large % 2 == 0 ? 1000 : 12000;
+    return 100 + static_cast<std::int64_t>(bytes) * 3 / 2 + (37 * k) % 61;
+  };
+  for (TraceTask& task : t.tasks)
+    for (TraceAttempt& a : task.attempts) {
+      for (TraceInput& in : a.inputs)
+        if (in.source == TraceInput::Source::kDownload) in.end_us = in.start_us + span_us(in.bytes);
+      if (a.upload_end_us > a.upload_start_us)
+        a.upload_end_us = a.upload_start_us + span_us(task.output_bytes);
+    }
+  CalibrationReport r = calibrate({t});
+  INFO("notes:" << all_notes(r));
+  const ConfigProfile& small = config(r.profile, "small");
+  if (small.bandwidth_bytes_per_s) CHECK(1e6 / small.bandwidth_bytes_per_s->value <= 10 * 0.012);
+  CHECK(has_note(r, "bandwidth not fitted"));
+}
+
 TEST_CASE("too few start-ups of a configuration: the median of all configurations' start-ups",
           "[calibrate]") {
   // Three flexible roots on each configuration: three cold starts each, six in all.

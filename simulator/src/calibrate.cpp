@@ -806,6 +806,12 @@ std::optional<Measured> fit_joint_transfers(const Evidence& ev, const Calibratio
     Eigen::VectorXd r = y - x * coef;
     return std::vector<double>(r.data(), r.data() + r.size());
   };
+  // Per configuration, the largest transfer and the longest span before outliers are left out.
+  std::vector<double> all_hi(ev.configs.size(), -kInf), all_span(ev.configs.size(), 0);
+  for (const TransferSample& t : s) {
+    all_hi[t.config] = std::max(all_hi[t.config], t.bytes);
+    all_span[t.config] = std::max(all_span[t.config], t.span_s);
+  }
   Eigen::VectorXd coef = solve(s);
   std::vector<std::size_t> keep =
       inliers(residuals(s, coef), o.outlier_mads, kTimeScaleFloorSeconds);
@@ -848,11 +854,17 @@ std::optional<Measured> fit_joint_transfers(const Evidence& ev, const Calibratio
     }
     // The outliers left out may leave one size (the slope then fits noise), and a slope that
     // makes the largest transfer kept take ten times the longest span measured is not a fit.
-    if (!(kept_hi > kept_lo) || !(slope * kept_hi <= 10 * kept_span)) {
+    // Nor is one that makes the largest transfer of all (outliers included: they are judged by
+    // absolute residuals, so the few large transfers among many small ones can all be left out)
+    // take ten times the longest span of all.
+    if (!(kept_hi > kept_lo) || !(slope * kept_hi <= 10 * kept_span) ||
+        !(slope * all_hi[c] <= 10 * all_span[c])) {
       notes.push_back(fmt::format(
           "configuration '{}': bandwidth not fitted (the transfers kept range from {} to {} bytes, "
-          "the longest took {:.3g} s; slope {:.3g} s/B)",
-          ev.configs[c].name, kept_lo, kept_hi, kept_span, slope));
+          "the longest took {:.3g} s; slope {:.3g} s/B would take {:.3g} s for the largest "
+          "transfer, {} bytes, measured at most {:.3g} s)",
+          ev.configs[c].name, kept_lo, kept_hi, kept_span, slope, slope * all_hi[c], all_hi[c],
+          all_span[c]));
       continue;
     }
     if (rel.size() < o.min_samples || !(slope > 0)) {
