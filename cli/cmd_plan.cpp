@@ -1,7 +1,9 @@
 // plan, predict, compare: the planning commands of dagplan.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +14,7 @@
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
 #include "dagplan/human_format.hpp"
+#include "dagplan/passes.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/predictor.hpp"
 #include "inputs.hpp"
@@ -63,9 +66,57 @@ std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel&
                      human_seconds(seconds(p.bounds.critical_path_us)),
                      human_seconds(seconds(p.bounds.work_over_concurrency_us)),
                      human_seconds(seconds(p.bounds.data_us)));
+  for (const PassRecord& r : plan.passes) {
+    // Gains as the prediction saw them when the pass ran (positive: faster or cheaper).
+    const std::string ms = human_seconds(seconds(std::abs(r.makespan_gain_us)));
+    const std::string cost = human_dollars(std::abs(r.cost_gain_usd));
+    out += fmt::format("  pass {:<15} {} change{}; makespan {}{}, cost {}{}\n", r.name, r.changes,
+                       r.changes == 1 ? "" : "s", r.makespan_gain_us > 0 ? "-" : "+", ms,
+                       r.cost_gain_usd > 0 ? "-" : "+", cost);
+  }
   if (planning_s >= 0) out += fmt::format("  planning time        {}\n", human_seconds(planning_s));
   for (const std::string& a : plan.assumptions) out += fmt::format("  assumed: {}\n", a);
   return out;
+}
+
+// What the passes do, for `plan` and `compare`.
+struct PassOpts {
+  std::string optimize = "none";
+  std::string objective = "makespan";
+  double max_cost_increase = 0.05;
+  double max_makespan_increase = 0.05;
+
+  PassObjective objective_of() const {
+    PassObjective o;
+    o.kind = objective == "cost" ? PassObjective::Kind::kCost : PassObjective::Kind::kMakespan;
+    o.max_cost_increase = max_cost_increase;
+    o.max_makespan_increase = max_makespan_increase;
+    return o;
+  }
+};
+
+void add_pass_options(CLI::App* cmd, PassOpts& o) {
+  cmd->add_option("--optimize", o.optimize,
+                  "Optimisation passes to run after the planner: 'all', 'none' or comma-separated "
+                  "names (dagplan plan --list-passes); they run in that list's order and keep a "
+                  "change only where the prediction gains")
+      ->capture_default_str();
+  cmd->add_option("--objective", o.objective,
+                  "What the passes improve: 'makespan' (cost may rise by at most "
+                  "--max-cost-increase) or 'cost' (makespan may rise by at most "
+                  "--max-makespan-increase)")
+      ->check(CLI::IsMember({"makespan", "cost"}))
+      ->capture_default_str();
+  cmd->add_option("--max-cost-increase", o.max_cost_increase,
+                  "Objective makespan: the largest rise in cost the passes may cause, as a share "
+                  "of the planner's cost")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  cmd->add_option("--max-makespan-increase", o.max_makespan_increase,
+                  "Objective cost: the largest rise in makespan the passes may cause, as a share "
+                  "of the planner's makespan")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
 }
 
 // What the user reads: the contention-aware prediction, and the contention-free one beside it.
@@ -107,8 +158,10 @@ void add_plan_commands(CLI::App& app) {
       std::string config;
       std::string output;
       bool list = false;
+      bool list_passes = false;
       bool summary_only = false;
       bool quiet = false;
+      PassOpts passes;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
@@ -119,6 +172,8 @@ void add_plan_commands(CLI::App& app) {
     cmd->add_option("--config", o->config, "Force one configuration for planners that use one");
     cmd->add_option("-o,--output", o->output, "Write the plan here ('-' for stdout)");
     cmd->add_flag("--list-planners", o->list, "List the planners and exit");
+    add_pass_options(cmd, o->passes);
+    cmd->add_flag("--list-passes", o->list_passes, "List the optimisation passes and exit");
     cmd->add_flag("--summary-only", o->summary_only,
                   "Leave per-task and per-instance timelines out of the plan file");
     add_common(cmd, o->common);
@@ -129,6 +184,13 @@ void add_plan_commands(CLI::App& app) {
           fmt::print("{:<12} {}\n", p.name, p.description);
         return;
       }
+      if (o->list_passes) {
+        for (const PassInfo& p : pass_registry().passes())
+          fmt::print("{:<12} {}\n", p.name, p.description);
+        return;
+      }
+      const std::vector<std::string> passes = pass_registry().select(o->passes.optimize);
+      const PassObjective objective = o->passes.objective_of();
       if (o->workflow.empty()) throw UsageError("plan: give a workflow file (or --list-planners)");
       Progress progress("plan", o->quiet);
       progress.step("reading " + o->workflow);
@@ -140,6 +202,10 @@ void add_plan_commands(CLI::App& app) {
       opts.config = config_option(o->config, in.platform);
       progress.step(fmt::format("planning {} tasks with {}", in.workflow.task_count(), name));
       PlanResult r = run_planner(*planner, model, opts);
+      if (!passes.empty()) {
+        progress.step(fmt::format("optimising ({})", fmt::join(passes, ", ")));
+        (void)optimize_plan(model, r.plan, passes, objective);
+      }
       progress.step("predicting");
       Prediction p = predict(model, r.plan, with_contention_free());
       if (!o->output.empty()) {
@@ -205,6 +271,7 @@ void add_plan_commands(CLI::App& app) {
       std::string format = "text";
       std::string config;
       bool quiet = false;
+      PassOpts passes;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
@@ -214,17 +281,24 @@ void add_plan_commands(CLI::App& app) {
     cmd->add_option("--config", o->config, "Force one configuration for planners that use one");
     cmd->add_option("--format", o->format, "Output format")
         ->check(CLI::IsMember({"text", "json", "markdown"}));
+    add_pass_options(cmd, o->passes);
     add_common(cmd, o->common);
     add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
       // Unknown names: a usage error before anything is read.
       std::vector<std::string> names = planner_registry().select(o->planners);
+      const std::vector<std::string> passes = pass_registry().select(o->passes.optimize);
+      const PassObjective objective = o->passes.objective_of();
       Progress progress("compare", o->quiet);
       progress.step("reading " + o->workflow);
       Inputs in = load_inputs(o->workflow, o->common.platform, o->common.profile);
       ExecutionModel model(in.workflow, in.platform, in.profile ? &*in.profile : nullptr);
       CompareOptions co;
       co.planner.config = config_option(o->config, in.platform);
+      if (!passes.empty())
+        co.after_planning = [&](const ExecutionModel& m, Plan& plan) {
+          (void)optimize_plan(m, plan, passes, objective);
+        };
       co.on_planner = [&](const std::string& name, std::size_t i, std::size_t count) {
         progress.step(
             fmt::format("planner {}/{} ({}), planning and predicting", i + 1, count, name));

@@ -79,6 +79,27 @@ TEST_CASE("bad plans give one clear error", "[plan][errors]") {
     REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0 + "," + w0, ""), "p.json", w, p), "$.workers[1].id",
                         "duplicate worker id 'w0'");
   }
+  SECTION("a worker member no reader understands (a pre-warm before there is a pass for it)") {
+    REQUIRE_INPUT_ERROR(
+        read_plan(plan_doc(R"({"id": "w0", "config": "1024MB", "prewarm": "garbage"})", ""),
+                  "p.json", w, p),
+        "$.workers[0].prewarm", "unknown member 'prewarm'");
+  }
+  SECTION("planner parameters that are not an object") {
+    std::string doc = R"({"format": "dagplan-plan/1", "planner": {"name": "x", "params": 3},
+                          "tasks": []})";
+    REQUIRE_INPUT_ERROR(read_plan(doc, "p.json", w, p), "$.planner.params",
+                        "expected an object of parameters");
+  }
+  SECTION("an unknown member of the planner") {
+    std::string doc = R"({"format": "dagplan-plan/1", "planner": {"name": "x", "param": {}},
+                          "tasks": []})";
+    REQUIRE_INPUT_ERROR(read_plan(doc, "p.json", w, p), "$.planner.param", "unknown member");
+  }
+  SECTION("a pass record without a name") {
+    std::string doc = R"({"format": "dagplan-plan/1", "passes": [{"changes": 1}], "tasks": []})";
+    REQUIRE_INPUT_ERROR(read_plan(doc, "p.json", w, p), "$.passes[0]", "missing member 'name'");
+  }
   SECTION("plan for another version of the workflow") {
     std::string doc =
         R"({"format": "dagplan-plan/1", "workflow": {"fingerprint": "0123456789abcdef"}, "tasks": []})";

@@ -13,36 +13,10 @@
 #include "test_util.hpp"
 
 using namespace dagplan;
+using test::strict_plan;
+using test::test_platform;
 
 namespace {
-Platform test_platform(int max_concurrency = 10) {
-  return read_platform(R"({"format": "dagplan-platform/1", "kind": "serverless", "name": "test",
-    "configs": [{"name": "c1", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6,
-                 "cold_start_s": 0.5, "warm_start_s": 0.1}],
-    "invoke_latency_s": 0.01, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": 1e9},
-    "keep_alive_s": 7, "max_concurrency": )" +
-                           std::to_string(max_concurrency) + R"(,
-    "dag_inline_bytes": 1000000000, "billing_granularity_s": 0.000001,
-    "prices": {"per_gb_s": 1.0, "per_invocation": 0.5, "per_storage_gb_s": 0}})",
-                       "test-platform");
-}
-
-// Strict workers from a list of (task id, worker name); every worker on configuration 0.
-Plan strict_plan(const Workflow& w,
-                 const std::vector<std::pair<std::string, std::string>>& assign) {
-  Plan p = make_flexible_plan(w, ConfigId{0});
-  for (const auto& [task, worker] : assign) {
-    std::uint32_t k = 0;
-    while (k < p.worker_names.size() && p.worker_names[k] != worker) ++k;
-    if (k == p.worker_names.size()) {
-      p.worker_names.push_back(worker);
-      p.worker_config.push_back(ConfigId{0});
-    }
-    p.task_worker[index(*w.find(task))] = k;
-  }
-  return p;
-}
-
 const TaskPrediction& task(const Prediction& p, const Workflow& w, const char* id) {
   return p.tasks[index(*w.find(id))];
 }
@@ -215,11 +189,9 @@ TEST_CASE("an idle strict worker makes way for a queued one under the concurrenc
 TEST_CASE("pre-load overlaps downloads with the worker's other work", "[predictor]") {
   Platform platform = test_platform();
   // a (w0) and big (w1) both feed c on w0; c's input from big is 1 MB (1 s to download).
-  Workflow w =
-      test::wf(R"({"id": "a", "work_s": 3}, {"id": "big", "work_s": 1, "output_bytes": 1000000},
-                     {"id": "c", "work_s": 1, "deps": ["a", "big"]})");
+  Workflow w = test::preload_case();
   ExecutionModel m(w, platform);
-  Plan plan = strict_plan(w, {{"a", "w0"}, {"c", "w0"}, {"big", "w1"}});
+  Plan plan = test::preload_case_plan(w);
   Prediction plain = predict(m, plan);
   // big: 0.510-1.510, upload 1.001 s -> 2.511, counter -> 2.512. a: 0.510-3.510, counter
   // -> 3.511 completes c. Without pre-load c downloads at 3.511: 1.001 s -> 4.512.

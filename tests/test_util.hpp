@@ -8,9 +8,13 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dagplan/error.hpp"
 #include "dagplan/generators.hpp"
+#include "dagplan/plan.hpp"
+#include "dagplan/platform.hpp"
 #include "dagplan/workflow_io.hpp"
 
 namespace dagplan::test {
@@ -46,6 +50,47 @@ inline Workflow generated(std::string_view shape, std::size_t tasks, std::uint64
   options.tasks = tasks;
   options.seed = seed;
   return generate_workflow(shape, options);
+}
+
+/// The predictor tests' platform: 1 GB workers with 1 vCPU, 1 MB/s to storage (1 byte = 1 us),
+/// cold start 0.5 s, warm 0.1 s, invoke 10 ms, storage operations 1 ms, $1 per GB-s and $0.5
+/// per invocation, billed to the microsecond.
+inline Platform test_platform(int max_concurrency = 10) {
+  return read_platform(R"({"format": "dagplan-platform/1", "kind": "serverless", "name": "test",
+    "configs": [{"name": "c1", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6,
+                 "cold_start_s": 0.5, "warm_start_s": 0.1}],
+    "invoke_latency_s": 0.01, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": 1e9},
+    "keep_alive_s": 7, "max_concurrency": )" +
+                           std::to_string(max_concurrency) + R"(,
+    "dag_inline_bytes": 1000000000, "billing_granularity_s": 0.000001,
+    "prices": {"per_gb_s": 1.0, "per_invocation": 0.5, "per_storage_gb_s": 0}})",
+                       "test-platform");
+}
+
+/// Strict workers from a list of (task id, worker name); every worker on configuration 0.
+inline Plan strict_plan(const Workflow& w,
+                        const std::vector<std::pair<std::string, std::string>>& assign) {
+  Plan p = make_flexible_plan(w, ConfigId{0});
+  for (const auto& [task, worker] : assign) {
+    std::uint32_t k = 0;
+    while (k < p.worker_names.size() && p.worker_names[k] != worker) ++k;
+    if (k == p.worker_names.size()) {
+      p.worker_names.push_back(worker);
+      p.worker_config.push_back(ConfigId{0});
+    }
+    p.task_worker[index(*w.find(task))] = k;
+  }
+  return p;
+}
+
+/// The pre-load case of the predictor's and the pre-load pass's tests: a (3 s) and big (1 MB
+/// output) both feed c; preload_case_plan() puts a and c on w0, big on w1.
+inline Workflow preload_case() {
+  return wf(R"({"id": "a", "work_s": 3}, {"id": "big", "work_s": 1, "output_bytes": 1000000},
+               {"id": "c", "work_s": 1, "deps": ["a", "big"]})");
+}
+inline Plan preload_case_plan(const Workflow& w) {
+  return strict_plan(w, {{"a", "w0"}, {"c", "w0"}, {"big", "w1"}});
 }
 
 }  // namespace dagplan::test

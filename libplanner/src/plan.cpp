@@ -5,6 +5,8 @@
 #include "dagplan/error.hpp"
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
+#include "dagplan/limits.hpp"
+#include "dagplan/model.hpp"
 #include "dagplan/string_table.hpp"
 #include "dagplan/suggest.hpp"
 
@@ -230,8 +232,37 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
           p.planner = r.string();
         else if (k == "assumptions")
           r.array([&](std::size_t) { p.assumptions.emplace_back(r.string()); });
-        else
-          r.skip();  // params are kept as written by the planner, not interpreted here
+        else if (k == "params") {
+          // Kept as written by the planner, not interpreted here.
+          if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("an object of parameters");
+          p.planner_params_json = std::string(r.raw_value());
+        } else {
+          fail_unknown_member(r, k, {"name", "params", "assumptions"});
+        }
+      });
+    } else if (key == "passes") {
+      r.array([&](std::size_t) {
+        std::string at = r.path();
+        PassRecord rec;
+        bool has_name = false;
+        r.object([&](std::string_view k) {
+          if (k == "name") {
+            rec.name = r.string();
+            has_name = !rec.name.empty();
+          } else if (k == "changes") {
+            rec.changes = static_cast<std::uint32_t>(r.integer(0, 0xffffffff));
+          } else if (k == "makespan_gain_s") {
+            constexpr double kHorizonS = static_cast<double>(limits::kHorizonUs) / 1e6;
+            rec.makespan_gain_us =
+                seconds_to_us(r.number_in(-kHorizonS, kHorizonS, "a makespan gain", "s"));
+          } else if (k == "cost_gain_usd") {
+            rec.cost_gain_usd = r.number();
+          } else {
+            fail_unknown_member(r, k, {"name", "changes", "makespan_gain_s", "cost_gain_usd"});
+          }
+        });
+        if (!has_name) r.fail_at(at, "missing member 'name' (a non-empty pass name)");
+        p.passes.push_back(std::move(rec));
       });
     } else if (key == "workers") {
       r.array([&](std::size_t) {
@@ -261,11 +292,10 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
               if (!t) r.fail(fmt::format("unknown task '{}' (not in workflow '{}')", id, w.name()));
               order.push_back(*t);
             });
-          } else if (k == "prewarm" || k == "description") {
+          } else if (k == "description") {
             r.skip();
           } else {
-            fail_unknown_member(r, k,
-                                {"id", "config", "machine", "order", "prewarm", "description"});
+            fail_unknown_member(r, k, {"id", "config", "machine", "order", "description"});
           }
         });
         if (name.empty()) r.fail_at(at, "missing member 'id' (a non-empty worker id)");
@@ -338,10 +368,12 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         }
       });
     } else if (key == "predictions") {
-      r.skip();
+      if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("an object of predictions");
+      p.predictions_json = std::string(r.raw_value());
     } else {
-      fail_unknown_member(
-          r, key, {"format", "workflow", "platform", "planner", "workers", "tasks", "predictions"});
+      fail_unknown_member(r, key,
+                          {"format", "workflow", "platform", "planner", "passes", "workers",
+                           "tasks", "predictions"});
     }
   });
   r.finish();
@@ -409,6 +441,19 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
   for (const std::string& a : p.assumptions) j.value(a);
   j.end_array();
   j.end_object();
+  if (!p.passes.empty()) {
+    j.key("passes");
+    j.begin_array();
+    for (const PassRecord& rec : p.passes) {
+      j.begin_object(true);
+      j.member("name", rec.name);
+      j.member("changes", static_cast<std::uint64_t>(rec.changes));
+      j.member("makespan_gain_s", static_cast<double>(rec.makespan_gain_us) / 1e6);
+      j.member("cost_gain_usd", rec.cost_gain_usd);
+      j.end_object();
+    }
+    j.end_array();
+  }
   j.key("workers");
   j.begin_array();
   for (std::size_t k = 0; k < p.worker_names.size(); ++k) {

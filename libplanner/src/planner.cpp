@@ -9,43 +9,11 @@
 
 namespace dagplan {
 
-void PlannerRegistry::add(PlannerInfo info) {
-  planners_.push_back(std::move(info));
-}
-
-const PlannerInfo* PlannerRegistry::find(std::string_view name) const {
-  for (const PlannerInfo& p : planners_)
-    if (p.name == name) return &p;
-  return nullptr;
-}
-
-std::vector<std::string_view> PlannerRegistry::names() const {
-  std::vector<std::string_view> out;
-  for (const PlannerInfo& p : planners_) out.push_back(p.name);
-  return out;
-}
-
 std::vector<std::string> PlannerRegistry::select(std::string_view list) const {
+  if (list != "all") return parse_list(list);
   std::vector<std::string> out;
-  if (list == "all") {
-    for (const PlannerInfo& p : planners_) out.push_back(p.name);
-    return out;
-  }
-  while (!list.empty()) {
-    std::size_t comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-    if (item.empty()) continue;
-    if (!find(item)) (void)create(item);  // throws, with a suggestion
-    out.emplace_back(item);
-  }
+  for (const PlannerInfo& p : entries_) out.push_back(p.name);
   return out;
-}
-
-std::unique_ptr<Planner> PlannerRegistry::create(std::string_view name) const {
-  if (const PlannerInfo* p = find(name)) return p->create();
-  std::vector<std::string_view> all = names();
-  throw UsageError(unknown_name_message("planner", name, all));
 }
 
 const PlannerRegistry& planner_registry() {

@@ -21,6 +21,15 @@ inline constexpr std::uint32_t kFlexible = std::numeric_limits<std::uint32_t>::m
 /// Worker's machine meaning "any machine of its configuration" (the first with a free core).
 inline constexpr std::uint32_t kAnyMachine = std::numeric_limits<std::uint32_t>::max();
 
+/// What an optimisation pass did to a plan (passes.hpp): how many changes it kept and the gain
+/// the contention-aware prediction showed for them (positive: faster or cheaper).
+struct PassRecord {
+  std::string name;
+  std::uint32_t changes = 0;
+  std::int64_t makespan_gain_us = 0;  ///< makespan before the pass less after
+  double cost_gain_usd = 0;           ///< cost before the pass less after
+};
+
 struct Plan {
   // Provenance.
   std::string planner;                     ///< registry name of the planner that made it
@@ -50,8 +59,10 @@ struct Plan {
   std::vector<std::uint32_t> order_begin;
   LargeVector<TaskId> order;
 
-  // Annotations (optimisation passes).
+  // Annotations (optimisation passes, passes.hpp).
   LargeVector<std::uint8_t> preload;  ///< per task: download inputs as soon as they exist
+  /// The passes that ran after the planner, in order, and what each kept.
+  std::vector<PassRecord> passes;
 
   /// The planner's predictions as a JSON object, written by the predictor; kept verbatim.
   std::string predictions_json;

@@ -14,6 +14,7 @@
 
 #include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
+#include "dagplan/registry.hpp"
 
 namespace dagplan {
 
@@ -43,21 +44,14 @@ struct PlannerInfo {
 };
 
 /// Name -> {description, factory}. Ordered as registered.
-class PlannerRegistry {
+class PlannerRegistry : public NamedRegistry<PlannerInfo> {
  public:
-  void add(PlannerInfo info);
-  const PlannerInfo* find(std::string_view name) const;
-  /// Throws UsageError "unknown planner 'hfet'; did you mean 'heft'? (wukong, ...)".
-  std::unique_ptr<Planner> create(std::string_view name) const;
-  const std::vector<PlannerInfo>& planners() const { return planners_; }
-  std::vector<std::string_view> names() const;
+  PlannerRegistry() : NamedRegistry("planner") {}
+  const std::vector<PlannerInfo>& planners() const { return entries_; }
   /// The planners a command-line list names: "all" (every one, in registry order) or
   /// comma-separated names (empty items skipped). Throws UsageError on an unknown name, with a
   /// suggestion, before any planner runs.
   std::vector<std::string> select(std::string_view list) const;
-
- private:
-  std::vector<PlannerInfo> planners_;
 };
 
 /// The registry of every built-in planner.

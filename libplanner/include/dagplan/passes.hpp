@@ -1,0 +1,82 @@
+#pragma once
+/// \file
+/// Optimisation passes: each changes a plan's annotations after any planner (DESIGN.md rules 4
+/// and 9-12) and keeps a change only where the contention-aware prediction (predict()) shows a
+/// gain on the user's objective. One registry holds them by name, beside the planners';
+/// `dagplan plan --optimize all|LIST` runs them in registry order (the documented order), and
+/// the plan records what each kept (Plan::passes).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dagplan/model.hpp"
+#include "dagplan/plan.hpp"
+#include "dagplan/predictor.hpp"
+#include "dagplan/registry.hpp"
+
+namespace dagplan {
+
+/// What a pass may trade. kMakespan: a change must shorten the makespan, and the plan's cost may
+/// end at most `max_cost_increase` (a share) above the cost before the first pass. kCost: a
+/// change must lower the cost, and the makespan may end at most `max_makespan_increase` above.
+struct PassObjective {
+  enum class Kind { kMakespan, kCost };
+  Kind kind = Kind::kMakespan;
+  double max_cost_increase = 0.05;
+  double max_makespan_increase = 0.05;
+};
+
+/// The prediction a pass works from and against which it judges changes. `baseline` is the plan
+/// before the first pass (the bounds of the objective), `current` the plan as it stands.
+struct PassState {
+  Prediction baseline;
+  Prediction current;
+};
+
+/// Whether `candidate` is a gain over `state.current` within the objective's bounds.
+bool pass_gain(const PassObjective& objective, const PassState& state, const Prediction& candidate);
+
+/// An optimisation pass. Implementations are deterministic (ties by id) and leave the plan
+/// valid (check_plan()); a pass that finds nothing worth changing leaves it as it was.
+class Pass {
+ public:
+  virtual ~Pass() = default;
+  virtual std::string_view name() const = 0;
+  /// Changes `plan` where the prediction shows a gain; updates `state.current` to the kept
+  /// plan's prediction; returns how many changes (tasks or workers annotated) it kept.
+  virtual std::uint32_t apply(const ExecutionModel& model, Plan& plan,
+                              const PassObjective& objective, PassState& state) const = 0;
+};
+
+struct PassInfo {
+  std::string name;
+  std::string description;
+  std::function<std::unique_ptr<Pass>()> create;
+};
+
+/// Name -> {description, factory}, in the order passes run.
+class PassRegistry : public NamedRegistry<PassInfo> {
+ public:
+  PassRegistry() : NamedRegistry("pass") {}
+  const std::vector<PassInfo>& passes() const { return entries_; }
+  /// The passes a command-line list names, in registry order: "all", "none" (no pass) or
+  /// comma-separated names. Throws UsageError on an unknown name before any pass runs.
+  std::vector<std::string> select(std::string_view list) const;
+};
+
+/// The registry of every built-in pass.
+const PassRegistry& pass_registry();
+
+/// Runs `passes` (names, in the given order) on `plan`, appending one PassRecord per pass to
+/// plan.passes, and returns the final plan's contention-aware prediction.
+Prediction optimize_plan(const ExecutionModel& model, Plan& plan,
+                         const std::vector<std::string>& passes, const PassObjective& objective);
+
+/// Factories of the built-in passes (src/passes/*.cpp).
+std::unique_ptr<Pass> make_preload_pass();
+
+}  // namespace dagplan
