@@ -17,10 +17,15 @@ if [ -z "$runner" ]; then
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-# Only the project's own sources (not files generated in the build directory).
+# Only the project's own sources (not files generated in the build directory). The tests and
+# benchmarks without the clang-analyzer checks: the path-sensitive analysis of Catch2's macros
+# took a third to a half of clang-tidy's time on a test file (9.0 s against 6.3 s for
+# planners_test.cpp), and the tests run under AddressSanitizer and UBSan in CI anyway.
 src=$(pwd)
 "$runner" -p "$build" -quiet -j "$(nproc)" \
-  "^$src/(libplanner|simulator|executor|cli|benchmarks|tests)/.*\\.cpp\$" > "$log" 2>&1 || true
+  "^$src/(libplanner|simulator|executor|cli)/.*\\.cpp\$" > "$log" 2>&1 || true
+"$runner" -p "$build" -quiet -j "$(nproc)" -checks='-clang-analyzer-*' \
+  "^$src/(benchmarks|tests)/.*\\.cpp\$" >> "$log" 2>&1 || true
 # Diagnostics, without the colour codes; "N warnings generated" lines are counts, not findings.
 found=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '(warning|error): ' | sort -u || true)
 files=$(grep -c '^clang-tidy' "$log" || true)
