@@ -32,6 +32,7 @@
 #include "dagplan/files.hpp"
 #include "dagplan/generators.hpp"
 #include "dagplan/json_writer.hpp"
+#include "dagplan/passes.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/platform.hpp"
 #include "dagplan/saga.hpp"
@@ -67,25 +68,21 @@ constexpr const char* kBaselineFormat = "dagbench-baseline/1";
 // ------------------------------------------------------------------------------------------------
 // The suite.
 
-/// A list of optimisation passes run after the planner. Passes do not exist yet, so the suite has
-/// one variant, "none"; when the pass registry lands, add variants here (e.g. {"all", {...}}) and
-/// apply them in apply_passes(). Entries are keyed by the variant's name, so the baseline
-/// distinguishes a planner with and without passes.
+/// A list of optimisation passes run after the planner: "none" and "all" (every registered pass,
+/// objective makespan with the default cost bound). Entries are keyed by the variant's name, so
+/// the baseline distinguishes a planner with and without passes.
 struct PassVariant {
   std::string name;
   std::vector<std::string> passes;
 };
 
 std::vector<PassVariant> pass_variants() {
-  return {{"none", {}}};
+  return {{"none", {}}, {"all", pass_registry().select("all")}};
 }
 
-/// Runs the variant's passes, in order, on `plan`. A no-op for "none" (the only variant today).
-void apply_passes(const PassVariant& variant, const ExecutionModel& /*model*/, Plan& /*plan*/) {
-  if (!variant.passes.empty()) {
-    throw UsageError(fmt::format("pass variant '{}': optimisation passes are not implemented yet",
-                                 variant.name));
-  }
+/// Runs the variant's passes, in order, on `plan`.
+void apply_passes(const PassVariant& variant, const ExecutionModel& model, Plan& plan) {
+  if (!variant.passes.empty()) (void)optimize_plan(model, plan, variant.passes, PassObjective{});
 }
 
 struct SuiteWorkflow {
