@@ -67,6 +67,10 @@ std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel&
                      human_seconds(seconds(p.bounds.work_over_concurrency_us)),
                      human_seconds(seconds(p.bounds.data_us)));
   for (const PassRecord& r : plan.passes) {
+    if (r.changes == 0) {
+      out += fmt::format("  pass {:<15} no change (none gained on the objective)\n", r.name);
+      continue;
+    }
     // Gains as the prediction saw them when the pass ran (positive: faster or cheaper).
     const std::string ms = human_seconds(seconds(std::abs(r.makespan_gain_us)));
     const std::string cost = human_dollars(std::abs(r.cost_gain_usd));

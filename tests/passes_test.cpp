@@ -173,3 +173,86 @@ TEST_CASE("pass names: all, none, lists in registry order, unknown names refused
   REQUIRE_ERROR_CONTAINING(UsageError, r.select("prelaod"), "unknown pass 'prelaod'",
                            "did you mean 'preload'");
 }
+
+TEST_CASE("prewarm pass: a hand-computed pre-warm, kept only within the cost bound", "[passes]") {
+  // w0 runs x (0.5 s), a (2 s) and y (0.1 s); b on w1 reads a's output. x runs 0.51-1.01 and
+  // finishes at 1.011; a 1.011-3.011, uploads for b (one storage latency), counts: 3.013; y keeps
+  // w0 busy past w1's start, so w1, invoked for b, starts cold (0.5 s). A pre-warm for w1 must
+  // be warm when w1 starts (about 3.02 s): its trigger ends by then less 0.01 + 0.5 s; the
+  // latest such task is x: sent at 1.011, warm at 1.521, kept warm until 8.521. w1 then starts
+  // warm (0.1 s instead of 0.5) and b, the last task, ends 0.4 s earlier. Cost: w1 is billed
+  // 0.4 s less ($0.4), the pre-warm costs an invocation ($0.5) and its 0.5 s start-up ($0.5):
+  // $0.6 more, about 11% of the plan's cost. Under the default bound (5% more cost) it is not
+  // kept; under 20% it is.
+  Platform platform = test_platform();
+  Workflow w = test::wf(R"({"id": "x", "work_s": 0.5, "output_bytes": 0},
+                           {"id": "a", "work_s": 2, "output_bytes": 0, "deps": ["x"]},
+                           {"id": "y", "work_s": 0.1, "output_bytes": 0, "deps": ["a"]},
+                           {"id": "b", "work_s": 1, "output_bytes": 0, "deps": ["a"]})");
+  ExecutionModel m(w, platform);
+  const Plan plan = strict_plan(w, {{"x", "w0"}, {"a", "w0"}, {"y", "w0"}, {"b", "w1"}});
+  const Prediction plain = predict(m, plan);
+  REQUIRE(plain.instances.size() == 2);
+  REQUIRE_FALSE(plain.instances[1].warm);
+  REQUIRE(plain.tasks[index(*w.find("x"))].finish_us == 1'011'000);
+  REQUIRE(plain.makespan_us == plain.tasks[index(*w.find("b"))].finish_us);
+  REQUIRE(plain.cost.total() * 0.05 < 0.6);
+  REQUIRE(plain.cost.total() * 0.2 > 0.6);
+
+  Plan strict_bound = plan;
+  (void)optimize_plan(m, strict_bound, {"prewarm"}, PassObjective{});
+  CHECK(strict_bound.worker_prewarm.empty());
+  REQUIRE(strict_bound.passes.size() == 1);
+  CHECK(strict_bound.passes[0].changes == 0);
+
+  Plan loose = plan;
+  PassObjective twenty;
+  twenty.max_cost_increase = 0.2;
+  Prediction after = optimize_plan(m, loose, {"prewarm"}, twenty);
+  REQUIRE(loose.worker_prewarm.size() == 2);
+  CHECK(loose.worker_prewarm[0] == kNoPrewarm);
+  CHECK(loose.worker_prewarm[1] == index(*w.find("x")));
+  CHECK(after.makespan_us == plain.makespan_us - 400'000);
+  CHECK(loose.passes[0].makespan_gain_us == 400'000);
+  CHECK(loose.passes[0].cost_gain_usd == Approx(-0.6).epsilon(1e-9));
+  REQUIRE(after.prewarms.size() == 1);
+  CHECK(after.prewarms[0].sent_us == 1'011'000);
+  CHECK(after.prewarms[0].warm_us == 1'521'000);
+  CHECK(after.invocations == plain.invocations + 1);
+  REQUIRE(after.instances.size() == 2);
+  CHECK(after.instances[1].warm);
+  CHECK(after.instances[1].donor == kPrewarmed);
+
+  // Written and read back, the pre-warm gives the same prediction.
+  const std::string text = write_plan(loose, w, platform);
+  CHECK(text.find(R"("prewarm": {"after": "x"})") != std::string::npos);
+  Plan again = read_plan(text, "p.json", w, platform);
+  CHECK(predict(m, again).makespan_us == after.makespan_us);
+}
+
+TEST_CASE("prewarm pass: nothing to warm when every worker starts at once", "[passes]") {
+  // Two roots on two workers: both start at t = 0, no task can end before either starts.
+  Platform platform = test_platform();
+  Workflow w = test::wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1})");
+  ExecutionModel m(w, platform);
+  Plan plan = strict_plan(w, {{"a", "w0"}, {"b", "w1"}});
+  PassObjective any;
+  any.max_cost_increase = 100;
+  (void)optimize_plan(m, plan, {"prewarm"}, any);
+  CHECK(plan.worker_prewarm.empty());
+  CHECK(plan.passes[0].changes == 0);
+}
+
+TEST_CASE("prewarm: refused on a cluster, and a trigger that is no task is refused", "[passes]") {
+  Workflow w = test::wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1, "deps": ["a"]})");
+  const std::string doc = R"({"format": "dagplan-plan/1", "planner": {"name": "hand"},
+    "workers": [{"id": "w0", "config": "c1", "prewarm": {"after": "zz"}}],
+    "tasks": [{"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0"}]})";
+  REQUIRE_INPUT_ERROR(read_plan(doc, "p.json", w, test_platform()), "$.workers[0].prewarm.after",
+                      "unknown task 'zz'");
+  Platform cluster = load_platform("cluster");
+  ExecutionModel m(w, cluster);
+  Plan plan = planner_registry().create("heft")->plan(m, PlannerOptions{});
+  (void)optimize_plan(m, plan, {"prewarm"}, PassObjective{});
+  CHECK(plan.worker_prewarm.empty());
+}

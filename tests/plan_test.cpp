@@ -79,11 +79,21 @@ TEST_CASE("bad plans give one clear error", "[plan][errors]") {
     REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0 + "," + w0, ""), "p.json", w, p), "$.workers[1].id",
                         "duplicate worker id 'w0'");
   }
-  SECTION("a worker member no reader understands (a pre-warm before there is a pass for it)") {
+  SECTION("a pre-warm that is not an object naming its trigger") {
     REQUIRE_INPUT_ERROR(
         read_plan(plan_doc(R"({"id": "w0", "config": "1024MB", "prewarm": "garbage"})", ""),
                   "p.json", w, p),
-        "$.workers[0].prewarm", "unknown member 'prewarm'");
+        "$.workers[0].prewarm", "expected");
+    REQUIRE_INPUT_ERROR(
+        read_plan(plan_doc(R"({"id": "w0", "config": "1024MB", "prewarm": {"before": "a"}})", ""),
+                  "p.json", w, p),
+        "$.workers[0].prewarm.before", "unknown member 'before'");
+  }
+  SECTION("a worker member no reader understands") {
+    REQUIRE_INPUT_ERROR(
+        read_plan(plan_doc(R"({"id": "w0", "config": "1024MB", "prewarmed": true})", ""), "p.json",
+                  w, p),
+        "$.workers[0].prewarmed", "unknown member 'prewarmed'");
   }
   SECTION("planner parameters that are not an object") {
     std::string doc = R"({"format": "dagplan-plan/1", "planner": {"name": "x", "params": 3},

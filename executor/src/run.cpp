@@ -146,6 +146,15 @@ class Runner {
   std::vector<std::vector<std::uint32_t>> worker_tasks_;
   std::vector<std::uint32_t> task_instance_;  // where the task's output is (its last attempt)
   std::map<std::uint64_t, std::uint32_t> restarts_;  // per strict worker / flexible task
+  // Pre-warms (Plan::worker_prewarm): (trigger task, worker), by task; and those sent (when,
+  // for which worker, by which task's end).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> prewarm_by_task_;
+  struct PrewarmSent {
+    std::uint32_t worker, trigger;
+    std::int64_t sent_us;
+  };
+  std::vector<PrewarmSent> prewarms_;
+  void send_prewarms(std::uint32_t task, std::int64_t now);
   std::size_t done_ = 0, busy_ = 0;
   std::uint32_t limit_ = 0;
   std::int64_t t0_ = 0;
@@ -180,6 +189,24 @@ void Runner::start_process(Proc& p, std::uint32_t index) {
     p.pid = spawn({"/bin/sh", "-c", cmd}, p.log, applied);
   }
   ++report_.processes;
+}
+
+// A task that triggers pre-warms has ended: for each, a worker process of the worker's
+// configuration starts (connects, reads the run's documents) and waits idle for an invocation,
+// warm, until its keep-alive runs out; the next invocation of that configuration takes it (rule
+// 2). Like the model's, it takes no place under the concurrency limit.
+void Runner::send_prewarms(std::uint32_t task, std::int64_t now) {
+  auto it = std::lower_bound(prewarm_by_task_.begin(), prewarm_by_task_.end(),
+                             std::make_pair(task, std::uint32_t{0}));
+  for (; it != prewarm_by_task_.end() && it->first == task; ++it) {
+    const std::uint32_t index = static_cast<std::uint32_t>(procs_.size());
+    procs_.push_back(Proc{});
+    Proc& p = procs_.back();
+    p.config = plan_.worker_config[it->second];
+    p.idle_since_us = now;
+    start_process(p, index);
+    prewarms_.push_back({it->second, task, now});
+  }
 }
 
 void Runner::dispatch() {
@@ -329,6 +356,7 @@ void Runner::handle_event(const std::string& text) {
     if (task_done_.at(t)) return;  // a second completion (a duplicate ready event ran it twice)
     task_done_.at(t) = true;
     instances_.at(on).completed.push_back(t);
+    if (!prewarm_by_task_.empty()) send_prewarms(t, now_us());
     ++done_;
     if (o_.progress) o_.progress(done_, w_.task_count());
   } else if (kind == "failed") {
@@ -495,6 +523,10 @@ void Runner::run(std::int64_t t0) {
     if (plan_.task_worker[t] != kFlexible) worker_tasks_[plan_.task_worker[t]].push_back(t);
   flex_requested_.assign(w_.task_count(), false);
   task_instance_.assign(w_.task_count(), 0);
+  for (std::uint32_t k = 0; k < plan_.worker_prewarm.size(); ++k)
+    if (plan_.worker_prewarm[k] != kNoPrewarm)
+      prewarm_by_task_.emplace_back(plan_.worker_prewarm[k], k);
+  std::sort(prewarm_by_task_.begin(), prewarm_by_task_.end());
   // Rule 1: one invocation per strict worker owning a root (its roots as ready events) and one
   // per flexible root.
   for (TaskId r : w_.roots()) {
@@ -613,7 +645,17 @@ void Runner::build_trace(std::int64_t t0) {
   }
   // Rule 8, with the model's prices: billed time per instance, invocations, storage held from
   // upload to the end of the run.
-  double cost = m_.makespan_cost(makespan) + m_.invocation_cost(instances_.size());
+  double cost =
+      m_.makespan_cost(makespan) + m_.invocation_cost(instances_.size() + prewarms_.size());
+  // A pre-warm's start-up is billed at the model's cold start (its process does not report
+  // when it is up); the trace shows when it was sent.
+  for (const PrewarmSent& p : prewarms_) {
+    const ConfigId c = plan_.worker_config[p.worker];
+    if (m_.platform().bill_startup) cost += m_.instance_cost(c, m_.startup_us(c, false));
+    tr.events.push_back(
+        {"prewarm", rel(p.sent_us), std::string(w_.id(TaskId{p.trigger})),
+         fmt::format("worker {} ({})", plan_.worker_names[p.worker], m_.config(c).name)});
+  }
   for (const Instance& i : instances_) {
     sim::TraceInstance ti;
     ti.worker = i.worker == kFlexible ? "" : plan_.worker_names[i.worker];

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "dagplan/error.hpp"
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
@@ -128,6 +130,19 @@ void check_plan(const Plan& p, const Workflow& w, const Platform& platform, Plan
       throw Error(fmt::format("plan: worker '{}' has no valid configuration", p.worker_names[k]));
   if (!p.worker_machine.empty() && p.worker_machine.size() != p.worker_names.size())
     throw Error("plan: every worker needs a machine (or none)");
+  if (!p.worker_prewarm.empty()) {
+    if (p.worker_prewarm.size() != p.worker_names.size())
+      throw Error("plan: every worker needs a pre-warm trigger (or none)");
+    for (std::size_t k = 0; k < p.worker_prewarm.size(); ++k) {
+      if (p.worker_prewarm[k] == kNoPrewarm) continue;
+      if (p.worker_prewarm[k] >= n)
+        throw Error(
+            fmt::format("plan: worker '{}' has no valid pre-warm trigger", p.worker_names[k]));
+      if (platform.has_machines())
+        throw Error(fmt::format("plan: worker '{}' has a pre-warm, but platform '{}' is a cluster",
+                                p.worker_names[k], platform.name));
+    }
+  }
   for (std::uint32_t k = 0; k < p.worker_machine.size(); ++k) {
     std::uint32_t m = p.worker_machine[k];
     if (m == kAnyMachine) continue;
@@ -272,6 +287,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         ConfigId cfg{0};
         std::uint32_t machine = kAnyMachine;
         std::string machine_at;
+        std::uint32_t prewarm = kNoPrewarm;
         std::vector<TaskId> order;
         r.object([&](std::string_view k) {
           if (k == "id") {
@@ -292,10 +308,23 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
               if (!t) r.fail(fmt::format("unknown task '{}' (not in workflow '{}')", id, w.name()));
               order.push_back(*t);
             });
+          } else if (k == "prewarm") {
+            if (platform.has_machines())
+              r.fail(fmt::format("platform '{}' is a cluster: its workers are not pre-warmed",
+                                 platform.name));
+            r.object([&](std::string_view pk) {
+              if (pk != "after") fail_unknown_member(r, pk, {"after"});
+              std::string_view id = r.string();
+              std::optional<TaskId> t = w.find(id);
+              if (!t) r.fail(fmt::format("unknown task '{}' (not in workflow '{}')", id, w.name()));
+              prewarm = index(*t);
+            });
+            if (prewarm == kNoPrewarm) r.fail("missing member 'after' (the task that triggers it)");
           } else if (k == "description") {
             r.skip();
           } else {
-            fail_unknown_member(r, k, {"id", "config", "machine", "order", "description"});
+            fail_unknown_member(r, k,
+                                {"id", "config", "machine", "order", "prewarm", "description"});
           }
         });
         if (name.empty()) r.fail_at(at, "missing member 'id' (a non-empty worker id)");
@@ -311,6 +340,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         p.worker_names.push_back(name);
         p.worker_config.push_back(cfg);
         p.worker_machine.push_back(machine);
+        p.worker_prewarm.push_back(prewarm);
         orders.push_back(std::move(order));
         order_at.push_back(at + ".order");
       });
@@ -387,6 +417,9 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   for (const auto& o : orders) any_order = any_order || !o.empty();
   for (std::uint32_t m : p.worker_machine) any_machine = any_machine || m != kAnyMachine;
   if (!any_machine) p.worker_machine.clear();
+  if (std::all_of(p.worker_prewarm.begin(), p.worker_prewarm.end(),
+                  [](std::uint32_t t) { return t == kNoPrewarm; }))
+    p.worker_prewarm.clear();
   if (any_order) {
     p.set_order(orders);
     OrderProblem problem = find_order_problem(p, w);
@@ -462,6 +495,12 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
     j.member("config", platform.configs[index(p.worker_config[k])].name);
     if (p.machine(static_cast<std::uint32_t>(k)) != kAnyMachine) {
       j.member("machine", p.machine(static_cast<std::uint32_t>(k)));
+    }
+    if (std::uint32_t t = p.prewarm(static_cast<std::uint32_t>(k)); t != kNoPrewarm) {
+      j.key("prewarm");
+      j.begin_object(true);
+      j.member("after", w.id(TaskId{t}));
+      j.end_object();
     }
     std::span<const TaskId> order = p.worker_order(static_cast<std::uint32_t>(k));
     if (!order.empty()) {

@@ -63,7 +63,8 @@ class RunEngine::Impl {
     kTaskReady,
     kTaskDone,
     kInstanceExit,
-    kCustom
+    kCustom,
+    kPrewarm  // a pre-warm invocation reaches the platform (subject: its index in prewarms_)
   };
   // 16 bytes: time, then insertion order (equal times are first-in first-out), with the kind and
   // the subject (task or instance) packed in the same word: seq in the high 29 bits.
@@ -128,6 +129,8 @@ class RunEngine::Impl {
   void fill_slots(std::uint32_t inst);
   void start(std::uint32_t inst, std::uint32_t t);
   void task_done(std::uint32_t t);
+  void prewarm_arrives(std::uint32_t i);
+  void add_to_pool(const WarmContainer& w);
   void evict_idle();
   bool eviction_helps(std::uint32_t id) const;
   void evict(std::uint32_t id);
@@ -206,6 +209,8 @@ class RunEngine::Impl {
   std::vector<WorkerState> workers_;
   LargeVector<InstanceState> state_;
   std::vector<std::vector<WarmContainer>> pool_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> prewarm_by_task_;  // (trigger, worker)
+  std::vector<PrewarmPrediction> prewarms_;                               // sent so far
   // Invocations waiting for a place, first come first served: per configuration, and on a
   // cluster per machine for workers pinned to one (index config_count() + machine).
   std::vector<std::queue<std::uint32_t>> waiting_;
@@ -262,6 +267,11 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
     std::sort(stack.begin(), stack.end(), [](const WarmContainer& a, const WarmContainer& b) {
       return a.idle_since_us < b.idle_since_us;
     });
+  // Pre-warms by trigger task (ties by worker).
+  for (std::uint32_t k = 0; k < plan.worker_prewarm.size(); ++k)
+    if (plan.worker_prewarm[k] != kNoPrewarm)
+      prewarm_by_task_.emplace_back(plan.worker_prewarm[k], k);
+  std::sort(prewarm_by_task_.begin(), prewarm_by_task_.end());
   global_limit_ = m.max_workers();
   waiting_.resize(m.config_count() + m.machine_count());
   if (fixed_) {
@@ -317,6 +327,7 @@ Prediction RunEngine::Impl::run() {
       case EventKind::kTaskDone: done_now_.push_back(x); break;
       case EventKind::kInstanceExit: release(x); break;
       case EventKind::kCustom: runner_.on_event(self_, x); break;
+      case EventKind::kPrewarm: prewarm_arrives(x); break;
     }
   }
   if (done_ != n_) deadlock();
@@ -436,12 +447,16 @@ void RunEngine::Impl::start_instance(std::uint32_t id) {
   in.start_us = now_;
   auto& stack = pool_[index(in.config)];
   while (!stack.empty() && stack.back().expires_us <= now_) stack.pop_back();
-  // Take the most recently idled container, if it is idle already (a warm pool given for a
-  // later run may hold containers that become idle in the future).
-  in.warm = !stack.empty() && stack.back().idle_since_us <= now_;
+  // Take the most recently idled container that is idle already (a warm pool given for a later
+  // run, or a pre-warm still starting, may hold containers that become idle in the future).
+  auto it = stack.end();
+  while (it != stack.begin() &&
+         (std::prev(it)->idle_since_us > now_ || std::prev(it)->expires_us <= now_))
+    --it;
+  in.warm = it != stack.begin();
   if (in.warm) {
-    in.donor = stack.back().instance;
-    stack.pop_back();
+    in.donor = std::prev(it)->instance;
+    stack.erase(std::prev(it));
   }
   in.ready_us = now_ + runner_.startup_us(self_, id, in.warm);
   fill_slots(id);
@@ -632,6 +647,16 @@ void RunEngine::Impl::task_done(std::uint32_t ti) {
   std::uint32_t inst = ts_[ti].instance;
   ++done_;
   makespan_ = std::max(makespan_, now_);
+  if (!prewarm_by_task_.empty()) {
+    // Its worker sends the pre-warms this task triggers (Plan::worker_prewarm).
+    auto it = std::lower_bound(prewarm_by_task_.begin(), prewarm_by_task_.end(),
+                               std::make_pair(ti, std::uint32_t{0}));
+    for (; it != prewarm_by_task_.end() && it->first == ti; ++it) {
+      push(now_ + m_.invoke_us(), EventKind::kPrewarm,
+           static_cast<std::uint32_t>(prewarms_.size()));
+      prewarms_.push_back(PrewarmPrediction{it->second, ti, now_, 0});
+    }
+  }
   std::uint32_t k = ts_[ti].worker;
   if (k != kFlexible) --workers_[k].remaining;
   // Rule 3: successors whose counter this task completes.
@@ -802,8 +827,7 @@ void RunEngine::Impl::exit_instance(std::uint32_t id, std::int64_t at) {
 void RunEngine::Impl::release(std::uint32_t id) {
   const InstancePrediction& in = inst_[id];
   state_[id].exited = true;
-  pool_[index(in.config)].push_back(
-      WarmContainer{in.config, now_, now_ + m_.platform().keep_alive_us, id});
+  add_to_pool(WarmContainer{in.config, now_, now_ + m_.platform().keep_alive_us, id});
   --running_total_;
   if (fixed_) return_core(in.machine);
   const auto configs = static_cast<std::uint32_t>(m_.config_count());
@@ -826,6 +850,27 @@ void RunEngine::Impl::release(std::uint32_t id) {
     inst_[best].released_by = id;
     start_instance(best);
   }
+}
+
+// A pre-warm reaches the platform: a container of the worker's configuration starts cold and
+// then waits, idle and warm, for the keep-alive. It takes no place under the concurrency limit
+// (a simplification: its start-up is short beside the runs it serves).
+void RunEngine::Impl::prewarm_arrives(std::uint32_t i) {
+  PrewarmPrediction& p = prewarms_[i];
+  const ConfigId c = plan_.worker_config[p.worker];
+  p.warm_us = now_ + m_.startup_us(c, false);
+  add_to_pool(WarmContainer{c, p.warm_us, p.warm_us + m_.platform().keep_alive_us, kPrewarmed});
+}
+
+// A container idle (from idle_since_us on) goes into its configuration's pool, which stays in
+// order of idle_since_us (most recently idled on top).
+void RunEngine::Impl::add_to_pool(const WarmContainer& w) {
+  auto& stack = pool_[index(w.config)];
+  auto at = std::upper_bound(stack.begin(), stack.end(), w,
+                             [](const WarmContainer& a, const WarmContainer& b) {
+                               return a.idle_since_us < b.idle_since_us;
+                             });
+  stack.insert(at, w);
 }
 
 void RunEngine::Impl::deadlock() {
@@ -856,8 +901,14 @@ Prediction RunEngine::Impl::finish() {
     out.cost.compute += m_.instance_cost(in.config, billed);
   }
   out.cost.compute += m_.makespan_cost(makespan_);
-  out.invocations = inst_.size();
+  // A pre-warm is an invocation, and its start-up is billed as any other (bill_startup).
+  for (const PrewarmPrediction& p : prewarms_)
+    if (m_.platform().bill_startup)
+      out.cost.compute +=
+          m_.instance_cost(plan_.worker_config[p.worker], p.warm_us - p.sent_us - m_.invoke_us());
+  out.invocations = inst_.size() + prewarms_.size();
   out.instances = std::move(inst_);
+  out.prewarms = std::move(prewarms_);
   out.cost.invocations = m_.invocation_cost(out.invocations);
   for (std::uint32_t t = 0; t < n_; ++t) {
     out.bytes_downloaded += tp_[t].download_bytes;

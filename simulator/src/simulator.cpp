@@ -52,6 +52,12 @@ SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptio
       task.attempts = std::move(attempts[t]);
       tr.tasks.push_back(std::move(task));
     }
+    // The passes' events: each pre-warm, when its trigger's end sent it, for which worker.
+    for (const PrewarmPrediction& p : out.timeline.prewarms)
+      tr.events.push_back(
+          {"prewarm", p.sent_us, std::string(w.id(TaskId{p.trigger})),
+           fmt::format("worker {} ({}): warm at {} us", plan.worker_names[p.worker],
+                       model.config(plan.worker_config[p.worker]).name, p.warm_us)});
     if (out.failed) tr.errors.push_back(out.failure);
   }
   return out;

@@ -516,6 +516,50 @@ print(f"p's output fetched {got['p']['start_us']}-{got['p']['end_us']} us, c sta
 PY
     "$dagsim" replay "$tmp/t.json" > /dev/null || fail "the trace does not replay"
     ;;
+  prewarm)
+    # Pre-warm (rule 9): w0 runs x, a and y; b on w1 reads a's output. The plan pre-warms w1
+    # when x ends: a worker process of w1's configuration starts then and waits; when a ends,
+    # w0 is still busy with y, and w1's instance takes the pre-warmed process: a warm start.
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+tasks = [{"id": "x", "work_s": 0.05, "output_bytes": 1000},
+         {"id": "a", "work_s": 0.3, "output_bytes": 1000, "deps": ["x"]},
+         {"id": "y", "work_s": 0.2, "output_bytes": 1000, "deps": ["a"]},
+         {"id": "b", "work_s": 0.05, "output_bytes": 1000, "deps": ["a"]}]
+json.dump({"format": "dagplan-workflow/1", "name": "prewarm", "tasks": tasks}, open(tmp + "/pw.json", "w"))
+PY
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["max_concurrency"]=2; json.dump(d,open(sys.argv[2],"w"))' examples/platforms/local.json "$tmp/local2.json"
+    "$dagplan" plan "$tmp/pw.json" --platform "$tmp/local2.json" --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
+    python3 - "$tmp/p.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["workers"] = [{"id": "w0", "config": "512MB", "order": ["x", "a", "y"]},
+                {"id": "w1", "config": "512MB", "prewarm": {"after": "x"}}]
+p["tasks"] = [{"id": "x", "worker": "w0"}, {"id": "a", "worker": "w0"}, {"id": "y", "worker": "w0"},
+              {"id": "b", "worker": "w1"}]
+p.pop("predictions", None)
+json.dump(p, open(sys.argv[1], "w"))
+PY
+    # The model says the same: w1 starts warm.
+    "$dagplan" predict "$tmp/p.json" --format json > "$tmp/pred.json" || fail "predict"
+    run_ok "$tmp/p.json" --trace "$tmp/t.json"
+    python3 - "$tmp/t.json" <<'PY' || fail "pre-warm: $(cat "$tmp/t.json")"
+import json, sys
+tr = json.load(open(sys.argv[1]))
+att = {t["id"]: t["attempts"][-1] for t in tr["tasks"]}
+inst = tr["instances"]
+w1 = inst[att["b"]["instance"]]
+assert w1["worker"] == "w1" and w1["warm"], w1
+pre = [e for e in tr["events"] if e["kind"] == "prewarm"]
+assert len(pre) == 1 and pre[0]["task"] == "x", pre
+assert att["x"]["finish_us"] <= pre[0]["time_us"] <= w1["start_us"], (att["x"], pre, w1)
+assert inst[att["y"]["instance"]]["exited_us"] > w1["start_us"], "w0 was idle: the test proves nothing"
+print(f"pre-warm sent at {pre[0]['time_us']} us, w1 started warm at {w1['start_us']} us "
+      f"(ready {w1['ready_us'] - w1['start_us']} us later)")
+PY
+    "$dagsim" replay "$tmp/t.json" > /dev/null || fail "the trace does not replay"
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS [$case_name]"

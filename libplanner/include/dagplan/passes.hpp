@@ -40,6 +40,16 @@ struct PassState {
 /// Whether `candidate` is a gain over `state.current` within the objective's bounds.
 bool pass_gain(const PassObjective& objective, const PassState& state, const Prediction& candidate);
 
+/// The search the passes share: `count` independent changes, `apply(i, true)` making change i
+/// and `apply(i, false)` undoing it, `size(i)` the changes it counts for (tasks or workers).
+/// All at once, kept if that gains; else each alone in order, kept where it gains on the plan as
+/// it stands (at most about 5 * 10^6 tasks predicted in all, and at least one trial). Updates
+/// `state.current`; returns the sizes kept, summed.
+std::uint32_t keep_gains(const ExecutionModel& model, Plan& plan, const PassObjective& objective,
+                         PassState& state, std::size_t count,
+                         const std::function<void(std::size_t, bool)>& apply,
+                         const std::function<std::uint32_t(std::size_t)>& size);
+
 /// An optimisation pass. Implementations are deterministic (ties by id) and leave the plan
 /// valid (check_plan()); a pass that finds nothing worth changing leaves it as it was.
 class Pass {
@@ -78,5 +88,6 @@ Prediction optimize_plan(const ExecutionModel& model, Plan& plan,
 
 /// Factories of the built-in passes (src/passes/*.cpp).
 std::unique_ptr<Pass> make_preload_pass();
+std::unique_ptr<Pass> make_prewarm_pass();
 
 }  // namespace dagplan

@@ -20,6 +20,8 @@ namespace dagplan {
 inline constexpr std::uint32_t kFlexible = std::numeric_limits<std::uint32_t>::max();
 /// Worker's machine meaning "any machine of its configuration" (the first with a free core).
 inline constexpr std::uint32_t kAnyMachine = std::numeric_limits<std::uint32_t>::max();
+/// Worker's pre-warm trigger meaning "no pre-warm".
+inline constexpr std::uint32_t kNoPrewarm = std::numeric_limits<std::uint32_t>::max();
 
 /// What an optimisation pass did to a plan (passes.hpp): how many changes it kept and the gain
 /// the contention-aware prediction showed for them (positive: faster or cheaper).
@@ -61,6 +63,11 @@ struct Plan {
 
   // Annotations (optimisation passes, passes.hpp).
   LargeVector<std::uint8_t> preload;  ///< per task: download inputs as soon as they exist
+  /// Per worker (or empty: none): the task whose end sends a pre-warm for the worker's
+  /// configuration (kNoPrewarm: none). When that task finishes, its worker invokes a container
+  /// of the configuration that only starts (cold) and then waits, warm, for the keep-alive:
+  /// the worker's first instance, starting later, finds it warm. Serverless platforms only.
+  std::vector<std::uint32_t> worker_prewarm;
   /// The passes that ran after the planner, in order, and what each kept.
   std::vector<PassRecord> passes;
 
@@ -73,6 +80,10 @@ struct Plan {
   /// kAnyMachine.
   std::uint32_t machine(std::uint32_t k) const {
     return worker_machine.empty() ? kAnyMachine : worker_machine[k];
+  }
+  /// Worker `k`'s pre-warm trigger task, or kNoPrewarm.
+  std::uint32_t prewarm(std::uint32_t k) const {
+    return worker_prewarm.empty() ? kNoPrewarm : worker_prewarm[k];
   }
   /// Whether any worker has a task order.
   bool has_order() const { return !order_begin.empty() && !order.empty(); }

@@ -31,6 +31,8 @@ namespace dagplan {
 inline constexpr std::uint32_t kNoInstance = 0xffffffffu;
 /// No machine (InstancePrediction::machine on a serverless platform).
 inline constexpr std::uint32_t kNoMachine = 0xffffffffu;
+/// A container started by a pre-warm (InstancePrediction::donor, WarmContainer::instance).
+inline constexpr std::uint32_t kPrewarmed = 0xfffffffeu;
 
 /// An idle, warm container in the pool.
 struct WarmContainer {
@@ -85,7 +87,7 @@ struct InstancePrediction {
   /// serverless platform.
   std::uint32_t machine = kNoMachine;
   /// A warm start: the instance of this run whose idle container it took (kNoInstance: a
-  /// container of the initial pool, or a cold start).
+  /// container of the initial pool, or a cold start; kPrewarmed: one a pre-warm started).
   std::uint32_t donor = kNoInstance;
   /// It waited for a place under the concurrency limit: the instance whose exit gave it one.
   std::uint32_t released_by = kNoInstance;
@@ -98,19 +100,29 @@ struct CostBreakdown {
   double total() const { return compute + invocations + storage; }
 };
 
+/// A pre-warm the plan asked for (Plan::worker_prewarm): sent when its trigger task finished,
+/// its container warm (started, idle) from `warm_us` until the keep-alive runs out.
+struct PrewarmPrediction {
+  std::uint32_t worker = 0;   ///< the plan worker it is for
+  std::uint32_t trigger = 0;  ///< the task whose end sent it
+  std::int64_t sent_us = 0;
+  std::int64_t warm_us = 0;
+};
+
 struct Prediction {
   std::int64_t makespan_us = 0;
   CostBreakdown cost;
   LowerBounds bounds;
   std::uint32_t cold_starts = 0;
   std::uint32_t warm_starts = 0;
-  std::uint64_t invocations = 0;
+  std::uint64_t invocations = 0;  ///< instances and pre-warms
   std::uint64_t bytes_uploaded = 0;
   std::uint64_t bytes_downloaded = 0;         ///< from storage
   std::uint64_t bytes_direct = 0;             ///< point to point between machines
   LargeVector<TaskPrediction> tasks;          ///< by TaskId
   LargeVector<InstancePrediction> instances;  ///< in order of invocation request
   std::vector<WarmContainer> final_pool;      ///< idle containers when the run ends
+  std::vector<PrewarmPrediction> prewarms;    ///< in the order they were sent
   std::vector<std::string> assumptions;       ///< what the model assumed for lack of data
   /// Transfers and tasks shared bandwidth and vCPUs (predict()), or not
   /// (predict_contention_free()).

@@ -12,10 +12,6 @@
 namespace dagplan {
 namespace {
 
-// Trials of one worker at a time predict the whole plan each: at most this many tasks predicted
-// in all (about 5 s at 10^5 tasks per 0.1 s), and always at least one worker.
-constexpr std::uint64_t kTrialTaskBudget = 5'000'000;
-
 class PreloadPass final : public Pass {
  public:
   std::string_view name() const override { return "preload"; }
@@ -26,7 +22,6 @@ class PreloadPass final : public Pass {
     // Per worker, its tasks with an input from elsewhere (another worker, a flexible task or a
     // literal input), in id order.
     std::vector<std::vector<std::uint32_t>> candidates(plan.worker_count());
-    std::uint32_t total = 0;
     for (std::uint32_t t = 0; t < w.task_count(); ++t) {
       const std::uint32_t k = plan.task_worker[t];
       if (k == kFlexible || plan.preload[t] != 0) continue;
@@ -34,38 +29,17 @@ class PreloadPass final : public Pass {
       for (TaskId q : w.predecessors(TaskId{t})) remote = remote || plan.task_worker[index(q)] != k;
       if (!remote) continue;
       candidates[k].push_back(t);
-      ++total;
     }
-    if (total == 0) return 0;
-    auto set = [&](const std::vector<std::uint32_t>& tasks, std::uint8_t on) {
-      for (std::uint32_t t : tasks) plan.preload[t] = on;
-    };
-    // Every candidate at once.
-    for (const auto& tasks : candidates) set(tasks, 1);
-    Prediction all = predict(model, plan);
-    if (pass_gain(objective, state, all)) {
-      state.current = std::move(all);
-      return total;
-    }
-    for (const auto& tasks : candidates) set(tasks, 0);
-    // Then one worker at a time, in index order, each kept if it gains on the plan so far.
-    const std::uint64_t trials =
-        std::max<std::uint64_t>(1, kTrialTaskBudget / std::max<std::uint64_t>(1, w.task_count()));
-    std::uint64_t tried = 0;
-    std::uint32_t kept = 0;
-    for (const auto& tasks : candidates) {
-      if (tasks.empty()) continue;
-      if (tried++ == trials) break;
-      set(tasks, 1);
-      Prediction p = predict(model, plan);
-      if (pass_gain(objective, state, p)) {
-        state.current = std::move(p);
-        kept += static_cast<std::uint32_t>(tasks.size());
-      } else {
-        set(tasks, 0);
-      }
-    }
-    return kept;
+    // One change per worker with candidates, in worker order.
+    std::vector<std::uint32_t> workers;
+    for (std::uint32_t k = 0; k < candidates.size(); ++k)
+      if (!candidates[k].empty()) workers.push_back(k);
+    return keep_gains(
+        model, plan, objective, state, workers.size(),
+        [&](std::size_t i, bool on) {
+          for (std::uint32_t t : candidates[workers[i]]) plan.preload[t] = on ? 1 : 0;
+        },
+        [&](std::size_t i) { return static_cast<std::uint32_t>(candidates[workers[i]].size()); });
   }
 };
 

@@ -322,7 +322,7 @@ class Timing {
       evicted_[u] = in[u].evicted ? 1 : 0;
       if (in[u].evicted) evict_at_[u] = in[u].evicted_us;
       if (in[u].released_by != kNoInstance && in[u].released_by != u) place_[u] = in[u].released_by;
-      if (in[u].warm && in[u].donor != kNoInstance && in[u].donor != u) donor_[u] = in[u].donor;
+      if (in[u].warm && in[u].donor < in.size() && in[u].donor != u) donor_[u] = in[u].donor;
     }
     // Who waits for each instance's exit: CSR of (task, why).
     std::vector<std::uint32_t> from;
