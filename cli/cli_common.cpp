@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "dagplan/error.hpp"
 #include "dagplan/suggest.hpp"
@@ -42,6 +44,50 @@ int run(CLI::App& app, int argc, char** argv) {
     fmt::print(stderr, "{}: internal error: {}\n", app.get_name(), e.what());
     return kExitFailure;
   }
+}
+
+const CLI::Validator& seed_value() {
+  static const CLI::Validator v(
+      [](std::string& text) -> std::string {
+        const std::string max = "18446744073709551615";
+        const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+          return c >= '0' && c <= '9';
+        });
+        std::string t = text;
+        t.erase(0, std::min(t.find_first_not_of('0'), t.size() - 1));  // leading zeros
+        if (!digits || t.size() > max.size() || (t.size() == max.size() && t > max))
+          return fmt::format("expected a whole number from 0 to {}, got '{}'", max, text);
+        return "";
+      },
+      "SEED");
+  return v;
+}
+
+const CLI::Validator& finite_value() {
+  static const CLI::Validator v(
+      [](std::string& text) -> std::string {
+        double x = 0;
+        try {
+          std::size_t used = 0;
+          x = std::stod(text, &used);
+          if (used != text.size()) return fmt::format("expected a number, got '{}'", text);
+        } catch (const std::exception&) {
+          return fmt::format("expected a number, got '{}'", text);
+        }
+        if (!std::isfinite(x)) return fmt::format("expected a finite number, got '{}'", text);
+        return "";
+      },
+      "");
+  return v;
+}
+
+const CLI::Validator& non_empty_value() {
+  static const CLI::Validator v(
+      [](std::string& text) -> std::string {
+        return text.empty() ? std::string("expected a non-empty value") : std::string();
+      },
+      "");
+  return v;
 }
 
 }  // namespace dagplan::cli

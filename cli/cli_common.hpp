@@ -19,4 +19,12 @@ inline constexpr int kExitUsage = 2;
 /// other errors -> 1, anything unexpected -> 1 with "internal error". Never lets one escape.
 int run(CLI::App& app, int argc, char** argv);
 
+/// A seed as typed: a whole number in [0, 2^64 - 1] written with digits only ("-1", "1e3" and
+/// 2^64 are refused rather than wrapped or rounded).
+const CLI::Validator& seed_value();
+/// A finite number (CLI::Range lets NaN through: every comparison with it is false).
+const CLI::Validator& finite_value();
+/// A non-empty value (an empty name would otherwise fall back to the default silently).
+const CLI::Validator& non_empty_value();
+
 }  // namespace dagplan::cli

@@ -114,11 +114,13 @@ void add_pass_options(CLI::App* cmd, PassOpts& o) {
   cmd->add_option("--max-cost-increase", o.max_cost_increase,
                   "Objective makespan: the largest rise in cost the passes may cause, as a share "
                   "of the planner's cost")
+      ->check(finite_value())
       ->check(CLI::Range(0.0, 1e6))
       ->capture_default_str();
   cmd->add_option("--max-makespan-increase", o.max_makespan_increase,
                   "Objective cost: the largest rise in makespan the passes may cause, as a share "
                   "of the planner's makespan")
+      ->check(finite_value())
       ->check(CLI::Range(0.0, 1e6))
       ->capture_default_str();
 }
@@ -137,8 +139,9 @@ struct CommonOpts {
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_option(
-      "--platform", o.platform,
-      "Built-in platform (aws-lambda, local, cluster) or a platform file; default aws-lambda");
+         "--platform", o.platform,
+         "Built-in platform (aws-lambda, local, cluster) or a platform file; default aws-lambda")
+      ->check(non_empty_value());
   cmd->add_option("--profile", o.profile,
                   "Calibrated profile (dagplan-profile/1) applied to the platform");
 }
@@ -172,8 +175,10 @@ void add_plan_commands(CLI::App& app) {
         "plan", "Plan a workflow, predict its makespan and cost, write plan.json");
     cmd->add_option("workflow", o->workflow, "Workflow file (dagplan or WfCommons)");
     cmd->add_option("--planner", o->planner,
-                    fmt::format("Planner name (default {})", default_planner_name()));
-    cmd->add_option("--config", o->config, "Force one configuration for planners that use one");
+                    fmt::format("Planner name (default {})", default_planner_name()))
+        ->check(non_empty_value());
+    cmd->add_option("--config", o->config, "Force one configuration for planners that use one")
+        ->check(non_empty_value());
     cmd->add_option("-o,--output", o->output, "Write the plan here ('-' for stdout)");
     cmd->add_flag("--list-planners", o->list, "List the planners and exit");
     add_pass_options(cmd, o->passes);
@@ -282,7 +287,8 @@ void add_plan_commands(CLI::App& app) {
         "compare", "Compare planners on one workflow: makespan, cost, bounds, time");
     cmd->add_option("workflow", o->workflow, "Workflow file")->required();
     cmd->add_option("--planners", o->planners, "Comma-separated planner names, or 'all'");
-    cmd->add_option("--config", o->config, "Force one configuration for planners that use one");
+    cmd->add_option("--config", o->config, "Force one configuration for planners that use one")
+        ->check(non_empty_value());
     cmd->add_option("--format", o->format, "Output format")
         ->check(CLI::IsMember({"text", "json", "markdown"}));
     add_pass_options(cmd, o->passes);

@@ -125,18 +125,23 @@ void add_sim_commands(CLI::App& app) {
         app.add_subcommand("simulate", "Simulate a plan with contention, noise and faults");
     cmd->add_option("plan", o->plan, "Plan file")->required();
     cmd->add_option("--workflow", o->workflow, "Use this workflow instead of the plan's");
-    cmd->add_option("--platform", o->platform, "Use this platform instead of the plan's");
+    cmd->add_option("--platform", o->platform, "Use this platform instead of the plan's")
+        ->check(non_empty_value());
     cmd->add_option("--profile", o->profile, "Calibrated profile (also gives noise per function)");
     cmd->add_option("--runs", o->runs, "Number of runs (seeds S, S+1, ...)")
         ->check(CLI::Range(1u, 100000u));
-    cmd->add_option("--seed", o->seed, "First seed (printed)")->capture_default_str();
+    cmd->add_option("--seed", o->seed, "First seed (printed)")
+        ->check(seed_value())
+        ->capture_default_str();
     cmd->add_flag("--noise", o->noise, "Draw execution, start-up and latency noise");
     cmd->add_flag("--no-contention", o->no_contention,
                   "Transfers and tasks do not share bandwidth or vCPUs");
     cmd->add_option("--task-failure", o->task_failure, "Probability that a task attempt fails")
+        ->check(finite_value())
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--worker-crash", o->worker_crash,
                     "Probability that a worker crashes during a task")
+        ->check(finite_value())
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--max-attempts", o->max_attempts, "Attempts per task")
         ->check(CLI::Range(1u, 1000u));
@@ -174,6 +179,12 @@ void add_sim_commands(CLI::App& app) {
         progress.step("writing " + o->trace);
         write_file_atomic(o->trace, sim::write_trace(st.first_trace));
       }
+      if (st.failed_runs == o->runs)
+        throw Error(
+            fmt::format("{} {} failed (a task ran out of attempts: see above); no makespan "
+                        "to report",
+                        o->runs == 1 ? "the run" : fmt::format("all {} runs", o->runs),
+                        o->runs == 1 ? "has" : "have"));
       const bool explain = o->explain && o->format != "json";
       if (explain) progress.step("attributing the makespan to effects");
       std::string effects =
@@ -229,7 +240,10 @@ void add_sim_commands(CLI::App& app) {
                    human_dollars(dc.p50), human_dollars(dc.p95), human_dollars(dc.p99));
       }
       if (failed_runs)
-        fmt::print("  {} of {} runs failed (a task ran out of attempts)\n", failed_runs, o->runs);
+        fmt::print(
+            "  {} of {} runs failed (a task ran out of attempts): the figures above are over the "
+            "{} that completed\n",
+            failed_runs, o->runs, o->runs - failed_runs);
       fmt::print("  {} events in {} ({:.1f} million events/s)\n", events, human_seconds(wall),
                  wall > 0 ? static_cast<double>(events) / wall / 1e6 : 0.0);
       fmt::print("{}", effects);
@@ -247,7 +261,9 @@ void add_sim_commands(CLI::App& app) {
         "replay", "Predict and simulate a recorded run and compare with what happened");
     cmd->add_option("trace", o->trace, "Trace file (dagplan-trace/1)")->required();
     cmd->add_option("--profile", o->profile, "Calibrated profile to apply first");
-    cmd->add_option("--seed", o->seed, "Simulation seed")->capture_default_str();
+    cmd->add_option("--seed", o->seed, "Simulation seed")
+        ->check(seed_value())
+        ->capture_default_str();
     cmd->add_flag("--noise", o->noise, "Simulate with noise");
     cmd->add_option("--format", o->format, "Output format")
         ->check(CLI::IsMember({"text", "json", "markdown"}));
@@ -361,6 +377,7 @@ void add_sim_commands(CLI::App& app) {
         ->check(CLI::Range(1u, 1000000u));
     cmd->add_option("--outlier-mads", o->outlier_mads, "Outlier threshold in scaled MADs")
         ->capture_default_str()
+        ->check(finite_value())
         ->check(CLI::PositiveNumber);
     cmd->add_option("--wfcommons", o->wfcommons,
                     "Instead: replay the WfCommons runs in these folders through a model of "

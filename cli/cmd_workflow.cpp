@@ -270,7 +270,9 @@ void add_workflow_commands(CLI::App& app) {
     cmd->add_option("--tasks", o->gen.tasks, "Number of tasks")
         ->required()
         ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
-    cmd->add_option("--seed", o->gen.seed, "Random seed (printed)")->capture_default_str();
+    cmd->add_option("--seed", o->gen.seed, "Random seed (printed)")
+        ->check(seed_value())
+        ->capture_default_str();
     cmd->add_option("--mean-work", o->gen.mean_work_s, "Mean work per task, seconds on 1 vCPU")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);

@@ -177,7 +177,8 @@ int main(int argc, char** argv) {
   auto o = std::make_shared<Opts>();
   app.add_option("plan", o->plan, "Plan file (dagplan-plan/1)")->required();
   app.add_option("--workflow", o->workflow, "Use this workflow instead of the plan's");
-  app.add_option("--platform", o->platform, "Use this platform instead of the plan's");
+  app.add_option("--platform", o->platform, "Use this platform instead of the plan's")
+      ->check(non_empty_value());
   app.add_option("--profile", o->profile, "Calibrated profile applied to the platform");
   app.add_option("--redis", o->redis,
                  "Use this Redis server (HOST:PORT); default: a private redis-server on loopback");

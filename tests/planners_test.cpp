@@ -145,7 +145,9 @@ TEST_CASE("a command-line list of planners: all, or names checked before anythin
   CHECK(r.select("all") ==
         std::vector<std::string>{"wukong", "uniform", "non-uniform", "heft", "dask"});
   CHECK(r.select("dask,,heft") == std::vector<std::string>{"dask", "heft"});
-  CHECK(r.select("").empty());
+  // A list that names no planner is a mistake, not an empty comparison.
+  CHECK_THROWS_WITH(r.select(""), Catch::Contains("no planner named in ''"));
+  CHECK_THROWS_WITH(r.select(","), Catch::Contains("no planner named in ','"));
   CHECK_THROWS_WITH(r.select("heft,hfet"),
                     "unknown planner 'hfet'; did you mean 'heft'? (wukong, uniform, non-uniform, "
                     "heft, dask)");

@@ -1,6 +1,7 @@
 #include "dagplan/planner.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 
@@ -10,7 +11,13 @@
 namespace dagplan {
 
 std::vector<std::string> PlannerRegistry::select(std::string_view list) const {
-  if (list != "all") return parse_list(list);
+  if (list != "all") {
+    std::vector<std::string> out = parse_list(list);
+    if (out.empty())
+      throw UsageError(fmt::format("no planner named in '{}' (expected 'all' or names among {})",
+                                   list, fmt::join(names(), ", ")));
+    return out;
+  }
   std::vector<std::string> out;
   for (const PlannerInfo& p : entries_) out.push_back(p.name);
   return out;

@@ -22,8 +22,10 @@ RunStatistics simulate_runs(const ExecutionModel& model, const Plan& plan,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     out.events += r.events;
     out.failed_runs += r.failed ? 1 : 0;
-    makespans.push_back(static_cast<double>(r.timeline.makespan_us) / 1e6);
-    costs.push_back(r.timeline.cost.total());
+    if (!r.failed) {
+      makespans.push_back(static_cast<double>(r.timeline.makespan_us) / 1e6);
+      costs.push_back(r.timeline.cost.total());
+    }
     out.runs.push_back({o.seed, r.timeline.makespan_us, r.timeline.cost.total(), r.events, r.failed,
                         std::move(r.failure)});
     if (o.record_trace) out.first_trace = std::move(r.trace);

@@ -215,6 +215,29 @@ case $case_name in
     "$dagplan" plan examples/workflows/diamond.json -o "$tmp/p.json" > /dev/null
     expect_fail 1 "p.json: \\$\\.format.*expected format 'dagplan-trace/1'" "$dagsim" replay "$tmp/p.json"
     expect_fail 2 "" "$dagsim" simulate "$tmp/p.json" --task-failure 2
+    # Values that used to be wrapped, let through or replaced by a default.
+    expect_fail 2 "--seed: expected a whole number from 0 to 18446744073709551615, got '-1'" \
+      "$dagsim" simulate "$tmp/p.json" --seed -1
+    expect_fail 2 "got '18446744073709551616'" "$dagsim" simulate "$tmp/p.json" --seed 18446744073709551616
+    expect_fail 2 "--seed: expected a whole number" "$dagplan" generate chain --tasks 3 --seed 1e3
+    expect_fail 2 "--task-failure: expected a finite number, got 'nan'" \
+      "$dagsim" simulate "$tmp/p.json" --task-failure nan
+    expect_fail 2 "--worker-crash: expected a finite number" "$dagsim" simulate "$tmp/p.json" --worker-crash inf
+    expect_fail 2 "--platform: expected a non-empty value" "$dagsim" simulate "$tmp/p.json" --platform ''
+    expect_fail 2 "--planner: expected a non-empty value" "$dagplan" plan examples/workflows/diamond.json --planner ''
+    expect_fail 2 "no planner named in ','" "$dagplan" compare examples/workflows/diamond.json --planners ,
+    expect_fail 2 "--max-cost-increase: expected a finite number" \
+      "$dagplan" plan examples/workflows/diamond.json --optimize all --max-cost-increase nan
+    # Every run failed: an error, not statistics of failed runs (exit 1); some failed: the
+    # figures are over those that completed, and the output says so.
+    "$dagsim" simulate "$tmp/p.json" --runs 5 --task-failure 1 --max-attempts 1 > "$tmp/out" 2> "$tmp/err"
+    [ $? = 1 ] || fail "all runs failed but the exit status was not 1"
+    grep -q "all 5 runs have failed" "$tmp/err" || fail "no error line: $(cat "$tmp/err")"
+    [ ! -s "$tmp/out" ] || fail "statistics printed for failed runs: $(cat "$tmp/out")"
+    "$dagsim" simulate "$tmp/p.json" --runs 5 --task-failure 0.5 --max-attempts 1 > "$tmp/out" 2> /dev/null ||
+      fail "some runs completed but the exit status was not 0"
+    grep -q "runs failed (a task ran out of attempts): the figures above are over the" "$tmp/out" ||
+      fail "the partial failure is not said: $(cat "$tmp/out")"
     ;;
   *) fail "unknown case" ;;
 esac

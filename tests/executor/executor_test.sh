@@ -476,12 +476,13 @@ PY
     ;;
   preload)
     # Pre-load (rule 4): task c of worker wb needs p's 2 MB output from worker wa, and pre-loads:
-    # wb fetches it as soon as p stored it, while it runs b0 (0.5 s); c's input record says it
-    # was downloaded from storage before c started. No worker and no key left.
+    # wb fetches it as soon as p stored it, while it runs b0 (1 s: room for a loaded machine,
+    # where the tests run two at a time); c's input record says it was downloaded from storage
+    # before c started. No worker and no key left.
     python3 - "$tmp" <<'PY'
 import json, sys
 tmp = sys.argv[1]
-tasks = [{"id": "b0", "work_s": 0.5, "output_bytes": 1000},
+tasks = [{"id": "b0", "work_s": 1.0, "output_bytes": 1000},
          {"id": "p", "work_s": 0.05, "output_bytes": 2000000},
          {"id": "c", "work_s": 0.05, "output_bytes": 1000, "deps": ["b0", "p"]}]
 json.dump({"format": "dagplan-workflow/1", "name": "preload", "tasks": tasks}, open(tmp + "/pre.json", "w"))

@@ -28,7 +28,8 @@ struct RunOutcome {
 
 struct RunStatistics {
   std::vector<RunOutcome> runs;  ///< in run order: seeds S, S + 1, ...
-  /// Over every run, failed ones included; seconds and dollars.
+  /// Over the runs that completed (a failed run has no makespan: it stopped when a task ran out
+  /// of attempts); seconds and dollars. All zero when every run failed.
   Distribution makespan_s;
   Distribution cost_usd;
   std::uint64_t events = 0;  ///< discrete events, summed over the runs
