@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <string>
 
@@ -25,6 +27,9 @@ int run(CLI::App& app, int argc, char** argv) {
       }
     }
     app.parse(argc, argv);
+    // What went to standard output through stdio: a full disk or a closed stdout is an error too.
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0)
+      throw Error(fmt::format("standard output: cannot write: {}", std::strerror(errno)));
     return kExitOk;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version

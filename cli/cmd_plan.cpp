@@ -179,7 +179,8 @@ void add_plan_commands(CLI::App& app) {
         ->check(non_empty_value());
     cmd->add_option("--config", o->config, "Force one configuration for planners that use one")
         ->check(non_empty_value());
-    cmd->add_option("-o,--output", o->output, "Write the plan here ('-' for stdout)");
+    cmd->add_option("-o,--output", o->output, "Write the plan here ('-' for stdout)")
+        ->check(non_empty_value());
     cmd->add_flag("--list-planners", o->list, "List the planners and exit");
     add_pass_options(cmd, o->passes);
     cmd->add_flag("--list-passes", o->list_passes, "List the optimisation passes and exit");
@@ -225,7 +226,8 @@ void add_plan_commands(CLI::App& app) {
                                            !o->common.platform.ends_with(".json"));
         r.plan.platform_file = builtin ? "" : path_for_file(o->common.platform, o->output);
         r.plan.predictions_json = prediction_json(p, model, !o->summary_only);
-        write_file_atomic(o->output, write_plan(r.plan, in.workflow, in.platform));
+        write_file_atomic(o->output, write_plan(r.plan, in.workflow, in.platform),
+                          {o->workflow, o->common.platform, o->common.profile});
       }
       progress.finish();
       if (o->output != "-") fmt::print("{}", summary(r.plan, p, model, r.planning_seconds));
@@ -246,7 +248,8 @@ void add_plan_commands(CLI::App& app) {
         "predict", "Re-evaluate a plan (edited, or on another platform or profile)");
     cmd->add_option("plan", o->plan, "Plan file")->required();
     cmd->add_option("--workflow", o->workflow, "Use this workflow instead of the plan's");
-    cmd->add_option("-o,--output", o->output, "Write the plan with the new predictions here");
+    cmd->add_option("-o,--output", o->output, "Write the plan with the new predictions here")
+        ->check(non_empty_value());
     cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
     add_common(cmd, o->common);
     add_quiet_flag(cmd, o->quiet);
@@ -261,7 +264,8 @@ void add_plan_commands(CLI::App& app) {
       if (!o->output.empty()) {
         progress.step("writing " + o->output);
         in.plan.predictions_json = prediction_json(p, model, true);
-        write_file_atomic(o->output, write_plan(in.plan, in.inputs.workflow, in.inputs.platform));
+        write_file_atomic(o->output, write_plan(in.plan, in.inputs.workflow, in.inputs.platform),
+                          {o->plan, o->workflow, o->common.platform, o->common.profile});
       }
       progress.finish();
       if (o->format == "json") {

@@ -145,7 +145,8 @@ void add_sim_commands(CLI::App& app) {
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--max-attempts", o->max_attempts, "Attempts per task")
         ->check(CLI::Range(1u, 1000u));
-    cmd->add_option("--trace", o->trace, "Write the (first) run's trace here");
+    cmd->add_option("--trace", o->trace, "Write the (first) run's trace here")
+        ->check(non_empty_value());
     cmd->add_flag("--explain", o->explain, "Show which effect changes the makespan by how much");
     cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
     add_quiet_flag(cmd, o->quiet);
@@ -177,7 +178,8 @@ void add_sim_commands(CLI::App& app) {
         st.first_trace.platform_json = write_platform(in.inputs.platform);
         st.first_trace.plan_json = write_plan(in.plan, in.inputs.workflow, in.inputs.platform);
         progress.step("writing " + o->trace);
-        write_file_atomic(o->trace, sim::write_trace(st.first_trace));
+        write_file_atomic(o->trace, sim::write_trace(st.first_trace),
+                          {o->plan, o->workflow, o->platform, o->profile});
       }
       if (st.failed_runs == o->runs)
         throw Error(
@@ -371,7 +373,7 @@ void add_sim_commands(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand(
         "calibrate", "Fit the model's parameters to traces (least squares) and write a profile");
     cmd->add_option("traces", o->traces, "Trace files (dagplan-trace/1)");
-    cmd->add_option("-o,--output", o->output, "Write the profile here");
+    cmd->add_option("-o,--output", o->output, "Write the profile here")->check(non_empty_value());
     cmd->add_option("--min-samples", o->min_samples, "Fewest samples to fit a parameter")
         ->capture_default_str()
         ->check(CLI::Range(1u, 1000000u));
@@ -411,7 +413,7 @@ void add_sim_commands(CLI::App& app) {
       co.min_samples = o->min_samples;
       co.outlier_mads = o->outlier_mads;
       sim::CalibrationReport r = sim::calibrate(traces, co);
-      write_file_atomic(o->output, write_profile(r.profile));
+      write_file_atomic(o->output, write_profile(r.profile), o->traces);
       progress.finish();
       fmt::print("calibrated from {} traces ({} attempts) into {}\n", r.traces, r.attempts_used,
                  o->output);

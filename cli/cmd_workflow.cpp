@@ -193,8 +193,10 @@ void add_workflow_commands(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("export", "Export a workflow in another format");
     cmd->add_flag("--dot", o->dot, "Graphviz DOT")->required();
     cmd->add_option("workflow", o->file, "Workflow file")->required();
-    cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)");
-    cmd->callback([o] { write_file_atomic(o->output, workflow_dot(load_workflow(o->file))); });
+    cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)")
+        ->check(non_empty_value());
+    cmd->callback(
+        [o] { write_file_atomic(o->output, workflow_dot(load_workflow(o->file)), {o->file}); });
   }
   // import
   {
@@ -214,7 +216,8 @@ void add_workflow_commands(CLI::App& app) {
         ->required()
         ->check(CLI::IsMember({"wfcommons", "saga"}));
     cmd->add_option("instance", o->file, "The input file")->required();
-    cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)");
+    cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)")
+        ->check(non_empty_value());
     cmd->add_option("--platform-out", o->platform_output,
                     "saga: also write the platform the graph's model describes (a cluster with "
                     "point-to-point transfers) to this file");
@@ -229,8 +232,9 @@ void add_workflow_commands(CLI::App& app) {
         std::string workflow = write_workflow(inst.workflow);
         std::string platform = write_platform(inst.platform);
         progress.step("writing");
-        if (!o->platform_output.empty()) write_file_atomic(o->platform_output, platform);
-        write_file_atomic(o->output, workflow);
+        if (!o->platform_output.empty())
+          write_file_atomic(o->platform_output, platform, {o->file, o->output});
+        write_file_atomic(o->output, workflow, {o->file});
         progress.finish();
         if (o->output != "-")
           fmt::print(stderr, "imported {} tasks, {} edges and {} machines from SAGA into {}{}\n",
@@ -245,7 +249,7 @@ void add_workflow_commands(CLI::App& app) {
         throw UsageError("--platform-out applies to 'import saga' only");
       WfCommonsInstance inst = read_wfcommons(text, display_name(o->file));
       progress.step("writing");
-      write_file_atomic(o->output, write_workflow(inst.workflow));
+      write_file_atomic(o->output, write_workflow(inst.workflow), {o->file});
       progress.finish();
       if (o->output != "-")
         fmt::print(stderr, "imported {} tasks, {} edges from WfCommons {} into {}\n",
@@ -282,7 +286,8 @@ void add_workflow_commands(CLI::App& app) {
     cmd->add_option("--edges-per-task", o->gen.edges_per_task, "random-layered: mean in-degree")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
-    cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)");
+    cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)")
+        ->check(non_empty_value());
     add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
       Progress progress("generate", o->quiet);

@@ -89,7 +89,9 @@ void run_command(const Opts& o) {
   exec::RunReport r = exec::run_plan(model, in.plan, workflow_json, platform_json, plan_json, ro);
   progress.finish();
   if (!r.ok) throw Error(fmt::format("the run failed: {}", r.failure));
-  if (!o.trace.empty()) write_file_atomic(o.trace, sim::write_trace(r.trace));
+  if (!o.trace.empty())
+    write_file_atomic(o.trace, sim::write_trace(r.trace),
+                      {o.plan, o.workflow, o.platform, o.profile, o.password_file});
   double error = predicted.makespan_us > 0 && r.makespan_us > 0
                      ? static_cast<double>(predicted.makespan_us - r.makespan_us) /
                            static_cast<double>(r.makespan_us)
@@ -183,7 +185,8 @@ int main(int argc, char** argv) {
   app.add_option("--redis", o->redis,
                  "Use this Redis server (HOST:PORT); default: a private redis-server on loopback");
   app.add_option("--password-file", o->password_file, "With --redis: AUTH with this password");
-  app.add_option("--trace", o->trace, "Write the run's trace (dagplan-trace/1) here");
+  app.add_option("--trace", o->trace, "Write the run's trace (dagplan-trace/1) here")
+      ->check(non_empty_value());
   app.add_option("--timeout", o->timeout_s, "Give the run up after this many seconds")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 1e6));
@@ -212,7 +215,8 @@ int main(int argc, char** argv) {
                  "kernel, or a command)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "synthetic", "builtin", "command"}));
-  app.add_option("--outputs", o->outputs, "Write each sink's output to this folder");
+  app.add_option("--outputs", o->outputs, "Write each sink's output to this folder")
+      ->check(non_empty_value());
   app.add_flag("--check", o->check,
                "Compare each sink's output with the workflow evaluated in dagrun, task after "
                "task; a difference fails the run");

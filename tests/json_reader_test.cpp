@@ -1,11 +1,17 @@
 // JsonReader: paths, positions and the wording of every kind of JSON error.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
+#include "dagplan/workflow_io.hpp"
 #include "test_util.hpp"
 
+using dagplan::InputError;
 using dagplan::JsonReader;
+using dagplan::load_workflow;
+using dagplan::read_workflow;
 
 TEST_CASE("JsonReader reads nested values with paths", "[json]") {
   std::string text = R"({"a": [1, 2.5, "x\n\u00e9"], "b": {"c": true, "d": null}})";
@@ -120,4 +126,33 @@ TEST_CASE("JsonWriter output reads back", "[json]") {
   r.finish();
   CHECK(members == 4);
   CHECK_THAT(out, Catch::Contains("[1, false, null]"));
+}
+
+TEST_CASE("a member given twice in one object is refused, naming it", "[json][errors]") {
+  // The last one used to win silently: {"id": "a", "id": "b"} was task 'b', and two `tasks`
+  // arrays were merged.
+  REQUIRE_INPUT_ERROR(
+      read_workflow(R"({"format": "dagplan-workflow/1", "tasks": [{"id": "a", "id": "b"}]})",
+                    "w.json"),
+      "w.json", "$.tasks[0].id", "duplicate member 'id'");
+  REQUIRE_INPUT_ERROR(read_workflow(R"({"format": "dagplan-workflow/1", "tasks": [{"id": "a"}],
+                                       "tasks": [{"id": "b"}]})",
+                                    "w.json"),
+                      "$.tasks", "duplicate member 'tasks'");
+  // Past the first 16 members too, and the same name in different objects is fine.
+  std::string many = "{";
+  for (int i = 0; i < 40; ++i) many += fmt::format("\"k{}\": {}, ", i, i);
+  many += "\"k33\": 1}";
+  JsonReader r(many, "m.json");
+  REQUIRE_ERROR_CONTAINING(InputError, r.object([&](std::string_view) { r.skip(); }), "$.k33",
+                           "duplicate member 'k33'");
+  JsonReader ok(R"([{"a": 1}, {"a": 2}])", "ok.json");
+  ok.array([&](std::size_t) { ok.object([&](std::string_view) { ok.skip(); }); });
+  // The shared hostile inputs that were accepted with duplicate members.
+  const std::string dir = dagplan::test::shared_data_dir();
+  if (dir.empty()) DAGPLAN_SKIP_TEST("../shared/data is absent: the hostile files are not checked");
+  for (const char* f : {"dup_member_format.json", "dup_member_id.json", "dup_member_tasks.json"}) {
+    INFO(f);
+    REQUIRE_INPUT_ERROR(load_workflow(dir + "/hostile/accepted/" + f), "duplicate member");
+  }
 }

@@ -20,10 +20,12 @@ namespace {
 
 // Same numbers as predictor_test.cpp: 1 GB / 1 vCPU workers, 1 MB/s (1 byte = 1 us), cold 0.5 s,
 // warm 0.1 s, invoke 10 ms, storage operations 1 ms, $1/GB-s, $0.5/invocation, 1 us billing.
+// `vcpus` (1 unless given) and `extra_config`, members of the one configuration.
 Platform platform(const std::string& extra_config = "", double storage_bw = 1e18,
-                  int concurrency = 10) {
+                  int concurrency = 10, int vcpus = 1) {
   return read_platform(R"({"format": "dagplan-platform/1", "kind": "serverless", "name": "test",
-    "configs": [{"name": "c1", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6,
+    "configs": [{"name": "c1", "memory_mb": 1024, "vcpus": )" +
+                           std::to_string(vcpus) + R"(, "bandwidth_bytes_per_s": 1e6,
                  "cold_start_s": 0.5, "warm_start_s": 0.1)" +
                            extra_config + R"(}],
     "invoke_latency_s": 0.01, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": )" +
@@ -163,7 +165,7 @@ TEST_CASE("on the public WfCommons instances too, the simulator equals the predi
 
 TEST_CASE("two downloads on one worker share its bandwidth", "[simulator][contention]") {
   // Two slots on one 1 MB/s worker; a (1000 B out) feeds b and c, both on w1 with 2 slots.
-  Platform p = platform(R"(, "vcpus": 2)");
+  Platform p = platform("", 1e18, 10, 2);
   Workflow w = test::wf(
       R"({"id": "a", "work_s": 1, "output_bytes": 1000000}, {"id": "b", "work_s": 1, "deps": ["a"]},
                      {"id": "c", "work_s": 1, "deps": ["a"]})");

@@ -1,5 +1,6 @@
 #include "dagplan/files.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,35 +40,85 @@ std::string read_text_file(const std::string& path) {
   return out;
 }
 
-void write_file_atomic(const std::string& path, std::string_view content) {
-  if (path == "-") {
-    std::fwrite(content.data(), 1, content.size(), stdout);
-    std::fflush(stdout);
-    return;
-  }
-  std::filesystem::path target(path);
-  std::filesystem::path dir = target.parent_path();
-  if (dir.empty()) dir = ".";
-  std::string tmpl = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) throw Error(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+namespace {
+
+// Writes all of `content` to `fd`; false (errno set) on an error.
+bool write_all(int fd, std::string_view content) {
   std::size_t done = 0;
   while (done < content.size()) {
     ssize_t w = ::write(fd, content.data() + done, content.size() - done);
     if (w < 0) {
       if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmpl.c_str());
-      throw Error(fmt::format("{}: cannot write: {}", path, std::strerror(e)));
+      return false;
     }
     done += static_cast<std::size_t>(w);
   }
+  return true;
+}
+
+[[noreturn]] void cannot_write(const std::string& path, int e) {
+  throw Error(fmt::format("{}: cannot write: {}", path, std::strerror(e)));
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, std::string_view content,
+                       const std::vector<std::string>& inputs) {
+  if (path.empty()) throw UsageError("an output path cannot be empty ('-' is standard output)");
+  if (path == "-") {
+    std::fflush(stdout);
+    if (!write_all(STDOUT_FILENO, content)) cannot_write("standard output", errno);
+    return;
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  // Through a symbolic link (or a chain of them, even to a file not yet made): its target, so
+  // that the link stays a link.
+  fs::path target = path;
+  for (int hops = 0; hops < 40 && fs::is_symlink(target, ec); ++hops) {
+    fs::path next = fs::read_symlink(target, ec);
+    if (ec) break;
+    target = next.is_absolute() ? next : target.parent_path() / next;
+  }
+  struct stat st {};
+  const bool exists = ::stat(target.c_str(), &st) == 0;
+  if (exists && S_ISDIR(st.st_mode))
+    throw Error(fmt::format("{}: cannot write: it is a folder", path));
+  for (const std::string& in : inputs) {
+    struct stat is {};
+    if (exists && in != "-" && !in.empty() && ::stat(in.c_str(), &is) == 0 &&
+        is.st_dev == st.st_dev && is.st_ino == st.st_ino)
+      throw Error(
+          fmt::format("{}: refusing to write over an input of this command ({})", path, in));
+  }
+  if (exists && !S_ISREG(st.st_mode)) {
+    // A device, FIFO or socket: written directly, never replaced by a file.
+    int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) cannot_write(path, errno);
+    if (!write_all(fd, content)) {
+      int e = errno;
+      ::close(fd);
+      cannot_write(path, e);
+    }
+    if (::close(fd) != 0) cannot_write(path, errno);
+    return;
+  }
+  fs::path dir = target.parent_path();
+  if (dir.empty()) dir = ".";
+  std::string tmpl = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) cannot_write(path, errno);
+  if (!write_all(fd, content)) {
+    int e = errno;
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    cannot_write(path, e);
+  }
   ::fchmod(fd, 0644);
-  if (::close(fd) != 0 || std::rename(tmpl.c_str(), path.c_str()) != 0) {
+  if (::close(fd) != 0 || std::rename(tmpl.c_str(), target.c_str()) != 0) {
     int e = errno;
     ::unlink(tmpl.c_str());
-    throw Error(fmt::format("{}: cannot write: {}", path, std::strerror(e)));
+    cannot_write(path, e);
   }
 }
 

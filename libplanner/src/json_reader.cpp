@@ -229,6 +229,13 @@ void JsonReader::end_container() {
   path_.pop_back();
 }
 
+void JsonReader::fail_duplicate(std::string_view key) const {
+  // A name can be megabytes long: quote its start only.
+  constexpr std::size_t kQuoted = 80;
+  fail(fmt::format("duplicate member '{}{}' (a member may appear once in an object)",
+                   key.substr(0, kQuoted), key.size() > kQuoted ? "..." : ""));
+}
+
 std::string_view JsonReader::read_key() {
   skip_ws();
   if (pos_ >= text_.size() || text_[pos_] != '"') syntax_error("a member name in double quotes");

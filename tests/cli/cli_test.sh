@@ -60,6 +60,32 @@ case $case_name in
     echo '{}' > "$tmp/empty-wfc.json"
     expect_fail 1 "empty-wfc.json" "$dagplan" import wfcommons "$tmp/empty-wfc.json" -o "$tmp/w.json"
     [ -z "$(ls "$tmp" | grep -v -e loop.json -e empty-wfc.json -e out -e err)" ] || fail "leftover files: $(ls "$tmp")"
+    # One output routine (issue 14): an output onto an input is refused and the input is intact;
+    # an empty path is a usage error; a symbolic link's target is written and the link stays;
+    # a device is written, not replaced; a write error on stdout or a device is reported.
+    cp examples/workflows/diamond.json "$tmp/d.json"
+    "$dagplan" plan "$tmp/d.json" -o "$tmp/p.json" > /dev/null || fail "plan"
+    cp "$tmp/p.json" "$tmp/p-before.json"
+    expect_fail 1 "refusing to write over an input of this command" "$dagplan" predict "$tmp/p.json" -o "$tmp/p.json"
+    cmp -s "$tmp/p.json" "$tmp/p-before.json" || fail "the input was changed"
+    ln -s d.json "$tmp/d-link.json"
+    expect_fail 1 "refusing to write over an input" "$dagplan" plan "$tmp/d.json" -o "$tmp/d-link.json"
+    cmp -s "$tmp/d.json" examples/workflows/diamond.json || fail "the workflow was changed through a link"
+    expect_fail 2 "--output: expected a non-empty value" "$dagplan" plan "$tmp/d.json" -o ''
+    ln -s p-target.json "$tmp/p-link.json"
+    "$dagplan" plan "$tmp/d.json" -o "$tmp/p-link.json" > /dev/null || fail "plan through a link"
+    [ -L "$tmp/p-link.json" ] && [ -s "$tmp/p-target.json" ] || fail "the link was replaced or its target not written"
+    if [ -c /dev/null ]; then
+      "$dagplan" plan "$tmp/d.json" -o /dev/null > /dev/null || fail "plan -o /dev/null"
+      [ -c /dev/null ] || fail "/dev/null is no longer a device"
+    fi
+    if [ -e /dev/full ]; then
+      expect_fail 1 "/dev/full: cannot write: No space left on device" "$dagplan" plan "$tmp/d.json" -o /dev/full
+      "$dagplan" plan "$tmp/d.json" -o - > /dev/full 2> "$tmp/err" && fail "a full stdout exited 0"
+      grep -q "standard output: cannot write" "$tmp/err" || fail "stdout error not said: $(cat "$tmp/err")"
+      "$dagplan" show examples/workflows/diamond.json > /dev/full 2> "$tmp/err" && fail "show to a full stdout exited 0"
+      grep -q "standard output: cannot write" "$tmp/err" || fail "stdout error not said: $(cat "$tmp/err")"
+    fi
     ;;
   import_wfcommons)
     if [ ! -d "$shared/wfcommons" ]; then echo "SKIP: $shared/wfcommons is absent"; exit 77; fi

@@ -33,8 +33,10 @@ class JsonReader {
   void object(F&& on_member) {
     begin_container('{', "an object");
     if (try_close('}')) return end_container();
+    MemberNames seen;
     for (;;) {
       std::string_view key = read_key();
+      if (!seen.insert(key)) fail_duplicate(key);
       on_member(key);
       if (!next_member('}')) break;
     }
@@ -96,6 +98,28 @@ class JsonReader {
   const std::string& file() const { return file_; }
 
  private:
+  // The member names of one object so far, as 64-bit hashes (FNV-1a): a member given twice is an
+  // error, not the last one silently winning. The first 16 on the stack.
+  struct MemberNames {
+    std::uint64_t first[16];
+    std::size_t count = 0;
+    std::vector<std::uint64_t> more;
+    bool insert(std::string_view key) {
+      std::uint64_t h = 14695981039346656037ull;
+      for (char c : key) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+      for (std::size_t i = 0; i < count && i < 16; ++i)
+        if (first[i] == h) return false;
+      for (std::uint64_t x : more)
+        if (x == h) return false;
+      if (count < 16)
+        first[count] = h;
+      else
+        more.push_back(h);
+      ++count;
+      return true;
+    }
+  };
+  [[noreturn]] void fail_duplicate(std::string_view key) const;
   struct Segment {
     std::string_view key;  // empty key with is_index: array element
     std::size_t index = 0;
