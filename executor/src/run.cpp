@@ -523,10 +523,7 @@ void Runner::run(std::int64_t t0) {
     if (plan_.task_worker[t] != kFlexible) worker_tasks_[plan_.task_worker[t]].push_back(t);
   flex_requested_.assign(w_.task_count(), false);
   task_instance_.assign(w_.task_count(), 0);
-  for (std::uint32_t k = 0; k < plan_.worker_prewarm.size(); ++k)
-    if (plan_.worker_prewarm[k] != kNoPrewarm)
-      prewarm_by_task_.emplace_back(plan_.worker_prewarm[k], k);
-  std::sort(prewarm_by_task_.begin(), prewarm_by_task_.end());
+  prewarm_by_task_ = prewarm_triggers(plan_);
   // Rule 1: one invocation per strict worker owning a root (its roots as ready events) and one
   // per flexible root.
   for (TaskId r : w_.roots()) {

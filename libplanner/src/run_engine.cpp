@@ -267,11 +267,7 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
     std::sort(stack.begin(), stack.end(), [](const WarmContainer& a, const WarmContainer& b) {
       return a.idle_since_us < b.idle_since_us;
     });
-  // Pre-warms by trigger task (ties by worker).
-  for (std::uint32_t k = 0; k < plan.worker_prewarm.size(); ++k)
-    if (plan.worker_prewarm[k] != kNoPrewarm)
-      prewarm_by_task_.emplace_back(plan.worker_prewarm[k], k);
-  std::sort(prewarm_by_task_.begin(), prewarm_by_task_.end());
+  prewarm_by_task_ = prewarm_triggers(plan);
   global_limit_ = m.max_workers();
   waiting_.resize(m.config_count() + m.machine_count());
   if (fixed_) {

@@ -6,7 +6,10 @@
 /// real backend's workers (executor/) both ask these functions, so that the rules are written
 /// once.
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "dagplan/plan.hpp"
 #include "dagplan/workflow.hpp"
@@ -63,6 +66,16 @@ inline bool preloads(const Plan& plan, TaskId t, std::uint32_t worker) {
 inline bool announces_stored(const Plan& plan, TaskId consumer, std::uint32_t producer_worker) {
   std::uint32_t k = plan.task_worker[index(consumer)];
   return k != producer_worker && preloads(plan, consumer, k);
+}
+
+/// Pre-warm (rule 9): the (trigger task, worker) pairs of the plan's pre-warms, sorted by task
+/// (ties by worker), for a run to find by binary search which pre-warms a task's end sends.
+inline std::vector<std::pair<std::uint32_t, std::uint32_t>> prewarm_triggers(const Plan& plan) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  for (std::uint32_t k = 0; k < plan.worker_prewarm.size(); ++k)
+    if (plan.worker_prewarm[k] != kNoPrewarm) out.emplace_back(plan.worker_prewarm[k], k);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace dagplan
