@@ -256,3 +256,57 @@ TEST_CASE("prewarm: refused on a cluster, and a trigger that is no task is refus
   (void)optimize_plan(m, plan, {"prewarm"}, PassObjective{});
   CHECK(plan.worker_prewarm.empty());
 }
+
+TEST_CASE("cluster pass: a large output's children run where it was made", "[passes]") {
+  // s (0.1 s) makes 1 MB that c0 and c1 (0.1 s each, sinks) read; one slot per instance, 1 MB/s
+  // to storage, 1 ms per storage operation. Unclustered: s's instance (invoked 0.01 s, cold
+  // 0.5 s) runs s until 0.61 s and, as c1 will run elsewhere, uploads the 1 MB (1.001 s): s done
+  // at 1.612 s (counter update 1 ms). c0 continues here; c1's instance is invoked then (0.01 s),
+  // starts cold (0.5 s), downloads the 1 MB (1.001 s), runs until 3.223 s and, a sink, stores
+  // its result (1 ms) and its completion record (1 ms): done at 3.225 s.
+  // Clustered: no upload (both children run here), s done at 0.611 s; c0 runs until 0.711 s,
+  // done at 0.713 s; c1 then takes the freed slot: runs until 0.813 s, done at 0.815 s.
+  Platform platform = test_platform();
+  Workflow w = test::wf(R"({"id": "s", "work_s": 0.1, "output_bytes": 1000000},
+                           {"id": "c0", "work_s": 0.1, "deps": ["s"]},
+                           {"id": "c1", "work_s": 0.1, "deps": ["s"]})");
+  ExecutionModel m(w, platform);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  const Prediction before = predict(m, plan);
+  CHECK(before.makespan_us == 3'225'000);
+  Prediction after = optimize_plan(m, plan, {"cluster"}, PassObjective{});
+  CHECK(plan.clustered(index(*w.find("s"))));
+  CHECK(after.makespan_us == 815'000);
+  CHECK(after.instances.size() == 1);
+  CHECK_FALSE(after.tasks[index(*w.find("s"))].uploaded);
+  REQUIRE(plan.passes.size() == 1);
+  CHECK(plan.passes[0].changes == 1);
+  CHECK(plan.passes[0].makespan_gain_us == 3'225'000 - 815'000);
+  // One invocation ($0.5) and one instance's billed time less.
+  CHECK(plan.passes[0].cost_gain_usd > 0.5);
+  // What the plan says is read back the same.
+  const std::string text = write_plan(plan, w, platform);
+  CHECK(write_plan(read_plan(text, "p.json", w, platform), w, platform) == text);
+  CHECK(text.find("\"cluster\": true") != std::string::npos);
+}
+
+TEST_CASE("cluster pass: left alone where the children are better apart", "[passes]") {
+  // s makes 1 byte; c0 and c1 run 5 s each. Apart, c1's instance costs a cold start (0.5 s)
+  // and runs beside c0; clustered on s's one slot they would run one after the other (10 s).
+  Platform platform = test_platform();
+  Workflow w = test::wf(R"({"id": "s", "work_s": 0.1, "output_bytes": 1},
+                           {"id": "c0", "work_s": 5, "deps": ["s"]},
+                           {"id": "c1", "work_s": 5, "deps": ["s"]})");
+  ExecutionModel m(w, platform);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  Plan forced = plan;
+  forced.cluster.assign(w.task_count(), 0);
+  forced.cluster[index(*w.find("s"))] = 1;
+  const Prediction plain = predict(m, plan);
+  REQUIRE(predict(m, forced).makespan_us > plain.makespan_us + 4'000'000);
+  const Prediction after = optimize_plan(m, plan, {"cluster"}, PassObjective{});
+  CHECK(plan.cluster.empty());
+  CHECK(after.makespan_us == plain.makespan_us);
+  REQUIRE(plan.passes.size() == 1);
+  CHECK(plan.passes[0].changes == 0);
+}

@@ -674,6 +674,7 @@ void Runner::build_trace(std::int64_t t0) {
     if (uploaded_[t] && !tr.tasks[t].attempts.empty())
       cost += m_.storage_cost(w_.output_bytes(TaskId{t}),
                               makespan - tr.tasks[t].attempts.back().upload_end_us);
+  sim::add_cluster_events(tr, w_, plan_);
   tr.makespan_us = makespan;
   tr.cost_usd = cost;
   report_.makespan_us = makespan;
@@ -688,7 +689,8 @@ void Runner::build_trace(std::int64_t t0) {
        fmt::format("kernels: synthetic ({:.3g} loops/s) for {} tasks, builtin or command for {}; "
                    "a strict worker runs up to its configuration's slots of tasks at once (in "
                    "the plan's order when it has one) and pre-loads as the plan says, a flexible "
-                   "one a task at a time; vCPU and memory limits: {}",
+                   "one a task at a time unless it clusters (then up to its slots); vCPU and "
+                   "memory limits: {}",
                    report_.loops_per_second, w_.task_count() - report_.real_kernel_tasks,
                    report_.real_kernel_tasks, limits_note_)});
 }

@@ -157,14 +157,15 @@ class Worker {
   void run_flexible(std::uint32_t task, std::uint32_t inst);
   // Runs `t` on instance `inst` of `worker` (kFlexible for a flexible instance) through `redis`;
   // appends to `local_ready` the children this worker runs next (same strict worker) and
-  // returns the flexible child that continues here, if any.
+  // returns the flexible children that continue here (rule 3: the first; rule 11: every one,
+  // after a clustered task).
   // A re-run (`rerun`: the output was lost with a crashed instance) only remakes the output
   // here: its children's counters already count it.
   // `start_us`: when a slot took it (0: now).
-  std::optional<std::uint32_t> run_task(Redis& redis, std::uint32_t t, std::uint32_t inst,
-                                        std::uint32_t worker, std::int64_t ready_us,
-                                        std::vector<std::uint32_t>& local_ready, bool rerun = false,
-                                        std::int64_t start_us = 0);
+  std::vector<std::uint32_t> run_task(Redis& redis, std::uint32_t t, std::uint32_t inst,
+                                      std::uint32_t worker, std::int64_t ready_us,
+                                      std::vector<std::uint32_t>& local_ready, bool rerun = false,
+                                      std::int64_t start_us = 0);
   std::string step_aside(const std::unordered_set<std::uint32_t>& done_before);
   void run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t inst,
                   std::uint32_t worker);
@@ -264,10 +265,10 @@ std::uint64_t Worker::round_trips() const {
   return n;
 }
 
-std::optional<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::uint32_t inst,
-                                              std::uint32_t worker, std::int64_t ready_us,
-                                              std::vector<std::uint32_t>& local_ready, bool rerun,
-                                              std::int64_t start_us) {
+std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::uint32_t inst,
+                                            std::uint32_t worker, std::int64_t ready_us,
+                                            std::vector<std::uint32_t>& local_ready, bool rerun,
+                                            std::int64_t start_us) {
   const Workflow& w = docs_->workflow;
   const Plan& plan = docs_->plan;
   const TaskId id{t};
@@ -437,7 +438,8 @@ std::optional<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std
     }
     redis.flush();
   }
-  const std::int64_t upload_end = now_us();
+  // Nothing uploaded: an empty upload span (TraceAttempt), as the model has it.
+  const std::int64_t upload_end = upload ? now_us() : exec_end;
   // Rule 3: the counters of the children, in one pipeline; then ready events and invocations.
   // A counter is the set of the producers counted (SADD, then SCARD, one transaction per child):
   // a producer counted twice - its first run died after counting, before its record reached
@@ -454,7 +456,7 @@ std::optional<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std
     }
   }
   std::vector<RedisReply> counts = rerun ? std::vector<RedisReply>() : redis.flush();
-  std::optional<std::uint32_t> continue_here;
+  std::vector<std::uint32_t> continue_here;
   std::uint32_t flexible_rank = 0;
   std::size_t k = 0;
   const std::int64_t counted = now_us();
@@ -468,7 +470,7 @@ std::optional<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std
         exec.elements[1].integer != static_cast<long long>(w.in_degree(s)))
       continue;
     std::uint32_t si = index(s);
-    ReadyAction action = ready_action(plan, s, worker, flexible_rank);
+    ReadyAction action = ready_action(plan, id, s, worker, flexible_rank);
     if (plan.task_worker[si] == kFlexible) ++flexible_rank;
     switch (action) {
       case ReadyAction::kSameWorker: local_ready.push_back(si); break;
@@ -479,7 +481,7 @@ std::optional<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std
         protocol::append_push(redis, key("inv"), fmt::format("strict {} {}", target, counted), ttl);
         break;
       }
-      case ReadyAction::kContinueHere: continue_here = si; break;
+      case ReadyAction::kContinueHere: continue_here.push_back(si); break;
       case ReadyAction::kInvokeFlexible:
         protocol::append_push(redis, key("inv"), fmt::format("flex {} {}", si, counted), ttl);
         break;
@@ -796,15 +798,56 @@ std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
 }
 
 void Worker::run_flexible(std::uint32_t task, std::uint32_t inst) {
-  // One task at a time, as in the model: a flexible instance only ever has the task it was
-  // invoked for or the one child that continues its chain (rule 3).
-  std::optional<std::uint32_t> next = task;
-  std::int64_t ready_us = now_us();
-  std::vector<std::uint32_t> unused;
-  while (next) {
-    next = run_task(redis_, *next, inst, kFlexible, ready_us, unused);
-    ready_us = now_us();
+  // As in the model: a flexible instance runs the task it was invoked for, then the children
+  // that continue on it (rule 3: the first flexible child; rule 11: every one, after a
+  // clustered task), first in first out, in as many slots as the model gives its configuration
+  // (one thread each; one slot unless the plan clusters, where no more than one task is ever
+  // ready here).
+  std::deque<std::pair<std::uint32_t, std::int64_t>> queue{{task, now_us()}};
+  const std::uint32_t slots =
+      docs_->plan.cluster.empty()
+          ? 1
+          : std::max<std::uint32_t>(1, docs_->model->slots(docs_->plan.task_config[task]));
+  std::uint32_t running = 0;
+  std::exception_ptr error;
+  auto slot = [&](Redis& redis) {
+    std::unique_lock lock(mu_);
+    std::vector<std::uint32_t> unused;
+    while (!error) {
+      if (queue.empty()) {
+        if (running == 0) break;
+        cv_.wait(lock);
+        continue;
+      }
+      const auto [t, ready_us] = queue.front();
+      queue.pop_front();
+      ++running;
+      lock.unlock();
+      std::vector<std::uint32_t> next;
+      try {
+        next = run_task(redis, t, inst, kFlexible, ready_us, unused);
+      } catch (...) {
+        lock.lock();
+        --running;
+        if (!error) error = std::current_exception();
+        break;
+      }
+      const std::int64_t now = now_us();
+      lock.lock();
+      --running;
+      for (std::uint32_t c : next) queue.emplace_back(c, now);
+      cv_.notify_all();
+    }
+    cv_.notify_all();
+  };
+  std::vector<std::thread> threads;
+  for (std::uint32_t i = 1; i < slots; ++i) {
+    Redis& r = connection(i);
+    threads.emplace_back([&slot, &r] { slot(r); });
   }
+  slot(redis_);
+  for (std::thread& th : threads) th.join();
+  if (error) std::rethrow_exception(error);
 }
 
 int Worker::serve() {

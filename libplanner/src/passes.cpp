@@ -75,6 +75,10 @@ std::uint32_t keep_gains(const ExecutionModel& model, Plan& plan, const PassObje
 const PassRegistry& pass_registry() {
   static const PassRegistry registry = [] {
     PassRegistry r;
+    r.add({"cluster",
+           "a flexible task that makes several flexible children ready runs them all on its "
+           "own instance instead of invoking one per child (WUKONG clustering), where that pays",
+           make_cluster_pass});
     r.add({"preload",
            "strict workers download each remote input as soon as it exists, where that "
            "shortens the run",

@@ -121,7 +121,8 @@ void check_order(const Plan& p, const Workflow& w, bool dependencies) {
 
 void check_plan(const Plan& p, const Workflow& w, const Platform& platform, PlanCheck depth) {
   const std::size_t n = w.task_count();
-  if (p.task_worker.size() != n || p.task_config.size() != n || p.preload.size() != n)
+  if (p.task_worker.size() != n || p.task_config.size() != n || p.preload.size() != n ||
+      (!p.cluster.empty() && p.cluster.size() != n))
     throw Error(fmt::format("plan covers {} tasks, the workflow has {}", p.task_worker.size(), n));
   if (p.worker_config.size() != p.worker_names.size())
     throw Error("plan: every worker needs exactly one configuration");
@@ -351,7 +352,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         std::optional<TaskId> task;
         std::uint32_t worker = kFlexible;
         std::optional<ConfigId> cfg;
-        bool preload = false;
+        bool preload = false, cluster = false;
         r.object([&](std::string_view k) {
           if (k == "id") {
             std::string_view id = r.string();
@@ -373,8 +374,10 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
             cfg = read_config_name(r, platform);
           } else if (k == "preload") {
             preload = r.boolean();
+          } else if (k == "cluster") {
+            cluster = r.boolean();
           } else {
-            fail_unknown_member(r, k, {"id", "worker", "config", "preload"});
+            fail_unknown_member(r, k, {"id", "worker", "config", "preload", "cluster"});
           }
         });
         if (!task) r.fail_at(at, "missing member 'id'");
@@ -382,6 +385,15 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         seen[t] = 1;
         p.task_worker[t] = worker;
         p.preload[t] = preload ? 1 : 0;
+        if (cluster) {
+          if (worker != kFlexible)
+            r.fail_at(at + ".cluster",
+                      fmt::format("task '{}' has a worker: only a flexible task (worker null) "
+                                  "clusters its children",
+                                  w.id(*task)));
+          if (p.cluster.empty()) p.cluster.assign(n, 0);
+          p.cluster[t] = 1;
+        }
         if (worker != kFlexible) {
           if (cfg && *cfg != p.worker_config[worker])
             r.fail_at(
@@ -527,6 +539,7 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
     if (p.preload[i]) {
       j.member("preload", true);
     }
+    if (p.clustered(i)) j.member("cluster", true);
     j.end_object();
   }
   j.end_array();

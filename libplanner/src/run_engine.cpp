@@ -688,7 +688,7 @@ void RunEngine::Impl::task_done(std::uint32_t ti) {
         ++state_[target].ready_in_flight;  // it must not step aside before this arrives
         push(now_ + m_.storage_op_us(), EventKind::kTaskReady, si);  // ready event
       }
-    } else if (ready_action(plan_, s, worker, continued ? 1 : 0) == ReadyAction::kContinueHere) {
+    } else if (ready_action(plan_, t, s, worker, continued ? 1 : 0) == ReadyAction::kContinueHere) {
       continued = true;
       continue_here_.push_back(si);  // runs here, after the slot is freed below
     } else {
@@ -1055,13 +1055,14 @@ std::uint32_t upload_rule(const Plan& plan, const Workflow& w, TaskId t, bool di
   if (direct) return kUploadNever;
   std::uint32_t rule = w.out_degree(t) == 0 ? kUploadAlways : kUploadNever;
   bool first_flexible = true;
+  const bool clustered = plan.clustered(index(t));
   for (TaskId s : w.successors(t)) {
     std::uint32_t k = plan.task_worker[index(s)];
     if (k != kFlexible) {
       if (rule != kUploadNever && rule != k) rule = kUploadAlways;
       if (rule == kUploadNever) rule = k;
     } else {
-      if (!first_flexible || w.in_degree(s) != 1) rule = kUploadAlways;
+      if ((!first_flexible && !clustered) || w.in_degree(s) != 1) rule = kUploadAlways;
       first_flexible = false;
     }
   }

@@ -58,6 +58,7 @@ SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptio
           {"prewarm", p.sent_us, std::string(w.id(TaskId{p.trigger})),
            fmt::format("worker {} ({}): warm at {} us", plan.worker_names[p.worker],
                        model.config(plan.worker_config[p.worker]).name, p.warm_us)});
+    add_cluster_events(tr, w, plan);
     if (out.failed) tr.errors.push_back(out.failure);
   }
   return out;

@@ -547,4 +547,24 @@ Trace read_trace(std::string_view text, const std::string& file) {
   return trace;
 }
 
+void add_cluster_events(Trace& trace, const Workflow& workflow, const Plan& plan) {
+  if (plan.cluster.empty()) return;
+  for (std::uint32_t t = 0; t < workflow.task_count(); ++t) {
+    if (!plan.clustered(t) || trace.tasks[t].attempts.empty()) continue;
+    const TraceAttempt& a = trace.tasks[t].attempts.back();
+    if (!a.ok) continue;
+    std::uint32_t flexible = 0, here = 0;
+    for (TaskId s : workflow.successors(TaskId{t})) {
+      if (!plan.flexible(s)) continue;
+      ++flexible;
+      const auto& sa = trace.tasks[index(s)].attempts;
+      here += !sa.empty() && sa.back().instance == a.instance;
+    }
+    trace.events.push_back(
+        {"cluster", a.finish_us, trace.tasks[t].id,
+         fmt::format("{} of {} flexible children ran on its instance {}; output {}", here, flexible,
+                     a.instance, a.upload_end_us > a.upload_start_us ? "uploaded" : "kept local")});
+  }
+}
+
 }  // namespace dagplan::sim

@@ -566,6 +566,49 @@ print(f"pre-warm sent at {pre[0]['time_us']} us, w1 started warm at {w1['start_u
 PY
     "$dagsim" replay "$tmp/t.json" > /dev/null || fail "the trace does not replay"
     ;;
+  cluster)
+    # WUKONG clustering (rule 11): s makes 4 MB that four children read. Without clustering,
+    # s's instance runs c0 and invokes one instance per other child, each downloading the 4 MB;
+    # clustered, all four run on s's instance (its slots), read s's output locally, and s's
+    # output never goes to storage.
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+tasks = [{"id": "s", "work_s": 0.02, "output_bytes": 4000000}]
+tasks += [{"id": f"c{i}", "work_s": 0.02, "output_bytes": 1000, "deps": ["s"]} for i in range(4)]
+tasks += [{"id": "j", "work_s": 0.01, "output_bytes": 1000, "deps": [f"c{i}" for i in range(4)]}]
+json.dump({"format": "dagplan-workflow/1", "name": "cluster", "tasks": tasks}, open(tmp + "/cl.json", "w"))
+PY
+    "$dagplan" plan "$tmp/cl.json" --platform examples/platforms/local.json --planner wukong \
+      -o "$tmp/p.json" > /dev/null || fail "plan"
+    python3 - "$tmp/p.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+for t in p["tasks"]:
+    if t["id"] == "s":
+        t["cluster"] = True
+p.pop("predictions", None)
+json.dump(p, open(sys.argv[1], "w"))
+PY
+    run_ok "$tmp/p.json" --trace "$tmp/t.json"
+    python3 - "$tmp/t.json" <<'PY' || fail "cluster: $(cat "$tmp/t.json")"
+import json, sys
+tr = json.load(open(sys.argv[1]))
+att = {t["id"]: t["attempts"][-1] for t in tr["tasks"]}
+s = att["s"]
+assert s["upload_end_us"] == s["upload_start_us"], ("s's output was uploaded", s)
+for i in range(4):
+    c = att[f"c{i}"]
+    assert c["instance"] == s["instance"], (f"c{i} ran elsewhere", c)
+    src = [x for x in c["inputs"] if x["from"] == "s"]
+    assert len(src) == 1 and src[0]["source"] == "local", (f"c{i} did not read s locally", c)
+ev = [e for e in tr["events"] if e["kind"] == "cluster"]
+assert len(ev) == 1 and ev[0]["task"] == "s" and ev[0]["detail"].startswith("4 of 4"), ev
+print(f"clustered: s and its 4 children on one instance, s's 4 MB never stored; "
+      f"{len(tr['instances'])} instances in all; event: {ev[0]['detail']}")
+PY
+    "$dagsim" replay "$tmp/t.json" > /dev/null || fail "the trace does not replay"
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS [$case_name]"

@@ -87,6 +87,7 @@ Prediction optimize_plan(const ExecutionModel& model, Plan& plan,
                          const std::vector<std::string>& passes, const PassObjective& objective);
 
 /// Factories of the built-in passes (src/passes/*.cpp).
+std::unique_ptr<Pass> make_cluster_pass();
 std::unique_ptr<Pass> make_preload_pass();
 std::unique_ptr<Pass> make_prewarm_pass();
 

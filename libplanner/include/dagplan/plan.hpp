@@ -63,6 +63,11 @@ struct Plan {
 
   // Annotations (optimisation passes, passes.hpp).
   LargeVector<std::uint8_t> preload;  ///< per task: download inputs as soon as they exist
+  /// Per task (or empty: none): WUKONG task clustering (rule 11). A flexible task whose end
+  /// makes flexible children ready runs all of them on its own instance, in its slots, instead
+  /// of only the first; its output then stays there when those children are its only consumers
+  /// and it is their only input.
+  LargeVector<std::uint8_t> cluster;
   /// Per worker (or empty: none): the task whose end sends a pre-warm for the worker's
   /// configuration (kNoPrewarm: none). When that task finishes, its worker invokes a container
   /// of the configuration that only starts (cold) and then waits, warm, for the keep-alive:
@@ -80,6 +85,10 @@ struct Plan {
   /// kAnyMachine.
   std::uint32_t machine(std::uint32_t k) const {
     return worker_machine.empty() ? kAnyMachine : worker_machine[k];
+  }
+  /// Whether flexible task `t` runs every flexible child it makes ready itself (Plan::cluster).
+  bool clustered(std::uint32_t t) const {
+    return !cluster.empty() && cluster[t] != 0 && task_worker[t] == kFlexible;
   }
   /// Worker `k`'s pre-warm trigger task, or kNoPrewarm.
   std::uint32_t prewarm(std::uint32_t k) const {

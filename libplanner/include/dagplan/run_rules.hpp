@@ -24,8 +24,9 @@ inline constexpr std::uint32_t kUploadNever = 0xffffffffu;
 /// Rule 6 for task `t`: kUploadAlways, kUploadNever, or the index of the one strict worker on
 /// whose instance the output may stay local (it is uploaded when it was made elsewhere). A
 /// sink's output goes to the client; a strict consumer elsewhere needs storage; only the first
-/// flexible child can continue on the producer's instance, and only if the producer is its only
-/// input (otherwise another producer may complete its counter and invoke it elsewhere). With
+/// flexible child (every one, after a clustered task) can continue on the producer's instance,
+/// and only if the producer is its only input (otherwise another producer may complete its
+/// counter and invoke it elsewhere). With
 /// point-to-point transfers (`direct`), outputs stay where they are made. O(out-degree).
 std::uint32_t upload_rule(const Plan& plan, const Workflow& workflow, TaskId t, bool direct);
 
@@ -36,20 +37,22 @@ inline bool must_upload(std::uint32_t rule, std::uint32_t worker) {
 }
 
 /// Rule 3 for a task whose end completes the counters of some children: what happens to ready
-/// child `child` (the `flexible_rank`-th flexible child completed by this end, in successor
-/// order, counted from 0).
+/// child `child` of `finishing` (the `flexible_rank`-th flexible child completed by this end, in
+/// successor order, counted from 0).
 enum class ReadyAction : std::uint8_t {
   kSameWorker,      ///< a strict child of the finishing task's own worker: runs there
   kNotifyWorker,    ///< a strict child of another worker: ready event (invoke it if not running)
-  kContinueHere,    ///< the first flexible child: runs on the finishing task's instance
+  kContinueHere,    ///< the first flexible child (every one, after a clustered task, rule 11):
+                    ///< runs on the finishing task's instance
   kInvokeFlexible,  ///< another flexible child: a new flexible instance
 };
-inline ReadyAction ready_action(const Plan& plan, TaskId child, std::uint32_t finishing_worker,
-                                std::uint32_t flexible_rank) {
+inline ReadyAction ready_action(const Plan& plan, TaskId finishing, TaskId child,
+                                std::uint32_t finishing_worker, std::uint32_t flexible_rank) {
   std::uint32_t k = plan.task_worker[index(child)];
   if (k != kFlexible)
     return k == finishing_worker ? ReadyAction::kSameWorker : ReadyAction::kNotifyWorker;
-  return flexible_rank == 0 ? ReadyAction::kContinueHere : ReadyAction::kInvokeFlexible;
+  if (flexible_rank == 0 || plan.clustered(index(finishing))) return ReadyAction::kContinueHere;
+  return ReadyAction::kInvokeFlexible;
 }
 
 /// Pre-load (rule 4): whether task `t`, run on an instance of worker `worker` (kFlexible for a

@@ -81,4 +81,10 @@ std::string write_trace(const Trace& trace);
 /// the embedded documents, which may come after them); no DOM.
 Trace read_trace(std::string_view text, const std::string& file);
 
+/// Adds a `cluster` event per clustered task of `plan` (Plan::cluster, rule 11) that completed in
+/// `trace`, at its end: how many of its flexible children ran on its instance and whether its
+/// output went to storage - the clustering's effect as the run shows it, the same for the
+/// simulator's and the real backend's traces. `trace.tasks` in the workflow's order.
+void add_cluster_events(Trace& trace, const Workflow& workflow, const Plan& plan);
+
 }  // namespace dagplan::sim

@@ -1,0 +1,55 @@
+// The clustering pass (DESIGN.md rule 11, WUKONG's task clustering): a flexible task whose end
+// makes several flexible children ready runs all of them on its own instance, in its slots,
+// instead of invoking a new instance for each child after the first. The children then read its
+// output locally, and when they are its only consumers and it is their only input the output is
+// never uploaded. It pays off for large outputs and short children, and costs where the children
+// would have run in parallel on instances of their own: kept only where the contention-aware
+// prediction shows a gain.
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "dagplan/passes.hpp"
+#include "dagplan/predictor.hpp"
+
+namespace dagplan {
+namespace {
+
+class ClusterPass final : public Pass {
+ public:
+  std::string_view name() const override { return "cluster"; }
+
+  std::uint32_t apply(const ExecutionModel& model, Plan& plan, const PassObjective& objective,
+                      PassState& state) const override {
+    const Workflow& w = model.workflow();
+    // Flexible tasks with two or more flexible children, not clustered yet: the largest outputs
+    // first (where clustering saves the most transfer), ties by id.
+    std::vector<std::uint32_t> candidates;
+    for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+      if (plan.task_worker[t] != kFlexible || plan.clustered(t)) continue;
+      std::uint32_t flexible = 0;
+      for (TaskId s : w.successors(TaskId{t})) flexible += plan.flexible(s) ? 1u : 0u;
+      if (flexible >= 2) candidates.push_back(t);
+    }
+    if (candidates.empty()) return 0;
+    std::stable_sort(candidates.begin(), candidates.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return w.output_bytes(TaskId{a}) > w.output_bytes(TaskId{b});
+    });
+    const bool had_none = plan.cluster.empty();
+    if (had_none) plan.cluster.assign(w.task_count(), 0);
+    const std::uint32_t kept = keep_gains(
+        model, plan, objective, state, candidates.size(),
+        [&](std::size_t i, bool on) { plan.cluster[candidates[i]] = on ? 1 : 0; },
+        [](std::size_t) { return std::uint32_t{1}; });
+    if (kept == 0 && had_none) plan.cluster.clear();
+    return kept;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> make_cluster_pass() {
+  return std::make_unique<ClusterPass>();
+}
+
+}  // namespace dagplan
