@@ -213,8 +213,14 @@ void add_plan_commands(CLI::App& app) {
       progress.step(fmt::format("planning {} tasks with {}", in.workflow.task_count(), name));
       PlanResult r = run_planner(*planner, model, opts);
       if (!passes.empty()) {
-        progress.step(fmt::format("optimising ({})", fmt::join(passes, ", ")));
-        (void)optimize_plan(model, r.plan, passes, objective);
+        (void)optimize_plan(model, r.plan, passes, objective,
+                            [&](std::string_view pass, std::size_t done, std::size_t most) {
+                              if (most == 0)
+                                progress.step(fmt::format("optimising: pass {}", pass));
+                              else
+                                progress.step(fmt::format("optimising: pass {}, trial", pass),
+                                              done + 1, most);
+                            });
       }
       progress.step("predicting");
       Prediction p = predict(model, r.plan, with_contention_free());

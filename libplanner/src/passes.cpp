@@ -49,6 +49,10 @@ std::uint32_t keep_gains(const ExecutionModel& model, Plan& plan, const PassObje
     apply(i, true);
     total += size(i);
   }
+  const std::uint64_t tasks = std::max<std::uint64_t>(1, model.workflow().task_count());
+  const std::uint64_t trials = std::max<std::uint64_t>(1, kTrialTaskBudget / tasks);
+  const std::size_t most = 1 + (count == 1 ? 0 : std::min<std::size_t>(count, trials));
+  if (state.on_trial) state.on_trial(0, most);
   Prediction all = predict(model, plan);
   if (pass_gain(objective, state, all)) {
     state.current = std::move(all);
@@ -56,10 +60,9 @@ std::uint32_t keep_gains(const ExecutionModel& model, Plan& plan, const PassObje
   }
   for (std::size_t i = 0; i < count; ++i) apply(i, false);
   if (count == 1) return 0;
-  const std::uint64_t tasks = std::max<std::uint64_t>(1, model.workflow().task_count());
-  const std::uint64_t trials = std::max<std::uint64_t>(1, kTrialTaskBudget / tasks);
   std::uint32_t kept = 0;
   for (std::size_t i = 0; i < count && i < trials; ++i) {
+    if (state.on_trial) state.on_trial(i + 1, most);
     apply(i, true);
     Prediction p = predict(model, plan);
     if (pass_gain(objective, state, p)) {
@@ -93,12 +96,17 @@ const PassRegistry& pass_registry() {
 }
 
 Prediction optimize_plan(const ExecutionModel& model, Plan& plan,
-                         const std::vector<std::string>& passes, const PassObjective& objective) {
+                         const std::vector<std::string>& passes, const PassObjective& objective,
+                         const PassProgress& progress) {
   PassState state;
   state.baseline = predict(model, plan);
   state.current = state.baseline;
   for (const std::string& name : passes) {
     std::unique_ptr<Pass> pass = pass_registry().create(name);
+    if (progress) {
+      progress(name, 0, 0);
+      state.on_trial = [&](std::size_t done, std::size_t most) { progress(name, done, most); };
+    }
     const std::int64_t makespan = state.current.makespan_us;
     const double cost = state.current.cost.total();
     PassRecord rec;

@@ -35,6 +35,9 @@ struct PassObjective {
 struct PassState {
   Prediction baseline;
   Prediction current;
+  /// Called before each trial prediction of keep_gains() (trials made so far, most it will
+  /// make); may be empty.
+  std::function<void(std::size_t, std::size_t)> on_trial;
 };
 
 /// Whether `candidate` is a gain over `state.current` within the objective's bounds.
@@ -81,10 +84,14 @@ class PassRegistry : public NamedRegistry<PassInfo> {
 /// The registry of every built-in pass.
 const PassRegistry& pass_registry();
 
+/// Progress of optimize_plan(): the pass running, and its trials made so far and at most.
+using PassProgress = std::function<void(std::string_view, std::size_t, std::size_t)>;
+
 /// Runs `passes` (names, in the given order) on `plan`, appending one PassRecord per pass to
 /// plan.passes, and returns the final plan's contention-aware prediction.
 Prediction optimize_plan(const ExecutionModel& model, Plan& plan,
-                         const std::vector<std::string>& passes, const PassObjective& objective);
+                         const std::vector<std::string>& passes, const PassObjective& objective,
+                         const PassProgress& progress = {});
 
 /// Factories of the built-in passes (src/passes/*.cpp).
 std::unique_ptr<Pass> make_cluster_pass();
