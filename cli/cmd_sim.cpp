@@ -312,6 +312,17 @@ void add_sim_commands(CLI::App& app) {
                                       {"actual_s", t.actual_s},
                                       {"predicted_s", t.predicted_s},
                                       {"relative_error", t.relative_error}});
+        j["passes"] = nlohmann::ordered_json::array();
+        for (const auto& e : r.passes)
+          j["passes"].push_back({{"pass", e.pass},
+                                 {"changes", e.changes},
+                                 {"predicted_makespan_gain_s", e.predicted_makespan_gain_s},
+                                 {"predicted_cost_gain_usd", e.predicted_cost_gain_usd},
+                                 {"fact", e.fact},
+                                 {"unit", e.unit.empty() ? "count" : e.unit},
+                                 {"predicted", e.predicted},
+                                 {"actual", e.actual},
+                                 {"out_of", e.out_of}});
         fmt::print("{}\n", j.dump(2));
         return;
       }
@@ -355,6 +366,31 @@ void add_sim_commands(CLI::App& app) {
         fmt::print("{}{:<30} actual {:>10}  predicted {:>10}  ({:+.1f}%)\n", md ? "- " : "    ",
                    t.task, human_seconds(t.actual_s), human_seconds(t.predicted_s),
                    100 * t.relative_error);
+      if (!r.passes.empty()) {
+        // Per pass: the gain the prediction gives it (the plan without it, predicted the same
+        // way), and the fact that shows it worked, predicted and as recorded.
+        if (md)
+          fmt::print(
+              "\n| pass | changes | predicted gain (s) | predicted gain ($) | what shows it | "
+              "predicted | actual |\n|---|---:|---:|---:|---|---:|---:|\n");
+        else
+          fmt::print("  {:<8} {:>7} {:>12} {:>12}  {:<56} {:>10} {:>10}\n", "pass", "changes",
+                     "gain (s)", "gain ($)", "what shows it", "predicted", "actual");
+        for (const auto& e : r.passes) {
+          const bool secs = e.unit == "s";
+          const std::string p = secs ? fmt::format("{:.3f} s", e.predicted)
+                                     : fmt::format("{:.0f} of {}", e.predicted, e.out_of);
+          const std::string a = secs ? fmt::format("{:.3f} s", e.actual)
+                                     : fmt::format("{:.0f} of {}", e.actual, e.out_of);
+          if (md)
+            fmt::print("| {} | {} | {:.3f} | {:.6f} | {} | {} | {} |\n", e.pass, e.changes,
+                       e.predicted_makespan_gain_s, e.predicted_cost_gain_usd, e.fact, p, a);
+          else
+            fmt::print("  {:<8} {:>7} {:>12.3f} {:>12.6f}  {:<56} {:>10} {:>10}\n", e.pass,
+                       e.changes, e.predicted_makespan_gain_s, e.predicted_cost_gain_usd, e.fact, p,
+                       a);
+        }
+      }
       for (const auto& a : r.assumptions) fmt::print("{}assumed: {}\n", md ? "- " : "  ", a);
     });
   }

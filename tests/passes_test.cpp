@@ -9,7 +9,10 @@
 #include "dagplan/generators.hpp"
 #include "dagplan/passes.hpp"
 #include "dagplan/planner.hpp"
+#include "dagplan/platform.hpp"
 #include "dagplan/predictor.hpp"
+#include "dagplan/sim/replay.hpp"
+#include "dagplan/sim/simulator.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "test_util.hpp"
 
@@ -21,6 +24,13 @@ namespace {
 
 std::uint8_t preload_of(const Plan& p, const Workflow& w, const char* id) {
   return p.preload[index(*w.find(id))];
+}
+
+// s (0.1 s) makes 1 MB that c0 and c1 (0.1 s each) read: the cluster pass's case.
+Workflow cluster_case() {
+  return test::wf(R"({"id": "s", "work_s": 0.1, "output_bytes": 1000000},
+                     {"id": "c0", "work_s": 0.1, "deps": ["s"]},
+                     {"id": "c1", "work_s": 0.1, "deps": ["s"]})");
 }
 
 }  // namespace
@@ -267,9 +277,7 @@ TEST_CASE("cluster pass: a large output's children run where it was made", "[pas
   // Clustered: no upload (both children run here), s done at 0.611 s; c0 runs until 0.711 s,
   // done at 0.713 s; c1 then takes the freed slot: runs until 0.813 s, done at 0.815 s.
   Platform platform = test_platform();
-  Workflow w = test::wf(R"({"id": "s", "work_s": 0.1, "output_bytes": 1000000},
-                           {"id": "c0", "work_s": 0.1, "deps": ["s"]},
-                           {"id": "c1", "work_s": 0.1, "deps": ["s"]})");
+  Workflow w = cluster_case();
   ExecutionModel m(w, platform);
   Plan plan = make_flexible_plan(w, ConfigId{0});
   const Prediction before = predict(m, plan);
@@ -309,4 +317,44 @@ TEST_CASE("cluster pass: left alone where the children are better apart", "[pass
   CHECK(after.makespan_us == plain.makespan_us);
   REQUIRE(plan.passes.size() == 1);
   CHECK(plan.passes[0].changes == 0);
+}
+
+TEST_CASE("replay reports each pass's predicted gain and what the run shows of it", "[passes]") {
+  // The clustered fan-out above, simulated without noise: the trace shows what the prediction
+  // says (both children on s's instance) and the gain is the plan without the pass predicted.
+  Platform platform = test_platform();
+  Workflow w = cluster_case();
+  ExecutionModel m(w, platform);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  (void)optimize_plan(m, plan, {"cluster"}, PassObjective{});
+  REQUIRE(plan.clustered(index(*w.find("s"))));
+  sim::SimOptions so;
+  so.record_trace = true;
+  sim::Trace trace = sim::simulate(m, plan, so).trace;
+  trace.workflow_json = write_workflow(w);
+  trace.platform_json = write_platform(platform);
+  trace.plan_json = write_plan(plan, w, platform);
+  sim::ReplayReport r = sim::replay(trace, nullptr, sim::SimOptions{});
+  REQUIRE(r.passes.size() == 1);
+  const sim::PassEffect& e = r.passes[0];
+  CHECK(e.pass == "cluster");
+  CHECK(e.changes == 1);
+  CHECK(e.predicted_makespan_gain_s == Approx(3.225 - 0.815).epsilon(1e-9));
+  CHECK(e.predicted_cost_gain_usd > 0.5);
+  CHECK(e.out_of == 2);
+  CHECK(e.predicted == 2);
+  CHECK(e.actual == 2);
+  // A run where c1 went elsewhere shows it: 1 of 2.
+  const std::uint32_t c1 = index(*w.find("c1"));
+  sim::TraceInstance other = trace.instances[0];
+  trace.instances.push_back(other);
+  trace.tasks[c1].attempts.back().instance = static_cast<std::uint32_t>(trace.instances.size() - 1);
+  r = sim::replay(trace, nullptr, sim::SimOptions{});
+  REQUIRE(r.passes.size() == 1);
+  CHECK(r.passes[0].predicted == 2);
+  CHECK(r.passes[0].actual == 1);
+  // A plan without passes reports none.
+  Plan bare = make_flexible_plan(w, ConfigId{0});
+  trace.plan_json = write_plan(bare, w, platform);
+  CHECK(sim::replay(trace, nullptr, sim::SimOptions{}).passes.empty());
 }

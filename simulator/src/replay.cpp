@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <memory>
+#include <utility>
 
 #include "dagplan/error.hpp"
+#include "dagplan/passes.hpp"
 #include "dagplan/workflow_io.hpp"
 
 namespace dagplan::sim {
@@ -64,6 +68,54 @@ TaskPhases phases_of(const TraceAttempt& a) {
   return {seconds(a.start_us - a.ready_us), seconds(a.exec_start_us - a.start_us),
           seconds(a.exec_end_us - a.exec_start_us), seconds(a.upload_end_us - a.upload_start_us),
           seconds(a.finish_us - a.ready_us)};
+}
+
+// What a run shows of each pass, from either side: the predicted timeline or the trace. Per
+// task the instance and the times of the attempt that counted; per instance its worker and
+// whether it started warm; in order of invocation.
+struct RunView {
+  std::function<std::uint32_t(std::uint32_t)> task_instance;  // kNoInstance: never succeeded
+  std::function<double(std::uint32_t)> slot_to_exec_s;        // took a slot -> inputs on hand
+  std::vector<std::pair<std::uint32_t, bool>> instances;      // (plan worker or kFlexible, warm)
+};
+
+PassEffect pass_fact(std::string_view pass, const Plan& plan, const Workflow& w,
+                     const RunView& run) {
+  PassEffect e;
+  e.pass = std::string(pass);
+  if (pass == "cluster") {
+    e.fact = "flexible children on their clustered parent's instance";
+    for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+      if (!plan.clustered(t)) continue;
+      for (TaskId c : w.successors(TaskId{t})) {
+        if (!plan.flexible(c)) continue;
+        ++e.out_of;
+        const std::uint32_t i = run.task_instance(t);
+        e.actual += i != kNoInstance && run.task_instance(index(c)) == i ? 1 : 0;
+      }
+    }
+  } else if (pass == "preload") {
+    e.fact = "pre-loading tasks' wait for inputs after taking a slot";
+    e.unit = "s";
+    for (std::uint32_t t = 0; t < w.task_count(); ++t)
+      if (plan.preload[t] != 0 && !plan.flexible(TaskId{t}) &&
+          run.task_instance(t) != kNoInstance) {
+        ++e.out_of;
+        e.actual += run.slot_to_exec_s(t);
+      }
+  } else if (pass == "prewarm") {
+    e.fact = "pre-warmed workers whose first instance started warm";
+    for (std::uint32_t k = 0; k < plan.worker_count(); ++k) {
+      if (plan.prewarm(k) == kNoPrewarm) continue;
+      ++e.out_of;
+      for (const auto& [worker, warm] : run.instances)
+        if (worker == k) {
+          e.actual += warm ? 1 : 0;
+          break;
+        }
+    }
+  }
+  return e;
 }
 
 }  // namespace
@@ -126,6 +178,58 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
                    });
   if (tasks.size() > 10) tasks.resize(10);
   r.worst_tasks = std::move(tasks);
+
+  // Per pass: its predicted gain (the plan without its annotations, predicted the same way), and
+  // the fact that shows it, predicted and recorded.
+  RunView predicted_view, actual_view;
+  predicted_view.task_instance = [&](std::uint32_t t) { return predicted.tasks[t].instance; };
+  predicted_view.slot_to_exec_s = [&](std::uint32_t t) {
+    return seconds(predicted.tasks[t].exec_start_us - predicted.tasks[t].start_us);
+  };
+  for (const InstancePrediction& in : predicted.instances)
+    predicted_view.instances.emplace_back(in.worker, in.warm);
+  auto last_ok = [&](std::uint32_t t) -> const TraceAttempt* {
+    const auto& at = trace.tasks[t].attempts;
+    auto it = std::find_if(at.rbegin(), at.rend(), [](const TraceAttempt& a) { return a.ok; });
+    return it == at.rend() ? nullptr : &*it;
+  };
+  actual_view.task_instance = [&](std::uint32_t t) {
+    const TraceAttempt* a = last_ok(t);
+    return a ? a->instance : kNoInstance;
+  };
+  actual_view.slot_to_exec_s = [&](std::uint32_t t) {
+    const TraceAttempt* a = last_ok(t);
+    return seconds(a->exec_start_us - a->start_us);
+  };
+  std::vector<std::size_t> by_invocation(trace.instances.size());
+  for (std::size_t i = 0; i < by_invocation.size(); ++i) by_invocation[i] = i;
+  std::stable_sort(by_invocation.begin(), by_invocation.end(), [&](std::size_t a, std::size_t b) {
+    return trace.instances[a].invoked_us < trace.instances[b].invoked_us;
+  });
+  for (std::size_t i : by_invocation) {
+    const TraceInstance& in = trace.instances[i];
+    auto k = std::find(plan.worker_names.begin(), plan.worker_names.end(), in.worker);
+    actual_view.instances.emplace_back(
+        in.worker.empty() || k == plan.worker_names.end()
+            ? kFlexible
+            : static_cast<std::uint32_t>(k - plan.worker_names.begin()),
+        in.warm);
+  }
+  for (const PassInfo& info : pass_registry().passes()) {
+    std::unique_ptr<Pass> pass = info.create();
+    auto rec = std::find_if(plan.passes.begin(), plan.passes.end(),
+                            [&](const PassRecord& x) { return x.name == info.name; });
+    if (rec == plan.passes.end() && !pass->annotated(plan)) continue;
+    Plan without = plan;
+    pass->remove(without);
+    const Prediction without_pass = predict(model, without);
+    PassEffect e = pass_fact(info.name, plan, w, actual_view);
+    e.predicted = pass_fact(info.name, plan, w, predicted_view).actual;
+    e.changes = rec == plan.passes.end() ? 0 : rec->changes;
+    e.predicted_makespan_gain_s = seconds(without_pass.makespan_us - predicted.makespan_us);
+    e.predicted_cost_gain_usd = without_pass.cost.total() - predicted.cost.total();
+    r.passes.push_back(std::move(e));
+  }
   return r;
 }
 

@@ -63,6 +63,10 @@ class Pass {
   /// plan's prediction; returns how many changes (tasks or workers annotated) it kept.
   virtual std::uint32_t apply(const ExecutionModel& model, Plan& plan,
                               const PassObjective& objective, PassState& state) const = 0;
+  /// Whether `plan` carries any of this pass's annotations (set by it or by hand).
+  virtual bool annotated(const Plan& plan) const = 0;
+  /// Removes every annotation of this pass from `plan` (what the plan would be without it).
+  virtual void remove(Plan& plan) const = 0;
 };
 
 struct PassInfo {

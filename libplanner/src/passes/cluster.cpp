@@ -44,6 +44,12 @@ class ClusterPass final : public Pass {
     if (kept == 0 && had_none) plan.cluster.clear();
     return kept;
   }
+
+  bool annotated(const Plan& plan) const override {
+    return std::any_of(plan.cluster.begin(), plan.cluster.end(),
+                       [](std::uint8_t c) { return c != 0; });
+  }
+  void remove(Plan& plan) const override { plan.cluster.clear(); }
 };
 
 }  // namespace

@@ -41,6 +41,14 @@ class PreloadPass final : public Pass {
         },
         [&](std::size_t i) { return static_cast<std::uint32_t>(candidates[workers[i]].size()); });
   }
+
+  bool annotated(const Plan& plan) const override {
+    return std::any_of(plan.preload.begin(), plan.preload.end(),
+                       [](std::uint8_t x) { return x != 0; });
+  }
+  void remove(Plan& plan) const override {
+    std::fill(plan.preload.begin(), plan.preload.end(), std::uint8_t{0});
+  }
 };
 
 }  // namespace

@@ -65,6 +65,12 @@ class PrewarmPass final : public Pass {
       plan.worker_prewarm.clear();
     return kept;
   }
+
+  bool annotated(const Plan& plan) const override {
+    return std::any_of(plan.worker_prewarm.begin(), plan.worker_prewarm.end(),
+                       [](std::uint32_t t) { return t != kNoPrewarm; });
+  }
+  void remove(Plan& plan) const override { plan.worker_prewarm.clear(); }
 };
 
 }  // namespace

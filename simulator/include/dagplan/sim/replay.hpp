@@ -33,6 +33,19 @@ struct TaskComparison {
   double relative_error = 0;
 };
 
+/// One optimisation pass of the replayed plan (docs/optimisations.md): what the prediction says
+/// it buys, and the fact that shows it worked, as predicted and as the trace recorded it.
+struct PassEffect {
+  std::string pass;
+  std::uint32_t changes = 0;  ///< as the plan's record says (0: annotated by hand, no record)
+  /// The prediction of the plan without the pass's annotations less the prediction with them.
+  double predicted_makespan_gain_s = 0, predicted_cost_gain_usd = 0;
+  std::string fact;  ///< what the run shows of the pass, e.g. "pre-warmed workers started warm"
+  std::string unit;  ///< "s" for times, else a count (and `out_of` says of how many)
+  double predicted = 0, actual = 0;
+  std::size_t out_of = 0;
+};
+
 struct ReplayReport {
   std::string workflow;
   std::size_t tasks = 0;
@@ -40,6 +53,7 @@ struct ReplayReport {
   double actual_cost_usd = 0, predicted_cost_usd = 0, simulated_cost_usd = 0;
   std::vector<PhaseComparison> phases;
   std::vector<TaskComparison> worst_tasks;  ///< largest relative errors first (at most 10)
+  std::vector<PassEffect> passes;           ///< per pass the plan ran or carries, in registry order
   std::vector<std::string> assumptions;
 };
 
