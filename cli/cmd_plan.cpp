@@ -146,6 +146,26 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
                   "Calibrated profile (dagplan-profile/1) applied to the platform");
 }
 
+// The Pareto front a `pareto` plan carries in its params, as a table (fastest first).
+void print_front(const std::string& params_json) {
+  const nlohmann::json params = nlohmann::json::parse(params_json);
+  fmt::print("Pareto front of makespan against cost ({} plans tried; * the pick)\n",
+             params.at("candidates").get<std::size_t>());
+  fmt::print("  {:<12} {:<10} {:<7} {:>14} {:>14}\n", "planner", "config", "passes", "makespan (s)",
+             "cost ($)");
+  const auto& picked = params.at("picked");
+  for (const auto& f : params.at("front")) {
+    const bool is_pick = f.at("planner") == picked.at("planner") &&
+                         f.at("config") == picked.at("config") &&
+                         f.at("passes") == picked.at("passes");
+    const std::string config = f.at("config").get<std::string>();
+    fmt::print("{} {:<12} {:<10} {:<7} {:>14.3f} {:>14.6f}\n", is_pick ? "*" : " ",
+               f.at("planner").get<std::string>(), config.empty() ? "(own)" : config,
+               f.at("passes").get<bool>() ? "all" : "none", f.at("makespan_s").get<double>(),
+               f.at("cost_usd").get<double>());
+  }
+}
+
 std::optional<ConfigId> config_option(const std::string& name, const Platform& platform) {
   if (name.empty()) return std::nullopt;
   if (auto c = platform.find_config(name)) return c;
@@ -169,6 +189,8 @@ void add_plan_commands(CLI::App& app) {
       bool summary_only = false;
       bool quiet = false;
       PassOpts passes;
+      std::optional<double> deadline_s, budget_usd;
+      bool front = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
@@ -184,6 +206,20 @@ void add_plan_commands(CLI::App& app) {
     cmd->add_flag("--list-planners", o->list, "List the planners and exit");
     add_pass_options(cmd, o->passes);
     cmd->add_flag("--list-passes", o->list_passes, "List the optimisation passes and exit");
+    auto* deadline = cmd->add_option("--deadline", o->deadline_s,
+                                     "Planner pareto: the cheapest plan that ends within this "
+                                     "many seconds (exit 1, saying by how much, if none does)")
+                         ->check(finite_value())
+                         ->check(CLI::PositiveNumber);
+    cmd->add_option("--budget", o->budget_usd,
+                    "Planner pareto: the fastest plan that costs at most this many dollars (exit "
+                    "1, saying by how much, if none does)")
+        ->check(finite_value())
+        ->check(CLI::PositiveNumber)
+        ->excludes(deadline);
+    cmd->add_flag("--front", o->front,
+                  "Planner pareto: print the Pareto front of makespan against cost of every "
+                  "plan it tried (also in plan.json's planner params)");
     cmd->add_flag("--summary-only", o->summary_only,
                   "Leave per-task and per-instance timelines out of the plan file");
     add_common(cmd, o->common);
@@ -202,6 +238,8 @@ void add_plan_commands(CLI::App& app) {
       const std::vector<std::string> passes = pass_registry().select(o->passes.optimize);
       const PassObjective objective = o->passes.objective_of();
       if (o->workflow.empty()) throw UsageError("plan: give a workflow file (or --list-planners)");
+      if ((o->deadline_s || o->budget_usd || o->front) && o->planner != "pareto")
+        throw UsageError("plan: --deadline, --budget and --front are for --planner pareto");
       Progress progress("plan", o->quiet);
       progress.step("reading " + o->workflow);
       Inputs in = load_inputs(o->workflow, o->common.platform, o->common.profile);
@@ -210,8 +248,11 @@ void add_plan_commands(CLI::App& app) {
       std::unique_ptr<Planner> planner = planner_registry().create(name);
       PlannerOptions opts;
       opts.config = config_option(o->config, in.platform);
+      opts.deadline_s = o->deadline_s;
+      opts.budget_usd = o->budget_usd;
       progress.step(fmt::format("planning {} tasks with {}", in.workflow.task_count(), name));
       PlanResult r = run_planner(*planner, model, opts);
+      if (o->front) print_front(r.plan.planner_params_json);
       if (!passes.empty()) {
         (void)optimize_plan(model, r.plan, passes, objective,
                             [&](std::string_view pass, std::size_t done, std::size_t most) {

@@ -3,9 +3,11 @@
 // pass.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "dagplan/error.hpp"
 #include "dagplan/generators.hpp"
 #include "dagplan/passes.hpp"
 #include "dagplan/planner.hpp"
@@ -129,6 +131,7 @@ TEST_CASE("passes never make the prediction worse and respect the cost bound", "
       INFO(shape << " / " << info.name);
       for (auto kind : {PassObjective::Kind::kMakespan, PassObjective::Kind::kCost}) {
         Plan plan = info.create()->plan(m, PlannerOptions{});
+        const std::size_t records = plan.passes.size();  // pareto runs the passes itself
         const Prediction before = predict(m, plan);
         PassObjective objective;
         objective.kind = kind;
@@ -143,7 +146,7 @@ TEST_CASE("passes never make the prediction worse and respect the cost bound", "
           CHECK(static_cast<double>(after.makespan_us) <=
                 static_cast<double>(before.makespan_us) * 1.05);
         }
-        REQUIRE(plan.passes.size() == all.size());
+        REQUIRE(plan.passes.size() == records + all.size());
       }
     }
   }
@@ -357,4 +360,84 @@ TEST_CASE("replay reports each pass's predicted gain and what the run shows of i
   Plan bare = make_flexible_plan(w, ConfigId{0});
   trace.plan_json = write_plan(bare, w, platform);
   CHECK(sim::replay(trace, nullptr, sim::SimOptions{}).passes.empty());
+}
+
+TEST_CASE("pareto planner: never worse than another planner with passes on the objective asked",
+          "[passes][pareto]") {
+  // Every other planner on its own configuration, with every pass under the same objective, is
+  // among pareto's candidates: the pick is at least as good on the objective, within the bound.
+  Platform platform = load_platform("aws-lambda");
+  const std::vector<std::string> all = pass_registry().select("all");
+  for (const char* shape : {"map-reduce", "random-layered", "gemm", "montage-like"}) {
+    Workflow w = test::generated(shape, 200, 3);
+    ExecutionModel m(w, platform);
+    struct Other {
+      std::string name;
+      Prediction fast, cheap;  // with passes, objective makespan / objective cost
+    };
+    std::vector<Other> others;
+    for (const PlannerInfo& info : planner_registry().planners()) {
+      if (info.name == "pareto") continue;
+      Plan plan = info.create()->plan(m, PlannerOptions{});
+      Plan plan2 = plan;
+      PassObjective cost;
+      cost.kind = PassObjective::Kind::kCost;
+      others.push_back({info.name, optimize_plan(m, plan, all, PassObjective{}),
+                        optimize_plan(m, plan2, all, cost)});
+    }
+    auto pareto = [&](PlannerOptions o) {
+      Plan p = planner_registry().create("pareto")->plan(m, o);
+      check_plan(p, w, platform);
+      return predict(m, p);
+    };
+    INFO(shape);
+    // Default: the fastest at no more than the default planner's cost with passes.
+    const Other& ref = *std::find_if(others.begin(), others.end(), [](const Other& o) {
+      return o.name == default_planner_name();
+    });
+    const Prediction d = pareto(PlannerOptions{});
+    CHECK(d.makespan_us <= ref.fast.makespan_us);
+    CHECK(d.cost.total() <= ref.fast.cost.total() * (1 + 1e-12));
+    for (const Other& o : others)
+      if (o.fast.cost.total() <= ref.fast.cost.total()) CHECK(d.makespan_us <= o.fast.makespan_us);
+    // A budget: the median of the others' costs.
+    std::vector<double> costs;
+    for (const Other& o : others) costs.push_back(o.fast.cost.total());
+    std::sort(costs.begin(), costs.end());
+    PlannerOptions budget;
+    budget.budget_usd = costs[costs.size() / 2];
+    const Prediction b = pareto(budget);
+    CHECK(b.cost.total() <= *budget.budget_usd);
+    for (const Other& o : others)
+      if (o.fast.cost.total() <= *budget.budget_usd) CHECK(b.makespan_us <= o.fast.makespan_us);
+    // A deadline: the median of the others' makespans (objective cost).
+    std::vector<std::int64_t> spans;
+    for (const Other& o : others) spans.push_back(o.cheap.makespan_us);
+    std::sort(spans.begin(), spans.end());
+    PlannerOptions deadline;
+    deadline.deadline_s = static_cast<double>(spans[spans.size() / 2]) / 1e6;
+    const Prediction dl = pareto(deadline);
+    CHECK(static_cast<double>(dl.makespan_us) <= *deadline.deadline_s * 1e6);
+    for (const Other& o : others)
+      if (static_cast<double>(o.cheap.makespan_us) <= *deadline.deadline_s * 1e6)
+        CHECK(dl.cost.total() <= o.cheap.cost.total() * (1 + 1e-12));
+  }
+}
+
+TEST_CASE("pareto planner: says by how much the best plan misses", "[passes][pareto]") {
+  Workflow w = test::generated("map-reduce", 100, 1);
+  ExecutionModel m(w, load_platform("aws-lambda"));
+  PlannerOptions o;
+  o.deadline_s = 1e-3;
+  try {
+    (void)planner_registry().create("pareto")->plan(m, o);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("no plan ends within the deadline of 1.0 ms") &&
+                             Catch::Contains("more"));
+  }
+  o = PlannerOptions{};
+  o.budget_usd = 1e-9;
+  CHECK_THROWS_WITH(planner_registry().create("pareto")->plan(m, o),
+                    Catch::Contains("no plan costs at most the budget"));
 }

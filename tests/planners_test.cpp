@@ -134,9 +134,9 @@ TEST_CASE(
 }
 
 TEST_CASE("unknown planner names get a suggestion", "[planners]") {
-  CHECK_THROWS_WITH(
-      planner_registry().create("hfet"),
-      "unknown planner 'hfet'; did you mean 'heft'? (wukong, uniform, non-uniform, heft, dask)");
+  CHECK_THROWS_WITH(planner_registry().create("hfet"),
+                    "unknown planner 'hfet'; did you mean 'heft'? (wukong, uniform, non-uniform, "
+                    "heft, dask, pareto)");
 }
 
 TEST_CASE("a command-line list of planners: all, or names checked before anything runs",
@@ -150,7 +150,7 @@ TEST_CASE("a command-line list of planners: all, or names checked before anythin
   CHECK_THROWS_WITH(r.select(","), Catch::Contains("no planner named in ','"));
   CHECK_THROWS_WITH(r.select("heft,hfet"),
                     "unknown planner 'hfet'; did you mean 'heft'? (wukong, uniform, non-uniform, "
-                    "heft, dask)");
+                    "heft, dask, pareto)");
 }
 
 TEST_CASE("planners say what they assumed without calibration data", "[planners]") {

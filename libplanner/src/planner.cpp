@@ -18,8 +18,10 @@ std::vector<std::string> PlannerRegistry::select(std::string_view list) const {
                                    list, fmt::join(names(), ", ")));
     return out;
   }
+  // "all": every planner but pareto, which plans with all of them (name it to have it).
   std::vector<std::string> out;
-  for (const PlannerInfo& p : entries_) out.push_back(p.name);
+  for (const PlannerInfo& p : entries_)
+    if (p.name != "pareto") out.push_back(p.name);
   return out;
 }
 
@@ -44,6 +46,11 @@ const PlannerRegistry& planner_registry() {
            "Dask's greedy placement: bytes to fetch over bandwidth plus occupancy over cores, on a "
            "worker pool per configuration",
            make_dask_planner});
+    r.add({"pareto",
+           "the other planners on every configuration, judged by the prediction, the pick "
+           "improved by every pass: the cheapest within --deadline, the fastest within "
+           "--budget, else the fastest at most 5% dearer than the default planner's",
+           make_pareto_planner});
     return r;
   }();
   return registry;

@@ -23,6 +23,10 @@ struct PlannerOptions {
   std::optional<ConfigId> config;
   /// Seed for any random choice (none of the built-in planners draws at random today).
   std::uint64_t seed = 1;
+  /// For planners that trade makespan against cost (`pareto`): the cheapest plan that ends
+  /// within the deadline, or the fastest that costs at most the budget.
+  std::optional<double> deadline_s;
+  std::optional<double> budget_usd;
 };
 
 /// A planning algorithm. Implementations are stateless and deterministic: the same model and
@@ -48,7 +52,8 @@ class PlannerRegistry : public NamedRegistry<PlannerInfo> {
  public:
   PlannerRegistry() : NamedRegistry("planner") {}
   const std::vector<PlannerInfo>& planners() const { return entries_; }
-  /// The planners a command-line list names: "all" (every one, in registry order) or
+  /// The planners a command-line list names: "all" (every one in registry order but `pareto`,
+  /// which plans with all the others: name it to have it) or
   /// comma-separated names (empty items skipped). Throws UsageError on an unknown name, with a
   /// suggestion, before any planner runs.
   std::vector<std::string> select(std::string_view list) const;
@@ -79,5 +84,8 @@ std::unique_ptr<Planner> make_uniform_planner();
 std::unique_ptr<Planner> make_non_uniform_planner();
 std::unique_ptr<Planner> make_heft_planner();
 std::unique_ptr<Planner> make_dask_planner();
+/// The joint makespan/cost planner (pareto.hpp): pareto_search() with the options' deadline and
+/// budget; throws Error saying by how much the best plan misses when nothing meets them.
+std::unique_ptr<Planner> make_pareto_planner();
 
 }  // namespace dagplan
