@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/, Clang, ASan + UBSan) in build-fuzz/ and runs each for a
-# while on a seed corpus built at run time (fuzz/seeds.py: examples/, tests/, ../shared/data/hostile
-# and, when build/ holds the command-line tools, the plans, traces and profile they write).
+# while on a seed corpus built at run time (fuzz/seeds.py: examples/, tests/,
+# ../shared/data/hostile and, when build/ holds the command-line tools, the plans, traces and
+# profile they write).
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET [TARGET...]]   (default 8 s each, every target:
 # workflow wfcommons platform profile plan trace). CI runs the default; run longer locally, e.g.
 # scripts/fuzz.sh 600 plan. New inputs accumulate in build-fuzz/corpus/TARGET across runs; a
@@ -46,8 +47,9 @@ for ((i = 0; i < ${#targets[@]}; i += jobs)); do
     t=${batch[$k]}
     log="$build/fuzz_$t.log"
     if wait "${pids[$k]}"; then
-      echo "fuzz: $t: $(grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' \
-        "$log" | sed 's/^stat:://' | tr -s ' ' | tr '\n' ' ')"
+      stats=$(grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' \
+        "$log" | sed 's/^stat:://' | tr -s ' ' | tr '\n' ' ')
+      echo "fuzz: $t: $stats"
     else
       tail -n 40 "$log"
       echo "fuzz: $t FAILED (log $log, input in $build/findings/)"
