@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages dagplan needs to build, test and run (as root, or via sudo).
 set -euo pipefail
 packages=(
-  cmake ninja-build g++ clang-format clang-tidy
+  cmake ninja-build g++ clang-format clang-tidy clang libfuzzer-14-dev
   libboost-graph-dev nlohmann-json3-dev libcli11-dev libfmt-dev catch2 libeigen3-dev
   libhiredis-dev redis-server
   python3

@@ -239,6 +239,9 @@ void JsonReader::fail_duplicate(std::string_view key) const {
 std::string_view JsonReader::read_key() {
   skip_ws();
   if (pos_ >= text_.size() || text_[pos_] != '"') syntax_error("a member name in double quotes");
+  // The previous member's name may be a view into the scratch this name is decoded into: an
+  // error inside this name must not print it (found by fuzz/fuzz_plan.cpp: a use after free).
+  path_.back().key = {};
   std::string_view key = scan_string(key_scratch_[path_.size()]);
   skip_ws();
   if (pos_ >= text_.size() || text_[pos_] != ':') syntax_error("':'");
