@@ -530,13 +530,14 @@ class EventRunner final : public TaskRunner {
     };
     const auto* top = by_vend_.top(valid);
     if (!top) {
+      if (storage_next_us_ >= 0) e.cancel_moved_event();
       storage_next_us_ = -1;
       return;
     }
     std::int64_t at = after(e.now(), std::max(0.0, top->key - v_), storage_share());
     if (at == storage_next_us_) return;
     storage_next_us_ = at;
-    e.schedule(at, kStorageNext);
+    e.move_event(at, kStorageNext);
   }
 
   // The storage's share changes with the count of active transfers: first bring the virtual

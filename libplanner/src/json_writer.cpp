@@ -101,17 +101,22 @@ void JsonWriter::value(double d) {
   if (!std::isfinite(d))
     throw Error(fmt::format("cannot write the number {} as JSON (not finite)", d));
   before_value();
-  fmt::format_to(std::back_inserter(out_), "{}", d);
+  // Into a buffer on the stack, then one append: through a back_inserter each character is a
+  // push_back on the string (shortest round-trip text either way).
+  char buf[32];
+  out_.append(buf, fmt::format_to_n(buf, sizeof buf, "{}", d).out);
 }
 
 void JsonWriter::value(std::uint64_t v) {
   before_value();
-  fmt::format_to(std::back_inserter(out_), "{}", v);
+  fmt::format_int text(v);
+  out_.append(text.data(), text.size());
 }
 
 void JsonWriter::value(std::int64_t v) {
   before_value();
-  fmt::format_to(std::back_inserter(out_), "{}", v);
+  fmt::format_int text(v);
+  out_.append(text.data(), text.size());
 }
 
 void JsonWriter::value(bool b) {

@@ -452,7 +452,9 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
 
 std::string write_plan(const Plan& p, const Workflow& w, const Platform& platform) {
   std::string out;
-  out.reserve(w.task_count() * 60 + 1024);
+  // The predictions are copied in whole: room for them too, so that the text is not copied again
+  // as it grows.
+  out.reserve(w.task_count() * 64 + p.predictions_json.size() + 1024);
   JsonWriter j(out);
   j.begin_object();
   j.member("format", "dagplan-plan/1");

@@ -48,6 +48,10 @@ class RunEngine::Impl {
   void schedule(std::int64_t time, std::uint32_t subject) {
     push(time, EventKind::kCustom, subject);
   }
+  void move_event(std::int64_t time, std::uint32_t subject) {
+    events_.set_slot(make_event(time, EventKind::kCustom, subject));
+  }
+  void cancel_moved_event() { events_.clear_slot(); }
   void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us);
 
   const ExecutionModel& m_;
@@ -76,26 +80,59 @@ class RunEngine::Impl {
   // out never decrease: a radix heap over the times. Bucket i > 0 holds the events whose time
   // first differs from the last time taken at bit i - 1; bucket 0 those due at that time, in
   // insertion order. Pushing is O(1); each event moves down a few buckets before it is taken.
+  //
+  // Besides the heap, one event may sit in a slot, where it can be moved (replaced) without
+  // leaving a stale copy behind: the runner's earliest end of a storage-bound transfer, which
+  // moves whenever the storage's share changes. It is taken in its (time, insertion order) turn
+  // as if it were in the heap.
   class EventQueue {
    public:
-    bool empty() const { return size_ == 0; }
-    /// Whether an event is due at the last time taken (they are all in bucket 0).
-    bool due_now() const { return head_ < bucket_[0].size(); }
-    void push(const Event& e);  // e.time >= the last time taken
-    Event pop();                // the first by (time, insertion order); not empty()
+    bool empty() const { return size_ == 0 && !has_slot_; }
+    /// Whether an event is due at the last time taken (they are all in bucket 0, or the slot).
+    bool due_now() const {
+      return head_ < bucket_[0].size() ||
+             (has_slot_ && static_cast<std::uint64_t>(slot_.time) == now_);
+    }
+    void push(const Event& e);       // e.time >= the last time taken
+    Event pop();                     // the first by (time, insertion order); not empty()
+    void set_slot(const Event& e) {  // e.time >= the last time taken
+      slot_ = e;
+      has_slot_ = true;
+    }
+    void clear_slot() { has_slot_ = false; }
 
    private:
     static unsigned index_of(std::uint64_t time, std::uint64_t last) {
       return time == last ? 0u : 64u - static_cast<unsigned>(__builtin_clzll(time ^ last));
     }
+    // Moves bucket_[i]'s events to the lower buckets they belong in relative to last_.
+    void redistribute(unsigned i);
+    Event take_slot() {
+      has_slot_ = false;
+      return slot_;
+    }
+    Event slot_{};
+    bool has_slot_ = false;
+    // When the slot came first, the lowest non-empty bucket and its earliest time, kept for the
+    // next pop (pushes update them) instead of another pass over that bucket.
+    unsigned low_ = 0;  // 0: not known
+    std::uint64_t low_time_ = 0;
+    // Bucket 0 holds the events due at now_, the time of the last event taken; the others are
+    // relative to last_, the last time taken from the buckets (now_ is later when the slot's
+    // event came between two of theirs).
     std::vector<Event> bucket_[65];
     std::size_t head_ = 0;        // taken prefix of bucket_[0]
-    std::uint64_t last_ = 0;      // the last time taken
+    std::uint64_t now_ = 0;       // the time of the last event taken
+    std::uint64_t last_ = 0;      // the last time taken from the buckets
     std::uint64_t nonempty_ = 0;  // bit i - 1: bucket_[i] is not empty
     std::size_t size_ = 0;
   };
 
-  void push(std::int64_t time, EventKind kind, std::uint32_t subject);
+  void push(std::int64_t time, EventKind kind, std::uint32_t subject) {
+    events_.push(make_event(time, kind, subject));
+  }
+  // The event with the next sequence number (checked: not in the past, not too many).
+  Event make_event(std::int64_t time, EventKind kind, std::uint32_t subject);
   std::vector<std::uint32_t> done_now_, done_batch_;  // tasks ending at now_, not yet done
   RemoteInputs remote_inputs_walk(std::uint32_t inst, std::uint32_t t,
                                   std::int64_t local_since) const;
@@ -330,20 +367,35 @@ Prediction RunEngine::Impl::run() {
   return finish();
 }
 
-void RunEngine::Impl::push(std::int64_t time, EventKind kind, std::uint32_t subject) {
+RunEngine::Impl::Event RunEngine::Impl::make_event(std::int64_t time, EventKind kind,
+                                                   std::uint32_t subject) {
   if (seq_ >= (std::uint64_t{1} << 29))
     throw Error("run engine: more than 2^29 events (about 10^8 tasks) are not supported");
   if (time < now_)
     throw Error(fmt::format("run engine: an event at {} us was scheduled in the past (now {} us)",
                             time, now_));
-  events_.push(Event{time, seq_++ << 35 | static_cast<std::uint64_t>(kind) << 32 | subject});
+  return Event{time, seq_++ << 35 | static_cast<std::uint64_t>(kind) << 32 | subject};
 }
 
 void RunEngine::Impl::EventQueue::push(const Event& e) {
-  unsigned i = index_of(static_cast<std::uint64_t>(e.time), last_);
+  const auto time = static_cast<std::uint64_t>(e.time);
+  unsigned i = time == now_ ? 0u : index_of(time, last_);
+  if (i < low_) low_ = 0;
+  if (i == low_) low_time_ = std::min(low_time_, time);
   bucket_[i].push_back(e);
   if (i > 0) nonempty_ |= std::uint64_t{1} << (i - 1);
   ++size_;
+}
+
+void RunEngine::Impl::EventQueue::redistribute(unsigned i) {
+  std::vector<Event>& from = bucket_[i];
+  for (const Event& e : from) {
+    unsigned j = index_of(static_cast<std::uint64_t>(e.time), last_);
+    bucket_[j].push_back(e);
+    if (j > 0) nonempty_ |= std::uint64_t{1} << (j - 1);
+  }
+  from.clear();
+  nonempty_ &= ~(std::uint64_t{1} << (i - 1));
 }
 
 RunEngine::Impl::Event RunEngine::Impl::EventQueue::pop() {
@@ -351,25 +403,37 @@ RunEngine::Impl::Event RunEngine::Impl::EventQueue::pop() {
   if (head_ == due.size()) {
     due.clear();
     head_ = 0;
+    if (size_ == 0) {  // the slot alone
+      now_ = static_cast<std::uint64_t>(slot_.time);
+      return take_slot();
+    }
     // The lowest non-empty bucket holds the next time: it becomes the last time taken, and its
     // events move to lower buckets (those at that time to bucket 0).
     unsigned i = static_cast<unsigned>(__builtin_ctzll(nonempty_)) + 1;
-    std::vector<Event>& from = bucket_[i];
-    std::uint64_t next = static_cast<std::uint64_t>(from.front().time);
-    for (const Event& e : from) next = std::min(next, static_cast<std::uint64_t>(e.time));
-    last_ = next;
-    for (const Event& e : from) {
-      unsigned j = index_of(static_cast<std::uint64_t>(e.time), next);
-      bucket_[j].push_back(e);
-      if (j > 0) nonempty_ |= std::uint64_t{1} << (j - 1);
+    std::uint64_t next = low_time_;
+    if (low_ != i) {
+      const std::vector<Event>& from = bucket_[i];
+      next = static_cast<std::uint64_t>(from.front().time);
+      for (const Event& e : from) next = std::min(next, static_cast<std::uint64_t>(e.time));
     }
-    from.clear();
-    nonempty_ &= ~(std::uint64_t{1} << (i - 1));
+    low_ = 0;
+    if (has_slot_ && static_cast<std::uint64_t>(slot_.time) < next) {
+      // The slot comes first; the buckets stay as they are (events pushed at its time go to
+      // bucket 0, later ones relative to last_, which is still earlier than all of them).
+      now_ = static_cast<std::uint64_t>(slot_.time);
+      low_ = i;
+      low_time_ = next;
+      return take_slot();
+    }
+    last_ = now_ = next;
+    redistribute(i);
     // Events pushed from now on at this time come later in insertion order than these.
     if (due.size() > 1)
       std::sort(due.begin(), due.end(),
                 [](const Event& a, const Event& b) { return a.key < b.key; });
   }
+  if (has_slot_ && static_cast<std::uint64_t>(slot_.time) == now_ && slot_.key < due[head_].key)
+    return take_slot();
   --size_;
   return due[head_++];
 }
@@ -981,6 +1045,12 @@ std::uint32_t RunEngine::machine(std::uint32_t inst) const {
 }
 void RunEngine::schedule(std::int64_t time, std::uint32_t subject) {
   impl_->schedule(time, subject);
+}
+void RunEngine::move_event(std::int64_t time, std::uint32_t subject) {
+  impl_->move_event(time, subject);
+}
+void RunEngine::cancel_moved_event() {
+  impl_->cancel_moved_event();
 }
 void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us) {
   impl_->finish_task(t, uploaded, upload_end_us);

@@ -105,6 +105,12 @@ class RunEngine {
 
   /// Schedules the runner's on_event(subject) at `time` >= now().
   void schedule(std::int64_t time, std::uint32_t subject);
+  /// The runner's one movable event: on_event(subject) at `time` >= now(), in place of the one
+  /// moved here before if it has not come yet (it is then never delivered). Ordered among the
+  /// other events as if schedule() had been called now.
+  void move_event(std::int64_t time, std::uint32_t subject);
+  /// Drops the movable event if it has not come yet.
+  void cancel_moved_event();
   /// The runner is done with task `t`: its output exists locally at record(t).exec_end_us and,
   /// if `uploaded`, in storage at `upload_end_us`; counters (one storage operation) follow and
   /// the task finishes at record(t).finish_us (set here).
