@@ -159,10 +159,10 @@ void add_workflow_commands(CLI::App& app) {
           std::string what = validate_one(f);
           fmt::print("{}: ok ({})\n", display_name(f), what);
         } catch (const UsageError& e) {
-          fmt::print(stderr, "dagplan: {}\n", e.what());
+          fmt::print(stderr, "dagplan: {}\n", one_line(e.what()));
           ++failed;
         } catch (const Error& e) {
-          fmt::print(stderr, "dagplan: error: {}\n", e.what());
+          fmt::print(stderr, "dagplan: error: {}\n", one_line(e.what()));
           ++failed;
         }
       }
