@@ -15,6 +15,23 @@
 
 namespace dagplan::cli {
 
+std::string one_line(std::string_view message) {
+  constexpr std::size_t kMaxBytes = 2000;
+  std::string out;
+  out.reserve(std::min(message.size(), kMaxBytes) + 32);
+  for (std::size_t i = 0; i < message.size() && i < kMaxBytes; ++i) {
+    auto c = static_cast<unsigned char>(message[i]);
+    if (c == '\n')
+      out += "\\n";
+    else if (c < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += static_cast<char>(c);
+  }
+  if (message.size() > kMaxBytes) out += fmt::format("... ({} bytes)", message.size());
+  return out;
+}
+
 int run(CLI::App& app, int argc, char** argv) {
   try {
     // An unknown subcommand gets a suggestion instead of CLI11's "A subcommand is required".
@@ -37,10 +54,10 @@ int run(CLI::App& app, int argc, char** argv) {
     fmt::print(stderr, "Run with --help for usage.\n");
     return kExitUsage;
   } catch (const UsageError& e) {
-    fmt::print(stderr, "{}: {}\n", app.get_name(), e.what());
+    fmt::print(stderr, "{}: {}\n", app.get_name(), one_line(e.what()));
     return kExitUsage;
   } catch (const Error& e) {
-    fmt::print(stderr, "{}: error: {}\n", app.get_name(), e.what());
+    fmt::print(stderr, "{}: error: {}\n", app.get_name(), one_line(e.what()));
     return kExitFailure;
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "{}: error: out of memory\n", app.get_name());

@@ -19,6 +19,11 @@ inline constexpr int kExitUsage = 2;
 /// other errors -> 1, anything unexpected -> 1 with "internal error". Never lets one escape.
 int run(CLI::App& app, int argc, char** argv);
 
+/// An error message as printed: one line (control characters escaped) of at most 2,000 bytes
+/// (then "... (N bytes)"), whatever the message quoted. The library caps what it quotes; this
+/// is the last guard.
+std::string one_line(std::string_view message);
+
 /// A seed as typed: a whole number in [0, 2^64 - 1] written with digits only ("-1", "1e3" and
 /// 2^64 are refused rather than wrapped or rounded).
 const CLI::Validator& seed_value();

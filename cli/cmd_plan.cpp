@@ -293,6 +293,7 @@ void add_plan_commands(CLI::App& app) {
       std::string output;
       std::string format = "text";
       bool quiet = false;
+      bool ignore_fingerprint = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = app.add_subcommand(
@@ -302,12 +303,14 @@ void add_plan_commands(CLI::App& app) {
     cmd->add_option("-o,--output", o->output, "Write the plan with the new predictions here")
         ->check(non_empty_value());
     cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+    cmd->add_flag("--ignore-fingerprint", o->ignore_fingerprint, kIgnoreFingerprintHelp);
     add_common(cmd, o->common);
     add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
       Progress progress("predict", o->quiet);
       progress.step("reading " + o->plan);
-      PlanInputs in = load_plan_inputs(o->plan, o->workflow, o->common.platform, o->common.profile);
+      PlanInputs in = load_plan_inputs(o->plan, o->workflow, o->common.platform, o->common.profile,
+                                       o->ignore_fingerprint);
       ExecutionModel model(in.inputs.workflow, in.inputs.platform,
                            in.inputs.profile ? &*in.inputs.profile : nullptr);
       progress.step(fmt::format("predicting {} tasks", in.inputs.workflow.task_count()));

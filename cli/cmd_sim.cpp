@@ -119,6 +119,7 @@ void add_sim_commands(CLI::App& app) {
       double task_failure = 0, worker_crash = 0;
       std::uint32_t max_attempts = 4;
       bool quiet = false;
+      bool ignore_fingerprint = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd =
@@ -148,12 +149,14 @@ void add_sim_commands(CLI::App& app) {
     cmd->add_option("--trace", o->trace, "Write the (first) run's trace here")
         ->check(non_empty_value());
     cmd->add_flag("--explain", o->explain, "Show which effect changes the makespan by how much");
+    cmd->add_flag("--ignore-fingerprint", o->ignore_fingerprint, kIgnoreFingerprintHelp);
     cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
     add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
       Progress progress("simulate", o->quiet);
       progress.step("reading " + o->plan);
-      PlanInputs in = load_plan_inputs(o->plan, o->workflow, o->platform, o->profile);
+      PlanInputs in =
+          load_plan_inputs(o->plan, o->workflow, o->platform, o->profile, o->ignore_fingerprint);
       ExecutionModel model(in.inputs.workflow, in.inputs.platform,
                            in.inputs.profile ? &*in.inputs.profile : nullptr);
       sim::SimOptions so;

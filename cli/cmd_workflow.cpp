@@ -19,6 +19,7 @@
 #include "dagplan/platform.hpp"
 #include "dagplan/profile.hpp"
 #include "dagplan/saga.hpp"
+#include "dagplan/sim/trace.hpp"
 #include "dagplan/wfcommons.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "inputs.hpp"
@@ -63,7 +64,15 @@ std::string validate_one(const std::string& path) {
       return fmt::format("profile for platform '{}', {} functions, {} configurations", p.platform,
                          p.functions.size(), p.configs.size());
     }
-    case DocumentKind::kTrace:
+    case DocumentKind::kTrace: {
+      // The trace reader checks the embedded workflow, platform and plan (its fingerprint too).
+      sim::Trace t = sim::read_trace(text, name);
+      Workflow w = read_workflow(t.workflow_json, name + " (embedded workflow)");
+      return fmt::format("trace of workflow '{}' from {}, makespan {}, {} instances", w.name(),
+                         t.source.empty() ? std::string("an unknown source") : t.source,
+                         human_seconds(static_cast<double>(t.makespan_us) / 1e6),
+                         t.instances.size());
+    }
     case DocumentKind::kUnknown: break;
   }
   throw InputError(name, "$.format", "this dagplan cannot validate this kind of document yet");
@@ -139,8 +148,8 @@ void add_workflow_commands(CLI::App& app) {
   // validate
   {
     auto files = std::make_shared<std::vector<std::string>>();
-    CLI::App* cmd =
-        app.add_subcommand("validate", "Check workflow, platform, plan and WfCommons files");
+    CLI::App* cmd = app.add_subcommand(
+        "validate", "Check workflow, platform, plan, profile, trace and WfCommons files");
     cmd->add_option("files", *files, "Files to check (kind detected from their 'format')")
         ->required();
     cmd->callback([files] {
@@ -150,10 +159,10 @@ void add_workflow_commands(CLI::App& app) {
           std::string what = validate_one(f);
           fmt::print("{}: ok ({})\n", display_name(f), what);
         } catch (const UsageError& e) {
-          fmt::print(stderr, "dagplan: {}\n", e.what());
+          fmt::print(stderr, "dagplan: {}\n", one_line(e.what()));
           ++failed;
         } catch (const Error& e) {
-          fmt::print(stderr, "dagplan: error: {}\n", e.what());
+          fmt::print(stderr, "dagplan: error: {}\n", one_line(e.what()));
           ++failed;
         }
       }

@@ -43,6 +43,7 @@ struct Opts {
   std::uint32_t max_workers = 0;
   std::uint32_t max_attempts = 4;
   bool quiet = false;
+  bool ignore_fingerprint = false;
 };
 
 void run_command(const Opts& o) {
@@ -74,7 +75,7 @@ void run_command(const Opts& o) {
     throw Error(fmt::format("the worker binary {} is missing or not executable", ro.worker_binary));
   Progress progress("dagrun", o.quiet);
   progress.step("reading " + o.plan);
-  PlanInputs in = load_plan_inputs(o.plan, o.workflow, o.platform, o.profile);
+  PlanInputs in = load_plan_inputs(o.plan, o.workflow, o.platform, o.profile, o.ignore_fingerprint);
   ExecutionModel model(in.inputs.workflow, in.inputs.platform,
                        in.inputs.profile ? &*in.inputs.profile : nullptr);
   progress.step("predicting");
@@ -221,6 +222,7 @@ int main(int argc, char** argv) {
                "Compare each sink's output with the workflow evaluated in dagrun, task after "
                "task; a difference fails the run");
   app.add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--ignore-fingerprint", o->ignore_fingerprint, kIgnoreFingerprintHelp);
   add_quiet_flag(&app, o->quiet);
   app.callback([o] { run_command(*o); });
   return run(app, argc, argv);

@@ -1,5 +1,7 @@
 #include "inputs.hpp"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "dagplan/error.hpp"
@@ -39,10 +41,40 @@ Inputs load_inputs(const std::string& workflow_path, const std::string& platform
   return in;
 }
 
+namespace {
+// "X is a workflow, not a plan: ..." for a document of another kind given where a plan is read.
+void require_plan_document(std::string_view text, const std::string& name) {
+  DocumentKind kind = detect_document(text, name);
+  std::string hint;
+  switch (kind) {
+    case DocumentKind::kPlan: return;
+    case DocumentKind::kWorkflow:
+    case DocumentKind::kWfCommons:
+      hint = fmt::format("`dagplan plan {} -o plan.json` makes one", name);
+      break;
+    case DocumentKind::kTrace:
+      hint = fmt::format("`dagsim replay {}` reads a trace (its plan is embedded in it)", name);
+      break;
+    case DocumentKind::kPlatform:
+      hint =
+          "give it with --platform; `dagplan plan WORKFLOW --platform FILE -o plan.json` makes "
+          "a plan";
+      break;
+    case DocumentKind::kProfile: hint = "give it with --profile"; break;
+    case DocumentKind::kUnknown:
+      throw InputError(name, "$", "expected a plan (\"format\": \"dagplan-plan/1\")");
+  }
+  throw InputError(name, "",
+                   fmt::format("this is a {}, not a plan: {}", document_kind_name(kind), hint));
+}
+}  // namespace
+
 PlanInputs load_plan_inputs(const std::string& plan_path, const std::string& workflow_override,
-                            const std::string& platform_override, const std::string& profile_path) {
+                            const std::string& platform_override, const std::string& profile_path,
+                            bool ignore_fingerprint) {
   std::string text = read_text_file(plan_path);
   std::string name = plan_path == "-" ? "<stdin>" : plan_path;
+  require_plan_document(text, name);
   PlanReferences refs = read_plan_references(text, name);
   std::string workflow = workflow_override;
   if (workflow.empty()) {
@@ -52,11 +84,25 @@ PlanInputs load_plan_inputs(const std::string& plan_path, const std::string& wor
     workflow = path_relative_to_file(refs.workflow_file, plan_path);
   }
   std::string platform = platform_override;
-  if (platform.empty())
+  if (platform.empty()) {
     platform = refs.platform_file.empty() ? refs.platform_name
                                           : path_relative_to_file(refs.platform_file, plan_path);
+    if (platform.empty())  // never the default platform in silence
+      throw InputError(name, "$.platform",
+                       "the plan names no platform (no 'file' nor 'name'); give one with "
+                       "--platform");
+  }
   PlanInputs out{load_inputs(workflow, platform, profile_path), Plan{}};
-  out.plan = read_plan(text, name, out.inputs.workflow, out.inputs.platform);
+  if (ignore_fingerprint) {
+    std::string problem = fingerprint_problem(refs, out.inputs.workflow);
+    if (!problem.empty())
+      fmt::print(stderr,
+                 "warning: {}: $.workflow.fingerprint: {}; used anyway "
+                 "(--ignore-fingerprint)\n",
+                 name, problem);
+  }
+  out.plan = read_plan(text, name, out.inputs.workflow, out.inputs.platform,
+                       ignore_fingerprint ? FingerprintCheck::kIgnore : FingerprintCheck::kRequire);
   check_plan(out.plan, out.inputs.workflow, out.inputs.platform);
   // Keep the references as the plan had them (they are relative to the plan file).
   out.plan.workflow_file = workflow_override.empty() ? refs.workflow_file : workflow_override;

@@ -30,9 +30,17 @@ struct PlanInputs {
 };
 
 /// Reads a plan and the workflow and platform it refers to (paths relative to the plan file),
-/// unless overridden.
+/// unless overridden. A document that is not a plan (a workflow, a trace...) is refused saying
+/// what it is and which command takes it. A plan whose workflow fingerprint is missing or not
+/// the workflow's is refused, unless `ignore_fingerprint`: then a warning on stderr.
 PlanInputs load_plan_inputs(const std::string& plan_path, const std::string& workflow_override,
-                            const std::string& platform_override, const std::string& profile_path);
+                            const std::string& platform_override, const std::string& profile_path,
+                            bool ignore_fingerprint = false);
+
+/// The help text of `--ignore-fingerprint`, shared by the commands that read plans.
+inline constexpr const char* kIgnoreFingerprintHelp =
+    "Use the plan even if its workflow fingerprint is missing or another workflow's (a warning "
+    "instead of an error)";
 
 /// `path` as written inside a file at `from_file`: relative to that file's folder.
 std::string path_relative_to_file(const std::string& path, const std::string& from_file);

@@ -2,6 +2,8 @@
 // brute-force longest path.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "dagplan/analysis.hpp"
@@ -84,10 +86,14 @@ TEST_CASE("strict_task_count counts the tasks pinned to a worker", "[analysis]")
                              "w.json");
   Platform p = load_platform("aws-lambda");
   auto plan_with = [&](const std::string& tasks) {
-    return read_plan(R"({"format": "dagplan-plan/1", "planner": {"name": "hand"},
+    return read_plan(
+        fmt::format(R"({{"format": "dagplan-plan/1", "workflow": {{"fingerprint": "{:016x}"}},
+        "platform": {{"name": "aws-lambda"}}, "planner": {{"name": "hand"}},)",
+                    w.fingerprint()) +
+            R"(
         "workers": [{"id": "w0", "config": "1024MB"}], "tasks": [)" +
-                         tasks + "]}",
-                     "p.json", w, p);
+            tasks + "]}",
+        "p.json", w, p);
   };
   CHECK(strict_task_count(plan_with(R"({"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0"},
       {"id": "c", "worker": null, "config": "1024MB"})")) == 2);

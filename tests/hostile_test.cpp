@@ -313,3 +313,39 @@ TEST_CASE("a trace's times and sizes stay within their ranges", "[ranges][trace]
   REQUIRE_INPUT_ERROR(sim::read_trace(beyond, "t.json"), "t.json: $.makespan_us",
                       "expected an integer in [0, 2305843009213693952]");
 }
+
+TEST_CASE("negative profile terms are refused with their path (issue 14)", "[ranges][profile]") {
+  // They gave tasks zero execution time (the model clamps a negative reference time to 0).
+  auto profile = [](const std::string& function) {
+    return R"({"format": "dagplan-profile/1", "functions": [{"name": "f"}, )" + function + "]}";
+  };
+  REQUIRE_INPUT_ERROR(read_profile(profile(R"({"name": "g", "base_s": -1})"), "p.json"),
+                      "p.json: $.functions[1].base_s", "expected a number >= 0, got -1");
+  REQUIRE_INPUT_ERROR(read_profile(profile(R"({"name": "g", "per_byte_s": -1e-9})"), "p.json"),
+                      "p.json: $.functions[1].per_byte_s", "expected a number >= 0, got -1e-9");
+  CHECK(read_profile(profile(R"({"name": "g", "base_s": 0, "per_byte_s": 0})"), "p.json")
+            .functions.size() == 2);
+  // A profile made in code is checked by the model.
+  Profile p;
+  p.functions.push_back(FunctionProfile{});
+  p.functions[0].name = "f";
+  p.functions[0].base_s = -1;
+  REQUIRE_INPUT_ERROR(ExecutionModel(workflow(R"({"id": "a", "function": "f", "work_s": 1})"),
+                                     load_platform("aws-lambda"), &p),
+                      "$.functions[0].base_s", "expected base_s in [0, 1e+09]");
+}
+
+TEST_CASE("inputs have a size limit and must be text (issue 14)", "[ranges][files]") {
+  if (std::filesystem::exists("/dev/zero"))
+    REQUIRE_INPUT_ERROR(read_text_file("/dev/zero"),
+                        "/dev/zero: ", "expected text, got a NUL byte at offset 0");
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "dagplan-size-limit-test.json").string();
+  write_file_atomic(path, R"({"format": "dagplan-workflow/1", "tasks": []})");
+  CHECK(read_text_file(path, 64).size() == 45);
+  REQUIRE_INPUT_ERROR(read_text_file(path, 44),
+                      "dagplan-size-limit-test.json: 45 bytes: more than 44 bytes",
+                      "the largest input dagplan reads");
+  std::filesystem::remove(path);
+  CHECK(limits::kMaxInputBytes == std::uint64_t{4} << 30);
+}

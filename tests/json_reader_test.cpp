@@ -3,8 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
+#include "dagplan/platform.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "test_util.hpp"
 
@@ -91,6 +94,114 @@ TEST_CASE("JsonReader errors name file, path, position and what was expected", "
     std::string deep(100000, '[');
     JsonReader r(deep, "g.json");
     REQUIRE_INPUT_ERROR(r.skip(), "nesting deeper than 256");
+  }
+}
+
+namespace {
+// A one-task workflow whose task id is `id` as written between the quotes.
+std::string with_id(const std::string& id) {
+  return R"({"format": "dagplan-workflow/1", "name": "n", "tasks": [{"id": ")" + id + R"("}]})";
+}
+}  // namespace
+
+TEST_CASE("strings are valid UTF-8, without NUL or lone surrogates (issue 14)", "[json]") {
+  SECTION("valid text of every length and escaped pairs are read") {
+    CHECK(read_workflow(with_id("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), "w.json")
+              .id(dagplan::TaskId{0}) == "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    CHECK(read_workflow(with_id("\\ud83d\\ude00\\u00e9"), "w.json").id(dagplan::TaskId{0}) ==
+          "\xf0\x9f\x98\x80\xc3\xa9");
+  }
+  SECTION("invalid UTF-8, with or without escapes in the string") {
+    for (const char* bad : {"a\xff", "a\xc3", "a\x80", "a\xc0\xaf", "a\xed\xa0\x80",
+                            "a\xf4\x90\x80\x80", "\\n\xff"}) {
+      INFO(bad);
+      REQUIRE_INPUT_ERROR(read_workflow(with_id(bad), "w.json"), "w.json: $.tasks[0].id (line 1",
+                          "expected UTF-8 text", "got byte 0x");
+    }
+  }
+  SECTION("a lone low surrogate, a high one without its low one, NUL") {
+    REQUIRE_INPUT_ERROR(read_workflow(with_id("a\\udc00"), "w.json"),
+                        "w.json: $.tasks[0].id (line 1, column 66)",
+                        "got the lone low surrogate \\udc00");
+    REQUIRE_INPUT_ERROR(
+        read_workflow(with_id("a\\ud800b"), "w.json"), "$.tasks[0].id",
+        "expected a low surrogate (\\udc00 to \\udfff) after the high surrogate \\ud800");
+    REQUIRE_INPUT_ERROR(read_workflow(with_id("a\\ud800\\u0041"), "w.json"), "$.tasks[0].id",
+                        "got \\u0041");
+    REQUIRE_INPUT_ERROR(read_workflow(with_id("a\\u0000x"), "w.json"), "$.tasks[0].id",
+                        "expected a string without NUL characters, got \\u0000");
+  }
+  SECTION("the files of hostile/accepted") {
+    const std::string dir = dagplan::test::shared_data_dir() + "/hostile/accepted";
+    if (dagplan::test::shared_data_dir().empty() || !std::filesystem::is_directory(dir))
+      DAGPLAN_SKIP_TEST("../shared/data/hostile/accepted is absent: its files are not checked");
+    REQUIRE_INPUT_ERROR(load_workflow(dir + "/id_badutf8.json"), "id_badutf8.json: $.name",
+                        "expected UTF-8 text");
+    REQUIRE_INPUT_ERROR(load_workflow(dir + "/id_lone_low_surrogate.json"),
+                        "id_lone_low_surrogate.json: $.tasks[0].id", "lone low surrogate");
+    REQUIRE_INPUT_ERROR(load_workflow(dir + "/id_nul.json"), "id_nul.json: $.tasks[0].id",
+                        "without NUL");
+    // Also one short line each: a 400-digit number refused as out of range, not read as 0; a
+    // value nested too deep in metadata refused (no stack overflow); an unterminated string.
+    REQUIRE_INPUT_ERROR(load_workflow(dir + "/n_work_400digits.json"),
+                        "n_work_400digits.json: $.tasks[0].work_s", "is out of range");
+    REQUIRE_INPUT_ERROR(dagplan::load_platform(dir + "/n_bandwidth_400digits_platform.json"),
+                        "$.network_bandwidth_bytes_per_s", "expected bandwidth > 0");
+    std::string what;
+    try {
+      load_workflow(dir + "/deep_in_metadata.json");
+    } catch (const InputError& e) {
+      what = e.what();
+    }
+    CHECK_THAT(what, Catch::Contains("deep_in_metadata.json: $.metadata[0]") &&
+                         Catch::Contains("levels)...") &&
+                         Catch::Contains("nesting deeper than 256"));
+    CHECK(what.size() < 400);
+    REQUIRE_INPUT_ERROR(load_workflow(dir + "/multiline_unterminated_string.json"),
+                        "$.tasks[0].work_s", "got the string \"1,\\n  \"");
+  }
+}
+
+TEST_CASE("error messages stay one short line, whatever the input (issue 14)", "[json]") {
+  SECTION("a 10 MB member name is quoted by its start") {
+    std::string text = R"({"format": "dagplan-workflow/1", "tasks": [{"id": "a", ")" +
+                       std::string(10'000'000, 'x') + R"(": 1}]})";
+    std::string what;
+    try {
+      read_workflow(text, "w.json");
+    } catch (const InputError& e) {
+      what = e.what();
+    }
+    CHECK_THAT(what,
+               Catch::Contains("unknown member 'xxxx") && Catch::Contains("...' (10000000 bytes)"));
+    CHECK(what.size() < 600);
+  }
+  SECTION("an unterminated string across a line break: one line") {
+    std::string what;
+    try {
+      read_workflow(
+          "{\"format\": \"dagplan-workflow/1\", \"tasks\": [{\"id\": \"a\", \"work_s\": \"1,\n  "
+          "\"output_bytes\": 5}]}",
+          "w.json");
+    } catch (const InputError& e) {
+      what = e.what();
+    }
+    CHECK_THAT(what, Catch::Contains("$.tasks[0].work_s") &&
+                         Catch::Contains("got the string \"1,\\n  \""));
+    CHECK(what.find('\n') == std::string::npos);
+  }
+  SECTION("a value nested 255 levels deep: the path shows its ends") {
+    std::string text = R"({"format": "dagplan-workflow/1", "tasks": [], "metadata": )" +
+                       std::string(300, '[') + std::string(300, ']') + "}";
+    std::string what;
+    try {
+      read_workflow(text, "w.json");
+    } catch (const InputError& e) {
+      what = e.what();
+    }
+    CHECK_THAT(what, Catch::StartsWith("w.json: $.metadata[0][0][0][0][0]...(") &&
+                         Catch::Contains("nesting deeper than 256 levels"));
+    CHECK(what.size() < 300);
   }
 }
 

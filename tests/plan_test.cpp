@@ -1,6 +1,8 @@
 // The plan format: assignments resolve against the workflow and platform; errors say where.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "dagplan/plan.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "test_util.hpp"
@@ -11,9 +13,19 @@ namespace {
 constexpr const char* kWorkflow = R"({"format": "dagplan-workflow/1", "name": "d", "tasks": [
   {"id": "a", "output_bytes": 1}, {"id": "b", "deps": ["a"]}, {"id": "c", "deps": ["a"]}]})";
 
-std::string plan_doc(const std::string& workers, const std::string& tasks) {
-  return R"({"format": "dagplan-plan/1", "planner": {"name": "hand"}, "workers": [)" + workers +
-         R"(], "tasks": [)" + tasks + "]}";
+// The `workflow` and `platform` references of a plan for kWorkflow on aws-lambda.
+std::string references() {
+  return fmt::format(
+      R"("workflow": {{"file": "w.json", "name": "d", "tasks": 3, "fingerprint": "{:016x}"}},
+         "platform": {{"file": null, "name": "aws-lambda"}})",
+      read_workflow(kWorkflow, "w.json").fingerprint());
+}
+
+std::string plan_doc(const std::string& workers, const std::string& tasks,
+                     const std::string& refs = references()) {
+  return R"({"format": "dagplan-plan/1", )" + refs +
+         R"(, "planner": {"name": "hand"}, "workers": [)" + workers + R"(], "tasks": [)" + tasks +
+         "]}";
 }
 }  // namespace
 
@@ -110,9 +122,68 @@ TEST_CASE("bad plans give one clear error", "[plan][errors]") {
     std::string doc = R"({"format": "dagplan-plan/1", "passes": [{"changes": 1}], "tasks": []})";
     REQUIRE_INPUT_ERROR(read_plan(doc, "p.json", w, p), "$.passes[0]", "missing member 'name'");
   }
-  SECTION("plan for another version of the workflow") {
-    std::string doc =
-        R"({"format": "dagplan-plan/1", "workflow": {"fingerprint": "0123456789abcdef"}, "tasks": []})";
-    REQUIRE_INPUT_ERROR(read_plan(doc, "p.json", w, p), "p.json", "not in the plan");
+  SECTION("a workflow fingerprint that is another workflow's, missing, empty or zero") {
+    const std::string w0t =
+        R"({"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0"}, {"id": "c", "worker": "w0"})";
+    const std::string platform = R"("platform": {"file": null, "name": "aws-lambda"})";
+    auto with_workflow = [&](const std::string& workflow_ref) {
+      return plan_doc(w0, w0t, workflow_ref + ", " + platform);
+    };
+    REQUIRE_INPUT_ERROR(
+        read_plan(with_workflow(R"("workflow": {"fingerprint": "0123456789abcdef"})"), "p.json", w,
+                  p),
+        "p.json: $.workflow.fingerprint: ", "made for another workflow",
+        "fingerprint 0123456789abcdef");
+    REQUIRE_INPUT_ERROR(
+        read_plan(with_workflow(R"("workflow": {"file": "w.json"})"), "p.json", w, p),
+        "p.json: $.workflow.fingerprint: ", "gives no workflow fingerprint");
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, w0t, platform), "p.json", w, p),
+                        "p.json: $: ", "missing member 'workflow'");
+    REQUIRE_INPUT_ERROR(
+        read_plan(with_workflow(R"("workflow": {"fingerprint": ""})"), "p.json", w, p),
+        "p.json: $.workflow.fingerprint (line 1", "expected 16 lowercase hex digits");
+    REQUIRE_INPUT_ERROR(
+        read_plan(with_workflow(R"("workflow": {"fingerprint": "0000000000000000"})"), "p.json", w,
+                  p),
+        "p.json: $.workflow.fingerprint: ", "gives no workflow fingerprint");
+    // --ignore-fingerprint: read all the same (the CLI warns).
+    CHECK(read_plan(with_workflow(R"("workflow": {"fingerprint": "0123456789abcdef"})"), "p.json",
+                    w, p, FingerprintCheck::kIgnore)
+              .worker_count() == 1);
+    CHECK_THAT(
+        fingerprint_problem(
+            read_plan_references(with_workflow(R"("workflow": {"name": "d"})"), "p.json"), w),
+        Catch::Contains("no workflow fingerprint"));
+    CHECK(fingerprint_problem(read_plan_references(plan_doc(w0, w0t), "p.json"), w).empty());
+  }
+  SECTION("a platform without a name, or an empty one") {
+    const std::string workflow = references().substr(0, references().find("\"platform\"") - 1);
+    REQUIRE_INPUT_ERROR(read_plan(plan_doc(w0, R"({"id": "a", "worker": "w0"})",
+                                           workflow + R"( "platform": {"file": null, "name": ""})"),
+                                  "p.json", w, p),
+                        "p.json: $.platform.name", "expected a non-empty platform name");
+    std::string all = R"({"id": "a", "worker": "w0"}, {"id": "b", "worker": "w0"},
+                         {"id": "c", "worker": "w0"})";
+    REQUIRE_INPUT_ERROR(
+        read_plan(plan_doc(w0, all, workflow + R"( "platform": {"file": null})"), "p.json", w, p),
+        "p.json: $.platform: ", "missing member 'name'");
+    REQUIRE_INPUT_ERROR(
+        read_plan(plan_doc(w0, all, workflow.substr(0, workflow.rfind(','))), "p.json", w, p),
+        "p.json: $: ", "missing member 'platform'");
+  }
+  SECTION("unknown members in the workflow, platform and planner references") {
+    REQUIRE_INPUT_ERROR(
+        read_plan(
+            plan_doc(w0, "", R"("workflow": {"fingerprint": "0123456789abcdef", "version": 2})"),
+            "p.json", w, p),
+        "p.json: $.workflow.version", "unknown member 'version'");
+    REQUIRE_INPUT_ERROR(
+        read_plan(plan_doc(w0, "", R"("platform": {"name": "aws-lambda", "region": "eu"})"),
+                  "p.json", w, p),
+        "p.json: $.platform.region", "unknown member 'region'");
+    REQUIRE_INPUT_ERROR(
+        read_plan_references(plan_doc(w0, "", R"("platform": {"name": "x", "nmae": "y"})"),
+                             "p.json"),
+        "p.json: $.platform.nmae", "unknown member 'nmae'; did you mean 'name'?");
   }
 }

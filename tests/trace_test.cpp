@@ -333,7 +333,16 @@ TEST_CASE("bad traces give one clear error", "[trace][errors]") {
     Platform p = load_platform("aws-lambda");
     t.plan_json = write_plan(make_flexible_plan(other, ConfigId{0}), other, p);
     REQUIRE_INPUT_ERROR(read_trace(write_trace(t), "t.json"), "t.json (embedded plan)",
-                        "$.workflow.fingerprint", "different version of the workflow");
+                        "$.workflow.fingerprint", "made for another workflow");
+  }
+  SECTION("embedded plan without its workflow reference (\"workflow\": {})") {
+    std::string text = write_trace(t);
+    std::size_t begin = text.find("\"workflow\": {", text.find("\"plan\": {"));
+    REQUIRE(begin != std::string::npos);
+    text.replace(begin, text.find('}', begin) + 1 - begin, "\"workflow\": {}");
+    REQUIRE_INPUT_ERROR(read_trace(text, "t.json"),
+                        "t.json (embedded plan): $.workflow.fingerprint",
+                        "gives no workflow fingerprint");
   }
   SECTION("embedded document that is not an object") {
     std::string text = write_trace(t);

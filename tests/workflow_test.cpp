@@ -164,3 +164,21 @@ TEST_CASE("builder rejects cycles found through any order of edges", "[workflow]
   b.add_edge("d", "b");
   REQUIRE_INPUT_ERROR(std::move(b).build("mem"), "mem", "cycle", "b -> c -> d -> b");
 }
+
+TEST_CASE("a cycle of 10^5 tasks is one short line: its first tasks and how many more",
+          "[workflow]") {
+  WorkflowBuilder b;
+  const std::size_t n = 100'000;
+  for (std::size_t i = 0; i < n; ++i) b.add_task("t" + std::to_string(i), "f", 1, 0, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    b.add_edge("t" + std::to_string(i), "t" + std::to_string((i + 1) % n));
+  std::string what;
+  try {
+    std::move(b).build("mem");
+  } catch (const InputError& e) {
+    what = e.what();
+  }
+  CHECK(what ==
+        "mem: the workflow has a cycle: t0 -> t1 -> t2 -> t3 -> t4 -> t5 -> t6 -> t7 -> "
+        "... (99992 more) -> t0");
+}

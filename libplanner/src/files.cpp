@@ -16,27 +16,50 @@
 
 namespace dagplan {
 
-std::string read_text_file(const std::string& path) {
-  if (path == "-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  }
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes) {
+  const std::string name = path == "-" ? "<stdin>" : path;
+  auto too_large = [&](const std::string& how) {
+    throw InputError(
+        name, "",
+        fmt::format("{}more than {} bytes, the largest input dagplan reads", how, max_bytes));
+  };
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
+  if (path != "-" && std::filesystem::is_directory(path, ec))
     throw InputError(path, "", "expected a file, got a directory");
-  std::FILE* f = std::fopen(path.c_str(), "rb");
+  std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (!f) throw InputError(path, "", fmt::format("cannot open: {}", std::strerror(errno)));
   std::string out;
-  if (std::fseek(f, 0, SEEK_END) == 0) {
-    long size = std::ftell(f);
-    if (size > 0) out.reserve(static_cast<std::size_t>(size));
-    std::fseek(f, 0, SEEK_SET);
+  struct stat st {};
+  if (path != "-" && ::fstat(::fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
+    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+      std::fclose(f);
+      too_large(fmt::format("{} bytes: ", st.st_size));
+    }
+    out.reserve(static_cast<std::size_t>(st.st_size));
   }
   char buf[1 << 16];
   std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  bool first = true;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+    if (first) {
+      first = false;
+      if (const void* nul = std::memchr(buf, 0, n)) {
+        if (f != stdin) std::fclose(f);
+        throw InputError(name, "",
+                         fmt::format("expected text, got a NUL byte at offset {} (a binary file "
+                                     "or a device?)",
+                                     static_cast<const char*>(nul) - buf));
+      }
+    }
+    if (out.size() + n > max_bytes) {
+      if (f != stdin) std::fclose(f);
+      too_large("");
+    }
+    out.append(buf, n);
+  }
   bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) throw InputError(path, "", "read error");
+  if (f != stdin) std::fclose(f);
+  if (failed) throw InputError(name, "", "read error");
   return out;
 }
 

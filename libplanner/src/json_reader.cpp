@@ -9,6 +9,7 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/limits.hpp"
+#include "dagplan/suggest.hpp"
 
 namespace dagplan {
 namespace {
@@ -59,6 +60,33 @@ std::string describe_token(std::string_view tok) {
   if (tok.size() <= 40) return std::string(tok);
   return fmt::format("{}... ({} characters)", tok.substr(0, 24), tok.size());
 }
+
+// The length of the well-formed UTF-8 character at text[pos] (a byte >= 0x80), or 0 when it is
+// not one: a stray continuation byte, a truncated sequence, an overlong form, a surrogate
+// (U+D800 to U+DFFF) or a code point beyond U+10FFFF (RFC 3629, section 4).
+std::size_t utf8_length(std::string_view text, std::size_t pos) {
+  auto byte = [&](std::size_t i) {
+    return pos + i < text.size() ? static_cast<unsigned char>(text[pos + i]) : 0u;
+  };
+  const unsigned b0 = byte(0);
+  auto cont = [&](std::size_t i) { return (byte(i) & 0xC0u) == 0x80u; };
+  if (b0 >= 0xC2 && b0 <= 0xDF) return cont(1) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    const unsigned b1 = byte(1);
+    if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F)) return 0;
+    return cont(1) && cont(2) ? 3 : 0;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    const unsigned b1 = byte(1);
+    if ((b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 > 0x8F)) return 0;
+    return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+// At most kMaxShownSegments segments of a JSON path are shown in a message: a value nested 256
+// levels deep does not make a line of kilobytes.
+constexpr std::size_t kMaxShownSegments = 12;
 
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -122,9 +150,23 @@ std::string JsonReader::location(std::size_t offset) const {
 
 std::string JsonReader::path() const {
   std::string out = "$";
-  for (const Segment& s : path_) {
+  for (std::size_t i = 0; i < path_.size(); ++i) {
+    // Deep paths: the first and last few segments, and how many are left out between them.
+    if (path_.size() > kMaxShownSegments && i == kMaxShownSegments / 2) {
+      const std::size_t skipped = path_.size() - kMaxShownSegments;
+      out += fmt::format("...({} levels)...", skipped);
+      i += skipped - 1;
+      continue;
+    }
+    const Segment& s = path_[i];
     if (s.is_index) {
       out += fmt::format("[{}]", s.index);
+    } else if (s.key.size() > kMaxQuoted || std::any_of(s.key.begin(), s.key.end(), [](char c) {
+                 return static_cast<unsigned char>(c) < 0x20;
+               })) {
+      out += '[';  // a member name that would not read as one, quoted and capped
+      out += quote_for_message(s.key);
+      out += ']';
     } else {
       out += '.';
       out += s.key;
@@ -155,10 +197,15 @@ std::string JsonReader::describe_next() {
     case Kind::kNull: return "null";
     case Kind::kBool: return text_[start] == 't' ? "true" : "false";
     case Kind::kString: {
+      // Up to the closing quote, on one line: control characters (an unterminated string runs
+      // on across lines) escaped.
       end = start + 1;
       while (end < text_.size() && text_[end] != '"' && end - start < 40) ++end;
-      std::string s(text_.substr(start, end - start + 1));
-      return fmt::format("the string {}", s);
+      const bool closed = end < text_.size() && text_[end] == '"';
+      std::string q = quote_for_message(text_.substr(start + 1, end - start - 1));
+      q.front() = '"';
+      if (q.back() == '\'') q.back() = '"';
+      return fmt::format("the string {}{}", q, closed ? "" : "...");
     }
     case Kind::kNumber: {
       while (end < text_.size() && end - start < 40 &&
@@ -196,7 +243,8 @@ void JsonReader::begin_container(char open, std::string_view what) {
   skip_ws();
   value_start_ = pos_;
   if (pos_ >= text_.size() || text_[pos_] != open) fail_expected(what);
-  if (path_.size() >= kMaxDepth) fail("invalid JSON: nesting deeper than 256 levels");
+  if (path_.size() >= kMaxDepth)
+    fail("nesting deeper than 256 levels (dagplan reads no deeper: a limit, not a JSON rule)");
   ++pos_;
   path_.push_back(Segment{{}, 0, open == '['});
 }
@@ -259,6 +307,12 @@ std::string_view JsonReader::scan_string(std::string& scratch) {
     if (static_cast<unsigned char>(c) < 0x20)
       syntax_error("a string character (control characters must be escaped)");
     if (c == '\\') break;
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      std::size_t len = utf8_length(text_, pos_);
+      if (len == 0) syntax_error("UTF-8 text (a string of valid UTF-8 characters)");
+      pos_ += len;
+      continue;
+    }
     ++pos_;
   }
   if (pos_ >= text_.size()) syntax_error("a closing '\"'");
@@ -273,8 +327,13 @@ std::string_view JsonReader::scan_string(std::string& scratch) {
     if (static_cast<unsigned char>(c) < 0x20)
       syntax_error("a string character (control characters must be escaped)");
     if (c != '\\') {
-      scratch += c;
-      ++pos_;
+      std::size_t len = 1;
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        len = utf8_length(text_, pos_);
+        if (len == 0) syntax_error("UTF-8 text (a string of valid UTF-8 characters)");
+      }
+      scratch.append(text_.substr(pos_, len));
+      pos_ += len;
       continue;
     }
     if (++pos_ >= text_.size()) break;
@@ -297,15 +356,36 @@ std::string_view JsonReader::scan_string(std::string& scratch) {
           pos_ += 4;
           return v;
         };
+        const std::size_t escape_at = pos_ - 2;
         std::uint32_t cp = hex4();
+        // Valid JSON that no dagplan string may hold: a NUL would cut an id where it becomes a
+        // C string (process arguments, Redis keys); a lone surrogate is no character and would
+        // be written back as invalid UTF-8.
+        auto refuse = [&](std::string_view message) {
+          throw InputError(file_, fmt::format("{} ({})", path(), location(escape_at)),
+                           std::string(message));
+        };
+        if (cp == 0) refuse("expected a string without NUL characters, got \\u0000");
+        if (cp >= 0xDC00 && cp < 0xE000)
+          refuse(
+              fmt::format("expected a character, got the lone low surrogate \\u{:04x} (a low "
+                          "surrogate only follows a high one, \\ud800 to \\udbff)",
+                          cp));
         if (cp >= 0xD800 && cp < 0xDC00) {
           if (pos_ + 2 <= text_.size() && text_[pos_] == '\\' && text_[pos_ + 1] == 'u') {
             pos_ += 2;
             std::uint32_t lo = hex4();
-            if (lo < 0xDC00 || lo >= 0xE000) syntax_error("a low surrogate after a high surrogate");
+            if (lo < 0xDC00 || lo >= 0xE000)
+              refuse(
+                  fmt::format("expected a low surrogate (\\udc00 to \\udfff) after the high "
+                              "surrogate \\u{:04x}, got \\u{:04x}",
+                              cp, lo));
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           } else {
-            syntax_error("a low surrogate after a high surrogate");
+            refuse(
+                fmt::format("expected a low surrogate (\\udc00 to \\udfff) after the high "
+                            "surrogate \\u{:04x}",
+                            cp));
           }
         }
         append_utf8(scratch, cp);

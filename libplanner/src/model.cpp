@@ -96,12 +96,9 @@ void check_platform(const Platform& p) {
 void check_profile(const std::vector<FunctionProfile>& profiles, const std::string& file) {
   for (std::size_t k = 0; k < profiles.size(); ++k) {
     const FunctionProfile& f = profiles[k];
-    const std::pair<double, double> range[] = {{0, limits::kMaxWorkScale},
-                                               {-limits::kMaxDurationS, limits::kMaxDurationS},
-                                               {-limits::kMaxPerByteS, limits::kMaxPerByteS},
-                                               {0, limits::kMaxVcpuExponent},
-                                               {1, limits::kMaxVcpus},
-                                               {0, limits::kMaxNoiseSigma}};
+    const std::pair<double, double> range[] = {
+        {0, limits::kMaxWorkScale},    {0, limits::kMaxDurationS}, {0, limits::kMaxPerByteS},
+        {0, limits::kMaxVcpuExponent}, {1, limits::kMaxVcpus},     {0, limits::kMaxNoiseSigma}};
     const double value[] = {f.work_scale,    f.base_s,          f.per_byte_s,
                             f.vcpu_exponent, f.max_parallelism, f.noise_sigma};
     const char* name[] = {"work_scale",    "base_s",          "per_byte_s",

@@ -186,23 +186,39 @@ ConfigId read_config_name(JsonReader& r, const Platform& platform) {
          fmt::format(" on platform '{}'", platform.name));
 }
 
-void read_references(JsonReader& r, PlanReferences& refs, std::string_view key) {
+void read_references(JsonReader& r, PlanReferences& refs, std::string_view key, bool& has_name) {
+  const bool workflow = key == "workflow";
   r.object([&](std::string_view k) {
     if (k == "file") {
-      if (!r.null()) (key == "workflow" ? refs.workflow_file : refs.platform_file) = r.string();
-    } else if (key == "platform" && k == "name") {
-      refs.platform_name = r.string();
-    } else if (key == "workflow" && k == "fingerprint") {
+      if (!r.null()) {
+        std::string_view file = r.string();
+        if (file.empty()) r.fail("expected a file path or null, got \"\"");
+        (workflow ? refs.workflow_file : refs.platform_file) = file;
+      }
+    } else if (k == "name") {
+      std::string_view name = r.string();  // a workflow may have no name; a platform has one
+      if (name.empty() && !workflow) r.fail("expected a non-empty platform name");
+      if (!workflow) refs.platform_name = name;
+      has_name = true;
+    } else if (workflow && k == "tasks") {
+      r.uint64_at_most(limits::kMaxTasks, "a task count");
+    } else if (workflow && k == "fingerprint") {
       std::string_view hex = r.string();
       std::uint64_t v = 0;
+      bool ok = hex.size() == 16;
       for (char c : hex) {
         int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-        if (d < 0 || hex.size() != 16) r.fail("expected 16 lowercase hex digits");
-        v = v * 16 + static_cast<std::uint64_t>(d);
+        ok = ok && d >= 0;
+        v = v * 16 + static_cast<std::uint64_t>(d < 0 ? 0 : d);
       }
-      refs.workflow_fingerprint = v;
+      if (!ok)
+        r.fail(fmt::format("expected 16 lowercase hex digits (the workflow's fingerprint), got {}",
+                           quote_for_message(hex)));
+      refs.workflow_fingerprint = v;  // 0000000000000000: none (read_plan() refuses it)
+    } else if (workflow) {
+      fail_unknown_member(r, k, {"file", "name", "tasks", "fingerprint"});
     } else {
-      r.skip();
+      fail_unknown_member(r, k, {"file", "name"});
     }
   });
 }
@@ -211,18 +227,33 @@ void read_references(JsonReader& r, PlanReferences& refs, std::string_view key) 
 PlanReferences read_plan_references(std::string_view text, const std::string& file) {
   JsonReader r(text, file);
   PlanReferences refs;
+  bool has_name = false;
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
   r.object([&](std::string_view key) {
     if (key == "workflow" || key == "platform")
-      read_references(r, refs, key);
+      read_references(r, refs, key, has_name);
     else
       r.skip();
   });
   return refs;
 }
 
+std::string fingerprint_problem(const PlanReferences& refs, const Workflow& w) {
+  if (refs.workflow_fingerprint == 0)
+    return fmt::format(
+        "the plan gives no workflow fingerprint (missing or 0000000000000000), so nothing says "
+        "it was made for workflow '{}' (fingerprint {:016x})",
+        w.name(), w.fingerprint());
+  if (refs.workflow_fingerprint != w.fingerprint())
+    return fmt::format(
+        "the plan was made for another workflow, or another version of workflow '{}' "
+        "(fingerprint {:016x}, the workflow's is {:016x})",
+        w.name(), refs.workflow_fingerprint, w.fingerprint());
+  return {};
+}
+
 Plan read_plan(std::string_view text, const std::string& file, const Workflow& w,
-               const Platform& platform) {
+               const Platform& platform, FingerprintCheck fingerprint) {
   JsonReader r(text, file);
   const std::size_t n = w.task_count();
   Plan p;
@@ -235,13 +266,16 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   std::vector<std::vector<TaskId>> orders;  // per worker, as read
   std::vector<std::string> order_at;        // per worker: JSON path of its order
   PlanReferences refs;
+  bool has_workflow = false, has_platform = false;
+  bool has_workflow_name = false, has_platform_name = false;
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
   r.object([&](std::string_view key) {
     if (key == "format") {
       read_format(r, "dagplan-plan", 1);
       has_format = true;
     } else if (key == "workflow" || key == "platform") {
-      read_references(r, refs, key);
+      (key == "workflow" ? has_workflow : has_platform) = true;
+      read_references(r, refs, key, key == "workflow" ? has_workflow_name : has_platform_name);
     } else if (key == "planner") {
       r.object([&](std::string_view k) {
         if (k == "name")
@@ -439,9 +473,17 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
       r.fail_at(problem.worker == kFlexible ? std::string("$.workers") : order_at[problem.worker],
                 problem.message);
   }
-  if (refs.workflow_fingerprint != 0 && refs.workflow_fingerprint != w.fingerprint())
-    r.fail_at("$.workflow.fingerprint",
-              "the plan was made for a different version of the workflow (fingerprints differ)");
+  if (!has_platform)
+    r.fail_at("$", "missing member 'platform' (the platform's name and file, or null)");
+  if (!has_platform_name)
+    r.fail_at("$.platform", "missing member 'name' (the name of the platform planned for)");
+  if (fingerprint == FingerprintCheck::kRequire) {
+    if (!has_workflow)
+      r.fail_at("$", "missing member 'workflow' (the workflow's name, file and fingerprint)");
+    if (std::string problem = fingerprint_problem(refs, w); !problem.empty())
+      r.fail_at("$.workflow.fingerprint",
+                problem + "; give the plan's own workflow, or make a plan for this one");
+  }
   p.workflow_file = refs.workflow_file;
   p.platform_file = refs.platform_file;
   p.workflow_name = w.name();

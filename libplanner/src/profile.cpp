@@ -138,10 +138,9 @@ Profile read_profile(std::string_view text, const std::string& file) {
           else if (k == "work_scale")
             f.work_scale = r.number_in(0, limits::kMaxWorkScale, "work_scale");
           else if (k == "base_s")
-            f.base_s = r.number_in(-limits::kMaxDurationS, limits::kMaxDurationS, "base_s", "s");
+            f.base_s = r.number_in(0, limits::kMaxDurationS, "base_s", "s");
           else if (k == "per_byte_s")
-            f.per_byte_s = r.number_in(-limits::kMaxPerByteS, limits::kMaxPerByteS, "per_byte_s",
-                                       "s per byte");
+            f.per_byte_s = r.number_in(0, limits::kMaxPerByteS, "per_byte_s", "s per byte");
           else if (k == "vcpu_exponent")
             f.vcpu_exponent = r.number_in(0, limits::kMaxVcpuExponent, "vcpu_exponent");
           else if (k == "max_parallelism")

@@ -1,5 +1,7 @@
 #include "dagplan/suggest.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -24,22 +26,47 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[m];
 }
 
+std::string quote_for_message(std::string_view text) {
+  std::size_t shown = std::min(text.size(), kMaxQuoted);
+  // Not in the middle of a UTF-8 sequence: back to the start of the character cut.
+  if (shown < text.size())
+    while (shown > 0 && (static_cast<unsigned char>(text[shown]) & 0xC0) == 0x80) --shown;
+  std::string out = "'";
+  for (char c : text.substr(0, shown)) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out += c;
+    }
+  }
+  if (shown < text.size()) return out + fmt::format("...' ({} bytes)", text.size());
+  return out + "'";
+}
+
 std::string unknown_name_message(std::string_view what, std::string_view name,
                                  std::span<const std::string_view> candidates) {
   std::string out = "unknown ";
   out += what;
-  out += " '";
-  out += name;
-  out += "'";
+  out += " ";
+  out += quote_for_message(name);
   std::size_t best = static_cast<std::size_t>(-1);
   std::string_view best_name;
-  for (std::string_view c : candidates) {
-    std::size_t d = edit_distance(name, c);
-    if (d < best) {
-      best = d;
-      best_name = c;
+  // A name far longer than every candidate is no typo of one (and its edit distance is costly).
+  if (name.size() <= 4 * kMaxQuoted)
+    for (std::string_view c : candidates) {
+      std::size_t d = edit_distance(name, c);
+      if (d < best) {
+        best = d;
+        best_name = c;
+      }
     }
-  }
   if (!best_name.empty() && best <= std::max<std::size_t>(2, name.size() / 3)) {
     out += "; did you mean '";
     out += best_name;

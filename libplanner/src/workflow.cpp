@@ -7,6 +7,7 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/limits.hpp"
+#include "dagplan/suggest.hpp"
 
 namespace dagplan {
 namespace {
@@ -247,9 +248,19 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
     // forwards, starting at its lowest task id.
     std::vector<std::uint32_t> cycle(walk.rbegin(), walk.rend() - seen_at[v]);
     std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+    // A cycle of 10^5 tasks is one short line: its first few tasks, then how many more.
+    constexpr std::size_t kShown = 8;
+    auto shown = [&](std::uint32_t c) {
+      std::string_view id = w.id(TaskId{c});
+      const bool plain = id.size() <= kMaxQuoted && std::none_of(id.begin(), id.end(), [](char ch) {
+                           return static_cast<unsigned char>(ch) < 0x20;
+                         });
+      return plain ? std::string(id) : quote_for_message(id);
+    };
     std::string text;
-    for (std::uint32_t c : cycle) text += fmt::format("{} -> ", w.id(TaskId{c}));
-    text += w.id(TaskId{cycle.front()});
+    for (std::size_t i = 0; i < cycle.size() && i < kShown; ++i) text += shown(cycle[i]) + " -> ";
+    if (cycle.size() > kShown) text += fmt::format("... ({} more) -> ", cycle.size() - kShown);
+    text += shown(cycle.front());
     throw InputError(file, locate ? "$.tasks" : "",
                      fmt::format("the workflow has a cycle: {}", text));
   }

@@ -973,8 +973,10 @@ void keep_in_ranges(Profile& p, std::vector<std::string>& notes) {
   for (FunctionProfile& f : p.functions) {
     const std::string fn = fmt::format("function '{}': ", f.name);
     clamp(f.work_scale, 0, limits::kMaxWorkScale, fn + "work_scale");
-    clamp(f.base_s, -limits::kMaxDurationS, limits::kMaxDurationS, fn + "base_s");
-    clamp(f.per_byte_s, -limits::kMaxPerByteS, limits::kMaxPerByteS, fn + "per_byte_s");
+    // Negative terms are refused by the reader (they made executions of zero time): a fit that
+    // ends below 0 despite the active set of solve_exec() keeps 0.
+    clamp(f.base_s, 0, limits::kMaxDurationS, fn + "base_s");
+    clamp(f.per_byte_s, 0, limits::kMaxPerByteS, fn + "per_byte_s");
     clamp(f.vcpu_exponent, 0, limits::kMaxVcpuExponent, fn + "vcpu_exponent");
     clamp(f.max_parallelism, 1, limits::kMaxVcpus, fn + "max_parallelism");
     clamp(f.noise_sigma, 0, limits::kMaxNoiseSigma, fn + "noise_sigma");

@@ -162,6 +162,44 @@ case $case_name in
     done
     [ "$n" = 74 ] || fail "expected the 74 files of hostile/README.md, got $n"
     ;;
+  plan_fingerprint)
+    # Issue 14: a plan for another workflow, or without a fingerprint, is refused by every
+    # command that reads it (one line naming the file and $.workflow.fingerprint, exit 1, nothing
+    # written); --ignore-fingerprint turns the refusal into a warning.
+    acc=$shared/hostile/accepted
+    if [ ! -d "$acc" ]; then echo "SKIP: $acc is absent"; exit 77; fi
+    for f in plan_fp_zero.json plan_fp_zero_on_v2.json plan_fp_missing_on_v2.json plan_for_v1_on_v2.json; do
+      expect_fail 1 "^dagplan: error: $acc/$f: \\\$\\.workflow\\.fingerprint: the plan (gives no workflow fingerprint|was made for another workflow)" \
+        "$dagplan" predict "$acc/$f" -o "$tmp/p2.json"
+      [ ! -e "$tmp/p2.json" ] || fail "a plan was written for $f"
+      expect_fail 1 "^dagsim: error: $acc/$f: \\\$\\.workflow\\.fingerprint" "$dagsim" simulate "$acc/$f"
+      expect_fail 1 "^dagplan: error: $acc/$f: \\\$\\.workflow\\.fingerprint" "$dagplan" validate "$acc/$f"
+      "$dagsim" simulate --ignore-fingerprint "$acc/$f" > "$tmp/out" 2> "$tmp/err" || fail "--ignore-fingerprint refused $f: $(cat "$tmp/err")"
+      grep -q "^warning: $acc/$f: \\$\\.workflow\\.fingerprint: .*used anyway (--ignore-fingerprint)$" "$tmp/err" || fail "no warning: $(cat "$tmp/err")"
+      grep -q "simulated 'diamond'" "$tmp/out" || fail "not simulated with --ignore-fingerprint"
+    done
+    expect_fail 1 "trace_fp_other.json \\(embedded plan\\): \\\$\\.workflow\\.fingerprint: the plan was made for another workflow" \
+      "$dagsim" replay "$acc/trace_fp_other.json"
+    # The platform: a plan must name one (never the default in silence).
+    "$dagplan" plan examples/workflows/diamond.json -o "$tmp/p.json" > /dev/null || fail "plan"
+    sed 's/"name": "aws-lambda"/"name": ""/' "$tmp/p.json" > "$tmp/noplat.json"
+    expect_fail 1 "noplat.json: \\\$\\.platform\\.name .*expected a non-empty platform name" "$dagplan" predict "$tmp/noplat.json"
+    sed 's/"fingerprint": "[0-9a-f]*"/"fingerprint": "0000000000000000", "version": 2/' "$tmp/p.json" > "$tmp/member.json"
+    expect_fail 1 "member.json: \\\$\\.workflow\\.version .*unknown member 'version'" "$dagplan" predict "$tmp/member.json"
+    ;;
+  not_a_plan)
+    # A document of another kind where a plan is read: say what it is and which command takes it.
+    "$dagplan" plan examples/workflows/diamond.json -o "$tmp/p.json" > /dev/null || fail "plan"
+    "$dagsim" simulate "$tmp/p.json" --trace "$tmp/t.json" > /dev/null || fail "simulate --trace"
+    w=examples/workflows/diamond.json
+    expect_fail 1 "^dagsim: error: $w: this is a workflow, not a plan: .dagplan plan $w -o plan.json. makes one$" "$dagsim" simulate $w
+    expect_fail 1 "^dagplan: error: $w: this is a workflow, not a plan" "$dagplan" predict $w
+    expect_fail 1 "^dagsim: error: $tmp/t.json: this is a trace, not a plan: .dagsim replay " "$dagsim" simulate "$tmp/t.json"
+    expect_fail 1 "aws-lambda.json: this is a platform, not a plan" "$dagplan" predict examples/platforms/aws-lambda.json
+    # validate reads traces too.
+    "$dagplan" validate "$tmp/t.json" > "$tmp/out" || fail "validate trace: $(cat "$tmp/out")"
+    grep -q "t.json: ok (trace of workflow 'diamond'" "$tmp/out" || fail "validate trace: $(cat "$tmp/out")"
+    ;;
   sim_simulate)
     "$dagplan" plan examples/workflows/image-pipeline.json --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
     "$dagsim" simulate "$tmp/p.json" --runs 7 --noise --seed 11 --format json > "$tmp/s.json" || fail "simulate"

@@ -4,14 +4,25 @@
 /// InputError naming it; output is written to a temporary file and renamed into place, so a
 /// failed command never leaves a partial output behind.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dagplan/limits.hpp"
+
 namespace dagplan {
 
-/// Whole contents of `path`, or of standard input when `path` is "-".
-std::string read_text_file(const std::string& path);
+/// read_text_file()'s default limit.
+inline constexpr std::uint64_t kMaxInputBytesDefault = limits::kMaxInputBytes;
+
+/// Whole contents of `path`, or of standard input when `path` is "-". Text only, and at most
+/// `max_bytes` (limits::kMaxInputBytes, 4 GiB, by default): a larger file (by its size, before
+/// reading) or stream (once that much is read) is an InputError, and so is a NUL byte in the
+/// first 64 KiB, which no text file has (/dev/zero, a binary file), so that such an input fails
+/// at once instead of filling the memory.
+std::string read_text_file(const std::string& path,
+                           std::uint64_t max_bytes = kMaxInputBytesDefault);
 
 /// The one output routine of every command. `path`:
 /// - "-": standard output; a write or flush error (a full disk, a closed stdout) is reported;

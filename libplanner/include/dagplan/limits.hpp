@@ -16,12 +16,13 @@ namespace dagplan::limits {
 
 /// Longest duration one value may give, in seconds: a work estimate (`work_s`), a WfCommons
 /// runtime or makespan, a start-up, invocation, storage or dispatch latency, keep-alive, a
-/// billing granularity, a measured duration in a profile (and `base_s`, in [-max, max]). Also
-/// the longest duration ExecutionModel derives for one thing: one execution of a task on one
-/// configuration, one transfer. 1e9 s is 31.7 years, far beyond any task. Safe because 1e9 s is
-/// 1e15 us < 2^50: exact in a double, so rounding seconds to microseconds is exact and cannot
-/// overflow, and a few thousand such values add up in `std::int64_t` without overflow. A run
-/// adds far more of them (one per event), which is why kHorizonUs bounds the total as well.
+/// billing granularity, a measured duration in a profile (and `base_s`, in [0, max]: a negative
+/// term made executions of zero time). Also the longest duration ExecutionModel derives for one
+/// thing: one execution of a task on one configuration, one transfer. 1e9 s is 31.7 years, far
+/// beyond any task. Safe because 1e9 s is 1e15 us < 2^50: exact in a double, so rounding seconds to
+/// microseconds is exact and cannot overflow, and a few thousand such values add up in
+/// `std::int64_t` without overflow. A run adds far more of them (one per event), which is why
+/// kHorizonUs bounds the total as well.
 inline constexpr double kMaxDurationS = 1e9;
 /// kMaxDurationS in microseconds, the library's time unit.
 inline constexpr std::int64_t kMaxDurationUs = 1'000'000'000'000'000;
@@ -73,8 +74,9 @@ inline constexpr double kMaxVcpus = 1e6;
 
 /// A profile's `work_scale` (reference seconds per second of work estimate): [0, 1e6].
 inline constexpr double kMaxWorkScale = 1e6;
-/// A profile's `per_byte_s` (seconds per input byte): [-1, 1]. With kMaxTotalBytes the product
-/// is below 2^60 s: finite, and refused by ExecutionModel if the execution gets too long.
+/// A profile's `per_byte_s` (seconds per input byte): [0, 1] (negative: refused, as `base_s`). With
+/// kMaxTotalBytes the product is below 2^60 s: finite, and refused by ExecutionModel if the
+/// execution gets too long.
 inline constexpr double kMaxPerByteS = 1;
 /// A profile's `vcpu_exponent`: [0, 4]. With kMaxVcpus, parallel^exponent <= 1e24: finite.
 inline constexpr double kMaxVcpuExponent = 4;
@@ -92,6 +94,10 @@ inline constexpr double kMaxPriceUsd = 1e6;
 
 // ---- Counts --------------------------------------------------------------------------------
 
+/// Bytes of one input file (a workflow, plan, trace... as JSON text): 4 GiB. A 10^6-task
+/// workflow is about 200 MB and its plan 300 MB; reading /dev/zero or a runaway file stops here
+/// with an error instead of taking the machine's memory.
+inline constexpr std::uint64_t kMaxInputBytes = std::uint64_t{4} << 30;
 /// Tasks of a workflow: TaskId is 32 bits, with two values kept aside.
 inline constexpr std::uint64_t kMaxTasks = 0xFFFF'FFFDull;
 /// Edges of a workflow: the CSR offsets are 32 bits.

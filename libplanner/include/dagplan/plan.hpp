@@ -131,21 +131,36 @@ enum class PlanCheck {
 void check_plan(const Plan& plan, const Workflow& workflow, const Platform& platform,
                 PlanCheck depth = PlanCheck::kFull);
 
+/// Whether read_plan() requires the plan's workflow fingerprint to be the workflow's.
+enum class FingerprintCheck {
+  kRequire,  ///< a missing, zero or different fingerprint is an InputError (the default)
+  kIgnore,   ///< not compared: the caller warns with fingerprint_problem() (`--ignore-fingerprint`)
+};
+
 /// Reads a `dagplan-plan/1` document, resolving task ids and configuration names against
-/// `workflow` and `platform`. Every task must appear exactly once. Throws InputError naming
-/// `file` and the JSON path.
+/// `workflow` and `platform`. Every task must appear exactly once. The plan must carry
+/// `workflow` (a non-zero `fingerprint` equal to workflow.fingerprint(), unless `fingerprint`
+/// is kIgnore) and `platform` (a non-empty `name`) references. Throws InputError naming `file`
+/// and the JSON path.
 Plan read_plan(std::string_view text, const std::string& file, const Workflow& workflow,
-               const Platform& platform);
+               const Platform& platform, FingerprintCheck fingerprint = FingerprintCheck::kRequire);
 
 /// Where a plan says its workflow and platform are (paths as written in the plan).
 struct PlanReferences {
   std::string workflow_file;
   std::string platform_file;  ///< empty: the built-in platform `platform_name`
   std::string platform_name;
-  std::uint64_t workflow_fingerprint = 0;
+  std::uint64_t workflow_fingerprint = 0;  ///< 0: none given (missing or all zeros)
 };
-/// Reads only the `workflow` and `platform` references of a plan document.
+/// Reads only the `workflow` and `platform` references of a plan document. Their members are
+/// checked (known names, a fingerprint of 16 lowercase hex digits, non-empty names) but not
+/// required: read_plan() requires them.
 PlanReferences read_plan_references(std::string_view text, const std::string& file);
+
+/// What is wrong with the plan's workflow fingerprint against `workflow`: missing (or zero), or
+/// another workflow's (the plan was made for another workflow or another version of it). Empty
+/// when it matches. The message names no file or path: `$.workflow.fingerprint` of the plan.
+std::string fingerprint_problem(const PlanReferences& refs, const Workflow& workflow);
 
 /// Serialises as `dagplan-plan/1`. Workers in index order, tasks in id order.
 std::string write_plan(const Plan& plan, const Workflow& workflow, const Platform& platform);
