@@ -52,11 +52,17 @@ std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel&
       human_dollars(p.cost.total()), cost_over_floor(p.cost.total(), p.bounds),
       human_dollars(p.bounds.cost_floor), human_dollars(p.cost.compute),
       human_dollars(p.cost.invocations), human_dollars(p.cost.storage));
-  out += fmt::format(
-      "  workers              {} strict ({} tasks), {} flexible tasks; {} instances, {} cold "
-      "starts, {} warm\n",
-      plan.worker_count(), strict_tasks, w.task_count() - strict_tasks, p.instances.size(),
-      p.cold_starts, p.warm_starts);
+  // A cluster's workers start on machines that are up: no cold or warm start to speak of.
+  if (m.platform().has_machines())
+    out += fmt::format(
+        "  workers              {} strict ({} tasks), {} flexible tasks; {} instances\n",
+        plan.worker_count(), strict_tasks, w.task_count() - strict_tasks, p.instances.size());
+  else
+    out += fmt::format(
+        "  workers              {} strict ({} tasks), {} flexible tasks; {} instances, {} cold "
+        "starts, {} warm\n",
+        plan.worker_count(), strict_tasks, w.task_count() - strict_tasks, p.instances.size(),
+        p.cold_starts, p.warm_starts);
   out += fmt::format("  through storage      {} up, {} down\n",
                      human_bytes(static_cast<double>(p.bytes_uploaded)),
                      human_bytes(static_cast<double>(p.bytes_downloaded)));
@@ -138,10 +144,13 @@ struct CommonOpts {
   std::string profile;
 };
 
-void add_common(CLI::App* cmd, CommonOpts& o) {
+// `platform_default`: what the command uses without --platform, for its help.
+void add_common(CLI::App* cmd, CommonOpts& o,
+                std::string_view platform_default = "default aws-lambda") {
   cmd->add_option(
          "--platform", o.platform,
-         "Built-in platform (aws-lambda, local, cluster) or a platform file; default aws-lambda")
+         fmt::format("Built-in platform (aws-lambda, local, cluster) or a platform file; {}",
+                     platform_default))
       ->check(non_empty_value());
   cmd->add_option("--profile", o.profile,
                   "Calibrated profile (dagplan-profile/1) applied to the platform");
@@ -282,6 +291,8 @@ void add_plan_commands(CLI::App& app) {
       }
       progress.finish();
       if (o->output != "-") fmt::print("{}", summary(r.plan, p, model, r.planning_seconds));
+      if (o->output.empty())
+        fmt::print(stderr, "note: no plan file written (give -o plan.json to keep the plan)\n");
     });
   }
   // predict
@@ -304,7 +315,7 @@ void add_plan_commands(CLI::App& app) {
         ->check(non_empty_value());
     cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
     cmd->add_flag("--ignore-fingerprint", o->ignore_fingerprint, kIgnoreFingerprintHelp);
-    add_common(cmd, o->common);
+    add_common(cmd, o->common, "default: the platform the plan names");
     add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
       Progress progress("predict", o->quiet);

@@ -35,17 +35,21 @@ sim::Trace load_trace(const std::string& path) {
 }
 
 // Makespan after adding each effect in turn: which one made the difference.
-std::string effects_text(const sim::EffectAttribution& a) {
-  std::string out = "effects on the makespan (each adds to the line above):\n";
-  out += fmt::format("  {:<34} {:>12}\n", "predictor (no contention, no noise)",
-                     human_seconds(seconds(a.predicted_makespan_us)));
-  out += fmt::format("  {:<34} {:>12}  ({:+.3f} s)\n", "simulator, same assumptions",
-                     human_seconds(seconds(a.simulated_makespan_us)),
+// One unit per column: the makespans and what each effect adds, in seconds. `note`: said first
+// (which run's noise the attribution shows, beside a mean of several runs).
+std::string effects_text(const sim::EffectAttribution& a, const std::string& note) {
+  std::string out = "effects on the makespan (each adds to the line above";
+  out += note.empty() ? "):\n" : "; " + note + "):\n";
+  out += fmt::format("  {:<34} {:>14} {:>12}\n", "", "makespan (s)", "added (s)");
+  out += fmt::format("  {:<34} {:>14.3f}\n", "predictor (no contention, no noise)",
+                     seconds(a.predicted_makespan_us));
+  out += fmt::format("  {:<34} {:>14.3f} {:>+12.3f}\n", "simulator, same assumptions",
+                     seconds(a.simulated_makespan_us),
                      seconds(a.simulated_makespan_us - a.predicted_makespan_us));
   for (const sim::EffectStep& step : a.steps)
-    out += fmt::format("  {:<34} {:>12}  ({:+.3f} s)\n",
+    out += fmt::format("  {:<34} {:>14.3f} {:>+12.3f}\n",
                        fmt::format("+ {}", sim::effect_name(step.effect)),
-                       human_seconds(seconds(step.makespan_us)), seconds(step.added_us));
+                       seconds(step.makespan_us), seconds(step.added_us));
   return out;
 }
 
@@ -193,7 +197,13 @@ void add_sim_commands(CLI::App& app) {
       const bool explain = o->explain && o->format != "json";
       if (explain) progress.step("attributing the makespan to effects");
       std::string effects =
-          explain ? effects_text(sim::attribute_effects(model, in.plan, so)) : std::string();
+          explain ? effects_text(sim::attribute_effects(model, in.plan, so),
+                                 o->runs > 1 && o->noise
+                                     ? fmt::format("the noise of seed {} alone, not of the "
+                                                   "{}-run mean",
+                                                   o->seed, o->runs)
+                                     : std::string())
+                  : std::string();
       progress.finish();
       const sim::Distribution &dm = st.makespan_s, &dc = st.cost_usd;
       const std::uint64_t events = st.events, failed_runs = st.failed_runs;
@@ -454,8 +464,8 @@ void add_sim_commands(CLI::App& app) {
       sim::CalibrationReport r = sim::calibrate(traces, co);
       write_file_atomic(o->output, write_profile(r.profile), o->traces);
       progress.finish();
-      fmt::print("calibrated from {} traces ({} attempts) into {}\n", r.traces, r.attempts_used,
-                 o->output);
+      fmt::print("calibrated from {} {} ({} attempts) into {}\n", r.traces,
+                 r.traces == 1 ? "trace" : "traces", r.attempts_used, o->output);
       for (const FunctionProfile& f : r.profile.functions)
         fmt::print(
             "  function {:<24} base {:.4g} s  per byte {:.3g} s  work x{:.3g}  noise {:.3f}  ({} "

@@ -200,6 +200,25 @@ case $case_name in
     "$dagplan" validate "$tmp/t.json" > "$tmp/out" || fail "validate trace: $(cat "$tmp/out")"
     grep -q "t.json: ok (trace of workflow 'diamond'" "$tmp/out" || fail "validate trace: $(cat "$tmp/out")"
     ;;
+  messages)
+    # What a new user reads: plan without -o says nothing was written; predict's --help does not
+    # claim a default platform it does not use; a cluster plan reports no cold starts; --explain
+    # keeps one unit per column and says whose noise it shows beside a mean; "1 trace".
+    "$dagplan" plan examples/workflows/diamond.json > /dev/null 2> "$tmp/err" || fail "plan"
+    grep -q "no plan file written" "$tmp/err" || fail "plan without -o is silent: $(cat "$tmp/err")"
+    "$dagplan" predict --help | grep -q "default: the platform the plan names" || fail "predict --help"
+    "$dagplan" predict --help | grep -q "default aws-lambda" && fail "predict --help claims aws-lambda"
+    "$dagplan" plan examples/workflows/diamond.json --platform cluster > "$tmp/out" || fail "plan cluster"
+    grep -q "cold start" "$tmp/out" && fail "a cluster plan reports cold starts: $(cat "$tmp/out")"
+    "$dagplan" plan examples/workflows/diamond.json -o "$tmp/p.json" > /dev/null 2>&1 || fail "plan"
+    "$dagsim" simulate "$tmp/p.json" --runs 3 --noise --explain > "$tmp/x" || fail "explain"
+    grep -q "the noise of seed 1 alone, not of the 3-run mean" "$tmp/x" || fail "explain: $(cat "$tmp/x")"
+    grep -q "makespan (s) *added (s)" "$tmp/x" || fail "explain units: $(cat "$tmp/x")"
+    sed -n '/^effects/,$p' "$tmp/x" | grep -qE "[0-9] (min|ms|us)" && fail "explain mixes units: $(cat "$tmp/x")"
+    "$dagsim" simulate "$tmp/p.json" --trace "$tmp/t.json" > /dev/null || fail "simulate --trace"
+    "$dagsim" calibrate "$tmp/t.json" --min-samples 1 -o "$tmp/prof.json" > "$tmp/out" 2>&1 || fail "calibrate: $(cat "$tmp/out")"
+    grep -q "calibrated from 1 trace (" "$tmp/out" || fail "calibrate: $(cat "$tmp/out")"
+    ;;
   sim_simulate)
     "$dagplan" plan examples/workflows/image-pipeline.json --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
     "$dagsim" simulate "$tmp/p.json" --runs 7 --noise --seed 11 --format json > "$tmp/s.json" || fail "simulate"
