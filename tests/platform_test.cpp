@@ -1,6 +1,8 @@
 // Platforms: the built-in ones, defaults, round trips and errors.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "dagplan/files.hpp"
 #include "dagplan/platform.hpp"
 #include "test_util.hpp"
@@ -74,6 +76,30 @@ TEST_CASE("bad platforms give one clear error", "[platform][errors]") {
                 R"("configs": [{"name": "x", "memory_mb": 128, "bandwidth_bytes_per_s": 1}, {"name": "x", "memory_mb": 256, "bandwidth_bytes_per_s": 1}]})",
             "p.json"),
         "$.configs[1]", "duplicate configuration name 'x'");
+  }
+  SECTION("too many machines in all") {
+    const std::string cluster =
+        R"({"format": "dagplan-platform/1", "kind": "cluster", "network_bandwidth_bytes_per_s": 1e9, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": 1e9}, "machines": [)";
+    const std::string m = R"({"name": "a", "cores": 4, "memory_mb": 1024, "count": 1048576})";
+    CHECK_NOTHROW(read_platform(cluster + m + "]}", "p.json"));
+    REQUIRE_INPUT_ERROR(
+        read_platform(
+            cluster + m + R"(, {"name": "b", "cores": 4, "memory_mb": 1024, "count": 1}]})",
+            "p.json"),
+        "p.json", "$.machines", "expected at most 1048576 machines in all, got 1048577");
+    REQUIRE_INPUT_ERROR(
+        read_platform(
+            cluster + R"({"name": "a", "cores": 4, "memory_mb": 1024, "count": 16777216}]})",
+            "p.json"),
+        "$.machines[0].count", "");
+  }
+  SECTION("many configurations: duplicates found among 20,000") {
+    std::string configs;
+    for (int i = 0; i < 20000; ++i)
+      configs += fmt::format(R"({}{{"name": "c{}", "memory_mb": 128, "bandwidth_bytes_per_s": 1}})",
+                             i == 0 ? "" : ", ", i % 19999);
+    REQUIRE_INPUT_ERROR(read_platform(head + R"("configs": [)" + configs + "]}", "p.json"),
+                        "$.configs[19999]", "duplicate configuration name 'c0'");
   }
   SECTION("unknown kind") {
     REQUIRE_INPUT_ERROR(

@@ -109,8 +109,10 @@ inline constexpr std::int64_t kMaxConfigs = 65535;
 inline constexpr std::int64_t kMaxMemoryMb = std::int64_t{1} << 30;
 /// Tasks a serverless worker runs at once (`slots`).
 inline constexpr std::int64_t kMaxSlots = 1024;
-/// Machines of one type on a cluster (`count`).
-inline constexpr std::int64_t kMaxMachineCount = std::int64_t{1} << 24;
+/// Machines on a cluster, of one type (`count`) and in all: 2^20. The run engine keeps a queue
+/// and a few counters per machine; 16.7 million machines (the old per-type limit) passed
+/// validation and then ran out of memory when planned.
+inline constexpr std::int64_t kMaxMachineCount = std::int64_t{1} << 20;
 /// Workers running at once (`max_concurrency`), as a platform file may give it.
 inline constexpr std::int64_t kMaxConcurrency = 100'000'000;
 /// Sample counts in a profile, counter updates in a trace: 32 bits.
