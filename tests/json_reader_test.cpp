@@ -165,7 +165,7 @@ TEST_CASE("strings are valid UTF-8, without NUL or lone surrogates (issue 14)", 
 TEST_CASE("error messages stay one short line, whatever the input (issue 14)", "[json]") {
   SECTION("a 10 MB member name is quoted by its start") {
     std::string text = R"({"format": "dagplan-workflow/1", "tasks": [{"id": "a", ")" +
-                       std::string(10'000'000, 'x') + R"(": 1}]})";
+                       std::string(std::size_t{10'000'000}, 'x') + R"(": 1}]})";
     std::string what;
     try {
       read_workflow(text, "w.json");

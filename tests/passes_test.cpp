@@ -402,6 +402,7 @@ TEST_CASE("pareto planner: never worse than another planner with passes on the o
       if (o.fast.cost.total() <= ref.fast.cost.total()) CHECK(d.makespan_us <= o.fast.makespan_us);
     // A budget: the median of the others' costs.
     std::vector<double> costs;
+    costs.reserve(others.size());
     for (const Other& o : others) costs.push_back(o.fast.cost.total());
     std::sort(costs.begin(), costs.end());
     PlannerOptions budget;
@@ -412,6 +413,7 @@ TEST_CASE("pareto planner: never worse than another planner with passes on the o
       if (o.fast.cost.total() <= *budget.budget_usd) CHECK(b.makespan_us <= o.fast.makespan_us);
     // A deadline: the median of the others' makespans (objective cost).
     std::vector<std::int64_t> spans;
+    spans.reserve(others.size());
     for (const Other& o : others) spans.push_back(o.cheap.makespan_us);
     std::sort(spans.begin(), spans.end());
     PlannerOptions deadline;
