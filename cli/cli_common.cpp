@@ -19,15 +19,7 @@ std::string one_line(std::string_view message) {
   constexpr std::size_t kMaxBytes = 2000;
   std::string out;
   out.reserve(std::min(message.size(), kMaxBytes) + 32);
-  for (std::size_t i = 0; i < message.size() && i < kMaxBytes; ++i) {
-    auto c = static_cast<unsigned char>(message[i]);
-    if (c == '\n')
-      out += "\\n";
-    else if (c < 0x20 || c == 0x7f)
-      out += fmt::format("\\x{:02x}", c);
-    else
-      out += static_cast<char>(c);
-  }
+  append_escaped(out, message.substr(0, kMaxBytes));
   if (message.size() > kMaxBytes) out += fmt::format("... ({} bytes)", message.size());
   return out;
 }

@@ -8,44 +8,23 @@ Usage: scripts/pareto-table.py [--build build] [--shared ../shared/data] [--plat
        [--tasks 1000] > table.md
 Runs `dagplan compare WORKFLOW --planners wukong,heft,pareto --optimize all --format json`;
 progress on stderr."""
-import argparse
-import glob
+
 import json
 import os
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import suite_workflows  # noqa: E402
 
 
 def run(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit(f"pareto-table: {' '.join(cmd)} failed:\n{p.stderr.strip()}")
-    return p.stdout
+    return suite_workflows.run(cmd, "pareto-table")
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--shared", default=os.path.join("..", "shared", "data"))
-    ap.add_argument("--platform", default="aws-lambda")
-    ap.add_argument("--tasks", type=int, default=1000)
-    a = ap.parse_args()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    dagplan = os.path.join(root, a.build, "cli", "dagplan")
-    tmp = tempfile.mkdtemp(prefix="pareto-table-")
-    workflows = []
-    shapes = run([dagplan, "generate", "--help"]).split("One of: ")[1].split("\n")[0].split(", ")
-    for shape in shapes:
-        f = os.path.join(tmp, f"{shape}.json")
-        run([dagplan, "generate", shape, "--tasks", str(a.tasks), "--seed", "1", "-o", f, "-q"])
-        workflows.append((f"{shape}-{a.tasks}", f))
-    wf = os.path.join(a.shared, "wfcommons")
-    if os.path.isdir(wf):
-        for f in sorted(glob.glob(os.path.join(wf, "*.json"))):
-            workflows.append((os.path.basename(f)[:-5], f))
-    else:
-        print(f"pareto-table: {wf} absent: generated shapes only", file=sys.stderr)
+    a = suite_workflows.arguments(__doc__.splitlines()[0])
+    dagplan = a.dagplan
+    workflows = suite_workflows.workflows(a, "pareto-table")
     print(f"Platform `{a.platform}`; each cell: predicted makespan (s) / cost ($), contention-aware; "
           "wukong and heft with every pass (objective makespan, cost at most 5% above the "
           "planner's); pareto's default pick (the fastest at no more than heft with passes "

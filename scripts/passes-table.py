@@ -7,47 +7,26 @@ Usage: scripts/passes-table.py [--build build] [--shared ../shared/data] [--plat
        [--tasks 1000] > table.md
 Runs `dagplan compare WORKFLOW --optimize VARIANT --format json` for every workflow and variant;
 progress on stderr."""
-import argparse
-import glob
+
 import json
 import os
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import suite_workflows  # noqa: E402
 
 
 def run(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit(f"passes-table: {' '.join(cmd)} failed:\n{p.stderr.strip()}")
-    return p.stdout
+    return suite_workflows.run(cmd, "passes-table")
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--shared", default=os.path.join("..", "shared", "data"))
-    ap.add_argument("--platform", default="aws-lambda")
-    ap.add_argument("--tasks", type=int, default=1000)
-    a = ap.parse_args()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    dagplan = os.path.join(root, a.build, "cli", "dagplan")
+    a = suite_workflows.arguments(__doc__.splitlines()[0])
+    dagplan = a.dagplan
     passes = [line.split()[0] for line in run([dagplan, "plan", "--list-passes"]).splitlines()
               if line.strip()]
     variants = ["none"] + passes + ["all"]
-    tmp = tempfile.mkdtemp(prefix="passes-table-")
-    workflows = []
-    shapes = run([dagplan, "generate", "--help"]).split("One of: ")[1].split("\n")[0].split(", ")
-    for shape in shapes:
-        path = os.path.join(tmp, f"{shape}.json")
-        run([dagplan, "generate", shape, "--tasks", str(a.tasks), "--seed", "1", "-q", "-o", path])
-        workflows.append((f"{shape}-{a.tasks}", path))
-    wfc = os.path.join(a.shared, "wfcommons")
-    if os.path.isdir(wfc):
-        for path in sorted(glob.glob(os.path.join(wfc, "*.json"))):
-            workflows.append((os.path.splitext(os.path.basename(path))[0], path))
-    else:
-        print(f"passes-table: {wfc} is absent: generated workflows only", file=sys.stderr)
+    workflows = suite_workflows.workflows(a, "passes-table")
     print(f"Platform `{a.platform}`; variants: {', '.join(variants)}. Each cell: predicted "
           "makespan (s) / cost ($), contention-aware; objective makespan, cost at most 5% above "
           "the planner's.\n")

@@ -443,3 +443,17 @@ TEST_CASE("pareto planner: says by how much the best plan misses", "[passes][par
   CHECK_THROWS_WITH(planner_registry().create("pareto")->plan(m, o),
                     Catch::Contains("no plan costs at most the budget"));
 }
+
+TEST_CASE("pareto planner: its params are JSON whatever the configuration names",
+          "[passes][pareto]") {
+  // The front names configurations; a name with quotes must not break the plan's text.
+  Platform platform = load_platform("aws-lambda");
+  for (ResourceConfig& c : platform.configs) c.name += R"( "quoted" \)";
+  Workflow w = test::generated("map-reduce", 100, 1);
+  ExecutionModel m(w, platform);
+  Plan plan = planner_registry().create("pareto")->plan(m, PlannerOptions{});
+  const std::string text = write_plan(plan, w, platform);
+  const Plan back = read_plan(text, "p.json", w, platform);
+  CHECK(back.planner_params_json == plan.planner_params_json);
+  CHECK(plan.planner_params_json.find(R"(MB \"quoted\" \\")") != std::string::npos);
+}

@@ -161,9 +161,7 @@ std::string JsonReader::path() const {
     const Segment& s = path_[i];
     if (s.is_index) {
       out += fmt::format("[{}]", s.index);
-    } else if (s.key.size() > kMaxQuoted || std::any_of(s.key.begin(), s.key.end(), [](char c) {
-                 return static_cast<unsigned char>(c) < 0x20;
-               })) {
+    } else if (needs_quoting(s.key)) {
       out += '[';  // a member name that would not read as one, quoted and capped
       out += quote_for_message(s.key);
       out += ']';

@@ -186,7 +186,7 @@ ConfigId read_config_name(JsonReader& r, const Platform& platform) {
          fmt::format(" on platform '{}'", platform.name));
 }
 
-void read_references(JsonReader& r, PlanReferences& refs, std::string_view key, bool& has_name) {
+void read_references(JsonReader& r, PlanReferences& refs, std::string_view key) {
   const bool workflow = key == "workflow";
   r.object([&](std::string_view k) {
     if (k == "file") {
@@ -199,7 +199,6 @@ void read_references(JsonReader& r, PlanReferences& refs, std::string_view key, 
       std::string_view name = r.string();  // a workflow may have no name; a platform has one
       if (name.empty() && !workflow) r.fail("expected a non-empty platform name");
       if (!workflow) refs.platform_name = name;
-      has_name = true;
     } else if (workflow && k == "tasks") {
       r.uint64_at_most(limits::kMaxTasks, "a task count");
     } else if (workflow && k == "fingerprint") {
@@ -227,11 +226,10 @@ void read_references(JsonReader& r, PlanReferences& refs, std::string_view key, 
 PlanReferences read_plan_references(std::string_view text, const std::string& file) {
   JsonReader r(text, file);
   PlanReferences refs;
-  bool has_name = false;
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
   r.object([&](std::string_view key) {
     if (key == "workflow" || key == "platform")
-      read_references(r, refs, key, has_name);
+      read_references(r, refs, key);
     else
       r.skip();
   });
@@ -267,7 +265,6 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   std::vector<std::string> order_at;        // per worker: JSON path of its order
   PlanReferences refs;
   bool has_workflow = false, has_platform = false;
-  bool has_workflow_name = false, has_platform_name = false;
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
   r.object([&](std::string_view key) {
     if (key == "format") {
@@ -275,7 +272,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
       has_format = true;
     } else if (key == "workflow" || key == "platform") {
       (key == "workflow" ? has_workflow : has_platform) = true;
-      read_references(r, refs, key, key == "workflow" ? has_workflow_name : has_platform_name);
+      read_references(r, refs, key);
     } else if (key == "planner") {
       r.object([&](std::string_view k) {
         if (k == "name")
@@ -475,7 +472,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   }
   if (!has_platform)
     r.fail_at("$", "missing member 'platform' (the platform's name and file, or null)");
-  if (!has_platform_name)
+  if (refs.platform_name.empty())  // an empty name given is refused where it is read
     r.fail_at("$.platform", "missing member 'name' (the name of the platform planned for)");
   if (fingerprint == FingerprintCheck::kRequire) {
     if (!has_workflow)

@@ -26,26 +26,40 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[m];
 }
 
-std::string quote_for_message(std::string_view text) {
-  std::size_t shown = std::min(text.size(), kMaxQuoted);
-  // Not in the middle of a UTF-8 sequence: back to the start of the character cut.
-  if (shown < text.size())
-    while (shown > 0 && (static_cast<unsigned char>(text[shown]) & 0xC0) == 0x80) --shown;
-  std::string out = "'";
-  for (char c : text.substr(0, shown)) {
-    auto u = static_cast<unsigned char>(c);
+namespace {
+bool is_control(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+}  // namespace
+
+bool needs_quoting(std::string_view text) {
+  return text.size() > kMaxQuoted || std::any_of(text.begin(), text.end(), is_control);
+}
+
+void append_escaped(std::string& out, std::string_view text) {
+  for (char c : text) {
     if (c == '\n') {
       out += "\\n";
     } else if (c == '\r') {
       out += "\\r";
     } else if (c == '\t') {
       out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
+    } else if (is_control(c)) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
     } else {
       out += c;
     }
   }
+}
+
+std::string quote_for_message(std::string_view text) {
+  std::size_t shown = std::min(text.size(), kMaxQuoted);
+  // Not in the middle of a UTF-8 sequence: back to the start of the character cut.
+  if (shown < text.size())
+    while (shown > 0 && (static_cast<unsigned char>(text[shown]) & 0xC0) == 0x80) --shown;
+  std::string out = "'";
+  append_escaped(out, text.substr(0, shown));
   if (shown < text.size()) return out + fmt::format("...' ({} bytes)", text.size());
   return out + "'";
 }

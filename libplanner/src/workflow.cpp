@@ -252,10 +252,7 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
     constexpr std::size_t kShown = 8;
     auto shown = [&](std::uint32_t c) {
       std::string_view id = w.id(TaskId{c});
-      const bool plain = id.size() <= kMaxQuoted && std::none_of(id.begin(), id.end(), [](char ch) {
-                           return static_cast<unsigned char>(ch) < 0x20;
-                         });
-      return plain ? std::string(id) : quote_for_message(id);
+      return needs_quoting(id) ? quote_for_message(id) : std::string(id);
     };
     std::string text;
     for (std::size_t i = 0; i < cycle.size() && i < kShown; ++i) text += shown(cycle[i]) + " -> ";

@@ -23,6 +23,19 @@ no_orphans() {
   fail "processes of run $1 left: $(pgrep -af -- "--run $1")"
 }
 # run_ok PLAN [ARGS...]: dagrun succeeds; sets run_id from its JSON summary.
+# replay_shows_pass TRACE PASS N: dagsim replay reports PASS with its fact N of N, predicted
+# and recorded (the pass's effect, docs/optimisations.md).
+replay_shows_pass() {
+  "$dagsim" replay "$1" --format json > "$tmp/replay.json" || fail "the trace does not replay"
+  python3 - "$tmp/replay.json" "$2" "$3" <<'PY' || fail "replay per pass: $(cat "$tmp/replay.json")"
+import json, sys
+r, name, n = json.load(open(sys.argv[1])), sys.argv[2], int(sys.argv[3])
+p = [x for x in r["passes"] if x["pass"] == name]
+assert len(p) == 1 and p[0]["out_of"] == n and p[0]["predicted"] == n and p[0]["actual"] == n, p
+print(f"replay: {name} {p[0]['actual']:.0f} of {n}, predicted gain "
+      f"{p[0]['predicted_makespan_gain_s']:.3f} s")
+PY
+}
 run_ok() {
   "$dagrun" "$@" --format json -q > "$tmp/run.json" 2> "$tmp/run.err" ||
     fail "dagrun $* failed: $(cat "$tmp/run.err")"
@@ -564,13 +577,7 @@ assert inst[att["y"]["instance"]]["exited_us"] > w1["start_us"], "w0 was idle: t
 print(f"pre-warm sent at {pre[0]['time_us']} us, w1 started warm at {w1['start_us']} us "
       f"(ready {w1['ready_us'] - w1['start_us']} us later)")
 PY
-    "$dagsim" replay "$tmp/t.json" --format json > "$tmp/replay.json" || fail "the trace does not replay"
-    python3 - "$tmp/replay.json" <<'PY' || fail "replay per pass: $(cat "$tmp/replay.json")"
-import json, sys
-r = json.load(open(sys.argv[1]))
-p = [x for x in r["passes"] if x["pass"] == "prewarm"]
-assert len(p) == 1 and p[0]["out_of"] == 1 and p[0]["predicted"] == 1 and p[0]["actual"] == 1, p
-PY
+    replay_shows_pass "$tmp/t.json" prewarm 1
     ;;
   cluster)
     # WUKONG clustering (rule 11): s makes 4 MB that four children read. Without clustering,
@@ -613,15 +620,7 @@ assert len(ev) == 1 and ev[0]["task"] == "s" and ev[0]["detail"].startswith("4 o
 print(f"clustered: s and its 4 children on one instance, s's 4 MB never stored; "
       f"{len(tr['instances'])} instances in all; event: {ev[0]['detail']}")
 PY
-    # dagsim replay shows the pass's effect, predicted and real.
-    "$dagsim" replay "$tmp/t.json" --format json > "$tmp/replay.json" || fail "the trace does not replay"
-    python3 - "$tmp/replay.json" <<'PY' || fail "replay per pass: $(cat "$tmp/replay.json")"
-import json, sys
-r = json.load(open(sys.argv[1]))
-p = [x for x in r["passes"] if x["pass"] == "cluster"]
-assert len(p) == 1 and p[0]["out_of"] == 4 and p[0]["predicted"] == 4 and p[0]["actual"] == 4, p
-print(f"replay: cluster predicted gain {p[0]['predicted_makespan_gain_s']:.3f} s")
-PY
+    replay_shows_pass "$tmp/t.json" cluster 4
     ;;
   *) fail "unknown case" ;;
 esac

@@ -8,10 +8,8 @@
 /// the passes; and the Pareto front of makespan against cost over everything it tried.
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "dagplan/model.hpp"
@@ -27,8 +25,6 @@ struct ParetoOptions {
   PassObjective objective;           ///< the passes' bounds (their objective: cost under a
                                      ///< deadline, else makespan)
   bool passes = true;                ///< run every pass on the best candidates
-  /// Progress: what it is doing, candidates tried so far, candidates in all.
-  std::function<void(std::string_view, std::size_t, std::size_t)> progress;
 };
 
 struct ParetoCandidate {
@@ -42,10 +38,9 @@ struct ParetoCandidate {
 
 struct ParetoResult {
   std::vector<ParetoCandidate> candidates;  ///< in the order tried
-  std::optional<std::size_t> picked;        ///< the candidate the plan came from
-  Plan plan;                                ///< the picked candidate's plan, after the passes
-  std::int64_t makespan_us = 0;             ///< the final plan's prediction
-  double cost_usd = 0;
+  std::vector<std::size_t> front;           ///< the candidates on the front, fastest first
+  std::optional<std::size_t> picked;        ///< the candidate the plan is (its prediction)
+  Plan plan;                                ///< the picked candidate's plan
   /// When nothing meets the deadline or the budget: by how much the best candidate misses.
   std::string miss;
 };

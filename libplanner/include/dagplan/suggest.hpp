@@ -18,6 +18,11 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::string quote_for_message(std::string_view text);
 /// How many bytes of a text quote_for_message() quotes.
 inline constexpr std::size_t kMaxQuoted = 64;
+/// Whether `text` would not read as itself in a one-line message (longer than kMaxQuoted, or
+/// holding a control character): then quote_for_message() it.
+bool needs_quoting(std::string_view text);
+/// Appends `text` to `out` with control characters escaped (\n, \r, \t, \xNN).
+void append_escaped(std::string& out, std::string_view text);
 
 /// Formats "unknown WHAT 'NAME'; did you mean 'X'? (a, b, c)" - the suggestion only when one
 /// candidate is within a third of the name's length (at least 2 edits). NAME is quoted with

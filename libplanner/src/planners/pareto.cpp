@@ -13,6 +13,7 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/human_format.hpp"
+#include "dagplan/json_writer.hpp"
 #include "dagplan/predictor.hpp"
 
 namespace dagplan {
@@ -57,7 +58,6 @@ ParetoResult pareto_search(const ExecutionModel& model, const ParetoOptions& opt
   plans.reserve(tries.size());
   for (std::size_t i = 0; i < tries.size(); ++i) {
     const Try& t = tries[i];
-    if (options.progress) options.progress("trying planners and configurations", i, tries.size());
     PlannerOptions po;
     po.config = t.config;
     Plan plan = run_planner(*planner_registry().create(t.planner), model, po).plan;
@@ -70,8 +70,10 @@ ParetoResult pareto_search(const ExecutionModel& model, const ParetoOptions& opt
     r.candidates.push_back(std::move(c));
     plans.push_back(std::move(plan));
   }
-  // On the front: dominated by none, and the first of those with the same makespan and cost.
+  // On the front: dominated by none, and the first of those with the same makespan and cost;
+  // r.front lists them fastest first (ties in order tried).
   auto mark_front = [&] {
+    r.front.clear();
     for (std::size_t i = 0; i < r.candidates.size(); ++i) {
       ParetoCandidate& c = r.candidates[i];
       c.on_front = true;
@@ -80,7 +82,11 @@ ParetoResult pareto_search(const ExecutionModel& model, const ParetoOptions& opt
         c.on_front = !dominates(o, c) &&
                      !(j < i && o.makespan_us == c.makespan_us && o.cost_usd == c.cost_usd);
       }
+      if (c.on_front) r.front.push_back(i);
     }
+    std::stable_sort(r.front.begin(), r.front.end(), [&](std::size_t a, std::size_t b) {
+      return r.candidates[a].makespan_us < r.candidates[b].makespan_us;
+    });
   };
   mark_front();
 
@@ -102,17 +108,11 @@ ParetoResult pareto_search(const ExecutionModel& model, const ParetoOptions& opt
     std::vector<std::size_t> improve{reference};
     for (std::size_t i = 0; i < planners.size(); ++i)
       if (i != reference) improve.push_back(i);
-    std::vector<std::size_t> front;
-    for (std::size_t i = planners.size(); i < r.candidates.size(); ++i)
-      if (r.candidates[i].on_front) front.push_back(i);
-    std::stable_sort(front.begin(), front.end(), [&](std::size_t a, std::size_t b) {
-      return r.candidates[a].makespan_us < r.candidates[b].makespan_us;
-    });
-    improve.insert(improve.end(), front.begin(), front.end());
+    for (std::size_t i : r.front)
+      if (i >= planners.size()) improve.push_back(i);
     improve.resize(std::min(improve.size(), std::max<std::size_t>(2, kPassBudget / n)));
     const std::vector<std::string> all = pass_registry().select("all");
     for (std::size_t k = 0; k < improve.size(); ++k) {
-      if (options.progress) options.progress("running the passes on the best", k, improve.size());
       Plan plan = plans[improve[k]];
       const Prediction p = optimize_plan(model, plan, all, objective);
       ParetoCandidate c = r.candidates[improve[k]];
@@ -177,10 +177,7 @@ ParetoResult pareto_search(const ExecutionModel& model, const ParetoOptions& opt
     const double limit = r.candidates[reference_with_passes.value_or(reference)].cost_usd;
     r.picked = pick([&](const ParetoCandidate& c) { return c.cost_usd <= limit; }, false);
   }
-  const ParetoCandidate& chosen = r.candidates[*r.picked];
   r.plan = std::move(plans[*r.picked]);
-  r.makespan_us = chosen.makespan_us;
-  r.cost_usd = chosen.cost_usd;
   return r;
 }
 
@@ -195,34 +192,39 @@ class ParetoPlanner final : public Planner {
     po.budget_usd = options.budget_usd;
     ParetoResult r = pareto_search(model, po);
     if (!r.picked) throw Error("pareto: " + r.miss);
-    const ParetoCandidate& c = r.candidates[*r.picked];
-    std::vector<PassRecord> passes = std::move(r.plan.passes);
-    Plan plan = std::move(r.plan);
-    plan.assumptions.clear();
-    std::string params = fmt::format(
-        R"({{"picked": {{"planner": "{}", "config": "{}", "passes": {}}}, "candidates": {})",
-        c.planner, c.config, c.passes, r.candidates.size());
-    if (options.deadline_s) params += fmt::format(R"(, "deadline_s": {})", *options.deadline_s);
-    if (options.budget_usd) params += fmt::format(R"(, "budget_usd": {})", *options.budget_usd);
-    // The front, fastest first: what `dagplan plan --planner pareto --front` prints.
-    std::vector<std::size_t> front;
-    for (std::size_t i = 0; i < r.candidates.size(); ++i)
-      if (r.candidates[i].on_front) front.push_back(i);
-    std::stable_sort(front.begin(), front.end(), [&](std::size_t a, std::size_t b) {
-      return r.candidates[a].makespan_us < r.candidates[b].makespan_us;
-    });
-    params += R"(, "front": [)";
-    for (std::size_t i = 0; i < front.size(); ++i) {
-      const ParetoCandidate& f = r.candidates[front[i]];
-      params +=
-          fmt::format(R"({}{{"planner": "{}", "config": "{}", "passes": {}, "makespan_s": {:.6f}, )"
-                      R"("cost_usd": {:.9g}}})",
-                      i == 0 ? "" : ", ", f.planner, f.config, f.passes,
-                      static_cast<double>(f.makespan_us) / 1e6, f.cost_usd);
+    // The pick, the bounds asked and the front (fastest first: what `dagplan plan --planner
+    // pareto --front` prints) as the plan's params.
+    std::string params;
+    JsonWriter j(params);
+    j.begin_object(true);
+    auto candidate = [&](const ParetoCandidate& c) {
+      j.member("planner", c.planner);
+      j.member("config", c.config);
+      j.member("passes", c.passes);
+    };
+    j.key("picked");
+    j.begin_object(true);
+    candidate(r.candidates[*r.picked]);
+    j.end_object();
+    j.member("candidates", static_cast<std::uint64_t>(r.candidates.size()));
+    if (options.deadline_s) j.member("deadline_s", *options.deadline_s);
+    if (options.budget_usd) j.member("budget_usd", *options.budget_usd);
+    j.key("front");
+    j.begin_array(true);
+    for (std::size_t i : r.front) {
+      const ParetoCandidate& f = r.candidates[i];
+      j.begin_object(true);
+      candidate(f);
+      j.member("makespan_s", static_cast<double>(f.makespan_us) / 1e6);
+      j.member("cost_usd", f.cost_usd);
+      j.end_object();
     }
-    params += "]}";
+    j.end_array();
+    j.end_object();
+    while (!params.empty() && params.back() == '\n') params.pop_back();  // kept verbatim
+    Plan plan = std::move(r.plan);
+    plan.assumptions.clear();  // stamp_plan() gives the model's; the candidate's are its planner's
     stamp_plan(plan, model, name(), std::move(params));
-    plan.passes = std::move(passes);
     return plan;
   }
 };
