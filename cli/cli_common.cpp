@@ -9,6 +9,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <utility>
 
 #include "dagplan/error.hpp"
 #include "dagplan/suggest.hpp"
@@ -77,21 +78,39 @@ const CLI::Validator& seed_value() {
   return v;
 }
 
-const CLI::Validator& finite_value() {
-  static const CLI::Validator v(
-      [](std::string& text) -> std::string {
-        double x = 0;
+namespace {
+// A finite number as typed for which `ok` holds; else "expected EXPECTED, got 'TEXT'". `name`
+// is what --help shows after the type ("POSITIVE").
+CLI::Validator number_value(const std::string& expected, bool (*ok)(double), std::string name) {
+  return CLI::Validator(
+      [expected, ok](std::string& text) -> std::string {
         try {
           std::size_t used = 0;
-          x = std::stod(text, &used);
-          if (used != text.size()) return fmt::format("expected a number, got '{}'", text);
+          const double x = std::stod(text, &used);
+          if (used == text.size() && std::isfinite(x) && ok(x)) return "";
         } catch (const std::exception&) {
-          return fmt::format("expected a number, got '{}'", text);
         }
-        if (!std::isfinite(x)) return fmt::format("expected a finite number, got '{}'", text);
-        return "";
+        return fmt::format("expected {}, got '{}'", expected, text);
       },
-      "");
+      std::move(name));
+}
+}  // namespace
+
+const CLI::Validator& finite_value() {
+  static const CLI::Validator v = number_value(
+      "a finite number", [](double) { return true; }, "");
+  return v;
+}
+
+const CLI::Validator& positive_value() {
+  static const CLI::Validator v = number_value(
+      "a finite number > 0", [](double x) { return x > 0; }, "POSITIVE");
+  return v;
+}
+
+const CLI::Validator& non_negative_value() {
+  static const CLI::Validator v = number_value(
+      "a finite number >= 0", [](double x) { return x >= 0; }, "NONNEGATIVE");
   return v;
 }
 

@@ -29,6 +29,10 @@ std::string one_line(std::string_view message);
 const CLI::Validator& seed_value();
 /// A finite number (CLI::Range lets NaN through: every comparison with it is false).
 const CLI::Validator& finite_value();
+/// A finite number > 0, and one >= 0, with a one-line message (CLI11's PositiveNumber prints its
+/// range as a 300-digit number and lets NaN through).
+const CLI::Validator& positive_value();
+const CLI::Validator& non_negative_value();
 /// A non-empty value (an empty name would otherwise fall back to the default silently).
 const CLI::Validator& non_empty_value();
 

@@ -219,13 +219,11 @@ void add_plan_commands(CLI::App& app) {
     auto* deadline = cmd->add_option("--deadline", o->deadline_s,
                                      "Planner pareto: the cheapest plan that ends within this "
                                      "many seconds (exit 1, saying by how much, if none does)")
-                         ->check(finite_value())
-                         ->check(CLI::PositiveNumber);
+                         ->check(positive_value());
     cmd->add_option("--budget", o->budget_usd,
                     "Planner pareto: the fastest plan that costs at most this many dollars (exit "
                     "1, saying by how much, if none does)")
-        ->check(finite_value())
-        ->check(CLI::PositiveNumber)
+        ->check(positive_value())
         ->excludes(deadline);
     cmd->add_flag("--front", o->front,
                   "Planner pareto: print the Pareto front of makespan against cost of every "

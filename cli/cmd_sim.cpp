@@ -428,8 +428,7 @@ void add_sim_commands(CLI::App& app) {
         ->check(CLI::Range(1u, 1000000u));
     cmd->add_option("--outlier-mads", o->outlier_mads, "Outlier threshold in scaled MADs")
         ->capture_default_str()
-        ->check(finite_value())
-        ->check(CLI::PositiveNumber);
+        ->check(positive_value());
     cmd->add_option("--wfcommons", o->wfcommons,
                     "Instead: replay the WfCommons runs in these folders through a model of "
                     "their workflow system, leave-one-out per application")

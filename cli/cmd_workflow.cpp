@@ -288,13 +288,13 @@ void add_workflow_commands(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--mean-work", o->gen.mean_work_s, "Mean work per task, seconds on 1 vCPU")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(positive_value());
     cmd->add_option("--mean-output-bytes", o->gen.mean_output_bytes, "Mean output size per task")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(non_negative_value());
     cmd->add_option("--edges-per-task", o->gen.edges_per_task, "random-layered: mean in-degree")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(positive_value());
     cmd->add_option("-o,--output", o->output, "Output file ('-' for stdout)")
         ->check(non_empty_value());
     add_quiet_flag(cmd, o->quiet);

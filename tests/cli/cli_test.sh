@@ -52,6 +52,10 @@ case $case_name in
     expect_fail 2 "" "$dagplan" show
     expect_fail 2 "unknown shape 'chian'; did you mean 'chain'\\?" "$dagplan" generate chian --tasks 5
     expect_fail 2 "" "$dagplan" show --format yaml examples/workflows/diamond.json
+    # Numbers out of range: one short line saying what was expected (not a 300-digit range).
+    expect_fail 2 "^dagplan: --mean-work: expected a finite number > 0, got '-1'$" "$dagplan" generate chain --tasks 3 --mean-work -1
+    expect_fail 2 "^dagplan: --mean-output-bytes: expected a finite number >= 0, got 'inf'$" "$dagplan" generate chain --tasks 3 --mean-output-bytes inf
+    expect_fail 2 "^dagplan: --deadline: expected a finite number > 0, got 'nan'$" "$dagplan" plan examples/workflows/diamond.json --planner pareto --deadline nan
     ;;
   no_partial_output)
     printf '{"format": "dagplan-workflow/1", "tasks": [{"id": "a", "deps": ["a"]}]}' > "$tmp/loop.json"
