@@ -21,6 +21,7 @@ ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 ap.add_argument("--tasks", type=int, default=10000)
 ap.add_argument("--shape", default="random-layered")
 ap.add_argument("--planner", default="heft")
+ap.add_argument("--platform", default="aws-lambda")
 ap.add_argument("--runs", type=int, default=3, help="page loads; the median is reported")
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--check", action="store_true", help="exit 1 above 3 s or 10 MB")
@@ -43,7 +44,7 @@ try:
     html = a.keep or os.path.join(tmp, "report.html")
     print(f"seed {a.seed}: {a.shape}, {a.tasks} tasks, planner {a.planner}", file=sys.stderr)
     run(dagplan, "generate", a.shape, "--tasks", str(a.tasks), "--seed", str(a.seed), "-o", wf)
-    run(dagplan, "plan", wf, "--planner", a.planner, "-o", plan, "-q")
+    run(dagplan, "plan", wf, "--planner", a.planner, "--platform", a.platform, "-o", plan, "-q")
     run(dagsim, "simulate", plan, "--noise", "--seed", str(a.seed), "--trace", trace, "-q")
     t_report = run(dagplan, "report", plan, "--trace", trace, "-o", html, "-q")
     size = os.path.getsize(html)
@@ -66,7 +67,14 @@ try:
             if ms is None:
                 sys.exit("the page has not drawn (no 'dagplan-first-draw' mark)")
             draws.append(ms / 1000)
-        bars = d.execute_script("return document.querySelectorAll('#labels .row-label').length;")
+        rows = d.execute_script("return document.querySelectorAll('#labels .row-label').length;")
+        # A redraw after each of 5 zooms out from the toolbar (the page's 'dagplan-draw' measure).
+        redraws = []
+        for _ in range(5):
+            d.find_element("id", "zoom-out").click()
+            redraws.append(d.execute_script(
+                "return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => "
+                "r(performance.getEntriesByName('dagplan-draw')[0].duration))));") / 1000)
     finally:
         d.quit()
     draws.sort()
@@ -74,11 +82,12 @@ try:
     ok = draw < 3 and size < 10e6
     print(f"tasks {a.tasks}: report written in {t_report:.2f} s, file {size / 1e6:.2f} MB, "
           f"first full draw {draw:.3f} s after navigation start (median of {a.runs}: "
-          f"{', '.join(f'{x:.3f}' for x in draws)}); {bars} rows in view; targets 3 s, 10 MB: "
+          f"{', '.join(f'{x:.3f}' for x in draws)}); {rows} rows in view; a redraw {max(redraws) * 1e3:.0f} ms "
+          f"at most; targets 3 s, 10 MB: "
           f"{'met' if ok else 'NOT met'}")
     print(json.dumps({"bench": "report", "tasks": a.tasks, "shape": a.shape, "planner": a.planner,
                       "file_bytes": size, "first_draw_s": draw, "draws_s": draws,
-                      "report_s": t_report, "seed": a.seed}))
+                      "redraw_max_s": max(redraws), "report_s": t_report, "seed": a.seed, "platform": a.platform}))
     sys.exit(0 if ok or not a.check else 1)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

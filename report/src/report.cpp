@@ -140,17 +140,6 @@ void array(JsonWriter& j, std::string_view name, const std::vector<T>& v) {
   j.end_array();
 }
 
-const char* source_name(TraceInput::Source s) {
-  switch (s) {
-    case TraceInput::Source::kLocal: return "local";
-    case TraceInput::Source::kDownload: return "download";
-    case TraceInput::Source::kStream: return "stream";
-    case TraceInput::Source::kLiteral: return "literal";
-    case TraceInput::Source::kDirect: return "direct";
-  }
-  return "?";
-}
-
 void write_timeline(JsonWriter& j, const TimelineData& t) {
   const Trace& tr = t.trace;
   j.begin_object();
@@ -187,7 +176,7 @@ void write_timeline(JsonWriter& j, const TimelineData& t) {
     j.value(t.instance_lanes[i]);
   }
   j.end_array();
-  // Attempts: 14 numbers each; errors and inputs aside, by attempt number.
+  // Attempts: 14 numbers each (the page names the offsets); errors aside, by attempt number.
   j.key("att");
   j.begin_array(true);
   std::uint32_t flat = 0;
@@ -224,22 +213,6 @@ void write_timeline(JsonWriter& j, const TimelineData& t) {
       }
       ++flat;
     }
-  j.end_array();
-  // Inputs per source, per task's last attempt: [task, source, from (-1 literal), bytes, start,
-  // end] only for those that moved (the details panel lists them).
-  j.key("inputs");
-  j.begin_array(true);
-  for (std::uint32_t k = 0; k < tr.tasks.size(); ++k) {
-    if (tr.tasks[k].attempts.empty()) continue;
-    for (const TraceInput& in : tr.tasks[k].attempts.back().inputs) {
-      j.value(k);
-      j.value(source_name(in.source));
-      j.value(in.from);
-      j.value(in.bytes);
-      j.value(in.start_us);
-      j.value(in.end_us);
-    }
-  }
   j.end_array();
   array(j, "chain", t.chain);
   j.key("events");  // [time, task id or "", kind, detail]

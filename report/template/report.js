@@ -20,9 +20,10 @@
   // ---- formatting ----
   function secs(us) {
     const s = us / 1e6, a = Math.abs(s);
+    if (a === 0) return '0 s';
     if (a >= 100) return s.toFixed(1) + ' s';
     if (a >= 1) return s.toFixed(3) + ' s';
-    if (a >= 1e-3 || a === 0) return (s * 1e3).toFixed(a >= 0.01 ? 1 : 3) + ' ms';
+    if (a >= 1e-3) return (s * 1e3).toFixed(a >= 0.01 ? 1 : 3) + ' ms';
     return (s * 1e6).toFixed(0) + ' µs';
   }
   function bytes(b) {
@@ -51,6 +52,7 @@
   const rows = [];  // {tl, inst (-1: header), top, h, atts: attempt indices sorted by start}
   let contentH = 0, tMax = 1;
   D.timelines.forEach((T, p) => {
+    T.att = Float64Array.from(T.att);  // dense numbers: the draw loop reads them by offset
     const ni = T.inst_worker.length;
     T.byInst = Array.from({ length: ni }, () => []);
     const na = T.att.length / ATT;
@@ -159,6 +161,7 @@
   }
 
   function draw() {
+    const drawStart = performance.now();
     if (W !== canvas.clientWidth || H !== canvas.clientHeight) resize();
     clampView();
     const step = drawAxis();
@@ -194,13 +197,20 @@
       rect(I[i0 + 4] & 1 ? 'warm' : 'cold', I[i0 + 1], I[i0 + 2], y, r.h);
       rect('idle', I[i0 + 2], I[i0 + 3], y, r.h);
       const A = T.att;
+      // Per lane, the last pixel column drawn: a bar that falls entirely inside it adds nothing
+      // visible (zoomed out, thousands of bars share a pixel) and is skipped.
+      const lastEnd = [];
       for (const a of r.atts) {
         const o = a * ATT;
         const start = A[o + 4], fin = A[o + 9];
         if (fin < tLo || start > tHi) continue;
-        const ly = y + A[o + 2] * LANE_H + 1, lh = LANE_H - 2;
+        const lane = A[o + 2];
+        const ly = y + lane * LANE_H + 1, lh = LANE_H - 2;
         // The bar ends one pixel early when wide enough, so that back-to-back tasks stay apart.
         const xs = X(start), xf = X(fin);
+        const last = Math.round(xf);
+        if (lastEnd[lane] !== undefined && last <= lastEnd[lane] && A[o] !== selected) continue;
+        lastEnd[lane] = Math.max(last, Math.round(xs) + 1);
         const end = xf - xs >= 3 ? tOfX(Math.round(xf) - 1) : fin;
         const ok = A[o + 10] === 1;
         rect('download', start, Math.min(A[o + 5], end), ly, lh);
@@ -228,10 +238,14 @@
       ctx.fill();
     }
     drawLabels(r0, Math.min(r1, rows.length));
+    // User timing, as the browser's performance tools show it: the end of the first full draw
+    // (from navigation start), and how long the latest draw took.
     if (firstDraw) {
       firstDraw = false;
       performance.mark('dagplan-first-draw');
     }
+    performance.clearMeasures('dagplan-draw');
+    performance.measure('dagplan-draw', { start: drawStart });
   }
   let pending = false;
   function redraw() {
@@ -348,8 +362,11 @@
     const T = D.timelines[h.tl], o = h.att * ATT;
     tip.innerHTML = '<b>' + esc(D.ids[h.task]) + '</b> (' + esc(D.functions[D.task_function[h.task]]) + ')<br>' + esc(T.label) +
       ': ' + PHASE_NAMES[h.phase] + '<br>' + secs(T.att[o + 4]) + ' → ' + secs(T.att[o + 9]) + ', execution ' + secs(T.att[o + 6] - T.att[o + 5]);
-    tip.style.left = (ev.clientX + 14) + 'px'; tip.style.top = (ev.clientY + 12) + 'px';
     tip.hidden = false;
+    // Beside the pointer, on the side where it fits.
+    const tw = tip.offsetWidth, th = tip.offsetHeight;
+    tip.style.left = (ev.clientX + 14 + tw > window.innerWidth ? ev.clientX - 14 - tw : ev.clientX + 14) + 'px';
+    tip.style.top = (ev.clientY + 12 + th > window.innerHeight ? ev.clientY - 12 - th : ev.clientY + 12) + 'px';
   });
   canvas.addEventListener('mouseleave', () => { tip.hidden = true; });
   function zoom(f) {
@@ -496,6 +513,9 @@
     dag.hidden = true;
   }
 
+  // As tall as the rows need, up to most of the window.
+  document.getElementById('chart').style.height =
+    Math.round(Math.min(contentH + 22 + 16, Math.max(320, window.innerHeight * 0.62))) + 'px';
   resize();
   draw();
 })();
