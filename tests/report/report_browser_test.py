@@ -88,7 +88,8 @@ def gantt():
     run(DAGPLAN, "generate", "fanout-fanin", "--tasks", "10", "--mean-work", "1",
         "--mean-output-bytes", "2000000", "--seed", "5", "-o", wf)
     run(DAGPLAN, "plan", wf, "--planner", "uniform", "-o", plan)
-    run(DAGSIM, "simulate", plan, "--noise", "--seed", "7", "--trace", trace, "-q")
+    # Noise, and task failures: retried attempts are bars of their own, the failed ones red.
+    run(DAGSIM, "simulate", plan, "--noise", "--seed", "7", "--task-failure", "0.2", "--trace", trace, "-q")
     run(DAGPLAN, "report", plan, "--trace", trace, "-o", html, "-q")
     run(DAGPLAN, "report", plan, "--format", "json", "-o", os.path.join(tmp, "pred.json"), "-q")
     predicted = json.load(open(os.path.join(tmp, "pred.json")))["timelines"][0]
@@ -175,7 +176,7 @@ def gantt():
                              f"{len(bars)} attempts in the trace ({got})")
                     checked_rows += 1
                     # Every bar's start, end and execution against the trace's times.
-                    exec_runs = runs(line, {rgb["exec"]})
+                    exec_runs = runs(line, {rgb["exec"]}) + runs(line, {rgb["failed"]})
                     for (tid, a), (left, right) in zip(sorted(bars, key=lambda b: b[1]["start_us"]), got):
                         if abs(left - x_of(a["start_us"])) > 2 or abs(right - x_of(a["finish_us"])) > 2.5:
                             fail(f"{tid}: bar at [{left}, {right}] px, expected [{x_of(a['start_us']):.1f}, "
@@ -191,7 +192,10 @@ def gantt():
                         checked_bars += 1
         if checked_bars < 20:
             fail(f"only {checked_bars} bars checked")
-        print(f"bars: {checked_bars} bars in {checked_rows} lanes at their trace's times (±2 px, "
+        failed = sum(1 for t in actual["tasks"] for x in t["attempts"] if not x["ok"])
+        if failed == 0:
+            fail("the simulated run has no failed attempt to show (seed 7, --task-failure 0.2)")
+        print(f"bars: {checked_bars} bars ({failed} failed attempts) in {checked_rows} lanes at their trace's times (±2 px, "
               f"{px_per_us * 1e6:.1f} px/s)")
 
         # Click the simulated run's bar of the task with the longest execution; read its details.
@@ -255,7 +259,7 @@ def gantt():
                     l, r = xz(b["exec_start_us"]), xz(b["exec_end_us"])
                     if not (canvas[0] + 3 < l and r < canvas[0] + canvas[2] - 3):
                         continue
-                    line = line or runs(pixel_line(top + lane * LANE_H + LANE_H // 2), {rgb["exec"]})
+                    line = line or runs(pixel_line(top + lane * LANE_H + LANE_H // 2), {rgb["exec"], rgb["failed"]})
                     if not any(abs(e[0] - l) <= 2 and abs((e[1] - e[0]) - (r - l)) <= 2.5 for e in line):
                         fail(f"after zooming, {tid}'s execution is not at {l:.1f}-{r:.1f} px: {line}")
                     zoomed += 1
