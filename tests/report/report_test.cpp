@@ -109,6 +109,27 @@ TEST_CASE("report data: the makespan chain, lanes and the summary's sums") {
   }
 }
 
+TEST_CASE("the passes' events reach the report: a pre-warm in the prediction") {
+  // w0 runs x, a and y; b on w1 reads a's output; w1 is pre-warmed when x ends, and its
+  // container (a 0.5 s cold start) is warm before a (1.5 s) ends.
+  Workflow w = wf(R"({"id": "x", "work_s": 0.05}, {"id": "a", "work_s": 1.5, "deps": ["x"]},
+                     {"id": "y", "work_s": 0.2, "deps": ["a"]}, {"id": "b", "work_s": 0.05,
+                     "deps": ["a"]})");
+  Platform p = test_platform();
+  ExecutionModel model(w, p);
+  Plan plan = strict_plan(w, {{"x", "w0"}, {"a", "w0"}, {"y", "w0"}, {"b", "w1"}});
+  plan.worker_prewarm = {kNoPrewarm, index(*w.find("x"))};
+  report::ReportData d = report::build_report(model, plan, {});
+  const sim::Trace& tr = d.timelines[0].trace;
+  REQUIRE(tr.events.size() == 1);
+  CHECK(tr.events[0].kind == "prewarm");
+  CHECK(tr.events[0].task == "x");
+  CHECK(tr.events[0].time_us >= tr.tasks[index(*w.find("x"))].attempts.back().finish_us);
+  nlohmann::json j = nlohmann::json::parse(report::report_json(d));
+  CHECK(j["timelines"][0]["events"][0][2] == "prewarm");
+  CHECK(j["timelines"][0]["warm_starts"] == 1);  // w1 found the pre-warmed container
+}
+
 TEST_CASE("the page is self-contained and its data cannot close its script element") {
   Workflow w = wf(R"({"id": "</script><script>alert(1)</script>", "work_s": 1},
                      {"id": "b", "work_s": 1, "deps": ["</script><script>alert(1)</script>"]})");
