@@ -174,6 +174,7 @@
     const paths = {};
     for (const k in COLORS) paths[k] = new Path2D();
     const marks = [];
+    const links = [];  // the selected task's last attempt in each timeline, joined by a line
     const sc = scale(), t0 = view.t0;
     const X = t => (t - t0) * sc;
     const tLo = view.t0, tHi = view.t1;
@@ -219,12 +220,22 @@
         rect('notify', A[o + 8], Math.min(fin, end), ly, lh);
         if (A[o + 6] < A[o + 7]) rect('notify', A[o + 6], Math.min(A[o + 7], end), ly, lh);
         if (T.onChain[A[o]] && T.lastAtt[A[o]] === a) rect('chain', start, end, ly - 1, 2);
-        if (A[o] === selected) marks.push(['sel', xs, ly, Math.max(2, xf - xs), lh]);
+        if (A[o] === selected) {
+          marks.push(['sel', xs, ly, Math.max(2, xf - xs), lh]);
+          if (T.lastAtt[A[o]] === a) links.push([xs, ly + lh / 2]);
+        }
       }
       for (const e of T.eventRows) if (e.inst === r.inst) marks.push([X(e.t), y, r.h, e.kind]);
     }
     function tOfX(x) { return t0 + x / sc; }
     for (const k in paths) { ctx.fillStyle = COLORS[k]; ctx.fill(paths[k]); }
+    if (links.length > 1) {
+      ctx.strokeStyle = COLORS.selected; ctx.lineWidth = 1.5; ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      links.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
     for (const m of marks) {
       if (m[0] === 'sel') {
         ctx.strokeStyle = COLORS.selected; ctx.lineWidth = 2;
