@@ -50,20 +50,29 @@ try:
     size = os.path.getsize(html)
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
     opts = webdriver.ChromeOptions()
     opts.binary_location = shutil.which("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1400,1000"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+    ):
         opts.add_argument(arg)
     draws = []
-    d = webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")), options=opts)
+    d = webdriver.Chrome(
+        service=Service(executable_path=shutil.which("chromedriver")), options=opts
+    )
     try:
         for _ in range(a.runs):
             d.get("about:blank")
             d.get("file://" + os.path.abspath(html))
             ms = d.execute_script(
                 "const m = performance.getEntriesByName('dagplan-first-draw'); "
-                "return m.length ? m[0].startTime : null;")
+                "return m.length ? m[0].startTime : null;"
+            )
             if ms is None:
                 sys.exit("the page has not drawn (no 'dagplan-first-draw' mark)")
             draws.append(ms / 1000)
@@ -72,22 +81,42 @@ try:
         redraws = []
         for _ in range(5):
             d.find_element("id", "zoom-out").click()
-            redraws.append(d.execute_script(
-                "return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => "
-                "r(performance.getEntriesByName('dagplan-draw')[0].duration))));") / 1000)
+            redraws.append(
+                d.execute_script(
+                    "return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => "
+                    "r(performance.getEntriesByName('dagplan-draw')[0].duration))));"
+                )
+                / 1000
+            )
     finally:
         d.quit()
     draws.sort()
     draw = draws[len(draws) // 2]
     ok = draw < 3 and size < 10e6
-    print(f"tasks {a.tasks}: report written in {t_report:.2f} s, file {size / 1e6:.2f} MB, "
-          f"first full draw {draw:.3f} s after navigation start (median of {a.runs}: "
-          f"{', '.join(f'{x:.3f}' for x in draws)}); {rows} rows in view; a redraw {max(redraws) * 1e3:.0f} ms "
-          f"at most; targets 3 s, 10 MB: "
-          f"{'met' if ok else 'NOT met'}")
-    print(json.dumps({"bench": "report", "tasks": a.tasks, "shape": a.shape, "planner": a.planner,
-                      "file_bytes": size, "first_draw_s": draw, "draws_s": draws,
-                      "redraw_max_s": max(redraws), "report_s": t_report, "seed": a.seed, "platform": a.platform}))
+    print(
+        f"tasks {a.tasks}: report written in {t_report:.2f} s, file {size / 1e6:.2f} MB, "
+        f"first full draw {draw:.3f} s after navigation start (median of {a.runs}: "
+        f"{', '.join(f'{x:.3f}' for x in draws)}); {rows} rows in view; a redraw {max(redraws) * 1e3:.0f} ms "
+        f"at most; targets 3 s, 10 MB: "
+        f"{'met' if ok else 'NOT met'}"
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "report",
+                "tasks": a.tasks,
+                "shape": a.shape,
+                "planner": a.planner,
+                "file_bytes": size,
+                "first_draw_s": draw,
+                "draws_s": draws,
+                "redraw_max_s": max(redraws),
+                "report_s": t_report,
+                "seed": a.seed,
+                "platform": a.platform,
+            }
+        )
+    )
     sys.exit(0 if ok or not a.check else 1)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
