@@ -382,8 +382,7 @@ function details(k) {
       '<tr><th>output</th><td>' + bytes(D.output_bytes[k]) + '</td></tr>' +
       '<tr><th>predecessors</th><td>' + (D.pred_begin[k + 1] - D.pred_begin[k]) +
       '</td></tr></table>';
-  h +=
-      '<table class="phases"><tr><th>timeline</th><th>attempt</th><th>instance</th>' +
+  h += '<table class="phases"><tr><th>timeline</th><th>attempt</th><th>instance</th>' +
       '<th>ready</th><th>start</th><th>inputs</th><th>execution</th><th>upload</th>' +
       '<th>counters</th><th>finish</th><th>bytes in</th><th>on chain</th><th>error</th></tr>';
   D.timelines.forEach((T, p) => {
@@ -562,12 +561,12 @@ document.getElementById('subtitle').textContent =
   const B = D.bounds;
   let h = '<table><tr><th></th>' + D.timelines.map(T => '<th>' + esc(T.label) + '</th>').join('') +
       '</tr>';
-  function row(name, f, err) {
+  function row(name, f, err, cls) {
     h += '<tr><th>' + name + '</th>' +
         D.timelines
             .map(T => {
               const v = f(T);
-              return '<td>' + v[0] +
+              return (cls ? '<td class="' + cls + '">' : '<td>') + v[0] +
                   (err && T !== P && v.length > 1 ?
                        ' <span class="muted">(' + pct(v[1], f(P)[1]) + ')</span>' :
                        '') +
@@ -589,7 +588,8 @@ document.getElementById('subtitle').textContent =
   row('makespan chain',
       T =>
           [T.chain.length + ' tasks: ' + esc(T.chain.slice(0, 6).map(k => D.ids[k]).join(' → ')) +
-           (T.chain.length > 6 ? ' → …' : '')]);
+           (T.chain.length > 6 ? ' → …' : '')],
+      false, 'wrap');
   row('events',
       T =>
           [T.events.length ?
@@ -600,7 +600,8 @@ document.getElementById('subtitle').textContent =
   row('errors',
       T =>
           [T.errors.length ? '<span class="error">' + T.errors.map(esc).join('<br>') + '</span>' :
-                             '—']);
+                             '—'],
+      false, 'wrap');
   h += '</table><p>Lower bounds: makespan ' + secs(B.makespan_us) + ' (critical path ' +
       secs(B.critical_path_us) + ', work over concurrency ' + secs(B.work_over_concurrency_us) +
       ', data ' + secs(B.data_us) + '), cost ' + dollars(B.cost_floor_usd) +
