@@ -80,6 +80,24 @@ std::vector<std::uint32_t> makespan_chain(const Trace& tr, const Workflow& w) {
   return chain;
 }
 
+// The trace's events and, unless it records its own, the streamed inputs (rule 10) as events.
+std::vector<sim::TraceEvent> event_marks(const Trace& tr) {
+  std::vector<sim::TraceEvent> marks = tr.events;
+  const bool own = std::any_of(tr.events.begin(), tr.events.end(),
+                               [](const sim::TraceEvent& e) { return e.kind == "stream"; });
+  for (const sim::TraceTask& task : tr.tasks) {
+    if (own || task.attempts.empty()) continue;
+    for (const TraceInput& in : task.attempts.back().inputs)
+      if (in.source == TraceInput::Source::kStream)
+        marks.push_back({"stream", in.end_us, task.id,
+                         fmt::format("from {}, {} bytes (input streamed)", in.from, in.bytes)});
+  }
+  std::stable_sort(
+      marks.begin(), marks.end(),
+      [](const sim::TraceEvent& a, const sim::TraceEvent& b) { return a.time_us < b.time_us; });
+  return marks;
+}
+
 void summarize(TimelineData& t) {
   const Trace& tr = t.trace;
   for (const sim::TraceInstance& in : tr.instances) {
@@ -217,7 +235,7 @@ void write_timeline(JsonWriter& j, const TimelineData& t) {
   array(j, "chain", t.chain);
   j.key("events");  // [time, task id or "", kind, detail]
   j.begin_array(true);
-  for (const sim::TraceEvent& e : tr.events) {
+  for (const sim::TraceEvent& e : t.marks) {
     j.begin_array(true);
     j.value(e.time_us);
     j.value(e.task);
@@ -355,6 +373,7 @@ ReportData build_report(const ExecutionModel& model, const Plan& plan,
     t.trace = std::move(in.trace);
     assign_lanes(t);
     t.chain = makespan_chain(t.trace, w);
+    t.marks = event_marks(t.trace);
     summarize(t);
     d.timelines.push_back(std::move(t));
   }
@@ -520,7 +539,7 @@ std::string chrome_trace(const ReportData& d) {
         }
       }
     }
-    for (const sim::TraceEvent& e : tr.events) {
+    for (const sim::TraceEvent& e : t.marks) {
       j.begin_object(true);
       j.member("ph", "i");
       j.member("s", "p");

@@ -99,6 +99,23 @@ TEST_CASE("report data: the makespan chain, lanes and the summary's sums") {
     CHECK(t.attempt_lane[2] == 1);
   }
 
+  SECTION("a streamed input is marked as a stream event at its arrival") {
+    sim::Trace tr = report::predicted_trace(model, plan);
+    TraceAttempt& d_att = tr.tasks[3].attempts.back();  // d reads b's and c's outputs
+    REQUIRE(d_att.inputs.size() == 2);
+    d_att.inputs[0].source = TraceInput::Source::kStream;
+    const std::int64_t arrival = d_att.inputs[0].end_us;
+    const std::string from = d_att.inputs[0].from;
+    report::ReportData d =
+        report::build_report(model, plan, {{"streamed", false, std::move(tr)}}, {}, false);
+    const auto& marks = d.timelines[0].marks;
+    REQUIRE(marks.size() == 1);
+    CHECK(marks[0].kind == "stream");
+    CHECK(marks[0].task == "d");
+    CHECK(marks[0].time_us == arrival);
+    CHECK_THAT(marks[0].detail, Catch::Contains("from " + from));
+  }
+
   SECTION("a trace of another workflow is refused, naming it") {
     Workflow other = wf(R"({"id": "x", "work_s": 1})");
     ExecutionModel other_model(other, p);

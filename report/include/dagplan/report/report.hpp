@@ -78,6 +78,10 @@ struct TimelineData {
   /// The chain of tasks that set the makespan, first to last: the task that finished last
   /// (ties: lowest index), then repeatedly the predecessor whose last attempt finished last.
   std::vector<std::uint32_t> chain;
+  /// What the report marks on the timeline: the trace's events, and, when it records no
+  /// `stream` event of its own, one per streamed input of a task's last attempt (at the input's
+  /// arrival, "from P, N bytes"), in time order (ties: as recorded).
+  std::vector<sim::TraceEvent> marks;
   std::uint32_t cold_starts = 0, warm_starts = 0;
   std::uint64_t bytes_from_storage = 0;  ///< downloaded, streamed and literal inputs
   std::uint64_t bytes_to_storage = 0;    ///< uploaded outputs
