@@ -329,6 +329,10 @@ def gantt():
             f"click: {best['id']} ({fn}) shows predicted execution {pred_row[6]} and simulated {sim_row[6]}"
         )
 
+        # The pointer rests on the bar: the tooltip names the task and the phase under it.
+        tip = d.find_element("id", "tooltip")
+        if not tip.is_displayed() or best["id"] not in tip.text or "execution" not in tip.text:
+            fail(f"hovering {best['id']}'s execution: tooltip {tip.is_displayed()} {tip.text!r}")
         # A click where no bar is clears the selection (and its outline, drawn over neighbours).
         chain = ActionChains(d)
         chain.w3c_actions.pointer_action.move_to_location(int(canvas[0] + 5), int(canvas[1] + 5))
@@ -375,6 +379,41 @@ def gantt():
             f"zoom: {px_per_us * 1e6:.1f} -> {scale2 * 1e6:.1f} px/s (ticks spanned {before:.3f} s); "
             f"{zoomed} bars in view at their times"
         )
+
+        # Drag the chart 150 px to the right: the axis and the bars follow the pointer.
+        def first_tick():
+            return d.execute_script(
+                "const e = document.querySelector('#axis .tick');"
+                "return [e.getBoundingClientRect().left, e.textContent];"
+            )
+
+        scale_now = scale2
+        canvas = d.execute_script(  # where it is now (the toolbar's button may have scrolled)
+            "const r = document.getElementById('timeline').getBoundingClientRect();"
+            "return [r.left, r.top, r.width];"
+        )
+        xt, tt = first_tick()
+        t_at = lambda x: parse_seconds(tt) * 1e6 + (x - xt) / scale_now  # time under page x
+        grab = canvas[0] + canvas[2] / 2
+        t_grab = t_at(grab)
+        chain = ActionChains(d)
+        pa = chain.w3c_actions.pointer_action
+        pa.move_to_location(int(grab), int(canvas[1] + 5))
+        pa.pointer_down()
+        for step in range(1, 4):
+            pa.move_to_location(int(grab) + 50 * step, int(canvas[1] + 5))
+        pa.pointer_up()
+        chain.perform()
+        d.execute_script(
+            "return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));"
+        )
+        xt2, tt2 = first_tick()
+        x_grab_after = xt2 + (t_grab - parse_seconds(tt2) * 1e6) * scale_now
+        if abs(x_grab_after - (int(grab) + 150)) > 1.5:
+            fail(
+                f"drag: the time under the pointer moved to {x_grab_after:.1f} px, not {grab + 150:.1f}"
+            )
+        print(f"pan: a 150 px drag moved the time axis by {x_grab_after - int(grab):.1f} px")
         shot = os.path.abspath("report-gantt.png")
         d.save_screenshot(shot)
         print(f"screenshot: {shot}")
