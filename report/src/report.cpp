@@ -184,6 +184,13 @@ void write_timeline(JsonWriter& j, const TimelineData& t) {
   j.begin_array(true);
   for (const sim::TraceInstance& in : tr.instances) j.value(in.config);
   j.end_array();
+  // The cluster machine of each instance, when the trace records any.
+  j.key("inst_machine");
+  j.begin_array(true);
+  if (std::any_of(tr.instances.begin(), tr.instances.end(),
+                  [](const sim::TraceInstance& in) { return !in.machine.empty(); }))
+    for (const sim::TraceInstance& in : tr.instances) j.value(in.machine);
+  j.end_array();
   j.key("inst");
   j.begin_array(true);
   for (std::size_t i = 0; i < tr.instances.size(); ++i) {

@@ -205,8 +205,9 @@ function drawLabels(r0, r1) {
       const i0 = r.inst * INST;
       const warm = T.inst[i0 + 4] & 1, crashed = T.inst[i0 + 4] & 2;
       const text = '#' + r.inst + ' ' + (T.inst_worker[r.inst] || 'flexible') + ' · ' +
-          T.inst_config[r.inst] + ' · ' + (warm ? 'warm' : 'cold') + (crashed ? ' · crashed' : '') +
-          ' · ' + r.atts.length + (r.atts.length === 1 ? ' task' : ' tasks');
+          T.inst_config[r.inst] + (T.inst_machine.length ? ' @' + T.inst_machine[r.inst] : '') +
+          ' · ' + (warm ? 'warm' : 'cold') + (crashed ? ' · crashed' : '') + ' · ' + r.atts.length +
+          (r.atts.length === 1 ? ' task' : ' tasks');
       html += '<div class="row-label" style="top:' + (r.top - Math.round(view.y)) +
           'px;height:' + r.h + 'px" title="' + esc(text) + '">' + esc(text) + '</div>';
     }
@@ -391,8 +392,8 @@ function details(k) {
              .filter(a => A[a * ATT] === k)
              .sort((x, y) => A[x * ATT + 11] - A[y * ATT + 11])) {
       const o = a * ATT, inst = A[o + 1];
-      const iname =
-          '#' + inst + ' ' + (T.inst_worker[inst] || 'flexible') + ' ' + T.inst_config[inst];
+      const iname = '#' + inst + ' ' + (T.inst_worker[inst] || 'flexible') + ' ' +
+          T.inst_config[inst] + (T.inst_machine.length ? ' @' + T.inst_machine[inst] : '');
       h += '<tr><td>' + esc(T.label) + '</td><td>' + (A[o + 11] + 1) + '</td><td>' + esc(iname) +
           '</td><td>' + secs(A[o + 3]) + '</td><td>' + secs(A[o + 4]) + '</td><td>' +
           secs(A[o + 5] - A[o + 4]) + '</td><td>' + secs(A[o + 6] - A[o + 5]) + '</td><td>' +
@@ -567,7 +568,7 @@ document.getElementById('subtitle').textContent =
             .map(T => {
               const v = f(T);
               return (cls ? '<td class="' + cls + '">' : '<td>') + v[0] +
-                  (err && T !== P && v.length > 1 ?
+                  (err && T !== P && v.length > 1 && pct(v[1], f(P)[1]) ?
                        ' <span class="muted">(' + pct(v[1], f(P)[1]) + ')</span>' :
                        '') +
                   '</td>';
