@@ -14,4 +14,7 @@ void add_sim_commands(CLI::App& app);
 /// validate, show, export, import, generate.
 void add_workflow_commands(CLI::App& app);
 
+/// report: the HTML report and the Chrome trace-event export (cmd_report.cpp).
+void add_report_commands(CLI::App& app);
+
 }  // namespace dagplan::cli

@@ -1,4 +1,4 @@
-// dagplan: plan, predict, compare, validate, show and export DAG workflows.
+// dagplan: plan, predict, compare, validate, show and export DAG workflows; report on runs.
 
 #include "cli_common.hpp"
 #include "commands.hpp"
@@ -10,5 +10,6 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "dagplan 0.1.0");
   dagplan::cli::add_plan_commands(app);
   dagplan::cli::add_workflow_commands(app);
+  dagplan::cli::add_report_commands(app);
   return dagplan::cli::run(app, argc, argv);
 }

@@ -19,13 +19,13 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # Only the project's own sources (not files generated in the build directory). The clang-analyzer
-# checks on the library and the simulator only: elsewhere their path-sensitive analysis took a
-# third to a half of clang-tidy's time (9.0 s against 6.3 s for planners_test.cpp, 26.7 s
-# against 13.5 s for the executor's Eigen kernels) and CI spent 615 s in clang-tidy of 1667 s;
-# the executor, the CLI, the tests and the benchmarks run under AddressSanitizer and UBSan.
+# checks on the library, the simulator and the report only: elsewhere their path-sensitive analysis
+# took a third to a half of clang-tidy's time (9.0 s against 6.3 s for planners_test.cpp, 26.7 s
+# against 13.5 s for the executor's Eigen kernels) and CI spent 615 s in clang-tidy of 1667 s; the
+# executor, the CLI, the tests and the benchmarks run under AddressSanitizer and UBSan.
 src=$(pwd)
 "$runner" -p "$build" -quiet -j "$(nproc)" \
-  "^$src/(libplanner|simulator)/.*\\.cpp\$" > "$log" 2>&1 || true
+  "^$src/(libplanner|simulator|report)/.*\\.cpp\$" > "$log" 2>&1 || true
 "$runner" -p "$build" -quiet -j "$(nproc)" -checks='-clang-analyzer-*' \
   "^$src/(executor|cli|benchmarks|tests)/.*\\.cpp\$" >> "$log" 2>&1 || true
 # Diagnostics, without the colour codes; "N warnings generated" lines are counts, not findings.

@@ -6,6 +6,7 @@ packages=(
   libboost-graph-dev nlohmann-json3-dev libcli11-dev libfmt-dev catch2 libeigen3-dev
   libhiredis-dev redis-server
   python3
+  chromium chromium-driver python3-selenium
 )
 missing=()
 for p in "${packages[@]}"; do
