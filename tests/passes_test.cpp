@@ -121,9 +121,11 @@ TEST_CASE("preload pass: nothing to do on flexible workers or a single worker", 
 TEST_CASE("passes never make the prediction worse and respect the cost bound", "[passes]") {
   // Every planner on generated workflows: the plans stay valid; the makespan never grows and the
   // cost stays within 5% of the planner's (objective makespan); with objective cost the cost
-  // never grows and the makespan stays within 5%.
+  // never grows and the makespan stays within 5%. Costs count every execution, duplicates
+  // included, and every invocation, pre-warms included.
   Platform platform = load_platform("aws-lambda");
   const std::vector<std::string> all = pass_registry().select("all");
+  std::size_t with_duplicates = 0;
   for (const char* shape : {"map-reduce", "random-layered", "gemm"}) {
     Workflow w = test::generated(shape, 120, 5);
     ExecutionModel m(w, platform);
@@ -147,9 +149,27 @@ TEST_CASE("passes never make the prediction worse and respect the cost bound", "
                 static_cast<double>(before.makespan_us) * 1.05);
         }
         REQUIRE(plan.passes.size() == records + all.size());
+        // Each instance is billed at least for the work it ran over its slots: its tasks'
+        // executions and the duplicates run in their slots (Plan::dup).
+        std::vector<std::int64_t> work(after.instances.size(), 0);
+        for (const TaskPrediction& t : after.tasks)
+          work[t.instance] += t.exec_end_us - t.exec_start_us;
+        for (const DuplicatePrediction& d : after.duplicates)
+          work[d.instance] += d.exec_end_us - d.exec_start_us;
+        double floor = 0;
+        for (std::size_t i = 0; i < work.size(); ++i) {
+          const ConfigId c = after.instances[i].config;
+          floor += m.instance_cost(c, work[i] / m.slots(c));
+        }
+        CHECK(after.cost.compute >= floor * (1 - 1e-12));
+        CHECK(after.invocations == after.instances.size() + after.prewarms.size());
+        CHECK(after.cost.invocations == Approx(m.invocation_cost(after.invocations)));
+        if (!after.duplicates.empty()) ++with_duplicates;
       }
     }
   }
+  // Not vacuous: the taskdup pass kept duplicates in some of these plans.
+  CHECK(with_duplicates > 0);
 }
 
 TEST_CASE("plans read back the same with every planner and pass, params included",
@@ -456,4 +476,128 @@ TEST_CASE("pareto planner: its params are JSON whatever the configuration names"
   const Plan back = read_plan(text, "p.json", w, platform);
   CHECK(back.planner_params_json == plan.planner_params_json);
   CHECK(plan.planner_params_json.find(R"(MB \"quoted\" \\")") != std::string::npos);
+}
+
+namespace {
+
+// x (0.2 s) on w0 and p (1 MB out) on w1 start together; c on w0 reads both, d on w1 reads p.
+Workflow taskdup_case(const char* p_work, const char* p_out) {
+  return test::wf(std::string(R"({"id": "x", "work_s": 0.2},
+                     {"id": "p", "work_s": )") +
+                  p_work + R"(, "output_bytes": )" + p_out + R"(},
+                     {"id": "c", "work_s": 0.1, "deps": ["x", "p"]},
+                     {"id": "d", "work_s": 0.1, "deps": ["p"]})");
+}
+Plan taskdup_plan(const Workflow& w) {
+  return strict_plan(w, {{"x", "w0"}, {"c", "w0"}, {"p", "w1"}, {"d", "w1"}});
+}
+
+}  // namespace
+
+TEST_CASE("taskdup pass: a short producer of a large output runs again where it is read",
+          "[passes]") {
+  // Both workers are invoked at 0 (0.01 s) and start cold (0.5 s): ready at 0.51 s. Without the
+  // pass p runs until 0.61 s and, as c is on w0, uploads its 1 MB (1 ms + 1 s): stored 1.611 s,
+  // counted 1.612 s; c's ready event reaches w0 at 1.613 s (x was done at 0.711 s), c downloads
+  // the 1 MB (1.001 s) until 2.614 s, runs until 2.714 s, stores its (empty) result and its
+  // completion record: 2.716 s. d runs on w1 from 1.612 s, done at 1.714 s.
+  // With c duplicating p, c waits for x alone: ready at 0.711 s on w0, which runs p itself
+  // (0.711-0.811 s; its output stays there), then c (until 0.911 s): done 0.913 s. The original
+  // p still runs on w1, but its output now stays there for d (no upload): done 0.611 s, d done
+  // 0.713 s. Both executions of p are billed.
+  Platform platform = test_platform();
+  Workflow w = taskdup_case("0.1", "1000000");
+  ExecutionModel m(w, platform);
+  Plan plan = taskdup_plan(w);
+  const Prediction before = predict(m, plan);
+  CHECK(before.makespan_us == 2'716'000);
+  CHECK(before.tasks[index(*w.find("d"))].finish_us == 1'714'000);
+  Prediction after = optimize_plan(m, plan, {"taskdup"}, PassObjective{});
+  const std::uint32_t c = index(*w.find("c")), p = index(*w.find("p"));
+  CHECK(plan.duplicate(c) == p);
+  CHECK(after.makespan_us == 913'000);
+  REQUIRE(after.duplicates.size() == 1);
+  CHECK(after.duplicates[0].task == c);
+  CHECK(after.duplicates[0].producer == p);
+  CHECK(after.duplicates[0].exec_start_us == 711'000);
+  CHECK(after.duplicates[0].exec_end_us == 811'000);
+  CHECK(after.duplicates[0].instance == after.tasks[c].instance);
+  CHECK(after.tasks[c].exec_start_us == 811'000);
+  CHECK(after.tasks[c].download_bytes == 0);
+  CHECK_FALSE(after.tasks[p].uploaded);
+  CHECK(after.tasks[index(*w.find("d"))].finish_us == 713'000);
+  REQUIRE(plan.passes.size() == 1);
+  CHECK(plan.passes[0].changes == 1);
+  CHECK(plan.passes[0].makespan_gain_us == 2'716'000 - 913'000);
+  // Billed: w0 from 0.01 s to 0.913 s (p's duplicate in it), w1 from 0.01 s to 0.713 s: 1.606
+  // GB-s at $1, against 2.706 + 1.704 before; two invocations ($1) either way.
+  CHECK(after.cost.compute == Approx(0.903 + 0.703).epsilon(1e-9));
+  CHECK(before.cost.compute == Approx(2.706 + 1.704).epsilon(1e-9));
+  CHECK(after.cost.invocations == before.cost.invocations);
+  // The noise-free simulation agrees, and records the duplicate run as an event.
+  sim::SimOptions so;
+  so.record_trace = true;
+  sim::SimResult sr = sim::simulate(m, plan, so);
+  CHECK(sr.timeline.makespan_us == after.makespan_us);
+  REQUIRE(sr.timeline.duplicates.size() == 1);
+  CHECK(sr.timeline.duplicates[0].exec_end_us == 811'000);
+  auto ev = std::find_if(sr.trace.events.begin(), sr.trace.events.end(),
+                         [](const sim::TraceEvent& e) { return e.kind == "duplicate"; });
+  REQUIRE(ev != sr.trace.events.end());
+  CHECK(ev->task == "p");
+  CHECK(ev->time_us == 811'000);
+  // What the plan says is read back the same.
+  const std::string text = write_plan(plan, w, platform);
+  CHECK(text.find("\"dup\": \"p\"") != std::string::npos);
+  CHECK(write_plan(read_plan(text, "p.json", w, platform), w, platform) == text);
+}
+
+TEST_CASE("taskdup pass: left alone where the remote copy comes first", "[passes]") {
+  // p runs 2 s and makes 1 byte: its copy is stored at 2.511 s and reaches c at about 2.513 s;
+  // a duplicate on w0 could only start when x is done (0.711 s) and would end at 2.711 s.
+  Platform platform = test_platform();
+  Workflow w = taskdup_case("2", "1");
+  ExecutionModel m(w, platform);
+  Plan plan = taskdup_plan(w);
+  Plan forced = plan;
+  forced.dup.assign(w.task_count(), kNoDup);
+  forced.dup[index(*w.find("c"))] = index(*w.find("p"));
+  const Prediction plain = predict(m, plan);
+  REQUIRE(predict(m, forced).makespan_us > plain.makespan_us + 100'000);
+  const Prediction after = optimize_plan(m, plan, {"taskdup"}, PassObjective{});
+  CHECK(plan.dup.empty());
+  CHECK(after.makespan_us == plain.makespan_us);
+  CHECK(after.duplicates.empty());
+  REQUIRE(plan.passes.size() == 1);
+  CHECK(plan.passes[0].changes == 0);
+}
+
+TEST_CASE("taskdup: a duplicate that cannot be is refused with where and why", "[passes][plan]") {
+  Platform platform = test_platform();
+  Workflow w = taskdup_case("0.1", "1000000");
+  Plan plan = taskdup_plan(w);
+  const std::string text = write_plan(plan, w, platform);
+  auto with_dup = [&](const char* task, const char* dup) {
+    std::string t = text;
+    const std::string at = std::string("\"id\": \"") + task + "\"";
+    t.insert(t.find(at) + at.size(), std::string(", \"dup\": \"") + dup + "\"");
+    return t;
+  };
+  CHECK_NOTHROW(read_plan(with_dup("c", "p"), "p.json", w, platform));
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(with_dup("c", "d"), "p.json", w, platform),
+                           "p.json", "$.tasks[2].dup", "not one of its producers");
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(with_dup("d", "p"), "p.json", w, platform),
+                           "$.tasks[3].dup", "on its own worker 'w1'");
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(with_dup("c", "q"), "p.json", w, platform),
+                           "unknown task 'q'");
+  // d duplicating p (moved to w0) would wait for nothing: p has no input and d no other.
+  Plan moved = strict_plan(w, {{"x", "w0"}, {"c", "w0"}, {"p", "w1"}, {"d", "w0"}});
+  moved.dup.assign(w.task_count(), kNoDup);
+  moved.dup[index(*w.find("d"))] = index(*w.find("p"));
+  REQUIRE_ERROR_CONTAINING(Error, check_plan(moved, w, platform), "would then wait for no input");
+  // A flexible task does not duplicate.
+  Plan flexible = make_flexible_plan(w, ConfigId{0});
+  flexible.dup.assign(w.task_count(), kNoDup);
+  flexible.dup[index(*w.find("c"))] = index(*w.find("p"));
+  REQUIRE_ERROR_CONTAINING(Error, check_plan(flexible, w, platform), "'c' is flexible");
 }

@@ -12,6 +12,7 @@
 #include "dagplan/generators.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/predictor.hpp"
+#include "dagplan/run_rules.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "test_util.hpp"
 
@@ -72,11 +73,28 @@ void check_timeline(const ExecutionModel& m, const Plan& plan, const Prediction&
     REQUIRE(tp.exec_start_us >= tp.start_us);
     REQUIRE(tp.exec_end_us - tp.exec_start_us == m.exec_us(t, plan.task_config[i]));
     REQUIRE(tp.finish_us <= in.exited_us);
-    for (TaskId q : w.predecessors(t)) {
+    // Task-dup (Plan::dup): the duplicate ran in the task's slot, just before it, and needed the
+    // duplicated producer's inputs instead of its output.
+    const std::uint32_t dup = plan.duplicate(i);
+    std::int64_t inputs_needed_by = tp.exec_start_us;
+    if (dup != kNoDup) {
+      auto d = std::find_if(p.duplicates.begin(), p.duplicates.end(),
+                            [&](const DuplicatePrediction& x) { return x.task == i; });
+      REQUIRE(d != p.duplicates.end());
+      REQUIRE(d->producer == dup);
+      REQUIRE(d->instance == tp.instance);
+      REQUIRE(d->exec_start_us >= tp.start_us);
+      REQUIRE(d->exec_end_us - d->exec_start_us == m.exec_us(TaskId{dup}, plan.task_config[i]));
+      REQUIRE(d->exec_end_us == tp.exec_start_us);
+      inputs_needed_by = d->exec_start_us;
+    }
+    std::vector<TaskId> inputs;
+    run_inputs(plan, w, t, inputs);
+    for (TaskId q : inputs) {
       const TaskPrediction& tq = p.tasks[index(q)];
       // Precedence: a task starts after every input exists where it runs.
       bool local = tq.instance == tp.instance;
-      REQUIRE(tp.exec_start_us >= (local ? tq.exec_end_us : tq.upload_end_us));
+      REQUIRE(inputs_needed_by >= (local ? tq.exec_end_us : tq.upload_end_us));
       REQUIRE(tp.ready_us >= tq.finish_us);
       if (!local) REQUIRE(tq.uploaded);
     }
@@ -86,6 +104,10 @@ void check_timeline(const ExecutionModel& m, const Plan& plan, const Prediction&
   for (std::uint32_t i = 0; i < w.task_count(); ++i) {
     events[p.tasks[i].instance].push_back({p.tasks[i].exec_start_us, +1});
     events[p.tasks[i].instance].push_back({p.tasks[i].exec_end_us, -1});
+  }
+  for (const DuplicatePrediction& d : p.duplicates) {  // in the same slot, just before its task
+    events[d.instance].push_back({d.exec_start_us, +1});
+    events[d.instance].push_back({d.exec_end_us, -1});
   }
   for (std::size_t k = 0; k < events.size(); ++k) {
     std::sort(events[k].begin(), events[k].end());  // ends (-1) before starts (+1) at equal times

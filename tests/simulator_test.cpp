@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "dagplan/generators.hpp"
+#include "dagplan/passes.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/random.hpp"
 #include "dagplan/sim/simulator.hpp"
@@ -64,6 +65,14 @@ void require_same_timeline(const Prediction& a, const Prediction& b) {
     REQUIRE(x.uploaded == y.uploaded);
     REQUIRE(x.download_bytes == y.download_bytes);
   }
+  REQUIRE(a.duplicates.size() == b.duplicates.size());
+  for (std::size_t i = 0; i < a.duplicates.size(); ++i) {
+    INFO("duplicate " << i);
+    REQUIRE(a.duplicates[i].task == b.duplicates[i].task);
+    REQUIRE(a.duplicates[i].instance == b.duplicates[i].instance);
+    REQUIRE(a.duplicates[i].exec_start_us == b.duplicates[i].exec_start_us);
+    REQUIRE(a.duplicates[i].exec_end_us == b.duplicates[i].exec_end_us);
+  }
   REQUIRE(a.cost.total() == Approx(b.cost.total()).epsilon(1e-12));
 }
 
@@ -96,7 +105,10 @@ std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> wfcommons_suite(
 
 // Contention is on but impossible: storage bandwidth is unlimited and every worker runs one
 // task at a time (1 vCPU, 1 slot), so no two transfers or executions ever share anything.
-void check_agreement(const std::vector<std::pair<std::string, std::shared_ptr<Workflow>>>& suite) {
+// Plans with duplicates (the taskdup pass) too: the duplicate runs in its consumer's slot on both
+// sides; `duplicated` counts those plans.
+void check_agreement(const std::vector<std::pair<std::string, std::shared_ptr<Workflow>>>& suite,
+                     std::size_t* duplicated = nullptr) {
   REQUIRE_FALSE(suite.empty());
   for (const char* base : {"aws-lambda", "cluster"}) {
     Platform p = load_platform(base);
@@ -113,6 +125,14 @@ void check_agreement(const std::vector<std::pair<std::string, std::shared_ptr<Wo
         SimResult simulated = simulate(m, plan, o);
         require_same_timeline(predicted, simulated.timeline);
         require_same_timeline(predict(m, plan), simulated.timeline);
+        if (duplicated == nullptr) continue;
+        (void)optimize_plan(m, plan, {"taskdup"}, PassObjective{});
+        if (plan.dup.empty()) continue;
+        ++*duplicated;
+        const SimResult with_dups = simulate(m, plan, o);
+        REQUIRE_FALSE(with_dups.timeline.duplicates.empty());
+        require_same_timeline(predict_contention_free(m, plan), with_dups.timeline);
+        require_same_timeline(predict(m, plan), with_dups.timeline);
       }
     }
   }
@@ -148,7 +168,10 @@ void check_contention_agreement(
 
 TEST_CASE("without noise and contention the simulator equals the predictor to the microsecond",
           "[simulator][agreement]") {
-  check_agreement(agreement_suite());
+  std::size_t duplicated = 0;
+  check_agreement(agreement_suite(), &duplicated);
+  // The taskdup pass kept duplicates in some of the plans: they were compared too.
+  CHECK(duplicated > 0);
 }
 
 TEST_CASE("with contention the prediction is the simulator's noise-free run to the microsecond",

@@ -154,6 +154,12 @@ class Runner {
     std::int64_t sent_us;
   };
   std::vector<PrewarmSent> prewarms_;
+  // Duplicate runs (Plan::dup) as workers reported them: task, instance, start, end.
+  struct DuplicateRun {
+    std::uint32_t task, instance;
+    std::int64_t start_us, end_us;
+  };
+  std::vector<DuplicateRun> duplicates_;
   void send_prewarms(std::uint32_t task, std::int64_t now);
   std::size_t done_ = 0, busy_ = 0;
   std::uint32_t limit_ = 0;
@@ -359,6 +365,13 @@ void Runner::handle_event(const std::string& text) {
     if (!prewarm_by_task_.empty()) send_prewarms(t, now_us());
     ++done_;
     if (o_.progress) o_.progress(done_, w_.task_count());
+  } else if (kind == "dup") {
+    // Task-dup: a task's slot ran its duplicated producer (its trace event, build_trace()).
+    DuplicateRun d{};
+    in >> d.task >> d.instance >> d.start_us >> d.end_us;
+    if (d.task >= w_.task_count() || plan_.duplicate(d.task) == kNoDup)
+      throw Error(fmt::format("a worker reported a duplicate the plan has not: '{}'", text));
+    duplicates_.push_back(d);
   } else if (kind == "failed") {
     // A task's kernel failed; the worker tries it again or reports the run's failure.
     TraceAttempt a;
@@ -458,10 +471,12 @@ void Runner::recover(std::uint32_t index_, const std::string& what) {
   // Lost outputs the pending tasks need, transitively, made again in topological order.
   std::vector<bool> rerun(w_.task_count(), false);
   std::vector<std::uint32_t> stack = pending;
+  std::vector<TaskId> inputs;
   while (!stack.empty()) {
     std::uint32_t t = stack.back();
     stack.pop_back();
-    for (TaskId q : w_.predecessors(TaskId{t})) {
+    run_inputs(plan_, w_, TaskId{t}, inputs);  // a task that duplicates reads its producer's
+    for (TaskId q : inputs) {
       std::uint32_t qi = index(q);
       if (rerun[qi] || !task_done_[qi] || uploaded_[qi] || task_instance_[qi] != index_) continue;
       rerun[qi] = true;
@@ -495,7 +510,7 @@ void Runner::recover(std::uint32_t index_, const std::string& what) {
     std::vector<RedisReply> counts = redis_.flush();
     for (std::size_t i = 0; i < pending.size(); ++i) {
       long long c = counts[i].integer;
-      if (c == static_cast<long long>(w_.in_degree(TaskId{pending[i]})))
+      if (c == static_cast<long long>(counter_target(plan_, w_, TaskId{pending[i]})))
         redis_.append({"RPUSH", ready, fmt::format("{} {}", pending[i], r.invoked_us)});
     }
     redis_.append({"EXPIRE", ready, std::to_string(o_.key_ttl_s)});
@@ -675,6 +690,9 @@ void Runner::build_trace(std::int64_t t0) {
       cost += m_.storage_cost(w_.output_bytes(TaskId{t}),
                               makespan - tr.tasks[t].attempts.back().upload_end_us);
   sim::add_cluster_events(tr, w_, plan_);
+  for (const DuplicateRun& d : duplicates_)
+    tr.events.push_back(
+        sim::duplicate_event(w_, plan_, d.task, d.instance, rel(d.start_us), rel(d.end_us)));
   tr.makespan_us = makespan;
   tr.cost_usd = cost;
   report_.makespan_us = makespan;

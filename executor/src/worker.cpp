@@ -282,10 +282,15 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   };
   // The data of a task with a real kernel has the size it has: its size key says how many
   // chunks to fetch (one more round trip, for those inputs only).
-  std::vector<std::pair<std::int64_t, std::uint64_t>> sources;  // (producer or -1, bytes)
+  // Task-dup (rule 9, Plan::dup): the slot runs the duplicated producer `dup` first, so it reads
+  // that one's inputs (its literal input as source -2) instead of its output.
+  const std::uint32_t dup = plan.duplicate(t);
+  std::vector<std::pair<std::int64_t, std::uint64_t>> sources;  // (producer, -1 or -2; bytes)
   std::vector<std::size_t> sized;                               // indices into sources
   auto base_of = [&](std::int64_t from) {
-    return from < 0 ? fmt::format("lit:{}", t) : fmt::format("out:{}", from);
+    return from == -1   ? fmt::format("lit:{}", t)
+           : from == -2 ? fmt::format("lit:{}", dup)
+                        : fmt::format("out:{}", from);
   };
   std::vector<Remote> remote;
   std::string record_inputs;
@@ -304,20 +309,30 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   // The inputs' bytes for a real kernel (by producer, -1 for the literal input).
   std::unordered_map<std::int64_t, std::string_view> view;
   std::unordered_map<std::int64_t, std::string> data;  // remote inputs downloaded here
-  if (docs_->has_literal[t]) {
-    const Fetched* f = preload ? preloaded(-1 - static_cast<std::int64_t>(t)) : nullptr;
+  // A literal input: the task's own (-1), or the duplicate's (-2, not a trace input of the task).
+  auto literal = [&](std::int64_t from, std::uint32_t of) {
+    const Fetched* f = preload ? preloaded(-1 - static_cast<std::int64_t>(of)) : nullptr;
     if (f != nullptr) {
       if (!f->data.empty()) {
-        add_input(-1, 3, f->data.size(), f->start_us, f->end_us);
+        if (from == -1) add_input(-1, 3, f->data.size(), f->start_us, f->end_us);
         checksum(f->data);
-        view[-1] = f->data;
+        view[from] = f->data;
       }
     } else {
-      sources.emplace_back(-1, w.input_bytes(id));
-      if (!synthetic) sized.push_back(sources.size() - 1);
+      sources.emplace_back(from, w.input_bytes(TaskId{of}));
+      if (!docs_->synthetic[of]) sized.push_back(sources.size() - 1);
     }
-  }
-  for (TaskId q : w.predecessors(id)) {
+  };
+  if (docs_->has_literal[t]) literal(-1, t);
+  if (dup != kNoDup && docs_->has_literal[dup]) literal(-2, dup);
+  std::vector<TaskId> producers;
+  run_inputs(plan, w, id, producers);
+  // Whether producer q is one of the task's own (a trace input of it), not only the duplicate's.
+  auto own = [&](std::uint32_t q) {
+    std::span<const TaskId> preds = w.predecessors(id);
+    return std::binary_search(preds.begin(), preds.end(), TaskId{q});
+  };
+  for (TaskId q : producers) {
     std::uint32_t qi = index(q);
     const std::string* here = nullptr;
     {
@@ -325,12 +340,12 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
       if (auto it = local_.find(qi); it != local_.end()) here = &it->second;
     }
     if (here != nullptr) {
-      add_input(qi, 0, here->size(), start, start);
+      if (own(qi)) add_input(qi, 0, here->size(), start, start);
       view[qi] = *here;
       continue;
     }
     if (const Fetched* f = preload ? preloaded(qi) : nullptr; f != nullptr) {
-      add_input(qi, 1, f->data.size(), f->start_us, f->end_us);
+      if (own(qi)) add_input(qi, 1, f->data.size(), f->start_us, f->end_us);
       checksum(f->data);
       view[qi] = f->data;
       continue;
@@ -357,7 +372,8 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   const std::int64_t downloaded = now_us();
   for (const Remote& r : remote) {
     std::uint64_t size = 0;
-    std::string* whole = synthetic ? nullptr : &data[r.from];
+    const bool keep = !synthetic || (dup != kNoDup && !docs_->synthetic[dup]);
+    std::string* whole = keep ? &data[r.from] : nullptr;
     if (whole != nullptr) whole->reserve(r.bytes);
     for (std::size_t c = 0; c < r.replies; ++c) {
       const RedisReply& reply = got[r.first_reply + c];
@@ -374,7 +390,46 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
       throw Error(
           fmt::format("task '{}': an input has {} bytes, expected {}", w.id(id), size, r.bytes));
     if (whole != nullptr) view[r.from] = *whole;
-    add_input(r.from, r.from < 0 ? 3 : 1, r.bytes, start, downloaded);
+    if (r.from == -1 || (r.from >= 0 && own(static_cast<std::uint32_t>(r.from))))
+      add_input(r.from, r.from < 0 ? 3 : 1, r.bytes, start, downloaded);
+  }
+  auto work_dir = [&] {
+    std::lock_guard lock(mu_);
+    if (!work_dir_) work_dir_ = std::make_unique<TempDir>("dagworker-");
+    return work_dir_->path();
+  };
+  // Task-dup (rule 9): the duplicated producer runs here first, on this task's configuration
+  // (as run_engine.cpp has it); its output is this task's input, kept here, never stored.
+  std::string dup_output;
+  if (dup != kNoDup) {
+    const TaskId did{dup};
+    const std::int64_t dup_start = now_us();
+    if (docs_->synthetic[dup]) {
+      const double exec_s =
+          static_cast<double>(docs_->model->exec_us(did, plan.task_config[t])) / 1e6;
+      volatile std::uint64_t sink =
+          synthetic_work(static_cast<std::uint64_t>(exec_s * docs_->loops_per_s));
+      (void)sink;
+      dup_output = synthetic_bytes(dup, w.output_bytes(did));
+    } else {
+      std::vector<KernelInput> dup_inputs;
+      if (auto it = view.find(-2); it != view.end()) dup_inputs.push_back({"", it->second});
+      for (TaskId q : w.predecessors(did)) dup_inputs.push_back({w.id(q), view[index(q)]});
+      try {
+        dup_output = run_kernel(w, did, dup_inputs, work_dir());
+      } catch (const KernelError& e) {
+        throw Error(fmt::format("task '{}': its duplicate of '{}' failed: {}", w.id(id), w.id(did),
+                                e.what()));
+      }
+    }
+    const std::int64_t dup_end = now_us();
+    checksum(dup_output);
+    add_input(dup, 0, dup_output.size(), dup_end, dup_end);
+    view[dup] = dup_output;
+    protocol::append_push(redis, key("ev"),
+                          fmt::format("dup {} {} {} {}", t, inst, dup_start, dup_end),
+                          std::to_string(docs_->ttl_s));
+    redis.flush();
   }
   // Execution: the synthetic kernel's fixed CPU work for this task on this configuration, or
   // its real kernel, tried up to max_attempts times.
@@ -392,12 +447,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
     std::vector<KernelInput> inputs;
     if (auto it = view.find(-1); it != view.end()) inputs.push_back({"", it->second});
     for (TaskId q : w.predecessors(id)) inputs.push_back({w.id(q), view[index(q)]});
-    std::string dir;
-    {
-      std::lock_guard lock(mu_);
-      if (!work_dir_) work_dir_ = std::make_unique<TempDir>("dagworker-");
-      dir = work_dir_->path();
-    }
+    const std::string dir = work_dir();
     for (std::uint32_t attempt = 1;; ++attempt) {
       exec_start = now_us();
       try {
@@ -421,6 +471,10 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   // Rule 6: upload unless every consumer certainly runs here. Then (pre-load) tell the workers
   // of the consumers that fetch it ahead that it is stored: after the SETs, in the same pipeline.
   std::string ttl = std::to_string(docs_->ttl_s);
+  // Task-dup: the children counted are counted_children() (a task that duplicates this one
+  // does not wait for it; one that duplicates a successor does), complete at counter_target().
+  std::vector<TaskId> children;
+  counted_children(plan, w, id, children);
   const bool upload = must_upload(docs_->upload_rule[t], worker);
   if (upload) {
     protocol::append_chunked_set(redis, key(fmt::format("out:{}", t)), output, ttl);
@@ -428,7 +482,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
       redis.append(
           {"SET", key(fmt::format("out:{}:n", t)), std::to_string(output.size()), "EX", ttl});
     std::vector<std::uint32_t> told;
-    for (TaskId s : w.successors(id)) {
+    for (TaskId s : children) {
       if (!announces_stored(plan, s, worker)) continue;
       std::uint32_t k = plan.task_worker[index(s)];
       if (std::find(told.begin(), told.end(), k) != told.end()) continue;
@@ -445,7 +499,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   // a producer counted twice - its first run died after counting, before its record reached
   // dagrun, and it ran again - is counted once.
   if (!rerun) {
-    for (TaskId s : w.successors(id)) {
+    for (TaskId s : children) {
       const std::string counter = key(fmt::format("cnt:{}", index(s)));
       const std::string me = std::to_string(t);
       redis.append({"MULTI"});
@@ -460,14 +514,14 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   std::uint32_t flexible_rank = 0;
   std::size_t k = 0;
   const std::int64_t counted = now_us();
-  for (TaskId s : w.successors(id)) {
+  for (TaskId s : children) {
     if (rerun) break;
     // EXEC's reply: [added, size, expire set]. Complete with this task counted now, or counted
     // by a run of it that died before its record: then the ready action is taken again (a
     // duplicate is ignored by the strict worker, or by dagrun for a flexible task).
     const RedisReply& exec = counts[5 * k++ + 4];
     if (exec.elements.size() < 2 ||
-        exec.elements[1].integer != static_cast<long long>(w.in_degree(s)))
+        exec.elements[1].integer != static_cast<long long>(counter_target(plan, w, s)))
       continue;
     std::uint32_t si = index(s);
     ReadyAction action = ready_action(plan, id, s, worker, flexible_rank);
@@ -492,7 +546,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
       redis, key("ev"),
       fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
                   exec_start, exec_end, exec_end, upload_end, finish, upload ? 1 : 0,
-                  rerun ? 0 : w.out_degree(id), rerun ? 1 : 0, output.size(), record_inputs),
+                  rerun ? 0 : children.size(), rerun ? 1 : 0, output.size(), record_inputs),
       ttl);
   redis.flush();
   std::lock_guard lock(mu_);
@@ -509,10 +563,12 @@ void Worker::run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t i
 std::string Worker::step_aside(const std::unordered_set<std::uint32_t>& done_before) {
   const Workflow& w = docs_->workflow;
   std::string flushed = "-", ttl = std::to_string(docs_->ttl_s);
+  std::vector<TaskId> children;
   for (const auto& [q, output] : local_) {
     if (docs_->upload_rule[q] == kUploadAlways) continue;  // uploaded when it was made
     bool needed = false;
-    for (TaskId s : w.successors(TaskId{q}))
+    counted_children(docs_->plan, w, TaskId{q}, children);
+    for (TaskId s : children)
       needed = needed || (!done_before.count(index(s)) && !local_.count(index(s)));
     if (!needed) continue;
     protocol::append_chunked_set(redis_, key(fmt::format("out:{}", q)), output, ttl);
@@ -543,11 +599,17 @@ bool Worker::start_preloads(std::uint32_t worker,
   bool any = false;
   std::vector<std::int64_t> now;
   std::vector<std::uint32_t> check;
+  std::vector<TaskId> inputs;
   for (std::uint32_t t : docs_->tasks_of[worker]) {
     if (done_before.count(t) || !preloads(plan, TaskId{t}, worker)) continue;
     any = true;
     if (docs_->has_literal[t]) now.push_back(-1 - static_cast<std::int64_t>(t));
-    for (TaskId q : w.predecessors(TaskId{t})) {
+    // Task-dup: the duplicate's inputs too (run_inputs()).
+    const std::uint32_t dup = plan.duplicate(t);
+    if (dup != kNoDup && docs_->has_literal[dup])
+      now.push_back(-1 - static_cast<std::int64_t>(dup));
+    run_inputs(plan, w, TaskId{t}, inputs);
+    for (TaskId q : inputs) {
       std::uint32_t qi = index(q);
       if (local_.count(qi) || (plan.task_worker[qi] == worker && !done_before.count(qi)))
         continue;  // made on this instance

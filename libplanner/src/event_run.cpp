@@ -93,6 +93,8 @@ struct Execution {
   double rate = 1;
   std::int64_t last_us = 0;
   std::int64_t end_us = 0;
+  bool duplicate = false;  // the task's duplicate of its producer (Plan::dup), before the task
+  std::int64_t began_us = 0;
 };
 
 // An instance's active storage transfers and executing tasks, in the order the rates are
@@ -655,13 +657,20 @@ class EventRunner final : public TaskRunner {
     }
   }
 
+  // Task-dup (rule 9): a task that duplicates its producer runs that first, in its slot.
   void exec_start(RunEngine& e, std::uint32_t t) {
+    exec_phase(e, t, e.plan().duplicate(t) != kNoDup);
+  }
+
+  // The task's execution, or (`duplicate`) its duplicate's: the duplicated producer's work on
+  // this configuration, with that producer's noise and without faults.
+  void exec_phase(RunEngine& e, std::uint32_t t, bool duplicate) {
     TaskPrediction& p = e.record(t);
     TaskRun& r = runs_[t];
     std::uint32_t inst = p.instance;
     InstanceLists& l = take_lists(e, inst);
-    p.exec_start_us = e.now();
-    TaskId id{t};
+    if (!duplicate) p.exec_start_us = e.now();
+    TaskId id{duplicate ? e.plan().duplicate(t) : t};
     double work = static_cast<double>(m_.exec_us(id, l.config));
     if (o_.noise.enabled) {
       double sigma = m_.noise_sigma(id) > 0 ? m_.noise_sigma(id) : o_.noise.exec_sigma;
@@ -671,7 +680,7 @@ class EventRunner final : public TaskRunner {
     // Faults: the attempt ends early, after a uniformly drawn part of its work.
     r.failing = false;
     r.crash = false;
-    if (o_.faults.task_failure > 0 || o_.faults.worker_crash > 0) {
+    if (!duplicate && (o_.faults.task_failure > 0 || o_.faults.worker_crash > 0)) {
       double u = rng_.uniform();
       if (u < o_.faults.worker_crash + o_.faults.task_failure) {
         r.failing = true;
@@ -679,7 +688,8 @@ class EventRunner final : public TaskRunner {
         work = std::floor(work * rng_.uniform());
       }
     }
-    l.execs.push_back(Execution{t, work, 0, e.now(), 0});  // the rate is set by cpu_rebalance
+    // The rate is set by cpu_rebalance.
+    l.execs.push_back(Execution{t, work, 0, e.now(), 0, duplicate, e.now()});
     cpu_rebalance(e, inst, t);
   }
 
@@ -721,10 +731,17 @@ class EventRunner final : public TaskRunner {
       return;
     }
     TaskRun& r = runs_[t];
+    const bool duplicate = it->duplicate;
+    const std::int64_t began = it->began_us;
     *it = execs->back();
     execs->pop_back();
     cpu_rebalance(e, inst, kNone);
     drop_lists(inst);
+    if (duplicate) {  // the duplicate's output is here: the task itself now
+      e.duplicate_ran(t, began, e.now());
+      exec_phase(e, t, false);
+      return;
+    }
     if (r.failing) {
       // The attempt failed part-way: a task failure retries on the same worker; a crash
       // restarts the worker (a cold start), which then re-reads its inputs from storage.
@@ -803,7 +820,13 @@ class EventRunner final : public TaskRunner {
     if (w_.input_bytes(id) > 0)
       a.inputs.push_back(TraceInput{"", TraceInput::Source::kLiteral, w_.input_bytes(id),
                                     download_start_us_[t], a.exec_start_us});
+    const std::uint32_t dup = e.plan().duplicate(t);
     for (TaskId q : w_.predecessors(id)) {
+      if (index(q) == dup) {  // the duplicate's output, made here just before the task
+        a.inputs.push_back(TraceInput{std::string(w_.id(q)), TraceInput::Source::kLocal,
+                                      w_.output_bytes(q), a.exec_start_us, a.exec_start_us});
+        continue;
+      }
       bool local = e.is_local(index(q), p.instance, crash_time(p.instance));
       if (m_.direct_transfers() && !local) {
         a.inputs.push_back(

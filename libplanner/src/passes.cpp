@@ -91,6 +91,11 @@ const PassRegistry& pass_registry() {
            "strict workers download each remote input as soon as it exists, where that "
            "shortens the run",
            make_preload_pass});
+    r.add({"taskdup",
+           "a task waiting for an input made on another worker runs its producer itself, in its "
+           "own slot, where that ends before the remote copy would arrive (the original still "
+           "runs)",
+           make_taskdup_pass});
     r.add({"prewarm",
            "a worker whose first start would be cold gets a pre-warm, sent when the latest task "
            "that lets the container be warm in time ends (serverless platforms)",

@@ -9,6 +9,7 @@
 #include "dagplan/json_writer.hpp"
 #include "dagplan/limits.hpp"
 #include "dagplan/model.hpp"
+#include "dagplan/run_rules.hpp"
 #include "dagplan/string_table.hpp"
 #include "dagplan/suggest.hpp"
 
@@ -117,6 +118,35 @@ void check_order(const Plan& p, const Workflow& w, bool dependencies) {
   if (!problem.message.empty()) throw Error("plan: " + problem.message);
 }
 
+// What is wrong with task `t`'s duplicate (Plan::dup), or "" (rule 9, plan.hpp).
+std::string duplicate_problem(const Plan& p, const Workflow& w, const Platform& platform,
+                              std::uint32_t t) {
+  const std::uint32_t d = p.dup[t];
+  const TaskId id{t};
+  if (d >= w.task_count()) return fmt::format("task '{}' duplicates no valid task", w.id(id));
+  std::span<const TaskId> preds = w.predecessors(id);
+  if (!std::binary_search(preds.begin(), preds.end(), TaskId{d}))
+    return fmt::format("task '{}' duplicates '{}', which is not one of its producers", w.id(id),
+                       w.id(TaskId{d}));
+  if (p.task_worker[t] == kFlexible)
+    return fmt::format("task '{}' is flexible: only a task of a strict worker runs a duplicate",
+                       w.id(id));
+  if (p.task_worker[d] == p.task_worker[t])
+    return fmt::format("task '{}' duplicates '{}', which runs on its own worker '{}' already",
+                       w.id(id), w.id(TaskId{d}), p.worker_names[p.task_worker[t]]);
+  if (platform.transfers == TransferMode::kDirect)
+    return fmt::format(
+        "task '{}' duplicates '{}', but platform '{}' moves data point to point (task-dup "
+        "needs the producer's inputs in storage)",
+        w.id(id), w.id(TaskId{d}), platform.name);
+  if (counter_target(p, w, id) == 0)
+    return fmt::format(
+        "task '{}' duplicates '{}' and would then wait for no input (it and its duplicate "
+        "have no other producer): give it a worker that runs it from the start instead",
+        w.id(id), w.id(TaskId{d}));
+  return {};
+}
+
 }  // namespace
 
 void check_plan(const Plan& p, const Workflow& w, const Platform& platform, PlanCheck depth) {
@@ -172,6 +202,13 @@ void check_plan(const Plan& p, const Workflow& w, const Platform& platform, Plan
           fmt::format("plan: task '{}' uses configuration '{}' but its worker '{}' has '{}'",
                       w.id(TaskId{i}), platform.configs[index(p.task_config[i])].name,
                       p.worker_names[k], platform.configs[index(p.worker_config[k])].name));
+  }
+  if (!p.dup.empty()) {
+    if (p.dup.size() != n) throw Error("plan: every task needs a duplicate (or none)");
+    for (std::uint32_t t = 0; t < n; ++t)
+      if (p.dup[t] != kNoDup)
+        if (std::string problem = duplicate_problem(p, w, platform, t); !problem.empty())
+          throw Error("plan: " + problem);
   }
   if (!p.order_begin.empty()) check_order(p, w, depth == PlanCheck::kFull);
 }
@@ -261,8 +298,9 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   std::vector<std::uint8_t> seen(n, 0);
   StringTable workers;
   bool has_format = false, has_tasks = false;
-  std::vector<std::vector<TaskId>> orders;  // per worker, as read
-  std::vector<std::string> order_at;        // per worker: JSON path of its order
+  std::vector<std::vector<TaskId>> orders;                    // per worker, as read
+  std::vector<std::string> order_at;                          // per worker: JSON path of its order
+  std::vector<std::pair<std::uint32_t, std::string>> dup_at;  // (task, JSON path of its dup)
   PlanReferences refs;
   bool has_workflow = false, has_platform = false;
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
@@ -384,6 +422,8 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         std::uint32_t worker = kFlexible;
         std::optional<ConfigId> cfg;
         bool preload = false, cluster = false;
+        std::uint32_t dup = kNoDup;
+        std::string dup_path;
         r.object([&](std::string_view k) {
           if (k == "id") {
             std::string_view id = r.string();
@@ -407,8 +447,14 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
             preload = r.boolean();
           } else if (k == "cluster") {
             cluster = r.boolean();
+          } else if (k == "dup") {
+            dup_path = r.path();
+            std::string_view id = r.string();
+            std::optional<TaskId> d = w.find(id);
+            if (!d) r.fail(fmt::format("unknown task '{}' (not in workflow '{}')", id, w.name()));
+            dup = index(*d);
           } else {
-            fail_unknown_member(r, k, {"id", "worker", "config", "preload", "cluster"});
+            fail_unknown_member(r, k, {"id", "worker", "config", "preload", "cluster", "dup"});
           }
         });
         if (!task) r.fail_at(at, "missing member 'id'");
@@ -416,6 +462,11 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         seen[t] = 1;
         p.task_worker[t] = worker;
         p.preload[t] = preload ? 1 : 0;
+        if (dup != kNoDup) {
+          if (p.dup.empty()) p.dup.assign(n, kNoDup);
+          p.dup[t] = dup;
+          dup_at.emplace_back(t, std::move(dup_path));
+        }
         if (cluster) {
           if (worker != kFlexible)
             r.fail_at(at + ".cluster",
@@ -470,6 +521,10 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
       r.fail_at(problem.worker == kFlexible ? std::string("$.workers") : order_at[problem.worker],
                 problem.message);
   }
+  // Duplicates once every task has its worker.
+  for (const auto& [t, at] : dup_at)
+    if (std::string problem = duplicate_problem(p, w, platform, t); !problem.empty())
+      r.fail_at(at, problem);
   if (!has_platform)
     r.fail_at("$", "missing member 'platform' (the platform's name and file, or null)");
   if (refs.platform_name.empty())  // an empty name given is refused where it is read
@@ -581,6 +636,7 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
       j.member("preload", true);
     }
     if (p.clustered(i)) j.member("cluster", true);
+    if (std::uint32_t d = p.duplicate(i); d != kNoDup) j.member("dup", w.id(TaskId{d}));
     j.end_object();
   }
   j.end_array();

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cassert>
 #include <deque>
+#include <iterator>
 #include <queue>
 
 #include "dagplan/error.hpp"
@@ -53,6 +54,15 @@ class RunEngine::Impl {
   }
   void cancel_moved_event() { events_.clear_slot(); }
   void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us);
+  void duplicate_ran(std::uint32_t t, std::int64_t start, std::int64_t end) {
+    auto it =
+        std::lower_bound(dups_.begin(), dups_.end(), t,
+                         [](const DuplicatePrediction& d, std::uint32_t x) { return d.task < x; });
+    assert(it != dups_.end() && it->task == t);
+    it->instance = ts_[t].instance;
+    it->exec_start_us = start;
+    it->exec_end_us = end;
+  }
 
   const ExecutionModel& m_;
   const Plan& plan_;
@@ -248,6 +258,10 @@ class RunEngine::Impl {
   std::vector<std::vector<WarmContainer>> pool_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> prewarm_by_task_;  // (trigger, worker)
   std::vector<PrewarmPrediction> prewarms_;                               // sent so far
+  // Task-dup (Plan::dup): one record per task that duplicates, by task id; and the children a
+  // task's end counts (counted_children()), when the plan has duplicates.
+  std::vector<DuplicatePrediction> dups_;
+  std::vector<TaskId> children_;
   // Invocations waiting for a place, first come first served: per configuration, and on a
   // cluster per machine for workers pinned to one (index config_count() + machine).
   std::vector<std::queue<std::uint32_t>> waiting_;
@@ -281,7 +295,10 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
   ts_.resize(n_);
   workers_.assign(plan.worker_count(), WorkerState{});
   for (std::uint32_t t = 0; t < n_; ++t) {
-    ts_[t].missing = w_.in_degree(TaskId{t});
+    ts_[t].missing =
+        plan.dup.empty() ? w_.in_degree(TaskId{t}) : counter_target(plan, w_, TaskId{t});
+    if (plan.duplicate(t) != kNoDup)
+      dups_.push_back(DuplicatePrediction{t, plan.duplicate(t), 0, 0, 0});
     ts_[t].worker = plan.task_worker[t];
     if (ts_[t].worker != kFlexible) ++workers_[ts_[t].worker].remaining;
   }
@@ -599,7 +616,8 @@ RunEngine::RemoteInputs RunEngine::Impl::remote_inputs(std::uint32_t inst, std::
     r.stored_us = now_;
     return r;
   }
-  if (local_since != kAlwaysLocal) return remote_inputs_walk(inst, ti, local_since);
+  if (local_since != kAlwaysLocal || plan_.duplicate(ti) != kNoDup)
+    return remote_inputs_walk(inst, ti, local_since);
   // Every input is remote but those produced on this instance; the model knows the total.
   // Remote outputs were in storage when their producer finished, before this task was ready,
   // unless an evicted worker flushed them later.
@@ -643,9 +661,13 @@ RunEngine::RemoteInputs RunEngine::Impl::remote_inputs_walk(std::uint32_t inst, 
   TaskId t{ti};
   RemoteInputs r;
   r.bytes = w_.input_bytes(t);
+  const std::uint32_t dup = plan_.duplicate(ti);
+  if (dup != kNoDup) r.bytes += w_.input_bytes(TaskId{dup});
   r.any = r.bytes > 0;
   r.stored_us = now_;
-  for (TaskId q : w_.predecessors(t)) {
+  std::vector<TaskId> dup_inputs;
+  if (dup != kNoDup) run_inputs(plan_, w_, t, dup_inputs);
+  for (TaskId q : dup == kNoDup ? w_.predecessors(t) : std::span<const TaskId>(dup_inputs)) {
     if (is_local(index(q), inst, local_since)) continue;  // local: free
     r.bytes += w_.output_bytes(q);
     r.any = true;
@@ -660,10 +682,14 @@ RunEngine::RemoteInputs RunEngine::Impl::preloaded_inputs(std::uint32_t inst, st
   const InstancePrediction& in = inst_[inst];
   RemoteInputs r;
   r.bytes = w_.input_bytes(t);
+  const std::uint32_t dup = plan_.duplicate(ti);
+  if (dup != kNoDup) r.bytes += w_.input_bytes(TaskId{dup});
   r.any = r.bytes > 0;
   r.stored_us = tp_[ti].start_us;
   if (r.any) r.stored_us = std::max(r.stored_us, in.ready_us + m_.transfer_us(r.bytes, in.config));
-  for (TaskId q : w_.predecessors(t)) {
+  std::vector<TaskId> dup_inputs;
+  if (dup != kNoDup) run_inputs(plan_, w_, t, dup_inputs);
+  for (TaskId q : dup == kNoDup ? w_.predecessors(t) : std::span<const TaskId>(dup_inputs)) {
     if (is_local(index(q), inst, local_since)) continue;
     std::uint64_t bytes = w_.output_bytes(q);
     r.bytes += bytes;
@@ -724,7 +750,8 @@ void RunEngine::Impl::task_done(std::uint32_t ti) {
   const std::uint32_t worker = inst_[inst].worker;
   const std::uint64_t output_bytes = w_.output_bytes(t);
   // The successors' records were fetched into cache when this task started (start()).
-  for (TaskId s : w_.successors(t)) {
+  if (!plan_.dup.empty()) counted_children(plan_, w_, t, children_);
+  for (TaskId s : plan_.dup.empty() ? w_.successors(t) : std::span<const TaskId>(children_)) {
     std::uint32_t si = index(s);
     TaskState& st = ts_[si];
     if (st.worker == worker && worker != kFlexible) {
@@ -969,6 +996,7 @@ Prediction RunEngine::Impl::finish() {
   out.invocations = inst_.size() + prewarms_.size();
   out.instances = std::move(inst_);
   out.prewarms = std::move(prewarms_);
+  out.duplicates = std::move(dups_);
   out.cost.invocations = m_.invocation_cost(out.invocations);
   for (std::uint32_t t = 0; t < n_; ++t) {
     out.bytes_downloaded += tp_[t].download_bytes;
@@ -1055,6 +1083,10 @@ void RunEngine::cancel_moved_event() {
 void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us) {
   impl_->finish_task(t, uploaded, upload_end_us);
 }
+void RunEngine::duplicate_ran(std::uint32_t t, std::int64_t exec_start_us,
+                              std::int64_t exec_end_us) {
+  impl_->duplicate_ran(t, exec_start_us, exec_end_us);
+}
 std::uint64_t RunEngine::events() const {
   return impl_->seq_;
 }
@@ -1106,6 +1138,12 @@ class ClosedFormRunner final : public TaskRunner {
       }
     }
     p.exec_start_us = download_end + m.dispatch_us();
+    if (const std::uint32_t dup = e.plan().duplicate(ti); dup != kNoDup) {
+      // Task-dup (rule 9): the slot runs the producer first; its output stays here.
+      const std::int64_t dup_end = p.exec_start_us + m.exec_us(TaskId{dup}, c);
+      e.duplicate_ran(ti, p.exec_start_us, dup_end);
+      p.exec_start_us = dup_end;
+    }
     p.exec_end_us = p.exec_start_us + m.exec_us(t, c);
     bool upload = e.must_upload(inst, ti);
     e.finish_task(ti, upload,
@@ -1121,12 +1159,52 @@ Prediction detail::run_closed_form(const ExecutionModel& model, const Plan& plan
   return RunEngine(model, plan, options, runner).run();
 }
 
+void run_inputs(const Plan& plan, const Workflow& w, TaskId t, std::vector<TaskId>& out) {
+  out.clear();
+  std::span<const TaskId> preds = w.predecessors(t);
+  const std::uint32_t p = plan.duplicate(index(t));
+  if (p == kNoDup) {
+    out.assign(preds.begin(), preds.end());
+    return;
+  }
+  // Both lists are sorted by id: merge them, leaving the duplicated producer out.
+  std::span<const TaskId> more = w.predecessors(TaskId{p});
+  std::set_union(preds.begin(), preds.end(), more.begin(), more.end(), std::back_inserter(out));
+  out.erase(std::remove(out.begin(), out.end(), TaskId{p}), out.end());
+}
+
+std::uint32_t counter_target(const Plan& plan, const Workflow& w, TaskId t) {
+  if (plan.duplicate(index(t)) == kNoDup) return w.in_degree(t);
+  std::vector<TaskId> inputs;
+  run_inputs(plan, w, t, inputs);
+  return static_cast<std::uint32_t>(inputs.size());
+}
+
+void counted_children(const Plan& plan, const Workflow& w, TaskId t, std::vector<TaskId>& out) {
+  out.clear();
+  std::span<const TaskId> succ = w.successors(t);
+  if (plan.dup.empty()) {
+    out.assign(succ.begin(), succ.end());
+    return;
+  }
+  for (TaskId s : succ)
+    if (plan.duplicate(index(s)) != index(t)) out.push_back(s);
+  for (TaskId s : succ)
+    for (TaskId c : w.successors(s)) {
+      if (plan.duplicate(index(c)) != index(s)) continue;
+      std::span<const TaskId> preds = w.predecessors(c);
+      if (!std::binary_search(preds.begin(), preds.end(), t)) out.push_back(c);
+    }
+}
+
 std::uint32_t upload_rule(const Plan& plan, const Workflow& w, TaskId t, bool direct) {
   if (direct) return kUploadNever;
   std::uint32_t rule = w.out_degree(t) == 0 ? kUploadAlways : kUploadNever;
   bool first_flexible = true;
   const bool clustered = plan.clustered(index(t));
-  for (TaskId s : w.successors(t)) {
+  std::vector<TaskId> with_dups;
+  if (!plan.dup.empty()) counted_children(plan, w, t, with_dups);
+  for (TaskId s : plan.dup.empty() ? w.successors(t) : std::span<const TaskId>(with_dups)) {
     std::uint32_t k = plan.task_worker[index(s)];
     if (k != kFlexible) {
       if (rule != kUploadNever && rule != k) rule = kUploadAlways;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -76,6 +77,8 @@ TaskPhases phases_of(const TraceAttempt& a) {
 struct RunView {
   std::function<std::uint32_t(std::uint32_t)> task_instance;  // kNoInstance: never succeeded
   std::function<double(std::uint32_t)> slot_to_exec_s;        // took a slot -> inputs on hand
+  std::function<std::int64_t(std::uint32_t)> exec_start_us;   // of the attempt that counted
+  std::function<std::int64_t(std::uint32_t)> stored_us;       // output in storage (else max)
   std::vector<std::pair<std::uint32_t, bool>> instances;      // (plan worker or kFlexible, warm)
 };
 
@@ -103,6 +106,14 @@ PassEffect pass_fact(std::string_view pass, const Plan& plan, const Workflow& w,
         ++e.out_of;
         e.actual += run.slot_to_exec_s(t);
       }
+  } else if (pass == "taskdup") {
+    e.fact = "duplicating tasks that ran before the original's output was stored";
+    for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+      const std::uint32_t d = plan.duplicate(t);
+      if (d == kNoDup) continue;
+      ++e.out_of;
+      e.actual += run.task_instance(t) != kNoInstance && run.exec_start_us(t) < run.stored_us(d);
+    }
   } else if (pass == "prewarm") {
     e.fact = "pre-warmed workers whose first instance started warm";
     for (std::uint32_t k = 0; k < plan.worker_count(); ++k) {
@@ -186,6 +197,10 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
   predicted_view.slot_to_exec_s = [&](std::uint32_t t) {
     return seconds(predicted.tasks[t].exec_start_us - predicted.tasks[t].start_us);
   };
+  predicted_view.exec_start_us = [&](std::uint32_t t) { return predicted.tasks[t].exec_start_us; };
+  predicted_view.stored_us = [&](std::uint32_t t) {
+    return predicted.tasks[t].uploaded ? predicted.tasks[t].upload_end_us : INT64_MAX;
+  };
   for (const InstancePrediction& in : predicted.instances)
     predicted_view.instances.emplace_back(in.worker, in.warm);
   auto last_ok = [&](std::uint32_t t) -> const TraceAttempt* {
@@ -200,6 +215,11 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
   actual_view.slot_to_exec_s = [&](std::uint32_t t) {
     const TraceAttempt* a = last_ok(t);
     return seconds(a->exec_start_us - a->start_us);
+  };
+  actual_view.exec_start_us = [&](std::uint32_t t) { return last_ok(t)->exec_start_us; };
+  actual_view.stored_us = [&](std::uint32_t t) {
+    const TraceAttempt* a = last_ok(t);
+    return a && a->upload_end_us > a->upload_start_us ? a->upload_end_us : INT64_MAX;
   };
   std::vector<std::size_t> by_invocation(trace.instances.size());
   for (std::size_t i = 0; i < by_invocation.size(); ++i) by_invocation[i] = i;

@@ -59,6 +59,10 @@ SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptio
            fmt::format("worker {} ({}): warm at {} us", plan.worker_names[p.worker],
                        model.config(plan.worker_config[p.worker]).name, p.warm_us)});
     add_cluster_events(tr, w, plan);
+    for (const DuplicatePrediction& d : out.timeline.duplicates)
+      if (d.exec_end_us > 0)
+        tr.events.push_back(
+            duplicate_event(w, plan, d.task, d.instance, d.exec_start_us, d.exec_end_us));
     if (out.failed) tr.errors.push_back(out.failure);
   }
   return out;

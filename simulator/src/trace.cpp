@@ -567,4 +567,14 @@ void add_cluster_events(Trace& trace, const Workflow& workflow, const Plan& plan
   }
 }
 
+TraceEvent duplicate_event(const Workflow& workflow, const Plan& plan, std::uint32_t task,
+                           std::uint32_t instance, std::int64_t start_us, std::int64_t end_us) {
+  const TaskId p{plan.duplicate(task)};
+  return {"duplicate", end_us, std::string(workflow.id(p)),
+          fmt::format("run by '{}' (worker {}) on its instance {} from {} us to {} us; its output "
+                      "used there",
+                      workflow.id(TaskId{task}), plan.worker_names[plan.task_worker[task]],
+                      instance, start_us, end_us)};
+}
+
 }  // namespace dagplan::sim

@@ -54,6 +54,12 @@ start_redis() {
   done
   fail "the test's redis-server did not start: $(cat "$tmp/redis.log")"
 }
+# plan_on_two WORKFLOW: the local platform with two workers at once ($tmp/local2.json) and a heft
+# plan of WORKFLOW on it ($tmp/p.json), for a case to rewrite by hand.
+plan_on_two() {
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["max_concurrency"]=2; json.dump(d,open(sys.argv[2],"w"))' examples/platforms/local.json "$tmp/local2.json"
+  "$dagplan" plan "$1" --platform "$tmp/local2.json" --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # Small, fast workflows: the diamond example and generated shapes with little work.
@@ -503,8 +509,7 @@ tasks = [{"id": "b0", "work_s": 1.0, "output_bytes": 1000},
 json.dump({"format": "dagplan-workflow/1", "name": "preload", "tasks": tasks}, open(tmp + "/pre.json", "w"))
 PY
     # Two workers at once (the local platform runs one at a time).
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["max_concurrency"]=2; json.dump(d,open(sys.argv[2],"w"))' examples/platforms/local.json "$tmp/local2.json"
-    "$dagplan" plan "$tmp/pre.json" --platform "$tmp/local2.json" --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
+    plan_on_two "$tmp/pre.json"
     python3 - "$tmp/p.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
@@ -548,8 +553,7 @@ tasks = [{"id": "x", "work_s": 0.05, "output_bytes": 1000},
          {"id": "b", "work_s": 0.05, "output_bytes": 1000, "deps": ["a"]}]
 json.dump({"format": "dagplan-workflow/1", "name": "prewarm", "tasks": tasks}, open(tmp + "/pw.json", "w"))
 PY
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["max_concurrency"]=2; json.dump(d,open(sys.argv[2],"w"))' examples/platforms/local.json "$tmp/local2.json"
-    "$dagplan" plan "$tmp/pw.json" --platform "$tmp/local2.json" --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
+    plan_on_two "$tmp/pw.json"
     python3 - "$tmp/p.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
@@ -578,6 +582,57 @@ print(f"pre-warm sent at {pre[0]['time_us']} us, w1 started warm at {w1['start_u
       f"(ready {w1['ready_us'] - w1['start_us']} us later)")
 PY
     replay_shows_pass "$tmp/t.json" prewarm 1
+    ;;
+  taskdup)
+    # Task-dup (rule 9): w1 runs s (0.3 s) and then p, whose 4 MB go to c and d on w0. c
+    # duplicates p: once x is done, w0 runs p itself in c's slot and c reads that copy locally,
+    # long before the original's copy is stored (after s and p on w1); d, which does not
+    # duplicate, waits for the stored copy. The original p still runs.
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+tasks = [{"id": "x", "work_s": 0.02, "output_bytes": 1000},
+         {"id": "s", "work_s": 0.3, "output_bytes": 1000},
+         {"id": "p", "work_s": 0.01, "output_bytes": 4000000},
+         {"id": "c", "work_s": 0.01, "output_bytes": 1000, "deps": ["x", "p"]},
+         {"id": "d", "work_s": 0.01, "output_bytes": 1000, "deps": ["p"]}]
+json.dump({"format": "dagplan-workflow/1", "name": "taskdup", "tasks": tasks}, open(tmp + "/td.json", "w"))
+PY
+    plan_on_two "$tmp/td.json"
+    python3 - "$tmp/p.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["workers"] = [{"id": "w0", "config": "512MB"},
+                {"id": "w1", "config": "512MB", "order": ["s", "p"]}]
+p["tasks"] = [{"id": "x", "worker": "w0"}, {"id": "s", "worker": "w1"}, {"id": "p", "worker": "w1"},
+              {"id": "c", "worker": "w0", "dup": "p"}, {"id": "d", "worker": "w0"}]
+p.pop("predictions", None)
+p.pop("passes", None)
+json.dump(p, open(sys.argv[1], "w"))
+PY
+    run_ok "$tmp/p.json" --trace "$tmp/t.json"
+    python3 - "$tmp/t.json" <<'PY' || fail "taskdup: $(cat "$tmp/t.json")"
+import json, sys
+tr = json.load(open(sys.argv[1]))
+att = {t["id"]: t["attempts"][-1] for t in tr["tasks"]}
+p, c, d = att["p"], att["c"], att["d"]
+ev = [e for e in tr["events"] if e["kind"] == "duplicate"]
+assert len(ev) == 1 and ev[0]["task"] == "p" and "'c'" in ev[0]["detail"], ev
+# The duplicate ran in c's slot, on w0's instance, not where the original ran.
+assert c["instance"] != p["instance"], (c, p)
+assert f"instance {c['instance']} " in ev[0]["detail"], (ev, c)
+cp = [x for x in c["inputs"] if x["from"] == "p"]
+assert len(cp) == 1 and cp[0]["source"] == "local" and cp[0]["bytes"] == 4000000, c
+# The duplicate's output was used before the original's copy was even stored ...
+assert p["upload_end_us"] > p["upload_start_us"], ("the original was not stored", p)
+assert cp[0]["end_us"] <= c["exec_start_us"] < p["upload_end_us"], (cp, c, p)
+# ... which d, without a duplicate, had to wait for and download.
+dp = [x for x in d["inputs"] if x["from"] == "p"]
+assert len(dp) == 1 and dp[0]["source"] == "download" and dp[0]["end_us"] > p["upload_end_us"], d
+print(f"c used p's duplicate at {c['exec_start_us']} us; the original stored its copy at "
+      f"{p['upload_end_us']} us, d had it at {dp[0]['end_us']} us; event: {ev[0]['detail']}")
+PY
+    replay_shows_pass "$tmp/t.json" taskdup 1
     ;;
   cluster)
     # WUKONG clustering (rule 11): s makes 4 MB that four children read. Without clustering,

@@ -101,5 +101,6 @@ Prediction optimize_plan(const ExecutionModel& model, Plan& plan,
 std::unique_ptr<Pass> make_cluster_pass();
 std::unique_ptr<Pass> make_preload_pass();
 std::unique_ptr<Pass> make_prewarm_pass();
+std::unique_ptr<Pass> make_taskdup_pass();
 
 }  // namespace dagplan

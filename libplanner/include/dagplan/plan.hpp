@@ -22,6 +22,8 @@ inline constexpr std::uint32_t kFlexible = std::numeric_limits<std::uint32_t>::m
 inline constexpr std::uint32_t kAnyMachine = std::numeric_limits<std::uint32_t>::max();
 /// Worker's pre-warm trigger meaning "no pre-warm".
 inline constexpr std::uint32_t kNoPrewarm = std::numeric_limits<std::uint32_t>::max();
+/// Task's duplicated producer meaning "none" (Plan::dup).
+inline constexpr std::uint32_t kNoDup = std::numeric_limits<std::uint32_t>::max();
 
 /// What an optimisation pass did to a plan (passes.hpp): how many changes it kept and the gain
 /// the contention-aware prediction showed for them (positive: faster or cheaper).
@@ -73,6 +75,14 @@ struct Plan {
   /// of the configuration that only starts (cold) and then waits, warm, for the keep-alive:
   /// the worker's first instance, starting later, finds it warm. Serverless platforms only.
   std::vector<std::uint32_t> worker_prewarm;
+  /// Per task (or empty: none): task-dup (rule 9), the producer (a predecessor, kNoDup: none)
+  /// that this task's worker runs itself, in the task's slot just before it, instead of waiting
+  /// for the producer's output to come through storage. The task then waits for the producer's
+  /// inputs instead of the producer; the duplicate's output is used by this task only and never
+  /// stored; the original still runs where the plan puts it. Only a task of a strict worker
+  /// duplicates, only a producer of another worker (or a flexible one), on a platform whose data
+  /// goes through storage, and only when the task still waits for some input (check_plan()).
+  LargeVector<std::uint32_t> dup;
   /// The passes that ran after the planner, in order, and what each kept.
   std::vector<PassRecord> passes;
 
@@ -94,6 +104,8 @@ struct Plan {
   std::uint32_t prewarm(std::uint32_t k) const {
     return worker_prewarm.empty() ? kNoPrewarm : worker_prewarm[k];
   }
+  /// The producer task `t` duplicates (Plan::dup), or kNoDup.
+  std::uint32_t duplicate(std::uint32_t t) const { return dup.empty() ? kNoDup : dup[t]; }
   /// Whether any worker has a task order.
   bool has_order() const { return !order_begin.empty() && !order.empty(); }
   /// Worker `k`'s task order (empty: ready order).

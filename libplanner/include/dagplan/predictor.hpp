@@ -109,6 +109,16 @@ struct PrewarmPrediction {
   std::int64_t warm_us = 0;
 };
 
+/// A duplicate run (Plan::dup, rule 9): task `task`'s slot ran its producer `producer` itself,
+/// on `instance`, from `exec_start_us` to `exec_end_us`, just before `task`'s own execution.
+struct DuplicatePrediction {
+  std::uint32_t task = 0;
+  std::uint32_t producer = 0;
+  std::uint32_t instance = 0;
+  std::int64_t exec_start_us = 0;
+  std::int64_t exec_end_us = 0;
+};
+
 struct Prediction {
   std::int64_t makespan_us = 0;
   CostBreakdown cost;
@@ -117,13 +127,14 @@ struct Prediction {
   std::uint32_t warm_starts = 0;
   std::uint64_t invocations = 0;  ///< instances and pre-warms
   std::uint64_t bytes_uploaded = 0;
-  std::uint64_t bytes_downloaded = 0;         ///< from storage
-  std::uint64_t bytes_direct = 0;             ///< point to point between machines
-  LargeVector<TaskPrediction> tasks;          ///< by TaskId
-  LargeVector<InstancePrediction> instances;  ///< in order of invocation request
-  std::vector<WarmContainer> final_pool;      ///< idle containers when the run ends
-  std::vector<PrewarmPrediction> prewarms;    ///< in the order they were sent
-  std::vector<std::string> assumptions;       ///< what the model assumed for lack of data
+  std::uint64_t bytes_downloaded = 0;           ///< from storage
+  std::uint64_t bytes_direct = 0;               ///< point to point between machines
+  LargeVector<TaskPrediction> tasks;            ///< by TaskId
+  LargeVector<InstancePrediction> instances;    ///< in order of invocation request
+  std::vector<WarmContainer> final_pool;        ///< idle containers when the run ends
+  std::vector<PrewarmPrediction> prewarms;      ///< in the order they were sent
+  std::vector<DuplicatePrediction> duplicates;  ///< by task id (the last attempt's)
+  std::vector<std::string> assumptions;         ///< what the model assumed for lack of data
   /// Transfers and tasks shared bandwidth and vCPUs (predict()), or not
   /// (predict_contention_free()).
   bool contention = false;

@@ -73,8 +73,9 @@ class RunEngine {
   /// elsewhere, or it is a sink). Never with point-to-point transfers.
   bool must_upload(std::uint32_t inst, std::uint32_t t) const;
 
-  /// Remote input bytes of `t` on `inst` (literal inputs plus outputs produced elsewhere), and
-  /// the time the last of them was in storage.
+  /// Remote input bytes of `t` on `inst` (literal inputs plus outputs produced elsewhere; with a
+  /// duplicate (Plan::dup), those of its run_inputs() and the duplicated producer's literal
+  /// input), and the time the last of them was in storage.
   struct RemoteInputs {
     std::uint64_t bytes = 0;
     bool any = false;
@@ -115,6 +116,10 @@ class RunEngine {
   /// if `uploaded`, in storage at `upload_end_us`; counters (one storage operation) follow and
   /// the task finishes at record(t).finish_us (set here).
   void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us);
+  /// Task-dup (Plan::dup): task `t`'s slot ran its duplicate of plan().duplicate(t) from
+  /// `exec_start_us` to `exec_end_us` (recorded for the prediction; a later attempt's replaces
+  /// it).
+  void duplicate_ran(std::uint32_t t, std::int64_t exec_start_us, std::int64_t exec_end_us);
   std::uint64_t events() const;
 
  private:

@@ -22,13 +22,31 @@ inline constexpr std::uint32_t kUploadAlways = 0xfffffffeu;
 inline constexpr std::uint32_t kUploadNever = 0xffffffffu;
 
 /// Rule 6 for task `t`: kUploadAlways, kUploadNever, or the index of the one strict worker on
-/// whose instance the output may stay local (it is uploaded when it was made elsewhere). A
-/// sink's output goes to the client; a strict consumer elsewhere needs storage; only the first
+/// whose instance the output may stay local (it is uploaded when it was made elsewhere). Its
+/// consumers are counted_children() (a task that duplicates a successor of `t` reads `t`'s
+/// output; one that duplicates `t` does not). A sink's output goes to the client; a strict
+/// consumer elsewhere needs storage; only the first
 /// flexible child (every one, after a clustered task) can continue on the producer's instance,
 /// and only if the producer is its only input (otherwise another producer may complete its
 /// counter and invoke it elsewhere). With
 /// point-to-point transfers (`direct`), outputs stay where they are made. O(out-degree).
 std::uint32_t upload_rule(const Plan& plan, const Workflow& workflow, TaskId t, bool direct);
+
+/// Task-dup (rule 9, Plan::dup): the producers whose outputs task `t`'s slot reads - its
+/// predecessors, less the one it duplicates, plus that one's predecessors - each once, by id,
+/// into `out` (cleared first). Without a duplicate: its predecessors. O(in-degrees).
+void run_inputs(const Plan& plan, const Workflow& workflow, TaskId t, std::vector<TaskId>& out);
+
+/// The number of producers whose ends complete task `t`'s dependency counter (rule 3): its
+/// in-degree, or with a duplicate the size of run_inputs().
+std::uint32_t counter_target(const Plan& plan, const Workflow& workflow, TaskId t);
+
+/// The tasks whose dependency counters the end of `t` counts, and so the consumers of its
+/// output (rules 3 and 6): its successors (in order) less those that duplicate it, then each
+/// task that duplicates one of its successors and does not read `t` already. Into `out`
+/// (cleared first). O(out-degree), and with duplicates O(out-degree x successors' out-degree).
+void counted_children(const Plan& plan, const Workflow& workflow, TaskId t,
+                      std::vector<TaskId>& out);
 
 /// Whether an output whose rule is `rule` must be uploaded when made on an instance of worker
 /// `worker` (kFlexible for a flexible instance).

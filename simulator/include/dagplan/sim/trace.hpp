@@ -87,4 +87,10 @@ Trace read_trace(std::string_view text, const std::string& file);
 /// simulator's and the real backend's traces. `trace.tasks` in the workflow's order.
 void add_cluster_events(Trace& trace, const Workflow& workflow, const Plan& plan);
 
+/// The `duplicate` event of a duplicate run (Plan::dup, rule 9), at its end: task `task`'s slot
+/// on instance `instance` ran its producer (plan.duplicate(task)) from `start_us` to `end_us`,
+/// and used that output itself. The same for the simulator's and the real backend's traces.
+TraceEvent duplicate_event(const Workflow& workflow, const Plan& plan, std::uint32_t task,
+                           std::uint32_t instance, std::int64_t start_us, std::int64_t end_us);
+
 }  // namespace dagplan::sim
