@@ -25,7 +25,6 @@
 #include <map>
 #include <mutex>
 #include <numeric>
-#include <queue>
 #include <thread>
 
 #include "dagplan/analysis.hpp"
@@ -145,23 +144,30 @@ WmsRun read_wms_run(const std::string& file) {
 double wms_makespan_s(const WmsRun& run, const WmsParams& p) {
   const std::uint32_t n = run.tasks;
   using Item = std::pair<double, std::uint32_t>;  // (release time, task): smallest first
-  std::priority_queue<Item, std::vector<Item>, std::greater<>> released;
-  std::vector<double> release(n, p.latency_s);
-  std::vector<std::uint32_t> waiting(run.pred_count);
+  // Calibration replays each run thousands of times: the buffers are kept per thread. Both
+  // heaps are min-heaps (std::greater): released tasks by release time, then id; slots' free
+  // times (all free at 0).
+  thread_local std::vector<Item> released;
+  thread_local std::vector<double> release, slots, machine_last;
+  thread_local std::vector<std::uint32_t> waiting;
+  const std::greater<> later;
+  released.clear();
+  release.assign(n, p.latency_s);
+  waiting.assign(run.pred_count.begin(), run.pred_count.end());
   for (std::uint32_t t = 0; t < n; ++t)
-    if (waiting[t] == 0) released.emplace(release[t], t);
-  // Free times of the slots (a min-heap; all free at 0).
-  std::priority_queue<double, std::vector<double>, std::greater<>> slots;
-  for (std::uint32_t s = 0; s < std::min(run.slots, n); ++s) slots.push(0.0);
-  std::vector<double> machine_last(run.machines + 1, -p.machine_interval_s);
+    if (waiting[t] == 0) released.emplace_back(release[t], t);
+  std::make_heap(released.begin(), released.end(), later);
+  slots.assign(std::min(run.slots, n), 0.0);
+  machine_last.assign(run.machines + 1, -p.machine_interval_s);
   double last_start = -p.dispatch_interval_s, server_free = 0, makespan = 0;
   while (!released.empty()) {
-    auto [ready, t] = released.top();
-    released.pop();
+    std::pop_heap(released.begin(), released.end(), later);
+    auto [ready, t] = released.back();
+    released.pop_back();
     double& on_machine = machine_last[run.machine[t]];
+    std::pop_heap(slots.begin(), slots.end(), later);
     double start = std::max({ready, last_start + p.dispatch_interval_s,
-                             on_machine + p.machine_interval_s, slots.top()});
-    slots.pop();
+                             on_machine + p.machine_interval_s, slots.back()});
     last_start = start;
     on_machine = start;
     double staged = start;
@@ -170,12 +176,16 @@ double wms_makespan_s(const WmsRun& run, const WmsParams& p) {
       server_free = staged;
     }
     double end = staged + run.runtime_s[t];
-    slots.push(end);
+    slots.back() = end;
+    std::push_heap(slots.begin(), slots.end(), later);
     makespan = std::max(makespan, end);
     for (std::uint32_t k = run.succ_offset[t]; k < run.succ_offset[t + 1]; ++k) {
       std::uint32_t c = run.succ[k];
       release[c] = std::max(release[c], end + p.latency_s);
-      if (--waiting[c] == 0) released.emplace(release[c], c);
+      if (--waiting[c] == 0) {
+        released.emplace_back(release[c], c);
+        std::push_heap(released.begin(), released.end(), later);
+      }
     }
   }
   // The workflow system notices the last task's end one latency later, as it notices every
@@ -193,25 +203,18 @@ double wms_loss(const std::vector<const WmsRun*>& runs, const WmsParams& params)
   return loss;
 }
 
-WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start,
-                  const WmsParams* prior, const WmsFitOptions& options) {
-  auto penalty = [&](const WmsParams& p) {
-    if (!prior || options.shrinkage <= 0) return 0.0;
-    double s = 0;
-    for (std::size_t i = 0; i < WmsParams::kCount; ++i) {
-      if (!options.fitted[i]) continue;
-      double d = std::log((1 + p[i] / kScale) / (1 + (*prior)[i] / kScale));
-      s += d * d;
-    }
-    return options.shrinkage * s;
-  };
-  auto objective = [&](const WmsParams& p) { return wms_loss(runs, p) + penalty(p); };
+namespace {
+
+// Coordinate descent in log space on the parameters `moved` of `start`, minimising `objective`:
+// each round tries every moved parameter at p' = (p + kScale) e^{+-step} - kScale (and, while the
+// step is the first one, at 0 and at factors 1/16 .. 16 of p + kScale), keeps each improving
+// move, and divides the step by 3 after a round without one, from 0.2 down to 10^-4 (at most 200
+// rounds). The other parameters keep their start value.
+template <typename Objective>
+WmsParams descend(const WmsParams& start, const std::array<bool, WmsParams::kCount>& moved,
+                  Objective objective) {
   WmsParams best = start;
-  for (std::size_t i = 0; i < WmsParams::kCount; ++i)
-    if (!options.fitted[i]) best[i] = 0;
   double best_value = objective(best);
-  // Coarse moves first (0, and factors 1/16 .. 16 of p + kScale), then ever finer steps
-  // (factors e^{+-step}, the step divided by 3 whenever no parameter moves) down to 0.01%.
   static constexpr double kCoarse[] = {1.0 / 16, 0.25, 0.5, 2.0, 4.0, 16.0};
   auto improve = [&](std::size_t i, auto each_candidate) {
     WmsParams round_best = best;
@@ -232,11 +235,11 @@ WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start
   };
   int rounds = 0;
   for (double step = 0.2; step > 1e-4 && rounds < 200; ++rounds) {
-    bool moved = false;
+    bool moved_one = false;
     for (std::size_t i = 0; i < WmsParams::kCount; ++i) {
-      if (!options.fitted[i]) continue;
+      if (!moved[i]) continue;
       const double base = best[i] + kScale;
-      moved |= improve(i, [&](auto consider) {
+      moved_one |= improve(i, [&](auto consider) {
         if (step == 0.2) {
           consider(0);
           for (double f : kCoarse) consider(base * f - kScale);
@@ -245,9 +248,38 @@ WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start
         consider(base * std::exp(-step) - kScale);
       });
     }
-    if (!moved) step /= 3;
+    if (!moved_one) step /= 3;
   }
   return best;
+}
+
+}  // namespace
+
+WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start,
+                  const WmsParams* prior, const WmsFitOptions& options) {
+  auto penalty = [&](const WmsParams& p) {
+    if (!prior || options.shrinkage <= 0) return 0.0;
+    double s = 0;
+    for (std::size_t i = 0; i < WmsParams::kCount; ++i) {
+      if (!options.fitted[i]) continue;
+      double d = std::log((1 + p[i] / kScale) / (1 + (*prior)[i] / kScale));
+      s += d * d;
+    }
+    return options.shrinkage * s;
+  };
+  return descend(start, options.fitted,
+                 [&](const WmsParams& p) { return wms_loss(runs, p) + penalty(p); });
+}
+
+WmsParams wms_typical(const std::map<std::uint32_t, WmsParams>& applications) {
+  WmsParams typical;
+  for (const auto& [g, p] : applications)
+    for (std::size_t i = 0; i < WmsParams::kCount; ++i) typical[i] += std::log1p(p[i] / kScale);
+  for (std::size_t i = 0; i < WmsParams::kCount; ++i)
+    typical[i] = applications.empty()
+                     ? 0
+                     : kScale * std::expm1(typical[i] / static_cast<double>(applications.size()));
+  return typical;
 }
 
 WmsParams wms_scale_fit(const std::vector<const WmsRun*>& runs, const WmsParams& shared) {
@@ -349,18 +381,54 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
       if (primary[q] == q && keep(q)) out.push_back(&all[q]);
     return out;
   };
-  auto fit_application = [&](const std::vector<const WmsRun*>& own, const WmsParams& shared) {
-    if (!options.per_application) return shared;
-    // First the one factor a single run can pin down, then every parameter, shrunk towards the
-    // scaled shared ones: what the application's runs cannot tell apart stays in the shared
-    // proportions.
-    WmsParams scaled = wms_scale_fit(own, shared);
+  // Where every fit starts: the generic WMS, without the parameters not fitted.
+  WmsParams start = kStart;
+  for (std::size_t i = 0; i < WmsParams::kCount; ++i)
+    if (!options.fitted[i]) start[i] = 0;
+  // An application's parameters from its runs and a prior: first the one factor a single run
+  // can pin down, then every parameter, shrunk towards the scaled prior: what the application's
+  // runs cannot tell apart stays in the prior's proportions.
+  auto fit_application = [&](const std::vector<const WmsRun*>& own, const WmsParams& prior) {
+    WmsParams scaled = wms_scale_fit(own, prior);
     return options.refine ? fit_wms(own, scaled, &scaled, options) : scaled;
   };
+  // The model fitted on the runs `keep` accepts, for the applications `wanted` accepts: the
+  // parameters shared by all those runs, and each wanted application's.
+  struct Model {
+    WmsParams shared;
+    std::map<std::uint32_t, WmsParams> application;
+  };
+  auto fit_model = [&](auto keep, auto wanted) {
+    Model m;
+    m.shared = fit_wms(distinct(keep), start, nullptr, options);
+    std::map<std::uint32_t, std::vector<const WmsRun*>> by_group;
+    for (std::size_t q = 0; q < all.size(); ++q)
+      if (primary[q] == q && keep(q)) by_group[group[q]].push_back(&all[q]);
+    if (!options.per_application) {
+      for (const auto& [g, runs_g] : by_group) m.application[g] = m.shared;
+      return m;
+    }
+    // First pass: each application shrunk towards the shared parameters (with the typical
+    // prior, every application: the typical one is made of them).
+    const bool typical = options.typical_prior && by_group.size() >= 2;
+    std::map<std::uint32_t, WmsParams> first;
+    for (const auto& [g, runs_g] : by_group)
+      if (typical || wanted(g)) first[g] = fit_application(runs_g, m.shared);
+    if (!typical) {
+      m.application = std::move(first);
+      return m;
+    }
+    // Second pass: each application scaled from, and shrunk towards, the typical application.
+    const WmsParams prior = wms_typical(first);
+    for (const auto& [g, runs_g] : by_group)
+      if (wanted(g)) m.application[g] = fit_application(runs_g, prior);
+    return m;
+  };
 
-  // Shared parameters on every run, and each application's in-sample fit.
-  table.shared = fit_wms(distinct([](std::size_t) { return true; }), kStart, nullptr, options);
-  std::map<std::uint32_t, WmsParams> in_sample;
+  // Every run, and each application's in-sample fit.
+  Model everything =
+      fit_model([](std::size_t) { return true; }, [](std::uint32_t) { return true; });
+  table.shared = everything.shared;
   for (std::size_t r = 0; r < all.size(); ++r) {
     WmsRow& row = table.rows[r];
     row.run = r;
@@ -369,10 +437,7 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
     row.other_runs =
         distinct([&](std::size_t q) { return q != primary[r] && group[q] == group[r]; }).size();
     row.has_loo = primary[r] == r && row.other_runs > 0;
-    if (!in_sample.count(group[r]))
-      in_sample[group[r]] = fit_application(
-          distinct([&](std::size_t q) { return group[q] == group[r]; }), table.shared);
-    row.in_sample = in_sample[group[r]];
+    row.in_sample = everything.application.at(group[r]);
     row.in_sample_error = wms_makespan_s(all[r], row.in_sample) / all[r].recorded_makespan_s - 1;
   }
 
@@ -383,10 +448,9 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
   std::size_t done = 0;
   parallel_for(held_out.size(), options.threads, [&](std::size_t k) {
     std::size_t h = held_out[k];
-    WmsParams shared =
-        fit_wms(distinct([&](std::size_t q) { return q != h; }), kStart, nullptr, options);
-    WmsParams own = fit_application(
-        distinct([&](std::size_t q) { return q != h && group[q] == group[h]; }), shared);
+    Model m = fit_model([&](std::size_t q) { return q != h; },
+                        [&](std::uint32_t g) { return g == group[h]; });
+    const WmsParams& own = m.application.at(group[h]);
     WmsRow& row = table.rows[h];
     row.loo = own;
     row.loo_error = wms_makespan_s(all[h], own) / all[h].recorded_makespan_s - 1;
@@ -477,7 +541,10 @@ std::vector<WmsVariant> wms_variants(const WmsFitOptions& base) {
   WmsVariant shared{"shared parameters only (no per-application fit)", base};
   shared.options.per_application = false;
   out.push_back(shared);
-  WmsVariant scale{"per application only a factor on the shared parameters", base};
+  WmsVariant prior{"prior: the parameters shared by all runs, not the typical application", base};
+  prior.options.typical_prior = false;
+  out.push_back(prior);
+  WmsVariant scale{"per application only a factor on the prior", base};
   scale.options.refine = false;
   out.push_back(scale);
   WmsVariant own{"no shrinkage (after the factor, each application on its own runs)", base};

@@ -27,6 +27,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,11 @@ struct WmsFitOptions {
   double shrinkage = 0.01;
   /// Fit per application (true) or only the shared parameters (false).
   bool per_application = true;
+  /// Per application, the prior whose proportions the factor scales and towards which the
+  /// parameters are shrunk: the typical application (wms_typical of every application's fit,
+  /// each shrunk towards the shared parameters) when true, the parameters shared by all runs
+  /// when false.
+  bool typical_prior = true;
   /// Per application, after the factor on the shared parameters (wms_scale_fit), fit every
   /// parameter shrunk towards the scaled shared ones (true) or keep the scaled ones (false).
   bool refine = true;
@@ -100,12 +106,18 @@ struct WmsFitOptions {
 double wms_loss(const std::vector<const WmsRun*>& runs, const WmsParams& params);
 
 /// Parameters minimising wms_loss(runs) + shrinkage * sum_i log((1 + p_i) / (1 + prior_i))^2,
-/// by coordinate descent in log space from `start`: each round tries every fitted parameter at
-/// p' = (p + 1) e^{+-step} - 1 (and, while the step is the first one, at 0 and at factors 1/16
+/// by coordinate descent in log space from `start` (the parameters not fitted keep its value): each
+/// round tries every fitted parameter at p' = (p + 1) e^{+-step} - 1 (and, while the step is the
+/// first one, at 0 and at factors 1/16
 /// .. 16), keeps each improving move, and divides the step by 3 after a round without one, from
 /// 0.2 down to 10^-4 (at most 200 rounds). Deterministic. With `prior` null, no shrinkage.
 WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start,
                   const WmsParams* prior, const WmsFitOptions& options);
+
+/// The typical application: per parameter, the geometric mean of 1 + p (p in seconds, or seconds
+/// per GB) over `applications`, minus 1. Each application counts once, however many runs it has;
+/// all 0 when there is none.
+WmsParams wms_typical(const std::map<std::uint32_t, WmsParams>& applications);
 
 /// `shared` with every parameter multiplied by the one factor in [1/64, 64] that minimises
 /// wms_loss(runs) (golden-section search on its logarithm): an application whose workflow
@@ -123,7 +135,7 @@ struct WmsRow {
   std::uint32_t group = 0;     ///< application group
   std::string copy_of;         ///< another file holding the same run: not a separate run
   std::size_t other_runs = 0;  ///< distinct runs of its application besides this one
-  WmsParams in_sample;         ///< fitted on every run of its application (shrunk to shared)
+  WmsParams in_sample;         ///< fitted on every run of its application (shrunk to its prior)
   double in_sample_error = 0;  ///< (simulated - recorded) / recorded
   bool has_loo = false;        ///< other_runs > 0 and not a copy
   WmsParams loo;               ///< fitted without this run (and its copies)
@@ -145,13 +157,14 @@ struct WmsTable {
 using WmsProgress = std::function<void(std::size_t done, std::size_t total)>;
 
 /// For every distinct run whose application (wms_application_groups) has another distinct run:
-/// fits the shared parameters on every other run (all applications; its copies excluded), then
-/// its application's parameters on the other runs of its application (a factor on the shared
-/// parameters, then each parameter shrunk towards the scaled ones), and reports the error of the
-/// replay on the held-out run. Nothing of the held-out run (its makespan, its file name) reaches
-/// its own prediction. Files holding the same run (same workflow fingerprint and recorded makespan:
-/// a 1.4 and a 1.5 copy) count as one run. Runs are fitted on `options.threads` threads; the result
-/// does not depend on the thread count.
+/// fits the shared parameters on every other run (all applications; its copies excluded), each
+/// application's parameters on its runs but the held-out one (a factor on the shared parameters,
+/// then each parameter shrunk towards the scaled ones), then its own application's again, the
+/// same way but from the typical application (wms_typical; with `typical_prior` off, the first
+/// fit is kept), and reports the error of the replay on the held-out run. Nothing of the held-out
+/// run (its makespan, its file name) reaches its own prediction. Files holding the same run (same
+/// workflow fingerprint and recorded makespan: a 1.4 and a 1.5 copy) count as one run. Runs are
+/// fitted on `options.threads` threads; the result does not depend on the thread count.
 WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& options = {},
                            const WmsProgress& progress = {});
 
