@@ -172,13 +172,14 @@ def run_passes(a, tools, run, tmp, root):
 def report(a, rows, cold, warm):
     med = lambda v: statistics.median(v) if v else float("nan")
     hdr = ["case", "pass", "planner", "pred. without (s)", "pred. with (s)", "pred. gain (s)",
-           "measured without (s)", "measured with (s)", "measured gain (s)", "exec. x pred.",
+           "measured without (s)", "measured with (s)", "measured gain (s)", "paired gain (s)",
+           "exec. x pred.",
            "effect in trace"]
     lines = []
     for r in rows:
         if r["changes"] == 0:
             cells = [r["case"], r["pass"], r["planner"], f"{r['pred_without']:.3f}",
-                     f"{r['pred_with']:.3f}", "not kept", "-", "-", "-", "-", "-"]
+                     f"{r['pred_with']:.3f}", "not kept", "-", "-", "-", "-", "-", "-"]
         else:
             mw, mp = med(r["measured"][0]), med(r["measured"][1])
             spread = lambda v: f" ({min(v):.3f}-{max(v):.3f})"
@@ -189,12 +190,14 @@ def report(a, rows, cold, warm):
             cells = [r["case"], r["pass"], r["planner"], f"{r['pred_without']:.3f}",
                      f"{r['pred_with']:.3f}", f"{r['pred_without'] - r['pred_with']:+.3f}",
                      f"{mw:.3f}" + spread(r["measured"][0]), f"{mp:.3f}" + spread(r["measured"][1]),
-                     f"{mw - mp:+.3f}", f"{med(r['stretch']):.2f}",
+                     f"{mw - mp:+.3f}",
+                     f"{med([x - y for x, y in zip(*r['measured'])]):+.3f}",
+                     f"{med(r['stretch']):.2f}",
                      f"{r['shown']}/{len(r['fact_actual'])} runs: {r['fact']}: {fact}"]
         lines.append(cells)
     if a.markdown:
         print("| " + " | ".join(hdr) + " |")
-        print("|---|---|---|" + "---:|" * 7 + "---|")
+        print("|---|---|---|" + "---:|" * 8 + "---|")
         for c in lines:
             print("| " + " | ".join(c) + " |")
     else:
@@ -203,6 +206,7 @@ def report(a, rows, cold, warm):
     print(f"\nplatform: cold start {LOCAL_COLD_S + a.cold_delay:.3f} s, warm {1e3 * a.warm_start_s:.2f} ms in the model;"
           f" measured in the traces: cold median {med(cold):.3f} s ({len(cold)} starts), warm median "
           f"{1e3 * med(warm):.2f} ms ({len(warm)} starts); {a.runs} runs per plan, medians "
-          f"(min-max); gains are without - with; exec. x pred.: the tasks' measured execution "
+          f"(min-max); gains are without - with; paired gain: the median of the differences "
+          f"between the runs without and with the pass made one after the other; exec. x pred.: the tasks' measured execution "
           f"time over the predicted one, median over both plans' runs (above 1: the cores were "
           f"busy)")
