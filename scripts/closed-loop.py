@@ -10,12 +10,17 @@ For each example workflow and each planner, on the `local` platform (this machin
      error of the predicted phase totals against the measured ones (dagsim replay).
 Usage: scripts/closed-loop.py [--build build] [--runs 5] [--workflows a.json,b.json]
        [--planners wukong,heft] [--markdown]
+With --passes (issue 13), per optimisation pass instead: predicted against measured makespan
+without and with the pass, on small workflows where the pass is kept, on a platform with long
+cold starts (scripts/closed_loop_passes.py says how and why): scripts/closed-loop.py --passes
+[--runs 5] [--cold-delay 0.4] [--concurrency 2] [--cases prewarm-fork,...] [--markdown]
 Takes minutes: every run is real. Needs redis-server.
 """
 import argparse
 import glob
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,11 +42,39 @@ def main():
     ap.add_argument("--planners", default="wukong,uniform,non-uniform,heft,dask")
     ap.add_argument("--platform", default="local")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--passes", action="store_true",
+                    help="per pass: predicted vs measured gain (scripts/closed_loop_passes.py)")
+    ap.add_argument("--cold-delay", type=float, default=0.4,
+                    help="--passes: seconds added to every cold start (dagrun --launch)")
+    ap.add_argument("--concurrency", type=int, default=2,
+                    help="--passes: the platform's max_concurrency")
+    ap.add_argument("--cases", default="", help="--passes: these cases only (comma-separated)")
+    ap.add_argument("--check", action="store_true",
+                    help="--passes: exit 1 unless every pass was kept and every run's trace "
+                         "shows its effect (the ctest smoke test)")
     a = ap.parse_args()
+    if a.runs < 1 or a.cold_delay < 0 or a.concurrency < 1:
+        sys.exit("closed-loop: --runs and --concurrency must be at least 1, --cold-delay >= 0")
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(here)
     b = os.path.join(root, a.build, "cli")
     dagplan, dagsim, dagrun = (os.path.join(b, x) for x in ("dagplan", "dagsim", "dagrun"))
+    if a.passes and a.check and not shutil.which("redis-server"):
+        print("closed-loop: redis-server not found: skipped", file=sys.stderr)
+        sys.exit(77)
+    if a.passes:
+        sys.path.insert(0, here)
+        import closed_loop_passes as clp
+        tools = (dagplan, dagsim, dagrun, os.path.join(b, "dagworker"))
+        rows, cold, warm = clp.run_passes(a, tools, run, tempfile.mkdtemp(prefix="closed-loop-"),
+                                          root)
+        clp.report(a, rows, cold, warm)
+        if a.check:
+            bad = [r["case"] for r in rows if r["changes"] == 0 or r["shown"] < a.runs]
+            if bad:
+                sys.exit(f"closed-loop: --check: pass not kept or its effect not in every trace: "
+                         f"{', '.join(bad)}")
+        return
     workflows = a.workflows.split(",") if a.workflows else sorted(
         glob.glob(os.path.join(root, "examples", "workflows", "*.json")))
     planners = a.planners.split(",")
