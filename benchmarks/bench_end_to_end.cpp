@@ -163,9 +163,19 @@ int main(int argc, char** argv) {
     Prediction p = predict(model, r.plan, po);
     end_phase(phases[2]);
     r.plan.workflow_file = "workflow.json";
+    bench::Stopwatch part;
     r.plan.predictions_json = prediction_json(p, model, true);
-    write_file_atomic(plan_file, write_plan(r.plan, w, platform), {workflow_file});
+    const double predictions_s = part.seconds();
+    part = bench::Stopwatch();
+    std::string text = write_plan(r.plan, w, platform);
+    const double plan_text_s = part.seconds();
+    part = bench::Stopwatch();
+    write_file_atomic(plan_file, text, {workflow_file});
+    const double file_s = part.seconds();
     end_phase(phases[3]);
+    text = std::string();
+    fmt::print("run {}: write = prediction_json {:.3f} s + write_plan {:.3f} s + file {:.3f} s\n",
+               run + 1, predictions_s, plan_text_s, file_s);
     plan_mb = mb(fs::file_size(plan_file));
     for (std::size_t i = 0; i < phases.size(); ++i)
       if (run == 0 || phases[i].seconds < best[i].seconds) best[i] = phases[i];

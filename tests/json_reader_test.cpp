@@ -267,3 +267,68 @@ TEST_CASE("a member given twice in one object is refused, naming it", "[json][er
     REQUIRE_INPUT_ERROR(load_workflow(dir + "/hostile/accepted/" + f), "duplicate member");
   }
 }
+
+TEST_CASE("strings are scanned exactly at every offset of the word-at-a-time scan", "[json]") {
+  // The reader skips plain ASCII eight bytes at a time: a special byte at any offset of a long
+  // string, whatever its word, must still be seen (a quote ends the string, an escape decodes, a
+  // control character or invalid UTF-8 is refused, valid UTF-8 is kept).
+  auto read_one = [](const std::string& json) {
+    JsonReader r(json, "s.json");
+    std::string s(r.string());
+    r.finish();
+    return s;
+  };
+  for (std::size_t at = 0; at < 24; ++at) {
+    INFO("offset " << at);
+    const std::string a(at, 'a');
+    const std::string b(20, 'b');
+    CHECK(read_one(fmt::format("\"{}\\n{}\"", a, b)) == fmt::format("{}\n{}", a, b));
+    CHECK(read_one(fmt::format("\"{}\\\"{}\"", a, b)) == fmt::format("{}\"{}", a, b));
+    CHECK(read_one(fmt::format("\"{}\xc3\xa9{}\"", a, b)) == fmt::format("{}\xc3\xa9{}", a, b));
+    CHECK(read_one(fmt::format("\"{}\"", a)) == a);
+    REQUIRE_INPUT_ERROR(read_one(fmt::format("\"{}\t{}\"", a, b)), "s.json: $ (line 1",
+                        "control characters must be escaped");
+    REQUIRE_INPUT_ERROR(read_one(fmt::format("\"{}\xff{}\"", a, b)), "s.json: $ (line 1",
+                        "expected UTF-8 text");
+    REQUIRE_INPUT_ERROR(read_one(fmt::format("\"{}{}", a, b)), "s.json: $", "a closing '\"'");
+  }
+}
+
+TEST_CASE("JsonWriter text: escapes at every offset, numbers as fmt writes them", "[json]") {
+  for (std::size_t at = 0; at < 12; ++at) {
+    INFO("offset " << at);
+    const std::string plain(at, 'x');
+    std::string out;
+    dagplan::JsonWriter::quote(out, fmt::format("{}\"\\\n\x01{}", plain, plain));
+    CHECK(out == fmt::format("\"{}\\\"\\\\\\n\\u0001{}\"", plain, plain));
+  }
+  // The same text as fmt's "{}" (shortest round trip), the longest ones included.
+  for (double d : {0.0, -0.0, 1.0, 0.1, 123.456789, 1e-6, 1e21, -2.2250738585072014e-308,
+                   1.7976931348623157e308, 4.9406564584124654e-324, 3599.999999, 2574.614}) {
+    std::string out;
+    dagplan::JsonWriter w(out);
+    w.value(d);
+    CHECK(out == fmt::format("{}", d));
+  }
+  // Layout: members on their own indented lines, inline containers on one line, a key with
+  // escapes and a long key beside short ones.
+  const std::string long_key(300, 'k');
+  std::string out;
+  dagplan::JsonWriter w(out);
+  w.begin_object();
+  w.member("a", 1);
+  w.key("list");
+  w.begin_array();
+  w.begin_object(true);
+  w.member("id", "t1");
+  w.member("k\"ey", 2.5);
+  w.member(long_key, true);
+  w.end_object();
+  w.value("s");
+  w.end_array();
+  w.end_object();
+  CHECK(out ==
+        fmt::format("{{\n  \"a\": 1,\n  \"list\": [\n    {{\"id\": \"t1\", \"k\\\"ey\": 2.5, "
+                    "\"{}\": true}},\n    \"s\"\n  ]\n}}\n",
+                    long_key));
+}

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "dagplan/error.hpp"
@@ -82,6 +83,25 @@ std::size_t utf8_length(std::string_view text, std::size_t pos) {
     return cont(1) && cont(2) && cont(3) ? 4 : 0;
   }
   return 0;
+}
+
+// The first position at or after `pos` whose 8-byte word may hold a byte that is not a plain
+// string character ('"', '\\', a control character or a byte >= 0x80), bit tricks on whole words
+// (a word with a zero byte: (x - 0x01..) & ~x & 0x80..); positions near the end are left to the
+// caller's exact loop.
+std::size_t plain_ascii_run(std::string_view text, std::size_t pos) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+  auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+  while (pos + 8 <= text.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, text.data() + pos, 8);
+    const std::uint64_t special = has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\')) |
+                                  ((w - kOnes * 0x20) & ~w & kHighs) | (w & kHighs);
+    if (special != 0) break;
+    pos += 8;
+  }
+  return pos;
 }
 
 // At most kMaxShownSegments segments of a JSON path are shown in a message: a value nested 256
@@ -299,6 +319,10 @@ std::string_view JsonReader::read_key() {
 std::string_view JsonReader::scan_string(std::string& scratch) {
   // At the opening quote.
   std::size_t start = ++pos_;
+  // Eight plain characters at a time (no '"', '\\', control character or byte >= 0x80): most
+  // ids and names are plain ASCII. The first word with anything else in it (or a false alarm)
+  // goes to the exact loop below, which makes every decision.
+  pos_ = plain_ascii_run(text_, pos_);
   while (pos_ < text_.size()) {
     char c = text_[pos_];
     if (c == '"') return text_.substr(start, pos_++ - start);  // no escapes: a view

@@ -547,8 +547,15 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
 std::string write_plan(const Plan& p, const Workflow& w, const Platform& platform) {
   std::string out;
   // The predictions are copied in whole: room for them too, so that the text is not copied again
-  // as it grows.
-  out.reserve(w.task_count() * 64 + p.predictions_json.size() + 1024);
+  // as it grows. A task's line is about 40 characters besides its id and worker's name, and a
+  // strict worker's order repeats the id: 64 per task fell short at 10^6 tasks (79 MB before the
+  // predictions), and the last append then copied the text into a buffer of twice the size.
+  // Room reserved and not written is never touched.
+  std::size_t names = 0;
+  for (std::uint32_t i = 0; i < w.task_count(); ++i) names += w.id(TaskId{i}).size();
+  for (const std::string& name : p.worker_names) names += name.size();
+  out.reserve(w.task_count() * 80 + 2 * names + p.worker_names.size() * 160 +
+              p.predictions_json.size() + 4096);
   JsonWriter j(out);
   j.begin_object();
   j.member("format", "dagplan-plan/1");

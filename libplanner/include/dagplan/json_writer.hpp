@@ -55,6 +55,7 @@ class JsonWriter {
   };
   void before_value();
   void newline();
+  char* separator(char* p);
 
   std::string& out_;
   std::vector<Frame> stack_;
