@@ -66,19 +66,9 @@ Platform small_cluster(int cores) {
                        "tiny-cluster");
 }
 
-Plan plan_with(const char* planner, const ExecutionModel& m, PlannerOptions options = {}) {
-  return run_planner(*planner_registry().create(planner), m, options).plan;
-}
-
-using Groups = std::vector<std::set<std::string>>;
-
-// The tasks of each worker, as sets of ids, in worker order.
-Groups groups(const Plan& p, const Workflow& w) {
-  Groups out(p.worker_count());
-  for (std::uint32_t t = 0; t < w.task_count(); ++t)
-    out[p.task_worker[t]].insert(std::string(w.id(TaskId{t})));
-  return out;
-}
+using test::Groups;
+using test::groups;
+using test::plan_with;
 
 std::uint32_t worker_of(const Plan& p, const Workflow& w, const char* id) {
   return p.task_worker[index(*w.find(id))];

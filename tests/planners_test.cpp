@@ -46,12 +46,9 @@ std::vector<Case> suite() {
 }
 
 // Every public WfCommons instance in `shared`/wfcommons.
-std::vector<Case> wfcommons_suite(const std::string& shared) {
+std::vector<Case> wfcommons_cases(const std::string& shared) {
   std::vector<Case> out;
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(shared + "/wfcommons"))
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
+  std::vector<std::filesystem::path> files = test::wfcommons_files(shared);
   out.reserve(files.size());
   for (const auto& f : files)
     out.push_back({f.filename().string(), std::make_shared<Workflow>(load_workflow(f.string()))});
@@ -152,7 +149,7 @@ TEST_CASE(
     "[planners][properties][wfcommons]") {
   std::string shared = test::shared_data_dir();
   if (shared.empty()) DAGPLAN_SKIP_TEST("../shared/data is absent: no WfCommons instances");
-  check_every_planner(wfcommons_suite(shared));
+  check_every_planner(wfcommons_cases(shared));
 }
 
 TEST_CASE("unknown planner names get a suggestion", "[planners]") {

@@ -41,19 +41,9 @@ Platform three_configs(int max_concurrency = 100) {
                        "three-platform");
 }
 
-Plan plan_with(const char* planner, const ExecutionModel& m, PlannerOptions options = {}) {
-  return run_planner(*planner_registry().create(planner), m, options).plan;
-}
-
-// The tasks of each worker, as sets of ids, in worker order.
-std::vector<std::set<std::string>> groups(const Plan& p, const Workflow& w) {
-  std::vector<std::set<std::string>> out(p.worker_count());
-  for (std::uint32_t t = 0; t < w.task_count(); ++t)
-    out[p.task_worker[t]].insert(std::string(w.id(TaskId{t})));
-  return out;
-}
-
-using Groups = std::vector<std::set<std::string>>;
+using test::Groups;
+using test::groups;
+using test::plan_with;
 
 }  // namespace
 

@@ -93,13 +93,11 @@ std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> agreement_suite()
 }
 
 // Every public WfCommons instance in `shared`/wfcommons.
-std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> wfcommons_suite(
+std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> wfcommons_workflows(
     const std::string& shared) {
   std::vector<std::pair<std::string, std::shared_ptr<Workflow>>> out;
-  for (const auto& e : std::filesystem::directory_iterator(shared + "/wfcommons"))
-    if (e.path().extension() == ".json")
-      out.emplace_back(e.path().filename().string(),
-                       std::make_shared<Workflow>(load_workflow(e.path().string())));
+  for (const auto& f : test::wfcommons_files(shared))
+    out.emplace_back(f.filename().string(), std::make_shared<Workflow>(load_workflow(f.string())));
   return out;
 }
 
@@ -183,7 +181,7 @@ TEST_CASE("on the public WfCommons instances too, the simulator equals the predi
           "[simulator][agreement][wfcommons]") {
   std::string shared = test::shared_data_dir();
   if (shared.empty()) DAGPLAN_SKIP_TEST("../shared/data is absent: no WfCommons instances");
-  check_agreement(wfcommons_suite(shared));
+  check_agreement(wfcommons_workflows(shared));
 }
 
 TEST_CASE("two downloads on one worker share its bandwidth", "[simulator][contention]") {

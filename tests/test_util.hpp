@@ -4,16 +4,20 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "dagplan/error.hpp"
 #include "dagplan/generators.hpp"
+#include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
+#include "dagplan/planner.hpp"
 #include "dagplan/platform.hpp"
 #include "dagplan/workflow_io.hpp"
 
@@ -91,6 +95,29 @@ inline Workflow preload_case() {
 }
 inline Plan preload_case_plan(const Workflow& w) {
   return strict_plan(w, {{"a", "w0"}, {"c", "w0"}, {"big", "w1"}});
+}
+
+/// The public WfCommons instances (`shared`/wfcommons/*.json), sorted by path.
+inline std::vector<std::filesystem::path> wfcommons_files(const std::string& shared) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(shared + "/wfcommons"))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+/// The plan a registered planner makes for a model.
+inline Plan plan_with(const char* planner, const ExecutionModel& m, PlannerOptions options = {}) {
+  return run_planner(*planner_registry().create(planner), m, options).plan;
+}
+
+/// The tasks of each worker, as sets of ids, in worker order.
+using Groups = std::vector<std::set<std::string>>;
+inline Groups groups(const Plan& p, const Workflow& w) {
+  Groups out(p.worker_count());
+  for (std::uint32_t t = 0; t < w.task_count(); ++t)
+    out[p.task_worker[t]].insert(std::string(w.id(TaskId{t})));
+  return out;
 }
 
 }  // namespace dagplan::test

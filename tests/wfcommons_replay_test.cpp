@@ -27,7 +27,7 @@ std::string wfcommons_dir() {
   return dir.empty() ? dir : dir + "/wfcommons";
 }
 
-WfCommonsInstance load(const std::string& name) {
+WfCommonsInstance load_run(const std::string& name) {
   std::string file = wfcommons_dir() + "/" + name;
   return read_wfcommons(read_text_file(file), file);
 }
@@ -94,7 +94,7 @@ TEST_CASE("the cluster platform of a public instance has its machines' cores",
           "[wfcommons-replay]") {
   if (wfcommons_dir().empty())
     DAGPLAN_SKIP_TEST("../shared/data/wfcommons is absent: public instances not checked");
-  WfCommonsInstance blast = load("blast-chameleon-medium-001.json");
+  WfCommonsInstance blast = load_run("blast-chameleon-medium-001.json");
   Platform p = wfcommons_cluster_platform(blast);
   REQUIRE(p.configs.size() == 4);
   for (std::size_t i = 0; i < 4; ++i) {
@@ -103,8 +103,8 @@ TEST_CASE("the cluster platform of a public instance has its machines' cores",
     CHECK(p.configs[i].vcpus == blast.machines[i].cores);
   }
   CHECK(wfcommons_cores(blast) == 96);
-  CHECK(wfcommons_cores(load("seismology-chameleon-1000p-001.json")) == 7 * 48);
-  CHECK(wfcommons_cores(load("rnaseq-dirt02-001.json")) == 1);
+  CHECK(wfcommons_cores(load_run("seismology-chameleon-1000p-001.json")) == 7 * 48);
+  CHECK(wfcommons_cores(load_run("rnaseq-dirt02-001.json")) == 1);
 }
 
 TEST_CASE("a replay pays the overhead per task and runs at most `slots` tasks",
@@ -147,7 +147,7 @@ TEST_CASE("calibrated on its own instance, a replay reproduces the recorded make
   for (const char* name : {"seismology-chameleon-1000p-001.json", "blast-chameleon-small-001.json",
                            "montage-chameleon-2mass-005d-001.json", "rnaseq-dirt02-001.json"}) {
     INFO(name);
-    WfCommonsInstance inst = load(name);
+    WfCommonsInstance inst = load_run(name);
     WfCommonsOverheadFit fit = fit_wfcommons_overhead(inst, 42);
     CHECK(fit.bracketed);
     CHECK(std::abs(fit.relative_error) <= 0.01);

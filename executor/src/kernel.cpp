@@ -208,16 +208,16 @@ std::string_view kernel_name(const Workflow& w, TaskId t) {
 }
 
 // Checks and reads the arguments of the builtin kernels; `fail(path, message)` reports an error.
-struct Args {
+struct KernelArgs {
   std::uint64_t rows = 0, cols = 0, seed = 0, part = 0, parts = 1;
   std::string left, right;
 };
 
 template <class Fail>
-Args read_args(const Workflow& w, TaskId t, Fail&& fail) {
+KernelArgs read_args(const Workflow& w, TaskId t, Fail&& fail) {
   const std::string_view name = kernel_name(w, t);
   nlohmann::json a = args_of(w.kernel(t));
-  Args out;
+  KernelArgs out;
   auto number = [&](const char* key, std::uint64_t lo, std::uint64_t hi, bool required,
                     std::uint64_t& value) {
     if (!a.contains(key)) {
@@ -422,7 +422,7 @@ std::string run_kernel(const Workflow& w, TaskId t, std::span<const KernelInput>
                        const std::string& work_dir) {
   const std::string_view name = kernel_name(w, t);
   if (name == "command") return run_command(w, t, inputs, work_dir);
-  Args a = read_args(w, t, [&](const std::string& member, const std::string& message) {
+  KernelArgs a = read_args(w, t, [&](const std::string& member, const std::string& message) {
     throw KernelError(fmt::format("{}: {}", member, message));
   });
   auto what = [&](const KernelInput& in) {

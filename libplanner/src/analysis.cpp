@@ -86,6 +86,12 @@ std::vector<std::size_t> level_widths(const Workflow& w) {
   return width;
 }
 
+std::uint32_t widest_level(const Workflow& w) {
+  std::vector<std::size_t> width = level_widths(w);
+  std::size_t widest = width.empty() ? 1 : *std::max_element(width.begin(), width.end());
+  return static_cast<std::uint32_t>(widest);  // at most the task count, below 2^32
+}
+
 WorkflowSummary summarize(const Workflow& w) {
   WorkflowSummary s;
   s.tasks = w.task_count();

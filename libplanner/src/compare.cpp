@@ -5,18 +5,10 @@
 #include "dagplan/error.hpp"
 
 namespace dagplan {
-namespace {
-
-double seconds(std::int64_t us) {
-  return static_cast<double>(us) / 1e6;
-}
-
-}  // namespace
-
 double makespan_over_bound(std::int64_t makespan_us, const LowerBounds& bounds) {
   // In seconds, as printed: the ratio of the printed figures, to the last bit.
-  double bound_s = seconds(bounds.makespan_us());
-  return bound_s > 0 ? seconds(makespan_us) / bound_s : 0.0;
+  double bound_s = us_to_seconds(bounds.makespan_us());
+  return bound_s > 0 ? us_to_seconds(makespan_us) / bound_s : 0.0;
 }
 
 double cost_over_floor(double cost_usd, const LowerBounds& bounds) {

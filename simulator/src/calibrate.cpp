@@ -61,6 +61,7 @@
 #include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
 #include "dagplan/workflow_io.hpp"
+#include "stats.hpp"
 
 namespace dagplan::sim {
 namespace {
@@ -74,20 +75,6 @@ constexpr double kLogScaleFloor = 1e-4;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 /// A fit whose median relative error exceeds this is reported as poor.
 constexpr double kPoorFit = 0.25;
-
-double seconds(std::int64_t us) {
-  return static_cast<double>(us) / 1e6;
-}
-
-/// Median (the mean of the two middle values for an even count); 0 for an empty sample.
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  double m = *mid;
-  if (v.size() % 2 == 0) m = (m + *std::max_element(v.begin(), mid)) / 2.0;
-  return m;
-}
 
 /// Median absolute deviation from `center`.
 double mad(const std::vector<double>& v, double center) {
@@ -338,12 +325,12 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
     if (startup < 0) {
       ++ev.negative_startup;
     } else {
-      (in.warm ? ce.warm_s : ce.cold_s).push_back(seconds(startup));
+      (in.warm ? ce.warm_s : ce.cold_s).push_back(us_to_seconds(startup));
     }
     if (queued[i]) {
       ++ev.queued;
     } else {
-      ev.invoke_s.push_back(seconds(in.start_us - in.invoked_us));
+      ev.invoke_s.push_back(us_to_seconds(in.start_us - in.invoked_us));
     }
   }
 
@@ -414,7 +401,7 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
         bool usable = a.ok && !preload;
         if (a.ok && preload) ++ev.preloaded;
         transfers.push_back({a.instance,
-                             {ci, static_cast<double>(bytes), seconds(end - span.first)},
+                             {ci, static_cast<double>(bytes), us_to_seconds(end - span.first)},
                              span.first,
                              span.second,
                              usable});
@@ -423,7 +410,7 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
       if (a.upload_end_us > a.upload_start_us) {
         transfers.push_back({a.instance,
                              {ci, static_cast<double>(task.output_bytes),
-                              seconds(a.upload_end_us - a.upload_start_us)},
+                              us_to_seconds(a.upload_end_us - a.upload_start_us)},
                              a.upload_start_us,
                              a.upload_end_us,
                              a.ok});
@@ -432,7 +419,7 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
       if (a.ok && a.exec_end_us <= a.exec_start_us) ++ev.zero_exec;
       if (a.exec_end_us > a.exec_start_us) {
         ExecSample s;
-        s.ref_s = seconds(a.exec_end_us - a.exec_start_us) / model.slowdown(*t, *c);
+        s.ref_s = us_to_seconds(a.exec_end_us - a.exec_start_us) / model.slowdown(*t, *c);
         s.work_s = w.work_s(*t);
         s.bytes = static_cast<double>(model.input_bytes(*t));
         s.vcpus = stated_vcpus(*c);
@@ -441,7 +428,7 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
         exec_attempt.push_back(this_attempt);
       }
       if (a.ok && a.finish_us >= a.upload_end_us) {
-        ev.counter_op_s.push_back(seconds(a.finish_us - a.upload_end_us));
+        ev.counter_op_s.push_back(us_to_seconds(a.finish_us - a.upload_end_us));
         attempt_used[this_attempt] = true;
       }
     }

@@ -22,10 +22,6 @@ double relative_error(double predicted, double actual) {
 
 namespace {
 
-double seconds(std::int64_t us) {
-  return static_cast<double>(us) / 1e6;
-}
-
 // Nearest-rank quantile of |relative errors|.
 double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
@@ -61,14 +57,15 @@ struct TaskPhases {
   double waiting, download, execution, upload, total;
 };
 TaskPhases phases_of(const TaskPrediction& p) {
-  return {seconds(p.start_us - p.ready_us), seconds(p.exec_start_us - p.start_us),
-          seconds(p.exec_end_us - p.exec_start_us), seconds(p.upload_end_us - p.exec_end_us),
-          seconds(p.finish_us - p.ready_us)};
+  return {us_to_seconds(p.start_us - p.ready_us), us_to_seconds(p.exec_start_us - p.start_us),
+          us_to_seconds(p.exec_end_us - p.exec_start_us),
+          us_to_seconds(p.upload_end_us - p.exec_end_us), us_to_seconds(p.finish_us - p.ready_us)};
 }
 TaskPhases phases_of(const TraceAttempt& a) {
-  return {seconds(a.start_us - a.ready_us), seconds(a.exec_start_us - a.start_us),
-          seconds(a.exec_end_us - a.exec_start_us), seconds(a.upload_end_us - a.upload_start_us),
-          seconds(a.finish_us - a.ready_us)};
+  return {us_to_seconds(a.start_us - a.ready_us), us_to_seconds(a.exec_start_us - a.start_us),
+          us_to_seconds(a.exec_end_us - a.exec_start_us),
+          us_to_seconds(a.upload_end_us - a.upload_start_us),
+          us_to_seconds(a.finish_us - a.ready_us)};
 }
 
 // What a run shows of each pass, from either side: the predicted timeline or the trace. Per
@@ -146,9 +143,9 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
   ReplayReport r;
   r.workflow = w.name();
   r.tasks = w.task_count();
-  r.actual_makespan_s = seconds(trace.makespan_us);
-  r.predicted_makespan_s = seconds(predicted.makespan_us);
-  r.simulated_makespan_s = seconds(simulated.timeline.makespan_us);
+  r.actual_makespan_s = us_to_seconds(trace.makespan_us);
+  r.predicted_makespan_s = us_to_seconds(predicted.makespan_us);
+  r.simulated_makespan_s = us_to_seconds(simulated.timeline.makespan_us);
   r.actual_cost_usd = trace.cost_usd;
   r.predicted_cost_usd = predicted.cost.total();
   r.simulated_cost_usd = simulated.timeline.cost.total();
@@ -160,10 +157,10 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
   std::size_t paired = std::min(
       {trace.instances.size(), predicted.instances.size(), simulated.timeline.instances.size()});
   for (std::size_t i = 0; i < paired; ++i)
-    startup.add(seconds(trace.instances[i].ready_us - trace.instances[i].start_us),
-                seconds(predicted.instances[i].ready_us - predicted.instances[i].start_us),
-                seconds(simulated.timeline.instances[i].ready_us -
-                        simulated.timeline.instances[i].start_us));
+    startup.add(us_to_seconds(trace.instances[i].ready_us - trace.instances[i].start_us),
+                us_to_seconds(predicted.instances[i].ready_us - predicted.instances[i].start_us),
+                us_to_seconds(simulated.timeline.instances[i].ready_us -
+                              simulated.timeline.instances[i].start_us));
   Phase waiting, download, execution, upload;
   std::vector<TaskComparison> tasks;
   for (std::uint32_t t = 0; t < w.task_count(); ++t) {
@@ -195,7 +192,7 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
   RunView predicted_view, actual_view;
   predicted_view.task_instance = [&](std::uint32_t t) { return predicted.tasks[t].instance; };
   predicted_view.slot_to_exec_s = [&](std::uint32_t t) {
-    return seconds(predicted.tasks[t].exec_start_us - predicted.tasks[t].start_us);
+    return us_to_seconds(predicted.tasks[t].exec_start_us - predicted.tasks[t].start_us);
   };
   predicted_view.exec_start_us = [&](std::uint32_t t) { return predicted.tasks[t].exec_start_us; };
   predicted_view.stored_us = [&](std::uint32_t t) {
@@ -214,7 +211,7 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
   };
   actual_view.slot_to_exec_s = [&](std::uint32_t t) {
     const TraceAttempt* a = last_ok(t);
-    return seconds(a->exec_start_us - a->start_us);
+    return us_to_seconds(a->exec_start_us - a->start_us);
   };
   actual_view.exec_start_us = [&](std::uint32_t t) { return last_ok(t)->exec_start_us; };
   actual_view.stored_us = [&](std::uint32_t t) {
@@ -246,7 +243,7 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
     PassEffect e = pass_fact(info.name, plan, w, actual_view);
     e.predicted = pass_fact(info.name, plan, w, predicted_view).actual;
     e.changes = rec == plan.passes.end() ? 0 : rec->changes;
-    e.predicted_makespan_gain_s = seconds(without_pass.makespan_us - predicted.makespan_us);
+    e.predicted_makespan_gain_s = us_to_seconds(without_pass.makespan_us - predicted.makespan_us);
     e.predicted_cost_gain_usd = without_pass.cost.total() - predicted.cost.total();
     r.passes.push_back(std::move(e));
   }

@@ -35,19 +35,6 @@
 namespace dagplan::sim {
 namespace {
 
-// Tasks at the most populated depth (depth = longest path from a root, in tasks).
-std::uint32_t widest_level(const Workflow& w) {
-  std::vector<std::uint32_t> depth(w.task_count(), 0);
-  std::vector<std::uint32_t> count(w.task_count() + 1, 0);
-  for (TaskId t : w.topological_order()) {
-    std::uint32_t d = 0;
-    for (TaskId p : w.predecessors(t)) d = std::max(d, depth[index(p)] + 1);
-    depth[index(t)] = d;
-    ++count[d];
-  }
-  return *std::max_element(count.begin(), count.end());
-}
-
 void require_makespan(const WfCommonsInstance& instance, const std::string& file) {
   if (!(instance.makespan_s > 0))
     throw InputError(file,
@@ -82,7 +69,10 @@ Platform wfcommons_cluster_platform(const WfCommonsInstance& instance,
         m.name.empty() || p.find_config(m.name) ? fmt::format("machine-{}", i) : m.name;
     add(std::move(name), cores);
   }
-  if (p.configs.empty()) add("default", widest_level(instance.workflow));
+  if (p.configs.empty()) {
+    // No machine recorded: as many cores as the widest level of the DAG has tasks.
+    add("default", widest_level(instance.workflow));
+  }
   p.invoke_latency_us = 0;
   p.storage_latency_us = options.storage_latency_us;
   p.storage_bandwidth_bytes_per_s = options.storage_bandwidth_bytes_per_s;

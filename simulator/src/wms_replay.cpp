@@ -30,6 +30,7 @@
 #include "dagplan/analysis.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
+#include "stats.hpp"
 
 namespace dagplan::sim {
 
@@ -54,25 +55,6 @@ const char* wms_param_name(std::size_t i) {
 namespace {
 
 constexpr double kGb = 1e9;
-
-// The widest depth level of the DAG (the slots of a run whose file lists no machine).
-std::uint32_t widest_level(const Workflow& w) {
-  std::vector<std::uint32_t> depth(w.task_count(), 0), count(w.task_count() + 1, 0);
-  for (TaskId t : w.topological_order()) {
-    std::uint32_t d = 0;
-    for (TaskId p : w.predecessors(t)) d = std::max(d, depth[index(p)] + 1);
-    depth[index(t)] = d;
-    ++count[d];
-  }
-  return std::max<std::uint32_t>(1, *std::max_element(count.begin(), count.end()));
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
 
 // Softening scale of the shrinkage and of the search steps: a parameter's size is judged by
 // log(1 + p / kScale) (1 s, or 1 s per GB: below that a parameter hardly moves a makespan).

@@ -40,6 +40,9 @@ WorkflowSummary summarize(const Workflow& workflow);
 /// root to it. O(V + E).
 std::vector<std::size_t> level_widths(const Workflow& workflow);
 
+/// The most tasks on one level (level_widths()' largest); 1 for an empty workflow. O(V + E).
+std::uint32_t widest_level(const Workflow& workflow);
+
 /// Longest path by work through the DAG, seconds on 1 reference vCPU.
 double critical_path_work_s(const Workflow& workflow);
 

@@ -244,4 +244,9 @@ class ExecutionModel {
 /// guarantee for every duration it computes.
 std::int64_t seconds_to_us(double seconds);
 
+/// Microseconds as seconds (for reports and files, which use seconds).
+inline double us_to_seconds(std::int64_t us) {
+  return static_cast<double>(us) / 1e6;
+}
+
 }  // namespace dagplan
