@@ -46,6 +46,17 @@ function secs(us) {
   if (a >= 1e-3) return (s * 1e3).toFixed(a >= 0.01 ? 1 : 3) + ' ms';
   return (s * 1e6).toFixed(0) + ' µs';
 }
+// One unit for a group of durations (a table's row or column, so that it keeps one unit): the
+// unit secs() would give the largest of them.
+function secsUnit(values) {
+  const a = Math.max(0, ...values.map(v => Math.abs(v))) / 1e6;
+  if (a >= 1 || a === 0) return {scale: 1e-6, name: ' s', digits: a >= 100 ? 1 : 3};
+  if (a >= 1e-3) return {scale: 1e-3, name: ' ms', digits: a >= 0.01 ? 1 : 3};
+  return {scale: 1, name: ' µs', digits: 0};
+}
+function secsIn(us, u) {
+  return (us * u.scale).toFixed(u.digits) + u.name;
+}
 function bytes(b) {
   const u = ['B', 'KB', 'MB', 'GB', 'TB'];
   let i = 0, v = b;
@@ -386,19 +397,27 @@ function details(k) {
   h += '<table class="phases"><tr><th>timeline</th><th>attempt</th><th>instance</th>' +
       '<th>ready</th><th>start</th><th>inputs</th><th>execution</th><th>upload</th>' +
       '<th>counters</th><th>finish</th><th>bytes in</th><th>on chain</th><th>error</th></tr>';
+  // Ready, start, inputs, execution, upload, counters, finish of an attempt; one unit per column.
+  const times = (A, o) =>
+      [A[o + 3], A[o + 4], A[o + 5] - A[o + 4], A[o + 6] - A[o + 5], A[o + 8] - A[o + 7],
+       A[o + 9] - A[o + 8], A[o + 9]];
+  const columns = [[], [], [], [], [], [], []];
+  D.timelines.forEach(T => {
+    for (const a of T.byInst.flat().filter(a => T.att[a * ATT] === k))
+      times(T.att, a * ATT).forEach((v, i) => columns[i].push(v));
+  });
+  const U = columns.map(secsUnit);
   D.timelines.forEach((T, p) => {
     const A = T.att;
     for (const a of T.byInst.flat()
              .filter(a => A[a * ATT] === k)
              .sort((x, y) => A[x * ATT + 11] - A[y * ATT + 11])) {
       const o = a * ATT, inst = A[o + 1];
+      const t = times(A, o).map((v, i) => secsIn(v, U[i]));
       const iname = '#' + inst + ' ' + (T.inst_worker[inst] || 'flexible') + ' ' +
           T.inst_config[inst] + (T.inst_machine.length ? ' @' + T.inst_machine[inst] : '');
       h += '<tr><td>' + esc(T.label) + '</td><td>' + (A[o + 11] + 1) + '</td><td>' + esc(iname) +
-          '</td><td>' + secs(A[o + 3]) + '</td><td>' + secs(A[o + 4]) + '</td><td>' +
-          secs(A[o + 5] - A[o + 4]) + '</td><td>' + secs(A[o + 6] - A[o + 5]) + '</td><td>' +
-          secs(A[o + 8] - A[o + 7]) + '</td><td>' + secs(A[o + 9] - A[o + 8]) + '</td><td>' +
-          secs(A[o + 9]) + '</td><td>' + bytes(A[o + 12]) + '</td><td>' +
+          '</td><td>' + t.join('</td><td>') + '</td><td>' + bytes(A[o + 12]) + '</td><td>' +
           (T.onChain[k] && T.lastAtt[k] === a ? 'yes' : '') + '</td><td class="error">' +
           esc(T.errorOf.get(a) || (A[o + 10] ? '' : 'failed')) + '</td></tr>';
     }
@@ -576,12 +595,18 @@ document.getElementById('subtitle').textContent =
             .join('') +
         '</tr>';
   }
-  row('makespan', T => [secs(T.makespan_us), T.makespan_us], true);
+  // Durations: one unit per row, the one its largest figure needs.
+  const unitOf = get => secsUnit(D.timelines.map(get));
+  const mu = unitOf(T => T.makespan_us);
+  row('makespan', T => [secsIn(T.makespan_us, mu), T.makespan_us], true);
   row('cost', T => [T.cost_usd ? dollars(T.cost_usd) : 'unknown', T.cost_usd], true);
   row('instances', T => [String(T.inst_worker.length)]);
   row('cold / warm starts', T => [T.cold_starts + ' / ' + T.warm_starts]);
   const names = ['start-up', 'inputs', 'execution', 'upload', 'counter updates'];
-  names.forEach((n, i) => row(n + ' (sum)', T => [secs(T.phase_us[i]), T.phase_us[i]], true));
+  names.forEach((n, i) => {
+    const u = unitOf(T => T.phase_us[i]);
+    row(n + ' (sum)', T => [secsIn(T.phase_us[i], u), T.phase_us[i]], true);
+  });
   row('bytes from storage', T => [bytes(T.bytes_from_storage), T.bytes_from_storage], true);
   row('bytes to storage', T => [bytes(T.bytes_to_storage), T.bytes_to_storage], true);
   if (D.timelines.some(T => T.bytes_direct))
