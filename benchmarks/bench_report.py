@@ -8,6 +8,20 @@ Usage: bench_report.py [--tasks N] [--shape S] [--planner P] [--runs R] [--check
                        [--bin BUILD/cli]
 Needs chromium, chromium-driver and python3-selenium (scripts/install-deps.sh).
 """
+import os as _os
+import sys as _sys
+
+# Selenium comes from Debian's python3-selenium: run under Debian's python3 when another python3
+# (pyenv, a virtualenv) comes first on PATH and lacks it.
+try:
+    import selenium  # noqa: F401
+except ImportError:
+    if _os.path.exists("/usr/bin/python3") and _os.path.realpath(_sys.executable) != _os.path.realpath(
+        "/usr/bin/python3"
+    ):
+        _os.execv("/usr/bin/python3", ["/usr/bin/python3", *_sys.argv])
+    _sys.exit(f"{_sys.argv[0]}: needs Selenium (Debian: apt-get install -y python3-selenium chromium chromium-driver)")
+
 import argparse
 import json
 import os
