@@ -15,6 +15,7 @@
 #include "dagplan/files.hpp"
 #include "dagplan/human_format.hpp"
 #include "dagplan/large_vector.hpp"
+#include "dagplan/model.hpp"
 #include "dagplan/passes.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/predictor.hpp"
@@ -24,10 +25,6 @@
 namespace dagplan::cli {
 namespace {
 
-double seconds(std::int64_t us) {
-  return static_cast<double>(us) / 1e6;
-}
-
 std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel& m,
                     double planning_s) {
   const Workflow& w = m.workflow();
@@ -36,14 +33,14 @@ std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel&
   out += fmt::format("plan '{}' for workflow '{}' ({} tasks) on platform '{}'\n", plan.planner,
                      w.name(), w.task_count(), m.platform().name);
   out += fmt::format("  predicted makespan   {}  (x{:.2f} the lower bound {})\n",
-                     human_seconds(seconds(p.makespan_us)),
+                     human_seconds(us_to_seconds(p.makespan_us)),
                      makespan_over_bound(p.makespan_us, p.bounds),
-                     human_seconds(seconds(p.bounds.makespan_us())));
+                     human_seconds(us_to_seconds(p.bounds.makespan_us())));
   if (p.contention_free_makespan_us >= 0)
     out += fmt::format(
         "  contention-free      {}  (every transfer at full bandwidth, every task on "
         "its own vCPUs)\n",
-        human_seconds(seconds(p.contention_free_makespan_us)));
+        human_seconds(us_to_seconds(p.contention_free_makespan_us)));
   if (std::string note = contention_note(p); !note.empty())
     out += fmt::format("  note: {}\n", note);
   out += fmt::format(
@@ -70,16 +67,16 @@ std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel&
     out += fmt::format("  point to point       {} between machines\n",
                        human_bytes(static_cast<double>(p.bytes_direct)));
   out += fmt::format("  lower bounds         critical path {}, work/concurrency {}, data {}\n",
-                     human_seconds(seconds(p.bounds.critical_path_us)),
-                     human_seconds(seconds(p.bounds.work_over_concurrency_us)),
-                     human_seconds(seconds(p.bounds.data_us)));
+                     human_seconds(us_to_seconds(p.bounds.critical_path_us)),
+                     human_seconds(us_to_seconds(p.bounds.work_over_concurrency_us)),
+                     human_seconds(us_to_seconds(p.bounds.data_us)));
   for (const PassRecord& r : plan.passes) {
     if (r.changes == 0) {
       out += fmt::format("  pass {:<15} no change (none gained on the objective)\n", r.name);
       continue;
     }
     // Gains as the prediction saw them when the pass ran (positive: faster or cheaper).
-    const std::string ms = human_seconds(seconds(std::abs(r.makespan_gain_us)));
+    const std::string ms = human_seconds(us_to_seconds(std::abs(r.makespan_gain_us)));
     const std::string cost = human_dollars(std::abs(r.cost_gain_usd));
     out += fmt::format("  pass {:<15} {} change{}; makespan {}{}, cost {}{}\n", r.name, r.changes,
                        r.changes == 1 ? "" : "s", r.makespan_gain_us > 0 ? "-" : "+", ms,
@@ -386,7 +383,7 @@ void add_plan_commands(CLI::App& app) {
         nlohmann::ordered_json rows = nlohmann::ordered_json::array();
         for (const ComparisonRow& r : c.rows)
           rows.push_back({{"planner", r.planner},
-                          {"makespan_s", seconds(r.makespan_us)},
+                          {"makespan_s", us_to_seconds(r.makespan_us)},
                           {"cost_usd", r.cost.total()},
                           {"makespan_over_bound", r.makespan_over_bound},
                           {"cost_over_floor", r.cost_over_floor},
@@ -394,12 +391,13 @@ void add_plan_commands(CLI::App& app) {
                           {"instances", r.instances},
                           {"cold_starts", r.cold_starts},
                           {"planning_s", r.planning_s}});
-        nlohmann::ordered_json doc = {{"workflow", in.workflow.name()},
-                                      {"tasks", in.workflow.task_count()},
-                                      {"platform", in.platform.name},
-                                      {"lower_bound_makespan_s", seconds(c.bounds.makespan_us())},
-                                      {"cost_floor_usd", c.bounds.cost_floor},
-                                      {"planners", rows}};
+        nlohmann::ordered_json doc = {
+            {"workflow", in.workflow.name()},
+            {"tasks", in.workflow.task_count()},
+            {"platform", in.platform.name},
+            {"lower_bound_makespan_s", us_to_seconds(c.bounds.makespan_us())},
+            {"cost_floor_usd", c.bounds.cost_floor},
+            {"planners", rows}};
         fmt::print("{}\n", doc.dump(2));
         return;
       }
@@ -408,7 +406,7 @@ void add_plan_commands(CLI::App& app) {
         fmt::print(
             "workflow '{}' ({} tasks) on '{}': makespan lower bound {}, cost floor ${:.6f}\n",
             in.workflow.name(), in.workflow.task_count(), in.platform.name,
-            human_seconds(seconds(c.bounds.makespan_us())), c.bounds.cost_floor);
+            human_seconds(us_to_seconds(c.bounds.makespan_us())), c.bounds.cost_floor);
       const char* head = md ? "| planner | makespan (s) | cost ($) | makespan / bound | cost / "
                               "floor | workers | instances | cold starts | planning (s) "
                               "|\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
@@ -418,12 +416,12 @@ void add_plan_commands(CLI::App& app) {
       for (const ComparisonRow& r : c.rows) {
         if (md) {
           fmt::print("| {} | {:.3f} | {:.6f} | {:.2f} | {:.2f} | {} | {} | {} | {:.4f} |\n",
-                     r.planner, seconds(r.makespan_us), r.cost.total(), r.makespan_over_bound,
+                     r.planner, us_to_seconds(r.makespan_us), r.cost.total(), r.makespan_over_bound,
                      r.cost_over_floor, r.workers, r.instances, r.cold_starts, r.planning_s);
         } else {
           fmt::print(
               "  {:<12} {:>10.3f} s  ${:>9.6f}  {:>7.2f}  {:>7.2f}  {:>7}  {:>9}  {:>5}  {:>8}\n",
-              r.planner, seconds(r.makespan_us), r.cost.total(), r.makespan_over_bound,
+              r.planner, us_to_seconds(r.makespan_us), r.cost.total(), r.makespan_over_bound,
               r.cost_over_floor, r.workers, r.instances, r.cold_starts,
               human_seconds(r.planning_s));
         }

@@ -11,6 +11,7 @@
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
 #include "dagplan/human_format.hpp"
+#include "dagplan/model.hpp"
 #include "dagplan/sim/calibrate.hpp"
 #include "dagplan/sim/effects.hpp"
 #include "dagplan/sim/replay.hpp"
@@ -25,10 +26,6 @@
 namespace dagplan::cli {
 namespace {
 
-double seconds(std::int64_t us) {
-  return static_cast<double>(us) / 1e6;
-}
-
 sim::Trace load_trace(const std::string& path) {
   std::string text = read_text_file(path);
   return sim::read_trace(text, path == "-" ? "<stdin>" : path);
@@ -42,14 +39,14 @@ std::string effects_text(const sim::EffectAttribution& a, const std::string& not
   out += note.empty() ? "):\n" : "; " + note + "):\n";
   out += fmt::format("  {:<34} {:>14} {:>12}\n", "", "makespan (s)", "added (s)");
   out += fmt::format("  {:<34} {:>14.3f}\n", "predictor (no contention, no noise)",
-                     seconds(a.predicted_makespan_us));
+                     us_to_seconds(a.predicted_makespan_us));
   out += fmt::format("  {:<34} {:>14.3f} {:>+12.3f}\n", "simulator, same assumptions",
-                     seconds(a.simulated_makespan_us),
-                     seconds(a.simulated_makespan_us - a.predicted_makespan_us));
+                     us_to_seconds(a.simulated_makespan_us),
+                     us_to_seconds(a.simulated_makespan_us - a.predicted_makespan_us));
   for (const sim::EffectStep& step : a.steps)
     out += fmt::format("  {:<34} {:>14.3f} {:>+12.3f}\n",
                        fmt::format("+ {}", sim::effect_name(step.effect)),
-                       seconds(step.makespan_us), seconds(step.added_us));
+                       us_to_seconds(step.makespan_us), us_to_seconds(step.added_us));
   return out;
 }
 
@@ -216,7 +213,7 @@ void add_sim_commands(CLI::App& app) {
             {"noise", o->noise},
             {"contention", !o->no_contention},
             {"failed_runs", failed_runs},
-            {"predicted_makespan_s", seconds(predicted.makespan_us)},
+            {"predicted_makespan_s", us_to_seconds(predicted.makespan_us)},
             {"predicted_cost_usd", predicted.cost.total()},
             {"makespan_s",
              {{"mean", dm.mean},
@@ -242,7 +239,7 @@ void add_sim_commands(CLI::App& app) {
                  in.inputs.platform.name, o->runs, o->runs == 1 ? "" : "s", o->seed,
                  o->noise ? ", noise" : "", o->no_contention ? ", no contention" : "");
       fmt::print("  predicted    makespan {:>12}   cost {}\n",
-                 human_seconds(seconds(predicted.makespan_us)),
+                 human_seconds(us_to_seconds(predicted.makespan_us)),
                  human_dollars(predicted.cost.total()));
       if (o->runs == 1) {
         fmt::print("  simulated    makespan {:>12}   cost {}\n", human_seconds(dm.mean),

@@ -14,6 +14,7 @@
 #include "dagplan/exec/run.hpp"
 #include "dagplan/files.hpp"
 #include "dagplan/human_format.hpp"
+#include "dagplan/model.hpp"
 #include "dagplan/predictor.hpp"
 #include "dagplan/sim/trace.hpp"
 #include "dagplan/workflow_io.hpp"
@@ -22,10 +23,6 @@
 
 namespace dagplan::cli {
 namespace {
-
-double seconds(std::int64_t us) {
-  return static_cast<double>(us) / 1e6;
-}
 
 // dagworker lives beside dagrun.
 std::string worker_binary() {
@@ -107,8 +104,8 @@ void run_command(const Opts& o) {
         {"redis", r.redis},
         {"embedded_redis", r.embedded_redis},
         {"makespan_s",
-         {{"measured", seconds(r.makespan_us)},
-          {"predicted", seconds(predicted.makespan_us)},
+         {{"measured", us_to_seconds(r.makespan_us)},
+          {"predicted", us_to_seconds(predicted.makespan_us)},
           {"relative_error", error}}},
         {"cost_usd", {{"measured", r.cost_usd}, {"predicted", predicted.cost.total()}}},
         {"instances", r.instances},
@@ -133,8 +130,8 @@ void run_command(const Opts& o) {
              in.plan.planner, in.inputs.workflow.name(), in.inputs.workflow.task_count(),
              in.inputs.platform.name, r.run_id, r.embedded_redis ? "private" : "given", r.redis);
   fmt::print("  makespan       measured {:>12}   predicted {:>12}  ({:+.1f}% off)\n",
-             human_seconds(seconds(r.makespan_us)), human_seconds(seconds(predicted.makespan_us)),
-             100 * error);
+             human_seconds(us_to_seconds(r.makespan_us)),
+             human_seconds(us_to_seconds(predicted.makespan_us)), 100 * error);
   fmt::print("  cost           measured {:>12}   predicted {:>12}  (the model's prices)\n",
              human_dollars(r.cost_usd), human_dollars(predicted.cost.total()));
   fmt::print(

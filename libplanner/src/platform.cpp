@@ -13,6 +13,7 @@
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
 #include "dagplan/limits.hpp"
+#include "dagplan/model.hpp"
 #include "dagplan/suggest.hpp"
 
 namespace dagplan {
@@ -269,7 +270,6 @@ std::string write_platform(const Platform& p) {
   std::string out;
   JsonWriter w(out);
   bool cluster = p.kind == PlatformKind::kCluster;
-  auto seconds = [](std::int64_t us) { return static_cast<double>(us) / 1e6; };
   w.begin_object();
   w.member("format", "dagplan-platform/1");
   w.member("kind", cluster ? "cluster" : "serverless");
@@ -291,28 +291,28 @@ std::string write_platform(const Platform& p) {
       if (c.slots) {
         w.member("slots", c.slots);
       }
-      w.member("cold_start_s", seconds(c.cold_start_us));
-      w.member("warm_start_s", seconds(c.warm_start_us));
+      w.member("cold_start_s", us_to_seconds(c.cold_start_us));
+      w.member("warm_start_s", us_to_seconds(c.warm_start_us));
     }
     w.end_object();
   }
   w.end_array();
-  w.member("invoke_latency_s", seconds(p.invoke_latency_us));
+  w.member("invoke_latency_s", us_to_seconds(p.invoke_latency_us));
   w.key("storage");
   w.begin_object(true);
-  w.member("latency_s", seconds(p.storage_latency_us));
+  w.member("latency_s", us_to_seconds(p.storage_latency_us));
   w.member("bandwidth_bytes_per_s", p.storage_bandwidth_bytes_per_s);
   w.end_object();
-  w.member("keep_alive_s", seconds(p.keep_alive_us));
+  w.member("keep_alive_s", us_to_seconds(p.keep_alive_us));
   w.member("max_concurrency", p.max_concurrency);
   w.member("dag_inline_bytes", p.dag_inline_bytes);
   w.member("bill_startup", p.bill_startup);
-  w.member("billing_granularity_s", seconds(p.billing_granularity_us));
-  w.member("dispatch_overhead_s", seconds(p.dispatch_overhead_us));
+  w.member("billing_granularity_s", us_to_seconds(p.billing_granularity_us));
+  w.member("dispatch_overhead_s", us_to_seconds(p.dispatch_overhead_us));
   if (p.transfers == TransferMode::kDirect) {
     w.member("transfers", "direct");
     w.member("links", p.links == LinkSharing::kShared ? "shared" : "independent");
-    w.member("network_latency_s", seconds(p.network_latency_us));
+    w.member("network_latency_s", us_to_seconds(p.network_latency_us));
   }
   w.key("prices");
   w.begin_object(true);

@@ -203,7 +203,6 @@ LowerBounds lower_bounds(const ExecutionModel& m) {
 
 std::string prediction_json(const Prediction& p, const ExecutionModel& m, bool per_task) {
   const Workflow& w = m.workflow();
-  auto s = [](std::int64_t us) { return static_cast<double>(us) / 1e6; };
   std::string out;
   // Room for the timelines up front (a task's line is about 200 characters, an instance's 170):
   // growing a string of hundreds of MB copies it and touches fresh memory each time. Pages
@@ -211,11 +210,11 @@ std::string prediction_json(const Prediction& p, const ExecutionModel& m, bool p
   out.reserve(per_task ? 4096 + 256 * w.task_count() + 224 * p.instances.size() : 4096);
   JsonWriter j(out);
   j.begin_object();
-  j.member("makespan_s", s(p.makespan_us));
+  j.member("makespan_s", us_to_seconds(p.makespan_us));
   j.member("cost_usd", p.cost.total());
   j.member("contention", p.contention);
   if (p.contention_free_makespan_us >= 0)
-    j.member("contention_free_makespan_s", s(p.contention_free_makespan_us));
+    j.member("contention_free_makespan_s", us_to_seconds(p.contention_free_makespan_us));
   j.key("cost_breakdown_usd");
   j.begin_object(true);
   j.member("compute", p.cost.compute);
@@ -224,9 +223,9 @@ std::string prediction_json(const Prediction& p, const ExecutionModel& m, bool p
   j.end_object();
   j.key("lower_bounds");
   j.begin_object(true);
-  j.member("critical_path_s", s(p.bounds.critical_path_us));
-  j.member("work_over_concurrency_s", s(p.bounds.work_over_concurrency_us));
-  j.member("data_s", s(p.bounds.data_us));
+  j.member("critical_path_s", us_to_seconds(p.bounds.critical_path_us));
+  j.member("work_over_concurrency_s", us_to_seconds(p.bounds.work_over_concurrency_us));
+  j.member("data_s", us_to_seconds(p.bounds.data_us));
   j.member("cost_floor_usd", p.bounds.cost_floor);
   j.end_object();
   j.member("instances_count", static_cast<std::uint64_t>(p.instances.size()));
@@ -250,10 +249,10 @@ std::string prediction_json(const Prediction& p, const ExecutionModel& m, bool p
       j.member("instance", static_cast<std::uint64_t>(i));
       j.member("config", m.config(in.config).name);
       j.member("warm", in.warm);
-      j.member("requested_s", s(in.requested_us));
-      j.member("start_s", s(in.start_us));
-      j.member("ready_s", s(in.ready_us));
-      j.member("exited_s", s(in.exited_us));
+      j.member("requested_s", us_to_seconds(in.requested_us));
+      j.member("start_s", us_to_seconds(in.start_us));
+      j.member("ready_s", us_to_seconds(in.ready_us));
+      j.member("exited_s", us_to_seconds(in.exited_us));
       j.member("tasks", in.tasks);
       j.end_object();
     }
@@ -265,11 +264,11 @@ std::string prediction_json(const Prediction& p, const ExecutionModel& m, bool p
       j.begin_object(true);
       j.member("id", w.id(TaskId{t}));
       j.member("instance", tp.instance);
-      j.member("ready_s", s(tp.ready_us));
-      j.member("start_s", s(tp.start_us));
-      j.member("exec_start_s", s(tp.exec_start_us));
-      j.member("exec_end_s", s(tp.exec_end_us));
-      j.member("finish_s", s(tp.finish_us));
+      j.member("ready_s", us_to_seconds(tp.ready_us));
+      j.member("start_s", us_to_seconds(tp.start_us));
+      j.member("exec_start_s", us_to_seconds(tp.exec_start_us));
+      j.member("exec_end_s", us_to_seconds(tp.exec_end_us));
+      j.member("finish_s", us_to_seconds(tp.finish_us));
       j.member("uploaded", tp.uploaded);
       j.end_object();
     }
