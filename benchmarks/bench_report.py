@@ -8,19 +8,6 @@ Usage: bench_report.py [--tasks N] [--shape S] [--planner P] [--runs R] [--check
                        [--bin BUILD/cli]
 Needs chromium, chromium-driver and python3-selenium (scripts/install-deps.sh).
 """
-import os as _os
-import sys as _sys
-
-# Selenium comes from Debian's python3-selenium: run under Debian's python3 when another python3
-# (pyenv, a virtualenv) comes first on PATH and lacks it.
-try:
-    import selenium  # noqa: F401
-except ImportError:
-    if _os.path.exists("/usr/bin/python3") and _os.path.realpath(_sys.executable) != _os.path.realpath(
-        "/usr/bin/python3"
-    ):
-        _os.execv("/usr/bin/python3", ["/usr/bin/python3", *_sys.argv])
-    _sys.exit(f"{_sys.argv[0]}: needs Selenium (Debian: apt-get install -y python3-selenium chromium chromium-driver)")
 
 import argparse
 import json
@@ -30,6 +17,11 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from headless_chromium import chromium, require_selenium  # noqa: E402
+
+require_selenium()
 
 ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 ap.add_argument("--tasks", type=int, default=10000)
@@ -62,23 +54,8 @@ try:
     run(dagsim, "simulate", plan, "--noise", "--seed", str(a.seed), "--trace", trace, "-q")
     t_report = run(dagplan, "report", plan, "--trace", trace, "-o", html, "-q")
     size = os.path.getsize(html)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium")
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
-    ):
-        opts.add_argument(arg)
     draws = []
-    d = webdriver.Chrome(
-        service=Service(executable_path=shutil.which("chromedriver")), options=opts
-    )
+    d = chromium(1400, 1000)
     try:
         for _ in range(a.runs):
             d.get("about:blank")

@@ -5,19 +5,6 @@ and python3-selenium (scripts/install-deps.sh).
 
 Usage: scripts/report-screenshot.py [BUILD_DIR] [--out docs/report-dagrun.png] [--keep DIR]
 """
-import os as _os
-import sys as _sys
-
-# Selenium comes from Debian's python3-selenium: run under Debian's python3 when another python3
-# (pyenv, a virtualenv) comes first on PATH and lacks it.
-try:
-    import selenium  # noqa: F401
-except ImportError:
-    if _os.path.exists("/usr/bin/python3") and _os.path.realpath(_sys.executable) != _os.path.realpath(
-        "/usr/bin/python3"
-    ):
-        _os.execv("/usr/bin/python3", ["/usr/bin/python3", *_sys.argv])
-    _sys.exit(f"{_sys.argv[0]}: needs Selenium (Debian: apt-get install -y python3-selenium chromium chromium-driver)")
 
 import argparse
 import json
@@ -25,6 +12,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+
+from headless_chromium import chromium, require_selenium
+
+require_selenium()
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -95,21 +86,9 @@ run(
     "-q",
 )
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 
-opts = webdriver.ChromeOptions()
-opts.binary_location = shutil.which("chromium")
-for arg in (
-    "--headless=new",
-    "--no-sandbox",
-    "--window-size=1300,1500",
-    "--hide-scrollbars",
-    "--force-device-scale-factor=1",
-):
-    opts.add_argument(arg)
-d = webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")), options=opts)
+d = chromium(1300, 1500)
 try:
     d.get("file://" + f("report.html"))
     t = json.load(open(f("trace.json")))

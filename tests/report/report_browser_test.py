@@ -18,6 +18,9 @@ import sys
 import tempfile
 
 CASE, DAGPLAN, SRC = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, os.path.join(SRC, "scripts"))
+from headless_chromium import chromium  # noqa: E402
+
 DAGSIM = os.path.join(os.path.dirname(DAGPLAN), "dagsim")
 LANE_H = 14  # the page's lane height (CSS pixels), the only layout constant the test assumes
 
@@ -36,34 +39,7 @@ def run(*args, ok=True):
 
 def browser():
     """A headless Chromium, or exit 77 saying what is missing."""
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        print("SKIP: python3-selenium is not installed (scripts/install-deps.sh installs it)")
-        sys.exit(77)
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver") or (
-        "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
-    )
-    if not chromium or not driver:
-        print(
-            "SKIP: chromium or chromium-driver is not installed (scripts/install-deps.sh installs them)"
-        )
-        sys.exit(77)
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    for a in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1200",
-        "--force-device-scale-factor=1",
-        "--hide-scrollbars",
-    ):
-        opts.add_argument(a)
-    return webdriver.Chrome(service=Service(executable_path=driver), options=opts)
+    return chromium(1400, 1200, exit_code=77)
 
 
 def lanes_of(trace):
