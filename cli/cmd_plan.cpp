@@ -380,25 +380,7 @@ void add_plan_commands(CLI::App& app) {
       Comparison c = compare_planners(model, names, co);
       progress.finish();
       if (o->format == "json") {
-        nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-        for (const ComparisonRow& r : c.rows)
-          rows.push_back({{"planner", r.planner},
-                          {"makespan_s", us_to_seconds(r.makespan_us)},
-                          {"cost_usd", r.cost.total()},
-                          {"makespan_over_bound", r.makespan_over_bound},
-                          {"cost_over_floor", r.cost_over_floor},
-                          {"workers", r.workers},
-                          {"instances", r.instances},
-                          {"cold_starts", r.cold_starts},
-                          {"planning_s", r.planning_s}});
-        nlohmann::ordered_json doc = {
-            {"workflow", in.workflow.name()},
-            {"tasks", in.workflow.task_count()},
-            {"platform", in.platform.name},
-            {"lower_bound_makespan_s", us_to_seconds(c.bounds.makespan_us())},
-            {"cost_floor_usd", c.bounds.cost_floor},
-            {"planners", rows}};
-        fmt::print("{}\n", doc.dump(2));
+        fmt::print("{}\n", write_compare(compare_table(c, model)));
         return;
       }
       bool md = o->format == "markdown";

@@ -64,8 +64,8 @@ void add_report_commands(CLI::App& app) {
           fmt::format("{} ({})", path, trace.source.empty() ? "trace" : trace.source);
       timelines.push_back({std::move(label), false, std::move(trace)});
     }
-    std::optional<report::CompareTable> compare;
-    if (!o->compare.empty()) compare = report::read_compare(read_text_file(o->compare), o->compare);
+    std::optional<CompareTable> compare;
+    if (!o->compare.empty()) compare = read_compare(read_text_file(o->compare), o->compare);
     Workflow workflow;
     Platform platform;
     std::optional<Profile> profile;

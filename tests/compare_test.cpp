@@ -138,3 +138,39 @@ TEST_CASE("ratios to the bounds are 0 when a bound says nothing", "[compare]") {
   CHECK(makespan_over_bound(3'000'000, LowerBounds{}) == 0.0);
   CHECK(cost_over_floor(0.75, LowerBounds{}) == 0.0);
 }
+
+TEST_CASE("the comparison's JSON: read, and errors that name the path", "[compare]") {
+  const std::string ok = R"({"workflow": "t", "tasks": 4, "platform": "test",
+    "lower_bound_makespan_s": 1.5, "cost_floor_usd": 0.01, "planners": [
+    {"planner": "heft", "makespan_s": 2.5, "cost_usd": 0.02, "makespan_over_bound": 1.67,
+     "cost_over_floor": 2, "workers": 3, "instances": 3, "cold_starts": 3, "planning_s": 0.001}]})";
+  CompareTable c = read_compare(ok, "c.json");
+  REQUIRE(c.rows.size() == 1);
+  CHECK(c.rows[0].planner == "heft");
+  CHECK(c.rows[0].makespan_s == 2.5);
+  CHECK(c.rows[0].workers == 3);
+  REQUIRE_INPUT_ERROR(read_compare("[1]", "c.json"), "c.json", "dagplan compare");
+  REQUIRE_INPUT_ERROR(read_compare(R"({"workflow": "t", "tasks": 4, "platform": "p",
+    "lower_bound_makespan_s": 1, "cost_floor_usd": 0})",
+                                   "c.json"),
+                      "$.planners");
+  std::string bad = ok;
+  bad.replace(bad.find("\"makespan_s\": 2.5"), 17, "\"makespan_s\": \"x\"");
+  REQUIRE_INPUT_ERROR(read_compare(bad, "c.json"), "$.planners[0].makespan_s", "expected a number");
+}
+
+TEST_CASE("the comparison's JSON reads back what was written", "[compare]") {
+  Workflow w = map_reduce();
+  Platform platform = load_platform("aws-lambda");
+  ExecutionModel model(w, platform);
+  Comparison c = compare_planners(model, {"heft", "wukong"});
+  CompareTable t = compare_table(c, model);
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.tasks == w.task_count());
+  CHECK(t.rows[1].planner == "wukong");
+  CHECK(t.rows[0].makespan_s == us_to_seconds(c.rows[0].makespan_us));
+  CHECK(t.rows[0].cost_usd == c.rows[0].cost.total());
+  const std::string text = write_compare(t);
+  CHECK(read_compare(text, "c.json") == t);
+  CHECK(write_compare(read_compare(text, "c.json")) == text);
+}

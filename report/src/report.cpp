@@ -279,56 +279,6 @@ sim::Trace predicted_trace(const ExecutionModel& model, const Plan& plan) {
   return std::move(r.trace);
 }
 
-CompareTable read_compare(std::string_view text, const std::string& file) {
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
-    throw InputError(file, "$", "expected the JSON object of `dagplan compare --format json`");
-  auto get = [&](const nlohmann::json& o, const std::string& path, const char* key, auto& out) {
-    using T = std::decay_t<decltype(out)>;
-    auto it = o.find(key);
-    bool ok = it != o.end();
-    if constexpr (std::is_same_v<T, std::string>) {
-      ok = ok && it->is_string();
-      if (!ok) throw InputError(file, path + "." + key, "expected a string");
-      out = it->template get<std::string>();
-    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
-      ok = ok && it->is_number_unsigned();
-      if (!ok) throw InputError(file, path + "." + key, "expected a whole number >= 0");
-      out = it->template get<std::uint64_t>();
-    } else {
-      ok = ok && it->is_number();
-      if (!ok) throw InputError(file, path + "." + key, "expected a number");
-      out = it->template get<double>();
-    }
-  };
-  CompareTable c;
-  get(doc, "$", "workflow", c.workflow);
-  get(doc, "$", "tasks", c.tasks);
-  get(doc, "$", "platform", c.platform);
-  get(doc, "$", "lower_bound_makespan_s", c.lower_bound_makespan_s);
-  get(doc, "$", "cost_floor_usd", c.cost_floor_usd);
-  auto planners = doc.find("planners");
-  if (planners == doc.end() || !planners->is_array())
-    throw InputError(file, "$.planners", "expected an array of planner rows");
-  for (std::size_t i = 0; i < planners->size(); ++i) {
-    const nlohmann::json& r = (*planners)[i];
-    std::string path = fmt::format("$.planners[{}]", i);
-    if (!r.is_object()) throw InputError(file, path, "expected an object");
-    CompareRow row;
-    get(r, path, "planner", row.planner);
-    get(r, path, "makespan_s", row.makespan_s);
-    get(r, path, "cost_usd", row.cost_usd);
-    get(r, path, "makespan_over_bound", row.makespan_over_bound);
-    get(r, path, "cost_over_floor", row.cost_over_floor);
-    get(r, path, "workers", row.workers);
-    get(r, path, "instances", row.instances);
-    get(r, path, "cold_starts", row.cold_starts);
-    get(r, path, "planning_s", row.planning_s);
-    c.rows.push_back(std::move(row));
-  }
-  return c;
-}
-
 ReportData build_report(const ExecutionModel& model, const Plan& plan,
                         std::vector<TimelineInput> timelines, std::optional<CompareTable> compare,
                         bool with_prediction) {

@@ -197,24 +197,3 @@ TEST_CASE("Chrome trace events: a slice per attempt, its phases inside, times as
   }
   CHECK(task_slices == 4);
 }
-
-TEST_CASE("dagplan compare's JSON: read, and errors that name the path") {
-  const std::string ok = R"({"workflow": "t", "tasks": 4, "platform": "test",
-    "lower_bound_makespan_s": 1.5, "cost_floor_usd": 0.01, "planners": [
-    {"planner": "heft", "makespan_s": 2.5, "cost_usd": 0.02, "makespan_over_bound": 1.67,
-     "cost_over_floor": 2, "workers": 3, "instances": 3, "cold_starts": 3, "planning_s": 0.001}]})";
-  report::CompareTable c = report::read_compare(ok, "c.json");
-  REQUIRE(c.rows.size() == 1);
-  CHECK(c.rows[0].planner == "heft");
-  CHECK(c.rows[0].makespan_s == 2.5);
-  CHECK(c.rows[0].workers == 3);
-  REQUIRE_INPUT_ERROR(report::read_compare("[1]", "c.json"), "c.json", "dagplan compare");
-  REQUIRE_INPUT_ERROR(report::read_compare(R"({"workflow": "t", "tasks": 4, "platform": "p",
-    "lower_bound_makespan_s": 1, "cost_floor_usd": 0})",
-                                           "c.json"),
-                      "$.planners");
-  std::string bad = ok;
-  bad.replace(bad.find("\"makespan_s\": 2.5"), 17, "\"makespan_s\": \"x\"");
-  REQUIRE_INPUT_ERROR(report::read_compare(bad, "c.json"), "$.planners[0].makespan_s",
-                      "expected a number");
-}

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dagplan/model.hpp"
@@ -73,5 +74,43 @@ struct Comparison {
 /// plans with that planner), and Error as CompareOptions::keep_going says.
 Comparison compare_planners(const ExecutionModel& model, const std::vector<std::string>& planners,
                             const CompareOptions& options = {});
+
+/// One row of a comparison as files hold it (seconds, dollars): `dagplan compare --format json`.
+struct CompareRow {
+  std::string planner;
+  double makespan_s = 0;
+  double cost_usd = 0;
+  double makespan_over_bound = 0;
+  double cost_over_floor = 0;
+  std::uint64_t workers = 0;
+  std::uint64_t instances = 0;
+  std::uint64_t cold_starts = 0;
+  double planning_s = 0;
+
+  bool operator==(const CompareRow&) const = default;
+};
+
+/// A comparison as files hold it: what `dagplan compare --format json` writes and `dagplan
+/// report --compare` reads. Rows of planners that failed (ComparisonRow::error) are left out.
+struct CompareTable {
+  std::string workflow;
+  std::uint64_t tasks = 0;
+  std::string platform;
+  double lower_bound_makespan_s = 0;
+  double cost_floor_usd = 0;
+  std::vector<CompareRow> rows;
+
+  bool operator==(const CompareTable&) const = default;
+};
+
+/// `c` in the units of files, for the workflow and platform of `model`.
+CompareTable compare_table(const Comparison& c, const ExecutionModel& model);
+
+/// The JSON text of `t` (indented by two spaces, no final newline).
+std::string write_compare(const CompareTable& t);
+
+/// Reads the text write_compare() writes. Throws InputError naming `file` and the JSON path of
+/// what is missing or of the wrong type.
+CompareTable read_compare(std::string_view text, const std::string& file);
 
 }  // namespace dagplan

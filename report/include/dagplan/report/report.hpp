@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dagplan/compare.hpp"
 #include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
 #include "dagplan/sim/trace.hpp"
@@ -33,33 +34,6 @@ struct TimelineInput {
 /// predict() gives, to the microsecond), every attempt recorded, with its pre-warm and cluster
 /// events. Throws Error when the plan cannot complete.
 sim::Trace predicted_trace(const ExecutionModel& model, const Plan& plan);
-
-/// One row of `dagplan compare --format json`.
-struct CompareRow {
-  std::string planner;
-  double makespan_s = 0;
-  double cost_usd = 0;
-  double makespan_over_bound = 0;
-  double cost_over_floor = 0;
-  std::uint64_t workers = 0;
-  std::uint64_t instances = 0;
-  std::uint64_t cold_starts = 0;
-  double planning_s = 0;
-};
-
-/// A `dagplan compare --format json` document.
-struct CompareTable {
-  std::string workflow;
-  std::uint64_t tasks = 0;
-  std::string platform;
-  double lower_bound_makespan_s = 0;
-  double cost_floor_usd = 0;
-  std::vector<CompareRow> rows;
-};
-
-/// Reads the output of `dagplan compare --format json`. Throws InputError naming `file` and the
-/// JSON path of what is missing or of the wrong type.
-CompareTable read_compare(std::string_view text, const std::string& file);
 
 /// The phases the summary sets side by side, as summed over every task's last attempt (and, for
 /// start-up, over every instance).
