@@ -44,6 +44,14 @@ inline double kernel_seconds() {
   return static_cast<double>(u.ru_stime.tv_sec) + static_cast<double>(u.ru_stime.tv_usec) * 1e-6;
 }
 
+/// Processor time the process (all its threads) has spent in user mode: on a loaded machine, what
+/// a step cost whatever else ran.
+inline double user_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec) * 1e-6;
+}
+
 /// "a,b,,c" -> {"a", "b", "c"}: a comma-separated command-line list.
 inline std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;

@@ -158,18 +158,18 @@ void print_front(const std::string& params_json) {
   const nlohmann::json params = nlohmann::json::parse(params_json);
   fmt::print("Pareto front of makespan against cost ({} plans tried; * the pick)\n",
              params.at("candidates").get<std::size_t>());
-  fmt::print("  {:<12} {:<10} {:<7} {:>14} {:>14}\n", "planner", "config", "passes", "makespan (s)",
-             "cost ($)");
+  fmt::print("  {:<12} {:<10} {:<7} {:>6} {:>14} {:>14}\n", "planner", "config", "passes", "moves",
+             "makespan (s)", "cost ($)");
   const auto& picked = params.at("picked");
   for (const auto& f : params.at("front")) {
-    const bool is_pick = f.at("planner") == picked.at("planner") &&
-                         f.at("config") == picked.at("config") &&
-                         f.at("passes") == picked.at("passes");
+    const bool is_pick =
+        f.at("planner") == picked.at("planner") && f.at("config") == picked.at("config") &&
+        f.at("passes") == picked.at("passes") && f.value("moves", 0) == picked.value("moves", 0);
     const std::string config = f.at("config").get<std::string>();
-    fmt::print("{} {:<12} {:<10} {:<7} {:>14.3f} {:>14.6f}\n", is_pick ? "*" : " ",
+    fmt::print("{} {:<12} {:<10} {:<7} {:>6} {:>14.3f} {:>14.6f}\n", is_pick ? "*" : " ",
                f.at("planner").get<std::string>(), config.empty() ? "(own)" : config,
-               f.at("passes").get<bool>() ? "all" : "none", f.at("makespan_s").get<double>(),
-               f.at("cost_usd").get<double>());
+               f.at("passes").get<bool>() ? "all" : "none", f.value("moves", 0),
+               f.at("makespan_s").get<double>(), f.at("cost_usd").get<double>());
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/generators.hpp"
+#include "dagplan/pareto.hpp"
 #include "dagplan/passes.hpp"
 #include "dagplan/planner.hpp"
 #include "dagplan/platform.hpp"
@@ -444,6 +445,76 @@ TEST_CASE("pareto planner: never worse than another planner with passes on the o
       if (static_cast<double>(o.cheap.makespan_us) <= *deadline.deadline_s * 1e6)
         CHECK(dl.cost.total() <= o.cheap.cost.total() * (1 + 1e-12));
   }
+}
+
+TEST_CASE("pareto planner: the local search keeps only moves the prediction confirms",
+          "[passes][pareto]") {
+  // On this workflow the search moves the pick (heft with passes: as fast, cheaper); the plan it
+  // returns is valid, its numbers are the contention-aware prediction's, it beats the candidate
+  // it started from within the default rule's cost limit, and two runs give the same plan, byte
+  // for byte.
+  Platform platform = load_platform("aws-lambda");
+  Workflow w = test::generated("random-layered", 60, 1);
+  ExecutionModel m(w, platform);
+  const ParetoResult r = pareto_search(m, ParetoOptions{});
+  REQUIRE(r.picked);
+  const ParetoCandidate& pick = r.candidates[*r.picked];
+  REQUIRE(pick.moves > 0);
+  CHECK(r.moves_tried >= pick.moves);
+  check_plan(r.plan, w, platform);
+  const Prediction p = predict(m, r.plan);
+  CHECK(p.makespan_us == pick.makespan_us);
+  CHECK(p.cost.total() == pick.cost_usd);
+  const auto start = std::find_if(r.candidates.begin(), r.candidates.end(), [&](const auto& c) {
+    return c.planner == pick.planner && c.config == pick.config && c.passes == pick.passes &&
+           c.moves == 0;
+  });
+  REQUIRE(start != r.candidates.end());
+  // Better on the default rule: faster, or as fast and cheaper.
+  CHECK(pick.makespan_us <= start->makespan_us);
+  CHECK((pick.makespan_us < start->makespan_us || pick.cost_usd < start->cost_usd));
+  const auto reference = std::find_if(r.candidates.begin(), r.candidates.end(), [](const auto& c) {
+    return c.planner == default_planner_name() && c.config.empty() && c.passes;
+  });
+  REQUIRE(reference != r.candidates.end());
+  CHECK(pick.cost_usd <= reference->cost_usd);
+  const ParetoResult again = pareto_search(m, ParetoOptions{});
+  CHECK(write_plan(again.plan, w, platform) == write_plan(r.plan, w, platform));
+  CHECK(again.used_units == r.used_units);
+  // Without the search, no moves and a pick the search's beats.
+  ParetoOptions no_search;
+  no_search.search = false;
+  const ParetoResult plain = pareto_search(m, no_search);
+  REQUIRE(plain.picked);
+  const ParetoCandidate& before = plain.candidates[*plain.picked];
+  CHECK(before.moves == 0);
+  CHECK(before.makespan_us >= pick.makespan_us);
+  CHECK((before.makespan_us > pick.makespan_us || before.cost_usd > pick.cost_usd));
+}
+
+TEST_CASE("pareto planner: a work budget counted in predicted tasks", "[passes][pareto]") {
+  // The default budget grows with the tasks, then stops growing; a budget too small for anything
+  // but every planner's own plan still gives a valid plan, with no move.
+  CHECK(pareto_budget_units(1000) == std::uint64_t{2000} * 1000);
+  CHECK(pareto_budget_units(100'000) < std::uint64_t{2000} * 100'000);
+  CHECK(pareto_budget_units(1'000'000) == pareto_budget_units(100'000));
+  Platform platform = load_platform("aws-lambda");
+  Workflow w = test::generated("random-layered", 60, 1);
+  ExecutionModel m(w, platform);
+  ParetoOptions tiny;
+  tiny.work_units = 1;
+  tiny.passes = false;
+  const ParetoResult r = pareto_search(m, tiny);
+  REQUIRE(r.picked);
+  CHECK(r.budget_units == 1);
+  CHECK(r.used_units > r.budget_units);  // the planners' own plans are always made
+  CHECK(r.screened == 0);
+  CHECK(r.candidates.size() == planner_registry().planners().size() - 1);
+  CHECK(r.candidates[*r.picked].moves == 0);
+  check_plan(r.plan, w, platform);
+  const ParetoResult full = pareto_search(m, ParetoOptions{});
+  CHECK(full.screened > 0);
+  CHECK(full.used_units > r.used_units);
 }
 
 TEST_CASE("pareto planner: says by how much the best plan misses", "[passes][pareto]") {

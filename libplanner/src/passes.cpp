@@ -45,9 +45,8 @@ std::uint32_t keep_gains(const ExecutionModel& model, Plan& plan, const PassObje
                          PassState& state, std::size_t count,
                          const std::function<void(std::size_t, bool)>& apply,
                          const std::function<std::uint32_t(std::size_t)>& size) {
-  // Trials predict the whole plan each: at most this many tasks predicted in all (about 5 s at
-  // 10^5 tasks per 0.1 s), and always at least one trial.
-  constexpr std::uint64_t kTrialTaskBudget = 5'000'000;
+  // Trials predict the whole plan each: at most objective.trial_tasks tasks predicted in all,
+  // and always at least one trial.
   if (count == 0) return 0;
   std::uint32_t total = 0;
   for (std::size_t i = 0; i < count; ++i) {
@@ -55,7 +54,7 @@ std::uint32_t keep_gains(const ExecutionModel& model, Plan& plan, const PassObje
     total += size(i);
   }
   const std::uint64_t tasks = std::max<std::uint64_t>(1, model.workflow().task_count());
-  const std::uint64_t trials = std::max<std::uint64_t>(1, kTrialTaskBudget / tasks);
+  const std::uint64_t trials = std::max<std::uint64_t>(1, objective.trial_tasks / tasks);
   const std::size_t most = 1 + (count == 1 ? 0 : std::min<std::size_t>(count, trials));
   if (state.on_trial) state.on_trial(0, most);
   Prediction all = predict(model, plan);

@@ -1,11 +1,17 @@
 #pragma once
 /// \file
 /// The joint makespan/cost planner (`pareto`): the other planners, each on its own choice of
-/// configuration and on every configuration, are its candidates; the contention-aware prediction
-/// judges them; the optimisation passes improve the best of them, each improved plan one more
-/// candidate. It returns the cheapest plan that meets a deadline, the fastest within a budget,
-/// or - without either - the fastest that costs no more than the default planner's plan with
-/// the passes; and the Pareto front of makespan against cost over everything it tried.
+/// configuration and on every configuration, are its candidates (the latter screened by the
+/// contention-free estimate, the promising ones confirmed by the contention-aware prediction);
+/// the optimisation passes improve the best of them, each improved plan one more candidate; a
+/// local search then moves tasks and workers of the pick (to a producer's worker, to a worker of
+/// their own, another configuration, two workers merged), each move screened by the
+/// contention-free estimate and kept only when the contention-aware prediction confirms a gain.
+/// It returns the cheapest plan that meets a deadline, the fastest within a budget, or -
+/// without either - the fastest that costs no more than the default planner's plan with the
+/// passes; and the Pareto front of makespan against cost over everything it confirmed. All of it
+/// within a work budget counted in predicted tasks, not seconds: the result does not depend on
+/// the machine (docs/decisions/0022).
 
 #include <cstdint>
 #include <optional>
@@ -25,12 +31,32 @@ struct ParetoOptions {
   PassObjective objective;           ///< the passes' bounds (their objective: cost under a
                                      ///< deadline, else makespan)
   bool passes = true;                ///< run every pass on the best candidates
+  bool search = true;                ///< the local search on the pick
+  /// The work budget in units (one task of one contention-free prediction; a contention-aware
+  /// one counts kAwareUnits per task, a planner's run a fixed number per task by planner); 0: the
+  /// default, pareto_budget_units().
+  std::uint64_t work_units = 0;
 };
+
+/// A contention-aware prediction's units per task against a contention-free one's (measured
+/// 3-4x at 10^4-10^5 tasks).
+inline constexpr std::uint64_t kAwareUnits = 4;
+
+/// Up to this many tasks the passes run in full (PassObjective's default trial budget) on every
+/// other planner's own plan, so that the pick is never worse than any of them with the passes;
+/// above it they run within the work budget.
+inline constexpr std::uint64_t kFullPassTasks = 2000;
+
+/// The default work budget for `tasks` tasks: 2,000 contention-free predictions' worth up to
+/// 8,000 tasks, then 1.6 * 10^7 units (160 contention-free predictions at 10^5 tasks, about 4 s
+/// of one core), so the time grows linearly to 8,000 tasks and stays flat above.
+std::uint64_t pareto_budget_units(std::uint64_t tasks);
 
 struct ParetoCandidate {
   std::string planner;
-  std::string config;   ///< forced configuration; empty: the planner's own choice
-  bool passes = false;  ///< improved by every pass (ParetoOptions::objective)
+  std::string config;       ///< forced configuration; empty: the planner's own choice
+  bool passes = false;      ///< improved by every pass (ParetoOptions::objective)
+  std::uint32_t moves = 0;  ///< moves of the local search kept (on the candidate it started from)
   std::int64_t makespan_us = 0;
   double cost_usd = 0;
   bool on_front = false;  ///< no other candidate is at least as fast and as cheap, and better
@@ -43,13 +69,22 @@ struct ParetoResult {
   Plan plan;                                ///< the picked candidate's plan
   /// When nothing meets the deadline or the budget: by how much the best candidate misses.
   std::string miss;
+  // What the search did (deterministic: counted, not timed).
+  std::uint64_t budget_units = 0;  ///< the work budget
+  std::uint64_t used_units = 0;    ///< spent (may pass the budget by the mandatory work)
+  std::uint32_t screened = 0;      ///< contention-free predictions (plans and moves screened)
+  std::uint32_t predictions = 0;   ///< contention-aware predictions, the passes' included
+  std::uint32_t moves_tried = 0;   ///< moves of the local search confirmed by predict()
 };
 
-/// Plans with every other planner (on its own configuration, then on each configuration, while
-/// the candidates' tasks stay within a work budget of 4 * 10^6), predicts each, runs the passes
-/// on the default planner's plan and on the front's fastest members (all up to 2,000 tasks, two
-/// at 10^5), marks the front and picks as ParetoOptions says. Deterministic: ties by makespan,
-/// cost, then order tried.
+/// Plans with every other planner on its own configuration and predicts each (always); then each
+/// planner on each configuration while a quarter of the budget lasts, each screened by
+/// predict_contention_free() and the contention-free front confirmed by predict(); runs the
+/// passes on the default planner's plan, the other planners' and the front's fastest members
+/// (in full on every planner's own plan up to kFullPassTasks tasks, within the budget above);
+/// picks as ParetoOptions says; then the local search on the pick with what is left of the
+/// budget (at least 40% of it). Deterministic: ties by makespan, cost, then order tried; moves
+/// in a fixed order, ties by id.
 ParetoResult pareto_search(const ExecutionModel& model, const ParetoOptions& options);
 
 }  // namespace dagplan

@@ -28,6 +28,9 @@ struct PassObjective {
   Kind kind = Kind::kMakespan;
   double max_cost_increase = 0.05;
   double max_makespan_increase = 0.05;
+  /// keep_gains() predicts at most this many tasks per pass in all (trials x tasks; at least
+  /// one trial): about 5 s at 10^5 tasks. The pareto planner lowers it to fit its work budget.
+  std::uint64_t trial_tasks = 5'000'000;
 };
 
 /// The prediction a pass works from and against which it judges changes. `baseline` is the plan
@@ -46,8 +49,8 @@ bool pass_gain(const PassObjective& objective, const PassState& state, const Pre
 /// The search the passes share: `count` independent changes, `apply(i, true)` making change i
 /// and `apply(i, false)` undoing it, `size(i)` the changes it counts for (tasks or workers).
 /// All at once, kept if that gains; else each alone in order, kept where it gains on the plan as
-/// it stands (at most about 5 * 10^6 tasks predicted in all, and at least one trial). Updates
-/// `state.current`; returns the sizes kept, summed.
+/// it stands (at most objective.trial_tasks tasks predicted in all, and at least one trial).
+/// Updates `state.current`; returns the sizes kept, summed.
 std::uint32_t keep_gains(const ExecutionModel& model, Plan& plan, const PassObjective& objective,
                          PassState& state, std::size_t count,
                          const std::function<void(std::size_t, bool)>& apply,
