@@ -392,17 +392,34 @@ std::vector<std::uint32_t> ranked_chain(const Workflow& w, const Prediction& p) 
   return out;
 }
 
+// The tasks whose moves the search tries, in order: the ranked critical chain, then every other
+// task, the latest to finish first (ties by id): off the chain a move can still make the plan
+// cheaper at the same makespan, which leaves room under a cost limit for a faster chain.
+std::vector<std::uint32_t> search_order(const Workflow& w, const Prediction& p) {
+  std::vector<std::uint32_t> order = ranked_chain(w, p);
+  std::vector<std::uint8_t> on_chain(w.task_count(), 0);
+  for (std::uint32_t t : order) on_chain[t] = 1;
+  const std::size_t chain = order.size();
+  for (std::uint32_t t = 0; t < w.task_count(); ++t)
+    if (on_chain[t] == 0) order.push_back(t);
+  std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(chain), order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) {
+                     return p.tasks[a].finish_us > p.tasks[b].finish_us;
+                   });
+  return order;
+}
+
 struct SearchOutcome {
   std::uint32_t moves = 0;
   Prediction prediction;
 };
 
 // First-improvement local search on `plan` (its contention-aware prediction `current`) under
-// `goal`, while `work` stays under `limit`. A round takes the next kTasksPerRound tasks of the
-// ranked critical chain, screens their moves with the contention-free estimate (the current
+// `goal`, while `work` stays under `limit`. A round takes the next kTasksPerRound tasks of
+// search_order(), screens their moves with the contention-free estimate (the current
 // prediction moved by the estimate's change), confirms the best kConfirmsPerRound of those that
 // promise a gain with predict(), and keeps the first that gains; after a kept move it starts
-// again from the top of the new chain. It stops when the chain holds no gain or the work runs
+// again from the top of the new chain. It stops when no task's moves gain or the work runs
 // out.
 SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction current,
                            const Goal& goal, Work& work, std::uint64_t limit, ParetoResult& r) {
@@ -410,7 +427,7 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
   SearchOutcome out;
   const Platform& platform = model.platform();
   std::size_t offset = 0;
-  std::vector<std::uint32_t> chain = ranked_chain(w, current);
+  std::vector<std::uint32_t> chain = search_order(w, current);
   std::vector<std::pair<std::int64_t, std::uint32_t>> keys = order_keys(w, current);
   std::optional<Prediction> base;  // the contention-free estimate of `plan`
   const std::uint64_t confirm_units = kAwareUnits * kConfirmsPerRound;
@@ -468,7 +485,7 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
       }
     }
     if (kept) {
-      chain = ranked_chain(w, current);
+      chain = search_order(w, current);
       keys = order_keys(w, current);
       base.reset();
       offset = 0;
