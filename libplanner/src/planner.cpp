@@ -47,9 +47,10 @@ const PlannerRegistry& planner_registry() {
            "worker pool per configuration",
            make_dask_planner});
     r.add({"pareto",
-           "the other planners on every configuration, judged by the prediction, the pick "
-           "improved by every pass: the cheapest within --deadline, the fastest within "
-           "--budget, else the fastest at most 5% dearer than the default planner's",
+           "the other planners on every configuration and every pass, then a local search of "
+           "moves, judged by the prediction within a work budget: the cheapest within "
+           "--deadline, the fastest within --budget, else the fastest at no more than the "
+           "default planner's cost with passes",
            make_pareto_planner});
     return r;
   }();

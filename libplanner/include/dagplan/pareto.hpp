@@ -48,8 +48,8 @@ inline constexpr std::uint64_t kAwareUnits = 4;
 inline constexpr std::uint64_t kFullPassTasks = 2000;
 
 /// The default work budget for `tasks` tasks: 2,000 contention-free predictions' worth up to
-/// 8,000 tasks, then 1.6 * 10^7 units (160 contention-free predictions at 10^5 tasks, about 4 s
-/// of one core), so the time grows linearly to 8,000 tasks and stays flat above.
+/// 6,000 tasks, then 1.2 * 10^7 units (120 contention-free predictions at 10^5 tasks, about 3 s
+/// of one core), so the time grows linearly to 6,000 tasks and stays flat above.
 std::uint64_t pareto_budget_units(std::uint64_t tasks);
 
 struct ParetoCandidate {
@@ -77,14 +77,15 @@ struct ParetoResult {
   std::uint32_t moves_tried = 0;   ///< moves of the local search confirmed by predict()
 };
 
-/// Plans with every other planner on its own configuration and predicts each (always); then each
-/// planner on each configuration while a quarter of the budget lasts, each screened by
-/// predict_contention_free() and the contention-free front confirmed by predict(); runs the
-/// passes on the default planner's plan, the other planners' and the front's fastest members
-/// (in full on every planner's own plan up to kFullPassTasks tasks, within the budget above);
-/// picks as ParetoOptions says; then the local search on the pick with what is left of the
-/// budget (at least 40% of it). Deterministic: ties by makespan, cost, then order tried; moves
-/// in a fixed order, ties by id.
+/// Plans with every other planner on its own configuration and predicts each (all of them up to
+/// kFullPassTasks tasks, above it the default planner and those its share allows); then each
+/// planner on each configuration within a share of the budget, each screened by
+/// predict_contention_free() and the estimate's front confirmed by predict(); runs the passes
+/// on the default planner's plan, the other planners' and the front's fastest members (in full
+/// on every planner's own plan up to kFullPassTasks tasks, within a share above); picks as
+/// ParetoOptions says; then the local search on the pick within its share (docs/decisions/0022
+/// gives the shares). Deterministic: ties by makespan, cost, then order tried; moves in a fixed
+/// order, ties by id.
 ParetoResult pareto_search(const ExecutionModel& model, const ParetoOptions& options);
 
 }  // namespace dagplan
