@@ -200,6 +200,8 @@ class MoveApplier {
           plan.task_config[m.task] = c;
         } else {
           plan.worker_config[from] = c;
+          // A machine is an index among its configuration's machines: any of the new one's.
+          if (!plan.worker_machine.empty()) plan.worker_machine[from] = kAnyMachine;
           for (std::uint32_t t = 0; t < w.task_count(); ++t)
             if (plan.task_worker[t] == from) plan.task_config[t] = c;
         }
@@ -452,12 +454,14 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
       work.spend(1);
       ++r.screened;
       try {
+        check_plan(trial, w, platform, PlanCheck::kStructure);
         const Prediction f = predict_contention_free(model, trial);
         const Score est = score(goal, current.makespan_us + (f.makespan_us - base->makespan_us),
                                 current.cost.total() + (f.cost.total() - base->cost.total()));
         if (better(goal, est, now)) promising.emplace_back(est, i);
       } catch (const Error&) {
-        // An order the move made impossible (a run that cannot complete): not a candidate.
+        // A plan the move made invalid, or an order it made impossible (a run that cannot
+        // complete): not a candidate.
       }
     }
     std::stable_sort(promising.begin(), promising.end(),
