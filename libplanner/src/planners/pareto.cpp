@@ -279,11 +279,12 @@ class MoveApplier {
   const std::vector<std::pair<std::int64_t, std::uint32_t>>& keys_;
 };
 
-// The moves of one round for the tasks `tasks` of the critical chain, in a fixed order: per
-// task, to the workers of its latest producers, those producers to its worker, to a worker of
-// its own, its worker merged into
-// the latest producer's, its worker's configuration (nearest first). Each move once.
+// The moves of one round for the tasks `tasks` (`workers_of`: each worker's task count), in a fixed
+// order: per task, to the workers of its latest producers, those producers to its worker, to a
+// worker of its own, its worker merged into the latest producer's, its worker's configuration
+// (nearest first). Each move once.
 std::vector<Move> moves_for(const ExecutionModel& model, const Plan& plan, const Prediction& p,
+                            const std::vector<std::uint32_t>& workers_of,
                             const std::vector<std::uint32_t>& tasks) {
   const Workflow& w = model.workflow();
   std::vector<Move> out;
@@ -298,9 +299,6 @@ std::vector<Move> moves_for(const ExecutionModel& model, const Plan& plan, const
     }
     out.push_back(m);
   };
-  std::vector<std::uint32_t> workers_of(plan.worker_count(), 0);
-  for (std::uint32_t k : plan.task_worker)
-    if (k != kFlexible) ++workers_of[k];
   for (std::uint32_t t : tasks) {
     const std::uint32_t k = plan.task_worker[t];
     // Producers, latest to finish first (ties by id).
@@ -433,7 +431,15 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
   std::vector<std::pair<std::int64_t, std::uint32_t>> keys = order_keys(w, current);
   std::optional<Prediction> base;  // the contention-free estimate of `plan`
   const std::uint64_t confirm_units = kAwareUnits * kConfirmsPerRound;
-  while (offset < chain.size()) {
+  // Each worker's task count.
+  auto count_tasks = [&] {
+    std::vector<std::uint32_t> count(plan.worker_count(), 0);
+    for (std::uint32_t k : plan.task_worker)
+      if (k != kFlexible) ++count[k];
+    return count;
+  };
+  std::vector<std::uint32_t> workers_of = count_tasks();
+  while (offset < chain.size() && work.fits(1 + confirm_units, limit)) {
     if (!base) {
       if (!work.fits(1 + confirm_units, limit)) break;
       work.spend(1);
@@ -445,7 +451,7 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
         chain.begin() + static_cast<std::ptrdiff_t>(offset),
         chain.begin() +
             static_cast<std::ptrdiff_t>(std::min(chain.size(), offset + kTasksPerRound)));
-    const std::vector<Move> moves = moves_for(model, plan, current, tasks);
+    const std::vector<Move> moves = moves_for(model, plan, current, workers_of, tasks);
     const MoveApplier applier(model, keys);
     std::vector<std::pair<Score, std::size_t>> promising;
     for (std::size_t i = 0; i < moves.size() && work.fits(1 + confirm_units, limit); ++i) {
@@ -491,6 +497,7 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
     if (kept) {
       chain = search_order(w, current);
       keys = order_keys(w, current);
+      workers_of = count_tasks();
       base.reset();
       offset = 0;
     } else {
