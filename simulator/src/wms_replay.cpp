@@ -6,6 +6,7 @@
 // last parent ends, waits for the dispatcher (one start per `dispatch interval`), for its
 // recorded machine (one start there per `machine interval`) and a free core, stages its bytes
 // through one shared data server (one transfer at a time), then runs for its recorded runtime.
+// While other recorded runs shared its machines (busy windows), both intervals stretch by 1 + k.
 // Tasks are taken in order of release (ties by id); starts never go back in time, so one pass over
 // a heap of released tasks is exact.
 //

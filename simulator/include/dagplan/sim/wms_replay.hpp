@@ -19,7 +19,10 @@
 ///   1/staging_s_per_gb GB per second, before the task runs;
 /// - machine_interval_s: each machine starts at most one task per interval (HTCondor's startd
 ///   and starter, a Work Queue worker), the task on the machine the file records.
-/// Slots are the recorded machines' cores, pooled (a task takes any free core).
+/// Slots are the recorded machines' cores, pooled (a task takes any free core). While k other
+/// recorded runs shared the run's machines (their `executedAt` and makespans overlap, and they
+/// name a machine in common), both intervals are 1 + k times longer (wms_concurrency; no
+/// parameter: a system serving k more workflows starts each one's tasks at 1 / (1 + k) its rate).
 ///
 /// The simulation is a list schedule in O((V + E) log V), about 10^7 tasks per second, so that
 /// calibration can afford thousands of replays per run.
