@@ -169,6 +169,26 @@ TEST_CASE("calibration of all four parameters reproduces traces made with known 
   CHECK(fit.staging_s_per_gb == Approx(truth.staging_s_per_gb).epsilon(0.2));
 }
 
+TEST_CASE("a fit that also starts from the intervals exchanged finds the other explanation",
+          "[wms-replay]") {
+  // Made with a dispatch interval and no machine interval; the start says the opposite.
+  std::vector<WmsRun> runs = traces({20, 3, 0, 0});
+  WmsFitOptions o;
+  o.fitted = {true, true, false, true};
+  const WmsParams start{20, 0.2, 0, 3};
+  WmsParams one = fit_wms(pointers(runs), start, nullptr, o);
+  o.exchange_start = true;
+  WmsParams both = fit_wms(pointers(runs), start, nullptr, o);
+  INFO("from the start: dispatch " << one.dispatch_interval_s << ", machine "
+                                   << one.machine_interval_s << "; from both: dispatch "
+                                   << both.dispatch_interval_s << ", machine "
+                                   << both.machine_interval_s);
+  CHECK(wms_loss(pointers(runs), both) <= wms_loss(pointers(runs), one));
+  CHECK(both.dispatch_interval_s == Approx(3).epsilon(0.05));
+  for (const WmsRun& r : runs)
+    CHECK(wms_makespan_s(r, both) == Approx(r.recorded_makespan_s).epsilon(0.01));
+}
+
 TEST_CASE("the typical application: a geometric mean of 1 + p over the applications",
           "[wms-replay]") {
   WmsParams t = wms_typical({{0, {3, 0, 1, 8}}, {1, {15, 0, 3, 0}}});

@@ -136,6 +136,11 @@ struct WmsFitOptions {
   /// Per application, after the factor on the shared parameters (wms_scale_fit), fit every
   /// parameter shrunk towards the scaled shared ones (true) or keep the scaled ones (false).
   bool refine = true;
+  /// Every fit also descends from its start with the dispatch and machine intervals exchanged,
+  /// and keeps the better end (the two explain the same makespans on one machine; a descent
+  /// from one side stays there). Off: better fits in sample, worse leave-one-out on the 27 runs
+  /// (docs/calibration.md).
+  bool exchange_start = false;
   /// Replay the busy windows of runs that overlapped in time on shared machines (true), or
   /// ignore them (false).
   bool contention = true;
