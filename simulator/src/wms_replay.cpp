@@ -6,6 +6,7 @@
 // last parent ends, waits for the dispatcher (one start per `dispatch interval`), for its
 // recorded machine (one start there per `machine interval`) and a free core, stages its bytes
 // through one shared data server (one transfer at a time), then runs for its recorded runtime.
+// While other recorded runs shared its machines (busy windows), both intervals stretch by 1 + k.
 // Tasks are taken in order of release (ties by id); starts never go back in time, so one pass over
 // a heap of released tasks is exact.
 //
@@ -20,6 +21,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -30,6 +32,7 @@
 #include "dagplan/analysis.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
+#include "dagplan/json_reader.hpp"
 #include "stats.hpp"
 
 namespace dagplan::sim {
@@ -87,6 +90,7 @@ WmsRun wms_run(const WfCommonsInstance& instance, const std::string& file) {
                                       : static_cast<std::uint32_t>(std::min<std::uint64_t>(
                                             cores, std::numeric_limits<std::uint32_t>::max()));
   r.critical_path_s = critical_path_work_s(w);
+  for (const WfCommonsMachine& m : instance.machines) r.machine_names.push_back(m.name);
   r.runtime_s.resize(r.tasks);
   r.io_gb_per_task.resize(r.tasks);
   r.pred_count.resize(r.tasks);
@@ -119,8 +123,160 @@ WmsRun wms_run(const WfCommonsInstance& instance, const std::string& file) {
   return r;
 }
 
+namespace {
+
+// Days from 1970-01-01 to year-month-day (proleptic Gregorian; H. Hinnant's days_from_civil).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// `executedAt` of a WfCommons file ($.workflow.execution.executedAt, 1.4:
+// $.workflow.executedAt); empty when absent. The file was validated by read_wfcommons already.
+std::string executed_at(std::string_view text, const std::string& file) {
+  JsonReader r(text, file);
+  std::string found;
+  auto scan = [&](auto& self, int depth) -> void {
+    r.object([&](std::string_view key) {
+      if (key == "executedAt" && depth >= 1 && r.peek() == JsonReader::Kind::kString)
+        found = std::string(r.string());
+      else if ((key == "workflow" || key == "execution") && depth < 2 &&
+               r.peek() == JsonReader::Kind::kObject)
+        self(self, depth + 1);
+      else
+        r.skip();
+    });
+  };
+  if (r.peek() == JsonReader::Kind::kObject) scan(scan, 0);
+  return found;
+}
+
+}  // namespace
+
+double wms_parse_time(std::string_view text) {
+  constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+  // Digit groups and the separators between them.
+  std::vector<std::string_view> digits;
+  std::size_t i = 0;
+  auto number = [](std::string_view d) {
+    int v = 0;
+    for (char c : d) v = v * 10 + (c - '0');
+    return v;
+  };
+  std::size_t tz = std::string_view::npos;  // where the zone starts (after the seconds)
+  while (i < text.size() && tz == std::string_view::npos) {
+    if (std::isdigit(static_cast<unsigned char>(text[i]))) {
+      std::size_t j = i;
+      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
+      digits.push_back(text.substr(i, j - i));
+      i = j;
+      // The zone follows the seconds: the third group after 'T', or the second compact group.
+      if ((digits.size() == 6 || (digits.size() == 2 && digits[0].size() == 8)) && i < text.size())
+        tz = i;
+    } else {
+      ++i;
+    }
+  }
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (digits.size() == 2 && digits[0].size() == 8 && digits[1].size() == 6) {  // 20200415T184122
+    year = number(digits[0].substr(0, 4));
+    month = number(digits[0].substr(4, 2));
+    day = number(digits[0].substr(6, 2));
+    hour = number(digits[1].substr(0, 2));
+    minute = number(digits[1].substr(2, 2));
+    second = number(digits[1].substr(4, 2));
+  } else if (digits.size() == 6 && digits[0].size() == 4) {  // 2020-12-27T18:23:37
+    year = number(digits[0]);
+    month = number(digits[1]);
+    day = number(digits[2]);
+    hour = number(digits[3]);
+    minute = number(digits[4]);
+    second = number(digits[5]);
+  } else if (digits.size() == 6 && digits[2].size() == 2) {  // 03-23-21T05:57:15 (month first)
+    month = number(digits[0]);
+    day = number(digits[1]);
+    year = 2000 + number(digits[2]);
+    hour = number(digits[3]);
+    minute = number(digits[4]);
+    second = number(digits[5]);
+  } else {
+    return kNone;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return kNone;
+  // The zone: "Z", "+0000", "+00:00", "-10:00"; nothing means UTC.
+  int offset_min = 0;
+  if (tz != std::string_view::npos) {
+    std::string_view z = text.substr(tz);
+    if (z != "Z") {
+      std::string hhmm;
+      for (char c : z.substr(1))
+        if (std::isdigit(static_cast<unsigned char>(c))) hhmm += c;
+      if ((z[0] != '+' && z[0] != '-') || hhmm.size() != 4) return kNone;
+      offset_min = number(hhmm.substr(0, 2)) * 60 + number(hhmm.substr(2, 2));
+      if (z[0] == '-') offset_min = -offset_min;
+    }
+  }
+  return static_cast<double>(
+             days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day))) *
+             86400.0 +
+         hour * 3600.0 + minute * 60.0 + second - offset_min * 60.0;
+}
+
 WmsRun read_wms_run(const std::string& file) {
-  return wms_run(read_wfcommons(read_text_file(file), file), file);
+  std::string text = read_text_file(file);
+  WmsRun r = wms_run(read_wfcommons(text, file), file);
+  r.started_at_s = wms_parse_time(executed_at(text, file));
+  return r;
+}
+
+std::vector<std::size_t> wms_primary(const std::vector<WmsRun>& runs) {
+  std::vector<std::size_t> primary(runs.size());
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    primary[r] = r;
+    for (std::size_t q = 0; q < r; ++q)
+      if (primary[q] == q && runs[q].fingerprint == runs[r].fingerprint &&
+          runs[q].recorded_makespan_s == runs[r].recorded_makespan_s) {
+        primary[r] = q;
+        break;
+      }
+  }
+  return primary;
+}
+
+namespace {
+
+// The windows during which the other runs busied run r (see wms_concurrency), those that opened
+// before `until` seconds of r's clock.
+std::vector<WmsBusy> busy_windows(std::size_t r, const std::vector<WmsRun>& runs,
+                                  const std::vector<std::size_t>& primary, double until) {
+  std::vector<WmsBusy> out;
+  const WmsRun& run = runs[r];
+  if (std::isnan(run.started_at_s)) return out;
+  for (std::size_t q = 0; q < runs.size(); ++q) {
+    const WmsRun& other = runs[q];
+    if (primary[q] != q || primary[q] == primary[r] || std::isnan(other.started_at_s)) continue;
+    bool shared = false;
+    for (const std::string& m : run.machine_names)
+      shared |= !m.empty() && std::find(other.machine_names.begin(), other.machine_names.end(),
+                                        m) != other.machine_names.end();
+    double from = other.started_at_s - run.started_at_s;
+    double to = from + other.recorded_makespan_s;
+    if (shared && to > 0 && from < until) out.push_back({std::max(0.0, from), to, q});
+  }
+  return out;
+}
+
+}  // namespace
+
+void wms_concurrency(std::vector<WmsRun>& runs) {
+  std::vector<std::size_t> primary = wms_primary(runs);
+  for (std::size_t r = 0; r < runs.size(); ++r)
+    runs[r].busy = busy_windows(r, runs, primary, runs[r].recorded_makespan_s);
 }
 
 double wms_makespan_s(const WmsRun& run, const WmsParams& p) {
@@ -142,14 +298,21 @@ double wms_makespan_s(const WmsRun& run, const WmsParams& p) {
   slots.assign(std::min(run.slots, n), 0.0);
   machine_last.assign(run.machines + 1, -p.machine_interval_s);
   double last_start = -p.dispatch_interval_s, server_free = 0, makespan = 0;
+  // How many other workflows share the system at time x: the intervals scale by 1 + that.
+  auto sharing = [&run](double x) {
+    double k = 1;
+    for (const WmsBusy& b : run.busy) k += b.from_s <= x && x < b.to_s ? 1 : 0;
+    return k;
+  };
   while (!released.empty()) {
     std::pop_heap(released.begin(), released.end(), later);
     auto [ready, t] = released.back();
     released.pop_back();
     double& on_machine = machine_last[run.machine[t]];
     std::pop_heap(slots.begin(), slots.end(), later);
-    double start = std::max({ready, last_start + p.dispatch_interval_s,
-                             on_machine + p.machine_interval_s, slots.back()});
+    double start =
+        std::max({ready, last_start + p.dispatch_interval_s * sharing(last_start),
+                  on_machine + p.machine_interval_s * sharing(on_machine), slots.back()});
     last_start = start;
     on_machine = start;
     double staged = start;
@@ -249,8 +412,17 @@ WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start
     }
     return options.shrinkage * s;
   };
-  return descend(start, options.fitted,
-                 [&](const WmsParams& p) { return wms_loss(runs, p) + penalty(p); });
+  auto objective = [&](const WmsParams& p) { return wms_loss(runs, p) + penalty(p); };
+  WmsParams best = descend(start, options.fitted, objective);
+  if (options.exchange_start && options.fitted[1] && options.fitted[3]) {
+    // The two intervals can explain the same makespans (on one machine, exactly): descend also
+    // from the start with them exchanged, and keep the better end.
+    WmsParams other = start;
+    std::swap(other.dispatch_interval_s, other.machine_interval_s);
+    WmsParams alt = descend(other, options.fitted, objective);
+    if (objective(alt) < objective(best) - 1e-12) best = alt;
+  }
+  return best;
 }
 
 WmsParams wms_typical(const std::map<std::uint32_t, WmsParams>& applications) {
@@ -347,20 +519,22 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
   std::vector<std::uint32_t> group = wms_application_groups(all);
   table.rows.resize(all.size());
   // Copies: the same workflow with the same recorded makespan (a 1.4 and a 1.5 file).
-  std::vector<std::size_t> primary(all.size());
-  for (std::size_t r = 0; r < all.size(); ++r) {
-    primary[r] = r;
-    for (std::size_t q = 0; q < r; ++q)
-      if (primary[q] == q && all[q].fingerprint == all[r].fingerprint &&
-          all[q].recorded_makespan_s == all[r].recorded_makespan_s) {
-        primary[r] = q;
-        break;
-      }
+  std::vector<std::size_t> primary = wms_primary(all);
+  // Runs that shared machines at the same time busied each other.
+  if (options.contention) {
+    wms_concurrency(table.runs);
+  } else {
+    for (WmsRun& r : table.runs) r.busy.clear();
   }
-  auto distinct = [&](auto keep) {
+  // Which copy of each run the fits see: all[q] itself, except in a held-out fit, where the
+  // runs the held-out run busied see it no more (its end is its recorded makespan).
+  using View = std::vector<const WmsRun*>;
+  View own_view(all.size());
+  for (std::size_t q = 0; q < all.size(); ++q) own_view[q] = &all[q];
+  auto distinct = [&](const View& view, auto keep) {
     std::vector<const WmsRun*> out;
     for (std::size_t q = 0; q < all.size(); ++q)
-      if (primary[q] == q && keep(q)) out.push_back(&all[q]);
+      if (primary[q] == q && keep(q)) out.push_back(view[q]);
     return out;
   };
   // Where every fit starts: the generic WMS, without the parameters not fitted.
@@ -370,9 +544,13 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
   // An application's parameters from its runs and a prior: first the one factor a single run
   // can pin down, then every parameter, shrunk towards the scaled prior: what the application's
   // runs cannot tell apart stays in the prior's proportions.
-  auto fit_application = [&](const std::vector<const WmsRun*>& own, const WmsParams& prior) {
+  auto fit_variant = [&](const std::vector<const WmsRun*>& own, const WmsParams& prior,
+                         bool refine) {
     WmsParams scaled = wms_scale_fit(own, prior);
-    return options.refine ? fit_wms(own, scaled, &scaled, options) : scaled;
+    return refine ? fit_wms(own, scaled, &scaled, options) : scaled;
+  };
+  auto fit_application = [&](const std::vector<const WmsRun*>& own, const WmsParams& prior) {
+    return fit_variant(own, prior, options.refine);
   };
   // The model fitted on the runs `keep` accepts, for the applications `wanted` accepts: the
   // parameters shared by all those runs, and each wanted application's.
@@ -380,12 +558,12 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
     WmsParams shared;
     std::map<std::uint32_t, WmsParams> application;
   };
-  auto fit_model = [&](auto keep, auto wanted) {
+  auto fit_model = [&](const View& view, auto keep, auto wanted) {
     Model m;
-    m.shared = fit_wms(distinct(keep), start, nullptr, options);
+    m.shared = fit_wms(distinct(view, keep), start, nullptr, options);
     std::map<std::uint32_t, std::vector<const WmsRun*>> by_group;
     for (std::size_t q = 0; q < all.size(); ++q)
-      if (primary[q] == q && keep(q)) by_group[group[q]].push_back(&all[q]);
+      if (primary[q] == q && keep(q)) by_group[group[q]].push_back(view[q]);
     if (!options.per_application) {
       for (const auto& [g, runs_g] : by_group) m.application[g] = m.shared;
       return m;
@@ -408,16 +586,17 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
   };
 
   // Every run, and each application's in-sample fit.
-  Model everything =
-      fit_model([](std::size_t) { return true; }, [](std::uint32_t) { return true; });
+  Model everything = fit_model(
+      own_view, [](std::size_t) { return true; }, [](std::uint32_t) { return true; });
   table.shared = everything.shared;
   for (std::size_t r = 0; r < all.size(); ++r) {
     WmsRow& row = table.rows[r];
     row.run = r;
     row.group = group[r];
     if (primary[r] != r) row.copy_of = all[primary[r]].file;
-    row.other_runs =
-        distinct([&](std::size_t q) { return q != primary[r] && group[q] == group[r]; }).size();
+    row.other_runs = distinct(own_view, [&](std::size_t q) {
+                       return q != primary[r] && group[q] == group[r];
+                     }).size();
     row.has_loo = primary[r] == r && row.other_runs > 0;
     row.in_sample = everything.application.at(group[r]);
     row.in_sample_error = wms_makespan_s(all[r], row.in_sample) / all[r].recorded_makespan_s - 1;
@@ -430,12 +609,29 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
   std::size_t done = 0;
   parallel_for(held_out.size(), options.threads, [&](std::size_t k) {
     std::size_t h = held_out[k];
-    Model m = fit_model([&](std::size_t q) { return q != h; },
-                        [&](std::uint32_t g) { return g == group[h]; });
+    // The runs h busied see it no more: its end is its recorded makespan.
+    View view = own_view;
+    std::vector<WmsRun> blind;
+    blind.reserve(all.size());
+    auto from_h = [&](const WmsBusy& b) { return b.source == h; };
+    for (std::size_t q = 0; q < all.size(); ++q) {
+      if (q == h || std::none_of(all[q].busy.begin(), all[q].busy.end(), from_h)) continue;
+      blind.push_back(all[q]);
+      std::erase_if(blind.back().busy, from_h);
+      view[q] = &blind.back();
+    }
+    Model m = fit_model(
+        view, [&](std::size_t q) { return q != h; },
+        [&](std::uint32_t g) { return g == group[h]; });
     const WmsParams& own = m.application.at(group[h]);
+    // The held-out run sees every run that started after it on its machines: when it ended is
+    // what it does not know.
+    WmsRun held = all[h];
+    if (options.contention)
+      held.busy = busy_windows(h, all, primary, std::numeric_limits<double>::infinity());
     WmsRow& row = table.rows[h];
     row.loo = own;
-    row.loo_error = wms_makespan_s(all[h], own) / all[h].recorded_makespan_s - 1;
+    row.loo_error = wms_makespan_s(held, own) / all[h].recorded_makespan_s - 1;
     std::lock_guard<std::mutex> lock(report);
     ++done;
     if (progress) progress(done, held_out.size());
@@ -529,6 +725,18 @@ std::vector<WmsVariant> wms_variants(const WmsFitOptions& base) {
   WmsVariant scale{"per application only a factor on the prior", base};
   scale.options.refine = false;
   out.push_back(scale);
+  WmsVariant alone{
+      "without contention (runs that overlapped in time on shared machines replayed "
+      "alone)",
+      base};
+  alone.options.contention = false;
+  out.push_back(alone);
+  WmsVariant exchange{
+      "every fit also descends from its start with the two intervals exchanged (better in "
+      "sample)",
+      base};
+  exchange.options.exchange_start = true;
+  out.push_back(exchange);
   WmsVariant own{"no shrinkage (after the factor, each application on its own runs)", base};
   own.options.shrinkage = 0;
   out.push_back(own);

@@ -19,7 +19,10 @@
 ///   1/staging_s_per_gb GB per second, before the task runs;
 /// - machine_interval_s: each machine starts at most one task per interval (HTCondor's startd
 ///   and starter, a Work Queue worker), the task on the machine the file records.
-/// Slots are the recorded machines' cores, pooled (a task takes any free core).
+/// Slots are the recorded machines' cores, pooled (a task takes any free core). While k other
+/// recorded runs shared the run's machines (their `executedAt` and makespans overlap, and they
+/// name a machine in common), both intervals are 1 + k times longer (wms_concurrency; no
+/// parameter: a system serving k more workflows starts each one's tasks at 1 / (1 + k) its rate).
 ///
 /// The simulation is a list schedule in O((V + E) log V), about 10^7 tasks per second, so that
 /// calibration can afford thousands of replays per run.
@@ -27,8 +30,10 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dagplan/wfcommons.hpp"
@@ -52,6 +57,13 @@ struct WmsParams {
 /// Names of the parameters, in WmsParams order ("latency", "dispatch", "staging", "machine").
 const char* wms_param_name(std::size_t i);
 
+/// A window of a run's clock during which another recorded run shared one of its machines.
+struct WmsBusy {
+  double from_s = 0, to_s = 0;
+  std::size_t source = 0;  ///< index of the other run in the set given to wms_concurrency
+  bool operator==(const WmsBusy&) const = default;
+};
+
 /// What a replay needs of one WfCommons run, extracted once; immutable afterwards.
 struct WmsRun {
   std::string file;
@@ -69,6 +81,14 @@ struct WmsRun {
   std::vector<double> runtime_s, io_gb_per_task;
   std::vector<std::uint32_t> machine;  ///< recorded machine of each task (machines: unknown)
   std::vector<std::uint32_t> succ_offset, succ, pred_count;
+  /// When the run started (`executedAt`), seconds since 1970-01-01 UTC; NaN when the file does
+  /// not say or says it in a form not understood.
+  double started_at_s = std::numeric_limits<double>::quiet_NaN();
+  /// The recorded machines' names (`nodeName`), by machine index; empty names when not given.
+  std::vector<std::string> machine_names;
+  /// Windows of this run's clock (seconds after its start) during which another recorded run
+  /// shared one of its machines (set by wms_concurrency; empty by default).
+  std::vector<WmsBusy> busy;
 };
 
 /// Extracts a run from an instance read from `file` (a task without a recorded runtime runs for
@@ -78,7 +98,25 @@ WmsRun wms_run(const WfCommonsInstance& instance, const std::string& file);
 /// Reads and extracts `file`. Throws InputError for an unreadable or invalid file.
 WmsRun read_wms_run(const std::string& file);
 
-/// Simulated makespan of `run` under `params`, seconds. Deterministic (ties by task id).
+/// Seconds since 1970-01-01 UTC of a WfCommons `executedAt`, in any of the forms the public runs
+/// use: "20200415T184122+0000", "2020-12-27T18:23:37+00:00" (or "Z"), "03-23-21T05:57:15Z"
+/// (month-day-year); NaN for anything else.
+double wms_parse_time(std::string_view text);
+
+/// Copies: for each run, the index of the first run holding the same run (same workflow
+/// fingerprint and recorded makespan: a WfFormat 1.4 and a 1.5 file), itself when none.
+std::vector<std::size_t> wms_primary(const std::vector<WmsRun>& runs);
+
+/// Sets every run's `busy` windows from the others: run q busied run r from q's start to q's
+/// recorded end (in r's clock, clipped at r's start) when both record a start time, share a
+/// machine name, and q started before r's recorded end. Copies (wms_primary) are not other runs.
+/// (In a leave-one-out, the held-out run's prediction sees the runs that started after its
+/// recorded end as well: that end is what it does not know.)
+void wms_concurrency(std::vector<WmsRun>& runs);
+
+/// Simulated makespan of `run` under `params`, seconds. Deterministic (ties by task id). While
+/// k of the run's busy windows are open, the dispatch and machine intervals are (1 + k) times
+/// longer: the workflow system and the machines serve k other workflows as well.
 double wms_makespan_s(const WmsRun& run, const WmsParams& params);
 
 /// Which parameters a calibration fits (the others stay 0), and how.
@@ -98,6 +136,14 @@ struct WmsFitOptions {
   /// Per application, after the factor on the shared parameters (wms_scale_fit), fit every
   /// parameter shrunk towards the scaled shared ones (true) or keep the scaled ones (false).
   bool refine = true;
+  /// Every fit also descends from its start with the dispatch and machine intervals exchanged,
+  /// and keeps the better end (the two explain the same makespans on one machine; a descent
+  /// from one side stays there). Off: better fits in sample, worse leave-one-out on the 27 runs
+  /// (docs/calibration.md).
+  bool exchange_start = false;
+  /// Replay the busy windows of runs that overlapped in time on shared machines (true), or
+  /// ignore them (false).
+  bool contention = true;
   /// Threads of wms_leave_one_out (results do not depend on it). 0: hardware concurrency.
   unsigned threads = 0;
 };
