@@ -40,22 +40,27 @@ class StreamPass final : public Pass {
                                  std::make_pair(at, std::numeric_limits<std::int64_t>::max()));
       return it != spans.begin() && std::prev(it)->first < at && std::prev(it)->second > at;
     };
-    // Candidate edges, the largest outputs first (the download they save is the longest; ties
-    // by producer, then consumer): (-bytes, producer, consumer).
+    // Candidate edges: to a consumer whose worker is up when the producer's execution ends and
+    // for which this producer is the last to finish (ties by id), the one whose output it
+    // waits for: a stream to any other consumer saves nothing it waits for, and each stream is
+    // one more transfer on the producer's link, held in its slot (map-reduce-1000 under
+    // uniform: streaming every edge that way gained 3 ms for 10% more cost). The largest
+    // outputs first (the download they save is the longest; ties by producer, then consumer):
+    // (-bytes, producer, consumer).
     std::vector<std::tuple<std::int64_t, std::uint32_t, std::uint32_t>> changes;
-    for (std::uint32_t q = 0; q < w.task_count(); ++q) {
-      const TaskId qt{q};
-      const auto bytes = static_cast<std::int64_t>(w.output_bytes(qt));
-      if (bytes == 0) continue;  // nothing to download: nothing to gain
-      for (TaskId s : w.successors(qt)) {
-        const std::uint32_t c = index(s);
-        const std::uint32_t k = plan.task_worker[c];
-        if (k == kFlexible || k == plan.task_worker[q] || plan.duplicate(c) == q ||
-            plan.streamed(q, c))
-          continue;
-        if (!running(k, p.tasks[q].exec_end_us)) continue;
-        changes.emplace_back(-bytes, q, c);
-      }
+    for (std::uint32_t c = 0; c < w.task_count(); ++c) {
+      const std::uint32_t k = plan.task_worker[c];
+      if (k == kFlexible) continue;
+      std::uint32_t last = kNoDup;
+      for (TaskId q : w.predecessors(TaskId{c}))
+        if (last == kNoDup || p.tasks[index(q)].finish_us > p.tasks[last].finish_us)
+          last = index(q);
+      if (last == kNoDup) continue;
+      const auto bytes = static_cast<std::int64_t>(w.output_bytes(TaskId{last}));
+      if (bytes == 0 || k == plan.task_worker[last] || plan.duplicate(c) == last ||
+          plan.streamed(last, c) || !running(k, p.tasks[last].exec_end_us))
+        continue;
+      changes.emplace_back(-bytes, last, c);
     }
     if (changes.empty()) return 0;
     std::sort(changes.begin(), changes.end());
