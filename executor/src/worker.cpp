@@ -168,7 +168,7 @@ class Worker {
   void read_streams(StrictRun& s, Redis& redis);
   // Waits for the stream of `q`'s output to this instance; null if none comes (its producer
   // stored it instead, or a former instance of the worker flushed it).
-  const Streamed* streamed(Redis& redis, std::uint32_t q, std::uint32_t worker);
+  Streamed* streamed(Redis& redis, std::uint32_t q, std::uint32_t worker);
   void run_flexible(std::uint32_t task, std::uint32_t inst);
   // Runs `t` on instance `inst` of `worker` (kFlexible for a flexible instance) through `redis`;
   // appends to `local_ready` the children this worker runs next (same strict worker) and
@@ -357,19 +357,21 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
     std::uint32_t qi = index(q);
     // Read while its producer wrote it (Plan::stream), unless the producer stored it instead.
     if (worker != kFlexible && plan.streamed(qi, t))
-      if (const Streamed* st = streamed(redis, qi, worker); st != nullptr) {
+      if (Streamed* st = streamed(redis, qi, worker); st != nullptr) {
         add_input(qi, 2, st->data.size(), st->start_us, st->end_us);
         bool first = false;
         {
           std::lock_guard lock(mu_);
           first = !st->reported;
-          const_cast<Streamed*>(st)->reported = true;
+          st->reported = true;
         }
-        if (first)
+        if (first) {  // the stream's trace event, once (sent now: later flushes read replies)
           protocol::append_push(
               redis, key("ev"),
               fmt::format("stream {} {} {} {} {}", qi, t, inst, st->start_us, st->end_us),
               std::to_string(docs_->ttl_s));
+          redis.flush();
+        }
         checksum(st->data);
         view[qi] = st->data;
         continue;
@@ -970,7 +972,7 @@ void Worker::read_streams(StrictRun& s, Redis& redis) {
   }
 }
 
-const Streamed* Worker::streamed(Redis& redis, std::uint32_t q, std::uint32_t worker) {
+Streamed* Worker::streamed(Redis& redis, std::uint32_t q, std::uint32_t worker) {
   std::unique_lock lock(mu_);
   auto it = streamed_.find(q);
   if (it == streamed_.end()) {
@@ -1013,8 +1015,8 @@ std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
   }
   Redis& reader = connection(slots);
   threads.emplace_back([this, &s, &reader] { read_lists(s, reader); });
-  // Output streaming: a stream thread when some producer may stream to this worker, and the
-  // worker's "up" key while the instance runs (producers stream to it only then).
+  // Output streaming: a stream thread when some producer may stream to this worker, subscribed
+  // to the worker's channel while the instance runs (producers stream to it only then).
   const Plan& plan = docs_->plan;
   const bool streams_in = std::any_of(plan.stream.begin(), plan.stream.end(), [&](const auto& e) {
     return plan.task_worker[e.second] == worker;
