@@ -639,14 +639,15 @@ PY
     # ran x (0.05 s) and waits, up, for c when p ends, so p streams its output to w0's
     # instance, which reads it while p writes it, and nothing is stored. The same plan without
     # the stream stores p's output and c downloads it: the streamed copy was complete sooner
-    # after p's end than that upload plus that download.
+    # after p's end than that upload plus that download. c also downloads y's output (w1).
     python3 - "$tmp" <<'PY'
 import json, sys
 tmp = sys.argv[1]
 tasks = [{"id": "x", "work_s": 0.05, "output_bytes": 1000},
          {"id": "s", "work_s": 0.2, "output_bytes": 1000},
          {"id": "p", "work_s": 0.02, "output_bytes": 8000000, "deps": ["s"]},
-         {"id": "c", "work_s": 0.01, "output_bytes": 1000, "deps": ["x", "p"]}]
+         {"id": "y", "work_s": 0.01, "output_bytes": 1000},
+         {"id": "c", "work_s": 0.01, "output_bytes": 1000, "deps": ["x", "p", "y"]}]
 json.dump({"format": "dagplan-workflow/1", "name": "stream", "tasks": tasks}, open(tmp + "/st.json", "w"))
 PY
     plan_on_two "$tmp/st.json"
@@ -655,7 +656,7 @@ import json, sys
 p = json.load(open(sys.argv[1]))
 p["workers"] = [{"id": "w0", "config": "2048MB"}, {"id": "w1", "config": "512MB"}]
 p["tasks"] = [{"id": "x", "worker": "w0"}, {"id": "s", "worker": "w1"}, {"id": "p", "worker": "w1"},
-              {"id": "c", "worker": "w0"}]
+              {"id": "y", "worker": "w1"}, {"id": "c", "worker": "w0"}]
 p.pop("predictions", None)
 p.pop("passes", None)
 json.dump(p, open(sys.argv[2], "w"))
@@ -684,6 +685,9 @@ for i in (1, 2, 3):
     assert not [e for e in tr0["events"] if e["kind"] == "stream"], tr0["events"]
     cp = [x for x in c["inputs"] if x["from"] == "p"]
     assert len(cp) == 1 and cp[0]["source"] == "stream" and cp[0]["bytes"] == 8000000, c
+    # y's output, stored, is downloaded beside the stream.
+    cy = [x for x in c["inputs"] if x["from"] == "y"]
+    assert len(cy) == 1 and cy[0]["source"] == "download" and cy[0]["bytes"] == 1000, c
     # Read while p wrote it: from p's end on, nothing stored.
     assert cp[0]["start_us"] >= p["exec_end_us"], (cp, p)
     p0, c0 = att0["p"], att0["c"]
