@@ -37,7 +37,14 @@ class RunEngine::Impl {
   RemoteInputs remote_inputs(std::uint32_t inst, std::uint32_t t, std::int64_t local_since) const;
   bool is_local(std::uint32_t q, std::uint32_t inst, std::int64_t local_since) const {
     if (direct_) return inst_[ts_[q].instance].machine == inst_[inst].machine;
-    return (ts_[q].instance == inst || (!streamed_to_.empty() && stream_to(q, inst))) &&
+    return ts_[q].instance == inst &&
+           (local_since == kAlwaysLocal || tp_[q].exec_end_us >= local_since);
+  }
+  // Whether consumer `t` on `inst` has `q`'s output by stream (Plan::stream: the edge's own
+  // consumer only; another task of the instance reads that output as it would without it).
+  bool streamed_here(std::uint32_t q, std::uint32_t t, std::uint32_t inst,
+                     std::int64_t local_since) const {
+    return !streamed_to_.empty() && plan_.streamed(q, t) && stream_to(q, inst) != nullptr &&
            (local_since == kAlwaysLocal || tp_[q].exec_end_us >= local_since);
   }
   Output output_at_exec_end(std::uint32_t inst, std::uint32_t t);
@@ -687,7 +694,8 @@ RunEngine::RemoteInputs RunEngine::Impl::remote_inputs_walk(std::uint32_t inst, 
   std::vector<TaskId> dup_inputs;
   if (dup != kNoDup) run_inputs(plan_, w_, t, dup_inputs);
   for (TaskId q : dup == kNoDup ? w_.predecessors(t) : std::span<const TaskId>(dup_inputs)) {
-    if (is_local(index(q), inst, local_since)) continue;  // local: free
+    if (is_local(index(q), inst, local_since) || streamed_here(index(q), ti, inst, local_since))
+      continue;  // local: free
     r.bytes += w_.output_bytes(q);
     r.any = true;
     r.stored_us = std::max(r.stored_us, tp_[index(q)].upload_end_us);
@@ -709,7 +717,8 @@ RunEngine::RemoteInputs RunEngine::Impl::preloaded_inputs(std::uint32_t inst, st
   std::vector<TaskId> dup_inputs;
   if (dup != kNoDup) run_inputs(plan_, w_, t, dup_inputs);
   for (TaskId q : dup == kNoDup ? w_.predecessors(t) : std::span<const TaskId>(dup_inputs)) {
-    if (is_local(index(q), inst, local_since)) continue;
+    if (is_local(index(q), inst, local_since) || streamed_here(index(q), ti, inst, local_since))
+      continue;
     std::uint64_t bytes = w_.output_bytes(q);
     r.bytes += bytes;
     r.any = true;
