@@ -54,6 +54,12 @@ CASES = [
     ("taskdup-fanout", "taskdup", "heft",
      [task("r", 0.5, 1000), task("p", 0.05, 100_000_000, ["r"])]
      + [task(x, 0.5, 1000, ["p"]) for x in ("c", "d", "e")]),
+    # stream: r -> p (0.05 s, 100 MB) -> {c, d}, x -> d, 1 s each. heft runs r, p, c on one
+    # worker and x, d on a second, which is up (it ran x) and waits for p's 100 MB; streamed,
+    # they reach it in one transfer instead of an upload and then a download.
+    ("stream-pipe", "stream", "heft",
+     [task("r", 0.5, 1000), task("x", 0.6, 1000), task("p", 0.05, 100_000_000, ["r"]),
+      task("c", 1.0, 1000, ["p"]), task("d", 1.0, 1000, ["p", "x"])]),
     # preload: p -> q (1 s) on one worker, a1 (100 MB) on another; c reads p, q and a1 and runs
     # after q. Pre-loading downloads a1's 100 MB while q runs instead of after it.
     ("preload-overlap", "preload", "heft",

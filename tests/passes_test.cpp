@@ -562,6 +562,21 @@ Workflow taskdup_case(const char* p_work, const char* p_out) {
 Plan taskdup_plan(const Workflow& w) {
   return strict_plan(w, {{"x", "w0"}, {"c", "w0"}, {"p", "w1"}, {"d", "w1"}});
 }
+// A plan's text with `member` (JSON text) added to task `task`'s object.
+std::string with_member(std::string text, const char* task, const std::string& member) {
+  const std::string at = std::string("\"id\": \"") + task + "\"";
+  text.insert(text.find(at) + at.size(), ", " + member);
+  return text;
+}
+// The case where task-dup and streaming help: p runs 0.1 s and makes 1 MB; its prediction before
+// any pass.
+struct TaskdupShape {
+  Platform platform = test_platform();
+  Workflow w = taskdup_case("0.1", "1000000");
+  ExecutionModel m{w, platform};
+  Plan plan = taskdup_plan(w);
+  Prediction before = predict(m, plan);
+};
 
 }  // namespace
 
@@ -576,11 +591,8 @@ TEST_CASE("taskdup pass: a short producer of a large output runs again where it 
   // (0.711-0.811 s; its output stays there), then c (until 0.911 s): done 0.913 s. The original
   // p still runs on w1, but its output now stays there for d (no upload): done 0.611 s, d done
   // 0.713 s. Both executions of p are billed.
-  Platform platform = test_platform();
-  Workflow w = taskdup_case("0.1", "1000000");
-  ExecutionModel m(w, platform);
-  Plan plan = taskdup_plan(w);
-  const Prediction before = predict(m, plan);
+  TaskdupShape shape;
+  auto& [platform, w, m, plan, before] = shape;
   CHECK(before.makespan_us == 2'716'000);
   CHECK(before.tasks[index(*w.find("d"))].finish_us == 1'714'000);
   Prediction after = optimize_plan(m, plan, {"taskdup"}, PassObjective{});
@@ -649,10 +661,7 @@ TEST_CASE("taskdup: a duplicate that cannot be is refused with where and why", "
   Plan plan = taskdup_plan(w);
   const std::string text = write_plan(plan, w, platform);
   auto with_dup = [&](const char* task, const char* dup) {
-    std::string t = text;
-    const std::string at = std::string("\"id\": \"") + task + "\"";
-    t.insert(t.find(at) + at.size(), std::string(", \"dup\": \"") + dup + "\"");
-    return t;
+    return with_member(text, task, std::string("\"dup\": \"") + dup + "\"");
   };
   CHECK_NOTHROW(read_plan(with_dup("c", "p"), "p.json", w, platform));
   REQUIRE_ERROR_CONTAINING(InputError, read_plan(with_dup("c", "d"), "p.json", w, platform),
@@ -671,4 +680,146 @@ TEST_CASE("taskdup: a duplicate that cannot be is refused with where and why", "
   flexible.dup.assign(w.task_count(), kNoDup);
   flexible.dup[index(*w.find("c"))] = index(*w.find("p"));
   REQUIRE_ERROR_CONTAINING(Error, check_plan(flexible, w, platform), "'c' is flexible");
+}
+
+TEST_CASE("stream pass: a consumer already running reads the output as it is written",
+          "[passes][stream]") {
+  // The taskdup case (x 0.2 s on w0; p 0.1 s making 1 MB on w1; c on w0 reads x and p, d on w1
+  // reads p). Without the pass the run ends at 2.716 s: p uploads its 1 MB (1 ms + 1 s, stored
+  // 1.611 s), c's ready event reaches w0 at 1.613 s, c downloads the 1 MB until 2.614 s, runs
+  // until 2.714 s, stores its empty result (1 ms) and its completion record (1 ms).
+  // Streamed: when p's execution ends (0.61 s) w0's instance has been ready since 0.51 s, so p
+  // writes its output to it directly: one transfer, 1 ms + 1 s, done 1.611 s; nothing is stored
+  // (d is on p's own worker). p's counters follow (1.612 s), c's ready event reaches w0 at
+  // 1.613 s, c has every input already (x local, p streamed), runs 1.613-1.713 s and is done at
+  // 1.715 s: 1.001 s (one transfer) faster. d as before (1.612-1.712 s, done 1.714 s). Billed: w0
+  // 0.01-1.715 s and w1 0.01-1.714 s at $1 per GB-s: 3.409 against 2.706 + 1.704.
+  TaskdupShape shape;
+  auto& [platform, w, m, plan, before] = shape;
+  CHECK(before.makespan_us == 2'716'000);
+  Prediction after = optimize_plan(m, plan, {"stream"}, PassObjective{});
+  const std::uint32_t c = index(*w.find("c")), p = index(*w.find("p")), d = index(*w.find("d"));
+  REQUIRE(plan.stream.size() == 1);
+  CHECK(plan.streamed(p, c));
+  CHECK(after.makespan_us == 1'715'000);
+  REQUIRE(after.streams.size() == 1);
+  CHECK(after.streams[0].producer == p);
+  CHECK(after.streams[0].consumer == c);
+  CHECK(after.streams[0].instance == after.tasks[c].instance);
+  CHECK(after.streams[0].start_us == 610'000);
+  CHECK(after.streams[0].end_us == 1'611'000);
+  CHECK_FALSE(after.tasks[p].uploaded);
+  CHECK(after.tasks[p].finish_us == 1'612'000);
+  CHECK(after.tasks[c].download_bytes == 0);
+  CHECK(after.tasks[c].exec_start_us == 1'613'000);
+  CHECK(after.tasks[d].finish_us == 1'714'000);
+  CHECK(after.bytes_uploaded == before.bytes_uploaded - 1'000'000);
+  CHECK(after.cost.compute == Approx(1.705 + 1.704).epsilon(1e-9));
+  CHECK(before.cost.compute == Approx(2.706 + 1.704).epsilon(1e-9));
+  REQUIRE(plan.passes.size() == 1);
+  CHECK(plan.passes[0].changes == 1);
+  CHECK(plan.passes[0].makespan_gain_us == 1'001'000);
+  // The contention-free form and the noise-free simulation agree; the trace marks the input as
+  // streamed and has the stream event.
+  CHECK(predict_contention_free(m, plan).makespan_us == after.makespan_us);
+  sim::SimOptions so;
+  so.record_trace = true;
+  sim::SimResult sr = sim::simulate(m, plan, so);
+  CHECK(sr.timeline.makespan_us == after.makespan_us);
+  auto ev = std::find_if(sr.trace.events.begin(), sr.trace.events.end(),
+                         [](const sim::TraceEvent& e) { return e.kind == "stream"; });
+  REQUIRE(ev != sr.trace.events.end());
+  CHECK(ev->task == "p");
+  CHECK(ev->time_us == 610'000);
+  const TraceAttempt& ca = sr.trace.tasks[c].attempts.back();
+  auto in = std::find_if(ca.inputs.begin(), ca.inputs.end(),
+                         [](const TraceInput& i) { return i.from == "p"; });
+  REQUIRE(in != ca.inputs.end());
+  CHECK(in->source == TraceInput::Source::kStream);
+  CHECK(in->end_us == 1'611'000);
+  // Written and read back the same.
+  const std::string text = write_plan(plan, w, platform);
+  CHECK(text.find(R"("stream": ["c"])") != std::string::npos);
+  CHECK(write_plan(read_plan(text, "p.json", w, platform), w, platform) == text);
+}
+
+TEST_CASE(
+    "stream pass: left alone where the consumer's worker is not running, or where it "
+    "does not gain on the objective",
+    "[passes][stream]") {
+  Platform platform = test_platform();
+  SECTION("the consumer's worker starts only when the consumer is ready") {
+    // c alone on w2: w2 is invoked when c becomes ready, after p is done, so a stream would
+    // find nobody reading: a forced annotation falls back to the upload (same run, no stream),
+    // and the pass does not set it.
+    Workflow w = taskdup_case("0.1", "1000000");
+    ExecutionModel m(w, platform);
+    Plan plan = strict_plan(w, {{"x", "w0"}, {"c", "w2"}, {"p", "w1"}, {"d", "w1"}});
+    const Prediction plain = predict(m, plan);
+    Plan forced = plan;
+    forced.stream = {{index(*w.find("p")), index(*w.find("c"))}};
+    const Prediction fallback = predict(m, forced);
+    CHECK(fallback.streams.empty());
+    CHECK(fallback.makespan_us == plain.makespan_us);
+    CHECK(fallback.tasks[index(*w.find("p"))].uploaded);
+    const Prediction after = optimize_plan(m, plan, {"stream"}, PassObjective{});
+    CHECK(plan.stream.empty());
+    CHECK(after.makespan_us == plain.makespan_us);
+    REQUIRE(plan.passes.size() == 1);
+    CHECK(plan.passes[0].changes == 0);
+  }
+  SECTION("a stream off the critical path: cheaper, not faster") {
+    // d runs 5 s after p (done 6.614 s), so c's earlier end (1.715 s against 2.716 s) does
+    // not shorten the run: refused under --objective makespan, kept under --objective cost
+    // (w0 is billed 1.001 s less).
+    Workflow w = test::wf(R"({"id": "x", "work_s": 0.2},
+                             {"id": "p", "work_s": 0.1, "output_bytes": 1000000},
+                             {"id": "c", "work_s": 0.1, "deps": ["x", "p"]},
+                             {"id": "d", "work_s": 5, "deps": ["p"]})");
+    ExecutionModel m(w, platform);
+    Plan plan = taskdup_plan(w);
+    const Prediction plain = predict(m, plan);
+    CHECK(plain.makespan_us == 6'614'000);
+    Plan by_makespan = plan;
+    optimize_plan(m, by_makespan, {"stream"}, PassObjective{});
+    CHECK(by_makespan.stream.empty());
+    PassObjective cost;
+    cost.kind = PassObjective::Kind::kCost;
+    const Prediction cheaper = optimize_plan(m, plan, {"stream"}, cost);
+    CHECK(plan.stream.size() == 1);
+    CHECK(cheaper.makespan_us == plain.makespan_us);
+    CHECK(plain.cost.total() - cheaper.cost.total() == Approx(1.001).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("stream: an edge that cannot be streamed is refused with where and why",
+          "[passes][plan][stream]") {
+  Platform platform = test_platform();
+  Workflow w = taskdup_case("0.1", "1000000");
+  Plan plan = taskdup_plan(w);
+  const std::string text = write_plan(plan, w, platform);
+  auto with_stream = [&](const char* task, const char* list) {
+    return with_member(text, task, std::string("\"stream\": ") + list);
+  };
+  const Plan ok = read_plan(with_stream("p", R"(["c"])"), "p.json", w, platform);
+  CHECK(ok.stream == std::vector<std::pair<std::uint32_t, std::uint32_t>>{
+                         {index(*w.find("p")), index(*w.find("c"))}});
+  REQUIRE_ERROR_CONTAINING(InputError,
+                           read_plan(with_stream("p", R"(["x"])"), "p.json", w, platform), "p.json",
+                           "$.tasks[1].stream[0]", "no such edge");
+  REQUIRE_ERROR_CONTAINING(InputError,
+                           read_plan(with_stream("p", R"(["c", "d"])"), "p.json", w, platform),
+                           "$.tasks[1].stream[1]", "on its own worker 'w1'");
+  REQUIRE_ERROR_CONTAINING(InputError,
+                           read_plan(with_stream("p", R"(["c", "c"])"), "p.json", w, platform),
+                           "$.tasks[1].stream[1]", "listed twice");
+  REQUIRE_ERROR_CONTAINING(InputError,
+                           read_plan(with_stream("p", R"(["q"])"), "p.json", w, platform),
+                           "$.tasks[1].stream[0]", "unknown task 'q'");
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(with_stream("p", R"("c")"), "p.json", w, platform),
+                           "$.tasks[1].stream");
+  // A flexible consumer has no running instance to read a stream.
+  Plan flexible = make_flexible_plan(w, ConfigId{0});
+  flexible.stream = {{index(*w.find("p")), index(*w.find("c"))}};
+  REQUIRE_ERROR_CONTAINING(Error, check_plan(flexible, w, platform), "which is flexible");
 }

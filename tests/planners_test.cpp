@@ -89,6 +89,17 @@ void check_timeline(const ExecutionModel& m, const Plan& plan, const Prediction&
     run_inputs(plan, w, t, inputs);
     for (TaskId q : inputs) {
       const TaskPrediction& tq = p.tasks[index(q)];
+      // Output streaming (Plan::stream): the input came by stream to this instance, complete
+      // before its producer's counters (so before this task was ready).
+      auto streamed = std::find_if(p.streams.begin(), p.streams.end(), [&](const auto& x) {
+        return x.producer == index(q) && x.instance == tp.instance;
+      });
+      if (plan.streamed(index(q), i) && streamed != p.streams.end()) {
+        REQUIRE(streamed->start_us == tq.exec_end_us);
+        REQUIRE(inputs_needed_by >= streamed->end_us);
+        REQUIRE(tp.ready_us >= tq.finish_us);
+        continue;
+      }
       // Precedence: a task starts after every input exists where it runs.
       bool local = tq.instance == tp.instance;
       REQUIRE(inputs_needed_by >= (local ? tq.exec_end_us : tq.upload_end_us));

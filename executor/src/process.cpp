@@ -516,7 +516,11 @@ EmbeddedRedis::EmbeddedRedis(const std::string& work_dir) : log_(work_dir + "/re
     address_.port = free_loopback_port();
     pid_ = spawn({"redis-server", "--port", std::to_string(address_.port), "--bind", "127.0.0.1",
                   "--save", "", "--appendonly", "no", "--dir", work_dir, "--protected-mode", "yes",
-                  "--daemonize", "no", "--loglevel", "warning", "--databases", "1"},
+                  "--daemonize", "no", "--loglevel", "warning", "--databases", "1",
+                  // Output streaming (Plan::stream) publishes whole outputs to a subscriber that
+                  // may read them slower than they come: Redis's default limit (32 MB behind)
+                  // would disconnect it.
+                  "--client-output-buffer-limit", "pubsub 0 0 0"},
                  log_);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (std::chrono::steady_clock::now() < deadline) {

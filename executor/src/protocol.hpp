@@ -12,6 +12,13 @@
 //                  exists is still there when it starts)
 //   pre:<w>        outputs stored for pre-load tasks of strict worker w (producers push, the
 //                  worker's fetcher downloads them ahead; run_rules.hpp announces_stored)
+//   chan:<w>       pub/sub channel of strict worker w's streams (Plan::stream): an instance of w
+//                  subscribes while it runs; a producer publishes a header "<t> H <chunks>
+//                  <bytes>" (PUBLISH says whether anyone is subscribed: else the output is stored)
+//                  and then the chunks "<t> D <data>"; the instance publishes "stop" to its own
+//                  stream thread
+//   sdec:<t>:<w>   "stream" when task t streamed its output to worker w ("store" once an instance
+//                  of w that received it stepped aside and stored it)
 //   wake:<p>       wakes process p's list reader when its instance stops (the process only)
 //   proc:<p>       invocations for worker process p (dagrun pushes, the process pops)
 //   inv            invocation requests from workers (strict worker or flexible task)

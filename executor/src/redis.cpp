@@ -135,6 +135,18 @@ std::vector<RedisReply> Redis::flush() {
   return out;
 }
 
+void Redis::send(const std::vector<std::string_view>& args) {
+  append(args);
+  pending_.clear();  // its reply is read as a message
+  int done = 0;
+  while (done == 0)
+    if (redisBufferWrite(c_, &done) != REDIS_OK) fail(std::string(args.empty() ? "" : args[0]));
+}
+
+RedisReply Redis::next_message() {
+  return read_reply("a subscribed message");
+}
+
 RedisReply Redis::command(const std::vector<std::string_view>& args) {
   append(args);
   return std::move(flush().front());

@@ -160,6 +160,13 @@ class Runner {
     std::int64_t start_us, end_us;
   };
   std::vector<DuplicateRun> duplicates_;
+  // Streams (Plan::stream) as producers reported them: producer, consumer, the consumer's
+  // worker's instance, start, end.
+  struct StreamRun {
+    std::uint32_t producer, consumer, instance;
+    std::int64_t start_us, end_us;
+  };
+  std::vector<StreamRun> streams_;
   void send_prewarms(std::uint32_t task, std::int64_t now);
   std::size_t done_ = 0, busy_ = 0;
   std::uint32_t limit_ = 0;
@@ -372,6 +379,14 @@ void Runner::handle_event(const std::string& text) {
     if (d.task >= w_.task_count() || plan_.duplicate(d.task) == kNoDup)
       throw Error(fmt::format("a worker reported a duplicate the plan has not: '{}'", text));
     duplicates_.push_back(d);
+  } else if (kind == "stream") {
+    // Output streaming: a producer wrote its output to a consumer's running instance.
+    StreamRun r{};
+    in >> r.producer >> r.consumer >> r.instance >> r.start_us >> r.end_us;
+    if (r.producer >= w_.task_count() || r.consumer >= w_.task_count() ||
+        !plan_.streamed(r.producer, r.consumer))
+      throw Error(fmt::format("a worker reported a stream the plan has not: '{}'", text));
+    streams_.push_back(r);
   } else if (kind == "failed") {
     // A task's kernel failed; the worker tries it again or reports the run's failure.
     TraceAttempt a;
@@ -693,6 +708,9 @@ void Runner::build_trace(std::int64_t t0) {
   for (const DuplicateRun& d : duplicates_)
     tr.events.push_back(
         sim::duplicate_event(w_, plan_, d.task, d.instance, rel(d.start_us), rel(d.end_us)));
+  for (const StreamRun& r : streams_)
+    tr.events.push_back(sim::stream_event(w_, plan_, r.producer, r.consumer, r.instance,
+                                          rel(r.start_us), rel(r.end_us)));
   tr.makespan_us = makespan;
   tr.cost_usd = cost;
   report_.makespan_us = makespan;

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -98,6 +99,15 @@ struct Fetched {
   bool ok = false;
 };
 
+// An output read by stream (Plan::stream) on this instance, and when.
+struct Streamed {
+  std::string data;
+  std::int64_t start_us = 0, end_us = 0;
+  std::uint64_t chunks = 0, got = 0;
+  bool done = false;
+  bool reported = false;  // its trace event sent (by the first task that read it)
+};
+
 // What the threads of a strict instance share, under Worker::mu_: one thread per slot, and one
 // that reads the worker's lists.
 struct StrictRun {
@@ -154,6 +164,11 @@ class Worker {
                          const std::vector<std::uint32_t>& already_done);
   void run_slot(StrictRun& s, Redis& redis);
   void read_lists(StrictRun& s, Redis& redis);
+  // Output streaming (rule 10): reads the streams producers write to this worker's instance.
+  void read_streams(StrictRun& s, Redis& redis);
+  // Waits for the stream of `q`'s output to this instance; null if none comes (its producer
+  // stored it instead, or a former instance of the worker flushed it).
+  Streamed* streamed(Redis& redis, std::uint32_t q, std::uint32_t worker);
   void run_flexible(std::uint32_t task, std::uint32_t inst);
   // Runs `t` on instance `inst` of `worker` (kFlexible for a flexible instance) through `redis`;
   // appends to `local_ready` the children this worker runs next (same strict worker) and
@@ -166,7 +181,10 @@ class Worker {
                                       std::uint32_t worker, std::int64_t ready_us,
                                       std::vector<std::uint32_t>& local_ready, bool rerun = false,
                                       std::int64_t start_us = 0);
-  std::string step_aside(const std::unordered_set<std::uint32_t>& done_before);
+  // Uploads what the worker's later tasks need of this instance's outputs (and of the outputs
+  // streamed to it); returns the outputs it uploaded, comma-separated ("-": none).
+  std::string step_aside(const std::unordered_set<std::uint32_t>& done_before,
+                         std::uint32_t worker);
   void run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t inst,
                   std::uint32_t worker);
   // Pre-load. A source is a producer's task index, or -1 - t for task t's literal input.
@@ -190,6 +208,9 @@ class Worker {
   // Outputs made on the current instance (local: free for its later tasks). Entries are not
   // removed while the instance runs, so a pointer to one stays valid without the lock.
   std::unordered_map<std::uint32_t, std::string> local_;
+  // Outputs streamed to the current (strict) instance, by producer, received or being received
+  // (node-based: a pointer to an entry stays valid).
+  std::unordered_map<std::uint32_t, Streamed> streamed_;
   std::unique_ptr<TempDir> work_dir_;  // commands' folders
   // Pre-load (strict instances): sources to fetch, fetched (or being fetched), and the remote
   // producers whose "stored" messages matter to this instance.
@@ -334,6 +355,27 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   };
   for (TaskId q : producers) {
     std::uint32_t qi = index(q);
+    // Read while its producer wrote it (Plan::stream), unless the producer stored it instead.
+    if (worker != kFlexible && plan.streamed(qi, t))
+      if (Streamed* st = streamed(redis, qi, worker); st != nullptr) {
+        add_input(qi, 2, st->data.size(), st->start_us, st->end_us);
+        bool first = false;
+        {
+          std::lock_guard lock(mu_);
+          first = !st->reported;
+          st->reported = true;
+        }
+        if (first) {  // the stream's trace event, once (sent now: later flushes read replies)
+          protocol::append_push(
+              redis, key("ev"),
+              fmt::format("stream {} {} {} {} {}", qi, t, inst, st->start_us, st->end_us),
+              std::to_string(docs_->ttl_s));
+          redis.flush();
+        }
+        checksum(st->data);
+        view[qi] = st->data;
+        continue;
+      }
     const std::string* here = nullptr;
     {
       std::lock_guard lock(mu_);
@@ -475,7 +517,50 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   // does not wait for it; one that duplicates a successor does), complete at counter_target().
   std::vector<TaskId> children;
   counted_children(plan, w, id, children);
-  const bool upload = must_upload(docs_->upload_rule[t], worker);
+  // Output streaming (rule 10, streams_now()): the stream's header goes to the channel of each
+  // streamed consumer's worker; a worker with an instance up is subscribed to it (PUBLISH says
+  // how many received it) and gets the output by stream, one per worker; for the others the
+  // output is stored (the fallback).
+  bool upload = must_upload(docs_->upload_rule[t], worker);
+  std::vector<std::uint32_t> streams;  // workers streamed to
+  const std::uint64_t stream_chunks = protocol::chunks(output.size());
+  if (!rerun && !plan.streams_from(t).empty()) {
+    std::vector<std::uint32_t> asked;
+    for (const auto& edge : plan.streams_from(t)) {
+      const std::uint32_t k = plan.task_worker[edge.second];
+      if (std::find(asked.begin(), asked.end(), k) != asked.end()) continue;
+      asked.push_back(k);
+      redis.append({"PUBLISH", key(fmt::format("chan:{}", k)),
+                    fmt::format("{} H {} {}", t, stream_chunks, output.size())});
+    }
+    const std::vector<RedisReply> heard = redis.flush();
+    upload = streams_now(
+        plan, id, docs_->upload_rule[t], worker,
+        [&](std::uint32_t c) {
+          const std::uint32_t k = plan.task_worker[c];
+          const auto at = std::find(asked.begin(), asked.end(), k) - asked.begin();
+          return heard[static_cast<std::size_t>(at)].integer > 0;
+        },
+        [&](std::uint32_t c) {
+          const std::uint32_t k = plan.task_worker[c];
+          if (std::find(streams.begin(), streams.end(), k) == streams.end()) streams.push_back(k);
+        });
+  }
+  std::string message;
+  for (const std::uint32_t k : streams) {
+    // The decision, for a consumer that finds no stream under way; then the chunks.
+    redis.append({"SET", key(fmt::format("sdec:{}:{}", t, k)), "stream", "EX", ttl});
+    const std::string chan = key(fmt::format("chan:{}", k));
+    const std::string prefix = fmt::format("{} D ", t);
+    for (std::uint64_t c = 0; c < stream_chunks; ++c) {
+      message.assign(prefix);
+      message.append(std::string_view(output).substr(
+          std::min<std::uint64_t>(c * protocol::kChunkBytes, output.size()),
+          protocol::kChunkBytes));
+      redis.append({"PUBLISH", chan, message});
+    }
+  }
+  // The streams and the upload go in one pipeline (side by side, as the model has them).
   if (upload) {
     protocol::append_chunked_set(redis, key(fmt::format("out:{}", t)), output, ttl);
     if (!synthetic)
@@ -492,8 +577,9 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
     }
     redis.flush();
   }
-  // Nothing uploaded: an empty upload span (TraceAttempt), as the model has it.
-  const std::int64_t upload_end = upload ? now_us() : exec_end;
+  if (!upload && !streams.empty()) redis.flush();
+  // Nothing uploaded (nor streamed): an empty upload span (TraceAttempt), as the model has it.
+  const std::int64_t upload_end = upload || !streams.empty() ? now_us() : exec_end;
   // Rule 3: the counters of the children, in one pipeline; then ready events and invocations.
   // A counter is the set of the producers counted (SADD, then SCARD, one transaction per child):
   // a producer counted twice - its first run died after counting, before its record reached
@@ -560,7 +646,8 @@ void Worker::run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t i
   for (std::uint32_t t : tasks) run_task(redis_, t, inst, worker, now_us(), unused, true);
 }
 
-std::string Worker::step_aside(const std::unordered_set<std::uint32_t>& done_before) {
+std::string Worker::step_aside(const std::unordered_set<std::uint32_t>& done_before,
+                               std::uint32_t worker) {
   const Workflow& w = docs_->workflow;
   std::string flushed = "-", ttl = std::to_string(docs_->ttl_s);
   std::vector<TaskId> children;
@@ -580,6 +667,20 @@ std::string Worker::step_aside(const std::unordered_set<std::uint32_t>& done_bef
     else
       flushed += ',';
     flushed += std::to_string(q);
+  }
+  // Streamed outputs this instance received for tasks it did not run: stored, and the decision
+  // changed, so that the worker's next instance downloads them (as the model flushes them).
+  for (const auto& [q, st] : streamed_) {
+    bool needed = false;
+    for (const auto& edge : docs_->plan.streams_from(q))
+      needed = needed || (docs_->plan.task_worker[edge.second] == worker &&
+                          !done_before.count(edge.second) && !local_.count(edge.second));
+    if (!st.done || !needed) continue;
+    protocol::append_chunked_set(redis_, key(fmt::format("out:{}", q)), st.data, ttl);
+    if (!docs_->synthetic[q])
+      redis_.append(
+          {"SET", key(fmt::format("out:{}:n", q)), std::to_string(st.data.size()), "EX", ttl});
+    redis_.append({"SET", key(fmt::format("sdec:{}:{}", q, worker)), "store", "EX", ttl});
   }
   if (redis_.pending() > 0) redis_.flush();
   return flushed;
@@ -811,6 +912,86 @@ void Worker::read_lists(StrictRun& s, Redis& redis) {
   cv_.notify_all();
 }
 
+// The stream thread of a strict instance whose worker has streamed inputs: subscribed to the
+// worker's channel while the instance runs (a producer streams only to a subscribed worker),
+// it takes each stream's header ("PRODUCER H CHUNKS BYTES") and chunks ("PRODUCER D DATA") as
+// the producer publishes them, several streams at once if need be. Asked to stop ("stop",
+// published by the instance), it unsubscribes and still reads to their ends the streams whose
+// header came before its unsubscription took effect.
+void Worker::read_streams(StrictRun& s, Redis& redis) {
+  const std::string chan = key(fmt::format("chan:{}", s.worker));
+  std::uint32_t open = 0;  // streams begun, not complete
+  bool unsubscribed = false;
+  try {
+    for (;;) {
+      if (unsubscribed && open == 0) return;
+      RedisReply m = redis.next_message();
+      if (m.elements.size() < 3) continue;
+      const std::string& kind = m.elements[0].str;
+      if (kind == "unsubscribe") {
+        unsubscribed = true;
+        continue;
+      }
+      if (kind != "message") continue;
+      const std::string& text = m.elements[2].str;
+      if (text == "stop") {
+        if (!unsubscribed) redis.send({"UNSUBSCRIBE", chan});
+        continue;
+      }
+      // "PRODUCER H CHUNKS BYTES" or "PRODUCER D DATA".
+      const std::size_t space = text.find(' ');
+      const auto q = static_cast<std::uint32_t>(std::stoul(text.substr(0, space)));
+      std::lock_guard lock(mu_);
+      if (text.compare(space + 1, 2, "H ") == 0) {
+        std::istringstream header(text.substr(space + 3));
+        Streamed& st = streamed_[q];
+        st = Streamed{};
+        header >> st.chunks;
+        std::uint64_t bytes = 0;
+        header >> bytes;
+        st.data.reserve(bytes);
+        st.start_us = now_us();
+        ++open;
+        continue;
+      }
+      auto it = streamed_.find(q);
+      if (it == streamed_.end() || it->second.done) continue;  // a stream begun elsewhere
+      Streamed& st = it->second;
+      st.data.append(text, space + 3);
+      if (++st.got < st.chunks) continue;
+      st.end_us = now_us();
+      st.done = true;
+      --open;
+      cv_.notify_all();
+    }
+  } catch (...) {
+    std::lock_guard lock(mu_);
+    if (!s.error) s.error = std::current_exception();
+    s.stop = true;
+    cv_.notify_all();
+  }
+}
+
+Streamed* Worker::streamed(Redis& redis, std::uint32_t q, std::uint32_t worker) {
+  std::unique_lock lock(mu_);
+  auto it = streamed_.find(q);
+  if (it == streamed_.end()) {
+    // Not under way here: the producer's decision says whether one is coming.
+    lock.unlock();
+    RedisReply d = redis.command({"GET", key(fmt::format("sdec:{}:{}", q, worker))});
+    if (d.nil() || d.str != "stream") return nullptr;
+    lock.lock();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    it = streamed_.find(q);
+    if (it != streamed_.end() && it->second.done) return &it->second;
+    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout)
+      throw Error(fmt::format("the stream of '{}' did not come within 60 s",
+                              docs_->workflow.id(TaskId{q})));
+  }
+}
+
 std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
                                const std::vector<std::uint32_t>& already_done) {
   StrictRun s;
@@ -834,10 +1015,25 @@ std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
   }
   Redis& reader = connection(slots);
   threads.emplace_back([this, &s, &reader] { read_lists(s, reader); });
+  // Output streaming: a stream thread when some producer may stream to this worker, subscribed
+  // to the worker's channel while the instance runs (producers stream to it only then).
+  const Plan& plan = docs_->plan;
+  const bool streams_in = std::any_of(plan.stream.begin(), plan.stream.end(), [&](const auto& e) {
+    return plan.task_worker[e.second] == worker;
+  });
+  // A connection of its own, subscribed (no other command while it is) before any task runs.
+  std::unique_ptr<Redis> subscriber;
+  if (streams_in) {
+    subscriber = std::make_unique<Redis>(args_.redis, args_.password, 10.0);
+    subscriber->set_timeout(0);  // waits for messages as long as the instance runs
+    subscriber->command({"SUBSCRIBE", key(fmt::format("chan:{}", worker))});
+    threads.emplace_back([this, &s, r = subscriber.get()] { read_streams(s, *r); });
+  }
   run_slot(s, redis_);
   // Stopped: wake the reader, and wait for the other slots to finish their tasks.
   const std::string wake_key = key("wake:" + args_.process);
   try {
+    if (streams_in) redis_.append({"PUBLISH", key(fmt::format("chan:{}", worker)), "stop"});
     protocol::append_push(redis_, wake_key, "wake", std::to_string(docs_->ttl_s));
     redis_.flush();
   } catch (...) {
@@ -856,7 +1052,7 @@ std::string Worker::run_strict(std::uint32_t worker, std::uint32_t inst,
     redis_.append({"EXPIRE", ready_key, std::to_string(docs_->ttl_s)});
     redis_.flush();
   }
-  return step_aside(s.done_before);
+  return step_aside(s.done_before, worker);
 }
 
 void Worker::run_flexible(std::uint32_t task, std::uint32_t inst) {
@@ -940,6 +1136,7 @@ int Worker::serve() {
     std::vector<std::uint32_t> reruns = numbers(rerun_list), already_done = numbers(done_list);
     // A new instance: its own local outputs only.
     local_.clear();
+    streamed_.clear();
     protocol::append_push(
         redis_, key("ev"),
         fmt::format("ready {} {} {} {}", inst, now_us(), warm ? 1 : 0, args_.process),

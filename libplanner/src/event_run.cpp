@@ -58,6 +58,7 @@ struct Flow {
   std::uint32_t inst = kNone;  // storage transfers: the worker instance
   std::uint32_t task = kNone;  // the task that waits for it (a direct transfer's consumer)
   bool upload = false;
+  bool stream = false;  // with upload: a stream to a consumer's instance (Plan::stream)
   bool direct = false;  // point to point, from machine src to machine dst
   Mode mode = Mode::kLatency;
   std::uint32_t gen = 0;  // bumped whenever its heap keys change: older entries are stale
@@ -403,11 +404,13 @@ class EventRunner final : public TaskRunner {
     return f;
   }
 
-  void start_flow(RunEngine& e, std::uint32_t inst, std::uint32_t t, std::uint64_t bytes,
-                  bool upload, std::int64_t from) {
-    Flow& fl = flows_[open_flow(e, t, bytes, from, m_.storage_op_us())];
+  std::uint32_t start_flow(RunEngine& e, std::uint32_t inst, std::uint32_t t, std::uint64_t bytes,
+                           bool upload, std::int64_t from) {
+    const std::uint32_t f = open_flow(e, t, bytes, from, m_.storage_op_us());
+    Flow& fl = flows_[f];
     fl.inst = inst;
     fl.upload = upload;
+    return f;
   }
 
   // The storage's share per transfer, and the virtual clock: V moves at the share.
@@ -637,10 +640,17 @@ class EventRunner final : public TaskRunner {
     drop_lists(fl.inst);
     std::uint32_t t = fl.task;
     TaskRun& r = runs_[t];
+    if (fl.upload && !fl.stream && !upload_end_us_.empty()) upload_end_us_[t] = e.now();
     if (--r.pending_flows != 0) return;
     if (fl.upload) {
       record_attempt(e, t, true, "");
-      e.finish_task(t, true, e.now());
+      if (!upload_end_us_.empty() && e.has_streams(t)) {
+        // Its streams, and its upload if it had one, are done (finish_upload()).
+        const std::int64_t up = upload_end_us_[t];
+        e.finish_task(t, up >= 0, up >= 0 ? up : e.record(t).exec_end_us, e.now());
+      } else {
+        e.finish_task(t, true, e.now());
+      }
     } else {
       exec_begin(e, t);
     }
@@ -791,14 +801,29 @@ class EventRunner final : public TaskRunner {
       e.finish_task(t, false, p.exec_end_us);
       return;
     }
+    // Output streaming (rule 10): the engine decides now which streamed consumers take the
+    // output by stream. A stream is a transfer of the producer's instance, through the storage
+    // (Redis relays it): it shares the producer's bandwidth and the storage's (decision 0019).
+    RunEngine::Output out;
+    if (e.has_streams(t))
+      out = e.output_at_exec_end(p.instance, t);
+    else
+      out.upload = e.must_upload(p.instance, t);
     // A worker that may crash writes through, so that a restart can re-read what it produced.
-    bool upload = e.must_upload(p.instance, t) || o_.faults.worker_crash > 0;
-    if (!upload) {
+    bool upload = out.upload || o_.faults.worker_crash > 0;
+    if (!upload && out.streams == 0) {
       record_attempt(e, t, true, "");
       e.finish_task(t, false, p.exec_end_us);
       return;
     }
-    start_flow(e, p.instance, t, w_.output_bytes(TaskId{t}), true, e.now());
+    const std::uint64_t bytes = w_.output_bytes(TaskId{t});
+    if (out.streams > 0) {
+      if (upload_end_us_.empty()) upload_end_us_.assign(w_.task_count(), -1);
+      upload_end_us_[t] = -1;
+    }
+    if (upload) start_flow(e, p.instance, t, bytes, true, e.now());
+    for (std::uint32_t i = 0; i < out.streams; ++i)
+      flows_[start_flow(e, p.instance, t, bytes, true, e.now())].stream = true;
   }
 
   void record_attempt(RunEngine& e, std::uint32_t t, bool ok, const char* error) {
@@ -827,6 +852,16 @@ class EventRunner final : public TaskRunner {
                                       w_.output_bytes(q), a.exec_start_us, a.exec_start_us});
         continue;
       }
+      if (const StreamPrediction* s =
+              e.plan().streamed(index(q), t) ? e.stream_to(index(q), p.instance) : nullptr;
+          s != nullptr && (crash_time(p.instance) == RunEngine::kAlwaysLocal ||
+                           s->start_us >= crash_time(p.instance))) {
+        // Read while its producer wrote it (Plan::stream).
+        a.inputs.push_back(TraceInput{std::string(w_.id(q)), TraceInput::Source::kStream,
+                                      w_.output_bytes(q), s->start_us,
+                                      std::max(s->end_us, s->start_us)});
+        continue;
+      }
       bool local = e.is_local(index(q), p.instance, crash_time(p.instance));
       if (m_.direct_transfers() && !local) {
         a.inputs.push_back(
@@ -850,6 +885,8 @@ class EventRunner final : public TaskRunner {
   Rng rng_;
   LargeVector<TaskRun> runs_;
   std::vector<std::int64_t> took_slot_us_, download_start_us_;  // with record_attempts
+  // Per task, with streams in the plan: when its upload ended (-1: none yet, or none at all).
+  LargeVector<std::int64_t> upload_end_us_;
   std::vector<Flow> flows_;
   std::vector<std::uint32_t> free_flows_, ending_;
   std::vector<std::uint32_t> inst_lists_;  // per instance: its lists in lists_, or kNone

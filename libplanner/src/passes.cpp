@@ -95,6 +95,10 @@ const PassRegistry& pass_registry() {
            "own slot, where that ends before the remote copy would arrive (the original still "
            "runs)",
            make_taskdup_pass});
+    r.add({"stream",
+           "a consumer on a worker already running reads its producer's output while it is "
+           "written (one transfer, nothing stored for it), where that pays",
+           make_stream_pass});
     r.add({"prewarm",
            "a worker whose first start would be cold gets a pre-warm, sent when the latest task "
            "that lets the container be warm in time ends (serverless platforms)",

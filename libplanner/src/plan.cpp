@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "dagplan/error.hpp"
 #include "dagplan/json_reader.hpp"
@@ -147,6 +148,37 @@ std::string duplicate_problem(const Plan& p, const Workflow& w, const Platform& 
   return {};
 }
 
+// What is wrong with the streamed edge `producer` -> `consumer` (Plan::stream), or "" (rule 10,
+// plan.hpp).
+std::string stream_problem(const Plan& p, const Workflow& w, const Platform& platform,
+                           std::uint32_t producer, std::uint32_t consumer) {
+  if (producer >= w.task_count() || consumer >= w.task_count())
+    return "a streamed edge names no valid task";
+  const TaskId from{producer}, to{consumer};
+  std::span<const TaskId> succ = w.successors(from);
+  if (!std::binary_search(succ.begin(), succ.end(), to))
+    return fmt::format(
+        "task '{}' streams to '{}', which does not consume its output (no such edge)", w.id(from),
+        w.id(to));
+  const std::uint32_t k = p.task_worker[consumer];
+  if (k == kFlexible)
+    return fmt::format(
+        "task '{}' streams to '{}', which is flexible: only a task of a strict worker has an "
+        "instance that can be running to read the stream",
+        w.id(from), w.id(to));
+  if (p.task_worker[producer] == k)
+    return fmt::format("task '{}' streams to '{}', which runs on its own worker '{}' already",
+                       w.id(from), w.id(to), p.worker_names[k]);
+  if (platform.transfers == TransferMode::kDirect)
+    return fmt::format(
+        "task '{}' streams to '{}', but platform '{}' moves data point to point already",
+        w.id(from), w.id(to), platform.name);
+  if (p.duplicate(consumer) == producer)
+    return fmt::format("task '{}' streams to '{}', which duplicates it (runs it itself)",
+                       w.id(from), w.id(to));
+  return {};
+}
+
 }  // namespace
 
 void check_plan(const Plan& p, const Workflow& w, const Platform& platform, PlanCheck depth) {
@@ -209,6 +241,13 @@ void check_plan(const Plan& p, const Workflow& w, const Platform& platform, Plan
       if (p.dup[t] != kNoDup)
         if (std::string problem = duplicate_problem(p, w, platform, t); !problem.empty())
           throw Error("plan: " + problem);
+  }
+  for (std::size_t i = 0; i < p.stream.size(); ++i) {
+    if (i > 0 && !(p.stream[i - 1] < p.stream[i]))
+      throw Error("plan: the streamed edges must be sorted, each once");
+    if (std::string problem = stream_problem(p, w, platform, p.stream[i].first, p.stream[i].second);
+        !problem.empty())
+      throw Error("plan: " + problem);
   }
   if (!p.order_begin.empty()) check_order(p, w, depth == PlanCheck::kFull);
 }
@@ -301,6 +340,8 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   std::vector<std::vector<TaskId>> orders;                    // per worker, as read
   std::vector<std::string> order_at;                          // per worker: JSON path of its order
   std::vector<std::pair<std::uint32_t, std::string>> dup_at;  // (task, JSON path of its dup)
+  // Streamed edges as read, with the JSON path of each consumer's id.
+  std::vector<std::tuple<std::uint32_t, std::uint32_t, std::string>> stream_at;
   PlanReferences refs;
   bool has_workflow = false, has_platform = false;
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
@@ -424,6 +465,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         bool preload = false, cluster = false;
         std::uint32_t dup = kNoDup;
         std::string dup_path;
+        std::vector<std::pair<std::uint32_t, std::string>> streams;  // (consumer, JSON path)
         r.object([&](std::string_view k) {
           if (k == "id") {
             std::string_view id = r.string();
@@ -453,14 +495,26 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
             std::optional<TaskId> d = w.find(id);
             if (!d) r.fail(fmt::format("unknown task '{}' (not in workflow '{}')", id, w.name()));
             dup = index(*d);
+          } else if (k == "stream") {
+            r.array([&](std::size_t) {
+              std::string path = r.path();
+              std::string_view id = r.string();
+              std::optional<TaskId> c = w.find(id);
+              if (!c) r.fail(fmt::format("unknown task '{}' (not in workflow '{}')", id, w.name()));
+              for (const auto& s : streams)
+                if (s.first == index(*c)) r.fail(fmt::format("task '{}' is listed twice", id));
+              streams.emplace_back(index(*c), std::move(path));
+            });
           } else {
-            fail_unknown_member(r, k, {"id", "worker", "config", "preload", "cluster", "dup"});
+            fail_unknown_member(r, k,
+                                {"id", "worker", "config", "preload", "cluster", "dup", "stream"});
           }
         });
         if (!task) r.fail_at(at, "missing member 'id'");
         std::uint32_t t = index(*task);
         seen[t] = 1;
         p.task_worker[t] = worker;
+        for (auto& [c, path] : streams) stream_at.emplace_back(t, c, std::move(path));
         p.preload[t] = preload ? 1 : 0;
         if (dup != kNoDup) {
           if (p.dup.empty()) p.dup.assign(n, kNoDup);
@@ -525,6 +579,12 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   for (const auto& [t, at] : dup_at)
     if (std::string problem = duplicate_problem(p, w, platform, t); !problem.empty())
       r.fail_at(at, problem);
+  // Streamed edges once every task has its worker (and its duplicate).
+  for (const auto& [from, to, at] : stream_at)
+    if (std::string problem = stream_problem(p, w, platform, from, to); !problem.empty())
+      r.fail_at(at, problem);
+  for (const auto& [from, to, at] : stream_at) p.stream.emplace_back(from, to);
+  std::sort(p.stream.begin(), p.stream.end());
   if (!has_platform)
     r.fail_at("$", "missing member 'platform' (the platform's name and file, or null)");
   if (refs.platform_name.empty())  // an empty name given is refused where it is read
@@ -644,6 +704,12 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
     }
     if (p.clustered(i)) j.member("cluster", true);
     if (std::uint32_t d = p.duplicate(i); d != kNoDup) j.member("dup", w.id(TaskId{d}));
+    if (auto streamed = p.streams_from(i); !streamed.empty()) {
+      j.key("stream");
+      j.begin_array(true);
+      for (const auto& e : streamed) j.value(w.id(TaskId{e.second}));
+      j.end_array();
+    }
     j.end_object();
   }
   j.end_array();

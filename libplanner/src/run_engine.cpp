@@ -11,6 +11,7 @@
 #include <deque>
 #include <iterator>
 #include <queue>
+#include <unordered_map>
 
 #include "dagplan/error.hpp"
 #include "run_engine_internal.hpp"
@@ -39,6 +40,21 @@ class RunEngine::Impl {
     return ts_[q].instance == inst &&
            (local_since == kAlwaysLocal || tp_[q].exec_end_us >= local_since);
   }
+  // Whether consumer `t` on `inst` has `q`'s output by stream (Plan::stream: the edge's own
+  // consumer only; another task of the instance reads that output as it would without it).
+  bool streamed_here(std::uint32_t q, std::uint32_t t, std::uint32_t inst,
+                     std::int64_t local_since) const {
+    return !streamed_to_.empty() && plan_.streamed(q, t) && stream_to(q, inst) != nullptr &&
+           (local_since == kAlwaysLocal || tp_[q].exec_end_us >= local_since);
+  }
+  Output output_at_exec_end(std::uint32_t inst, std::uint32_t t);
+  bool has_streams(std::uint32_t t) const {
+    return !plan_.stream.empty() && !plan_.streams_from(t).empty();
+  }
+  const StreamPrediction* stream_to(std::uint32_t q, std::uint32_t inst) const {
+    auto it = streamed_to_.find(std::uint64_t{q} << 32 | inst);
+    return it == streamed_to_.end() ? nullptr : &streams_[it->second];
+  }
   RemoteInputs preloaded_inputs(std::uint32_t inst, std::uint32_t t,
                                 std::int64_t local_since) const;
   std::int64_t direct_transfer_start_us(std::uint32_t q, std::uint32_t inst,
@@ -53,7 +69,8 @@ class RunEngine::Impl {
     events_.set_slot(make_event(time, EventKind::kCustom, subject));
   }
   void cancel_moved_event() { events_.clear_slot(); }
-  void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us);
+  void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us,
+                   std::int64_t streams_end_us);
   void duplicate_ran(std::uint32_t t, std::int64_t start, std::int64_t end) {
     auto it =
         std::lower_bound(dups_.begin(), dups_.end(), t,
@@ -180,6 +197,8 @@ class RunEngine::Impl {
   void add_to_pool(const WarmContainer& w);
   void evict_idle();
   bool eviction_helps(std::uint32_t id) const;
+  // Adds `t`'s output to the outputs only strict instance `inst` holds (flushed on eviction).
+  void keep(std::uint32_t inst, std::uint32_t t);
   void evict(std::uint32_t id);
   void adopt_pending(std::uint32_t worker, std::uint32_t inst);
   void exit_instance(std::uint32_t id, std::int64_t at);
@@ -203,6 +222,7 @@ class RunEngine::Impl {
     std::uint32_t kept_head = kNone;  // chunks of the tasks whose output is only here
     std::uint32_t kept_fill = 0;      // tasks in the first of them
     std::uint32_t ran = 0;            // tasks started here
+    std::uint32_t streamed_kept = 0;  // kept outputs that came by stream (Plan::stream)
     bool started = false, exited = false;
     bool exiting = false;  // leaving: takes no more tasks
   };
@@ -262,6 +282,12 @@ class RunEngine::Impl {
   // task's end counts (counted_children()), when the plan has duplicates.
   std::vector<DuplicatePrediction> dups_;
   std::vector<TaskId> children_;
+  // Output streaming (Plan::stream): the streams used, in the order they were decided; by
+  // (producer << 32 | the consumer's instance), the index of each; by producer, its first (a
+  // producer's streams are decided together, so they follow each other).
+  std::vector<StreamPrediction> streams_;
+  std::unordered_map<std::uint64_t, std::uint32_t> streamed_to_;
+  std::unordered_map<std::uint32_t, std::uint32_t> first_stream_;
   // Invocations waiting for a place, first come first served: per configuration, and on a
   // cluster per machine for workers pinned to one (index config_count() + machine).
   std::vector<std::queue<std::uint32_t>> waiting_;
@@ -668,7 +694,8 @@ RunEngine::RemoteInputs RunEngine::Impl::remote_inputs_walk(std::uint32_t inst, 
   std::vector<TaskId> dup_inputs;
   if (dup != kNoDup) run_inputs(plan_, w_, t, dup_inputs);
   for (TaskId q : dup == kNoDup ? w_.predecessors(t) : std::span<const TaskId>(dup_inputs)) {
-    if (is_local(index(q), inst, local_since)) continue;  // local: free
+    if (is_local(index(q), inst, local_since) || streamed_here(index(q), ti, inst, local_since))
+      continue;  // local: free
     r.bytes += w_.output_bytes(q);
     r.any = true;
     r.stored_us = std::max(r.stored_us, tp_[index(q)].upload_end_us);
@@ -690,7 +717,8 @@ RunEngine::RemoteInputs RunEngine::Impl::preloaded_inputs(std::uint32_t inst, st
   std::vector<TaskId> dup_inputs;
   if (dup != kNoDup) run_inputs(plan_, w_, t, dup_inputs);
   for (TaskId q : dup == kNoDup ? w_.predecessors(t) : std::span<const TaskId>(dup_inputs)) {
-    if (is_local(index(q), inst, local_since)) continue;
+    if (is_local(index(q), inst, local_since) || streamed_here(index(q), ti, inst, local_since))
+      continue;
     std::uint64_t bytes = w_.output_bytes(q);
     r.bytes += bytes;
     r.any = true;
@@ -700,31 +728,91 @@ RunEngine::RemoteInputs RunEngine::Impl::preloaded_inputs(std::uint32_t inst, st
   return r;
 }
 
-void RunEngine::Impl::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us) {
+void RunEngine::Impl::keep(std::uint32_t inst, std::uint32_t t) {
+  InstanceState& st = state_[inst];
+  if (st.kept_head == kNone || st.kept_fill == kKeptPerChunk) {
+    std::uint32_t c = free_chunk_;
+    if (c != kNone) {
+      free_chunk_ = kept_[c].next;
+      kept_[c].next = st.kept_head;
+    } else {
+      c = static_cast<std::uint32_t>(kept_.size());
+      kept_.push_back(KeptChunk{{}, st.kept_head});
+    }
+    st.kept_head = c;
+    st.kept_fill = 0;
+  }
+  kept_[st.kept_head].task[st.kept_fill++] = t;
+}
+
+// Rule 10 (run_rules.hpp, streams_now()): a streamed consumer's worker is running when its
+// current instance was ready before now and is not leaving; the output then goes there.
+RunEngine::Output RunEngine::Impl::output_at_exec_end(std::uint32_t inst, std::uint32_t t) {
+  Output out;
+  const std::uint32_t worker = inst_[inst].worker;
+  if (!has_streams(t) || direct_) {
+    out.upload = must_upload(inst, t);
+    return out;
+  }
+  const std::uint64_t bytes = w_.output_bytes(TaskId{t});
+  const auto first = static_cast<std::uint32_t>(streams_.size());
+  out.upload = streams_now(
+      plan_, TaskId{t}, ts_[t].upload_rule, worker,
+      [&](std::uint32_t c) {
+        const std::uint32_t x = workers_[ts_[c].worker].instance;
+        return x != kNone && state_[x].started && !state_[x].exiting && inst_[x].ready_us < now_;
+      },
+      [&](std::uint32_t c) {
+        const std::uint32_t x = workers_[ts_[c].worker].instance;
+        // The output is local to the consumer's instance from now on, as its own worker's
+        // outputs are (task_done()).
+        TaskState& st = ts_[c];
+        if (st.local_instance != x) {
+          st.local_instance = x;
+          st.local_bytes = 0;
+          st.local_count = 0;
+        }
+        st.local_bytes += bytes;
+        ++st.local_count;
+        // Consumers on one instance share one stream.
+        auto [it, fresh] = streamed_to_.try_emplace(std::uint64_t{t} << 32 | x,
+                                                    static_cast<std::uint32_t>(streams_.size()));
+        if (!fresh) return;
+        streams_.push_back(StreamPrediction{t, c, x, now_, 0});
+        ++out.streams;
+      });
+  if (out.streams > 0) {
+    first_stream_[t] = first;
+    // Held by the consumers' instances only, unless uploaded: flushed if one is evicted.
+    if (!out.upload)
+      for (std::uint32_t i = first; i < streams_.size(); ++i) {
+        keep(streams_[i].instance, t);
+        ++state_[streams_[i].instance].streamed_kept;
+      }
+  }
+  return out;
+}
+
+void RunEngine::Impl::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us,
+                                  std::int64_t streams_end_us) {
   TaskPrediction& p = tp_[t];
-  p.uploaded = uploaded;
-  p.upload_end_us = uploaded ? upload_end_us : p.exec_end_us;
+  // A streamed output may have been flushed meanwhile by an evicted consumer's instance.
+  const bool flushed = !uploaded && p.uploaded;
+  const std::int64_t own_end = uploaded ? upload_end_us : p.exec_end_us;
+  if (!flushed) {
+    p.uploaded = uploaded;
+    p.upload_end_us = own_end;
+  }
   std::uint32_t inst = ts_[t].instance;
   // Strict instances may be evicted and then flush what only they hold (not with
   // point-to-point transfers: outputs stay on the machine).
-  if (!uploaded && !direct_ && inst_[inst].worker != kFlexible) {
-    InstanceState& st = state_[inst];
-    if (st.kept_head == kNone || st.kept_fill == kKeptPerChunk) {
-      std::uint32_t c = free_chunk_;
-      if (c != kNone) {
-        free_chunk_ = kept_[c].next;
-        kept_[c].next = st.kept_head;
-      } else {
-        c = static_cast<std::uint32_t>(kept_.size());
-        kept_.push_back(KeptChunk{{}, st.kept_head});
-      }
-      st.kept_head = c;
-      st.kept_fill = 0;
-    }
-    kept_[st.kept_head].task[st.kept_fill++] = t;
-  }
+  if (!uploaded && !flushed && !direct_ && inst_[inst].worker != kFlexible) keep(inst, t);
+  if (streams_end_us > 0)
+    if (auto it = first_stream_.find(t); it != first_stream_.end())
+      for (std::uint32_t i = it->second; i < streams_.size() && streams_[i].producer == t; ++i)
+        streams_[i].end_us = streams_end_us;
   // Counter updates (pipelined) or the sink's completion record: one storage operation.
-  p.finish_us = p.upload_end_us + m_.storage_op_us();
+  p.finish_us = std::max(own_end, streams_end_us) + m_.storage_op_us();
   push(p.finish_us, EventKind::kTaskDone, t);
 }
 
@@ -842,7 +930,7 @@ void RunEngine::Impl::evict(std::uint32_t id) {
     for (std::uint32_t c = st.kept_head; c != kNone; c = kept_[c].next) ++kept_here;
     if (kept_here > 0) kept_here = (kept_here - 1) * kKeptPerChunk + st.kept_fill;
     for (std::uint32_t t = st.ran_head; t != kNone; t = next_[t]) not_uploaded += !tp_[t].uploaded;
-    assert(kept_here == not_uploaded);
+    assert(kept_here == not_uploaded + st.streamed_kept);
   }
 #endif
   std::uint64_t bytes = 0;
@@ -850,6 +938,7 @@ void RunEngine::Impl::evict(std::uint32_t id) {
   for (std::uint32_t c = st.kept_head; c != kNone; c = kept_[c].next, fill = kKeptPerChunk)
     for (std::uint32_t i = 0; i < fill; ++i) {
       std::uint32_t t = kept_[c].task[i];
+      if (tp_[t].uploaded) continue;  // a streamed output its producer uploaded after all
       tp_[t].uploaded = true;
       bytes += w_.output_bytes(TaskId{t});
       flushed_.push_back(t);
@@ -997,6 +1086,7 @@ Prediction RunEngine::Impl::finish() {
   out.instances = std::move(inst_);
   out.prewarms = std::move(prewarms_);
   out.duplicates = std::move(dups_);
+  out.streams = std::move(streams_);
   out.cost.invocations = m_.invocation_cost(out.invocations);
   for (std::uint32_t t = 0; t < n_; ++t) {
     out.bytes_downloaded += tp_[t].download_bytes;
@@ -1080,8 +1170,18 @@ void RunEngine::move_event(std::int64_t time, std::uint32_t subject) {
 void RunEngine::cancel_moved_event() {
   impl_->cancel_moved_event();
 }
-void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us) {
-  impl_->finish_task(t, uploaded, upload_end_us);
+void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us,
+                            std::int64_t streams_end_us) {
+  impl_->finish_task(t, uploaded, upload_end_us, streams_end_us);
+}
+RunEngine::Output RunEngine::output_at_exec_end(std::uint32_t inst, std::uint32_t t) {
+  return impl_->output_at_exec_end(inst, t);
+}
+bool RunEngine::has_streams(std::uint32_t t) const {
+  return impl_->has_streams(t);
+}
+const StreamPrediction* RunEngine::stream_to(std::uint32_t q, std::uint32_t inst) const {
+  return impl_->stream_to(q, inst);
 }
 void RunEngine::duplicate_ran(std::uint32_t t, std::int64_t exec_start_us,
                               std::int64_t exec_end_us) {
@@ -1145,9 +1245,26 @@ class ClosedFormRunner final : public TaskRunner {
       p.exec_start_us = dup_end;
     }
     p.exec_end_us = p.exec_start_us + m.exec_us(t, c);
+    if (e.has_streams(ti) && !m.direct_transfers()) {
+      // Output streaming (rule 10): decided when the execution ends, by the engine's state then.
+      e.schedule(p.exec_end_us, ti);
+      return;
+    }
     bool upload = e.must_upload(inst, ti);
     e.finish_task(ti, upload,
                   upload ? p.exec_end_us + m.transfer_us(w.output_bytes(t), c) : p.exec_end_us);
+  }
+
+  // A task with streamed consumers ended its execution: its upload, if any, and its streams
+  // run side by side from now, each one transfer at the producer's bandwidth.
+  void on_event(RunEngine& e, std::uint32_t ti) override {
+    const ExecutionModel& m = e.model();
+    const TaskPrediction& p = e.record(ti);
+    const ConfigId c = e.instance(p.instance).config;
+    const RunEngine::Output out = e.output_at_exec_end(p.instance, ti);
+    const std::int64_t transfer = m.transfer_us(m.workflow().output_bytes(TaskId{ti}), c);
+    e.finish_task(ti, out.upload, out.upload ? p.exec_end_us + transfer : p.exec_end_us,
+                  out.streams > 0 ? p.exec_end_us + transfer : 0);
   }
 };
 

@@ -59,7 +59,11 @@ std::uint32_t upload_rule(const Plan& plan, const Workflow& w, TaskId t, bool di
   const bool clustered = plan.clustered(index(t));
   std::vector<TaskId> with_dups;
   if (!plan.dup.empty()) counted_children(plan, w, t, with_dups);
+  const bool streams = !plan.streams_from(index(t)).empty();
   for (TaskId s : plan.dup.empty() ? w.successors(t) : std::span<const TaskId>(with_dups)) {
+    // A streamed consumer gets the output from the stream, or, when its worker is not running
+    // as the producer ends, from storage by the runner's decision (stream_fallback()).
+    if (streams && plan.streamed(index(t), index(s))) continue;
     std::uint32_t k = plan.task_worker[index(s)];
     if (k != kFlexible) {
       if (rule != kUploadNever && rule != k) rule = kUploadAlways;

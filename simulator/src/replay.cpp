@@ -77,6 +77,8 @@ struct RunView {
   std::function<std::int64_t(std::uint32_t)> exec_start_us;   // of the attempt that counted
   std::function<std::int64_t(std::uint32_t)> stored_us;       // output in storage (else max)
   std::vector<std::pair<std::uint32_t, bool>> instances;      // (plan worker or kFlexible, warm)
+  // Whether the consumer read the producer's output by stream (Plan::stream).
+  std::function<bool(std::uint32_t, std::uint32_t)> read_streamed;
 };
 
 PassEffect pass_fact(std::string_view pass, const Plan& plan, const Workflow& w,
@@ -110,6 +112,12 @@ PassEffect pass_fact(std::string_view pass, const Plan& plan, const Workflow& w,
       if (d == kNoDup) continue;
       ++e.out_of;
       e.actual += run.task_instance(t) != kNoInstance && run.exec_start_us(t) < run.stored_us(d);
+    }
+  } else if (pass == "stream") {
+    e.fact = "streamed edges whose consumer read the output by stream";
+    for (const auto& [q, c] : plan.stream) {
+      ++e.out_of;
+      e.actual += run.task_instance(c) != kNoInstance && run.read_streamed(q, c) ? 1 : 0;
     }
   } else if (pass == "prewarm") {
     e.fact = "pre-warmed workers whose first instance started warm";
@@ -200,6 +208,12 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
   };
   for (const InstancePrediction& in : predicted.instances)
     predicted_view.instances.emplace_back(in.worker, in.warm);
+  predicted_view.read_streamed = [&](std::uint32_t q, std::uint32_t c) {
+    return std::any_of(predicted.streams.begin(), predicted.streams.end(),
+                       [&](const StreamPrediction& x) {
+                         return x.producer == q && x.instance == predicted.tasks[c].instance;
+                       });
+  };
   auto last_ok = [&](std::uint32_t t) -> const TraceAttempt* {
     const auto& at = trace.tasks[t].attempts;
     auto it = std::find_if(at.rbegin(), at.rend(), [](const TraceAttempt& a) { return a.ok; });
@@ -214,6 +228,13 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
     return us_to_seconds(a->exec_start_us - a->start_us);
   };
   actual_view.exec_start_us = [&](std::uint32_t t) { return last_ok(t)->exec_start_us; };
+  actual_view.read_streamed = [&](std::uint32_t q, std::uint32_t c) {
+    const TraceAttempt* a = last_ok(c);
+    const std::string_view from = w.id(TaskId{q});
+    return a && std::any_of(a->inputs.begin(), a->inputs.end(), [&](const TraceInput& in) {
+             return in.from == from && in.source == TraceInput::Source::kStream;
+           });
+  };
   actual_view.stored_us = [&](std::uint32_t t) {
     const TraceAttempt* a = last_ok(t);
     return a && a->upload_end_us > a->upload_start_us ? a->upload_end_us : INT64_MAX;

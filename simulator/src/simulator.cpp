@@ -63,6 +63,9 @@ SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptio
       if (d.exec_end_us > 0)
         tr.events.push_back(
             duplicate_event(w, plan, d.task, d.instance, d.exec_start_us, d.exec_end_us));
+    for (const StreamPrediction& s : out.timeline.streams)
+      tr.events.push_back(
+          stream_event(w, plan, s.producer, s.consumer, s.instance, s.start_us, s.end_us));
     if (out.failed) tr.errors.push_back(out.failure);
   }
   return out;

@@ -577,4 +577,14 @@ TraceEvent duplicate_event(const Workflow& workflow, const Plan& plan, std::uint
                       instance, start_us, end_us)};
 }
 
+TraceEvent stream_event(const Workflow& workflow, const Plan& plan, std::uint32_t producer,
+                        std::uint32_t consumer, std::uint32_t instance, std::int64_t start_us,
+                        std::int64_t end_us) {
+  return {"stream", start_us, std::string(workflow.id(TaskId{producer})),
+          fmt::format("to '{}' (worker {}) on its instance {} from {} us to {} us; not stored "
+                      "for it",
+                      workflow.id(TaskId{consumer}), plan.worker_names[plan.task_worker[consumer]],
+                      instance, start_us, end_us)};
+}
+
 }  // namespace dagplan::sim

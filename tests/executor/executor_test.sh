@@ -634,6 +634,77 @@ print(f"c used p's duplicate at {c['exec_start_us']} us; the original stored its
 PY
     replay_shows_pass "$tmp/t.json" taskdup 1
     ;;
+  stream)
+    # Output streaming (rule 10): w1 runs s (0.2 s) and then p, whose 8 MB c on w0 reads. w0
+    # ran x (0.05 s) and waits, up, for c when p ends, so p streams its output to w0's
+    # instance, which reads it while p writes it, and nothing is stored. The same plan without
+    # the stream stores p's output and c downloads it: the streamed copy was complete sooner
+    # after p's end than that upload plus that download. c also downloads y's output (w1).
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+tasks = [{"id": "x", "work_s": 0.05, "output_bytes": 1000},
+         {"id": "s", "work_s": 0.2, "output_bytes": 1000},
+         {"id": "p", "work_s": 0.02, "output_bytes": 8000000, "deps": ["s"]},
+         {"id": "y", "work_s": 0.01, "output_bytes": 1000},
+         {"id": "c", "work_s": 0.01, "output_bytes": 1000, "deps": ["x", "p", "y"]}]
+json.dump({"format": "dagplan-workflow/1", "name": "stream", "tasks": tasks}, open(tmp + "/st.json", "w"))
+PY
+    plan_on_two "$tmp/st.json"
+    python3 - "$tmp/p.json" "$tmp/plain.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["workers"] = [{"id": "w0", "config": "2048MB"}, {"id": "w1", "config": "512MB"}]
+p["tasks"] = [{"id": "x", "worker": "w0"}, {"id": "s", "worker": "w1"}, {"id": "p", "worker": "w1"},
+              {"id": "y", "worker": "w1"}, {"id": "c", "worker": "w0"}]
+p.pop("predictions", None)
+p.pop("passes", None)
+json.dump(p, open(sys.argv[2], "w"))
+p["tasks"][2]["stream"] = ["c"]
+json.dump(p, open(sys.argv[1], "w"))
+PY
+    # Three runs of each, alternated, on a machine whose load varies: the best of each compared.
+    for i in 1 2 3; do
+      run_ok "$tmp/p.json" --trace "$tmp/t$i.json"
+      run_ok "$tmp/plain.json" --trace "$tmp/u$i.json"
+    done
+    python3 - "$tmp" <<'PY' || fail "stream: $(cat "$tmp/t1.json")"
+import json, sys
+tmp = sys.argv[1]
+def attempts(f):
+    tr = json.load(open(f))
+    return tr, {t["id"]: t["attempts"][-1] for t in tr["tasks"]}
+streamed, stored = [], []
+for i in (1, 2, 3):
+    tr, att = attempts(f"{tmp}/t{i}.json")
+    tr0, att0 = attempts(f"{tmp}/u{i}.json")
+    p, c = att["p"], att["c"]
+    ev = [e for e in tr["events"] if e["kind"] == "stream"]
+    assert len(ev) == 1 and ev[0]["task"] == "p" and "'c'" in ev[0]["detail"], ev
+    assert f"instance {c['instance']} " in ev[0]["detail"], (ev, c)
+    assert not [e for e in tr0["events"] if e["kind"] == "stream"], tr0["events"]
+    cp = [x for x in c["inputs"] if x["from"] == "p"]
+    assert len(cp) == 1 and cp[0]["source"] == "stream" and cp[0]["bytes"] == 8000000, c
+    # y's output, stored, is downloaded beside the stream.
+    cy = [x for x in c["inputs"] if x["from"] == "y"]
+    assert len(cy) == 1 and cy[0]["source"] == "download" and cy[0]["bytes"] == 1000, c
+    # Read while p wrote it: from p's end on, nothing stored.
+    assert cp[0]["start_us"] >= p["exec_end_us"], (cp, p)
+    p0, c0 = att0["p"], att0["c"]
+    dp = [x for x in c0["inputs"] if x["from"] == "p"]
+    assert len(dp) == 1 and dp[0]["source"] == "download", c0
+    upload = p0["upload_end_us"] - p0["exec_end_us"]
+    assert upload > 0, p0
+    streamed.append(cp[0]["end_us"] - p["exec_end_us"])
+    stored.append(upload + dp[0]["end_us"] - dp[0]["start_us"])
+# The streamed copy was complete sooner after p's end than the stored one was uploaded and then
+# downloaded.
+assert min(streamed) < min(stored), (streamed, stored)
+print(f"c had p's 8 MB by stream {min(streamed)} us after p ended (best of {streamed}); "
+      f"without the stream, upload + download: {min(stored)} us (best of {stored})")
+PY
+    replay_shows_pass "$tmp/t1.json" stream 1
+    ;;
   cluster)
     # WUKONG clustering (rule 11): s makes 4 MB that four children read. Without clustering,
     # s's instance runs c0 and invokes one instance per other child, each downloading the 4 MB;

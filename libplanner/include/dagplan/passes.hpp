@@ -105,5 +105,6 @@ std::unique_ptr<Pass> make_cluster_pass();
 std::unique_ptr<Pass> make_preload_pass();
 std::unique_ptr<Pass> make_prewarm_pass();
 std::unique_ptr<Pass> make_taskdup_pass();
+std::unique_ptr<Pass> make_stream_pass();
 
 }  // namespace dagplan

@@ -4,11 +4,13 @@
 /// resource configuration, optional annotations, the planner's name, parameters and
 /// assumptions, and its predictions. A worker id always comes with one configuration.
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dagplan/platform.hpp"
@@ -83,6 +85,14 @@ struct Plan {
   /// duplicates, only a producer of another worker (or a flexible one), on a platform whose data
   /// goes through storage, and only when the task still waits for some input (check_plan()).
   LargeVector<std::uint32_t> dup;
+  /// Output streaming (rule 10): the streamed edges as (producer, consumer) task indices,
+  /// sorted, each once (empty: none). The consumer reads while the producer writes: when the
+  /// producer's execution ends and the consumer's worker has an instance up, the output goes
+  /// to that instance in one transfer and is not stored for this consumer; otherwise it is
+  /// uploaded as usual (run_rules.hpp). Only an edge of the workflow, to a task of a strict
+  /// worker other than the producer's (a flexible producer included), on a platform whose data
+  /// goes through storage, and not to a task that duplicates the producer (check_plan()).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> stream;
   /// The passes that ran after the planner, in order, and what each kept.
   std::vector<PassRecord> passes;
 
@@ -106,6 +116,18 @@ struct Plan {
   }
   /// The producer task `t` duplicates (Plan::dup), or kNoDup.
   std::uint32_t duplicate(std::uint32_t t) const { return dup.empty() ? kNoDup : dup[t]; }
+  /// Whether the edge `producer` -> `consumer` is streamed (Plan::stream). O(log edges).
+  bool streamed(std::uint32_t producer, std::uint32_t consumer) const {
+    return !stream.empty() &&
+           std::binary_search(stream.begin(), stream.end(), std::make_pair(producer, consumer));
+  }
+  /// The streamed edges out of `producer`, in consumer order. O(log edges).
+  std::span<const std::pair<std::uint32_t, std::uint32_t>> streams_from(
+      std::uint32_t producer) const {
+    auto lo = std::lower_bound(stream.begin(), stream.end(), std::make_pair(producer, 0u));
+    auto hi = std::lower_bound(lo, stream.end(), std::make_pair(producer + 1, 0u));
+    return {lo, hi};
+  }
   /// Whether any worker has a task order.
   bool has_order() const { return !order_begin.empty() && !order.empty(); }
   /// Worker `k`'s task order (empty: ready order).

@@ -119,6 +119,17 @@ struct DuplicatePrediction {
   std::int64_t exec_end_us = 0;
 };
 
+/// A streamed output (Plan::stream, rule 10): `producer`'s output went to `consumer`'s worker's
+/// instance `instance` by stream, from the end of the producer's execution (`start_us`) to
+/// `end_us` (when the producer was done writing it), and was not stored for that consumer.
+struct StreamPrediction {
+  std::uint32_t producer = 0;
+  std::uint32_t consumer = 0;
+  std::uint32_t instance = 0;
+  std::int64_t start_us = 0;
+  std::int64_t end_us = 0;
+};
+
 struct Prediction {
   std::int64_t makespan_us = 0;
   CostBreakdown cost;
@@ -134,7 +145,10 @@ struct Prediction {
   std::vector<WarmContainer> final_pool;        ///< idle containers when the run ends
   std::vector<PrewarmPrediction> prewarms;      ///< in the order they were sent
   std::vector<DuplicatePrediction> duplicates;  ///< by task id (the last attempt's)
-  std::vector<std::string> assumptions;         ///< what the model assumed for lack of data
+  /// The streams used, in the order their producers ended; a streamed edge not here fell back to
+  /// storage (the consumer's worker was not running as its producer ended).
+  std::vector<StreamPrediction> streams;
+  std::vector<std::string> assumptions;  ///< what the model assumed for lack of data
   /// Transfers and tasks shared bandwidth and vCPUs (predict()), or not
   /// (predict_contention_free()).
   bool contention = false;

@@ -112,10 +112,27 @@ class RunEngine {
   void move_event(std::int64_t time, std::uint32_t subject);
   /// Drops the movable event if it has not come yet.
   void cancel_moved_event();
+  /// What becomes of `t`'s output when its execution on `inst` ends (now): whether it goes to
+  /// storage (rule 6, or a streamed consumer's fallback) and how many streams it feeds (rule
+  /// 10, streams_now()): each streamed consumer whose worker has an instance that was ready
+  /// before now, and is not leaving, takes it by stream (from now on local to that instance,
+  /// and kept there: flushed to storage if that instance is evicted before using it).
+  struct Output {
+    bool upload = false;
+    std::uint32_t streams = 0;
+  };
+  Output output_at_exec_end(std::uint32_t inst, std::uint32_t t);
+  /// Whether `t` may stream its output (Plan::stream): the runner then asks
+  /// output_at_exec_end() at the end of its execution rather than must_upload() beforehand.
+  bool has_streams(std::uint32_t t) const;
+  /// Of the streams used so far, the one from `q` to instance `inst`, or nullptr.
+  const StreamPrediction* stream_to(std::uint32_t q, std::uint32_t inst) const;
   /// The runner is done with task `t`: its output exists locally at record(t).exec_end_us and,
-  /// if `uploaded`, in storage at `upload_end_us`; counters (one storage operation) follow and
+  /// if `uploaded`, in storage at `upload_end_us`; its streams (output_at_exec_end()), if any,
+  /// ended at `streams_end_us`; counters (one storage operation) follow the later of both and
   /// the task finishes at record(t).finish_us (set here).
-  void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us);
+  void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us,
+                   std::int64_t streams_end_us = 0);
   /// Task-dup (Plan::dup): task `t`'s slot ran its duplicate of plan().duplicate(t) from
   /// `exec_start_us` to `exec_end_us` (recorded for the prediction; a later attempt's replaces
   /// it).

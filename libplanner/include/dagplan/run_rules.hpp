@@ -29,7 +29,9 @@ inline constexpr std::uint32_t kUploadNever = 0xffffffffu;
 /// flexible child (every one, after a clustered task) can continue on the producer's instance,
 /// and only if the producer is its only input (otherwise another producer may complete its
 /// counter and invoke it elsewhere). With
-/// point-to-point transfers (`direct`), outputs stay where they are made. O(out-degree).
+/// point-to-point transfers (`direct`), outputs stay where they are made. A streamed consumer
+/// (Plan::stream) does not count: the runner uploads for it only when its worker is not running
+/// as the producer's execution ends (rule 10, streams_now()). O(out-degree).
 std::uint32_t upload_rule(const Plan& plan, const Workflow& workflow, TaskId t, bool direct);
 
 /// Task-dup (rule 9, Plan::dup): the producers whose outputs task `t`'s slot reads - its
@@ -87,6 +89,26 @@ inline bool preloads(const Plan& plan, TaskId t, std::uint32_t worker) {
 inline bool announces_stored(const Plan& plan, TaskId consumer, std::uint32_t producer_worker) {
   std::uint32_t k = plan.task_worker[index(consumer)];
   return k != producer_worker && preloads(plan, consumer, k);
+}
+
+/// Output streaming (rule 10, Plan::stream): whether `t`'s output, made on an instance of
+/// worker `worker`, must go to storage when its execution ends, given which of its streamed
+/// consumers can take it by stream: `running(consumer)` says whether the consumer's worker has
+/// an instance up at that moment (the runner's knowledge: the run engine's records, or the
+/// real run's registry of instances). Each streamed consumer whose worker is running is passed
+/// to `stream_to(consumer)`; if any is not, the output is uploaded (the fallback), as it is
+/// when upload_rule() says so. Returns whether to upload. O(streamed consumers).
+template <typename Running, typename StreamTo>
+bool streams_now(const Plan& plan, TaskId t, std::uint32_t rule, std::uint32_t worker,
+                 const Running& running, const StreamTo& stream_to) {
+  bool upload = must_upload(rule, worker);
+  for (const auto& edge : plan.streams_from(index(t))) {
+    if (running(edge.second))
+      stream_to(edge.second);
+    else
+      upload = true;
+  }
+  return upload;
 }
 
 /// Pre-warm (rule 9): the (trigger task, worker) pairs of the plan's pre-warms, sorted by task

@@ -41,7 +41,8 @@ class TaskdupPass final : public Pass {
       std::uint32_t best_p = kNoDup;
       for (TaskId q : w.predecessors(ct)) {
         const std::uint32_t qi = index(q);
-        if (plan.task_worker[qi] == k) continue;
+        // On its own worker, or streamed to it (the stream pass may have run before).
+        if (plan.task_worker[qi] == k || plan.streamed(qi, c)) continue;
         // It would wait for nothing: refused by check_plan().
         if (w.in_degree(ct) == 1 && w.in_degree(q) == 0) continue;
         const std::int64_t remote =

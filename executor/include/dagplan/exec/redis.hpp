@@ -54,6 +54,12 @@ class Redis {
   /// error reply, like command().
   std::vector<RedisReply> flush();
   std::size_t pending() const { return pending_.size(); }
+  /// A subscribed connection (SUBSCRIBE): sends `args` without waiting for its reply, which
+  /// comes among the messages.
+  void send(const std::vector<std::string_view>& args);
+  /// A subscribed connection: the next message or confirmation pushed to it (waits up to the
+  /// timeout; set_timeout(0): for ever). Throws Error on a lost connection or a timeout.
+  RedisReply next_message();
   /// Round trips and commands sent so far (for the overhead figures).
   std::uint64_t round_trips() const { return round_trips_; }
   std::uint64_t commands() const { return commands_; }

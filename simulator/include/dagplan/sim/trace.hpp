@@ -93,4 +93,12 @@ void add_cluster_events(Trace& trace, const Workflow& workflow, const Plan& plan
 TraceEvent duplicate_event(const Workflow& workflow, const Plan& plan, std::uint32_t task,
                            std::uint32_t instance, std::int64_t start_us, std::int64_t end_us);
 
+/// The `stream` event of a streamed output (Plan::stream, rule 10), at the end of the
+/// producer's execution: `producer`'s output went by stream to `consumer`'s worker's instance
+/// `instance` from `start_us` to `end_us`, and was not stored for it. The same for the
+/// simulator's and the real backend's traces.
+TraceEvent stream_event(const Workflow& workflow, const Plan& plan, std::uint32_t producer,
+                        std::uint32_t consumer, std::uint32_t instance, std::int64_t start_us,
+                        std::int64_t end_us);
+
 }  // namespace dagplan::sim
