@@ -5,12 +5,14 @@
 /// assumptions, and its predictions. A worker id always comes with one configuration.
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dagplan/json_writer.hpp"
 #include "dagplan/platform.hpp"
 #include "dagplan/workflow.hpp"
 
@@ -176,5 +178,12 @@ std::string fingerprint_problem(const PlanReferences& refs, const Workflow& work
 
 /// Serialises as `dagplan-plan/1`. Workers in index order, tasks in id order.
 std::string write_plan(const Plan& plan, const Workflow& workflow, const Platform& platform);
+/// write_plan() appended to `out`, `flush` called between values as JsonWriter::set_flush()
+/// says, so that the text can go to its file as it is made (OutputFile). `predictions`, when
+/// given, appends the `predictions` member's value to `out` (append_prediction_json()) in place
+/// of plan.predictions_json: the predictions' text is then never whole in memory either.
+void append_plan(std::string& out, const Plan& plan, const Workflow& workflow,
+                 const Platform& platform, const JsonWriter::Flush& flush = {},
+                 std::size_t flush_at = 0, const std::function<void()>& predictions = {});
 
 }  // namespace dagplan
