@@ -1,7 +1,7 @@
 // bench_simdjson: the hand-written pull parser (JsonReader, decision 0002) against simdjson's
 // On-Demand API (Debian's libsimdjson-dev) for reading a dagplan workflow, as issue 14 asks
-// (decision 0023 has the figures and the verdict). Built only where simdjson is installed; not
-// part of the product.
+// (decision 0023 has the figures and the verdict). Built only with -DDAGPLAN_BENCH_SIMDJSON=ON
+// and simdjson installed; not part of the product.
 //
 // On one workflow file (generated random-layered, or --file), best of --runs, processor time:
 //   scan      the whole document walked without using a value: JsonReader::skip() against
