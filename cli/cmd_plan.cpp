@@ -173,6 +173,19 @@ void print_front(const std::string& params_json) {
   }
 }
 
+// The plan file with its predictions, the timelines with `per_task`: the text goes to the file in
+// chunks as it is made (a plan of 10^6 tasks is about 300 MB, never whole in memory).
+void write_plan_file(const std::string& path, const Plan& plan, const Prediction& p,
+                     const ExecutionModel& m, const Platform& platform, bool per_task,
+                     const std::vector<std::string>& inputs) {
+  OutputFile file(path, inputs);
+  auto flush = [&file] { file.flush(); };
+  append_plan(file.buffer(), plan, m.workflow(), platform, flush, OutputFile::kChunk, [&] {
+    append_prediction_json(file.buffer(), p, m, per_task, flush, OutputFile::kChunk);
+  });
+  file.commit();
+}
+
 std::optional<ConfigId> config_option(const std::string& name, const Platform& platform) {
   if (name.empty()) return std::nullopt;
   if (auto c = platform.find_config(name)) return c;
@@ -280,9 +293,8 @@ void add_plan_commands(CLI::App& app) {
             o->common.platform.empty() || (o->common.platform.find('/') == std::string::npos &&
                                            !o->common.platform.ends_with(".json"));
         r.plan.platform_file = builtin ? "" : path_for_file(o->common.platform, o->output);
-        r.plan.predictions_json = prediction_json(p, model, !o->summary_only);
-        write_file_atomic(o->output, write_plan(r.plan, in.workflow, in.platform),
-                          {o->workflow, o->common.platform, o->common.profile});
+        write_plan_file(o->output, r.plan, p, model, in.platform, !o->summary_only,
+                        {o->workflow, o->common.platform, o->common.profile});
       }
       progress.finish();
       if (o->output != "-") fmt::print("{}", summary(r.plan, p, model, r.planning_seconds));
@@ -323,9 +335,8 @@ void add_plan_commands(CLI::App& app) {
       Prediction p = predict(model, in.plan, with_contention_free());
       if (!o->output.empty()) {
         progress.step("writing " + o->output);
-        in.plan.predictions_json = prediction_json(p, model, true);
-        write_file_atomic(o->output, write_plan(in.plan, in.inputs.workflow, in.inputs.platform),
-                          {o->plan, o->workflow, o->common.platform, o->common.profile});
+        write_plan_file(o->output, in.plan, p, model, in.inputs.platform, true,
+                        {o->plan, o->workflow, o->common.platform, o->common.profile});
       }
       progress.finish();
       if (o->format == "json") {

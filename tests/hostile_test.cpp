@@ -349,3 +349,63 @@ TEST_CASE("inputs have a size limit and must be text (issue 14)", "[ranges][file
   std::filesystem::remove(path);
   CHECK(limits::kMaxInputBytes == std::uint64_t{4} << 30);
 }
+
+TEST_CASE("an output made in chunks leaves nothing partial behind (issue 14)", "[files]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "dagplan-output-file-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "plan.json").string();
+  write_file_atomic(path, "old");
+  auto leftovers = [&] {
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir)) n += e.path().filename() != "plan.json";
+    return n;
+  };
+  auto read = [&] { return read_text_file(path); };
+  const std::string chunk(OutputFile::kChunk / 2 + 7, 'x');
+  SECTION("given up before commit: the old file stays, the temporary file goes") {
+    {
+      OutputFile out(path);
+      for (int i = 0; i < 5; ++i) {
+        out.buffer() += chunk;
+        out.flush();
+        CHECK(out.buffer().size() < OutputFile::kChunk);  // written to the temporary file
+      }
+      CHECK(leftovers() == 1);
+      CHECK(read() == "old");
+    }
+    CHECK(leftovers() == 0);
+    CHECK(read() == "old");
+  }
+  SECTION("committed: the whole text, in place") {
+    OutputFile out(path);
+    std::string whole;
+    for (int i = 0; i < 5; ++i) {
+      out.buffer() += chunk;
+      whole += chunk;
+      out.flush();
+    }
+    out.buffer() += "end";
+    out.commit("tail");
+    CHECK(read() == whole + "endtail");
+    CHECK(leftovers() == 0);
+  }
+  SECTION("refused before anything is written: an input, a folder, ''") {
+    REQUIRE_ERROR_CONTAINING(Error, OutputFile(path, {path}), "refusing to write over an input");
+    REQUIRE_ERROR_CONTAINING(Error, OutputFile(dir.string()), "it is a folder");
+    REQUIRE_USAGE_ERROR(OutputFile(""), "an output path cannot be empty");
+    CHECK(leftovers() == 0);
+  }
+  SECTION("a device gets the whole text at commit(), nothing before") {
+    if (!fs::exists("/dev/null")) DAGPLAN_SKIP_TEST("no /dev/null");
+    OutputFile out("/dev/null");
+    out.buffer() += chunk;
+    out.buffer() += chunk;
+    out.flush();
+    CHECK(out.buffer().size() == 2 * chunk.size());  // kept: what a device gets is not taken back
+    out.commit();
+    CHECK(leftovers() == 0);
+  }
+  fs::remove_all(dir);
+}

@@ -3,7 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <string>
+
+#include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
+#include "dagplan/predictor.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "test_util.hpp"
 
@@ -185,5 +189,33 @@ TEST_CASE("bad plans give one clear error", "[plan][errors]") {
         read_plan_references(plan_doc(w0, "", R"("platform": {"name": "x", "nmae": "y"})"),
                              "p.json"),
         "p.json: $.platform.nmae", "unknown member 'nmae'; did you mean 'name'?");
+  }
+}
+
+TEST_CASE("a plan streamed in chunks is the text write_plan() makes wherever the chunks end",
+          "[plan][files]") {
+  Workflow w = test::generated("random-layered", 300, 1);
+  Platform platform = load_platform("aws-lambda");
+  ExecutionModel model(w, platform);
+  Plan plan = test::plan_with("heft", model);
+  const Prediction p = predict(model, plan);
+  Plan with_text = plan;
+  with_text.predictions_json = prediction_json(p, model, true);
+  const std::string whole = write_plan(with_text, w, platform);
+  for (std::size_t at : {std::size_t{1}, std::size_t{100}, std::size_t{4096}}) {
+    INFO("flushed at " << at << " bytes");
+    std::string out, file;
+    std::size_t flushes = 0;
+    auto flush = [&] {
+      CHECK(out.size() >= at);
+      file += out;
+      out.clear();
+      ++flushes;
+    };
+    append_plan(out, plan, w, platform, flush, at,
+                [&] { append_prediction_json(out, p, model, true, flush, at); });
+    file += out;
+    CHECK(file == whole);
+    CHECK(flushes > (at == 1 ? 600u : 3u));  // in pieces: at 1 byte, after each task of both lists
   }
 }

@@ -2,7 +2,13 @@
 // bad-input case the foundation issue lists.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
 #include "dagplan/limits.hpp"
+#include "dagplan/string_table.hpp"
 #include "dagplan/workflow.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "test_util.hpp"
@@ -181,4 +187,62 @@ TEST_CASE("a cycle of 10^5 tasks is one short line: its first tasks and how many
   CHECK(what ==
         "mem: the workflow has a cycle: t0 -> t1 -> t2 -> t3 -> t4 -> t5 -> t6 -> t7 -> "
         "... (99992 more) -> t0");
+}
+
+TEST_CASE("the string table finds every string it interned: short and long and past 2^24 bytes",
+          "[workflow][strings]") {
+  StringTable t;
+  std::vector<std::string> strings;
+  strings.reserve(20005);
+  for (int i = 0; i < 20000; ++i) strings.push_back(fmt::format("task-{:06}", i));
+  strings.push_back("");                                // empty
+  strings.push_back(std::string(100, 'x'));             // longer than a word
+  strings.push_back(std::string((1u << 24) - 1, 'y'));  // just past the slot's length field
+  strings.push_back(std::string((1u << 24) + 5, 'y'));  // longer still, shares a prefix
+  strings.push_back(std::string((1u << 24) + 5, 'y') + "z");
+  for (std::size_t i = 0; i < strings.size(); ++i)
+    REQUIRE(t.intern(strings[i]) == i);  // new strings get the next index, through every growth
+  CHECK(t.size() == strings.size());
+  for (std::size_t i = 0; i < strings.size(); ++i) {
+    CHECK(t.intern(strings[i]) == i);  // found again, not added
+    CHECK(t.find(strings[i]) == i);
+    CHECK(t[static_cast<std::uint32_t>(i)] == strings[i]);
+    CHECK(t.intern(strings[i], StringTable::hash(strings[i])) == i);
+  }
+  CHECK(t.size() == strings.size());
+  CHECK_FALSE(t.find("task-020000").has_value());
+  CHECK_FALSE(t.find(std::string((1u << 24) + 4, 'y')).has_value());
+  // Strings that differ in one byte of a full word, or only in length, are told apart.
+  CHECK(t.intern("task-00000") == strings.size());
+  CHECK(t.intern(std::string("task-000000\0", 12)) == strings.size() + 1);
+}
+
+TEST_CASE("dependencies looked up in batches resolve as one at a time did", "[workflow]") {
+  // More edges than a batch, forward and backward references, and an edge from a task added
+  // later than the batch that named it: the same graph and the same errors.
+  WorkflowBuilder b;
+  const int n = 300;
+  for (int i = 0; i < n; ++i) {
+    b.add_task(fmt::format("t{}", i), "f", 1, 0, 1);
+    if (i > 0) b.add_edge(fmt::format("t{}", i - 1), fmt::format("t{}", i));
+    if (i > 10) b.add_edge(fmt::format("t{}", i - 7), fmt::format("t{}", i));
+    if (i + 1 < n && i % 3 == 0)
+      b.add_edge(fmt::format("t{}", n - 1), fmt::format("t{}", i + 1000));
+  }
+  // The last group named tasks t1000... that never come: the first is the error, at its edge.
+  REQUIRE_INPUT_ERROR(std::move(b).build("w.json"), "w.json", "edge 0 (t299 -> t1000)",
+                      "unknown task 't1000'");
+  WorkflowBuilder ok;
+  for (int i = 0; i < n; ++i) {
+    if (i + 5 < n) ok.add_edge(fmt::format("t{}", i + 5), fmt::format("t{}", n + i));  // forward
+    ok.add_task(fmt::format("t{}", i), "f", 1, 0, 1);
+  }
+  for (int i = 0; i < n; ++i) ok.add_task(fmt::format("t{}", n + i), "f", 1, 0, 1);
+  Workflow w = std::move(ok).build("w.json");
+  CHECK(w.edge_count() == static_cast<std::size_t>(n - 5));
+  for (int i = 0; i + 5 < n; ++i) {
+    const auto preds = w.predecessors(*w.find(fmt::format("t{}", n + i)));
+    REQUIRE(preds.size() == 1);
+    CHECK(w.id(preds[0]) == fmt::format("t{}", i + 5));
+  }
 }

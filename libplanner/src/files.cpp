@@ -85,14 +85,10 @@ bool write_all(int fd, std::string_view content) {
 
 }  // namespace
 
-void write_file_atomic(const std::string& path, std::string_view content,
-                       const std::vector<std::string>& inputs) {
+OutputFile::OutputFile(const std::string& path, const std::vector<std::string>& inputs)
+    : path_(path) {
   if (path.empty()) throw UsageError("an output path cannot be empty ('-' is standard output)");
-  if (path == "-") {
-    std::fflush(stdout);
-    if (!write_all(STDOUT_FILENO, content)) cannot_write("standard output", errno);
-    return;
-  }
+  if (path == "-") return;
   namespace fs = std::filesystem;
   std::error_code ec;
   // Through a symbolic link (or a chain of them, even to a file not yet made): its target, so
@@ -103,6 +99,7 @@ void write_file_atomic(const std::string& path, std::string_view content,
     if (ec) break;
     target = next.is_absolute() ? next : target.parent_path() / next;
   }
+  target_ = target.string();
   struct stat st {};
   const bool exists = ::stat(target.c_str(), &st) == 0;
   if (exists && S_ISDIR(st.st_mode))
@@ -114,35 +111,67 @@ void write_file_atomic(const std::string& path, std::string_view content,
       throw Error(
           fmt::format("{}: refusing to write over an input of this command ({})", path, in));
   }
-  if (exists && !S_ISREG(st.st_mode)) {
-    // A device, FIFO or socket: written directly, never replaced by a file.
-    int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) cannot_write(path, errno);
-    if (!write_all(fd, content)) {
-      int e = errno;
-      ::close(fd);
-      cannot_write(path, e);
-    }
-    if (::close(fd) != 0) cannot_write(path, errno);
-    return;
-  }
+  // A device, FIFO or socket: written directly at commit(), never replaced by a file.
+  if (exists && !S_ISREG(st.st_mode)) return;
   fs::path dir = target.parent_path();
   if (dir.empty()) dir = ".";
   std::string tmpl = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) cannot_write(path, errno);
-  if (!write_all(fd, content)) {
-    int e = errno;
-    ::close(fd);
-    ::unlink(tmpl.c_str());
-    cannot_write(path, e);
+  fd_ = ::mkstemp(tmpl.data());
+  if (fd_ < 0) cannot_write(path, errno);
+  temp_ = std::move(tmpl);
+  streaming_ = true;
+  buffer_.reserve(kChunk + kChunk / 4);
+}
+
+OutputFile::~OutputFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!temp_.empty()) ::unlink(temp_.c_str());
+}
+
+void OutputFile::fail(int error) {
+  if (fd_ >= 0 && fd_ != STDOUT_FILENO) ::close(fd_);
+  fd_ = -1;
+  if (!temp_.empty()) ::unlink(temp_.c_str());
+  temp_.clear();
+  cannot_write(path_ == "-" ? "standard output" : path_, error);
+}
+
+void OutputFile::write_buffer() {
+  if (!write_all(fd_, buffer_)) fail(errno);
+  buffer_.clear();
+}
+
+void OutputFile::flush() {
+  if (streaming_ && buffer_.size() >= kChunk) write_buffer();
+}
+
+void OutputFile::commit(std::string_view tail) {
+  if (path_ == "-") {
+    std::fflush(stdout);
+    if (!write_all(STDOUT_FILENO, buffer_) || !write_all(STDOUT_FILENO, tail))
+      cannot_write("standard output", errno);
+    return;
   }
-  ::fchmod(fd, 0644);
-  if (::close(fd) != 0 || std::rename(tmpl.c_str(), target.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmpl.c_str());
-    cannot_write(path, e);
+  if (!streaming_) {
+    fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) cannot_write(path_, errno);
   }
+  write_buffer();
+  if (!write_all(fd_, tail)) fail(errno);
+  if (streaming_) ::fchmod(fd_, 0644);
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) fail(errno);
+  if (streaming_) {
+    if (std::rename(temp_.c_str(), target_.c_str()) != 0) fail(errno);
+    temp_.clear();
+  }
+}
+
+void write_file_atomic(const std::string& path, std::string_view content,
+                       const std::vector<std::string>& inputs) {
+  OutputFile out(path, inputs);
+  out.commit(content);
 }
 
 }  // namespace dagplan

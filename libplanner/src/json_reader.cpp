@@ -155,10 +155,10 @@ JsonReader::Kind JsonReader::peek() {
   syntax_error("a JSON value");
 }
 
-std::string JsonReader::location(std::size_t offset) const {
+std::string text_location(std::string_view text, std::size_t offset) {
   std::size_t line = 1, col = 1;
-  for (std::size_t i = 0; i < offset && i < text_.size(); ++i) {
-    if (text_[i] == '\n') {
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
       ++line;
       col = 1;
     } else {
@@ -166,6 +166,10 @@ std::string JsonReader::location(std::size_t offset) const {
     }
   }
   return fmt::format("line {}, column {}", line, col);
+}
+
+std::string JsonReader::location(std::size_t offset) const {
+  return text_location(text_, offset);
 }
 
 std::string JsonReader::path() const {

@@ -140,6 +140,7 @@ void JsonWriter::end_object() {
   if (!f.empty && !f.inline_) newline();
   out_ += '}';
   if (stack_.empty()) out_ += '\n';
+  maybe_flush();
 }
 
 void JsonWriter::end_array() {
@@ -148,6 +149,7 @@ void JsonWriter::end_array() {
   if (!f.empty && !f.inline_) newline();
   out_ += ']';
   if (stack_.empty()) out_ += '\n';
+  maybe_flush();
 }
 
 void JsonWriter::value(std::string_view s) {

@@ -616,7 +616,15 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
   for (const std::string& name : p.worker_names) names += name.size();
   out.reserve(w.task_count() * 80 + 2 * names + p.worker_names.size() * 160 +
               p.predictions_json.size() + 4096);
+  append_plan(out, p, w, platform);
+  return out;
+}
+
+void append_plan(std::string& out, const Plan& p, const Workflow& w, const Platform& platform,
+                 const JsonWriter::Flush& flush, std::size_t flush_at,
+                 const std::function<void()>& predictions) {
   JsonWriter j(out);
+  if (flush) j.set_flush(flush, flush_at);
   j.begin_object();
   j.member("format", "dagplan-plan/1");
   j.key("workflow");
@@ -713,12 +721,15 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
     j.end_object();
   }
   j.end_array();
-  if (!p.predictions_json.empty()) {
+  if (predictions) {
+    j.key("predictions");
+    j.raw({});  // the value's place: `predictions` appends it to `out`
+    predictions();
+  } else if (!p.predictions_json.empty()) {
     j.key("predictions");
     j.raw(p.predictions_json);
   }
   j.end_object();
-  return out;
 }
 
 }  // namespace dagplan

@@ -202,13 +202,20 @@ LowerBounds lower_bounds(const ExecutionModel& m) {
 }
 
 std::string prediction_json(const Prediction& p, const ExecutionModel& m, bool per_task) {
-  const Workflow& w = m.workflow();
   std::string out;
   // Room for the timelines up front (a task's line is about 200 characters, an instance's 170):
   // growing a string of hundreds of MB copies it and touches fresh memory each time. Pages
   // reserved and not written are never touched.
-  out.reserve(per_task ? 4096 + 256 * w.task_count() + 224 * p.instances.size() : 4096);
+  out.reserve(per_task ? 4096 + 256 * m.workflow().task_count() + 224 * p.instances.size() : 4096);
+  append_prediction_json(out, p, m, per_task);
+  return out;
+}
+
+void append_prediction_json(std::string& out, const Prediction& p, const ExecutionModel& m,
+                            bool per_task, const JsonWriter::Flush& flush, std::size_t flush_at) {
+  const Workflow& w = m.workflow();
   JsonWriter j(out);
+  if (flush) j.set_flush(flush, flush_at);
   j.begin_object();
   j.member("makespan_s", us_to_seconds(p.makespan_us));
   j.member("cost_usd", p.cost.total());
@@ -275,9 +282,9 @@ std::string prediction_json(const Prediction& p, const ExecutionModel& m, bool p
     j.end_array();
   }
   j.end_object();
-  // The writer ends a top-level value with a newline; a nested raw value should not carry it.
+  // The writer ends a top-level value with a newline (never flushed: the writer flushes only
+  // inside a container); a nested raw value should not carry it.
   if (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
 }
 
 }  // namespace dagplan

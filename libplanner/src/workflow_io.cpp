@@ -114,6 +114,7 @@ Workflow read_workflow(std::string_view text, const std::string& file) {
           if (k == "id") {
             id = r.string();
             if (id.empty()) r.fail("expected a non-empty task id");
+            b.expect_task(id);
             has_id = true;
           } else if (k == "function") {
             function = r.string();

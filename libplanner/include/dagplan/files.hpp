@@ -36,4 +36,44 @@ std::string read_text_file(const std::string& path,
 void write_file_atomic(const std::string& path, std::string_view content,
                        const std::vector<std::string>& inputs = {});
 
+/// write_file_atomic() for a text made piece by piece, so that a text of hundreds of MB (a plan
+/// at 10^6 tasks) is never whole in memory. The constructor makes the checks and opens the
+/// output as write_file_atomic() does; the text is appended to buffer(), and flush() (called by
+/// the writer between pieces, see JsonWriter::set_flush) hands what is buffered to the
+/// temporary file once there is at least a chunk of it. commit() writes the rest, closes and
+/// renames; an OutputFile destroyed before commit() (an exception while the text was made)
+/// removes its temporary file and leaves nothing behind. Standard output, a device or a FIFO
+/// gets the whole text at commit() only, as from write_file_atomic(): what is sent there cannot
+/// be taken back.
+class OutputFile {
+ public:
+  /// Bytes buffered before a flush() writes them: large enough for few system calls, small
+  /// enough to stay in the processor's cache.
+  static constexpr std::size_t kChunk = std::size_t{1} << 20;
+
+  OutputFile(const std::string& path, const std::vector<std::string>& inputs = {});
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  ~OutputFile();
+
+  std::string& buffer() { return buffer_; }
+  /// Writes the buffer out when it holds at least kChunk bytes and the output is the temporary
+  /// file (else keeps it). Throws Error (naming the path) when it cannot write.
+  void flush();
+  /// Writes what is buffered, then `tail`, closes and renames into place. Throws Error when it
+  /// cannot.
+  void commit(std::string_view tail = {});
+
+ private:
+  void write_buffer();
+  [[noreturn]] void fail(int error);
+
+  std::string path_;    // as given, for messages
+  std::string target_;  // the file renamed onto (a symbolic link's target)
+  std::string temp_;    // the temporary file; empty when writing directly
+  int fd_ = -1;
+  bool streaming_ = false;  // the output is the temporary file: flush() may write
+  std::string buffer_;
+};
+
 }  // namespace dagplan

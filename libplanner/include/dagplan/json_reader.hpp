@@ -152,6 +152,10 @@ class JsonReader {
 
 namespace dagplan {
 
+/// "line L, column C" of byte `offset` of `text` (both from 1; a column counts bytes), as every
+/// reader's errors say where they are.
+std::string text_location(std::string_view text, std::size_t offset);
+
 /// Throws "unknown member 'KEY'; did you mean ...? (known...)" at the reader's current path.
 [[noreturn]] void fail_unknown_member(const JsonReader& r, std::string_view key,
                                       std::initializer_list<std::string_view> known);

@@ -5,6 +5,7 @@
 /// opened with `inline_ = true` (and everything inside them) stay on one line.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,16 @@ class JsonWriter {
  public:
   /// Appends to `out`, which must outlive the writer.
   explicit JsonWriter(std::string& out) : out_(out) {}
+
+  /// Called with the text written so far once it is `at` bytes or more, between two values of a
+  /// container (never inside the top-level value's closing): it may write `out` somewhere and
+  /// clear it, so that a long text is never whole in memory (OutputFile::flush). The writer never
+  /// reads back what it has written.
+  using Flush = std::function<void()>;
+  void set_flush(Flush flush, std::size_t at) {
+    flush_ = std::move(flush);
+    flush_at_ = at;
+  }
 
   void begin_object(bool inline_ = false);
   void end_object();
@@ -57,9 +68,15 @@ class JsonWriter {
   void newline();
   char* separator(char* p);
 
+  void maybe_flush() {
+    if (flush_ && !stack_.empty() && out_.size() >= flush_at_) flush_();
+  }
+
   std::string& out_;
   std::vector<Frame> stack_;
   bool after_key_ = false;
+  Flush flush_;
+  std::size_t flush_at_ = 0;
 };
 
 }  // namespace dagplan

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <span>
 #include <string>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "dagplan/json_writer.hpp"
 #include "dagplan/platform.hpp"
 #include "dagplan/workflow.hpp"
 
@@ -198,5 +200,12 @@ std::string fingerprint_problem(const PlanReferences& refs, const Workflow& work
 
 /// Serialises as `dagplan-plan/1`. Workers in index order, tasks in id order.
 std::string write_plan(const Plan& plan, const Workflow& workflow, const Platform& platform);
+/// write_plan() appended to `out`, `flush` called between values as JsonWriter::set_flush()
+/// says, so that the text can go to its file as it is made (OutputFile). `predictions`, when
+/// given, appends the `predictions` member's value to `out` (append_prediction_json()) in place
+/// of plan.predictions_json: the predictions' text is then never whole in memory either.
+void append_plan(std::string& out, const Plan& plan, const Workflow& workflow,
+                 const Platform& platform, const JsonWriter::Flush& flush = {},
+                 std::size_t flush_at = 0, const std::function<void()>& predictions = {});
 
 }  // namespace dagplan

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "dagplan/json_writer.hpp"
 #include "dagplan/large_vector.hpp"
 #include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
@@ -186,5 +187,10 @@ LowerBounds lower_bounds(const ExecutionModel& model);
 /// The prediction as the JSON object stored under a plan's `predictions`. With `per_task`, the
 /// task and instance timelines too (seconds, like every user-facing time).
 std::string prediction_json(const Prediction& p, const ExecutionModel& model, bool per_task);
+/// prediction_json() appended to `out` (no trailing newline), `flush` called between values as
+/// JsonWriter::set_flush() says: for a plan streamed to its file (append_plan()).
+void append_prediction_json(std::string& out, const Prediction& p, const ExecutionModel& model,
+                            bool per_task, const JsonWriter::Flush& flush = {},
+                            std::size_t flush_at = 0);
 
 }  // namespace dagplan

@@ -169,8 +169,12 @@ class WorkflowBuilder {
                   std::uint64_t input_bytes, std::uint64_t output_bytes);
   /// Sets how the real backend runs task `t` (see TaskKernel); the reader checks the members.
   void set_kernel(TaskId t, TaskKernel kernel);
-  /// Adds the edge from -> to by string ids; either may be added later.
+  /// Adds the edge from -> to by string ids; either may be added later. `from` is looked up in
+  /// batches (its slot and text fetched ahead, see StringTable), so its errors surface in build().
   void add_edge(std::string_view from, std::string_view to);
+  /// Says that a task with this id is about to be added (a reader calls it as soon as it has read
+  /// the id): its place in the id table is fetched into the cache meanwhile.
+  void expect_task(std::string_view id) const { names_.prefetch(StringTable::hash(id)); }
   /// Adds the edge from -> to between tasks already added.
   void add_edge(TaskId from, TaskId to);
   std::size_t task_count() const { return work_s_.size(); }
@@ -183,6 +187,19 @@ class WorkflowBuilder {
 
  private:
   std::uint32_t slot(std::string_view id);  // name slot for an id, created on first sight
+  void resolve_pending();                   // the batch of edges' `from` ids, looked up
+
+  // Edges whose `from` id is not looked up yet: its text (in pending_text_) and hash. Looked up
+  // kPendingBatch at a time: their slots were prefetched when they were added, then their texts
+  // are prefetched all together, so that the cache misses of the batch overlap.
+  struct PendingEdge {
+    std::size_t edge;
+    std::uint64_t hash;
+    std::uint32_t text_end;
+  };
+  static constexpr std::size_t kPendingBatch = 64;
+  std::vector<PendingEdge> pending_;
+  std::string pending_text_;
 
   std::string name_;
   StringTable names_;                     // every id seen, defined or only referenced
