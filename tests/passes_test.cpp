@@ -601,3 +601,159 @@ TEST_CASE("taskdup: a duplicate that cannot be is refused with where and why", "
   flexible.dup[index(*w.find("c"))] = index(*w.find("p"));
   REQUIRE_ERROR_CONTAINING(Error, check_plan(flexible, w, platform), "'c' is flexible");
 }
+
+namespace {
+
+// Flexible roots a (0.1 s, `a_out` bytes) and b (0.5 s, no output) feed the flexible fan-in c.
+Workflow delayio_case(const char* a_out) {
+  return test::wf(std::string(R"({"id": "a", "work_s": 0.1, "output_bytes": )") + a_out +
+                  R"(},
+                     {"id": "b", "work_s": 0.5},
+                     {"id": "c", "work_s": 0.1, "deps": ["a", "b"]})");
+}
+
+}  // namespace
+
+TEST_CASE("delayed-io pass: a large output waits for the fan-in instead of uploading", "[passes]") {
+  // a's and b's instances are invoked at 0 (0.01 s) and start cold (0.5 s): ready at 0.51 s.
+  // Without the pass a runs until 0.61 s and uploads its 1 MB (1 ms + 1 s): stored 1.611 s,
+  // counted 1.612 s. b runs until 1.01 s, stores its empty output (1 ms), counted at 1.012 s.
+  // a's count completes c, which continues on a's instance (a's output local), downloads b's
+  // (1 ms) and runs 1.613-1.713 s; a sink: stored 1.714 s, completion record 1.715 s.
+  // With a delaying: the pass's wait is the gap to b's count (1.012 - 0.61 = 0.402 s) plus a
+  // tenth (0.4422 s). a holds its output from 0.61 s; b's count at 1.012 s leaves a the only
+  // input missing: a counts itself (1.013 s), never uploading; c runs on a's instance, downloads
+  // b's output (1 ms): 1.014-1.114 s, done 1.116 s. Billed: a's instance 0.01-1.116 s and b's
+  // 0.01-1.012 s (1.106 + 1.002 GB-s at $1) against 1.705 + 1.002.
+  Platform platform = test_platform();
+  Workflow w = delayio_case("1000000");
+  ExecutionModel m(w, platform);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  const Prediction before = predict(m, plan);
+  CHECK(before.makespan_us == 1'715'000);
+  const std::uint32_t a = index(*w.find("a")), c = index(*w.find("c"));
+  CHECK(before.tasks[a].uploaded);
+  CHECK(before.cost.compute == Approx(1.705 + 1.002).epsilon(1e-9));
+  Prediction after = optimize_plan(m, plan, {"delayed-io"}, PassObjective{});
+  CHECK(plan.delayed_io(a) == 442'200);
+  CHECK(plan.delayed_io(index(*w.find("b"))) == kNoDelay);
+  CHECK(after.makespan_us == 1'116'000);
+  CHECK_FALSE(after.tasks[a].uploaded);
+  CHECK(after.tasks[a].finish_us == 1'013'000);
+  CHECK(after.tasks[c].instance == after.tasks[a].instance);
+  CHECK(after.tasks[c].exec_start_us == 1'014'000);
+  CHECK(after.bytes_uploaded == 0);
+  REQUIRE(after.delays.size() == 1);
+  CHECK(after.delays[0].task == a);
+  CHECK(after.delays[0].exec_end_us == 610'000);
+  CHECK(after.delays[0].waited_us == 402'000);
+  CHECK(after.delays[0].avoided);
+  CHECK(after.cost.compute == Approx(1.106 + 1.002).epsilon(1e-9));
+  REQUIRE(plan.passes.size() == 1);
+  CHECK(plan.passes[0].changes == 1);
+  CHECK(plan.passes[0].makespan_gain_us == 1'715'000 - 1'116'000);
+  // The noise-free simulation agrees, and records the held upload as an event.
+  sim::SimOptions so;
+  so.record_trace = true;
+  sim::SimResult sr = sim::simulate(m, plan, so);
+  CHECK(sr.timeline.makespan_us == after.makespan_us);
+  REQUIRE(sr.timeline.delays.size() == 1);
+  CHECK(sr.timeline.delays[0].avoided);
+  auto ev = std::find_if(sr.trace.events.begin(), sr.trace.events.end(),
+                         [](const sim::TraceEvent& e) { return e.kind == "delayed_io"; });
+  REQUIRE(ev != sr.trace.events.end());
+  CHECK(ev->task == "a");
+  CHECK(ev->time_us == 1'012'000);
+  CHECK(ev->detail.find("upload avoided") != std::string::npos);
+  const sim::TraceAttempt& held = sr.trace.tasks[a].attempts.back();
+  CHECK(held.upload_start_us == 1'012'000);
+  CHECK(held.upload_end_us == 1'012'000);
+  // What the plan says is read back the same.
+  const std::string text = write_plan(plan, w, platform);
+  CHECK(text.find("\"delayed_io_s\": 0.4422") != std::string::npos);
+  CHECK(write_plan(read_plan(text, "p.json", w, platform), w, platform) == text);
+}
+
+TEST_CASE("delayed-io pass: left alone where holding a small output costs time", "[passes]") {
+  // a makes 1 byte: stored at 0.611001 s, counted 0.612001 s; b's count (1.012 s) completes c on
+  // b's instance, which downloads a's byte (1.001 ms): done 1.115001 s. Held, a would count
+  // itself only after b (1.013 s) and c, on a's instance, would still download b's output:
+  // done 1.116 s, 0.999 ms later.
+  Platform platform = test_platform();
+  Workflow w = delayio_case("1");
+  ExecutionModel m(w, platform);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  const Prediction plain = predict(m, plan);
+  CHECK(plain.makespan_us == 1'115'001);
+  Plan forced = plan;
+  forced.delay_io.assign(w.task_count(), kNoDelay);
+  forced.delay_io[index(*w.find("a"))] = 442'200;
+  CHECK(predict(m, forced).makespan_us == 1'116'000);
+  const Prediction after = optimize_plan(m, plan, {"delayed-io"}, PassObjective{});
+  CHECK(plan.delay_io.empty());
+  CHECK(after.makespan_us == plain.makespan_us);
+  CHECK(after.delays.empty());
+  REQUIRE(plan.passes.size() == 1);
+  CHECK(plan.passes[0].changes == 0);
+}
+
+TEST_CASE("delayed-io: a wait that timed out uploads after it, the same in both runs", "[passes]") {
+  // A wait of 0.1 s (a holds 0.61-0.71 s) ends before b is counted (1.012 s): a uploads then
+  // (1.001 s, stored 1.711 s, counted 1.712 s), completes c and runs it: 1.713-1.813 s
+  // (b's output downloaded), done 1.815 s: 0.1 s later than without delayed I/O.
+  Platform platform = test_platform();
+  Workflow w = delayio_case("1000000");
+  ExecutionModel m(w, platform);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  const std::uint32_t a = index(*w.find("a"));
+  plan.delay_io.assign(w.task_count(), kNoDelay);
+  plan.delay_io[a] = 100'000;
+  const Prediction p = predict(m, plan);
+  CHECK(p.makespan_us == 1'815'000);
+  CHECK(p.tasks[a].uploaded);
+  CHECK(p.tasks[a].upload_end_us == 1'711'000);
+  REQUIRE(p.delays.size() == 1);
+  CHECK_FALSE(p.delays[0].avoided);
+  CHECK(p.delays[0].waited_us == 100'000);
+  sim::SimOptions so;
+  so.record_trace = true;
+  sim::SimResult sr = sim::simulate(m, plan, so);
+  CHECK(sr.timeline.makespan_us == p.makespan_us);
+  const sim::TraceAttempt& held = sr.trace.tasks[a].attempts.back();
+  CHECK(held.upload_start_us == 710'000);
+  CHECK(held.upload_end_us == 1'711'000);
+}
+
+TEST_CASE("delayed-io: a delay that cannot be is refused with where and why", "[passes][plan]") {
+  Platform platform = test_platform();
+  Workflow w = test::wf(R"({"id": "a", "work_s": 0.1, "output_bytes": 10},
+                           {"id": "b", "work_s": 0.5, "output_bytes": 10},
+                           {"id": "c", "work_s": 0.1, "deps": ["a", "b"]},
+                           {"id": "d", "work_s": 0.1, "deps": ["c"]})");
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  const std::string text = write_plan(plan, w, platform);
+  auto with_delay = [&](const std::vector<std::string>& tasks, const char* value) {
+    std::string t = text;
+    for (const std::string& task : tasks) {
+      const std::string at = "\"id\": \"" + task + "\"";
+      t.insert(t.find(at) + at.size(), std::string(", \"delayed_io_s\": ") + value);
+    }
+    return t;
+  };
+  const Plan read = read_plan(with_delay({"a"}, "0.25"), "p.json", w, platform);
+  CHECK(read.delayed_io(index(*w.find("a"))) == 250'000);
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(with_delay({"c"}, "1"), "p.json", w, platform),
+                           "p.json", "$.tasks[2].delayed_io_s", "not a flexible fan-in");
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(with_delay({"d"}, "1"), "p.json", w, platform),
+                           "$.tasks[3].delayed_io_s", "0 consumers");
+  REQUIRE_ERROR_CONTAINING(InputError,
+                           read_plan(with_delay({"a", "b"}, "1"), "p.json", w, platform),
+                           "$.tasks[0].delayed_io_s", "at most one producer of a fan-in");
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(with_delay({"a"}, "-1"), "p.json", w, platform),
+                           "$.tasks[0].delayed_io_s");
+  // A strict task does not delay.
+  Plan strict = strict_plan(w, {{"a", "w0"}});
+  strict.delay_io.assign(w.task_count(), kNoDelay);
+  strict.delay_io[index(*w.find("a"))] = 1000;
+  REQUIRE_ERROR_CONTAINING(Error, check_plan(strict, w, platform), "only a flexible task");
+}

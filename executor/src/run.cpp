@@ -160,6 +160,13 @@ class Runner {
     std::int64_t start_us, end_us;
   };
   std::vector<DuplicateRun> duplicates_;
+  // Delayed uploads (Plan::delay_io) as workers reported them.
+  struct HeldOutput {
+    std::uint32_t task, instance;
+    std::int64_t exec_end_us, waited_us;
+    bool avoided;
+  };
+  std::vector<HeldOutput> held_;
   void send_prewarms(std::uint32_t task, std::int64_t now);
   std::size_t done_ = 0, busy_ = 0;
   std::uint32_t limit_ = 0;
@@ -372,6 +379,15 @@ void Runner::handle_event(const std::string& text) {
     if (d.task >= w_.task_count() || plan_.duplicate(d.task) == kNoDup)
       throw Error(fmt::format("a worker reported a duplicate the plan has not: '{}'", text));
     duplicates_.push_back(d);
+  } else if (kind == "held") {
+    // Delayed I/O: a task held its output for its fan-in (its trace event, build_trace()).
+    HeldOutput h{};
+    int avoided = 0;
+    in >> h.task >> h.instance >> h.exec_end_us >> h.waited_us >> avoided;
+    if (h.task >= w_.task_count() || plan_.delayed_io(h.task) == kNoDelay)
+      throw Error(fmt::format("a worker reported a delayed upload the plan has not: '{}'", text));
+    h.avoided = avoided != 0;
+    held_.push_back(h);
   } else if (kind == "failed") {
     // A task's kernel failed; the worker tries it again or reports the run's failure.
     TraceAttempt a;
@@ -693,6 +709,9 @@ void Runner::build_trace(std::int64_t t0) {
   for (const DuplicateRun& d : duplicates_)
     tr.events.push_back(
         sim::duplicate_event(w_, plan_, d.task, d.instance, rel(d.start_us), rel(d.end_us)));
+  for (const HeldOutput& h : held_)
+    tr.events.push_back(sim::delayed_io_event(w_, plan_, h.task, h.instance, rel(h.exec_end_us),
+                                              h.waited_us, h.avoided));
   tr.makespan_us = makespan;
   tr.cost_usd = cost;
   report_.makespan_us = makespan;

@@ -86,7 +86,8 @@ struct RunDocs {
   std::uint32_t max_attempts = 1;  // tries of a task whose kernel fails
   std::vector<bool> synthetic;     // per task: the synthetic kernel (else its data is sized)
   std::vector<bool> has_literal;   // per task: dagrun stores a literal input for it
-  std::vector<std::uint32_t> upload_rule;            // rule 6 per task (run_rules.hpp)
+  std::vector<std::uint32_t> upload_rule;  // rule 6 per task (run_rules.hpp)
+  std::vector<std::uint32_t> delayer;      // per task: its producer that delays I/O, or kNoDup
   std::vector<std::vector<std::uint32_t>> tasks_of;  // tasks per strict worker
 };
 
@@ -166,6 +167,10 @@ class Worker {
                                       std::uint32_t worker, std::int64_t ready_us,
                                       std::vector<std::uint32_t>& local_ready, bool rerun = false,
                                       std::int64_t start_us = 0);
+  // Delayed I/O: task `t`'s output is held from `exec_end` for the plan's wait, watching its
+  // fan-in's counter; true when the fan-in's other inputs were all counted meanwhile (then it
+  // is never uploaded).
+  bool hold_output(Redis& redis, std::uint32_t t, std::int64_t exec_end);
   std::string step_aside(const std::unordered_set<std::uint32_t>& done_before);
   void run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t inst,
                   std::uint32_t worker);
@@ -227,6 +232,9 @@ void Worker::load_docs() {
   d->upload_rule.resize(n);
   for (std::uint32_t t = 0; t < n; ++t)
     d->upload_rule[t] = upload_rule(d->plan, d->workflow, TaskId{t}, false);
+  d->delayer.assign(n, kNoDup);
+  for (const auto& [child, producer] : delayed_producers(d->plan, d->workflow))
+    d->delayer[child] = producer;
   d->tasks_of.assign(d->plan.worker_count(), {});
   for (std::uint32_t t = 0; t < n; ++t)
     if (d->plan.task_worker[t] != kFlexible) d->tasks_of[d->plan.task_worker[t]].push_back(t);
@@ -475,7 +483,20 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   // does not wait for it; one that duplicates a successor does), complete at counter_target().
   std::vector<TaskId> children;
   counted_children(plan, w, id, children);
-  const bool upload = must_upload(docs_->upload_rule[t], worker);
+  bool upload = must_upload(docs_->upload_rule[t], worker);
+  // Delayed I/O (rule 11, Plan::delay_io): hold the output back while the fan-in's other inputs
+  // may all be counted; then count this one last and run the fan-in here, never uploading.
+  const bool held = upload && !rerun && delays_upload(plan, t, docs_->upload_rule[t], worker);
+  std::int64_t upload_start = exec_end;
+  if (held) {
+    upload = !hold_output(redis, t, exec_end);
+    upload_start = now_us();
+    protocol::append_push(redis, key("ev"),
+                          fmt::format("held {} {} {} {} {}", t, inst, exec_end,
+                                      upload_start - exec_end, upload ? 0 : 1),
+                          ttl);
+    redis.flush();
+  }
   if (upload) {
     protocol::append_chunked_set(redis, key(fmt::format("out:{}", t)), output, ttl);
     if (!synthetic)
@@ -493,7 +514,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
     redis.flush();
   }
   // Nothing uploaded: an empty upload span (TraceAttempt), as the model has it.
-  const std::int64_t upload_end = upload ? now_us() : exec_end;
+  const std::int64_t upload_end = upload ? now_us() : upload_start;
   // Rule 3: the counters of the children, in one pipeline; then ready events and invocations.
   // A counter is the set of the producers counted (SADD, then SCARD, one transaction per child):
   // a producer counted twice - its first run died after counting, before its record reached
@@ -520,9 +541,12 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
     // by a run of it that died before its record: then the ready action is taken again (a
     // duplicate is ignored by the strict worker, or by dagrun for a flexible task).
     const RedisReply& exec = counts[5 * k++ + 4];
-    if (exec.elements.size() < 2 ||
-        exec.elements[1].integer != static_cast<long long>(counter_target(plan, w, s)))
-      continue;
+    const auto complete = static_cast<long long>(counter_target(plan, w, s));
+    // Delayed I/O: the producer holding its output for this fan-in is the only one missing now.
+    if (exec.elements.size() >= 2 && exec.elements[1].integer == complete - 1 &&
+        docs_->delayer[index(s)] != kNoDup && docs_->delayer[index(s)] != t)
+      protocol::append_push(redis, key(fmt::format("held:{}", index(s))), "1", ttl);
+    if (exec.elements.size() < 2 || exec.elements[1].integer != complete) continue;
     std::uint32_t si = index(s);
     ReadyAction action = ready_action(plan, id, s, worker, flexible_rank);
     if (plan.task_worker[si] == kFlexible) ++flexible_rank;
@@ -545,13 +569,33 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   protocol::append_push(
       redis, key("ev"),
       fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
-                  exec_start, exec_end, exec_end, upload_end, finish, upload ? 1 : 0,
+                  exec_start, exec_end, upload_start, upload_end, finish, upload ? 1 : 0,
                   rerun ? 0 : children.size(), rerun ? 1 : 0, output.size(), record_inputs),
       ttl);
   redis.flush();
   std::lock_guard lock(mu_);
   local_[t] = std::move(output);
   return continue_here;
+}
+
+bool Worker::hold_output(Redis& redis, std::uint32_t t, std::int64_t exec_end) {
+  const Workflow& w = docs_->workflow;
+  const TaskId child = w.successors(TaskId{t})[0];
+  const auto others = static_cast<long long>(counter_target(docs_->plan, w, child)) - 1;
+  const std::string counter = key(fmt::format("cnt:{}", index(child)));
+  const std::string wake = key(fmt::format("held:{}", index(child)));
+  const std::int64_t deadline = exec_end + docs_->plan.delayed_io(t);
+  for (;;) {
+    // The other producers push to `wake` when their count leaves only this one missing, so a
+    // count made between this read and the wait below is not missed.
+    if (redis.command({"SCARD", counter}).integer >= others) return true;
+    const std::int64_t left = deadline - now_us();
+    if (left <= 0) return false;
+    // BLPOP waits forever on 0: at least 1 ms (the wait ends at most that late).
+    redis.command(
+        {"BLPOP", wake,
+         fmt::format("{:.3f}", static_cast<double>(std::max<std::int64_t>(left, 1000)) / 1e6)});
+  }
 }
 
 void Worker::run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t inst,

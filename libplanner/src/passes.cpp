@@ -87,6 +87,11 @@ const PassRegistry& pass_registry() {
            "a flexible task that makes several flexible children ready runs them all on its "
            "own instance instead of invoking one per child (WUKONG clustering), where that pays",
            make_cluster_pass});
+    r.add({"delayed-io",
+           "a flexible task whose output feeds only a flexible fan-in holds the upload back for a "
+           "bounded wait, and runs the fan-in itself if its other inputs complete meanwhile "
+           "(WUKONG delayed I/O), where that pays",
+           make_delayio_pass});
     r.add({"preload",
            "strict workers download each remote input as soon as it exists, where that "
            "shortens the run",

@@ -147,6 +147,44 @@ std::string duplicate_problem(const Plan& p, const Workflow& w, const Platform& 
   return {};
 }
 
+// What is wrong with task `t`'s delayed I/O (Plan::delay_io, rule 11), or "" (plan.hpp,
+// decision 0020).
+std::string delay_problem(const Plan& p, const Workflow& w, const Platform& platform,
+                          std::uint32_t t) {
+  const TaskId id{t};
+  if (p.delay_io[t] < 0 || p.delay_io[t] > limits::kMaxDurationUs)
+    return fmt::format("task '{}' has a delayed-I/O wait out of range (0 to {} s)", w.id(id),
+                       limits::kMaxDurationS);
+  if (p.task_worker[t] != kFlexible)
+    return fmt::format(
+        "task '{}' has a worker: only a flexible task (worker null) delays its upload", w.id(id));
+  if (platform.transfers == TransferMode::kDirect)
+    return fmt::format(
+        "task '{}' delays its upload, but platform '{}' moves data point to point (nothing is "
+        "uploaded)",
+        w.id(id), platform.name);
+  std::vector<TaskId> children;
+  counted_children(p, w, id, children);
+  if (w.out_degree(id) != 1 || children.size() != 1)
+    return fmt::format(
+        "task '{}' delays its upload but has {} consumers: delayed I/O needs exactly one, a "
+        "fan-in",
+        w.id(id), children.size());
+  const TaskId c = children[0];
+  if (!p.flexible(c) || w.in_degree(c) < 2)
+    return fmt::format(
+        "task '{}' delays its upload for '{}', which is not a flexible fan-in (worker null, two "
+        "or more inputs)",
+        w.id(id), w.id(c));
+  for (TaskId q : w.predecessors(c))
+    if (index(q) != t && p.delayed_io(index(q)) != kNoDelay)
+      return fmt::format(
+          "tasks '{}' and '{}' both delay their uploads for '{}': at most one producer of a "
+          "fan-in delays (each would wait for the other)",
+          w.id(q), w.id(id), w.id(c));
+  return {};
+}
+
 }  // namespace
 
 void check_plan(const Plan& p, const Workflow& w, const Platform& platform, PlanCheck depth) {
@@ -208,6 +246,13 @@ void check_plan(const Plan& p, const Workflow& w, const Platform& platform, Plan
     for (std::uint32_t t = 0; t < n; ++t)
       if (p.dup[t] != kNoDup)
         if (std::string problem = duplicate_problem(p, w, platform, t); !problem.empty())
+          throw Error("plan: " + problem);
+  }
+  if (!p.delay_io.empty()) {
+    if (p.delay_io.size() != n) throw Error("plan: every task needs a delayed-I/O wait (or none)");
+    for (std::uint32_t t = 0; t < n; ++t)
+      if (p.delay_io[t] != kNoDelay)
+        if (std::string problem = delay_problem(p, w, platform, t); !problem.empty())
           throw Error("plan: " + problem);
   }
   if (!p.order_begin.empty()) check_order(p, w, depth == PlanCheck::kFull);
@@ -301,6 +346,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   std::vector<std::vector<TaskId>> orders;                    // per worker, as read
   std::vector<std::string> order_at;                          // per worker: JSON path of its order
   std::vector<std::pair<std::uint32_t, std::string>> dup_at;  // (task, JSON path of its dup)
+  std::vector<std::pair<std::uint32_t, std::string>> delay_at;  // (task, its delayed_io_s)
   PlanReferences refs;
   bool has_workflow = false, has_platform = false;
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
@@ -423,7 +469,8 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         std::optional<ConfigId> cfg;
         bool preload = false, cluster = false;
         std::uint32_t dup = kNoDup;
-        std::string dup_path;
+        std::string dup_path, delay_path;
+        std::int64_t delay = kNoDelay;
         r.object([&](std::string_view k) {
           if (k == "id") {
             std::string_view id = r.string();
@@ -453,8 +500,12 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
             std::optional<TaskId> d = w.find(id);
             if (!d) r.fail(fmt::format("unknown task '{}' (not in workflow '{}')", id, w.name()));
             dup = index(*d);
+          } else if (k == "delayed_io_s") {
+            delay_path = r.path();
+            delay = read_seconds_as_us(r);
           } else {
-            fail_unknown_member(r, k, {"id", "worker", "config", "preload", "cluster", "dup"});
+            fail_unknown_member(
+                r, k, {"id", "worker", "config", "preload", "cluster", "dup", "delayed_io_s"});
           }
         });
         if (!task) r.fail_at(at, "missing member 'id'");
@@ -466,6 +517,11 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
           if (p.dup.empty()) p.dup.assign(n, kNoDup);
           p.dup[t] = dup;
           dup_at.emplace_back(t, std::move(dup_path));
+        }
+        if (delay != kNoDelay) {
+          if (p.delay_io.empty()) p.delay_io.assign(n, kNoDelay);
+          p.delay_io[t] = delay;
+          delay_at.emplace_back(t, std::move(delay_path));
         }
         if (cluster) {
           if (worker != kFlexible)
@@ -524,6 +580,9 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   // Duplicates once every task has its worker.
   for (const auto& [t, at] : dup_at)
     if (std::string problem = duplicate_problem(p, w, platform, t); !problem.empty())
+      r.fail_at(at, problem);
+  for (const auto& [t, at] : delay_at)
+    if (std::string problem = delay_problem(p, w, platform, t); !problem.empty())
       r.fail_at(at, problem);
   if (!has_platform)
     r.fail_at("$", "missing member 'platform' (the platform's name and file, or null)");
@@ -644,6 +703,8 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
     }
     if (p.clustered(i)) j.member("cluster", true);
     if (std::uint32_t d = p.duplicate(i); d != kNoDup) j.member("dup", w.id(TaskId{d}));
+    if (std::int64_t d = p.delayed_io(i); d != kNoDelay)
+      j.member("delayed_io_s", static_cast<double>(d) / 1e6);
     j.end_object();
   }
   j.end_array();

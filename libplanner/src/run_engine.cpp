@@ -22,6 +22,16 @@ std::int64_t TaskRunner::startup_us(RunEngine& engine, std::uint32_t inst, bool 
   return engine.model().setup_us(c, warm);
 }
 
+void TaskRunner::release_output(RunEngine& engine, std::uint32_t inst, std::uint32_t task,
+                                bool upload) {
+  const ExecutionModel& m = engine.model();
+  const std::int64_t end =
+      upload ? engine.now() + m.transfer_us(m.workflow().output_bytes(TaskId{task}),
+                                            engine.instance(inst).config)
+             : engine.record(task).exec_end_us;
+  engine.finish_task(task, upload, end);
+}
+
 class RunEngine::Impl {
  public:
   Impl(const ExecutionModel& model, const Plan& plan, const PredictOptions& options,
@@ -54,6 +64,17 @@ class RunEngine::Impl {
   }
   void cancel_moved_event() { events_.clear_slot(); }
   void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us);
+  bool delays_upload(std::uint32_t inst, std::uint32_t t) const {
+    return !delays_.empty() &&
+           dagplan::delays_upload(plan_, t, ts_[t].upload_rule, inst_[inst].worker);
+  }
+  void hold_output(std::uint32_t t) { push(tp_[t].exec_end_us, EventKind::kHold, t); }
+  DelayedPrediction* delay_record(std::uint32_t t) {
+    auto it =
+        std::lower_bound(delays_.begin(), delays_.end(), t,
+                         [](const DelayedPrediction& d, std::uint32_t x) { return d.task < x; });
+    return it != delays_.end() && it->task == t ? &*it : nullptr;
+  }
   void duplicate_ran(std::uint32_t t, std::int64_t start, std::int64_t end) {
     auto it =
         std::lower_bound(dups_.begin(), dups_.end(), t,
@@ -78,7 +99,9 @@ class RunEngine::Impl {
     kTaskDone,
     kInstanceExit,
     kCustom,
-    kPrewarm  // a pre-warm invocation reaches the platform (subject: its index in prewarms_)
+    kPrewarm,  // a pre-warm invocation reaches the platform (subject: its index in prewarms_)
+    kHold,     // delayed I/O: a task's execution ended; it watches its child's counter
+    kHoldEnd   // delayed I/O: a task's wait runs out
   };
   // 16 bytes: time, then insertion order (equal times are first-in first-out), with the kind and
   // the subject (task or instance) packed in the same word: seq in the high 29 bits.
@@ -177,6 +200,8 @@ class RunEngine::Impl {
   void start(std::uint32_t inst, std::uint32_t t);
   void task_done(std::uint32_t t);
   void prewarm_arrives(std::uint32_t i);
+  void hold_starts(std::uint32_t t);
+  void release_held(std::uint32_t t, bool upload);
   void add_to_pool(const WarmContainer& w);
   void evict_idle();
   bool eviction_helps(std::uint32_t id) const;
@@ -262,6 +287,10 @@ class RunEngine::Impl {
   // task's end counts (counted_children()), when the plan has duplicates.
   std::vector<DuplicatePrediction> dups_;
   std::vector<TaskId> children_;
+  // Delayed I/O (Plan::delay_io): one record per task that delays, by task id; the (child,
+  // producer) pairs by child (delayed_producers()).
+  std::vector<DelayedPrediction> delays_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> held_for_;
   // Invocations waiting for a place, first come first served: per configuration, and on a
   // cluster per machine for workers pinned to one (index config_count() + machine).
   std::vector<std::queue<std::uint32_t>> waiting_;
@@ -299,6 +328,7 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
         plan.dup.empty() ? w_.in_degree(TaskId{t}) : counter_target(plan, w_, TaskId{t});
     if (plan.duplicate(t) != kNoDup)
       dups_.push_back(DuplicatePrediction{t, plan.duplicate(t), 0, 0, 0});
+    if (plan.delayed_io(t) != kNoDelay) delays_.push_back(DelayedPrediction{t, 0, 0, 0});
     ts_[t].worker = plan.task_worker[t];
     if (ts_[t].worker != kFlexible) ++workers_[ts_[t].worker].remaining;
   }
@@ -322,6 +352,7 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
       return a.idle_since_us < b.idle_since_us;
     });
   prewarm_by_task_ = prewarm_triggers(plan);
+  held_for_ = delayed_producers(plan, w_);
   global_limit_ = m.max_workers();
   waiting_.resize(m.config_count() + m.machine_count());
   if (fixed_) {
@@ -378,6 +409,10 @@ Prediction RunEngine::Impl::run() {
       case EventKind::kInstanceExit: release(x); break;
       case EventKind::kCustom: runner_.on_event(self_, x); break;
       case EventKind::kPrewarm: prewarm_arrives(x); break;
+      case EventKind::kHold: hold_starts(x); break;
+      case EventKind::kHoldEnd:
+        if (delay_record(x)->waiting) release_held(x, true);
+        break;
     }
   }
   if (done_ != n_) deadlock();
@@ -723,8 +758,9 @@ void RunEngine::Impl::finish_task(std::uint32_t t, bool uploaded, std::int64_t u
     }
     kept_[st.kept_head].task[st.kept_fill++] = t;
   }
-  // Counter updates (pipelined) or the sink's completion record: one storage operation.
-  p.finish_us = p.upload_end_us + m_.storage_op_us();
+  // Counter updates (pipelined) or the sink's completion record: one storage operation (after
+  // a delayed I/O's wait, from its end).
+  p.finish_us = std::max(p.upload_end_us, now_) + m_.storage_op_us();
   push(p.finish_us, EventKind::kTaskDone, t);
 }
 
@@ -763,7 +799,17 @@ void RunEngine::Impl::task_done(std::uint32_t ti) {
       st.local_bytes += output_bytes;
       ++st.local_count;
     }
-    if (--st.missing != 0) continue;
+    if (--st.missing != 0) {
+      // Delayed I/O: the producer that watches this counter is the only one missing now; it
+      // counts itself and runs the child with its output local (rule 3), never uploading it.
+      if (st.missing == 1 && !held_for_.empty()) {
+        auto h = std::lower_bound(held_for_.begin(), held_for_.end(),
+                                  std::make_pair(si, std::uint32_t{0}));
+        if (h != held_for_.end() && h->first == si && delay_record(h->second)->waiting)
+          release_held(h->second, false);
+      }
+      continue;
+    }
     tp_[si].ready_us = now_;
     std::uint32_t sk = st.worker;
     if (sk != kFlexible) {
@@ -949,6 +995,31 @@ void RunEngine::Impl::prewarm_arrives(std::uint32_t i) {
   add_to_pool(WarmContainer{c, p.warm_us, p.warm_us + m_.platform().keep_alive_us, kPrewarmed});
 }
 
+// Delayed I/O: task `t`'s execution has ended and its output is held. If its child's other
+// inputs are all counted already, it is the last: no upload. Else it watches the counter until
+// its wait runs out.
+void RunEngine::Impl::hold_starts(std::uint32_t t) {
+  DelayedPrediction& d = *delay_record(t);
+  d.instance = ts_[t].instance;
+  d.exec_end_us = now_;
+  const std::uint32_t child = index(w_.successors(TaskId{t})[0]);
+  if (ts_[child].missing == 1) {
+    release_held(t, false);
+    return;
+  }
+  d.waiting = true;
+  push(now_ + plan_.delayed_io(t), EventKind::kHoldEnd, t);
+}
+
+void RunEngine::Impl::release_held(std::uint32_t t, bool upload) {
+  DelayedPrediction& d = *delay_record(t);
+  d.waiting = false;
+  d.released = true;
+  d.avoided = !upload;
+  d.waited_us = now_ - d.exec_end_us;
+  runner_.release_output(self_, d.instance, t, upload);
+}
+
 // A container idle (from idle_since_us on) goes into its configuration's pool, which stays in
 // order of idle_since_us (most recently idled on top).
 void RunEngine::Impl::add_to_pool(const WarmContainer& w) {
@@ -997,6 +1068,7 @@ Prediction RunEngine::Impl::finish() {
   out.instances = std::move(inst_);
   out.prewarms = std::move(prewarms_);
   out.duplicates = std::move(dups_);
+  out.delays = std::move(delays_);
   out.cost.invocations = m_.invocation_cost(out.invocations);
   for (std::uint32_t t = 0; t < n_; ++t) {
     out.bytes_downloaded += tp_[t].download_bytes;
@@ -1083,6 +1155,15 @@ void RunEngine::cancel_moved_event() {
 void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us) {
   impl_->finish_task(t, uploaded, upload_end_us);
 }
+bool RunEngine::delays_upload(std::uint32_t inst, std::uint32_t t) const {
+  return impl_->delays_upload(inst, t);
+}
+void RunEngine::hold_output(std::uint32_t t) {
+  impl_->hold_output(t);
+}
+const DelayedPrediction* RunEngine::delay_record(std::uint32_t t) const {
+  return impl_->delay_record(t);
+}
 void RunEngine::duplicate_ran(std::uint32_t t, std::int64_t exec_start_us,
                               std::int64_t exec_end_us) {
   impl_->duplicate_ran(t, exec_start_us, exec_end_us);
@@ -1146,6 +1227,10 @@ class ClosedFormRunner final : public TaskRunner {
     }
     p.exec_end_us = p.exec_start_us + m.exec_us(t, c);
     bool upload = e.must_upload(inst, ti);
+    if (upload && e.delays_upload(inst, ti)) {  // delayed I/O: release_output() decides
+      e.hold_output(ti);
+      return;
+    }
     e.finish_task(ti, upload,
                   upload ? p.exec_end_us + m.transfer_us(w.output_bytes(t), c) : p.exec_end_us);
   }

@@ -63,6 +63,10 @@ SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptio
       if (d.exec_end_us > 0)
         tr.events.push_back(
             duplicate_event(w, plan, d.task, d.instance, d.exec_start_us, d.exec_end_us));
+    for (const DelayedPrediction& d : out.timeline.delays)
+      if (d.released)
+        tr.events.push_back(
+            delayed_io_event(w, plan, d.task, d.instance, d.exec_end_us, d.waited_us, d.avoided));
     if (out.failed) tr.errors.push_back(out.failure);
   }
   return out;

@@ -24,6 +24,8 @@ inline constexpr std::uint32_t kAnyMachine = std::numeric_limits<std::uint32_t>:
 inline constexpr std::uint32_t kNoPrewarm = std::numeric_limits<std::uint32_t>::max();
 /// Task's duplicated producer meaning "none" (Plan::dup).
 inline constexpr std::uint32_t kNoDup = std::numeric_limits<std::uint32_t>::max();
+/// Task's delayed-I/O wait meaning "no delayed I/O" (Plan::delay_io).
+inline constexpr std::int64_t kNoDelay = -1;
 
 /// What an optimisation pass did to a plan (passes.hpp): how many changes it kept and the gain
 /// the contention-aware prediction showed for them (positive: faster or cheaper).
@@ -83,6 +85,14 @@ struct Plan {
   /// duplicates, only a producer of another worker (or a flexible one), on a platform whose data
   /// goes through storage, and only when the task still waits for some input (check_plan()).
   LargeVector<std::uint32_t> dup;
+  /// Per task (or empty: none): delayed I/O (WUKONG, rule 11), the longest wait in microseconds
+  /// (kNoDelay: none). A flexible task whose only consumer is a flexible fan-in (two or more
+  /// inputs) does not upload its output when it ends: it watches the fan-in's counter for up to
+  /// this long. If the fan-in's other inputs all complete meanwhile, it counts itself last and
+  /// runs the fan-in on its own instance (rule 3) with its output local, never uploaded;
+  /// otherwise it uploads after the wait and counts itself as usual. At most one producer per
+  /// fan-in delays; not with point-to-point transfers (check_plan(), decision 0020).
+  LargeVector<std::int64_t> delay_io;
   /// The passes that ran after the planner, in order, and what each kept.
   std::vector<PassRecord> passes;
 
@@ -106,6 +116,10 @@ struct Plan {
   }
   /// The producer task `t` duplicates (Plan::dup), or kNoDup.
   std::uint32_t duplicate(std::uint32_t t) const { return dup.empty() ? kNoDup : dup[t]; }
+  /// Task `t`'s delayed-I/O wait in microseconds (Plan::delay_io), or kNoDelay.
+  std::int64_t delayed_io(std::uint32_t t) const {
+    return delay_io.empty() ? kNoDelay : delay_io[t];
+  }
   /// Whether any worker has a task order.
   bool has_order() const { return !order_begin.empty() && !order.empty(); }
   /// Worker `k`'s task order (empty: ready order).

@@ -119,6 +119,20 @@ struct DuplicatePrediction {
   std::int64_t exec_end_us = 0;
 };
 
+/// Delayed I/O (Plan::delay_io, rule 11): task `task`, on `instance`, held its output from its
+/// execution's end for `waited_us` watching its fan-in child's counter; `avoided`: the child's
+/// other inputs completed meanwhile, it counted itself last and its output was never uploaded
+/// (the child ran on its instance); else it uploaded after the wait.
+struct DelayedPrediction {
+  std::uint32_t task = 0;
+  std::uint32_t instance = 0;
+  std::int64_t exec_end_us = 0;
+  std::int64_t waited_us = 0;
+  bool waiting = false;   ///< the engine's state during the run: watching now
+  bool released = false;  ///< the wait is over (false: the task never ended)
+  bool avoided = false;
+};
+
 struct Prediction {
   std::int64_t makespan_us = 0;
   CostBreakdown cost;
@@ -134,6 +148,7 @@ struct Prediction {
   std::vector<WarmContainer> final_pool;        ///< idle containers when the run ends
   std::vector<PrewarmPrediction> prewarms;      ///< in the order they were sent
   std::vector<DuplicatePrediction> duplicates;  ///< by task id (the last attempt's)
+  std::vector<DelayedPrediction> delays;        ///< by task id, one per delaying task
   std::vector<std::string> assumptions;         ///< what the model assumed for lack of data
   /// Transfers and tasks shared bandwidth and vCPUs (predict()), or not
   /// (predict_contention_free()).

@@ -40,6 +40,11 @@ class TaskRunner {
   }
   /// Start-up time of an instance; the simulator adds noise here.
   virtual std::int64_t startup_us(RunEngine& engine, std::uint32_t inst, bool warm);
+  /// Delayed I/O (RunEngine::hold_output): the wait of task `task` on `inst` is over at now();
+  /// `upload`: it timed out and the output goes to storage now, else it never does. The runner
+  /// must then call finish_task(). This one uploads in closed form (the full bandwidth).
+  virtual void release_output(RunEngine& engine, std::uint32_t inst, std::uint32_t task,
+                              bool upload);
 };
 
 class RunEngine {
@@ -116,6 +121,15 @@ class RunEngine {
   /// if `uploaded`, in storage at `upload_end_us`; counters (one storage operation) follow and
   /// the task finishes at record(t).finish_us (set here).
   void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us);
+  /// Delayed I/O (Plan::delay_io, rule 11): whether task `t` on `inst` holds its output back
+  /// when its execution ends (then the runner calls hold_output() instead of uploading).
+  bool delays_upload(std::uint32_t inst, std::uint32_t t) const;
+  /// Task `t` (delays_upload()) holds its output from record(t).exec_end_us (>= now()): the
+  /// engine watches its fan-in child's counter and calls the runner's release_output() when the
+  /// child's other inputs are all counted (no upload) or the plan's wait has run out (upload).
+  void hold_output(std::uint32_t t);
+  /// Task `t`'s delayed-I/O record (Prediction::delays), or nullptr if it does not delay.
+  const DelayedPrediction* delay_record(std::uint32_t t) const;
   /// Task-dup (Plan::dup): task `t`'s slot ran its duplicate of plan().duplicate(t) from
   /// `exec_start_us` to `exec_end_us` (recorded for the prediction; a later attempt's replaces
   /// it).
