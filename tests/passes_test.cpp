@@ -175,9 +175,13 @@ TEST_CASE("passes never make the prediction worse and respect the cost bound", "
 TEST_CASE("plans read back the same with every planner and pass, params included",
           "[passes][plan]") {
   // read(write(plan)) written again gives the same text: parameters, pass records, pre-load
-  // flags, orders, machines and predictions all survive.
-  for (const char* platform_name : {"aws-lambda", "cluster"}) {
-    Platform platform = load_platform(platform_name);
+  // flags, orders, machines and predictions all survive. The third platform lets invocations
+  // carry only 2 KiB of DAG, so that the inline-dag pass has parts to ship.
+  std::size_t inlined = 0, delayed = 0;
+  for (const char* platform_name : {"aws-lambda", "cluster", "aws-lambda/2KiB"}) {
+    const std::string_view name = platform_name;
+    Platform platform = load_platform(std::string(name.substr(0, name.find('/'))));
+    if (name.find('/') != std::string_view::npos) platform.dag_inline_bytes = 2048;
     Workflow w = test::generated("random-layered", 80, 11);
     ExecutionModel m(w, platform);
     for (const PlannerInfo& info : planner_registry().planners()) {
@@ -193,9 +197,14 @@ TEST_CASE("plans read back the same with every planner and pass, params included
         CHECK(again.planner_params_json == plan.planner_params_json);
         CHECK(again.passes.size() == plan.passes.size());
         CHECK(write_plan(again, w, platform) == text);
+        inlined += again.worker_inline_dag.empty() ? 0 : 1;
+        delayed += again.delay_io.empty() ? 0 : 1;
       }
     }
   }
+  // Not vacuous: the inline-dag and delayed-io annotations were written and read back too.
+  CHECK(inlined > 0);
+  CHECK(delayed > 0);
 }
 
 TEST_CASE("pass names: all, none, lists in registry order, unknown names refused", "[passes]") {
@@ -756,4 +765,74 @@ TEST_CASE("delayed-io: a delay that cannot be is refused with where and why", "[
   strict.delay_io.assign(w.task_count(), kNoDelay);
   strict.delay_io[index(*w.find("a"))] = 1000;
   REQUIRE_ERROR_CONTAINING(Error, check_plan(strict, w, platform), "only a flexible task");
+}
+
+namespace {
+
+// a (0.1 s, 1000 bytes) on w0 feeds b (0.1 s) on w1; invocations may carry 140 bytes of DAG.
+struct InlineDagCase {
+  Platform platform = test_platform();
+  Workflow w = test::wf(R"({"id": "a", "work_s": 0.1, "output_bytes": 1000},
+                           {"id": "b", "work_s": 0.1, "deps": ["a"]})");
+  Plan plan = strict_plan(w, {{"a", "w0"}, {"b", "w1"}});
+  InlineDagCase() { platform.dag_inline_bytes = 140; }
+};
+
+}  // namespace
+
+TEST_CASE("inline-dag pass: a worker whose part fits starts without fetching the DAG", "[passes]") {
+  // The DAG (model.cpp): 64 bytes, a 1 + 48, b 1 + 48 + 4 + 1 (its dependency's id): 167 bytes,
+  // above the 140 an invocation carries, so every start-up fetches it: 1 ms + 167 us. w0's part:
+  // 64, a (49), and b's id and sizes (1 + 24): 138 bytes, it fits; w1's: 64 + 54 + 25 = 143, it
+  // does not. Without the pass: w0 invoked (0.01 s), cold (0.5 s), fetches (1.167 ms): ready at
+  // 0.511167 s; a runs until 0.611167 s, uploads 1000 bytes (2 ms), counted 0.614167 s; w1 is
+  // invoked then and takes w0's container, idle since w0 exited: a warm start, ready 0.01 + 0.1
+  // + 0.001167 s later (0.725334 s); it downloads a's output (2 ms), runs b until 0.827334 s; a
+  // sink: stored 0.828334 s, done 0.829334 s. With w0's part inline everything comes 1.167 ms
+  // sooner: 0.828167 s (w1 still fetches).
+  InlineDagCase x;
+  ExecutionModel m(x.w, x.platform);
+  CHECK(m.dag_bytes() == 167);
+  CHECK(m.dag_fetch_us(ConfigId{0}) == 1'167);
+  CHECK(dag_part_bytes(x.w, std::vector<TaskId>{*x.w.find("a")}) == 138);
+  CHECK(dag_part_bytes(x.w, std::vector<TaskId>{*x.w.find("b")}) == 143);
+  const Prediction before = predict(m, x.plan);
+  CHECK(before.makespan_us == 829'334);
+  CHECK(before.instances[0].ready_us == 511'167);
+  Prediction after = optimize_plan(m, x.plan, {"inline-dag"}, PassObjective{});
+  CHECK(x.plan.inline_dag(0));
+  CHECK_FALSE(x.plan.inline_dag(1));
+  CHECK(after.makespan_us == 828'167);
+  CHECK(after.instances[0].ready_us == 510'000);
+  CHECK(after.instances[1].warm);
+  CHECK(after.instances[1].ready_us - after.instances[1].start_us == 101'167);
+  REQUIRE(x.plan.passes.size() == 1);
+  CHECK(x.plan.passes[0].changes == 1);
+  CHECK(x.plan.passes[0].makespan_gain_us == 1'167);
+  // The noise-free simulation agrees.
+  CHECK(sim::simulate(m, x.plan, sim::SimOptions{}).timeline.makespan_us == after.makespan_us);
+  // What the plan says is read back the same; a part too large is refused where it is read.
+  const std::string text = write_plan(x.plan, x.w, x.platform);
+  CHECK(text.find("\"inline_dag\": true") != std::string::npos);
+  CHECK(write_plan(read_plan(text, "p.json", x.w, x.platform), x.w, x.platform) == text);
+  std::string both = text;
+  const std::string w1 = R"("id": "w1", "config": "c1")";
+  both.insert(both.find(w1) + w1.size(), R"(, "inline_dag": true)");
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(both, "p.json", x.w, x.platform), "p.json",
+                           "$.workers[1].inline_dag", "part (143 bytes)", "dag_inline_bytes 140");
+}
+
+TEST_CASE("inline-dag pass: nothing to ship where the whole DAG travels already", "[passes]") {
+  // With 167 bytes allowed the whole DAG goes in every invocation: no start-up fetches it, and
+  // the pass leaves the plan alone.
+  InlineDagCase x;
+  x.platform.dag_inline_bytes = 167;
+  ExecutionModel m(x.w, x.platform);
+  CHECK(m.dag_fetch_us(ConfigId{0}) == 0);
+  const Prediction plain = predict(m, x.plan);
+  const Prediction after = optimize_plan(m, x.plan, {"inline-dag"}, PassObjective{});
+  CHECK(x.plan.worker_inline_dag.empty());
+  CHECK(after.makespan_us == plain.makespan_us);
+  REQUIRE(x.plan.passes.size() == 1);
+  CHECK(x.plan.passes[0].changes == 0);
 }

@@ -182,7 +182,7 @@ class EventRunner final : public TaskRunner {
     ConfigId c = e.instance(inst).config;
     std::int64_t base = m_.startup_us(c, warm);
     if (o_.noise.enabled) base = noisy(base, o_.noise.startup_sigma);
-    return base + m_.dag_fetch_us(c);
+    return base + e.dag_fetch_us(inst);
   }
 
   void start_task(RunEngine& e, std::uint32_t inst, std::uint32_t t) override {

@@ -114,6 +114,29 @@ void check_profile(const std::vector<FunctionProfile>& profiles, const std::stri
 constexpr double kSecondsPerYear = 365.25 * 86400;
 }  // namespace
 
+std::uint64_t dag_task_bytes(const Workflow& w, TaskId t) {
+  // What a worker needs per task: id, function, sizes, work and dependency ids (JSON-like).
+  std::uint64_t bytes = w.id(t).size() + 48 + std::uint64_t{4} * w.in_degree(t);
+  for (TaskId p : w.predecessors(t)) bytes += w.id(p).size();
+  return bytes;
+}
+
+std::uint64_t dag_part_bytes(const Workflow& w, std::span<const TaskId> tasks) {
+  std::uint64_t bytes = 64;
+  std::vector<TaskId> others;
+  for (TaskId t : tasks) {
+    bytes += dag_task_bytes(w, t);
+    for (TaskId q : w.predecessors(t))
+      if (!std::binary_search(tasks.begin(), tasks.end(), q)) others.push_back(q);
+    for (TaskId q : w.successors(t))
+      if (!std::binary_search(tasks.begin(), tasks.end(), q)) others.push_back(q);
+  }
+  std::sort(others.begin(), others.end());
+  others.erase(std::unique(others.begin(), others.end()), others.end());
+  for (TaskId q : others) bytes += w.id(q).size() + 24;  // its id and sizes
+  return bytes;
+}
+
 ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, const Profile* profile)
     : workflow_(&w), platform_(platform) {
   check_platform(platform_);
@@ -131,9 +154,7 @@ ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, cons
     totals.max_input_bytes = std::max(totals.max_input_bytes, in);
     totals.max_output_bytes = std::max(totals.max_output_bytes, w.output_bytes(t));
     totals.bytes += in + w.output_bytes(t);
-    // What a worker needs per task: id, function, sizes, work and dependency ids (JSON-like).
-    dag += w.id(t).size() + 48 + std::uint64_t{4} * w.in_degree(t);
-    for (TaskId p : w.predecessors(t)) dag += w.id(p).size();
+    dag += dag_task_bytes(w, t);
   }
   dag_bytes_ = dag;
   // Groups of functions that share a slowdown table: group 0 is "no profile" (work estimates),

@@ -105,6 +105,10 @@ const PassRegistry& pass_registry() {
            "a worker whose first start would be cold gets a pre-warm, sent when the latest task "
            "that lets the container be warm in time ends (serverless platforms)",
            make_prewarm_pass});
+    r.add({"inline-dag",
+           "a strict worker whose part of the workflow fits in an invocation gets it there "
+           "instead of fetching the whole DAG at start-up, where that pays",
+           make_inline_dag_pass});
     return r;
   }();
   return registry;

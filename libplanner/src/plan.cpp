@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "dagplan/error.hpp"
 #include "dagplan/json_reader.hpp"
@@ -185,6 +187,28 @@ std::string delay_problem(const Plan& p, const Workflow& w, const Platform& plat
   return {};
 }
 
+// What is wrong with the workers' inline DAG parts (Plan::worker_inline_dag, rule 12), as
+// (worker, message), or an empty message (plan.hpp, decision 0021). O(V + E).
+std::pair<std::uint32_t, std::string> inline_dag_problem(const Plan& p, const Workflow& w,
+                                                         const Platform& platform) {
+  if (std::none_of(p.worker_inline_dag.begin(), p.worker_inline_dag.end(),
+                   [](std::uint8_t x) { return x != 0; }))
+    return {0, {}};
+  std::vector<std::vector<TaskId>> tasks(p.worker_count());
+  for (std::uint32_t t = 0; t < w.task_count(); ++t)
+    if (p.inline_dag(p.task_worker[t])) tasks[p.task_worker[t]].push_back(TaskId{t});
+  for (std::uint32_t k = 0; k < p.worker_count(); ++k) {
+    if (!p.inline_dag(k)) continue;
+    const std::uint64_t bytes = dag_part_bytes(w, tasks[k]);
+    if (bytes > platform.dag_inline_bytes)
+      return {k, fmt::format("worker '{}' takes its part of the DAG inline, but the part ({} "
+                             "bytes) is larger than platform '{}' lets an invocation carry "
+                             "(dag_inline_bytes {})",
+                             p.worker_names[k], bytes, platform.name, platform.dag_inline_bytes)};
+  }
+  return {0, {}};
+}
+
 }  // namespace
 
 void check_plan(const Plan& p, const Workflow& w, const Platform& platform, PlanCheck depth) {
@@ -255,6 +279,10 @@ void check_plan(const Plan& p, const Workflow& w, const Platform& platform, Plan
         if (std::string problem = delay_problem(p, w, platform, t); !problem.empty())
           throw Error("plan: " + problem);
   }
+  if (!p.worker_inline_dag.empty() && p.worker_inline_dag.size() != p.worker_names.size())
+    throw Error("plan: every worker needs an inline-DAG flag (or none)");
+  if (auto [k, problem] = inline_dag_problem(p, w, platform); !problem.empty())
+    throw Error("plan: " + problem);
   if (!p.order_begin.empty()) check_order(p, w, depth == PlanCheck::kFull);
 }
 
@@ -404,6 +432,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         std::uint32_t machine = kAnyMachine;
         std::string machine_at;
         std::uint32_t prewarm = kNoPrewarm;
+        bool inline_dag = false;
         std::vector<TaskId> order;
         r.object([&](std::string_view k) {
           if (k == "id") {
@@ -436,11 +465,13 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
               prewarm = index(*t);
             });
             if (prewarm == kNoPrewarm) r.fail("missing member 'after' (the task that triggers it)");
+          } else if (k == "inline_dag") {
+            inline_dag = r.boolean();
           } else if (k == "description") {
             r.skip();
           } else {
-            fail_unknown_member(r, k,
-                                {"id", "config", "machine", "order", "prewarm", "description"});
+            fail_unknown_member(
+                r, k, {"id", "config", "machine", "order", "prewarm", "inline_dag", "description"});
           }
         });
         if (name.empty()) r.fail_at(at, "missing member 'id' (a non-empty worker id)");
@@ -457,6 +488,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         p.worker_config.push_back(cfg);
         p.worker_machine.push_back(machine);
         p.worker_prewarm.push_back(prewarm);
+        p.worker_inline_dag.push_back(inline_dag ? 1 : 0);
         orders.push_back(std::move(order));
         order_at.push_back(at + ".order");
       });
@@ -570,6 +602,9 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   if (std::all_of(p.worker_prewarm.begin(), p.worker_prewarm.end(),
                   [](std::uint32_t t) { return t == kNoPrewarm; }))
     p.worker_prewarm.clear();
+  if (std::all_of(p.worker_inline_dag.begin(), p.worker_inline_dag.end(),
+                  [](std::uint8_t x) { return x == 0; }))
+    p.worker_inline_dag.clear();
   if (any_order) {
     p.set_order(orders);
     OrderProblem problem = find_order_problem(p, w);
@@ -577,6 +612,9 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
       r.fail_at(problem.worker == kFlexible ? std::string("$.workers") : order_at[problem.worker],
                 problem.message);
   }
+  // Inline DAG parts once every task has its worker.
+  if (auto [k, problem] = inline_dag_problem(p, w, platform); !problem.empty())
+    r.fail_at(fmt::format("$.workers[{}].inline_dag", k), problem);
   // Duplicates once every task has its worker.
   for (const auto& [t, at] : dup_at)
     if (std::string problem = duplicate_problem(p, w, platform, t); !problem.empty())
@@ -676,6 +714,7 @@ std::string write_plan(const Plan& p, const Workflow& w, const Platform& platfor
       j.member("after", w.id(TaskId{t}));
       j.end_object();
     }
+    if (p.inline_dag(static_cast<std::uint32_t>(k))) j.member("inline_dag", true);
     std::span<const TaskId> order = p.worker_order(static_cast<std::uint32_t>(k));
     if (!order.empty()) {
       j.key("order");

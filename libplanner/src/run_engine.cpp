@@ -19,7 +19,7 @@ namespace dagplan {
 
 std::int64_t TaskRunner::startup_us(RunEngine& engine, std::uint32_t inst, bool warm) {
   ConfigId c = engine.instance(inst).config;
-  return engine.model().setup_us(c, warm);
+  return engine.model().startup_us(c, warm) + engine.dag_fetch_us(inst);
 }
 
 void TaskRunner::release_output(RunEngine& engine, std::uint32_t inst, std::uint32_t task,
@@ -1154,6 +1154,10 @@ void RunEngine::cancel_moved_event() {
 }
 void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us) {
   impl_->finish_task(t, uploaded, upload_end_us);
+}
+std::int64_t RunEngine::dag_fetch_us(std::uint32_t inst) const {
+  const InstancePrediction& in = impl_->inst_[inst];
+  return impl_->plan_.inline_dag(in.worker) ? 0 : impl_->m_.dag_fetch_us(in.config);
 }
 bool RunEngine::delays_upload(std::uint32_t inst, std::uint32_t t) const {
   return impl_->delays_upload(inst, t);

@@ -93,6 +93,12 @@ struct Plan {
   /// otherwise it uploads after the wait and counts itself as usual. At most one producer per
   /// fan-in delays; not with point-to-point transfers (check_plan(), decision 0020).
   LargeVector<std::int64_t> delay_io;
+  /// Per worker (or empty: none): rule 12, the inline-dag pass. Each invocation of the worker
+  /// carries the part of the workflow the worker needs (dag_part_bytes() in model.hpp: its
+  /// tasks, their edges, and the ids and sizes of their direct inputs and outputs made or read
+  /// elsewhere) instead of the worker fetching the whole DAG at start-up; the part must be no
+  /// larger than the platform's dag_inline_bytes (check_plan(), decision 0021).
+  std::vector<std::uint8_t> worker_inline_dag;
   /// The passes that ran after the planner, in order, and what each kept.
   std::vector<PassRecord> passes;
 
@@ -113,6 +119,11 @@ struct Plan {
   /// Worker `k`'s pre-warm trigger task, or kNoPrewarm.
   std::uint32_t prewarm(std::uint32_t k) const {
     return worker_prewarm.empty() ? kNoPrewarm : worker_prewarm[k];
+  }
+  /// Whether worker `k` (kFlexible: a flexible instance, never) gets its part of the DAG in
+  /// each invocation (Plan::worker_inline_dag).
+  bool inline_dag(std::uint32_t k) const {
+    return k < worker_inline_dag.size() && worker_inline_dag[k] != 0;
   }
   /// The producer task `t` duplicates (Plan::dup), or kNoDup.
   std::uint32_t duplicate(std::uint32_t t) const { return dup.empty() ? kNoDup : dup[t]; }

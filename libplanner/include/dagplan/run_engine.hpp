@@ -121,6 +121,9 @@ class RunEngine {
   /// if `uploaded`, in storage at `upload_end_us`; counters (one storage operation) follow and
   /// the task finishes at record(t).finish_us (set here).
   void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us);
+  /// Rule 12: the DAG fetch of instance `inst` at start-up: none when its worker takes its part
+  /// of the DAG in the invocation (Plan::worker_inline_dag), else ExecutionModel::dag_fetch_us().
+  std::int64_t dag_fetch_us(std::uint32_t inst) const;
   /// Delayed I/O (Plan::delay_io, rule 11): whether task `t` on `inst` holds its output back
   /// when its execution ends (then the runner calls hold_output() instead of uploading).
   bool delays_upload(std::uint32_t inst, std::uint32_t t) const;
