@@ -12,6 +12,8 @@
 //                  exists is still there when it starts)
 //   pre:<w>        outputs stored for pre-load tasks of strict worker w (producers push, the
 //                  worker's fetcher downloads them ahead; run_rules.hpp announces_stored)
+//   held:<t>       delayed I/O: pushed by a producer of fan-in t whose count leaves only the
+//                  producer that holds its output for t missing (Plan::delay_io; it waits on it)
 //   wake:<p>       wakes process p's list reader when its instance stops (the process only)
 //   proc:<p>       invocations for worker process p (dagrun pushes, the process pops)
 //   inv            invocation requests from workers (strict worker or flexible task)

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -591,10 +592,18 @@ bool Worker::hold_output(Redis& redis, std::uint32_t t, std::int64_t exec_end) {
     if (redis.command({"SCARD", counter}).integer >= others) return true;
     const std::int64_t left = deadline - now_us();
     if (left <= 0) return false;
-    // BLPOP waits forever on 0: at least 1 ms (the wait ends at most that late).
-    redis.command(
-        {"BLPOP", wake,
-         fmt::format("{:.3f}", static_cast<double>(std::max<std::int64_t>(left, 1000)) / 1e6)});
+    // An idle redis-server times blocked commands out only as often as its event loop wakes
+    // (every 100 ms at the default hz 10): the last 100 ms of the wait are polled every
+    // millisecond instead. Before that, BLPOP until 100 ms before the end, at most 1 s at a time
+    // (within the connection's read timeout), looking for an aborted run in between.
+    constexpr std::int64_t kPolledUs = 100'000;
+    if (left <= kPolledUs) {
+      std::this_thread::sleep_for(std::chrono::microseconds(std::min<std::int64_t>(left, 1000)));
+      continue;
+    }
+    const std::int64_t wait = std::min<std::int64_t>(left - kPolledUs, 1'000'000);
+    redis.command({"BLPOP", wake, fmt::format("{:.3f}", static_cast<double>(wait) / 1e6)});
+    if (aborted(redis)) return false;
   }
 }
 

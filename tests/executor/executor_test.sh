@@ -721,6 +721,26 @@ print(f"a held its 4 MB {(a['upload_start_us'] - a['exec_end_us']) / 1e3:.1f} ms
       f"event: {ev[0]['detail']}")
 PY
     replay_shows_pass "$tmp/t.json" delayed-io 1
+    # A wait of 50 ms runs out long before b is counted: a uploads then, and counts itself.
+    python3 - "$tmp/p.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+for t in p["tasks"]:
+    if t["id"] == "a":
+        t["delayed_io_s"] = 0.05
+json.dump(p, open(sys.argv[1], "w"))
+PY
+    run_ok "$tmp/p.json" --trace "$tmp/t.json"
+    python3 - "$tmp/t.json" <<'PY' || fail "delayio timeout: $(cat "$tmp/t.json")"
+import json, sys
+tr = json.load(open(sys.argv[1]))
+a = {t["id"]: t["attempts"][-1] for t in tr["tasks"]}["a"]
+waited = a["upload_start_us"] - a["exec_end_us"]
+assert 50000 <= waited < 250000 and a["upload_end_us"] > a["upload_start_us"], ("no upload after the wait", a)
+ev = [e for e in tr["events"] if e["kind"] == "delayed_io"]
+assert len(ev) == 1 and "uploaded after the wait" in ev[0]["detail"], ev
+print(f"with a 50 ms wait: a uploaded {waited / 1e3:.1f} ms after its end; event: {ev[0]['detail']}")
+PY
     ;;
   *) fail "unknown case" ;;
 esac
