@@ -836,3 +836,44 @@ TEST_CASE("inline-dag pass: nothing to ship where the whole DAG travels already"
   REQUIRE(x.plan.passes.size() == 1);
   CHECK(x.plan.passes[0].changes == 0);
 }
+
+TEST_CASE("functions' code: fetched by cold starts per configuration, stored once per function",
+          "[predictor]") {
+  // a (function f, 0.1 s) feeds b (function g, 0.1 s), both flexible on c1; f's code is 1 MB
+  // and g's 0.5 MB (the profile). One instance: invoked (0.01 s), cold (0.5 s), fetches the
+  // code of both functions run on c1 in one transfer (1 ms + 1.5 s): ready at 2.011 s; a runs
+  // until 2.111 s and counts b (1 ms); b continues there (a's output local) from 2.112 s until
+  // 2.212 s, stores its empty result (1 ms) and completion record (1 ms): 2.214 s. The 1.5 MB
+  // are stored once for the run.
+  Platform platform = test_platform();
+  platform.prices.per_storage_gb_s = 1.0;
+  Workflow w = test::wf(R"({"id": "a", "function": "f", "work_s": 0.1},
+                           {"id": "b", "function": "g", "work_s": 0.1, "deps": ["a"]})");
+  Profile profile;
+  profile.functions.resize(2);
+  profile.functions[0].name = "f";
+  profile.functions[0].code_bytes = 1'000'000;
+  profile.functions[1].name = "g";
+  profile.functions[1].code_bytes = 500'000;
+  ExecutionModel m(w, platform, &profile);
+  CHECK(m.code_bytes(*w.find_function("f")) == 1'000'000);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  const Prediction p = predict(m, plan);
+  CHECK(p.instances.size() == 1);
+  CHECK(p.instances[0].ready_us == 2'011'000);
+  CHECK(p.makespan_us == 2'214'000);
+  CHECK(p.cost.storage == Approx(m.storage_cost(1'500'000, 2'214'000)).epsilon(1e-12));
+  CHECK(sim::simulate(m, plan, sim::SimOptions{}).timeline.makespan_us == p.makespan_us);
+  // Without code sizes the same run starts 1.501 s sooner and stores nothing.
+  ExecutionModel none(w, platform);
+  CHECK(predict(none, plan).makespan_us == 2'214'000 - 1'501'000);
+  CHECK(predict(none, plan).cost.storage == 0);
+  // A profile says it and reads it back; a negative size is refused where it is.
+  const std::string text = write_profile(profile);
+  CHECK(text.find("\"code_bytes\": 1000000") != std::string::npos);
+  CHECK(read_profile(text, "prof.json").functions[1].code_bytes == 500'000);
+  std::string bad = text;
+  bad.replace(bad.find("500000"), 6, "-1");
+  REQUIRE_ERROR_CONTAINING(InputError, read_profile(bad, "prof.json"), "prof.json",
+                           "$.functions[1].code_bytes");
+}

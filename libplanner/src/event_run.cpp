@@ -182,7 +182,7 @@ class EventRunner final : public TaskRunner {
     ConfigId c = e.instance(inst).config;
     std::int64_t base = m_.startup_us(c, warm);
     if (o_.noise.enabled) base = noisy(base, o_.noise.startup_sigma);
-    return base + e.dag_fetch_us(inst);
+    return base + e.dag_fetch_us(inst) + e.code_fetch_us(inst, warm);
   }
 
   void start_task(RunEngine& e, std::uint32_t inst, std::uint32_t t) override {

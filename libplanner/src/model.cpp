@@ -171,6 +171,10 @@ ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, cons
       for (std::size_t k = 0; k < profiles.size(); ++k)
         if (profiles[k].name == name) function_group_[f] = static_cast<std::uint32_t>(k + 1);
       if (function_group_[f] == 0) unprofiled_.emplace_back(name);
+      if (function_group_[f] != 0 && profiles[function_group_[f] - 1].code_bytes > 0) {
+        if (code_bytes_.empty()) code_bytes_.assign(w.function_count(), 0);
+        code_bytes_[f] = profiles[function_group_[f] - 1].code_bytes;
+      }
     }
   }
   const bool cluster = platform_.kind == PlatformKind::kCluster;
@@ -311,6 +315,11 @@ void ExecutionModel::check_run(const RunTotals& totals) {
   };
   const std::uint64_t dag_fetch_bytes = dag_bytes_ > platform_.dag_inline_bytes ? dag_bytes_ : 0;
   check_transfer(dag_fetch_bytes, "fetching the DAG at start-up");
+  // Rule 12: a cold start fetches at most every function's code.
+  std::uint64_t code_fetch_bytes = 0;
+  for (std::uint64_t b : code_bytes_)
+    code_fetch_bytes = std::min(code_fetch_bytes + b, limits::kMaxTotalBytes);
+  check_transfer(code_fetch_bytes, "fetching the functions' code at start-up");
   // The task with the largest inputs or output, found again only when they are too large.
   if (static_cast<double>(std::max(totals.max_input_bytes, totals.max_output_bytes)) /
           min_bandwidth >
@@ -337,7 +346,10 @@ void ExecutionModel::check_run(const RunTotals& totals) {
       static_cast<double>(platform_.invoke_latency_us) + static_cast<double>(startup_us) +
       static_cast<double>(platform_.dispatch_overhead_us) + 4 * storage_us +
       (dag_fetch_bytes > 0 ? storage_us + static_cast<double>(dag_fetch_bytes) / min_bandwidth * 1e6
-                           : 0.0);
+                           : 0.0) +
+      (code_fetch_bytes > 0
+           ? storage_us + static_cast<double>(code_fetch_bytes) / min_bandwidth * 1e6
+           : 0.0);
   const double bound_us = totals.exec_s * 1e6 +
                           static_cast<double>(totals.bytes) / run_bandwidth * 1e6 +
                           per_task_us * static_cast<double>(w.task_count()) +

@@ -19,7 +19,8 @@ namespace dagplan {
 
 std::int64_t TaskRunner::startup_us(RunEngine& engine, std::uint32_t inst, bool warm) {
   ConfigId c = engine.instance(inst).config;
-  return engine.model().startup_us(c, warm) + engine.dag_fetch_us(inst);
+  return engine.model().startup_us(c, warm) + engine.dag_fetch_us(inst) +
+         engine.code_fetch_us(inst, warm);
 }
 
 void TaskRunner::release_output(RunEngine& engine, std::uint32_t inst, std::uint32_t task,
@@ -291,6 +292,15 @@ class RunEngine::Impl {
   // producer) pairs by child (delayed_producers()).
   std::vector<DelayedPrediction> delays_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> held_for_;
+
+ public:
+  // Rule 12 (code size, ExecutionModel::code_bytes()): per configuration, the code of the
+  // functions the plan runs on it, fetched by a cold start; and the code of every function the
+  // plan runs, stored once each for the run. Empty and 0 when no function's code is counted.
+  std::vector<std::uint64_t> package_bytes_;
+  std::uint64_t stored_code_bytes_ = 0;
+
+ private:
   // Invocations waiting for a place, first come first served: per configuration, and on a
   // cluster per machine for workers pinned to one (index config_count() + machine).
   std::vector<std::queue<std::uint32_t>> waiting_;
@@ -353,6 +363,22 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
     });
   prewarm_by_task_ = prewarm_triggers(plan);
   held_for_ = delayed_producers(plan, w_);
+  if (m.counts_code()) {
+    // (function, configuration) pairs the plan runs, each once.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+    for (std::uint32_t t = 0; t < n_; ++t) {
+      const FunctionId f = w_.function(TaskId{t});
+      if (m.code_bytes(f) > 0) runs.emplace_back(index(f), index(plan.task_config[t]));
+    }
+    std::sort(runs.begin(), runs.end());
+    runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
+    if (!runs.empty()) package_bytes_.assign(m.config_count(), 0);
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const std::uint64_t b = m.code_bytes(FunctionId{runs[i].first});
+      package_bytes_[runs[i].second] += b;
+      if (i == 0 || runs[i].first != runs[i - 1].first) stored_code_bytes_ += b;
+    }
+  }
   global_limit_ = m.max_workers();
   waiting_.resize(m.config_count() + m.machine_count());
   if (fixed_) {
@@ -1070,6 +1096,8 @@ Prediction RunEngine::Impl::finish() {
   out.duplicates = std::move(dups_);
   out.delays = std::move(delays_);
   out.cost.invocations = m_.invocation_cost(out.invocations);
+  // Rule 12: each function's code is stored once, for the whole run.
+  if (stored_code_bytes_ > 0) out.cost.storage += m_.storage_cost(stored_code_bytes_, makespan_);
   for (std::uint32_t t = 0; t < n_; ++t) {
     out.bytes_downloaded += tp_[t].download_bytes;
     if (!tp_[t].uploaded) continue;
@@ -1158,6 +1186,12 @@ void RunEngine::finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_
 std::int64_t RunEngine::dag_fetch_us(std::uint32_t inst) const {
   const InstancePrediction& in = impl_->inst_[inst];
   return impl_->plan_.inline_dag(in.worker) ? 0 : impl_->m_.dag_fetch_us(in.config);
+}
+std::int64_t RunEngine::code_fetch_us(std::uint32_t inst, bool warm) const {
+  if (warm || impl_->package_bytes_.empty()) return 0;
+  const ConfigId c = impl_->inst_[inst].config;
+  const std::uint64_t bytes = impl_->package_bytes_[index(c)];
+  return bytes > 0 ? impl_->m_.transfer_us(bytes, c) : 0;
 }
 bool RunEngine::delays_upload(std::uint32_t inst, std::uint32_t t) const {
   return impl_->delays_upload(inst, t);

@@ -117,6 +117,12 @@ class ExecutionModel {
   std::int64_t startup_us(ConfigId c, bool warm) const;
   /// Rule 12: fetching the DAG at start-up when it is too large to travel in the invocation.
   std::int64_t dag_fetch_us(ConfigId c) const;
+  /// Rule 12: the size of function `f`'s code (FunctionProfile::code_bytes; 0 without one).
+  std::uint64_t code_bytes(FunctionId f) const {
+    return code_bytes_.empty() ? 0 : code_bytes_[index(f)];
+  }
+  /// Whether any function's code is counted (code_bytes() > 0 for some function).
+  bool counts_code() const { return !code_bytes_.empty(); }
   /// Rule 12: whether a worker's part of the DAG (dag_part_bytes()) can travel in its invocation.
   bool part_travels_inline(std::uint64_t part_bytes) const {
     return part_bytes <= platform_.dag_inline_bytes;
@@ -248,6 +254,7 @@ class ExecutionModel {
   std::vector<std::uint32_t> machine_begin_;  // per config + 1 (cluster); empty if serverless
   std::uint64_t max_workers_ = 0;
   std::uint64_t dag_bytes_ = 0;
+  std::vector<std::uint64_t> code_bytes_;  // per function, or empty: none has code counted
   ConfigId fastest_{0};
   std::vector<std::string> unprofiled_;
   std::size_t missing_work_ = 0;

@@ -124,6 +124,10 @@ class RunEngine {
   /// Rule 12: the DAG fetch of instance `inst` at start-up: none when its worker takes its part
   /// of the DAG in the invocation (Plan::worker_inline_dag), else ExecutionModel::dag_fetch_us().
   std::int64_t dag_fetch_us(std::uint32_t inst) const;
+  /// Rule 12: the code fetch of instance `inst` at start-up: on a cold start, the code of every
+  /// function the plan runs on its configuration (ExecutionModel::code_bytes()), in one transfer;
+  /// none on a warm start (the container has it) or when no function's code is counted.
+  std::int64_t code_fetch_us(std::uint32_t inst, bool warm) const;
   /// Delayed I/O (Plan::delay_io, rule 11): whether task `t` on `inst` holds its output back
   /// when its execution ends (then the runner calls hold_output() instead of uploading).
   bool delays_upload(std::uint32_t inst, std::uint32_t t) const;
