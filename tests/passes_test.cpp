@@ -176,9 +176,13 @@ TEST_CASE("passes never make the prediction worse and respect the cost bound", "
 TEST_CASE("plans read back the same with every planner and pass, params included",
           "[passes][plan]") {
   // read(write(plan)) written again gives the same text: parameters, pass records, pre-load
-  // flags, orders, machines and predictions all survive.
-  for (const char* platform_name : {"aws-lambda", "cluster"}) {
-    Platform platform = load_platform(platform_name);
+  // flags, orders, machines and predictions all survive. The third platform lets invocations
+  // carry only 2 KiB of DAG, so that the inline-dag pass has parts to ship.
+  std::size_t inlined = 0, delayed = 0;
+  for (const char* platform_name : {"aws-lambda", "cluster", "aws-lambda/2KiB"}) {
+    const std::string_view name = platform_name;
+    Platform platform = load_platform(std::string(name.substr(0, name.find('/'))));
+    if (name.find('/') != std::string_view::npos) platform.dag_inline_bytes = 2048;
     Workflow w = test::generated("random-layered", 80, 11);
     ExecutionModel m(w, platform);
     for (const PlannerInfo& info : planner_registry().planners()) {
@@ -194,9 +198,14 @@ TEST_CASE("plans read back the same with every planner and pass, params included
         CHECK(again.planner_params_json == plan.planner_params_json);
         CHECK(again.passes.size() == plan.passes.size());
         CHECK(write_plan(again, w, platform) == text);
+        inlined += again.worker_inline_dag.empty() ? 0 : 1;
+        delayed += again.delay_io.empty() ? 0 : 1;
       }
     }
   }
+  // Not vacuous: the inline-dag and delayed-io annotations were written and read back too.
+  CHECK(inlined > 0);
+  CHECK(delayed > 0);
 }
 
 TEST_CASE("pass names: all, none, lists in registry order, unknown names refused", "[passes]") {
@@ -822,4 +831,271 @@ TEST_CASE("stream: an edge that cannot be streamed is refused with where and why
   Plan flexible = make_flexible_plan(w, ConfigId{0});
   flexible.stream = {{index(*w.find("p")), index(*w.find("c"))}};
   REQUIRE_ERROR_CONTAINING(Error, check_plan(flexible, w, platform), "which is flexible");
+}
+
+namespace {
+
+// Flexible roots a (0.1 s, `a_out` bytes) and b (0.5 s, no output) feed the flexible fan-in c.
+Workflow delayio_case(const char* a_out) {
+  return test::wf(std::string(R"({"id": "a", "work_s": 0.1, "output_bytes": )") + a_out +
+                  R"(},
+                     {"id": "b", "work_s": 0.5},
+                     {"id": "c", "work_s": 0.1, "deps": ["a", "b"]})");
+}
+
+}  // namespace
+
+TEST_CASE("delayed-io pass: a large output waits for the fan-in instead of uploading", "[passes]") {
+  // a's and b's instances are invoked at 0 (0.01 s) and start cold (0.5 s): ready at 0.51 s.
+  // Without the pass a runs until 0.61 s and uploads its 1 MB (1 ms + 1 s): stored 1.611 s,
+  // counted 1.612 s. b runs until 1.01 s, stores its empty output (1 ms), counted at 1.012 s.
+  // a's count completes c, which continues on a's instance (a's output local), downloads b's
+  // (1 ms) and runs 1.613-1.713 s; a sink: stored 1.714 s, completion record 1.715 s.
+  // With a delaying: the pass's wait is the gap to b's count (1.012 - 0.61 = 0.402 s) plus a
+  // tenth (0.4422 s). a holds its output from 0.61 s; b's count at 1.012 s leaves a the only
+  // input missing: a counts itself (1.013 s), never uploading; c runs on a's instance, downloads
+  // b's output (1 ms): 1.014-1.114 s, done 1.116 s. Billed: a's instance 0.01-1.116 s and b's
+  // 0.01-1.012 s (1.106 + 1.002 GB-s at $1) against 1.705 + 1.002.
+  Platform platform = test_platform();
+  Workflow w = delayio_case("1000000");
+  ExecutionModel m(w, platform);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  const Prediction before = predict(m, plan);
+  CHECK(before.makespan_us == 1'715'000);
+  const std::uint32_t a = index(*w.find("a")), c = index(*w.find("c"));
+  CHECK(before.tasks[a].uploaded);
+  CHECK(before.cost.compute == Approx(1.705 + 1.002).epsilon(1e-9));
+  Prediction after = optimize_plan(m, plan, {"delayed-io"}, PassObjective{});
+  CHECK(plan.delayed_io(a) == 442'200);
+  CHECK(plan.delayed_io(index(*w.find("b"))) == kNoDelay);
+  CHECK(after.makespan_us == 1'116'000);
+  CHECK_FALSE(after.tasks[a].uploaded);
+  CHECK(after.tasks[a].finish_us == 1'013'000);
+  CHECK(after.tasks[c].instance == after.tasks[a].instance);
+  CHECK(after.tasks[c].exec_start_us == 1'014'000);
+  CHECK(after.bytes_uploaded == 0);
+  REQUIRE(after.delays.size() == 1);
+  CHECK(after.delays[0].task == a);
+  CHECK(after.delays[0].exec_end_us == 610'000);
+  CHECK(after.delays[0].waited_us == 402'000);
+  CHECK(after.delays[0].avoided);
+  CHECK(after.cost.compute == Approx(1.106 + 1.002).epsilon(1e-9));
+  REQUIRE(plan.passes.size() == 1);
+  CHECK(plan.passes[0].changes == 1);
+  CHECK(plan.passes[0].makespan_gain_us == 1'715'000 - 1'116'000);
+  // The noise-free simulation agrees, and records the held upload as an event.
+  sim::SimOptions so;
+  so.record_trace = true;
+  sim::SimResult sr = sim::simulate(m, plan, so);
+  CHECK(sr.timeline.makespan_us == after.makespan_us);
+  REQUIRE(sr.timeline.delays.size() == 1);
+  CHECK(sr.timeline.delays[0].avoided);
+  auto ev = std::find_if(sr.trace.events.begin(), sr.trace.events.end(),
+                         [](const sim::TraceEvent& e) { return e.kind == "delayed_io"; });
+  REQUIRE(ev != sr.trace.events.end());
+  CHECK(ev->task == "a");
+  CHECK(ev->time_us == 1'012'000);
+  CHECK(ev->detail.find("upload avoided") != std::string::npos);
+  const sim::TraceAttempt& held = sr.trace.tasks[a].attempts.back();
+  CHECK(held.upload_start_us == 1'012'000);
+  CHECK(held.upload_end_us == 1'012'000);
+  // What the plan says is read back the same.
+  const std::string text = write_plan(plan, w, platform);
+  CHECK(text.find("\"delayed_io_s\": 0.4422") != std::string::npos);
+  CHECK(write_plan(read_plan(text, "p.json", w, platform), w, platform) == text);
+}
+
+TEST_CASE("delayed-io pass: left alone where holding a small output costs time", "[passes]") {
+  // a makes 1 byte: stored at 0.611001 s, counted 0.612001 s; b's count (1.012 s) completes c on
+  // b's instance, which downloads a's byte (1.001 ms): done 1.115001 s. Held, a would count
+  // itself only after b (1.013 s) and c, on a's instance, would still download b's output:
+  // done 1.116 s, 0.999 ms later.
+  Platform platform = test_platform();
+  Workflow w = delayio_case("1");
+  ExecutionModel m(w, platform);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  const Prediction plain = predict(m, plan);
+  CHECK(plain.makespan_us == 1'115'001);
+  Plan forced = plan;
+  forced.delay_io.assign(w.task_count(), kNoDelay);
+  forced.delay_io[index(*w.find("a"))] = 442'200;
+  CHECK(predict(m, forced).makespan_us == 1'116'000);
+  const Prediction after = optimize_plan(m, plan, {"delayed-io"}, PassObjective{});
+  CHECK(plan.delay_io.empty());
+  CHECK(after.makespan_us == plain.makespan_us);
+  CHECK(after.delays.empty());
+  REQUIRE(plan.passes.size() == 1);
+  CHECK(plan.passes[0].changes == 0);
+}
+
+TEST_CASE("delayed-io: a wait that timed out uploads after it, the same in both runs", "[passes]") {
+  // A wait of 0.1 s (a holds 0.61-0.71 s) ends before b is counted (1.012 s): a uploads then
+  // (1.001 s, stored 1.711 s, counted 1.712 s), completes c and runs it: 1.713-1.813 s
+  // (b's output downloaded), done 1.815 s: 0.1 s later than without delayed I/O.
+  Platform platform = test_platform();
+  Workflow w = delayio_case("1000000");
+  ExecutionModel m(w, platform);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  const std::uint32_t a = index(*w.find("a"));
+  plan.delay_io.assign(w.task_count(), kNoDelay);
+  plan.delay_io[a] = 100'000;
+  const Prediction p = predict(m, plan);
+  CHECK(p.makespan_us == 1'815'000);
+  CHECK(p.tasks[a].uploaded);
+  CHECK(p.tasks[a].upload_end_us == 1'711'000);
+  REQUIRE(p.delays.size() == 1);
+  CHECK_FALSE(p.delays[0].avoided);
+  CHECK(p.delays[0].waited_us == 100'000);
+  sim::SimOptions so;
+  so.record_trace = true;
+  sim::SimResult sr = sim::simulate(m, plan, so);
+  CHECK(sr.timeline.makespan_us == p.makespan_us);
+  const sim::TraceAttempt& held = sr.trace.tasks[a].attempts.back();
+  CHECK(held.upload_start_us == 710'000);
+  CHECK(held.upload_end_us == 1'711'000);
+}
+
+TEST_CASE("delayed-io: a delay that cannot be is refused with where and why", "[passes][plan]") {
+  Platform platform = test_platform();
+  Workflow w = test::wf(R"({"id": "a", "work_s": 0.1, "output_bytes": 10},
+                           {"id": "b", "work_s": 0.5, "output_bytes": 10},
+                           {"id": "c", "work_s": 0.1, "deps": ["a", "b"]},
+                           {"id": "d", "work_s": 0.1, "deps": ["c"]})");
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  const std::string text = write_plan(plan, w, platform);
+  auto with_delay = [&](const std::vector<std::string>& tasks, const char* value) {
+    std::string t = text;
+    for (const std::string& task : tasks) {
+      const std::string at = "\"id\": \"" + task + "\"";
+      t.insert(t.find(at) + at.size(), std::string(", \"delayed_io_s\": ") + value);
+    }
+    return t;
+  };
+  const Plan read = read_plan(with_delay({"a"}, "0.25"), "p.json", w, platform);
+  CHECK(read.delayed_io(index(*w.find("a"))) == 250'000);
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(with_delay({"c"}, "1"), "p.json", w, platform),
+                           "p.json", "$.tasks[2].delayed_io_s", "not a flexible fan-in");
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(with_delay({"d"}, "1"), "p.json", w, platform),
+                           "$.tasks[3].delayed_io_s", "0 consumers");
+  REQUIRE_ERROR_CONTAINING(InputError,
+                           read_plan(with_delay({"a", "b"}, "1"), "p.json", w, platform),
+                           "$.tasks[0].delayed_io_s", "at most one producer of a fan-in");
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(with_delay({"a"}, "-1"), "p.json", w, platform),
+                           "$.tasks[0].delayed_io_s");
+  // A strict task does not delay.
+  Plan strict = strict_plan(w, {{"a", "w0"}});
+  strict.delay_io.assign(w.task_count(), kNoDelay);
+  strict.delay_io[index(*w.find("a"))] = 1000;
+  REQUIRE_ERROR_CONTAINING(Error, check_plan(strict, w, platform), "only a flexible task");
+}
+
+namespace {
+
+// a (0.1 s, 1000 bytes) on w0 feeds b (0.1 s) on w1; invocations may carry 140 bytes of DAG.
+struct InlineDagCase {
+  Platform platform = test_platform();
+  Workflow w = test::wf(R"({"id": "a", "work_s": 0.1, "output_bytes": 1000},
+                           {"id": "b", "work_s": 0.1, "deps": ["a"]})");
+  Plan plan = strict_plan(w, {{"a", "w0"}, {"b", "w1"}});
+  InlineDagCase() { platform.dag_inline_bytes = 140; }
+};
+
+}  // namespace
+
+TEST_CASE("inline-dag pass: a worker whose part fits starts without fetching the DAG", "[passes]") {
+  // The DAG (model.cpp): 64 bytes, a 1 + 48, b 1 + 48 + 4 + 1 (its dependency's id): 167 bytes,
+  // above the 140 an invocation carries, so every start-up fetches it: 1 ms + 167 us. w0's part:
+  // 64, a (49), and b's id and sizes (1 + 24): 138 bytes, it fits; w1's: 64 + 54 + 25 = 143, it
+  // does not. Without the pass: w0 invoked (0.01 s), cold (0.5 s), fetches (1.167 ms): ready at
+  // 0.511167 s; a runs until 0.611167 s, uploads 1000 bytes (2 ms), counted 0.614167 s; w1 is
+  // invoked then and takes w0's container, idle since w0 exited: a warm start, ready 0.01 + 0.1
+  // + 0.001167 s later (0.725334 s); it downloads a's output (2 ms), runs b until 0.827334 s; a
+  // sink: stored 0.828334 s, done 0.829334 s. With w0's part inline everything comes 1.167 ms
+  // sooner: 0.828167 s (w1 still fetches).
+  InlineDagCase x;
+  ExecutionModel m(x.w, x.platform);
+  CHECK(m.dag_bytes() == 167);
+  CHECK(m.dag_fetch_us(ConfigId{0}) == 1'167);
+  CHECK(dag_part_bytes(x.w, std::vector<TaskId>{*x.w.find("a")}) == 138);
+  CHECK(dag_part_bytes(x.w, std::vector<TaskId>{*x.w.find("b")}) == 143);
+  const Prediction before = predict(m, x.plan);
+  CHECK(before.makespan_us == 829'334);
+  CHECK(before.instances[0].ready_us == 511'167);
+  Prediction after = optimize_plan(m, x.plan, {"inline-dag"}, PassObjective{});
+  CHECK(x.plan.inline_dag(0));
+  CHECK_FALSE(x.plan.inline_dag(1));
+  CHECK(after.makespan_us == 828'167);
+  CHECK(after.instances[0].ready_us == 510'000);
+  CHECK(after.instances[1].warm);
+  CHECK(after.instances[1].ready_us - after.instances[1].start_us == 101'167);
+  REQUIRE(x.plan.passes.size() == 1);
+  CHECK(x.plan.passes[0].changes == 1);
+  CHECK(x.plan.passes[0].makespan_gain_us == 1'167);
+  // The noise-free simulation agrees.
+  CHECK(sim::simulate(m, x.plan, sim::SimOptions{}).timeline.makespan_us == after.makespan_us);
+  // What the plan says is read back the same; a part too large is refused where it is read.
+  const std::string text = write_plan(x.plan, x.w, x.platform);
+  CHECK(text.find("\"inline_dag\": true") != std::string::npos);
+  CHECK(write_plan(read_plan(text, "p.json", x.w, x.platform), x.w, x.platform) == text);
+  std::string both = text;
+  const std::string w1 = R"("id": "w1", "config": "c1")";
+  both.insert(both.find(w1) + w1.size(), R"(, "inline_dag": true)");
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(both, "p.json", x.w, x.platform), "p.json",
+                           "$.workers[1].inline_dag", "part (143 bytes)", "dag_inline_bytes 140");
+}
+
+TEST_CASE("inline-dag pass: nothing to ship where the whole DAG travels already", "[passes]") {
+  // With 167 bytes allowed the whole DAG goes in every invocation: no start-up fetches it, and
+  // the pass leaves the plan alone.
+  InlineDagCase x;
+  x.platform.dag_inline_bytes = 167;
+  ExecutionModel m(x.w, x.platform);
+  CHECK(m.dag_fetch_us(ConfigId{0}) == 0);
+  const Prediction plain = predict(m, x.plan);
+  const Prediction after = optimize_plan(m, x.plan, {"inline-dag"}, PassObjective{});
+  CHECK(x.plan.worker_inline_dag.empty());
+  CHECK(after.makespan_us == plain.makespan_us);
+  REQUIRE(x.plan.passes.size() == 1);
+  CHECK(x.plan.passes[0].changes == 0);
+}
+
+TEST_CASE("functions' code: fetched by cold starts per configuration, stored once per function",
+          "[predictor]") {
+  // a (function f, 0.1 s) feeds b (function g, 0.1 s), both flexible on c1; f's code is 1 MB
+  // and g's 0.5 MB (the profile). One instance: invoked (0.01 s), cold (0.5 s), fetches the
+  // code of both functions run on c1 in one transfer (1 ms + 1.5 s): ready at 2.011 s; a runs
+  // until 2.111 s and counts b (1 ms); b continues there (a's output local) from 2.112 s until
+  // 2.212 s, stores its empty result (1 ms) and completion record (1 ms): 2.214 s. The 1.5 MB
+  // are stored once for the run.
+  Platform platform = test_platform();
+  platform.prices.per_storage_gb_s = 1.0;
+  Workflow w = test::wf(R"({"id": "a", "function": "f", "work_s": 0.1},
+                           {"id": "b", "function": "g", "work_s": 0.1, "deps": ["a"]})");
+  Profile profile;
+  profile.functions.resize(2);
+  profile.functions[0].name = "f";
+  profile.functions[0].code_bytes = 1'000'000;
+  profile.functions[1].name = "g";
+  profile.functions[1].code_bytes = 500'000;
+  ExecutionModel m(w, platform, &profile);
+  CHECK(m.code_bytes(*w.find_function("f")) == 1'000'000);
+  Plan plan = make_flexible_plan(w, ConfigId{0});
+  const Prediction p = predict(m, plan);
+  CHECK(p.instances.size() == 1);
+  CHECK(p.instances[0].ready_us == 2'011'000);
+  CHECK(p.makespan_us == 2'214'000);
+  CHECK(p.cost.storage == Approx(m.storage_cost(1'500'000, 2'214'000)).epsilon(1e-12));
+  CHECK(sim::simulate(m, plan, sim::SimOptions{}).timeline.makespan_us == p.makespan_us);
+  // Without code sizes the same run starts 1.501 s sooner and stores nothing.
+  ExecutionModel none(w, platform);
+  CHECK(predict(none, plan).makespan_us == 2'214'000 - 1'501'000);
+  CHECK(predict(none, plan).cost.storage == 0);
+  // A profile says it and reads it back; a negative size is refused where it is.
+  const std::string text = write_profile(profile);
+  CHECK(text.find("\"code_bytes\": 1000000") != std::string::npos);
+  CHECK(read_profile(text, "prof.json").functions[1].code_bytes == 500'000);
+  std::string bad = text;
+  bad.replace(bad.find("500000"), 6, "-1");
+  REQUIRE_ERROR_CONTAINING(InputError, read_profile(bad, "prof.json"), "prof.json",
+                           "$.functions[1].code_bytes");
 }

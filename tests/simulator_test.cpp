@@ -125,9 +125,10 @@ bool shares_output_link(const Prediction& p) {
 // unless a producer uploads and streams its output at once (the pareto planner runs the stream
 // pass): then only the contention-aware prediction is compared.
 // Plans with duplicates (the taskdup pass) too: the duplicate runs in its consumer's slot on both
-// sides; `duplicated` counts those plans.
+// sides; `duplicated` counts those plans. Plans with delayed uploads (the delayed-io pass) too:
+// the engine holds and releases them for both; `delayed` counts those plans.
 void check_agreement(const std::vector<std::pair<std::string, std::shared_ptr<Workflow>>>& suite,
-                     std::size_t* duplicated = nullptr) {
+                     std::size_t* duplicated = nullptr, std::size_t* delayed = nullptr) {
   REQUIRE_FALSE(suite.empty());
   for (const char* base : {"aws-lambda", "cluster"}) {
     Platform p = load_platform(base);
@@ -146,11 +147,13 @@ void check_agreement(const std::vector<std::pair<std::string, std::shared_ptr<Wo
           require_same_timeline(predicted, simulated.timeline);
         require_same_timeline(predict(m, plan), simulated.timeline);
         if (duplicated == nullptr) continue;
-        (void)optimize_plan(m, plan, {"taskdup"}, PassObjective{});
-        if (plan.dup.empty()) continue;
-        ++*duplicated;
+        (void)optimize_plan(m, plan, {"taskdup", "delayed-io"}, PassObjective{});
+        if (plan.dup.empty() && plan.delay_io.empty()) continue;
+        if (!plan.dup.empty()) ++*duplicated;
+        if (!plan.delay_io.empty()) ++*delayed;
         const SimResult with_dups = simulate(m, plan, o);
-        REQUIRE_FALSE(with_dups.timeline.duplicates.empty());
+        REQUIRE(with_dups.timeline.duplicates.empty() == plan.dup.empty());
+        REQUIRE(with_dups.timeline.delays.empty() == plan.delay_io.empty());
         if (!shares_output_link(with_dups.timeline))
           require_same_timeline(predict_contention_free(m, plan), with_dups.timeline);
         require_same_timeline(predict(m, plan), with_dups.timeline);
@@ -199,10 +202,12 @@ void check_contention_agreement(
 
 TEST_CASE("without noise and contention the simulator equals the predictor to the microsecond",
           "[simulator][agreement]") {
-  std::size_t duplicated = 0;
-  check_agreement(agreement_suite(), &duplicated);
-  // The taskdup pass kept duplicates in some of the plans: they were compared too.
+  std::size_t duplicated = 0, delayed = 0;
+  check_agreement(agreement_suite(), &duplicated, &delayed);
+  // The taskdup and delayed-io passes kept duplicates and delays in some of the plans: they were
+  // compared too.
   CHECK(duplicated > 0);
+  CHECK(delayed > 0);
 }
 
 TEST_CASE("with contention the prediction is the simulator's noise-free run to the microsecond",

@@ -19,6 +19,8 @@
 //                  stream thread
 //   sdec:<t>:<w>   "stream" when task t streamed its output to worker w ("store" once an instance
 //                  of w that received it stepped aside and stored it)
+//   held:<t>       delayed I/O: pushed by a producer of fan-in t whose count leaves only the
+//                  producer that holds its output for t missing (Plan::delay_io; it waits on it)
 //   wake:<p>       wakes process p's list reader when its instance stops (the process only)
 //   proc:<p>       invocations for worker process p (dagrun pushes, the process pops)
 //   inv            invocation requests from workers (strict worker or flexible task)

@@ -87,7 +87,8 @@ struct RunDocs {
   std::uint32_t max_attempts = 1;  // tries of a task whose kernel fails
   std::vector<bool> synthetic;     // per task: the synthetic kernel (else its data is sized)
   std::vector<bool> has_literal;   // per task: dagrun stores a literal input for it
-  std::vector<std::uint32_t> upload_rule;            // rule 6 per task (run_rules.hpp)
+  std::vector<std::uint32_t> upload_rule;  // rule 6 per task (run_rules.hpp)
+  std::vector<std::uint32_t> delayer;      // per task: its producer that delays I/O, or kNoDup
   std::vector<std::vector<std::uint32_t>> tasks_of;  // tasks per strict worker
 };
 
@@ -181,6 +182,10 @@ class Worker {
                                       std::uint32_t worker, std::int64_t ready_us,
                                       std::vector<std::uint32_t>& local_ready, bool rerun = false,
                                       std::int64_t start_us = 0);
+  // Delayed I/O: task `t`'s output is held from `exec_end` for the plan's wait, watching its
+  // fan-in's counter; true when the fan-in's other inputs were all counted meanwhile (then it
+  // is never uploaded).
+  bool hold_output(Redis& redis, std::uint32_t t, std::int64_t exec_end);
   // Uploads what the worker's later tasks need of this instance's outputs (and of the outputs
   // streamed to it); returns the outputs it uploaded, comma-separated ("-": none).
   std::string step_aside(const std::unordered_set<std::uint32_t>& done_before,
@@ -248,6 +253,9 @@ void Worker::load_docs() {
   d->upload_rule.resize(n);
   for (std::uint32_t t = 0; t < n; ++t)
     d->upload_rule[t] = upload_rule(d->plan, d->workflow, TaskId{t}, false);
+  d->delayer.assign(n, kNoDup);
+  for (const auto& [child, producer] : delayed_producers(d->plan, d->workflow))
+    d->delayer[child] = producer;
   d->tasks_of.assign(d->plan.worker_count(), {});
   for (std::uint32_t t = 0; t < n; ++t)
     if (d->plan.task_worker[t] != kFlexible) d->tasks_of[d->plan.task_worker[t]].push_back(t);
@@ -517,11 +525,24 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   // does not wait for it; one that duplicates a successor does), complete at counter_target().
   std::vector<TaskId> children;
   counted_children(plan, w, id, children);
+  bool upload = must_upload(docs_->upload_rule[t], worker);
+  // Delayed I/O (rule 11, Plan::delay_io): hold the output back while the fan-in's other inputs
+  // may all be counted; then count this one last and run the fan-in here, never uploading.
+  const bool held = upload && !rerun && delays_upload(plan, t, docs_->upload_rule[t], worker);
+  std::int64_t upload_start = exec_end;
+  if (held) {
+    upload = !hold_output(redis, t, exec_end);
+    upload_start = now_us();
+    protocol::append_push(redis, key("ev"),
+                          fmt::format("held {} {} {} {} {}", t, inst, exec_end,
+                                      upload_start - exec_end, upload ? 0 : 1),
+                          ttl);
+    redis.flush();
+  }
   // Output streaming (rule 10, streams_now()): the stream's header goes to the channel of each
   // streamed consumer's worker; a worker with an instance up is subscribed to it (PUBLISH says
   // how many received it) and gets the output by stream, one per worker; for the others the
   // output is stored (the fallback).
-  bool upload = must_upload(docs_->upload_rule[t], worker);
   std::vector<std::uint32_t> streams;  // workers streamed to
   const std::uint64_t stream_chunks = protocol::chunks(output.size());
   if (!rerun && !plan.streams_from(t).empty()) {
@@ -579,7 +600,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   }
   if (!upload && !streams.empty()) redis.flush();
   // Nothing uploaded (nor streamed): an empty upload span (TraceAttempt), as the model has it.
-  const std::int64_t upload_end = upload || !streams.empty() ? now_us() : exec_end;
+  const std::int64_t upload_end = upload || !streams.empty() ? now_us() : upload_start;
   // Rule 3: the counters of the children, in one pipeline; then ready events and invocations.
   // A counter is the set of the producers counted (SADD, then SCARD, one transaction per child):
   // a producer counted twice - its first run died after counting, before its record reached
@@ -606,9 +627,12 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
     // by a run of it that died before its record: then the ready action is taken again (a
     // duplicate is ignored by the strict worker, or by dagrun for a flexible task).
     const RedisReply& exec = counts[5 * k++ + 4];
-    if (exec.elements.size() < 2 ||
-        exec.elements[1].integer != static_cast<long long>(counter_target(plan, w, s)))
-      continue;
+    const auto complete = static_cast<long long>(counter_target(plan, w, s));
+    // Delayed I/O: the producer holding its output for this fan-in is the only one missing now.
+    if (exec.elements.size() >= 2 && exec.elements[1].integer == complete - 1 &&
+        docs_->delayer[index(s)] != kNoDup && docs_->delayer[index(s)] != t)
+      protocol::append_push(redis, key(fmt::format("held:{}", index(s))), "1", ttl);
+    if (exec.elements.size() < 2 || exec.elements[1].integer != complete) continue;
     std::uint32_t si = index(s);
     ReadyAction action = ready_action(plan, id, s, worker, flexible_rank);
     if (plan.task_worker[si] == kFlexible) ++flexible_rank;
@@ -631,13 +655,41 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   protocol::append_push(
       redis, key("ev"),
       fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
-                  exec_start, exec_end, exec_end, upload_end, finish, upload ? 1 : 0,
+                  exec_start, exec_end, upload_start, upload_end, finish, upload ? 1 : 0,
                   rerun ? 0 : children.size(), rerun ? 1 : 0, output.size(), record_inputs),
       ttl);
   redis.flush();
   std::lock_guard lock(mu_);
   local_[t] = std::move(output);
   return continue_here;
+}
+
+bool Worker::hold_output(Redis& redis, std::uint32_t t, std::int64_t exec_end) {
+  const Workflow& w = docs_->workflow;
+  const TaskId child = w.successors(TaskId{t})[0];
+  const auto others = static_cast<long long>(counter_target(docs_->plan, w, child)) - 1;
+  const std::string counter = key(fmt::format("cnt:{}", index(child)));
+  const std::string wake = key(fmt::format("held:{}", index(child)));
+  const std::int64_t deadline = exec_end + docs_->plan.delayed_io(t);
+  for (;;) {
+    // The other producers push to `wake` when their count leaves only this one missing, so a
+    // count made between this read and the wait below is not missed.
+    if (redis.command({"SCARD", counter}).integer >= others) return true;
+    const std::int64_t left = deadline - now_us();
+    if (left <= 0) return false;
+    // An idle redis-server times blocked commands out only as often as its event loop wakes
+    // (every 100 ms at the default hz 10): the last 100 ms of the wait are polled every
+    // millisecond instead. Before that, BLPOP until 100 ms before the end, at most 1 s at a time
+    // (within the connection's read timeout), looking for an aborted run in between.
+    constexpr std::int64_t kPolledUs = 100'000;
+    if (left <= kPolledUs) {
+      std::this_thread::sleep_for(std::chrono::microseconds(std::min<std::int64_t>(left, 1000)));
+      continue;
+    }
+    const std::int64_t wait = std::min<std::int64_t>(left - kPolledUs, 1'000'000);
+    redis.command({"BLPOP", wake, fmt::format("{:.3f}", static_cast<double>(wait) / 1e6)});
+    if (aborted(redis)) return false;
+  }
 }
 
 void Worker::run_reruns(const std::vector<std::uint32_t>& tasks, std::uint32_t inst,

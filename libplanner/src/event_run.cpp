@@ -183,7 +183,7 @@ class EventRunner final : public TaskRunner {
     ConfigId c = e.instance(inst).config;
     std::int64_t base = m_.startup_us(c, warm);
     if (o_.noise.enabled) base = noisy(base, o_.noise.startup_sigma);
-    return base + m_.dag_fetch_us(c);
+    return base + e.dag_fetch_us(inst) + e.code_fetch_us(inst, warm);
   }
 
   void start_task(RunEngine& e, std::uint32_t inst, std::uint32_t t) override {
@@ -213,6 +213,17 @@ class EventRunner final : public TaskRunner {
       return;
     }
     start_flow(e, inst, t, ri.bytes, false, from);
+  }
+
+  // Delayed I/O: the held output goes to storage now (a transfer like any other upload), or
+  // never.
+  void release_output(RunEngine& e, std::uint32_t inst, std::uint32_t t, bool upload) override {
+    if (upload) {
+      start_flow(e, inst, t, w_.output_bytes(TaskId{t}), true, e.now());
+      return;
+    }
+    record_attempt(e, t, true, "");
+    e.finish_task(t, false, e.record(t).exec_end_us);
   }
 
   void on_event(RunEngine& e, std::uint32_t subject) override {
@@ -811,6 +822,12 @@ class EventRunner final : public TaskRunner {
       out.upload = e.must_upload(p.instance, t);
     // A worker that may crash writes through, so that a restart can re-read what it produced.
     bool upload = out.upload || o_.faults.worker_crash > 0;
+    // Delayed I/O (rule 11): the engine decides when, and whether, it is uploaded.
+    if (upload && out.streams == 0 && o_.faults.worker_crash == 0 && !runs_[t].gave_up &&
+        e.delays_upload(p.instance, t)) {
+      e.hold_output(t);
+      return;
+    }
     if (!upload && out.streams == 0) {
       record_attempt(e, t, true, "");
       e.finish_task(t, false, p.exec_end_us);
@@ -837,6 +854,11 @@ class EventRunner final : public TaskRunner {
     a.exec_end_us = ok ? p.exec_end_us : e.now();
     a.upload_start_us = a.exec_end_us;
     a.upload_end_us = ok ? e.now() : a.exec_end_us;
+    // Delayed I/O: the upload (if any) begins after the wait; none is an empty span there.
+    if (const DelayedPrediction* d = ok ? e.delay_record(t) : nullptr; d && d->released) {
+      a.upload_start_us = a.exec_end_us + d->waited_us;
+      if (d->avoided) a.upload_end_us = a.upload_start_us;
+    }
     a.finish_us = ok ? e.now() + m_.storage_op_us() : a.exec_end_us;
     a.ok = ok;
     a.error = error;

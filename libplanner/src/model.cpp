@@ -114,6 +114,29 @@ void check_profile(const std::vector<FunctionProfile>& profiles, const std::stri
 constexpr double kSecondsPerYear = 365.25 * 86400;
 }  // namespace
 
+std::uint64_t dag_task_bytes(const Workflow& w, TaskId t) {
+  // What a worker needs per task: id, function, sizes, work and dependency ids (JSON-like).
+  std::uint64_t bytes = w.id(t).size() + 48 + std::uint64_t{4} * w.in_degree(t);
+  for (TaskId p : w.predecessors(t)) bytes += w.id(p).size();
+  return bytes;
+}
+
+std::uint64_t dag_part_bytes(const Workflow& w, std::span<const TaskId> tasks) {
+  std::uint64_t bytes = 64;
+  std::vector<TaskId> others;
+  for (TaskId t : tasks) {
+    bytes += dag_task_bytes(w, t);
+    for (TaskId q : w.predecessors(t))
+      if (!std::binary_search(tasks.begin(), tasks.end(), q)) others.push_back(q);
+    for (TaskId q : w.successors(t))
+      if (!std::binary_search(tasks.begin(), tasks.end(), q)) others.push_back(q);
+  }
+  std::sort(others.begin(), others.end());
+  others.erase(std::unique(others.begin(), others.end()), others.end());
+  for (TaskId q : others) bytes += w.id(q).size() + 24;  // its id and sizes
+  return bytes;
+}
+
 ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, const Profile* profile)
     : workflow_(&w), platform_(platform) {
   check_platform(platform_);
@@ -131,9 +154,7 @@ ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, cons
     totals.max_input_bytes = std::max(totals.max_input_bytes, in);
     totals.max_output_bytes = std::max(totals.max_output_bytes, w.output_bytes(t));
     totals.bytes += in + w.output_bytes(t);
-    // What a worker needs per task: id, function, sizes, work and dependency ids (JSON-like).
-    dag += w.id(t).size() + 48 + std::uint64_t{4} * w.in_degree(t);
-    for (TaskId p : w.predecessors(t)) dag += w.id(p).size();
+    dag += dag_task_bytes(w, t);
   }
   dag_bytes_ = dag;
   // Groups of functions that share a slowdown table: group 0 is "no profile" (work estimates),
@@ -150,6 +171,10 @@ ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, cons
       for (std::size_t k = 0; k < profiles.size(); ++k)
         if (profiles[k].name == name) function_group_[f] = static_cast<std::uint32_t>(k + 1);
       if (function_group_[f] == 0) unprofiled_.emplace_back(name);
+      if (function_group_[f] != 0 && profiles[function_group_[f] - 1].code_bytes > 0) {
+        if (code_bytes_.empty()) code_bytes_.assign(w.function_count(), 0);
+        code_bytes_[f] = profiles[function_group_[f] - 1].code_bytes;
+      }
     }
   }
   const bool cluster = platform_.kind == PlatformKind::kCluster;
@@ -290,6 +315,11 @@ void ExecutionModel::check_run(const RunTotals& totals) {
   };
   const std::uint64_t dag_fetch_bytes = dag_bytes_ > platform_.dag_inline_bytes ? dag_bytes_ : 0;
   check_transfer(dag_fetch_bytes, "fetching the DAG at start-up");
+  // Rule 12: a cold start fetches at most every function's code.
+  std::uint64_t code_fetch_bytes = 0;
+  for (std::uint64_t b : code_bytes_)
+    code_fetch_bytes = std::min(code_fetch_bytes + b, limits::kMaxTotalBytes);
+  check_transfer(code_fetch_bytes, "fetching the functions' code at start-up");
   // The task with the largest inputs or output, found again only when they are too large.
   if (static_cast<double>(std::max(totals.max_input_bytes, totals.max_output_bytes)) /
           min_bandwidth >
@@ -316,7 +346,10 @@ void ExecutionModel::check_run(const RunTotals& totals) {
       static_cast<double>(platform_.invoke_latency_us) + static_cast<double>(startup_us) +
       static_cast<double>(platform_.dispatch_overhead_us) + 4 * storage_us +
       (dag_fetch_bytes > 0 ? storage_us + static_cast<double>(dag_fetch_bytes) / min_bandwidth * 1e6
-                           : 0.0);
+                           : 0.0) +
+      (code_fetch_bytes > 0
+           ? storage_us + static_cast<double>(code_fetch_bytes) / min_bandwidth * 1e6
+           : 0.0);
   const double bound_us = totals.exec_s * 1e6 +
                           static_cast<double>(totals.bytes) / run_bandwidth * 1e6 +
                           per_task_us * static_cast<double>(w.task_count()) +

@@ -86,6 +86,11 @@ const PassRegistry& pass_registry() {
            "a flexible task that makes several flexible children ready runs them all on its "
            "own instance instead of invoking one per child (WUKONG clustering), where that pays",
            make_cluster_pass});
+    r.add({"delayed-io",
+           "a flexible task whose output feeds only a flexible fan-in holds the upload back for a "
+           "bounded wait, and runs the fan-in itself if its other inputs complete meanwhile "
+           "(WUKONG delayed I/O), where that pays",
+           make_delayio_pass});
     r.add({"preload",
            "strict workers download each remote input as soon as it exists, where that "
            "shortens the run",
@@ -103,6 +108,10 @@ const PassRegistry& pass_registry() {
            "a worker whose first start would be cold gets a pre-warm, sent when the latest task "
            "that lets the container be warm in time ends (serverless platforms)",
            make_prewarm_pass});
+    r.add({"inline-dag",
+           "a strict worker whose part of the workflow fits in an invocation gets it there "
+           "instead of fetching the whole DAG at start-up, where that pays",
+           make_inline_dag_pass});
     return r;
   }();
   return registry;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "dagplan/error.hpp"
 #include "dagplan/json_reader.hpp"
@@ -179,6 +181,66 @@ std::string stream_problem(const Plan& p, const Workflow& w, const Platform& pla
   return {};
 }
 
+// What is wrong with task `t`'s delayed I/O (Plan::delay_io, rule 11), or "" (plan.hpp,
+// decision 0020).
+std::string delay_problem(const Plan& p, const Workflow& w, const Platform& platform,
+                          std::uint32_t t) {
+  const TaskId id{t};
+  if (p.delay_io[t] < 0 || p.delay_io[t] > limits::kMaxDurationUs)
+    return fmt::format("task '{}' has a delayed-I/O wait out of range (0 to {} s)", w.id(id),
+                       limits::kMaxDurationS);
+  if (p.task_worker[t] != kFlexible)
+    return fmt::format(
+        "task '{}' has a worker: only a flexible task (worker null) delays its upload", w.id(id));
+  if (platform.transfers == TransferMode::kDirect)
+    return fmt::format(
+        "task '{}' delays its upload, but platform '{}' moves data point to point (nothing is "
+        "uploaded)",
+        w.id(id), platform.name);
+  std::vector<TaskId> children;
+  counted_children(p, w, id, children);
+  if (w.out_degree(id) != 1 || children.size() != 1)
+    return fmt::format(
+        "task '{}' delays its upload but has {} consumers: delayed I/O needs exactly one, a "
+        "fan-in",
+        w.id(id), children.size());
+  const TaskId c = children[0];
+  if (!p.flexible(c) || w.in_degree(c) < 2)
+    return fmt::format(
+        "task '{}' delays its upload for '{}', which is not a flexible fan-in (worker null, two "
+        "or more inputs)",
+        w.id(id), w.id(c));
+  for (TaskId q : w.predecessors(c))
+    if (index(q) != t && p.delayed_io(index(q)) != kNoDelay)
+      return fmt::format(
+          "tasks '{}' and '{}' both delay their uploads for '{}': at most one producer of a "
+          "fan-in delays (each would wait for the other)",
+          w.id(q), w.id(id), w.id(c));
+  return {};
+}
+
+// What is wrong with the workers' inline DAG parts (Plan::worker_inline_dag, rule 12), as
+// (worker, message), or an empty message (plan.hpp, decision 0021). O(V + E).
+std::pair<std::uint32_t, std::string> inline_dag_problem(const Plan& p, const Workflow& w,
+                                                         const Platform& platform) {
+  if (std::none_of(p.worker_inline_dag.begin(), p.worker_inline_dag.end(),
+                   [](std::uint8_t x) { return x != 0; }))
+    return {0, {}};
+  std::vector<std::vector<TaskId>> tasks(p.worker_count());
+  for (std::uint32_t t = 0; t < w.task_count(); ++t)
+    if (p.inline_dag(p.task_worker[t])) tasks[p.task_worker[t]].push_back(TaskId{t});
+  for (std::uint32_t k = 0; k < p.worker_count(); ++k) {
+    if (!p.inline_dag(k)) continue;
+    const std::uint64_t bytes = dag_part_bytes(w, tasks[k]);
+    if (bytes > platform.dag_inline_bytes)
+      return {k, fmt::format("worker '{}' takes its part of the DAG inline, but the part ({} "
+                             "bytes) is larger than platform '{}' lets an invocation carry "
+                             "(dag_inline_bytes {})",
+                             p.worker_names[k], bytes, platform.name, platform.dag_inline_bytes)};
+  }
+  return {0, {}};
+}
+
 }  // namespace
 
 void check_plan(const Plan& p, const Workflow& w, const Platform& platform, PlanCheck depth) {
@@ -249,6 +311,17 @@ void check_plan(const Plan& p, const Workflow& w, const Platform& platform, Plan
         !problem.empty())
       throw Error("plan: " + problem);
   }
+  if (!p.delay_io.empty()) {
+    if (p.delay_io.size() != n) throw Error("plan: every task needs a delayed-I/O wait (or none)");
+    for (std::uint32_t t = 0; t < n; ++t)
+      if (p.delay_io[t] != kNoDelay)
+        if (std::string problem = delay_problem(p, w, platform, t); !problem.empty())
+          throw Error("plan: " + problem);
+  }
+  if (!p.worker_inline_dag.empty() && p.worker_inline_dag.size() != p.worker_names.size())
+    throw Error("plan: every worker needs an inline-DAG flag (or none)");
+  if (auto [k, problem] = inline_dag_problem(p, w, platform); !problem.empty())
+    throw Error("plan: " + problem);
   if (!p.order_begin.empty()) check_order(p, w, depth == PlanCheck::kFull);
 }
 
@@ -342,6 +415,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   std::vector<std::pair<std::uint32_t, std::string>> dup_at;  // (task, JSON path of its dup)
   // Streamed edges as read, with the JSON path of each consumer's id.
   std::vector<std::tuple<std::uint32_t, std::uint32_t, std::string>> stream_at;
+  std::vector<std::pair<std::uint32_t, std::string>> delay_at;  // (task, its delayed_io_s)
   PlanReferences refs;
   bool has_workflow = false, has_platform = false;
   if (r.peek() != JsonReader::Kind::kObject) r.fail_expected("a plan object");
@@ -399,6 +473,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         std::uint32_t machine = kAnyMachine;
         std::string machine_at;
         std::uint32_t prewarm = kNoPrewarm;
+        bool inline_dag = false;
         std::vector<TaskId> order;
         r.object([&](std::string_view k) {
           if (k == "id") {
@@ -431,11 +506,13 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
               prewarm = index(*t);
             });
             if (prewarm == kNoPrewarm) r.fail("missing member 'after' (the task that triggers it)");
+          } else if (k == "inline_dag") {
+            inline_dag = r.boolean();
           } else if (k == "description") {
             r.skip();
           } else {
-            fail_unknown_member(r, k,
-                                {"id", "config", "machine", "order", "prewarm", "description"});
+            fail_unknown_member(
+                r, k, {"id", "config", "machine", "order", "prewarm", "inline_dag", "description"});
           }
         });
         if (name.empty()) r.fail_at(at, "missing member 'id' (a non-empty worker id)");
@@ -452,6 +529,7 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         p.worker_config.push_back(cfg);
         p.worker_machine.push_back(machine);
         p.worker_prewarm.push_back(prewarm);
+        p.worker_inline_dag.push_back(inline_dag ? 1 : 0);
         orders.push_back(std::move(order));
         order_at.push_back(at + ".order");
       });
@@ -464,7 +542,8 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
         std::optional<ConfigId> cfg;
         bool preload = false, cluster = false;
         std::uint32_t dup = kNoDup;
-        std::string dup_path;
+        std::string dup_path, delay_path;
+        std::int64_t delay = kNoDelay;
         std::vector<std::pair<std::uint32_t, std::string>> streams;  // (consumer, JSON path)
         r.object([&](std::string_view k) {
           if (k == "id") {
@@ -505,9 +584,13 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
                 if (s.first == index(*c)) r.fail(fmt::format("task '{}' is listed twice", id));
               streams.emplace_back(index(*c), std::move(path));
             });
+          } else if (k == "delayed_io_s") {
+            delay_path = r.path();
+            delay = read_seconds_as_us(r);
           } else {
             fail_unknown_member(r, k,
-                                {"id", "worker", "config", "preload", "cluster", "dup", "stream"});
+                                {"id", "worker", "config", "preload", "cluster", "dup", "stream",
+                                 "delayed_io_s"});
           }
         });
         if (!task) r.fail_at(at, "missing member 'id'");
@@ -520,6 +603,11 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
           if (p.dup.empty()) p.dup.assign(n, kNoDup);
           p.dup[t] = dup;
           dup_at.emplace_back(t, std::move(dup_path));
+        }
+        if (delay != kNoDelay) {
+          if (p.delay_io.empty()) p.delay_io.assign(n, kNoDelay);
+          p.delay_io[t] = delay;
+          delay_at.emplace_back(t, std::move(delay_path));
         }
         if (cluster) {
           if (worker != kFlexible)
@@ -568,6 +656,9 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
   if (std::all_of(p.worker_prewarm.begin(), p.worker_prewarm.end(),
                   [](std::uint32_t t) { return t == kNoPrewarm; }))
     p.worker_prewarm.clear();
+  if (std::all_of(p.worker_inline_dag.begin(), p.worker_inline_dag.end(),
+                  [](std::uint8_t x) { return x == 0; }))
+    p.worker_inline_dag.clear();
   if (any_order) {
     p.set_order(orders);
     OrderProblem problem = find_order_problem(p, w);
@@ -575,6 +666,9 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
       r.fail_at(problem.worker == kFlexible ? std::string("$.workers") : order_at[problem.worker],
                 problem.message);
   }
+  // Inline DAG parts once every task has its worker.
+  if (auto [k, problem] = inline_dag_problem(p, w, platform); !problem.empty())
+    r.fail_at(fmt::format("$.workers[{}].inline_dag", k), problem);
   // Duplicates once every task has its worker.
   for (const auto& [t, at] : dup_at)
     if (std::string problem = duplicate_problem(p, w, platform, t); !problem.empty())
@@ -585,6 +679,9 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
       r.fail_at(at, problem);
   for (const auto& [from, to, at] : stream_at) p.stream.emplace_back(from, to);
   std::sort(p.stream.begin(), p.stream.end());
+  for (const auto& [t, at] : delay_at)
+    if (std::string problem = delay_problem(p, w, platform, t); !problem.empty())
+      r.fail_at(at, problem);
   if (!has_platform)
     r.fail_at("$", "missing member 'platform' (the platform's name and file, or null)");
   if (refs.platform_name.empty())  // an empty name given is refused where it is read
@@ -685,6 +782,7 @@ void append_plan(std::string& out, const Plan& p, const Workflow& w, const Platf
       j.member("after", w.id(TaskId{t}));
       j.end_object();
     }
+    if (p.inline_dag(static_cast<std::uint32_t>(k))) j.member("inline_dag", true);
     std::span<const TaskId> order = p.worker_order(static_cast<std::uint32_t>(k));
     if (!order.empty()) {
       j.key("order");
@@ -718,6 +816,8 @@ void append_plan(std::string& out, const Plan& p, const Workflow& w, const Platf
       for (const auto& e : streamed) j.value(w.id(TaskId{e.second}));
       j.end_array();
     }
+    if (std::int64_t d = p.delayed_io(i); d != kNoDelay)
+      j.member("delayed_io_s", static_cast<double>(d) / 1e6);
     j.end_object();
   }
   j.end_array();

@@ -147,14 +147,18 @@ Profile read_profile(std::string_view text, const std::string& file) {
             f.max_parallelism = r.number_in(1, limits::kMaxVcpus, "max_parallelism");
           else if (k == "noise_sigma")
             f.noise_sigma = r.number_in(0, limits::kMaxNoiseSigma, "noise_sigma");
+          else if (k == "code_bytes")
+            f.code_bytes = static_cast<std::uint64_t>(
+                r.integer(0, static_cast<std::int64_t>(limits::kMaxBytes)));
           else if (k == "samples")
             f.samples = static_cast<std::uint32_t>(r.integer(0, limits::kMaxCount32));
           else if (k == "fit_error")
             f.fit_error = r.non_negative();
           else
-            fail_unknown_member(r, k,
-                                {"name", "work_scale", "base_s", "per_byte_s", "vcpu_exponent",
-                                 "max_parallelism", "noise_sigma", "samples", "fit_error"});
+            fail_unknown_member(
+                r, k,
+                {"name", "work_scale", "base_s", "per_byte_s", "vcpu_exponent", "max_parallelism",
+                 "noise_sigma", "code_bytes", "samples", "fit_error"});
         });
         if (f.name.empty()) r.fail_at(at, "missing member 'name'");
         if (p.find_function(f.name))
@@ -222,6 +226,7 @@ std::string write_profile(const Profile& p) {
     w.member("vcpu_exponent", f.vcpu_exponent);
     w.member("max_parallelism", f.max_parallelism);
     w.member("noise_sigma", f.noise_sigma);
+    if (f.code_bytes > 0) w.member("code_bytes", f.code_bytes);
     w.member("samples", f.samples);
     w.member("fit_error", f.fit_error);
     w.end_object();

@@ -20,7 +20,18 @@ namespace dagplan {
 
 std::int64_t TaskRunner::startup_us(RunEngine& engine, std::uint32_t inst, bool warm) {
   ConfigId c = engine.instance(inst).config;
-  return engine.model().setup_us(c, warm);
+  return engine.model().startup_us(c, warm) + engine.dag_fetch_us(inst) +
+         engine.code_fetch_us(inst, warm);
+}
+
+void TaskRunner::release_output(RunEngine& engine, std::uint32_t inst, std::uint32_t task,
+                                bool upload) {
+  const ExecutionModel& m = engine.model();
+  const std::int64_t end =
+      upload ? engine.now() + m.transfer_us(m.workflow().output_bytes(TaskId{task}),
+                                            engine.instance(inst).config)
+             : engine.record(task).exec_end_us;
+  engine.finish_task(task, upload, end);
 }
 
 class RunEngine::Impl {
@@ -71,6 +82,17 @@ class RunEngine::Impl {
   void cancel_moved_event() { events_.clear_slot(); }
   void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us,
                    std::int64_t streams_end_us);
+  bool delays_upload(std::uint32_t inst, std::uint32_t t) const {
+    return !delays_.empty() &&
+           dagplan::delays_upload(plan_, t, ts_[t].upload_rule, inst_[inst].worker);
+  }
+  void hold_output(std::uint32_t t) { push(tp_[t].exec_end_us, EventKind::kHold, t); }
+  DelayedPrediction* delay_record(std::uint32_t t) {
+    auto it =
+        std::lower_bound(delays_.begin(), delays_.end(), t,
+                         [](const DelayedPrediction& d, std::uint32_t x) { return d.task < x; });
+    return it != delays_.end() && it->task == t ? &*it : nullptr;
+  }
   void duplicate_ran(std::uint32_t t, std::int64_t start, std::int64_t end) {
     auto it =
         std::lower_bound(dups_.begin(), dups_.end(), t,
@@ -95,7 +117,9 @@ class RunEngine::Impl {
     kTaskDone,
     kInstanceExit,
     kCustom,
-    kPrewarm  // a pre-warm invocation reaches the platform (subject: its index in prewarms_)
+    kPrewarm,  // a pre-warm invocation reaches the platform (subject: its index in prewarms_)
+    kHold,     // delayed I/O: a task's execution ended; it watches its child's counter
+    kHoldEnd   // delayed I/O: a task's wait runs out
   };
   // 16 bytes: time, then insertion order (equal times are first-in first-out), with the kind and
   // the subject (task or instance) packed in the same word: seq in the high 29 bits.
@@ -194,6 +218,8 @@ class RunEngine::Impl {
   void start(std::uint32_t inst, std::uint32_t t);
   void task_done(std::uint32_t t);
   void prewarm_arrives(std::uint32_t i);
+  void hold_starts(std::uint32_t t);
+  void release_held(std::uint32_t t, bool upload);
   void add_to_pool(const WarmContainer& w);
   void evict_idle();
   bool eviction_helps(std::uint32_t id) const;
@@ -288,6 +314,19 @@ class RunEngine::Impl {
   std::vector<StreamPrediction> streams_;
   std::unordered_map<std::uint64_t, std::uint32_t> streamed_to_;
   std::unordered_map<std::uint32_t, std::uint32_t> first_stream_;
+  // Delayed I/O (Plan::delay_io): one record per task that delays, by task id; the (child,
+  // producer) pairs by child (delayed_producers()).
+  std::vector<DelayedPrediction> delays_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> held_for_;
+
+ public:
+  // Rule 12 (code size, ExecutionModel::code_bytes()): per configuration, the code of the
+  // functions the plan runs on it, fetched by a cold start; and the code of every function the
+  // plan runs, stored once each for the run. Empty and 0 when no function's code is counted.
+  std::vector<std::uint64_t> package_bytes_;
+  std::uint64_t stored_code_bytes_ = 0;
+
+ private:
   // Invocations waiting for a place, first come first served: per configuration, and on a
   // cluster per machine for workers pinned to one (index config_count() + machine).
   std::vector<std::queue<std::uint32_t>> waiting_;
@@ -325,6 +364,7 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
         plan.dup.empty() ? w_.in_degree(TaskId{t}) : counter_target(plan, w_, TaskId{t});
     if (plan.duplicate(t) != kNoDup)
       dups_.push_back(DuplicatePrediction{t, plan.duplicate(t), 0, 0, 0});
+    if (plan.delayed_io(t) != kNoDelay) delays_.push_back(DelayedPrediction{t, 0, 0, 0});
     ts_[t].worker = plan.task_worker[t];
     if (ts_[t].worker != kFlexible) ++workers_[ts_[t].worker].remaining;
   }
@@ -348,6 +388,23 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
       return a.idle_since_us < b.idle_since_us;
     });
   prewarm_by_task_ = prewarm_triggers(plan);
+  held_for_ = delayed_producers(plan, w_);
+  if (m.counts_code()) {
+    // (function, configuration) pairs the plan runs, each once.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+    for (std::uint32_t t = 0; t < n_; ++t) {
+      const FunctionId f = w_.function(TaskId{t});
+      if (m.code_bytes(f) > 0) runs.emplace_back(index(f), index(plan.task_config[t]));
+    }
+    std::sort(runs.begin(), runs.end());
+    runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
+    if (!runs.empty()) package_bytes_.assign(m.config_count(), 0);
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const std::uint64_t b = m.code_bytes(FunctionId{runs[i].first});
+      package_bytes_[runs[i].second] += b;
+      if (i == 0 || runs[i].first != runs[i - 1].first) stored_code_bytes_ += b;
+    }
+  }
   global_limit_ = m.max_workers();
   waiting_.resize(m.config_count() + m.machine_count());
   if (fixed_) {
@@ -404,6 +461,10 @@ Prediction RunEngine::Impl::run() {
       case EventKind::kInstanceExit: release(x); break;
       case EventKind::kCustom: runner_.on_event(self_, x); break;
       case EventKind::kPrewarm: prewarm_arrives(x); break;
+      case EventKind::kHold: hold_starts(x); break;
+      case EventKind::kHoldEnd:
+        if (delay_record(x)->waiting) release_held(x, true);
+        break;
     }
   }
   if (done_ != n_) deadlock();
@@ -811,8 +872,9 @@ void RunEngine::Impl::finish_task(std::uint32_t t, bool uploaded, std::int64_t u
     if (auto it = first_stream_.find(t); it != first_stream_.end())
       for (std::uint32_t i = it->second; i < streams_.size() && streams_[i].producer == t; ++i)
         streams_[i].end_us = streams_end_us;
-  // Counter updates (pipelined) or the sink's completion record: one storage operation.
-  p.finish_us = std::max(own_end, streams_end_us) + m_.storage_op_us();
+  // Counter updates (pipelined) or the sink's completion record: one storage operation (after
+  // a delayed I/O's wait, from its end).
+  p.finish_us = std::max({own_end, streams_end_us, now_}) + m_.storage_op_us();
   push(p.finish_us, EventKind::kTaskDone, t);
 }
 
@@ -851,7 +913,17 @@ void RunEngine::Impl::task_done(std::uint32_t ti) {
       st.local_bytes += output_bytes;
       ++st.local_count;
     }
-    if (--st.missing != 0) continue;
+    if (--st.missing != 0) {
+      // Delayed I/O: the producer that watches this counter is the only one missing now; it
+      // counts itself and runs the child with its output local (rule 3), never uploading it.
+      if (st.missing == 1 && !held_for_.empty()) {
+        auto h = std::lower_bound(held_for_.begin(), held_for_.end(),
+                                  std::make_pair(si, std::uint32_t{0}));
+        if (h != held_for_.end() && h->first == si && delay_record(h->second)->waiting)
+          release_held(h->second, false);
+      }
+      continue;
+    }
     tp_[si].ready_us = now_;
     std::uint32_t sk = st.worker;
     if (sk != kFlexible) {
@@ -1038,6 +1110,31 @@ void RunEngine::Impl::prewarm_arrives(std::uint32_t i) {
   add_to_pool(WarmContainer{c, p.warm_us, p.warm_us + m_.platform().keep_alive_us, kPrewarmed});
 }
 
+// Delayed I/O: task `t`'s execution has ended and its output is held. If its child's other
+// inputs are all counted already, it is the last: no upload. Else it watches the counter until
+// its wait runs out.
+void RunEngine::Impl::hold_starts(std::uint32_t t) {
+  DelayedPrediction& d = *delay_record(t);
+  d.instance = ts_[t].instance;
+  d.exec_end_us = now_;
+  const std::uint32_t child = index(w_.successors(TaskId{t})[0]);
+  if (ts_[child].missing == 1) {
+    release_held(t, false);
+    return;
+  }
+  d.waiting = true;
+  push(now_ + plan_.delayed_io(t), EventKind::kHoldEnd, t);
+}
+
+void RunEngine::Impl::release_held(std::uint32_t t, bool upload) {
+  DelayedPrediction& d = *delay_record(t);
+  d.waiting = false;
+  d.released = true;
+  d.avoided = !upload;
+  d.waited_us = now_ - d.exec_end_us;
+  runner_.release_output(self_, d.instance, t, upload);
+}
+
 // A container idle (from idle_since_us on) goes into its configuration's pool, which stays in
 // order of idle_since_us (most recently idled on top).
 void RunEngine::Impl::add_to_pool(const WarmContainer& w) {
@@ -1087,7 +1184,10 @@ Prediction RunEngine::Impl::finish() {
   out.prewarms = std::move(prewarms_);
   out.duplicates = std::move(dups_);
   out.streams = std::move(streams_);
+  out.delays = std::move(delays_);
   out.cost.invocations = m_.invocation_cost(out.invocations);
+  // Rule 12: each function's code is stored once, for the whole run.
+  if (stored_code_bytes_ > 0) out.cost.storage += m_.storage_cost(stored_code_bytes_, makespan_);
   for (std::uint32_t t = 0; t < n_; ++t) {
     out.bytes_downloaded += tp_[t].download_bytes;
     if (!tp_[t].uploaded) continue;
@@ -1183,6 +1283,25 @@ bool RunEngine::has_streams(std::uint32_t t) const {
 const StreamPrediction* RunEngine::stream_to(std::uint32_t q, std::uint32_t inst) const {
   return impl_->stream_to(q, inst);
 }
+std::int64_t RunEngine::dag_fetch_us(std::uint32_t inst) const {
+  const InstancePrediction& in = impl_->inst_[inst];
+  return impl_->plan_.inline_dag(in.worker) ? 0 : impl_->m_.dag_fetch_us(in.config);
+}
+std::int64_t RunEngine::code_fetch_us(std::uint32_t inst, bool warm) const {
+  if (warm || impl_->package_bytes_.empty()) return 0;
+  const ConfigId c = impl_->inst_[inst].config;
+  const std::uint64_t bytes = impl_->package_bytes_[index(c)];
+  return bytes > 0 ? impl_->m_.transfer_us(bytes, c) : 0;
+}
+bool RunEngine::delays_upload(std::uint32_t inst, std::uint32_t t) const {
+  return impl_->delays_upload(inst, t);
+}
+void RunEngine::hold_output(std::uint32_t t) {
+  impl_->hold_output(t);
+}
+const DelayedPrediction* RunEngine::delay_record(std::uint32_t t) const {
+  return impl_->delay_record(t);
+}
 void RunEngine::duplicate_ran(std::uint32_t t, std::int64_t exec_start_us,
                               std::int64_t exec_end_us) {
   impl_->duplicate_ran(t, exec_start_us, exec_end_us);
@@ -1251,6 +1370,10 @@ class ClosedFormRunner final : public TaskRunner {
       return;
     }
     bool upload = e.must_upload(inst, ti);
+    if (upload && e.delays_upload(inst, ti)) {  // delayed I/O: release_output() decides
+      e.hold_output(ti);
+      return;
+    }
     e.finish_task(ti, upload,
                   upload ? p.exec_end_us + m.transfer_us(w.output_bytes(t), c) : p.exec_end_us);
   }

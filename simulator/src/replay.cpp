@@ -119,6 +119,15 @@ PassEffect pass_fact(std::string_view pass, const Plan& plan, const Workflow& w,
       ++e.out_of;
       e.actual += run.task_instance(c) != kNoInstance && run.read_streamed(q, c) ? 1 : 0;
     }
+  } else if (pass == "delayed-io") {
+    e.fact = "delaying tasks never uploaded, their fan-in run on their instance";
+    for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+      if (plan.delayed_io(t) == kNoDelay) continue;
+      ++e.out_of;
+      const std::uint32_t i = run.task_instance(t);
+      e.actual += i != kNoInstance && run.stored_us(t) == INT64_MAX &&
+                  run.task_instance(index(w.successors(TaskId{t})[0])) == i;
+    }
   } else if (pass == "prewarm") {
     e.fact = "pre-warmed workers whose first instance started warm";
     for (std::uint32_t k = 0; k < plan.worker_count(); ++k) {

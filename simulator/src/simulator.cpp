@@ -66,6 +66,10 @@ SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptio
     for (const StreamPrediction& s : out.timeline.streams)
       tr.events.push_back(
           stream_event(w, plan, s.producer, s.consumer, s.instance, s.start_us, s.end_us));
+    for (const DelayedPrediction& d : out.timeline.delays)
+      if (d.released)
+        tr.events.push_back(
+            delayed_io_event(w, plan, d.task, d.instance, d.exec_end_us, d.waited_us, d.avoided));
     if (out.failed) tr.errors.push_back(out.failure);
   }
   return out;

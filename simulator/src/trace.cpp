@@ -587,4 +587,15 @@ TraceEvent stream_event(const Workflow& workflow, const Plan& plan, std::uint32_
                       instance, start_us, end_us)};
 }
 
+TraceEvent delayed_io_event(const Workflow& workflow, const Plan& plan, std::uint32_t task,
+                            std::uint32_t instance, std::int64_t exec_end_us,
+                            std::int64_t waited_us, bool avoided) {
+  const TaskId child = workflow.successors(TaskId{task})[0];
+  return {"delayed_io", exec_end_us + waited_us, std::string(workflow.id(TaskId{task})),
+          fmt::format(
+              "on its instance {} waited {} us of {} us for the other inputs of '{}'; {}", instance,
+              waited_us, plan.delayed_io(task), workflow.id(child),
+              avoided ? "upload avoided: it ran the fan-in itself" : "uploaded after the wait")};
+}
+
 }  // namespace dagplan::sim

@@ -56,9 +56,11 @@ start_redis() {
 }
 # plan_on_two WORKFLOW: the local platform with two workers at once ($tmp/local2.json) and a heft
 # plan of WORKFLOW on it ($tmp/p.json), for a case to rewrite by hand.
+# plan_on_two WORKFLOW [PLANNER]: a plan (heft unless named) for the local platform with two
+# workers at once, in $tmp/p.json.
 plan_on_two() {
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["max_concurrency"]=2; json.dump(d,open(sys.argv[2],"w"))' examples/platforms/local.json "$tmp/local2.json"
-  "$dagplan" plan "$1" --platform "$tmp/local2.json" --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
+  "$dagplan" plan "$1" --platform "$tmp/local2.json" --planner "${2:-heft}" -o "$tmp/p.json" > /dev/null || fail "plan"
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -747,6 +749,69 @@ print(f"clustered: s and its 4 children on one instance, s's 4 MB never stored; 
       f"{len(tr['instances'])} instances in all; event: {ev[0]['detail']}")
 PY
     replay_shows_pass "$tmp/t.json" cluster 4
+    ;;
+  delayio)
+    # Delayed I/O (rule 11): a (0.02 s) makes 4 MB for the fan-in j, whose other input b runs
+    # 0.3 s. a holds its output (for at most 2 s) instead of uploading it, watching j's counter;
+    # when b is counted, a counts itself last and runs j on its own instance with its output
+    # local: the 4 MB are never stored.
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+tasks = [{"id": "a", "work_s": 0.02, "output_bytes": 4000000},
+         {"id": "b", "work_s": 0.3, "output_bytes": 1000},
+         {"id": "j", "work_s": 0.01, "output_bytes": 1000, "deps": ["a", "b"]}]
+json.dump({"format": "dagplan-workflow/1", "name": "delayio", "tasks": tasks}, open(tmp + "/dl.json", "w"))
+PY
+    plan_on_two "$tmp/dl.json" wukong
+    python3 - "$tmp/p.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+for t in p["tasks"]:
+    if t["id"] == "a":
+        t["delayed_io_s"] = 2
+p.pop("predictions", None)
+json.dump(p, open(sys.argv[1], "w"))
+PY
+    run_ok "$tmp/p.json" --trace "$tmp/t.json"
+    python3 - "$tmp/t.json" <<'PY' || fail "delayio: $(cat "$tmp/t.json")"
+import json, sys
+tr = json.load(open(sys.argv[1]))
+att = {t["id"]: t["attempts"][-1] for t in tr["tasks"]}
+a, b, j = att["a"], att["b"], att["j"]
+assert a["upload_end_us"] == a["upload_start_us"], ("a's output was uploaded", a)
+assert j["instance"] == a["instance"] != b["instance"], ("j did not run on a's instance", a, b, j)
+src = [x for x in j["inputs"] if x["from"] == "a"]
+assert len(src) == 1 and src[0]["source"] == "local" and src[0]["bytes"] == 4000000, j
+# a held its output from its end until b was counted, then counted itself.
+assert a["exec_end_us"] < b["finish_us"] <= a["upload_start_us"] < a["finish_us"], (a, b)
+ev = [e for e in tr["events"] if e["kind"] == "delayed_io"]
+assert len(ev) == 1 and ev[0]["task"] == "a" and "upload avoided" in ev[0]["detail"], ev
+print(f"a held its 4 MB {(a['upload_start_us'] - a['exec_end_us']) / 1e3:.1f} ms until b was "
+      f"counted ({b['finish_us']} us), never stored them; j ran on a's instance; "
+      f"event: {ev[0]['detail']}")
+PY
+    replay_shows_pass "$tmp/t.json" delayed-io 1
+    # A wait of 50 ms runs out long before b is counted: a uploads then, and counts itself.
+    python3 - "$tmp/p.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+for t in p["tasks"]:
+    if t["id"] == "a":
+        t["delayed_io_s"] = 0.05
+json.dump(p, open(sys.argv[1], "w"))
+PY
+    run_ok "$tmp/p.json" --trace "$tmp/t.json"
+    python3 - "$tmp/t.json" <<'PY' || fail "delayio timeout: $(cat "$tmp/t.json")"
+import json, sys
+tr = json.load(open(sys.argv[1]))
+a = {t["id"]: t["attempts"][-1] for t in tr["tasks"]}["a"]
+waited = a["upload_start_us"] - a["exec_end_us"]
+assert 50000 <= waited < 250000 and a["upload_end_us"] > a["upload_start_us"], ("no upload after the wait", a)
+ev = [e for e in tr["events"] if e["kind"] == "delayed_io"]
+assert len(ev) == 1 and "uploaded after the wait" in ev[0]["detail"], ev
+print(f"with a 50 ms wait: a uploaded {waited / 1e3:.1f} ms after its end; event: {ev[0]['detail']}")
+PY
     ;;
   *) fail "unknown case" ;;
 esac

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,17 @@ struct LowerBounds {
 /// of a task's bytes at most limits::kMaxDurationUs, and any run of any plan at most
 /// limits::kHorizonUs long, so the run engine, the simulator, the planners, the lower bounds and
 /// the costs can add them without overflow.
+/// Rule 12: the serialised size (an estimate, bytes) of task `t` as a worker receives it in a DAG:
+/// its id, function, sizes and work, and its dependencies' ids. ExecutionModel::dag_bytes() is 64
+/// plus this over every task.
+std::uint64_t dag_task_bytes(const Workflow& workflow, TaskId t);
+/// Rule 12, the inline-dag pass (Plan::worker_inline_dag): the part of the workflow that a worker
+/// running `tasks` needs, as it travels in its invocation: 64 bytes, its tasks as dag_task_bytes()
+/// counts them, and each direct input or output of theirs made or read by a task not among
+/// `tasks`, once, as its id and sizes (the id and 24 bytes). The one definition of a worker's
+/// part; O(degrees of `tasks`).
+std::uint64_t dag_part_bytes(const Workflow& workflow, std::span<const TaskId> tasks);
+
 class ExecutionModel {
  public:
   /// Most machines a cluster may have in all (every machine has a few words of state in a run).
@@ -105,6 +117,16 @@ class ExecutionModel {
   std::int64_t startup_us(ConfigId c, bool warm) const;
   /// Rule 12: fetching the DAG at start-up when it is too large to travel in the invocation.
   std::int64_t dag_fetch_us(ConfigId c) const;
+  /// Rule 12: the size of function `f`'s code (FunctionProfile::code_bytes; 0 without one).
+  std::uint64_t code_bytes(FunctionId f) const {
+    return code_bytes_.empty() ? 0 : code_bytes_[index(f)];
+  }
+  /// Whether any function's code is counted (code_bytes() > 0 for some function).
+  bool counts_code() const { return !code_bytes_.empty(); }
+  /// Rule 12: whether a worker's part of the DAG (dag_part_bytes()) can travel in its invocation.
+  bool part_travels_inline(std::uint64_t part_bytes) const {
+    return part_bytes <= platform_.dag_inline_bytes;
+  }
   /// Rules 2 and 12: from the start of a worker's start-up to its first task: the cold or warm
   /// start plus the DAG fetch.
   std::int64_t setup_us(ConfigId c, bool warm) const {
@@ -232,6 +254,7 @@ class ExecutionModel {
   std::vector<std::uint32_t> machine_begin_;  // per config + 1 (cluster); empty if serverless
   std::uint64_t max_workers_ = 0;
   std::uint64_t dag_bytes_ = 0;
+  std::vector<std::uint64_t> code_bytes_;  // per function, or empty: none has code counted
   ConfigId fastest_{0};
   std::vector<std::string> unprofiled_;
   std::size_t missing_work_ = 0;

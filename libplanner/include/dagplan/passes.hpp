@@ -102,6 +102,8 @@ Prediction optimize_plan(const ExecutionModel& model, Plan& plan,
 
 /// Factories of the built-in passes (src/passes/*.cpp).
 std::unique_ptr<Pass> make_cluster_pass();
+std::unique_ptr<Pass> make_delayio_pass();
+std::unique_ptr<Pass> make_inline_dag_pass();
 std::unique_ptr<Pass> make_preload_pass();
 std::unique_ptr<Pass> make_prewarm_pass();
 std::unique_ptr<Pass> make_taskdup_pass();

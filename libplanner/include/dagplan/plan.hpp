@@ -28,6 +28,8 @@ inline constexpr std::uint32_t kAnyMachine = std::numeric_limits<std::uint32_t>:
 inline constexpr std::uint32_t kNoPrewarm = std::numeric_limits<std::uint32_t>::max();
 /// Task's duplicated producer meaning "none" (Plan::dup).
 inline constexpr std::uint32_t kNoDup = std::numeric_limits<std::uint32_t>::max();
+/// Task's delayed-I/O wait meaning "no delayed I/O" (Plan::delay_io).
+inline constexpr std::int64_t kNoDelay = -1;
 
 /// What an optimisation pass did to a plan (passes.hpp): how many changes it kept and the gain
 /// the contention-aware prediction showed for them (positive: faster or cheaper).
@@ -95,6 +97,20 @@ struct Plan {
   /// worker other than the producer's (a flexible producer included), on a platform whose data
   /// goes through storage, and not to a task that duplicates the producer (check_plan()).
   std::vector<std::pair<std::uint32_t, std::uint32_t>> stream;
+  /// Per task (or empty: none): delayed I/O (WUKONG, rule 11), the longest wait in microseconds
+  /// (kNoDelay: none). A flexible task whose only consumer is a flexible fan-in (two or more
+  /// inputs) does not upload its output when it ends: it watches the fan-in's counter for up to
+  /// this long. If the fan-in's other inputs all complete meanwhile, it counts itself last and
+  /// runs the fan-in on its own instance (rule 3) with its output local, never uploaded;
+  /// otherwise it uploads after the wait and counts itself as usual. At most one producer per
+  /// fan-in delays; not with point-to-point transfers (check_plan(), decision 0020).
+  LargeVector<std::int64_t> delay_io;
+  /// Per worker (or empty: none): rule 12, the inline-dag pass. Each invocation of the worker
+  /// carries the part of the workflow the worker needs (dag_part_bytes() in model.hpp: its
+  /// tasks, their edges, and the ids and sizes of their direct inputs and outputs made or read
+  /// elsewhere) instead of the worker fetching the whole DAG at start-up; the part must be no
+  /// larger than the platform's dag_inline_bytes (check_plan(), decision 0021).
+  std::vector<std::uint8_t> worker_inline_dag;
   /// The passes that ran after the planner, in order, and what each kept.
   std::vector<PassRecord> passes;
 
@@ -116,6 +132,11 @@ struct Plan {
   std::uint32_t prewarm(std::uint32_t k) const {
     return worker_prewarm.empty() ? kNoPrewarm : worker_prewarm[k];
   }
+  /// Whether worker `k` (kFlexible: a flexible instance, never) gets its part of the DAG in
+  /// each invocation (Plan::worker_inline_dag).
+  bool inline_dag(std::uint32_t k) const {
+    return k < worker_inline_dag.size() && worker_inline_dag[k] != 0;
+  }
   /// The producer task `t` duplicates (Plan::dup), or kNoDup.
   std::uint32_t duplicate(std::uint32_t t) const { return dup.empty() ? kNoDup : dup[t]; }
   /// Whether the edge `producer` -> `consumer` is streamed (Plan::stream). O(log edges).
@@ -129,6 +150,10 @@ struct Plan {
     auto lo = std::lower_bound(stream.begin(), stream.end(), std::make_pair(producer, 0u));
     auto hi = std::lower_bound(lo, stream.end(), std::make_pair(producer + 1, 0u));
     return {lo, hi};
+  }
+  /// Task `t`'s delayed-I/O wait in microseconds (Plan::delay_io), or kNoDelay.
+  std::int64_t delayed_io(std::uint32_t t) const {
+    return delay_io.empty() ? kNoDelay : delay_io[t];
   }
   /// Whether any worker has a task order.
   bool has_order() const { return !order_begin.empty() && !order.empty(); }

@@ -131,6 +131,20 @@ struct StreamPrediction {
   std::int64_t end_us = 0;
 };
 
+/// Delayed I/O (Plan::delay_io, rule 11): task `task`, on `instance`, held its output from its
+/// execution's end for `waited_us` watching its fan-in child's counter; `avoided`: the child's
+/// other inputs completed meanwhile, it counted itself last and its output was never uploaded
+/// (the child ran on its instance); else it uploaded after the wait.
+struct DelayedPrediction {
+  std::uint32_t task = 0;
+  std::uint32_t instance = 0;
+  std::int64_t exec_end_us = 0;
+  std::int64_t waited_us = 0;
+  bool waiting = false;   ///< the engine's state during the run: watching now
+  bool released = false;  ///< the wait is over (false: the task never ended)
+  bool avoided = false;
+};
+
 struct Prediction {
   std::int64_t makespan_us = 0;
   CostBreakdown cost;
@@ -149,6 +163,7 @@ struct Prediction {
   /// The streams used, in the order their producers ended; a streamed edge not here fell back to
   /// storage (the consumer's worker was not running as its producer ended).
   std::vector<StreamPrediction> streams;
+  std::vector<DelayedPrediction> delays;  ///< by task id, one per delaying task
   std::vector<std::string> assumptions;  ///< what the model assumed for lack of data
   /// Transfers and tasks shared bandwidth and vCPUs (predict()), or not
   /// (predict_contention_free()).

@@ -31,6 +31,10 @@ struct FunctionProfile {
   double max_parallelism = 1.0;
   /// Multiplicative noise of measured times around the fit: lognormal sigma (0 = none).
   double noise_sigma = 0.0;
+  /// Rule 12: the size of its code (0: none counted). Stored once per function for the run; a
+  /// cold start fetches the code of every function the plan runs on its configuration
+  /// (decision 0021).
+  std::uint64_t code_bytes = 0;
   std::uint32_t samples = 0;
   double fit_error = 0.0;  ///< median relative error of the fit on its samples
 };

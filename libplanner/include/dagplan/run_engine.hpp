@@ -40,6 +40,11 @@ class TaskRunner {
   }
   /// Start-up time of an instance; the simulator adds noise here.
   virtual std::int64_t startup_us(RunEngine& engine, std::uint32_t inst, bool warm);
+  /// Delayed I/O (RunEngine::hold_output): the wait of task `task` on `inst` is over at now();
+  /// `upload`: it timed out and the output goes to storage now, else it never does. The runner
+  /// must then call finish_task(). This one uploads in closed form (the full bandwidth).
+  virtual void release_output(RunEngine& engine, std::uint32_t inst, std::uint32_t task,
+                              bool upload);
 };
 
 class RunEngine {
@@ -133,6 +138,22 @@ class RunEngine {
   /// the task finishes at record(t).finish_us (set here).
   void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us,
                    std::int64_t streams_end_us = 0);
+  /// Rule 12: the DAG fetch of instance `inst` at start-up: none when its worker takes its part
+  /// of the DAG in the invocation (Plan::worker_inline_dag), else ExecutionModel::dag_fetch_us().
+  std::int64_t dag_fetch_us(std::uint32_t inst) const;
+  /// Rule 12: the code fetch of instance `inst` at start-up: on a cold start, the code of every
+  /// function the plan runs on its configuration (ExecutionModel::code_bytes()), in one transfer;
+  /// none on a warm start (the container has it) or when no function's code is counted.
+  std::int64_t code_fetch_us(std::uint32_t inst, bool warm) const;
+  /// Delayed I/O (Plan::delay_io, rule 11): whether task `t` on `inst` holds its output back
+  /// when its execution ends (then the runner calls hold_output() instead of uploading).
+  bool delays_upload(std::uint32_t inst, std::uint32_t t) const;
+  /// Task `t` (delays_upload()) holds its output from record(t).exec_end_us (>= now()): the
+  /// engine watches its fan-in child's counter and calls the runner's release_output() when the
+  /// child's other inputs are all counted (no upload) or the plan's wait has run out (upload).
+  void hold_output(std::uint32_t t);
+  /// Task `t`'s delayed-I/O record (Prediction::delays), or nullptr if it does not delay.
+  const DelayedPrediction* delay_record(std::uint32_t t) const;
   /// Task-dup (Plan::dup): task `t`'s slot ran its duplicate of plan().duplicate(t) from
   /// `exec_start_us` to `exec_end_us` (recorded for the prediction; a later attempt's replaces
   /// it).

@@ -121,4 +121,23 @@ inline std::vector<std::pair<std::uint32_t, std::uint32_t>> prewarm_triggers(con
   return out;
 }
 
+/// Delayed I/O (rule 11, Plan::delay_io): the (fan-in child, delaying producer) pairs of the plan,
+/// sorted by child, for a run to find which producer watches a child's counter. A producer
+/// delays for its only consumer (check_plan()).
+inline std::vector<std::pair<std::uint32_t, std::uint32_t>> delayed_producers(
+    const Plan& plan, const Workflow& workflow) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  for (std::uint32_t t = 0; t < plan.delay_io.size(); ++t)
+    if (plan.delay_io[t] != kNoDelay) out.emplace_back(index(workflow.successors(TaskId{t})[0]), t);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// Delayed I/O, the producer's side: whether task `t`, run on an instance of worker `worker`,
+/// holds its output back when it ends (it delays, and rule 6 would upload it).
+inline bool delays_upload(const Plan& plan, std::uint32_t t, std::uint32_t rule,
+                          std::uint32_t worker) {
+  return plan.delayed_io(t) != kNoDelay && worker == kFlexible && must_upload(rule, worker);
+}
+
 }  // namespace dagplan

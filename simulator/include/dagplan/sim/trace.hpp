@@ -101,4 +101,13 @@ TraceEvent stream_event(const Workflow& workflow, const Plan& plan, std::uint32_
                         std::uint32_t consumer, std::uint32_t instance, std::int64_t start_us,
                         std::int64_t end_us);
 
+/// The `delayed_io` event of a delayed upload (Plan::delay_io, rule 11), at the end of its wait:
+/// task `task` on instance `instance` held its output `waited_us` after its execution ended
+/// (`exec_end_us`) watching its fan-in child's counter; `avoided`: the child's other inputs came
+/// first, so it ran the child itself and never uploaded, else it uploaded after the wait. The
+/// same for the simulator's and the real backend's traces.
+TraceEvent delayed_io_event(const Workflow& workflow, const Plan& plan, std::uint32_t task,
+                            std::uint32_t instance, std::int64_t exec_end_us,
+                            std::int64_t waited_us, bool avoided);
+
 }  // namespace dagplan::sim
