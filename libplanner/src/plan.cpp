@@ -588,9 +588,9 @@ Plan read_plan(std::string_view text, const std::string& file, const Workflow& w
             delay_path = r.path();
             delay = read_seconds_as_us(r);
           } else {
-            fail_unknown_member(r, k,
-                                {"id", "worker", "config", "preload", "cluster", "dup", "stream",
-                                 "delayed_io_s"});
+            fail_unknown_member(
+                r, k,
+                {"id", "worker", "config", "preload", "cluster", "dup", "stream", "delayed_io_s"});
           }
         });
         if (!task) r.fail_at(at, "missing member 'id'");

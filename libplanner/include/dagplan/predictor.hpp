@@ -164,7 +164,7 @@ struct Prediction {
   /// storage (the consumer's worker was not running as its producer ended).
   std::vector<StreamPrediction> streams;
   std::vector<DelayedPrediction> delays;  ///< by task id, one per delaying task
-  std::vector<std::string> assumptions;  ///< what the model assumed for lack of data
+  std::vector<std::string> assumptions;   ///< what the model assumed for lack of data
   /// Transfers and tasks shared bandwidth and vCPUs (predict()), or not
   /// (predict_contention_free()).
   bool contention = false;
