@@ -198,8 +198,8 @@ TEST_CASE("plans read back the same with every planner and pass, params included
         CHECK(again.planner_params_json == plan.planner_params_json);
         CHECK(again.passes.size() == plan.passes.size());
         CHECK(write_plan(again, w, platform) == text);
-        inlined += again.worker_inline_dag.empty() ? 0 : 1;
-        delayed += again.delay_io.empty() ? 0 : 1;
+        if (!again.worker_inline_dag.empty()) ++inlined;
+        if (!again.delay_io.empty()) ++delayed;
       }
     }
   }
