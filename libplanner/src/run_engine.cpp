@@ -998,11 +998,18 @@ void RunEngine::Impl::evict(std::uint32_t id) {
   in.evicted_us = now_;
 #ifndef NDEBUG
   if (!direct_) {
-    std::size_t kept_here = 0, not_uploaded = 0;
-    for (std::uint32_t c = st.kept_head; c != kNone; c = kept_[c].next) ++kept_here;
-    if (kept_here > 0) kept_here = (kept_here - 1) * kKeptPerChunk + st.kept_fill;
+    // Every output that ran here and is not stored is kept here, to be flushed now. Outputs
+    // kept here that came by stream (Plan::stream) are left out: another consumer's evicted
+    // instance may have stored one since (then its entries are skipped below).
+    std::size_t kept_pending = 0, not_uploaded = 0;
+    std::uint32_t f = st.kept_fill;
+    for (std::uint32_t c = st.kept_head; c != kNone; c = kept_[c].next, f = kKeptPerChunk)
+      for (std::uint32_t i = 0; i < f; ++i) {
+        const std::uint32_t t = kept_[c].task[i];
+        kept_pending += !tp_[t].uploaded && !streamed_to_.contains(std::uint64_t{t} << 32 | id);
+      }
     for (std::uint32_t t = st.ran_head; t != kNone; t = next_[t]) not_uploaded += !tp_[t].uploaded;
-    assert(kept_here == not_uploaded + st.streamed_kept);
+    assert(kept_pending == not_uploaded);
   }
 #endif
   std::uint64_t bytes = 0;
