@@ -248,7 +248,6 @@ class RunEngine::Impl {
     std::uint32_t kept_head = kNone;  // chunks of the tasks whose output is only here
     std::uint32_t kept_fill = 0;      // tasks in the first of them
     std::uint32_t ran = 0;            // tasks started here
-    std::uint32_t streamed_kept = 0;  // kept outputs that came by stream (Plan::stream)
     bool started = false, exited = false;
     bool exiting = false;  // leaving: takes no more tasks
   };
@@ -846,10 +845,7 @@ RunEngine::Output RunEngine::Impl::output_at_exec_end(std::uint32_t inst, std::u
     first_stream_[t] = first;
     // Held by the consumers' instances only, unless uploaded: flushed if one is evicted.
     if (!out.upload)
-      for (std::uint32_t i = first; i < streams_.size(); ++i) {
-        keep(streams_[i].instance, t);
-        ++state_[streams_[i].instance].streamed_kept;
-      }
+      for (std::uint32_t i = first; i < streams_.size(); ++i) keep(streams_[i].instance, t);
   }
   return out;
 }

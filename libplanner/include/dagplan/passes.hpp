@@ -6,6 +6,7 @@
 /// `dagplan plan --optimize all|LIST` runs them in registry order (the documented order), and
 /// the plan records what each kept (Plan::passes).
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -55,6 +56,31 @@ std::uint32_t keep_gains(const ExecutionModel& model, Plan& plan, const PassObje
                          PassState& state, std::size_t count,
                          const std::function<void(std::size_t, bool)>& apply,
                          const std::function<std::uint32_t(std::size_t)>& size);
+
+/// Whether an optional per-task or per-worker annotation of a plan (empty: none) annotates any
+/// element: one that is not `none`.
+template <class Field, class Value>
+bool any_annotated(const Field& field, Value none) {
+  return std::any_of(field.begin(), field.end(), [&](const auto& x) { return x != none; });
+}
+
+/// keep_gains() over an optional per-task or per-worker annotation `field` of `plan` (empty:
+/// none; `elements` long otherwise, `none` where an element is not annotated): change i sets
+/// element changes[i].first to changes[i].second and counts for one. The field is filled with
+/// `none` first when empty, and emptied again when nothing in it is annotated afterwards.
+template <class Field, class Value>
+std::uint32_t keep_annotation_gains(const ExecutionModel& model, Plan& plan,
+                                    const PassObjective& objective, PassState& state, Field& field,
+                                    std::size_t elements, Value none,
+                                    const std::vector<std::pair<std::uint32_t, Value>>& changes) {
+  if (field.empty()) field.assign(elements, none);
+  const std::uint32_t kept = keep_gains(
+      model, plan, objective, state, changes.size(),
+      [&](std::size_t i, bool on) { field[changes[i].first] = on ? changes[i].second : none; },
+      [](std::size_t) { return std::uint32_t{1}; });
+  if (!any_annotated(field, none)) field.clear();
+  return kept;
+}
 
 /// An optimisation pass. Implementations are deterministic (ties by id) and leave the plan
 /// valid (check_plan()); a pass that finds nothing worth changing leaves it as it was.

@@ -35,19 +35,15 @@ class ClusterPass final : public Pass {
     std::stable_sort(candidates.begin(), candidates.end(), [&](std::uint32_t a, std::uint32_t b) {
       return w.output_bytes(TaskId{a}) > w.output_bytes(TaskId{b});
     });
-    const bool had_none = plan.cluster.empty();
-    if (had_none) plan.cluster.assign(w.task_count(), 0);
-    const std::uint32_t kept = keep_gains(
-        model, plan, objective, state, candidates.size(),
-        [&](std::size_t i, bool on) { plan.cluster[candidates[i]] = on ? 1 : 0; },
-        [](std::size_t) { return std::uint32_t{1}; });
-    if (kept == 0 && had_none) plan.cluster.clear();
-    return kept;
+    std::vector<std::pair<std::uint32_t, std::uint8_t>> changes;  // (task, clustered)
+    changes.reserve(candidates.size());
+    for (std::uint32_t t : candidates) changes.emplace_back(t, 1);
+    return keep_annotation_gains(model, plan, objective, state, plan.cluster, w.task_count(),
+                                 std::uint8_t{0}, changes);
   }
 
   bool annotated(const Plan& plan) const override {
-    return std::any_of(plan.cluster.begin(), plan.cluster.end(),
-                       [](std::uint8_t c) { return c != 0; });
+    return any_annotated(plan.cluster, std::uint8_t{0});
   }
   void remove(Plan& plan) const override { plan.cluster.clear(); }
 };

@@ -61,22 +61,14 @@ class DelayioPass final : public Pass {
     }
     if (changes.empty()) return 0;
     std::sort(changes.begin(), changes.end());
-    const bool had_none = plan.delay_io.empty();
-    if (had_none) plan.delay_io.assign(w.task_count(), kNoDelay);
-    const std::uint32_t kept = keep_gains(
-        model, plan, objective, state, changes.size(),
-        [&](std::size_t i, bool on) {
-          plan.delay_io[std::get<1>(changes[i])] = on ? std::get<2>(changes[i]) : kNoDelay;
-        },
-        [](std::size_t) { return std::uint32_t{1}; });
-    if (!annotated(plan)) plan.delay_io.clear();
-    return kept;
+    std::vector<std::pair<std::uint32_t, std::int64_t>> waits;  // (task, wait)
+    waits.reserve(changes.size());
+    for (const auto& [bytes, t, wait] : changes) waits.emplace_back(t, wait);
+    return keep_annotation_gains(model, plan, objective, state, plan.delay_io, w.task_count(),
+                                 kNoDelay, waits);
   }
 
-  bool annotated(const Plan& plan) const override {
-    return std::any_of(plan.delay_io.begin(), plan.delay_io.end(),
-                       [](std::int64_t d) { return d != kNoDelay; });
-  }
+  bool annotated(const Plan& plan) const override { return any_annotated(plan.delay_io, kNoDelay); }
   void remove(Plan& plan) const override { plan.delay_io.clear(); }
 };
 

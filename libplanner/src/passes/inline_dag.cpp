@@ -31,19 +31,15 @@ class InlineDagPass final : public Pass {
           model.part_travels_inline(dag_part_bytes(w, tasks[k])))
         candidates.push_back(k);
     if (candidates.empty()) return 0;
-    const bool had_none = plan.worker_inline_dag.empty();
-    if (had_none) plan.worker_inline_dag.assign(plan.worker_count(), 0);
-    const std::uint32_t kept = keep_gains(
-        model, plan, objective, state, candidates.size(),
-        [&](std::size_t i, bool on) { plan.worker_inline_dag[candidates[i]] = on ? 1 : 0; },
-        [](std::size_t) { return std::uint32_t{1}; });
-    if (!annotated(plan)) plan.worker_inline_dag.clear();
-    return kept;
+    std::vector<std::pair<std::uint32_t, std::uint8_t>> changes;  // (worker, inline)
+    changes.reserve(candidates.size());
+    for (std::uint32_t k : candidates) changes.emplace_back(k, 1);
+    return keep_annotation_gains(model, plan, objective, state, plan.worker_inline_dag,
+                                 plan.worker_count(), std::uint8_t{0}, changes);
   }
 
   bool annotated(const Plan& plan) const override {
-    return std::any_of(plan.worker_inline_dag.begin(), plan.worker_inline_dag.end(),
-                       [](std::uint8_t x) { return x != 0; });
+    return any_annotated(plan.worker_inline_dag, std::uint8_t{0});
   }
   void remove(Plan& plan) const override { plan.worker_inline_dag.clear(); }
 };

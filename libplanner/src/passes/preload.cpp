@@ -43,8 +43,7 @@ class PreloadPass final : public Pass {
   }
 
   bool annotated(const Plan& plan) const override {
-    return std::any_of(plan.preload.begin(), plan.preload.end(),
-                       [](std::uint8_t x) { return x != 0; });
+    return any_annotated(plan.preload, std::uint8_t{0});
   }
   void remove(Plan& plan) const override {
     std::fill(plan.preload.begin(), plan.preload.end(), std::uint8_t{0});

@@ -53,22 +53,12 @@ class PrewarmPass final : public Pass {
       changes.emplace_back(k, tie->second);
     }
     if (changes.empty()) return 0;
-    if (plan.worker_prewarm.empty()) plan.worker_prewarm.assign(plan.worker_count(), kNoPrewarm);
-    const std::uint32_t kept = keep_gains(
-        model, plan, objective, state, changes.size(),
-        [&](std::size_t i, bool on) {
-          plan.worker_prewarm[changes[i].first] = on ? changes[i].second : kNoPrewarm;
-        },
-        [](std::size_t) { return std::uint32_t{1}; });
-    if (std::all_of(plan.worker_prewarm.begin(), plan.worker_prewarm.end(),
-                    [](std::uint32_t t) { return t == kNoPrewarm; }))
-      plan.worker_prewarm.clear();
-    return kept;
+    return keep_annotation_gains(model, plan, objective, state, plan.worker_prewarm,
+                                 plan.worker_count(), kNoPrewarm, changes);
   }
 
   bool annotated(const Plan& plan) const override {
-    return std::any_of(plan.worker_prewarm.begin(), plan.worker_prewarm.end(),
-                       [](std::uint32_t t) { return t != kNoPrewarm; });
+    return any_annotated(plan.worker_prewarm, kNoPrewarm);
   }
   void remove(Plan& plan) const override { plan.worker_prewarm.clear(); }
 };

@@ -64,22 +64,14 @@ class TaskdupPass final : public Pass {
     }
     if (changes.empty()) return 0;
     std::sort(changes.begin(), changes.end());
-    const bool had_none = plan.dup.empty();
-    if (had_none) plan.dup.assign(w.task_count(), kNoDup);
-    const std::uint32_t kept = keep_gains(
-        model, plan, objective, state, changes.size(),
-        [&](std::size_t i, bool on) {
-          plan.dup[std::get<1>(changes[i])] = on ? std::get<2>(changes[i]) : kNoDup;
-        },
-        [](std::size_t) { return std::uint32_t{1}; });
-    if (!annotated(plan)) plan.dup.clear();
-    return kept;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> dups;  // (task, producer)
+    dups.reserve(changes.size());
+    for (const auto& [margin, t, q] : changes) dups.emplace_back(t, q);
+    return keep_annotation_gains(model, plan, objective, state, plan.dup, w.task_count(), kNoDup,
+                                 dups);
   }
 
-  bool annotated(const Plan& plan) const override {
-    return std::any_of(plan.dup.begin(), plan.dup.end(),
-                       [](std::uint32_t d) { return d != kNoDup; });
-  }
+  bool annotated(const Plan& plan) const override { return any_annotated(plan.dup, kNoDup); }
   void remove(Plan& plan) const override { plan.dup.clear(); }
 };
 
