@@ -54,6 +54,7 @@ struct Expected {
   std::uint64_t output_bytes = 0;
   std::uint64_t external_input_bytes = 0;
   double makespan_s = 0;
+  std::string executed_at;  // "" when absent
   std::size_t machine_count = 0;
 };
 
@@ -89,6 +90,7 @@ Expected expected_from(const json& doc) {
       if (t.contains("machines") && !t["machines"].empty()) e.machine[id] = str(t["machines"][0]);
     }
     e.makespan_s = exec.at("makespanInSeconds").get<double>();
+    e.executed_at = exec.value("executedAt", "");
     e.machine_count = exec.value("machines", json::array()).size();
   } else {
     for (const json& t : wf.at("tasks")) {
@@ -109,6 +111,7 @@ Expected expected_from(const json& doc) {
       if (t.contains("category")) e.category[id] = str(t["category"]);
     }
     e.makespan_s = wf.at("makespanInSeconds").get<double>();
+    e.executed_at = wf.value("executedAt", "");
     e.machine_count = wf.value("machines", json::array()).size();
   }
   for (const auto& [file, bytes] : inputs)
@@ -301,6 +304,8 @@ TEST_CASE("every public WfCommons instance matches independently computed figure
       CHECK(w.edge_count() == e.edges.size());
       CHECK(edges_of(w) == e.edges);
       CHECK(inst.makespan_s == e.makespan_s);
+      CHECK_FALSE(e.executed_at.empty());  // every public run says when it started
+      CHECK(inst.executed_at == e.executed_at);
       CHECK(inst.machines.size() == e.machine_count);
 
       std::uint64_t output_bytes = 0, input_bytes = 0;

@@ -133,6 +133,8 @@ class WfCommonsReader {
         read_machines();
       } else if (key == "makespanInSeconds") {
         out_.makespan_s = read_seconds(r_);
+      } else if (key == "executedAt" && r_.peek() == JsonReader::Kind::kString) {
+        out_.executed_at = std::string(r_.string());
       } else {
         r_.skip();
       }
@@ -162,6 +164,8 @@ class WfCommonsReader {
         read_machines();
       } else if (key == "makespanInSeconds") {
         out_.makespan_s = read_seconds(r_);
+      } else if (key == "executedAt" && r_.peek() == JsonReader::Kind::kString) {
+        out_.executed_at = std::string(r_.string());
       } else {
         r_.skip();
       }

@@ -32,7 +32,6 @@
 #include "dagplan/analysis.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
-#include "dagplan/json_reader.hpp"
 #include "stats.hpp"
 
 namespace dagplan::sim {
@@ -135,26 +134,6 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-// `executedAt` of a WfCommons file ($.workflow.execution.executedAt, 1.4:
-// $.workflow.executedAt); empty when absent. The file was validated by read_wfcommons already.
-std::string executed_at(std::string_view text, const std::string& file) {
-  JsonReader r(text, file);
-  std::string found;
-  auto scan = [&](auto& self, int depth) -> void {
-    r.object([&](std::string_view key) {
-      if (key == "executedAt" && depth >= 1 && r.peek() == JsonReader::Kind::kString)
-        found = std::string(r.string());
-      else if ((key == "workflow" || key == "execution") && depth < 2 &&
-               r.peek() == JsonReader::Kind::kObject)
-        self(self, depth + 1);
-      else
-        r.skip();
-    });
-  };
-  if (r.peek() == JsonReader::Kind::kObject) scan(scan, 0);
-  return found;
-}
-
 }  // namespace
 
 double wms_parse_time(std::string_view text) {
@@ -228,9 +207,9 @@ double wms_parse_time(std::string_view text) {
 }
 
 WmsRun read_wms_run(const std::string& file) {
-  std::string text = read_text_file(file);
-  WmsRun r = wms_run(read_wfcommons(text, file), file);
-  r.started_at_s = wms_parse_time(executed_at(text, file));
+  const WfCommonsInstance instance = read_wfcommons(read_text_file(file), file);
+  WmsRun r = wms_run(instance, file);
+  r.started_at_s = wms_parse_time(instance.executed_at);
   return r;
 }
 

@@ -48,6 +48,9 @@ struct WfCommonsInstance {
   std::string schema_version;  ///< "1.4" or "1.5"
   std::string application;     ///< the instance's `name`
   double makespan_s = 0;       ///< recorded makespan; 0 when the file does not say
+  /// When the run started, as the file writes it (`workflow.execution.executedAt`, 1.4:
+  /// `workflow.executedAt`); empty when absent or not a string.
+  std::string executed_at;
   std::vector<WfCommonsMachine> machines;
   /// Per task (by TaskId): recorded runtime in seconds (0 when not recorded; see
   /// Workflow::has_work()), cores used (`coreCount`, 1.4 `cores`; 0 = unknown), and the index
