@@ -41,6 +41,9 @@ constexpr double kSearchShare = 0.30;
 // The local search: chain tasks whose moves one round screens, and screened moves it confirms.
 constexpr std::size_t kTasksPerRound = 4;
 constexpr std::size_t kConfirmsPerRound = 3;
+// Configurations per task whose moves a round screens: the nearest (the platform lists them by
+// size, so the next smaller and larger ones first).
+constexpr std::size_t kConfigTargets = 4;
 // Producers per task whose workers are move targets (the latest to finish).
 constexpr std::size_t kProducerTargets = 3;
 // Costs within this share of each other are equal (sums of doubles move in their last bits).
@@ -69,16 +72,27 @@ class Work {
   std::uint64_t allowance(double s) const {
     return used_ + static_cast<std::uint64_t>(static_cast<double>(budget_) * s);
   }
+  // The same, of the budget or of the passes run in full if more (up to kFullPassTasks tasks
+  // they can spend several budgets: the share stays a share of the work done).
+  std::uint64_t allowance_of_done(double s) const {
+    return used_ + static_cast<std::uint64_t>(static_cast<double>(std::max(budget_, full_)) * s);
+  }
   // Whether `per_task` units per task fit under `limit` units spent in all.
   bool fits(std::uint64_t per_task, std::uint64_t limit) const {
     return used_ + per_task * n_ <= limit;
   }
   void spend(std::uint64_t per_task) { used_ += per_task * n_; }
+  // Spent by the passes run in full (mandatory, beyond the budget).
+  void spend_in_full(std::uint64_t per_task) {
+    spend(per_task);
+    full_ += per_task * n_;
+  }
 
  private:
   std::uint64_t n_;
   std::uint64_t budget_;
   std::uint64_t used_ = 0;
+  std::uint64_t full_ = 0;
 };
 
 // Whether a is at least as good as b on both axes and better on one.
@@ -335,8 +349,8 @@ std::vector<Move> moves_for(const ExecutionModel& model, const Plan& plan, const
       return std::abs(static_cast<std::int64_t>(a) - here) <
              std::abs(static_cast<std::int64_t>(b) - here);
     });
-    for (std::uint32_t c : configs)
-      if (static_cast<std::int64_t>(c) != here) add({Move::Kind::kConfig, t, c});
+    for (std::size_t i = 1; i < configs.size() && i <= kConfigTargets; ++i)
+      add({Move::Kind::kConfig, t, configs[i]});
   }
   return out;
 }
@@ -669,7 +683,10 @@ ParetoResult pareto_search(const ExecutionModel& model, const ParetoOptions& opt
           optimize_plan(model, plan, all, o, [&](std::string_view, std::size_t, std::size_t most) {
             if (most > 0) ++predicted;
           });
-      work.spend(kAwareUnits * predicted);
+      if (in_full)
+        work.spend_in_full(kAwareUnits * predicted);
+      else
+        work.spend(kAwareUnits * predicted);
       r.predictions += static_cast<std::uint32_t>(predicted);
       ParetoCandidate c = r.candidates[improve[k]];
       c.passes = true;
@@ -725,7 +742,7 @@ ParetoResult pareto_search(const ExecutionModel& model, const ParetoOptions& opt
           start = i;
       }
     }
-    const std::uint64_t limit = work.allowance(kSearchShare);
+    const std::uint64_t limit = work.allowance_of_done(kSearchShare);
     Plan plan = plans[*start];
     work.spend(kAwareUnits);
     ++r.predictions;
