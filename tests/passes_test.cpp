@@ -1099,3 +1099,50 @@ TEST_CASE("functions' code: fetched by cold starts per configuration, stored onc
   REQUIRE_ERROR_CONTAINING(InputError, read_profile(bad, "prof.json"), "prof.json",
                            "$.functions[1].code_bytes");
 }
+
+TEST_CASE("pareto: makespan_floor_us() by hand, and below every planner's plan with passes",
+          "[passes][pareto]") {
+  // a (2 s, 1000 literal bytes, 500 out) -> b (3 s, 2000 out) on the test platform (1 byte =
+  // 1 us, storage operation 1 ms, invoke 10 ms, cold start 0.5 s, warm 0.1 s): a's worker is up
+  // at 0.51 s at the earliest, a downloads its input (1 ms + 1000 us) and ends at 2.512 s; b
+  // could duplicate a and skip its counter update, so it ends at 5.512 s at the earliest, then
+  // uploads its output (1 ms + 2000 us) and records its completion (1 ms): 5.516 s. One worker
+  // running both pays a's counter update: 5.517 s. LowerBounds counts a warm start and neither
+  // the input nor the update: 5.114 s.
+  Workflow w = test::wf(R"({"id": "a", "work_s": 2, "input_bytes": 1000, "output_bytes": 500},
+                           {"id": "b", "work_s": 3, "output_bytes": 2000, "deps": ["a"]})");
+  ExecutionModel m(w, test::test_platform());
+  CHECK(makespan_floor_us(m) == 5'516'000);
+  CHECK(lower_bounds(m).makespan_us() == 5'114'000);
+  const Plan one = test::strict_plan(w, {{"a", "w0"}, {"b", "w0"}});
+  CHECK(predict(m, one).makespan_us == 5'517'000);
+  // On a serverless platform no plan is faster: every planner's, with every pass.
+  Platform platform = load_platform("aws-lambda");
+  const std::vector<std::string> all = pass_registry().select("all");
+  for (const char* shape : {"chain", "fanout-fanin", "map-reduce", "random-layered", "gemm"}) {
+    Workflow g = test::generated(shape, 120, 2);
+    ExecutionModel gm(g, platform);
+    const std::int64_t floor = makespan_floor_us(gm);
+    CHECK(floor >= lower_bounds(gm).makespan_us());
+    for (const PlannerInfo& info : planner_registry().planners()) {
+      if (info.name == "pareto") continue;
+      Plan plan = info.create()->plan(gm, PlannerOptions{});
+      const Prediction p = optimize_plan(gm, plan, all, PassObjective{});
+      INFO(shape << " " << info.name);
+      CHECK(p.makespan_us >= floor);
+      CHECK(predict_contention_free(gm, plan).makespan_us >= floor);
+    }
+  }
+}
+
+TEST_CASE("pareto: critical_chain() follows the producer that ended last", "[passes][pareto]") {
+  // a -> c <- b, all on their own workers: b (5 s) ends after a (1 s), so the chain is c, b.
+  Workflow w = test::wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 5},
+                           {"id": "c", "work_s": 1, "deps": ["a", "b"]})");
+  ExecutionModel m(w, test::test_platform());
+  const Plan plan = test::strict_plan(w, {{"a", "w0"}, {"b", "w1"}, {"c", "w2"}});
+  const std::vector<std::uint32_t> chain = critical_chain(w, predict(m, plan));
+  REQUIRE(chain.size() == 2);
+  CHECK(chain[0] == index(*w.find("c")));
+  CHECK(chain[1] == index(*w.find("b")));
+}

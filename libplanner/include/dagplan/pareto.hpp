@@ -22,6 +22,7 @@
 #include "dagplan/passes.hpp"
 #include "dagplan/plan.hpp"
 #include "dagplan/planner.hpp"
+#include "dagplan/predictor.hpp"
 
 namespace dagplan {
 
@@ -76,6 +77,23 @@ struct ParetoResult {
   std::uint32_t predictions = 0;   ///< contention-aware predictions, the passes' included
   std::uint32_t moves_tried = 0;   ///< moves of the local search confirmed by predict()
 };
+
+/// The critical chain of a prediction, from the task that ends last back to a root: through the
+/// task of the same instance whose end freed the slot it waited for, when it waited for one after
+/// its producers, else through the producer that finished last (ties by id). Task indices, the
+/// last first.
+std::vector<std::uint32_t> critical_chain(const Workflow& workflow, const Prediction& prediction);
+
+/// A lower bound on the makespan of any plan on a serverless platform with transfers through
+/// storage and no warm container at the start, at least LowerBounds::makespan_us(): the
+/// critical path at the fastest configuration, where a worker runs at the earliest after an
+/// invocation and a cold start (the fastest configuration's), a task with literal inputs
+/// downloads them (at the best bandwidth) once its worker is up, every producer's end is
+/// followed by its counter update (one storage operation) before its consumers start, except
+/// one producer per task that the task may duplicate (rule 9), and a sink uploads its output
+/// and records its completion. On other platforms, LowerBounds::makespan_us(). O(V + E x
+/// configs).
+std::int64_t makespan_floor_us(const ExecutionModel& model);
 
 /// Plans with every other planner on its own configuration and predicts each (all of them up to
 /// kFullPassTasks tasks, above it the default planner and those its share allows); then each

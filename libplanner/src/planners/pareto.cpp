@@ -355,54 +355,20 @@ std::vector<Move> moves_for(const ExecutionModel& model, const Plan& plan, const
   return out;
 }
 
-// The critical chain of a prediction, from the task that ends last back to a root: through the
-// task of the same instance whose end freed the slot it waited for, when it waited for one after
-// its producers, else through the producer that finished last (ties by id). Ranked by how much
-// of the makespan each task holds (its end less the end of the task before it in the chain),
-// most first, ties by id.
+// The critical chain ranked by how much of the makespan each task holds (its end less the end
+// of the task before it in the chain), most first, ties by id.
 std::vector<std::uint32_t> ranked_chain(const Workflow& w, const Prediction& p) {
-  const auto n = static_cast<std::uint32_t>(w.task_count());
-  if (n == 0) return {};
-  // Tasks by instance (CSR).
-  std::vector<std::uint32_t> begin(p.instances.size() + 1, 0), on(n);
-  for (std::uint32_t t = 0; t < n; ++t) ++begin[p.tasks[t].instance + 1];
-  for (std::size_t i = 1; i < begin.size(); ++i) begin[i] += begin[i - 1];
-  {
-    std::vector<std::uint32_t> next(begin.begin(), begin.end() - 1);
-    for (std::uint32_t t = 0; t < n; ++t) on[next[p.tasks[t].instance]++] = t;
+  const std::vector<std::uint32_t> chain = critical_chain(w, p);
+  std::vector<std::pair<std::int64_t, std::uint32_t>> held;  // (-share, task)
+  held.reserve(chain.size());
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    const std::int64_t end = i + 1 < chain.size() ? p.tasks[chain[i + 1]].finish_us : 0;
+    held.emplace_back(-(p.tasks[chain[i]].finish_us - end), chain[i]);
   }
-  std::vector<std::pair<std::int64_t, std::uint32_t>> chain;  // (-share, task)
-  std::vector<std::uint8_t> seen(n, 0);
-  std::uint32_t t = 0;
-  for (std::uint32_t i = 1; i < n; ++i)
-    if (p.tasks[i].finish_us > p.tasks[t].finish_us) t = i;
-  while (seen[t] == 0) {
-    seen[t] = 1;
-    const TaskPrediction& x = p.tasks[t];
-    std::uint32_t before = kNoDup;
-    for (TaskId q : w.predecessors(TaskId{t}))
-      if (before == kNoDup || p.tasks[index(q)].finish_us > p.tasks[before].finish_us)
-        before = index(q);
-    if (x.start_us > x.ready_us && x.start_us > p.instances[x.instance].ready_us) {
-      std::uint32_t slot = kNoDup;
-      for (std::uint32_t i = begin[x.instance]; i < begin[x.instance + 1]; ++i) {
-        const std::uint32_t o = on[i];
-        if (o == t || p.tasks[o].finish_us > x.start_us) continue;
-        if (slot == kNoDup || p.tasks[o].finish_us > p.tasks[slot].finish_us) slot = o;
-      }
-      if (slot != kNoDup &&
-          (before == kNoDup || p.tasks[slot].finish_us > p.tasks[before].finish_us))
-        before = slot;
-    }
-    const std::int64_t end = before == kNoDup ? 0 : p.tasks[before].finish_us;
-    chain.emplace_back(-(x.finish_us - end), t);
-    if (before == kNoDup) break;
-    t = before;
-  }
-  std::sort(chain.begin(), chain.end());
+  std::sort(held.begin(), held.end());
   std::vector<std::uint32_t> out;
-  out.reserve(chain.size());
-  for (const auto& c : chain) out.push_back(c.second);
+  out.reserve(held.size());
+  for (const auto& c : held) out.push_back(c.second);
   return out;
 }
 
@@ -526,6 +492,99 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
 
 std::uint64_t pareto_budget_units(std::uint64_t tasks) {
   return std::min(kMaxUnits, kUnitsPerTask * std::max<std::uint64_t>(1, tasks));
+}
+
+std::vector<std::uint32_t> critical_chain(const Workflow& w, const Prediction& p) {
+  const auto n = static_cast<std::uint32_t>(w.task_count());
+  if (n == 0) return {};
+  // Tasks by instance (CSR).
+  std::vector<std::uint32_t> begin(p.instances.size() + 1, 0), on(n);
+  for (std::uint32_t t = 0; t < n; ++t) ++begin[p.tasks[t].instance + 1];
+  for (std::size_t i = 1; i < begin.size(); ++i) begin[i] += begin[i - 1];
+  {
+    std::vector<std::uint32_t> next(begin.begin(), begin.end() - 1);
+    for (std::uint32_t t = 0; t < n; ++t) on[next[p.tasks[t].instance]++] = t;
+  }
+  std::vector<std::uint32_t> chain;
+  std::vector<std::uint8_t> seen(n, 0);
+  std::uint32_t t = 0;
+  for (std::uint32_t i = 1; i < n; ++i)
+    if (p.tasks[i].finish_us > p.tasks[t].finish_us) t = i;
+  while (seen[t] == 0) {
+    seen[t] = 1;
+    chain.push_back(t);
+    const TaskPrediction& x = p.tasks[t];
+    std::uint32_t before = kNoDup;
+    for (TaskId q : w.predecessors(TaskId{t}))
+      if (before == kNoDup || p.tasks[index(q)].finish_us > p.tasks[before].finish_us)
+        before = index(q);
+    if (x.start_us > x.ready_us && x.start_us > p.instances[x.instance].ready_us) {
+      std::uint32_t slot = kNoDup;
+      for (std::uint32_t i = begin[x.instance]; i < begin[x.instance + 1]; ++i) {
+        const std::uint32_t o = on[i];
+        if (o == t || p.tasks[o].finish_us > x.start_us) continue;
+        if (slot == kNoDup || p.tasks[o].finish_us > p.tasks[slot].finish_us) slot = o;
+      }
+      if (slot != kNoDup &&
+          (before == kNoDup || p.tasks[slot].finish_us > p.tasks[before].finish_us))
+        before = slot;
+    }
+    if (before == kNoDup) break;
+    t = before;
+  }
+  return chain;
+}
+
+std::int64_t makespan_floor_us(const ExecutionModel& model) {
+  const LowerBounds bounds = lower_bounds(model);
+  if (model.platform().has_machines() || model.direct_transfers()) return bounds.makespan_us();
+  const Workflow& w = model.workflow();
+  constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+  // The earliest any worker can run: invoked at 0, started cold (nothing is warm before a
+  // worker of this run has started); and the fastest transfer of `bytes` (one storage
+  // operation and the best bandwidth).
+  std::int64_t up = kNever;
+  for (std::size_t c = 0; c < model.config_count(); ++c)
+    up = std::min(up, model.startup_us(ConfigId{static_cast<std::uint16_t>(c)}, false));
+  up += model.invoke_us();
+  auto fastest_transfer = [&](std::uint64_t bytes) {
+    std::int64_t best = kNever;
+    for (std::size_t c = 0; c < model.config_count(); ++c)
+      best = std::min(best, model.transfer_us(bytes, ConfigId{static_cast<std::uint16_t>(c)}));
+    return best;
+  };
+  const std::int64_t op = model.storage_op_us();
+  // Per task, the earliest end of its execution: own[] without a duplicate in its slot, end[]
+  // with or without one. A task starts after each producer's end and counter update (one
+  // storage operation), except the one producer it may duplicate (rule 9), whose execution
+  // then ends in its slot; a task with literal inputs downloads them once its worker is up.
+  std::vector<std::int64_t> own(w.task_count()), end(w.task_count());
+  std::int64_t floor = 0;
+  for (TaskId t : w.topological_order()) {
+    std::int64_t ready = up;
+    if (w.input_bytes(t) > 0) ready += fastest_transfer(w.input_bytes(t));
+    std::int64_t first = 0, second = 0;  // the two latest producer ends plus their updates
+    for (TaskId q : w.predecessors(t)) {
+      const std::int64_t e = end[index(q)] + op;
+      if (e > first) {
+        second = first;
+        first = e;
+      } else {
+        second = std::max(second, e);
+      }
+    }
+    const std::int64_t exec = model.min_exec_us(t);
+    own[index(t)] = std::max(ready, first) + exec;
+    std::int64_t best = own[index(t)];
+    for (TaskId q : w.predecessors(t)) {
+      const std::int64_t others = end[index(q)] + op == first ? second : first;
+      best = std::min(best, std::max({ready, others, own[index(q)]}) + exec);
+    }
+    end[index(t)] = best;
+    if (w.out_degree(t) == 0)
+      floor = std::max(floor, best + fastest_transfer(w.output_bytes(t)) + op);
+  }
+  return std::max({floor, bounds.makespan_us()});
 }
 
 ParetoResult pareto_search(const ExecutionModel& model, const ParetoOptions& options) {
