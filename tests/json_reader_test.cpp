@@ -3,10 +3,14 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
+#include <random>
+#include <vector>
 
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
+#include "dagplan/model.hpp"
 #include "dagplan/platform.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "test_util.hpp"
@@ -292,6 +296,53 @@ TEST_CASE("strings are scanned exactly at every offset of the word-at-a-time sca
                         "expected UTF-8 text");
     REQUIRE_INPUT_ERROR(read_one(fmt::format("\"{}{}", a, b)), "s.json: $", "a closing '\"'");
   }
+}
+
+TEST_CASE("microseconds written as seconds from the integer: the double's text", "[json]") {
+  // us_as_seconds must give exactly what value(us_to_seconds(us)) gives, or decline (0).
+  auto as_double = [](std::int64_t us) {
+    std::string out;
+    dagplan::JsonWriter w(out);
+    w.value(dagplan::us_to_seconds(us));
+    return out;
+  };
+  std::vector<std::int64_t> values = {0,
+                                      1,
+                                      999,
+                                      1000,
+                                      1001,
+                                      100'000,
+                                      1'000'000,
+                                      1'000'001,
+                                      999'999,
+                                      10'000'000,
+                                      3'599'999'999,
+                                      2'574'614'000,
+                                      -1'000,
+                                      -5'000'000,
+                                      999'999'999'999'999,
+                                      1'000'000'000'000'000,
+                                      1'073'741'823'999'999};
+  std::mt19937_64 rng(14);  // seed 14 (issue 14)
+  for (int magnitude = 3; magnitude <= 15; ++magnitude) {
+    const auto top = static_cast<std::uint64_t>(std::pow(10.0, magnitude));
+    for (int i = 0; i < 20'000; ++i) values.push_back(static_cast<std::int64_t>(rng() % top));
+  }
+  std::size_t integer_route = 0;
+  for (std::int64_t us : values) {
+    char buf[32];
+    const std::size_t len = dagplan::JsonWriter::us_as_seconds(buf, us);
+    if (len == 0) continue;
+    ++integer_route;
+    const std::string want = as_double(us);
+    if (std::string(buf, len) != want)
+      FAIL_CHECK(us << " us: " << std::string(buf, len) << " != " << want);
+  }
+  CHECK(integer_route > values.size() * 9 / 10);
+  char buf[32];
+  CHECK(dagplan::JsonWriter::us_as_seconds(buf, 999) == 0);  // 0.000999: exponent notation
+  CHECK(dagplan::JsonWriter::us_as_seconds(buf, -1'000) == 0);
+  CHECK(dagplan::JsonWriter::us_as_seconds(buf, 1'000'000'000'000'000) == 0);
 }
 
 TEST_CASE("JsonWriter text: escapes at every offset, numbers as fmt writes them", "[json]") {

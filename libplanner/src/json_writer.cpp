@@ -3,6 +3,7 @@
 #include <fmt/compile.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstring>
@@ -192,6 +193,32 @@ void JsonWriter::value(bool b) {
 void JsonWriter::null() {
   before_value();
   out_ += "null";
+}
+
+std::size_t JsonWriter::us_as_seconds(char* buf, std::int64_t us) {
+  // For 10^3 <= us < 10^15 the double us / 1e6 is below 2^30, where doubles are less than
+  // 1.2e-7 apart: the decimal us / 10^6 (6 places) is the only text of 6 places or fewer that
+  // reads back to that double, so it is the shortest, and "{}" writes it in fixed notation
+  // (exponents -3 to 8) with trailing zeros dropped.
+  if (us < 1'000 || us >= 1'000'000'000'000'000) return 0;
+  const auto u = static_cast<std::uint64_t>(us);
+  fmt::format_int whole(u / 1'000'000);
+  char* p = std::copy(whole.data(), whole.data() + whole.size(), buf);
+  std::uint64_t frac = u % 1'000'000;
+  if (frac != 0) {
+    int places = 6;
+    while (frac % 10 == 0) {
+      frac /= 10;
+      --places;
+    }
+    *p++ = '.';
+    for (int i = places - 1; i >= 0; --i) {
+      p[i] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+    }
+    p += places;
+  }
+  return static_cast<std::size_t>(p - buf);
 }
 
 void JsonWriter::raw(std::string_view json) {

@@ -58,6 +58,13 @@ class JsonWriter {
   /// Appends `s` to `out` as a quoted JSON string with escapes.
   static void quote(std::string& out, std::string_view s);
 
+  /// Writes `us` microseconds in seconds, the text value(us_to_seconds(us)) would write, into
+  /// `buf` (32 bytes) from the integer, without formatting a double; returns its length, or 0
+  /// when the integer route is not certainly the same text (below 1 ms, where the shortest text
+  /// is in exponent notation, or from 10^15 us, where doubles are too sparse): then write the
+  /// double.
+  static std::size_t us_as_seconds(char* buf, std::int64_t us);
+
  private:
   struct Frame {
     bool inline_;
