@@ -226,6 +226,15 @@ class RunEngine::Impl {
   // Adds `t`'s output to the outputs only strict instance `inst` holds (flushed on eviction).
   void keep(std::uint32_t inst, std::uint32_t t);
   void evict(std::uint32_t id);
+  // Whether consumer `s` reads `t`'s output on its worker's current instance, other than `id`,
+  // which holds it (it ran there, or came by stream): a flush by `id` does not delay it.
+  bool held_elsewhere(std::uint32_t t, std::uint32_t s, std::uint32_t id) const {
+    const std::uint32_t k = ts_[s].worker;
+    if (k == kFlexible || streamed_to_.empty()) return false;
+    const std::uint32_t x = workers_[k].instance;
+    return x != kNone && x != id &&
+           (is_local(t, x, kAlwaysLocal) || streamed_here(t, s, x, kAlwaysLocal));
+  }
   void adopt_pending(std::uint32_t worker, std::uint32_t inst);
   void exit_instance(std::uint32_t id, std::int64_t at);
   void release(std::uint32_t id);
@@ -242,6 +251,7 @@ class RunEngine::Impl {
   struct InstanceState {
     std::uint32_t running = 0, slots = 1;
     std::uint32_t ready_in_flight = 0;  // ready events sent to it, not yet delivered
+    std::uint32_t streams_in = 0;       // streams to it whose producer is not done yet
     std::uint32_t queue_head = kNone, queue_tail = kNone;  // FIFO of ready tasks
     std::uint32_t queued = 0;         // ordered worker: ready tasks waiting for their turn
     std::uint32_t ran_head = kNone;   // tasks started here
@@ -838,6 +848,7 @@ RunEngine::Output RunEngine::Impl::output_at_exec_end(std::uint32_t inst, std::u
         auto [it, fresh] = streamed_to_.try_emplace(std::uint64_t{t} << 32 | x,
                                                     static_cast<std::uint32_t>(streams_.size()));
         if (!fresh) return;
+        ++state_[x].streams_in;  // it must not step aside before the stream is complete
         streams_.push_back(StreamPrediction{t, c, x, now_, 0});
         ++out.streams;
       });
@@ -955,6 +966,17 @@ void RunEngine::Impl::task_done(std::uint32_t ti) {
       evict_idle();
     }
   }
+  // Its streams are complete (its counters follow them): an idle instance that received one
+  // may step aside from now on, flushing the streamed output as its own (evict()).
+  if (!first_stream_.empty())
+    if (auto it = first_stream_.find(ti); it != first_stream_.end())
+      for (std::uint32_t i = it->second; i < streams_.size() && streams_[i].producer == ti; ++i) {
+        const std::uint32_t x = streams_[i].instance;
+        if (--state_[x].streams_in == 0 && state_[x].running == 0 && !state_[x].exiting) {
+          idle_.push_back(x);
+          evict_idle();
+        }
+      }
 }
 
 // A strict worker that waits idle holds a place under the concurrency limit (a core, on a
@@ -967,8 +989,9 @@ void RunEngine::Impl::evict_idle() {
     std::uint32_t id = idle_.front();
     idle_.pop_front();
     const InstanceState& st = state_[id];
-    if (st.exited || st.exiting || st.running != 0 || startable(id) || st.ready_in_flight != 0)
-      continue;  // stale: it has work again, or work is on its way
+    if (st.exited || st.exiting || st.running != 0 || startable(id) || st.ready_in_flight != 0 ||
+        st.streams_in != 0)
+      continue;  // stale: it has work again, or work (or a streamed input) is on its way
     if (!eviction_helps(id)) {
       not_now_.push_back(id);
       continue;
@@ -1013,7 +1036,15 @@ void RunEngine::Impl::evict(std::uint32_t id) {
   for (std::uint32_t c = st.kept_head; c != kNone; c = kept_[c].next, fill = kKeptPerChunk)
     for (std::uint32_t i = 0; i < fill; ++i) {
       std::uint32_t t = kept_[c].task[i];
-      if (tp_[t].uploaded) continue;  // a streamed output its producer uploaded after all
+      if (tp_[t].uploaded) {
+        // Held by another instance too (a streamed output: Plan::stream) and flushed by it
+        // already: this worker's consumers, which would have read it here, read that copy.
+        if (!flushed_until_.empty())
+          for (TaskId s : w_.successors(TaskId{t}))
+            if (ts_[index(s)].worker == in.worker)
+              flushed_until_[index(s)] = std::max(flushed_until_[index(s)], tp_[t].upload_end_us);
+        continue;
+      }
       tp_[t].uploaded = true;
       bytes += w_.output_bytes(TaskId{t});
       flushed_.push_back(t);
@@ -1024,7 +1055,8 @@ void RunEngine::Impl::evict(std::uint32_t id) {
   for (std::uint32_t t : flushed_) {
     tp_[t].upload_end_us = end;
     for (TaskId s : w_.successors(TaskId{t}))
-      flushed_until_[index(s)] = std::max(flushed_until_[index(s)], end);
+      if (!held_elsewhere(t, index(s), id))
+        flushed_until_[index(s)] = std::max(flushed_until_[index(s)], end);
   }
   flushed_.clear();
   // Ready tasks of an ordered worker still waiting for their turn go to its next instance.
