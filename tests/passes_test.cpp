@@ -65,8 +65,9 @@ TEST_CASE("preload pass: kept only where it gains on the objective asked", "[pas
   // pre-load c's download overlaps a and c ends 1 s earlier, and w0 with it: 1 s of a 1 GB
   // worker less, $1. But the run ends with `long` (w2, 10 s): the makespan does not move. For
   // the makespan objective the pass must leave c alone; for the cost objective keep it.
-  // (Pre-loaded downloads are modelled without contention, so pre-load never slows a run in the
-  // model: where it is not kept, it gained nothing on the objective.)
+  // (Pre-loaded downloads are modelled without contention and, on this platform, receiving takes
+  // no CPU, so pre-load never slows a run here: where it is not kept, it gained nothing on the
+  // objective.)
   Platform platform = test_platform();
   Workflow w = test::wf(
       R"({"id": "a", "work_s": 3}, {"id": "big", "work_s": 1, "output_bytes": 1000000},
@@ -101,6 +102,45 @@ TEST_CASE("preload pass: kept only where it gains on the objective asked", "[pas
   REQUIRE(for_cost.passes.size() == 1);
   CHECK(for_cost.passes[0].changes == 1);
   CHECK(for_cost.passes[0].cost_gain_usd == Approx(1.001).epsilon(1e-9));
+}
+
+TEST_CASE("preload pass: refused where receiving takes the computing task's only vCPU",
+          "[passes]") {
+  // The closed loop's case (docs/closed-loop.md): c on w0 waits for a (w0, 3 s) and big (w1,
+  // 100 MB out) on workers that receive at 1 GB/s and spend 6 s of CPU per GB received. big's
+  // output is stored at 1.611 s (0.51-1.51 s, then 1 ms + 0.1 s); a is done at 3.511 s.
+  // Without pre-load c downloads it then (0.101 s): executes from 3.612 s. With pre-load the
+  // 100 MB arrive 1.612-1.712 s, while a computes: on one vCPU they take 0.6 s of a's CPU, and
+  // c executes from 4.111 s: worse, refused. With two vCPUs (2 slots) a keeps its vCPU: c
+  // executes from 3.511 s, 0.101 s earlier: kept.
+  auto platform = [](int vcpus) {
+    return read_platform(R"({"format": "dagplan-platform/1", "kind": "serverless", "name": "t",
+      "configs": [{"name": "c", "memory_mb": 1024, "vcpus": )" +
+                             std::to_string(vcpus) + R"(, "bandwidth_bytes_per_s": 1e9,
+                   "cold_start_s": 0.5, "warm_start_s": 0.1}],
+      "invoke_latency_s": 0.01, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": 1e10},
+      "receive_cpu_s_per_gb": 6, "billing_granularity_s": 0.000001,
+      "prices": {"per_gb_s": 1.0, "per_invocation": 0.5, "per_storage_gb_s": 0}})",
+                         "t.json");
+  };
+  Workflow w = test::wf(R"({"id": "a", "work_s": 3},
+                           {"id": "big", "work_s": 1, "output_bytes": 100000000},
+                           {"id": "c", "work_s": 1, "deps": ["a", "big"]})");
+  const std::uint32_t c = index(*w.find("c"));
+  for (int vcpus : {1, 2}) {
+    INFO(vcpus << " vCPUs");
+    const Platform p = platform(vcpus);
+    ExecutionModel m(w, p);
+    Plan plan = test::preload_case_plan(w);
+    const Prediction before = predict(m, plan);
+    CHECK(before.tasks[c].exec_start_us == 3'612'000);
+    Plan forced = plan;
+    forced.preload[c] = 1;
+    CHECK(predict(m, forced).tasks[c].exec_start_us == (vcpus == 1 ? 4'111'000 : 3'511'000));
+    const Prediction after = optimize_plan(m, plan, {"preload"}, PassObjective{});
+    CHECK(plan.preload[c] == (vcpus == 1 ? 0 : 1));
+    CHECK(before.makespan_us - after.makespan_us == (vcpus == 1 ? 0 : 101'000));
+  }
 }
 
 TEST_CASE("preload pass: nothing to do on flexible workers or a single worker", "[passes]") {

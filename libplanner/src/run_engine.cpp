@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <deque>
 #include <iterator>
 #include <queue>
+#include <tuple>
 #include <unordered_map>
 
 #include "dagplan/error.hpp"
@@ -786,14 +788,44 @@ RunEngine::RemoteInputs RunEngine::Impl::preloaded_inputs(std::uint32_t inst, st
   if (r.any) r.stored_us = std::max(r.stored_us, in.ready_us + m_.transfer_us(r.bytes, in.config));
   std::vector<TaskId> dup_inputs;
   if (dup != kNoDup) run_inputs(plan_, w_, t, dup_inputs);
+  // Pre-load's CPU (decision 0028): on a worker without a spare vCPU, the bytes that arrive
+  // while an earlier task of this instance executes take receive_cpu_us() of that task's CPU,
+  // as if it had run so much longer: this task takes its slot that much later. (from, to,
+  // bytes): when each download's data arrives.
+  const bool costs_cpu = m_.receive_takes_cpu(in.config);
+  std::vector<std::tuple<std::int64_t, std::int64_t, std::uint64_t>> received;
+  if (costs_cpu && r.any) {
+    const std::int64_t arrives = in.ready_us + m_.transfer_us(r.bytes, in.config);
+    received.emplace_back(arrives - m_.stream_us(r.bytes, in.config), arrives, r.bytes);
+  }
   for (TaskId q : dup == kNoDup ? w_.predecessors(t) : std::span<const TaskId>(dup_inputs)) {
     if (is_local(index(q), inst, local_since) || streamed_here(index(q), ti, inst, local_since))
       continue;
     std::uint64_t bytes = w_.output_bytes(q);
     r.bytes += bytes;
     r.any = true;
-    r.stored_us = std::max(r.stored_us, std::max(tp_[index(q)].upload_end_us, in.ready_us) +
-                                            m_.transfer_us(bytes, in.config));
+    const std::int64_t arrives =
+        std::max(tp_[index(q)].upload_end_us, in.ready_us) + m_.transfer_us(bytes, in.config);
+    r.stored_us = std::max(r.stored_us, arrives);
+    if (costs_cpu) received.emplace_back(arrives - m_.stream_us(bytes, in.config), arrives, bytes);
+  }
+  if (!received.empty()) {
+    // One slot: the earlier tasks ran one after the other, latest first in the ran list.
+    std::int64_t earliest = tp_[ti].start_us;
+    for (const auto& d : received) earliest = std::min(earliest, std::get<0>(d));
+    double busy_bytes = 0;
+    for (std::uint32_t x = next_[ti]; x != kNone && tp_[x].exec_end_us > earliest; x = next_[x])
+      for (const auto& [from, to, bytes] : received) {
+        const std::int64_t overlap =
+            std::min(to, tp_[x].exec_end_us) - std::max(from, tp_[x].exec_start_us);
+        if (overlap > 0 && to > from)
+          busy_bytes += static_cast<double>(bytes) * static_cast<double>(overlap) /
+                        static_cast<double>(to - from);
+      }
+    r.stored_us = std::max(
+        r.stored_us,
+        tp_[ti].start_us +
+            m_.receive_cpu_us(static_cast<std::uint64_t>(std::llround(busy_bytes)), in.config));
   }
   return r;
 }
