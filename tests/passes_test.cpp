@@ -65,8 +65,9 @@ TEST_CASE("preload pass: kept only where it gains on the objective asked", "[pas
   // pre-load c's download overlaps a and c ends 1 s earlier, and w0 with it: 1 s of a 1 GB
   // worker less, $1. But the run ends with `long` (w2, 10 s): the makespan does not move. For
   // the makespan objective the pass must leave c alone; for the cost objective keep it.
-  // (Pre-loaded downloads are modelled without contention, so pre-load never slows a run in the
-  // model: where it is not kept, it gained nothing on the objective.)
+  // (Pre-loaded downloads are modelled without contention and, on this platform, receiving takes
+  // no CPU, so pre-load never slows a run here: where it is not kept, it gained nothing on the
+  // objective.)
   Platform platform = test_platform();
   Workflow w = test::wf(
       R"({"id": "a", "work_s": 3}, {"id": "big", "work_s": 1, "output_bytes": 1000000},
@@ -101,6 +102,45 @@ TEST_CASE("preload pass: kept only where it gains on the objective asked", "[pas
   REQUIRE(for_cost.passes.size() == 1);
   CHECK(for_cost.passes[0].changes == 1);
   CHECK(for_cost.passes[0].cost_gain_usd == Approx(1.001).epsilon(1e-9));
+}
+
+TEST_CASE("preload pass: refused where receiving takes the computing task's only vCPU",
+          "[passes]") {
+  // The closed loop's case (docs/closed-loop.md): c on w0 waits for a (w0, 3 s) and big (w1,
+  // 100 MB out) on workers that receive at 1 GB/s and spend 6 s of CPU per GB received. big's
+  // output is stored at 1.611 s (0.51-1.51 s, then 1 ms + 0.1 s); a is done at 3.511 s.
+  // Without pre-load c downloads it then (0.101 s): executes from 3.612 s. With pre-load the
+  // 100 MB arrive 1.612-1.712 s, while a computes: on one vCPU they take 0.6 s of a's CPU, and
+  // c executes from 4.111 s: worse, refused. With two vCPUs (2 slots) a keeps its vCPU: c
+  // executes from 3.511 s, 0.101 s earlier: kept.
+  auto platform = [](int vcpus) {
+    return read_platform(R"({"format": "dagplan-platform/1", "kind": "serverless", "name": "t",
+      "configs": [{"name": "c", "memory_mb": 1024, "vcpus": )" +
+                             std::to_string(vcpus) + R"(, "bandwidth_bytes_per_s": 1e9,
+                   "cold_start_s": 0.5, "warm_start_s": 0.1}],
+      "invoke_latency_s": 0.01, "storage": {"latency_s": 0.001, "bandwidth_bytes_per_s": 1e10},
+      "receive_cpu_s_per_gb": 6, "billing_granularity_s": 0.000001,
+      "prices": {"per_gb_s": 1.0, "per_invocation": 0.5, "per_storage_gb_s": 0}})",
+                         "t.json");
+  };
+  Workflow w = test::wf(R"({"id": "a", "work_s": 3},
+                           {"id": "big", "work_s": 1, "output_bytes": 100000000},
+                           {"id": "c", "work_s": 1, "deps": ["a", "big"]})");
+  const std::uint32_t c = index(*w.find("c"));
+  for (int vcpus : {1, 2}) {
+    INFO(vcpus << " vCPUs");
+    const Platform p = platform(vcpus);
+    ExecutionModel m(w, p);
+    Plan plan = test::preload_case_plan(w);
+    const Prediction before = predict(m, plan);
+    CHECK(before.tasks[c].exec_start_us == 3'612'000);
+    Plan forced = plan;
+    forced.preload[c] = 1;
+    CHECK(predict(m, forced).tasks[c].exec_start_us == (vcpus == 1 ? 4'111'000 : 3'511'000));
+    const Prediction after = optimize_plan(m, plan, {"preload"}, PassObjective{});
+    CHECK(plan.preload[c] == (vcpus == 1 ? 0 : 1));
+    CHECK(before.makespan_us - after.makespan_us == (vcpus == 1 ? 0 : 101'000));
+  }
 }
 
 TEST_CASE("preload pass: nothing to do on flexible workers or a single worker", "[passes]") {
@@ -799,6 +839,120 @@ TEST_CASE(
     CHECK(cheaper.makespan_us == plain.makespan_us);
     CHECK(plain.cost.total() - cheaper.cost.total() == Approx(1.001).epsilon(1e-9));
   }
+}
+
+namespace {
+
+// p's output streamed to c, on test_platform(2): two workers take the two places and a third,
+// w2, waits for one of them to step aside. The prediction, checked against the closed form and
+// the noise-free simulation (with its trace).
+struct StreamUnderLimit {
+  Platform platform = test_platform(2);
+  Workflow w;
+  ExecutionModel m;
+  Plan plan;
+  std::uint32_t p, c;
+  Prediction r;
+  sim::SimResult s;
+  StreamUnderLimit(const std::string& tasks,
+                   const std::vector<std::pair<std::string, std::string>>& assign)
+      : w(test::wf(tasks)),
+        m(w, platform),
+        plan(strict_plan(w, assign)),
+        p(index(*w.find("p"))),
+        c(index(*w.find("c"))) {
+    plan.stream = {{p, c}};
+    check_plan(plan, w, platform);
+    r = predict(m, plan);
+    sim::SimOptions so;
+    so.record_trace = true;
+    s = sim::simulate(m, plan, so);
+    REQUIRE(r.streams.size() == 1);
+    CHECK(predict_contention_free(m, plan).makespan_us == r.makespan_us);
+    CHECK(s.timeline.makespan_us == r.makespan_us);
+    CHECK(s.timeline.tasks[c].exec_start_us == r.tasks[c].exec_start_us);
+    REQUIRE(s.timeline.instances.size() == r.instances.size());
+    for (std::size_t i = 0; i < r.instances.size(); ++i)
+      CHECK(s.timeline.instances[i].exited_us == r.instances[i].exited_us);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("stream: an instance that received a stream steps aside only once it is complete",
+          "[passes][stream][engine]") {
+  // p (w1, 0.1 s, 1 MB) streams to c (w0), which also waits for x (w0, 0.2 s) and y (w2); one
+  // place under a concurrency limit of 2 is left for w2, queued from 0.01 s. w0 and w1 are ready
+  // at 0.51 s. p ends at 0.61 s while w0 runs x: the stream runs 0.61-1.611 s (1 ms + 1 s), p's
+  // counters follow at 1.612 s; q then runs on w1 until 3.612 s (done 3.614 s). x is done at
+  // 0.711 s: w0 is idle, but receiving the stream, so it does not step aside then (before, it
+  // did and flushed 1 MB it did not have yet). At 1.612 s the stream is complete and w0 steps
+  // aside for w2, flushing x's output (0 B) and the streamed 1 MB: 1 ms + 1 s, exit 2.613 s. w2
+  // starts warm in w0's container (ready 2.713 s), y runs until 2.813 s, uploads (1 ms) and
+  // counts (2.815 s): c is ready and re-invokes w0, which starts at 2.825 s warm in w2's
+  // container (ready 2.925 s), downloads the flushed 1 MB (stored 2.613 s) until 3.926 s, runs
+  // until 4.026 s, done 4.028 s.
+  StreamUnderLimit t(R"({"id": "x", "work_s": 0.2},
+                        {"id": "p", "work_s": 0.1, "output_bytes": 1000000},
+                        {"id": "q", "work_s": 2},
+                        {"id": "y", "work_s": 0.1},
+                        {"id": "c", "work_s": 0.1, "deps": ["x", "p", "y"]})",
+                     {{"x", "w0"}, {"c", "w0"}, {"p", "w1"}, {"q", "w1"}, {"y", "w2"}});
+  const Prediction& r = t.r;
+  const std::uint32_t p = t.p, c = t.c;
+  CHECK(r.streams[0].instance == 0);
+  CHECK(r.streams[0].start_us == 610'000);
+  CHECK(r.streams[0].end_us == 1'611'000);
+  REQUIRE(r.instances.size() == 4);
+  CHECK(r.instances[0].evicted);
+  CHECK(r.instances[0].evicted_us == 1'612'000);
+  CHECK(r.instances[0].exited_us == 2'613'000);
+  CHECK(r.instances[2].ready_us == 2'713'000);
+  CHECK(r.tasks[p].uploaded);  // by w0's flush
+  CHECK(r.tasks[p].upload_end_us == 2'613'000);
+  CHECK(r.tasks[c].instance == 3);
+  CHECK(r.tasks[c].download_bytes == 1'000'000);
+  CHECK(r.tasks[c].exec_start_us == 3'926'000);
+  CHECK(r.makespan_us == 4'028'000);
+  // c ran on w0's second instance: its trace has p's output as a download, not a stream.
+  const TraceAttempt& ca = t.s.trace.tasks[c].attempts.back();
+  auto in = std::find_if(ca.inputs.begin(), ca.inputs.end(),
+                         [](const TraceInput& i) { return i.from == "p"; });
+  REQUIRE(in != ca.inputs.end());
+  CHECK(in->source == TraceInput::Source::kDownload);
+}
+
+TEST_CASE("stream: the producer's instance steps aside while the consumer holds its stream",
+          "[passes][stream][engine]") {
+  // p (w1, 0.1 s, 1 MB) streams to c (w0) and is read on w1 by r, which waits for y (w2, queued
+  // for the last place under a limit of 2). x runs on w0 0.51-1.51 s; the stream 0.61-1.611 s;
+  // p counts at 1.612 s, completing c (its ready event reaches w0 at 1.613 s), and w1, idle with
+  // r waiting, steps aside for w2: it flushes p's output for r (1 ms + 1 s, until 2.613 s).
+  // That flush does not delay c, which has p by stream: c downloads only its 1 kB literal input
+  // (1 ms + 1 ms) from 1.613 s and runs 1.615-1.715 s, done 1.717 s (before, it waited for the
+  // flush: 2.615-2.715 s). w0 then exits and w2 starts warm in its container (ready 1.817 s):
+  // y runs until 1.917 s, done 1.919 s; r re-invokes w1 (start 1.929 s, warm, ready 2.029 s),
+  // which downloads p from 2.613 s (1.001 s), runs 3.614-3.714 s, done 3.716 s.
+  StreamUnderLimit t(R"({"id": "x", "work_s": 1},
+                        {"id": "p", "work_s": 0.1, "output_bytes": 1000000},
+                        {"id": "y", "work_s": 0.1},
+                        {"id": "r", "work_s": 0.1, "deps": ["p", "y"]},
+                        {"id": "c", "work_s": 0.1, "input_bytes": 1000, "deps": ["x", "p"]})",
+                     {{"x", "w0"}, {"c", "w0"}, {"p", "w1"}, {"r", "w1"}, {"y", "w2"}});
+  const Prediction& pr = t.r;
+  const std::uint32_t p = t.p, c = t.c, r = index(*t.w.find("r"));
+  CHECK(pr.streams[0].end_us == 1'611'000);
+  REQUIRE(pr.instances.size() >= 2);
+  CHECK(pr.instances[1].evicted);
+  CHECK(pr.instances[1].exited_us == 2'613'000);
+  CHECK(pr.tasks[p].upload_end_us == 2'613'000);
+  CHECK(pr.tasks[c].instance == 0);
+  CHECK(pr.tasks[c].download_bytes == 1000);
+  CHECK(pr.tasks[c].exec_start_us == 1'615'000);
+  CHECK(pr.tasks[c].finish_us == 1'717'000);
+  CHECK(pr.tasks[r].download_bytes == 1'000'000);
+  CHECK(pr.tasks[r].exec_start_us == 3'614'000);
+  CHECK(pr.makespan_us == 3'716'000);
 }
 
 TEST_CASE("stream: an edge that cannot be streamed is refused with where and why",

@@ -106,6 +106,14 @@ TEST_CASE("bad platforms give one clear error", "[platform][errors]") {
         read_platform(R"({"format": "dagplan-platform/1", "kind": "grid"})", "p.json"), "$.kind",
         "expected \"serverless\" or \"cluster\"");
   }
+  SECTION("a CPU time per GB received out of its range") {
+    REQUIRE_INPUT_ERROR(
+        read_platform(head + R"("receive_cpu_s_per_gb": 101, "configs": []})", "p.json"), "p.json",
+        "$.receive_cpu_s_per_gb", "expected a CPU time per GB received in [0, 100] s/GB");
+    REQUIRE_INPUT_ERROR(
+        read_platform(head + R"("receive_cpu_s_per_gb": -1, "configs": []})", "p.json"),
+        "$.receive_cpu_s_per_gb", "");
+  }
   SECTION("negative latency") {
     REQUIRE_INPUT_ERROR(read_platform(head + R"("invoke_latency_s": -1, "configs": []})", "p.json"),
                         "$.invoke_latency_s", ">= 0");

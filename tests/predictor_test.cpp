@@ -9,6 +9,7 @@
 #include "dagplan/generators.hpp"
 #include "dagplan/predictor.hpp"
 #include "dagplan/random.hpp"
+#include "dagplan/sim/simulator.hpp"
 #include "dagplan/workflow_io.hpp"
 #include "test_util.hpp"
 
@@ -202,6 +203,45 @@ TEST_CASE("pre-load overlaps downloads with the worker's other work", "[predicto
   // ready at 3.511 + ... so c runs once it is ready and the download is done: 3.512.
   CHECK(task(pre, w, "c").exec_start_us == 3'512'000);
   CHECK(pre.makespan_us < plain.makespan_us);
+}
+
+TEST_CASE("pre-load: receiving takes CPU from the task computing on the worker's only vCPU",
+          "[predictor][engine]") {
+  // The pre-load case: big's 1 MB is stored at 2.511 s and its data arrives on w0 2.512-3.512 s
+  // (after the 1 ms latency), c is ready when a is done. At 100 s/GB received, 1 MB takes 0.1 s
+  // of CPU from whatever computes on w0's only vCPU meanwhile.
+  Platform platform = test_platform();
+  platform.receive_cpu_s_per_gb = 100;
+  auto c_exec_start = [&](const char* a_work_s) {
+    Workflow w = test::wf(std::string(R"({"id": "a", "work_s": )") + a_work_s + R"(},
+        {"id": "big", "work_s": 1, "output_bytes": 1000000},
+        {"id": "c", "work_s": 1, "deps": ["a", "big"]})");
+    ExecutionModel m(w, platform);
+    Plan plan = test::preload_case_plan(w);
+    plan.preload[index(*w.find("c"))] = 1;
+    const Prediction p = predict(m, plan);
+    // The same in closed form and in the noise-free simulation.
+    CHECK(predict_contention_free(m, plan).makespan_us == p.makespan_us);
+    CHECK(sim::simulate(m, plan, sim::SimOptions{}).timeline.makespan_us == p.makespan_us);
+    return task(p, w, "c").exec_start_us;
+  };
+  // a runs 0.51-5.51 s: the whole 1 MB arrives while a computes, a takes 0.1 s longer in
+  // effect: c, ready at 5.511 s, executes from 5.611 s (free pre-load: 5.511 s; none: 6.512 s).
+  CHECK(c_exec_start("5") == 5'611'000);
+  // a runs 0.51-3.51 s: 0.998 s of the 1 s of data (998 kB) arrive while it computes: 99.8 ms.
+  // c is ready at 3.511 s: 3.6108 s.
+  CHECK(c_exec_start("3") == 3'610'800);
+  // a runs 0.51-1.51 s, before big's output exists: w0 is idle as it receives, nothing is
+  // taken; c is ready at 2.513 s (big's counter, then the ready event) and has its input at
+  // 3.512 s.
+  CHECK(c_exec_start("1") == 3'512'000);
+  // No CPU time given (the default): the free overlap, as before.
+  platform.receive_cpu_s_per_gb = 0;
+  CHECK(c_exec_start("5") == 5'511'000);
+  // A worker with a spare vCPU (2 vCPUs, 2 slots): nothing is taken either.
+  platform.receive_cpu_s_per_gb = 100;
+  platform.configs[0].vcpus = 2;
+  CHECK(c_exec_start("5") == 5'511'000);
 }
 
 TEST_CASE("seconds round to microseconds half away from zero, like llround", "[predictor]") {

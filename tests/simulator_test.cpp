@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <initializer_list>
 
 #include "dagplan/generators.hpp"
 #include "dagplan/passes.hpp"
@@ -198,6 +200,24 @@ void check_contention_agreement(
   CHECK(streamed > 0);
 }
 
+// Per concurrency limit (2, then 5) on aws-lambda, each shape's generated workflow (`tasks`
+// tasks, seed 5): f(limit, shape, platform, workflow, model).
+template <class F>
+void under_tight_limits(std::initializer_list<const char*> shapes, std::size_t tasks, F&& f) {
+  for (int limit : {2, 5}) {
+    Platform p = load_platform("aws-lambda");
+    p.max_concurrency = static_cast<std::uint32_t>(limit);
+    for (const char* shape : shapes) {
+      GeneratorOptions g;
+      g.tasks = tasks;
+      g.seed = 5;
+      Workflow w = generate_workflow(shape, g);
+      ExecutionModel m(w, p);
+      f(limit, shape, p, w, m);
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("without noise and contention the simulator equals the predictor to the microsecond",
@@ -376,34 +396,64 @@ TEST_CASE("every planner's plan completes under a tight concurrency limit, predi
   // Strict workers that wait for each other must step aside when invocations queue, and a worker
   // with a ready event on its way must not (regression: montage-like plans of 10^4 tasks on the
   // cluster once ended with tasks sent to a worker that had already left).
-  for (int limit : {2, 5}) {
-    Platform p = load_platform("aws-lambda");
-    p.max_concurrency = static_cast<std::uint32_t>(limit);
-    for (const char* shape : {"montage-like", "map-reduce", "random-layered", "gemm"}) {
-      GeneratorOptions g;
-      g.tasks = 300;
-      g.seed = 5;
-      Workflow w = generate_workflow(shape, g);
-      ExecutionModel m(w, p);
-      for (const PlannerInfo& info : planner_registry().planners()) {
-        INFO("limit " << limit << ", " << shape << ", " << info.name);
-        Plan plan = info.create()->plan(m, PlannerOptions{});
-        Prediction predicted = predict(m, plan);
-        SimOptions o;
-        o.noise.enabled = true;
-        SimResult s = simulate(m, plan, o);
-        CHECK(predicted.tasks.size() == w.task_count());
-        CHECK_FALSE(s.failed);
-        CHECK(s.timeline.makespan_us >= predicted.bounds.critical_path_us);
-      }
-    }
-  }
+  under_tight_limits({"montage-like", "map-reduce", "random-layered", "gemm"}, 300,
+                     [](int limit, const char* shape, const Platform&, const Workflow& w,
+                        const ExecutionModel& m) {
+                       for (const PlannerInfo& info : planner_registry().planners()) {
+                         INFO("limit " << limit << ", " << shape << ", " << info.name);
+                         Plan plan = info.create()->plan(m, PlannerOptions{});
+                         Prediction predicted = predict(m, plan);
+                         SimOptions o;
+                         o.noise.enabled = true;
+                         SimResult s = simulate(m, plan, o);
+                         CHECK(predicted.tasks.size() == w.task_count());
+                         CHECK_FALSE(s.failed);
+                         CHECK(s.timeline.makespan_us >= predicted.bounds.critical_path_us);
+                       }
+                     });
   Workflow big = generate_workflow("montage-like", GeneratorOptions{10000, 1, 1.0, 1e6, 4.0});
   Platform cluster = load_platform("cluster");
   ExecutionModel m(big, cluster);
   Plan plan = planner_registry().create("uniform")->plan(m, PlannerOptions{});
   CHECK(predict(m, plan).makespan_us > 0);
   CHECK_FALSE(simulate(m, plan, SimOptions{}).failed);
+}
+
+TEST_CASE(
+    "pareto plans with every pass under a tight concurrency limit: streams across "
+    "step-asides, predicted = simulated",
+    "[simulator][engine][pareto][stream]") {
+  // Regression (CI's sanitizer build, assertions on): outputs streamed to instances that step
+  // aside, or made on one, broke the engine's cross-checks (decision 0027). With every pass
+  // (`dagplan plan --planner pareto --optimize all`) the plans keep streams where instances are
+  // evicted, and the contention-aware prediction is the noise-free simulation.
+  const std::vector<std::string> all = pass_registry().select("all");
+  std::size_t plans = 0, streamed_and_evicted = 0;
+  under_tight_limits({"montage-like", "map-reduce", "random-layered", "fanout-fanin"}, 100,
+                     [&](int limit, const char* shape, const Platform& p, const Workflow& w,
+                         const ExecutionModel& m) {
+                       INFO("limit " << limit << ", " << shape);
+                       Plan plan = planner_registry().create("pareto")->plan(m, PlannerOptions{});
+                       (void)optimize_plan(m, plan, all, PassObjective{});
+                       check_plan(plan, w, p);
+                       const Prediction predicted = predict(m, plan);
+                       const SimResult s = simulate(m, plan, SimOptions{});
+                       require_same_timeline(predicted, s.timeline);
+                       REQUIRE(s.timeline.streams.size() == predicted.streams.size());
+                       for (std::size_t i = 0; i < predicted.streams.size(); ++i) {
+                         CHECK(s.timeline.streams[i].instance == predicted.streams[i].instance);
+                         CHECK(s.timeline.streams[i].end_us == predicted.streams[i].end_us);
+                       }
+                       ++plans;
+                       const bool evicted =
+                           std::any_of(predicted.instances.begin(), predicted.instances.end(),
+                                       [](const InstancePrediction& in) { return in.evicted; });
+                       if (evicted && !predicted.streams.empty()) ++streamed_and_evicted;
+                     });
+  // Not vacuous: some plans stream while instances step aside (random-layered under a limit of
+  // 5: 4 streams, 6 step-asides).
+  CHECK(streamed_and_evicted > 0);
+  CHECK(plans == 8);
 }
 
 TEST_CASE("no plan's noise-free run beats the lower bounds, data movement included",

@@ -84,6 +84,8 @@ void check_platform(const Platform& p) {
   time(p.dispatch_overhead_us, "$.dispatch_overhead_s");
   in(p.storage_bandwidth_bytes_per_s, limits::kMinBandwidth, limits::kMaxBandwidth,
      "$.storage.bandwidth_bytes_per_s", "a bandwidth in bytes/s");
+  in(p.receive_cpu_s_per_gb, 0, limits::kMaxReceiveCpuSPerGb, "$.receive_cpu_s_per_gb",
+     "a CPU time per GB received in s/GB");
   const std::pair<double, const char*> prices[] = {
       {p.prices.per_gb_s, "$.prices.per_gb_s"},
       {p.prices.per_invocation, "$.prices.per_invocation"},
@@ -405,6 +407,15 @@ std::int64_t ExecutionModel::stream_us(std::uint64_t bytes, ConfigId c) const {
 
 std::int64_t ExecutionModel::transfer_us(std::uint64_t bytes, ConfigId c) const {
   return platform_.storage_latency_us + stream_us(bytes, c);
+}
+
+bool ExecutionModel::receive_takes_cpu(ConfigId c) const {
+  return platform_.receive_cpu_s_per_gb > 0 && slots(c) == 1 && worker_vcpus(c) < 2;
+}
+
+std::int64_t ExecutionModel::receive_cpu_us(std::uint64_t bytes, ConfigId c) const {
+  if (!receive_takes_cpu(c)) return 0;
+  return seconds_to_us(static_cast<double>(bytes) * 1e-9 * platform_.receive_cpu_s_per_gb);
 }
 
 std::int64_t ExecutionModel::startup_us(ConfigId c, bool warm) const {

@@ -190,6 +190,9 @@ Platform read_platform(std::string_view text, const std::string& file) {
         p.links = LinkSharing::kIndependent;
       else
         r.fail(fmt::format("expected \"shared\" or \"independent\", got \"{}\"", v));
+    } else if (key == "receive_cpu_s_per_gb") {
+      p.receive_cpu_s_per_gb =
+          r.number_in(0, limits::kMaxReceiveCpuSPerGb, "a CPU time per GB received", "s/GB");
     } else if (key == "network_latency_s") {
       latency_path = r.path();
       p.network_latency_us = read_seconds_as_us(r);
@@ -211,12 +214,27 @@ Platform read_platform(std::string_view text, const std::string& file) {
               {"per_gb_s", "per_invocation", "per_storage_gb_s", "per_core_hour", "currency"});
       });
     } else {
-      fail_unknown_member(
-          r, key,
-          {"format", "kind", "name", "description", "configs", "machines",
-           "network_bandwidth_bytes_per_s", "invoke_latency_s", "storage", "keep_alive_s",
-           "max_concurrency", "dag_inline_bytes", "bill_startup", "billing_granularity_s",
-           "dispatch_overhead_s", "transfers", "links", "network_latency_s", "prices"});
+      fail_unknown_member(r, key,
+                          {"format",
+                           "kind",
+                           "name",
+                           "description",
+                           "configs",
+                           "machines",
+                           "network_bandwidth_bytes_per_s",
+                           "invoke_latency_s",
+                           "storage",
+                           "keep_alive_s",
+                           "max_concurrency",
+                           "dag_inline_bytes",
+                           "bill_startup",
+                           "billing_granularity_s",
+                           "dispatch_overhead_s",
+                           "transfers",
+                           "links",
+                           "network_latency_s",
+                           "receive_cpu_s_per_gb",
+                           "prices"});
     }
   });
   r.finish();
@@ -314,6 +332,7 @@ std::string write_platform(const Platform& p) {
     w.member("links", p.links == LinkSharing::kShared ? "shared" : "independent");
     w.member("network_latency_s", us_to_seconds(p.network_latency_us));
   }
+  if (p.receive_cpu_s_per_gb > 0) w.member("receive_cpu_s_per_gb", p.receive_cpu_s_per_gb);
   w.key("prices");
   w.begin_object(true);
   w.member("per_gb_s", p.prices.per_gb_s);

@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <deque>
 #include <iterator>
 #include <queue>
+#include <tuple>
 #include <unordered_map>
 
 #include "dagplan/error.hpp"
@@ -226,6 +228,15 @@ class RunEngine::Impl {
   // Adds `t`'s output to the outputs only strict instance `inst` holds (flushed on eviction).
   void keep(std::uint32_t inst, std::uint32_t t);
   void evict(std::uint32_t id);
+  // Whether consumer `s` reads `t`'s output on its worker's current instance, other than `id`,
+  // which holds it (it ran there, or came by stream): a flush by `id` does not delay it.
+  bool held_elsewhere(std::uint32_t t, std::uint32_t s, std::uint32_t id) const {
+    const std::uint32_t k = ts_[s].worker;
+    if (k == kFlexible || streamed_to_.empty()) return false;
+    const std::uint32_t x = workers_[k].instance;
+    return x != kNone && x != id &&
+           (is_local(t, x, kAlwaysLocal) || streamed_here(t, s, x, kAlwaysLocal));
+  }
   void adopt_pending(std::uint32_t worker, std::uint32_t inst);
   void exit_instance(std::uint32_t id, std::int64_t at);
   void release(std::uint32_t id);
@@ -242,6 +253,7 @@ class RunEngine::Impl {
   struct InstanceState {
     std::uint32_t running = 0, slots = 1;
     std::uint32_t ready_in_flight = 0;  // ready events sent to it, not yet delivered
+    std::uint32_t streams_in = 0;       // streams to it whose producer is not done yet
     std::uint32_t queue_head = kNone, queue_tail = kNone;  // FIFO of ready tasks
     std::uint32_t queued = 0;         // ordered worker: ready tasks waiting for their turn
     std::uint32_t ran_head = kNone;   // tasks started here
@@ -776,14 +788,44 @@ RunEngine::RemoteInputs RunEngine::Impl::preloaded_inputs(std::uint32_t inst, st
   if (r.any) r.stored_us = std::max(r.stored_us, in.ready_us + m_.transfer_us(r.bytes, in.config));
   std::vector<TaskId> dup_inputs;
   if (dup != kNoDup) run_inputs(plan_, w_, t, dup_inputs);
+  // Pre-load's CPU (decision 0028): on a worker without a spare vCPU, the bytes that arrive
+  // while an earlier task of this instance executes take receive_cpu_us() of that task's CPU,
+  // as if it had run so much longer: this task takes its slot that much later. (from, to,
+  // bytes): when each download's data arrives.
+  const bool costs_cpu = m_.receive_takes_cpu(in.config);
+  std::vector<std::tuple<std::int64_t, std::int64_t, std::uint64_t>> received;
+  if (costs_cpu && r.any) {
+    const std::int64_t arrives = in.ready_us + m_.transfer_us(r.bytes, in.config);
+    received.emplace_back(arrives - m_.stream_us(r.bytes, in.config), arrives, r.bytes);
+  }
   for (TaskId q : dup == kNoDup ? w_.predecessors(t) : std::span<const TaskId>(dup_inputs)) {
     if (is_local(index(q), inst, local_since) || streamed_here(index(q), ti, inst, local_since))
       continue;
     std::uint64_t bytes = w_.output_bytes(q);
     r.bytes += bytes;
     r.any = true;
-    r.stored_us = std::max(r.stored_us, std::max(tp_[index(q)].upload_end_us, in.ready_us) +
-                                            m_.transfer_us(bytes, in.config));
+    const std::int64_t arrives =
+        std::max(tp_[index(q)].upload_end_us, in.ready_us) + m_.transfer_us(bytes, in.config);
+    r.stored_us = std::max(r.stored_us, arrives);
+    if (costs_cpu) received.emplace_back(arrives - m_.stream_us(bytes, in.config), arrives, bytes);
+  }
+  if (!received.empty()) {
+    // One slot: the earlier tasks ran one after the other, latest first in the ran list.
+    std::int64_t earliest = tp_[ti].start_us;
+    for (const auto& d : received) earliest = std::min(earliest, std::get<0>(d));
+    double busy_bytes = 0;
+    for (std::uint32_t x = next_[ti]; x != kNone && tp_[x].exec_end_us > earliest; x = next_[x])
+      for (const auto& [from, to, bytes] : received) {
+        const std::int64_t overlap =
+            std::min(to, tp_[x].exec_end_us) - std::max(from, tp_[x].exec_start_us);
+        if (overlap > 0 && to > from)
+          busy_bytes += static_cast<double>(bytes) * static_cast<double>(overlap) /
+                        static_cast<double>(to - from);
+      }
+    r.stored_us = std::max(
+        r.stored_us,
+        tp_[ti].start_us +
+            m_.receive_cpu_us(static_cast<std::uint64_t>(std::llround(busy_bytes)), in.config));
   }
   return r;
 }
@@ -838,6 +880,7 @@ RunEngine::Output RunEngine::Impl::output_at_exec_end(std::uint32_t inst, std::u
         auto [it, fresh] = streamed_to_.try_emplace(std::uint64_t{t} << 32 | x,
                                                     static_cast<std::uint32_t>(streams_.size()));
         if (!fresh) return;
+        ++state_[x].streams_in;  // it must not step aside before the stream is complete
         streams_.push_back(StreamPrediction{t, c, x, now_, 0});
         ++out.streams;
       });
@@ -955,6 +998,17 @@ void RunEngine::Impl::task_done(std::uint32_t ti) {
       evict_idle();
     }
   }
+  // Its streams are complete (its counters follow them): an idle instance that received one
+  // may step aside from now on, flushing the streamed output as its own (evict()).
+  if (!first_stream_.empty())
+    if (auto it = first_stream_.find(ti); it != first_stream_.end())
+      for (std::uint32_t i = it->second; i < streams_.size() && streams_[i].producer == ti; ++i) {
+        const std::uint32_t x = streams_[i].instance;
+        if (--state_[x].streams_in == 0 && state_[x].running == 0 && !state_[x].exiting) {
+          idle_.push_back(x);
+          evict_idle();
+        }
+      }
 }
 
 // A strict worker that waits idle holds a place under the concurrency limit (a core, on a
@@ -967,8 +1021,9 @@ void RunEngine::Impl::evict_idle() {
     std::uint32_t id = idle_.front();
     idle_.pop_front();
     const InstanceState& st = state_[id];
-    if (st.exited || st.exiting || st.running != 0 || startable(id) || st.ready_in_flight != 0)
-      continue;  // stale: it has work again, or work is on its way
+    if (st.exited || st.exiting || st.running != 0 || startable(id) || st.ready_in_flight != 0 ||
+        st.streams_in != 0)
+      continue;  // stale: it has work again, or work (or a streamed input) is on its way
     if (!eviction_helps(id)) {
       not_now_.push_back(id);
       continue;
@@ -1013,7 +1068,15 @@ void RunEngine::Impl::evict(std::uint32_t id) {
   for (std::uint32_t c = st.kept_head; c != kNone; c = kept_[c].next, fill = kKeptPerChunk)
     for (std::uint32_t i = 0; i < fill; ++i) {
       std::uint32_t t = kept_[c].task[i];
-      if (tp_[t].uploaded) continue;  // a streamed output its producer uploaded after all
+      if (tp_[t].uploaded) {
+        // Held by another instance too (a streamed output: Plan::stream) and flushed by it
+        // already: this worker's consumers, which would have read it here, read that copy.
+        if (!flushed_until_.empty())
+          for (TaskId s : w_.successors(TaskId{t}))
+            if (ts_[index(s)].worker == in.worker)
+              flushed_until_[index(s)] = std::max(flushed_until_[index(s)], tp_[t].upload_end_us);
+        continue;
+      }
       tp_[t].uploaded = true;
       bytes += w_.output_bytes(TaskId{t});
       flushed_.push_back(t);
@@ -1024,7 +1087,8 @@ void RunEngine::Impl::evict(std::uint32_t id) {
   for (std::uint32_t t : flushed_) {
     tp_[t].upload_end_us = end;
     for (TaskId s : w_.successors(TaskId{t}))
-      flushed_until_[index(s)] = std::max(flushed_until_[index(s)], end);
+      if (!held_elsewhere(t, index(s), id))
+        flushed_until_[index(s)] = std::max(flushed_until_[index(s)], end);
   }
   flushed_.clear();
   // Ready tasks of an ordered worker still waiting for their turn go to its next instance.

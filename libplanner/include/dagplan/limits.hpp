@@ -78,6 +78,9 @@ inline constexpr double kMaxWorkScale = 1e6;
 /// kMaxTotalBytes the product is below 2^60 s: finite, and refused by ExecutionModel if the
 /// execution gets too long.
 inline constexpr double kMaxPerByteS = 1;
+/// A platform's `receive_cpu_s_per_gb` (CPU seconds a worker spends receiving 1 GB): [0, 100].
+/// With kMaxTotalBytes the CPU time is below 2^60 x 1e-7 s: in range of microseconds.
+inline constexpr double kMaxReceiveCpuSPerGb = 100;
 /// A profile's `vcpu_exponent`: [0, 4]. With kMaxVcpus, parallel^exponent <= 1e24: finite.
 inline constexpr double kMaxVcpuExponent = 4;
 /// A profile's `noise_sigma` (lognormal sigma of execution times): [0, 2]; e^2 = 7.4 times the

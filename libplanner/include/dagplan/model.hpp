@@ -107,6 +107,13 @@ class ExecutionModel {
   /// Rule 4/6: one storage transfer (GET or SET) of `bytes` by a worker of configuration `c`,
   /// without contention: storage latency + bytes / bandwidth. 0 bytes still cost the latency.
   std::int64_t transfer_us(std::uint64_t bytes, ConfigId c) const;
+  /// Rule 4 (pre-load): whether receiving takes CPU from a task computing on a worker of
+  /// configuration `c`: the platform gives a CPU time per GB received and the worker has no
+  /// spare vCPU for it (one slot on fewer than 2 vCPUs; decision 0028).
+  bool receive_takes_cpu(ConfigId c) const;
+  /// The CPU time receiving `bytes` takes from a task computing on a worker of configuration
+  /// `c` (platform's receive_cpu_s_per_gb); 0 unless receive_takes_cpu(c).
+  std::int64_t receive_cpu_us(std::uint64_t bytes, ConfigId c) const;
   /// The bytes-over-bandwidth part of transfer_us, without the latency.
   std::int64_t stream_us(std::uint64_t bytes, ConfigId c) const;
   /// One storage operation (INCR, PUBLISH, a completion record): the storage latency.

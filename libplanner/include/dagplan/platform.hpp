@@ -85,6 +85,9 @@ struct Platform {
   TransferMode transfers = TransferMode::kStorage;  ///< how outputs reach other workers
   LinkSharing links = LinkSharing::kShared;         ///< direct transfers: shared machine links?
   std::int64_t network_latency_us = 0;              ///< direct transfers: latency of one transfer
+  /// Pre-load: CPU seconds a worker spends receiving 1 GB, taken from a task computing on the
+  /// same vCPU (ExecutionModel::receive_cpu_us()); 0: receiving is free (decision 0028).
+  double receive_cpu_s_per_gb = 0;
   Prices prices;
 
   /// Whether its configurations are machines that workers can be pinned to (a cluster).

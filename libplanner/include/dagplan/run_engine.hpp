@@ -96,7 +96,9 @@ class RunEngine {
   bool is_local(std::uint32_t q, std::uint32_t inst, std::int64_t local_since) const;
   /// With pre-load, each remote input is downloaded as soon as it is stored and the worker is
   /// ready, one transfer each, without contention. Returns the bytes, and in `stored_us` when
-  /// the last download ends (at least record(t).start_us).
+  /// the last download ends (at least record(t).start_us), or, when receiving takes CPU
+  /// (ExecutionModel::receive_takes_cpu()), at least record(t).start_us plus the CPU the bytes
+  /// received while an earlier task of `inst` executed took from it (decision 0028).
   RemoteInputs preloaded_inputs(std::uint32_t inst, std::uint32_t t,
                                 std::int64_t local_since = kAlwaysLocal) const;
 

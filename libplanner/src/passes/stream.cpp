@@ -27,12 +27,6 @@ class StreamPass final : public Pass {
     if (model.direct_transfers()) return 0;
     const Workflow& w = model.workflow();
     const Prediction& p = state.current;
-    // A streamed output is kept by the consumer's instance; the engine does not yet follow it
-    // when instances step aside for queued invocations (a binding concurrency limit or a full
-    // cluster: the engine's own cross-checks failed there), so no stream where the current
-    // prediction has an instance evicted.
-    for (const InstancePrediction& in : p.instances)
-      if (in.evicted) return 0;
     // Per worker, the spans its instances were up (ready to exited), from the current
     // prediction: a consumer's worker is likely running when its producer's execution ends
     // inside one of them.
