@@ -175,8 +175,8 @@ class Worker {
   std::string key(const std::string& name) const { return protocol::key(args_.run, name); }
   // The whole documents, from Redis (once per process); returns the bytes read.
   std::uint64_t load_docs();
-  // A strict worker's part, from its invocation.
-  void load_part(const std::string& payload);
+  // Strict worker `worker`'s part, from its invocation, unless this process read it already.
+  RunDocs* load_part(std::uint32_t worker, const std::string& payload);
   bool aborted(Redis& redis);
   // Connection `i`: 0 is redis_; the others (one per thread: Redis is not thread-safe) are made
   // on first use and kept for later invocations.
@@ -226,8 +226,10 @@ class Worker {
   Args args_;
   Redis redis_;
   std::vector<std::unique_ptr<Redis>> more_;  // connections 1, 2, ...
-  std::unique_ptr<RunDocs> whole_, part_;
-  RunDocs* docs_ = nullptr;  // the current invocation's: whole_ or part_
+  std::unique_ptr<RunDocs> whole_;
+  // Parts read from invocations, by strict worker (the same for every invocation of a run).
+  std::unordered_map<std::uint32_t, std::unique_ptr<RunDocs>> parts_;
+  RunDocs* docs_ = nullptr;  // the current invocation's: whole_ or one of parts_
   // Guards what the instance's threads share: local_, work_dir_, the StrictRun, the pre-load
   // state. cv_ signals a StrictRun's changes, fetch_cv_ the pre-loads'.
   std::mutex mu_;
@@ -294,7 +296,8 @@ std::uint64_t Worker::load_docs() {
   return r.str.size();
 }
 
-void Worker::load_part(const std::string& payload) {
+RunDocs* Worker::load_part(std::uint32_t worker, const std::string& payload) {
+  if (auto it = parts_.find(worker); it != parts_.end()) return it->second.get();
   const nlohmann::json j = nlohmann::json::parse(payload);
   auto d = std::make_unique<RunDocs>();
   d->platform = read_platform(j.at("platform").get<std::string>(), "(invocation's platform)");
@@ -305,10 +308,11 @@ void Worker::load_part(const std::string& payload) {
   d->target = std::move(part.counter_target);
   d->global = std::move(part.global);
   derive(*d, j);
-  const std::uint32_t worker = j.at("part").at("worker").get<std::uint32_t>();
+  if (j.at("part").at("worker").get<std::uint32_t>() != worker || worker >= d->tasks_of.size())
+    throw Error(fmt::format("the invocation of worker {} carries another worker's part", worker));
   for (std::uint32_t t = 0; t < part.tasks; ++t) d->tasks_of[worker].push_back(t);
   for (std::uint32_t t = 0; t < d->global.size(); ++t) d->local.emplace(d->global[t], t);
-  part_ = std::move(d);
+  return (parts_[worker] = std::move(d)).get();
 }
 
 // The run is given up (dagrun set "abort"), or dagrun is gone: its heartbeat key expired
@@ -1237,14 +1241,14 @@ int Worker::serve() {
     std::uint32_t subject = 0, inst = 0;
     in >> kind >> subject >> inst >> rerun_list >> done_list;
     if (kind == "exit") return 0;
-    // Rule 12: the part in the invocation, or the whole documents, read from Redis by the first
-    // invocation without a part (then kept: the process's later instances find them).
+    // Rule 12: the whole documents, read from Redis by the first invocation without a part and
+    // kept (the process's later instances find them, as a warm container would), or the part in
+    // the invocation when the process has not read them (and this worker's part once).
     std::uint64_t fetched_bytes = 0, part_bytes = 0;
     std::int64_t fetch_us = 0;
     if (newline != std::string::npos) {
       part_bytes = text.size() - newline - 1;
-      load_part(text.substr(newline + 1));
-      docs_ = part_.get();
+      docs_ = whole_ ? whole_.get() : load_part(subject, text.substr(newline + 1));
     } else {
       if (!whole_) {
         const std::int64_t fetch_start = now_us();

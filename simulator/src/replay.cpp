@@ -77,7 +77,7 @@ struct RunView {
   std::function<std::int64_t(std::uint32_t)> exec_start_us;   // of the attempt that counted
   std::function<std::int64_t(std::uint32_t)> stored_us;       // output in storage (else max)
   std::vector<std::pair<std::uint32_t, bool>> instances;      // (plan worker or kFlexible, warm)
-  // Per instance (as `instances`): it started from the part of the DAG its invocation carried,
+  // Per instance (as `instances`): its invocation carried its part of the DAG and it started
   // without reading the DAG from storage (rule 12, Plan::worker_inline_dag).
   std::vector<bool> from_part;
   // Whether the consumer read the producer's output by stream (Plan::stream).
@@ -132,7 +132,7 @@ PassEffect pass_fact(std::string_view pass, const Plan& plan, const Workflow& w,
                   run.task_instance(index(w.successors(TaskId{t})[0])) == i;
     }
   } else if (pass == "inline-dag") {
-    e.fact = "instances of inline-dag workers that started from their part, fetching no DAG";
+    e.fact = "instances of inline-dag workers that started without reading the DAG";
     for (std::size_t i = 0; i < run.instances.size(); ++i) {
       if (!plan.inline_dag(run.instances[i].first)) continue;
       ++e.out_of;
