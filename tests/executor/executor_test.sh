@@ -876,6 +876,68 @@ print(f"w1's cold start-up: {[up(i) for i in plain]} us reading the whole DAG "
 assert min(up(i) for i in inline) < min(up(i) for i in plain), "no shorter start-up"
 PY
     replay_shows_pass "$tmp/inline1.json" inline-dag 1
+    # Workers running from their parts take the same decisions as with the whole DAG: every
+    # worker annotated, (1) the kernel examples under uniform (many workers, edges between them)
+    # give the locally evaluated outputs (--check); (2) a streamed edge is read by stream; (3)
+    # pre-loads happen.
+    annotate_all() {
+      python3 - "$1" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+for w in p["workers"]:
+    w["inline_dag"] = True
+p.pop("predictions", None)
+json.dump(p, open(sys.argv[1], "w"))
+PY
+    }
+    for wf in gemm tree-reduction; do
+      "$dagplan" plan examples/workflows/$wf.json --platform local --planner uniform -o "$tmp/k.json" > /dev/null || fail "plan $wf"
+      annotate_all "$tmp/k.json"
+      run_ok "$tmp/k.json" --check --trace "$tmp/k-trace.json"
+      python3 - "$tmp/run.json" "$tmp/k-trace.json" <<'PY' || fail "inline-dag $wf: $(cat "$tmp/run.json")"
+import json, sys
+r, tr = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert r["checked_outputs"] >= 1 and r["attempts"] == r["tasks"], r
+assert len(tr["instances"]) > 1
+assert all(i["dag_part_bytes"] > 0 and i["dag_fetched_bytes"] == 0 for i in tr["instances"]), tr["instances"]
+print(f"{len(tr['instances'])} instances from their parts, {r['checked_outputs']} outputs checked")
+PY
+    done
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+tasks = [{"id": "x", "work_s": 0.05, "output_bytes": 1000},
+         {"id": "s", "work_s": 0.2, "output_bytes": 1000},
+         {"id": "p", "work_s": 0.02, "output_bytes": 8000000, "deps": ["s"]},
+         {"id": "y", "work_s": 0.01, "output_bytes": 1000},
+         {"id": "c", "work_s": 0.01, "output_bytes": 1000, "deps": ["x", "p", "y"]}]
+json.dump({"format": "dagplan-workflow/1", "name": "stream", "tasks": tasks}, open(tmp + "/st.json", "w"))
+PY
+    plan_on_two "$tmp/st.json"
+    python3 - "$tmp/p.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["workers"] = [{"id": "w0", "config": "2048MB", "inline_dag": True},
+                {"id": "w1", "config": "512MB", "inline_dag": True}]
+p["tasks"] = [{"id": "x", "worker": "w0"}, {"id": "s", "worker": "w1"},
+              {"id": "p", "worker": "w1", "stream": ["c"]}, {"id": "y", "worker": "w1"},
+              {"id": "c", "worker": "w0", "preload": True}]
+for k in ("predictions", "passes"):
+    p.pop(k, None)
+json.dump(p, open(sys.argv[1], "w"))
+PY
+    run_ok "$tmp/p.json" --trace "$tmp/st-trace.json"
+    python3 - "$tmp/st-trace.json" <<'PY' || fail "inline-dag stream: $(cat "$tmp/st-trace.json")"
+import json, sys
+tr = json.load(open(sys.argv[1]))
+assert all(i["dag_part_bytes"] > 0 and i["dag_fetched_bytes"] == 0 for i in tr["instances"]), tr["instances"]
+c = {t["id"]: t["attempts"][-1] for t in tr["tasks"]}["c"]
+src = {x["from"]: x for x in c["inputs"]}
+# p's output by stream; y's (w1) pre-loaded: downloaded before c took its slot.
+assert src["p"]["source"] == "stream" and src["y"]["source"] == "download", c
+assert src["y"]["end_us"] < c["start_us"], c
+print(f"from parts: c read p by stream, y pre-loaded {c['start_us'] - src['y']['end_us']} us before c started")
+PY
     ;;
   *) fail "unknown case" ;;
 esac
