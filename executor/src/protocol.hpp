@@ -5,6 +5,8 @@
 //
 //   dag            the run's documents: workflow, plan, platform and run settings (JSON)
 //   lit:<t>        task t's literal input bytes           (written by dagrun before the run)
+//   code:<f>:<k>   chunk k of function f's code (rule 12, a profile's code_bytes; written by
+//                  dagrun before the run; a new worker process fetches its configuration's)
 //   out:<t>:<k>    chunk k of task t's output              (SET by the producer's worker)
 //   cnt:<t>        task t's dependency counter: the set of its producers counted (SADD and SCARD
 //                  in one transaction by each producer; counting one twice changes nothing)

@@ -90,6 +90,8 @@ struct Instance {
   // Rule 12, as its worker reported it: the run's documents read at start-up (bytes, time) and
   // the bytes of the part its invocation carried (-1: not reported, it never started).
   std::int64_t dag_fetched_bytes = -1, dag_fetch_us = 0, dag_part_bytes = 0;
+  // Its configuration's code package fetched at a cold start (bytes, time; -1: not reported).
+  std::int64_t code_fetched_bytes = -1, code_fetch_us = 0;
   std::uint32_t proc = 0;
   std::uint32_t subject = 0;             // the invocation's strict worker or flexible task
   std::vector<std::uint32_t> completed;  // tasks whose first completion was here, in order
@@ -117,6 +119,9 @@ class Runner {
   // Rule 12: what an invocation carries with a worker's part besides it (the platform and the
   // run's settings, as in the documents in Redis).
   void set_part_context(nlohmann::json context) { part_context_ = std::move(context); }
+  // Rule 12, code size: stores each function's code once for the run (code:<function>, chunked;
+  // synthetic bytes of its code_bytes).
+  void store_code(const std::string& ttl);
   void build_trace(std::int64_t t0);
 
  private:
@@ -155,6 +160,10 @@ class Runner {
   // carry (its part, written on its first invocation; empty: none, it reads the whole DAG).
   nlohmann::json part_context_;
   std::vector<std::string> part_line_;
+  // Rule 12, code size (functions[].code_bytes of a profile): per configuration, the code a cold
+  // start fetches (code_packages(), model.hpp); empty: no function has code.
+  std::vector<CodePackage> packages_ = code_packages(m_, plan_);
+  std::uint64_t stored_code_bytes_ = 0;
   const std::string& part_line(std::uint32_t k);
   std::vector<std::uint32_t> task_instance_;  // where the task's output is (its last attempt)
   std::map<std::uint64_t, std::uint32_t> restarts_;  // per strict worker / flexible task
@@ -199,6 +208,23 @@ constexpr std::string_view kInlineDagNote =
     "read two hops of the workflow): every worker read the whole DAG from Redis at start-up, "
     "which the prediction does not count for those workers";
 
+void Runner::store_code(const std::string& ttl) {
+  std::vector<FunctionId> functions;
+  for (const CodePackage& p : packages_)
+    functions.insert(functions.end(), p.functions.begin(), p.functions.end());
+  std::sort(functions.begin(), functions.end());
+  functions.erase(std::unique(functions.begin(), functions.end()), functions.end());
+  std::uint64_t stored = 0;
+  for (FunctionId f : functions) {
+    const std::string code = synthetic_bytes(::dagplan::index(f), m_.code_bytes(f));
+    protocol::append_chunked_set(redis_, key(fmt::format("code:{}", ::dagplan::index(f))), code,
+                                 ttl);
+    redis_.flush();
+    stored += code.size();
+  }
+  stored_code_bytes_ = stored;
+}
+
 const std::string& Runner::part_line(std::uint32_t k) {
   if (part_line_.empty()) part_line_.resize(plan_.worker_count());
   if (part_line_[k].empty() && ships_part(plan_, k)) {
@@ -212,6 +238,14 @@ const std::string& Runner::part_line(std::uint32_t k) {
 void Runner::start_process(Proc& p, std::uint32_t index) {
   std::vector<std::string> args = {"--redis",   redis_.address().text(), "--run", run_,
                                    "--process", std::to_string(index)};
+  // Rule 12, code size: a new process (a cold start) fetches its configuration's code package.
+  if (!packages_.empty() && !packages_[::dagplan::index(p.config)].functions.empty()) {
+    std::string code;
+    for (FunctionId f : packages_[::dagplan::index(p.config)].functions)
+      code +=
+          fmt::format("{}{}:{}", code.empty() ? "" : ",", ::dagplan::index(f), m_.code_bytes(f));
+    args.insert(args.end(), {"--code", code});
+  }
   if (!o_.password.empty()) {
     std::string pw = dir_ + "/password";
     args.insert(args.end(), {"--password-file", pw});
@@ -346,7 +380,8 @@ void Runner::handle_event(const std::string& text) {
     in >> inst >> at >> warm >> process;
     Instance& i = instances_.at(inst);
     i.ready_us = at;
-    in >> i.dag_fetched_bytes >> i.dag_fetch_us >> i.dag_part_bytes;
+    in >> i.dag_fetched_bytes >> i.dag_fetch_us >> i.dag_part_bytes >> i.code_fetched_bytes >>
+        i.code_fetch_us;
   } else if (kind == "done" || kind == "aside") {
     std::uint32_t inst = 0;
     std::int64_t at = 0;
@@ -750,6 +785,10 @@ void Runner::build_trace(std::int64_t t0) {
       ti.dag_fetch_us = i.dag_fetch_us;
       ti.dag_part_bytes = i.dag_part_bytes;
     }
+    if (!packages_.empty() && i.code_fetched_bytes >= 0) {
+      ti.code_fetched_bytes = i.code_fetched_bytes;
+      ti.code_fetch_us = i.code_fetch_us;
+    }
     if (i.warm)
       ++report_.warm_starts;
     else
@@ -761,6 +800,8 @@ void Runner::build_trace(std::int64_t t0) {
     if (uploaded_[t] && !tr.tasks[t].attempts.empty())
       cost += m_.storage_cost(w_.output_bytes(TaskId{t}),
                               makespan - tr.tasks[t].attempts.back().upload_end_us);
+  // Rule 12: each function's code, stored for the whole run (as the run engine counts it).
+  if (stored_code_bytes_ > 0) cost += m_.storage_cost(stored_code_bytes_, makespan);
   sim::add_cluster_events(tr, w_, plan_);
   for (const DuplicateRun& d : duplicates_)
     tr.events.push_back(
@@ -951,6 +992,7 @@ RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::str
     docs.erase("workflow");
     docs.erase("plan");
     runner.set_part_context(std::move(docs));
+    runner.store_code(ttl);
     redis.append(
         {"SET", protocol::key(run, "alive"), "1", "EX", std::to_string(protocol::kAliveTtlS)});
     for (std::uint32_t t = 0; t < w.task_count(); ++t) {

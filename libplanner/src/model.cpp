@@ -9,6 +9,7 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/limits.hpp"
+#include "dagplan/plan.hpp"
 
 namespace dagplan {
 
@@ -152,6 +153,27 @@ std::uint64_t dag_part_bytes(const Workflow& w, const DagPart& part) {
 
 std::uint64_t dag_part_bytes(const Workflow& w, std::span<const TaskId> tasks) {
   return dag_part_bytes(w, dag_part(w, tasks));
+}
+
+std::vector<CodePackage> code_packages(const ExecutionModel& m, const Plan& plan) {
+  std::vector<CodePackage> out;
+  if (!m.counts_code()) return out;
+  const Workflow& w = m.workflow();
+  // (configuration, function) pairs the plan runs, each once.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+  for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+    const FunctionId f = w.function(TaskId{t});
+    if (m.code_bytes(f) > 0) runs.emplace_back(index(plan.task_config[t]), index(f));
+  }
+  std::sort(runs.begin(), runs.end());
+  runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
+  if (runs.empty()) return out;
+  out.resize(m.config_count());
+  for (const auto& [c, f] : runs) {
+    out[c].functions.push_back(FunctionId{f});
+    out[c].bytes += m.code_bytes(FunctionId{f});
+  }
+  return out;
 }
 
 ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, const Profile* profile)

@@ -170,11 +170,15 @@ TraceInstance read_instance(JsonReader& r, const Context& cx) {
       inst.dag_fetch_us = read_startup_amount(r);
     } else if (key == "dag_part_bytes") {
       inst.dag_part_bytes = read_startup_amount(r);
+    } else if (key == "code_fetched_bytes") {
+      inst.code_fetched_bytes = read_startup_amount(r);
+    } else if (key == "code_fetch_us") {
+      inst.code_fetch_us = read_startup_amount(r);
     } else {
-      fail_unknown_member(
-          r, key,
-          {"worker", "config", "machine", "invoked_us", "start_us", "ready_us", "exited_us", "warm",
-           "crashed", "dag_fetched_bytes", "dag_fetch_us", "dag_part_bytes"});
+      fail_unknown_member(r, key,
+                          {"worker", "config", "machine", "invoked_us", "start_us", "ready_us",
+                           "exited_us", "warm", "crashed", "dag_fetched_bytes", "dag_fetch_us",
+                           "dag_part_bytes", "code_fetched_bytes", "code_fetch_us"});
     }
   });
   if (!has_config) r.fail_at(at, "missing member 'config'");
@@ -366,6 +370,10 @@ std::string write_trace(const Trace& trace) {
       j.member("dag_fetched_bytes", inst.dag_fetched_bytes);
       j.member("dag_fetch_us", inst.dag_fetch_us);
       j.member("dag_part_bytes", inst.dag_part_bytes);
+    }
+    if (inst.code_fetched_bytes >= 0) {
+      j.member("code_fetched_bytes", inst.code_fetched_bytes);
+      j.member("code_fetch_us", inst.code_fetch_us);
     }
     j.end_object();
   }

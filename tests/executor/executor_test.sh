@@ -939,6 +939,42 @@ assert src["y"]["end_us"] < c["start_us"], c
 print(f"from parts: c read p by stream, y pre-loaded {c['start_us'] - src['y']['end_us']} us before c started")
 PY
     ;;
+  code)
+    # Rule 12, code size: a profile gives fa 3 MB and fb 1 MB of code. dagrun stores each once;
+    # a new worker process (a cold start) fetches its configuration's package - the code of every
+    # function the plan runs there - before it serves, and a reused one (warm) fetches nothing.
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+tasks = [{"id": "a", "function": "fa", "work_s": 0.05, "output_bytes": 1000},
+         {"id": "b", "function": "fb", "work_s": 0.05, "output_bytes": 1000, "deps": ["a"]},
+         {"id": "c", "function": "fa", "work_s": 0.05, "output_bytes": 1000, "deps": ["b"]},
+         {"id": "d", "function": "fa", "work_s": 0.05, "output_bytes": 1000, "deps": ["b"]}]
+json.dump({"format": "dagplan-workflow/1", "name": "code", "tasks": tasks}, open(tmp + "/code.json", "w"))
+json.dump({"format": "dagplan-profile/1", "functions": [{"name": "fa", "code_bytes": 3000000},
+           {"name": "fb", "code_bytes": 1000000}]}, open(tmp + "/prof.json", "w"))
+PY
+    "$dagplan" plan "$tmp/code.json" --platform local --profile "$tmp/prof.json" --planner wukong -o "$tmp/p.json" > /dev/null || fail "plan"
+    run_ok "$tmp/p.json" --profile "$tmp/prof.json" --trace "$tmp/t.json"
+    python3 - "$tmp/t.json" <<'PY' || fail "code: $(cat "$tmp/t.json")"
+import json, sys
+tr = json.load(open(sys.argv[1]))
+code = {"fa": 3000000, "fb": 1000000}
+fn = {"a": "fa", "b": "fb", "c": "fa", "d": "fa"}
+configs = {}
+for t in tr["plan"]["tasks"]:
+    configs.setdefault(t["config"], set()).add(fn[t["id"]])
+cold = [i for i in tr["instances"] if not i["warm"]]
+assert cold and len(cold) < len(tr["instances"]), "expected cold and warm starts"
+for i in tr["instances"]:
+    want = sum(code[f] for f in configs[i["config"]]) if not i["warm"] else 0
+    assert i["code_fetched_bytes"] == want, (i, want)
+    assert i["ready_us"] - i["start_us"] >= i["code_fetch_us"] >= (1 if want else 0), i
+print("cold starts fetched their package: " + ", ".join(
+    f"{i['code_fetched_bytes']} bytes in {i['code_fetch_us']} us (start-up {i['ready_us'] - i['start_us']} us)" for i in cold)
+    + f"; {len(tr['instances']) - len(cold)} warm starts fetched none")
+PY
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS [$case_name]"

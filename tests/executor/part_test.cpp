@@ -11,6 +11,8 @@
 #include "../test_util.hpp"
 #include "dagplan/model.hpp"
 #include "dagplan/platform.hpp"
+#include "dagplan/predictor.hpp"
+#include "dagplan/profile.hpp"
 #include "dagplan/run_rules.hpp"
 
 using namespace dagplan;
@@ -86,4 +88,37 @@ TEST_CASE("a shipped part is dag_part(): its tasks, edges and sizes, and the rul
   }
   CHECK(parts > 10);
   CHECK(others > 0);  // not vacuous: parts had tasks of other workers
+}
+
+TEST_CASE("code_packages() is what the run engine's cold starts fetch", "[executor][part]") {
+  // fa (3 MB of code) runs on two configurations, fb (1 MB) on one: each configuration's package
+  // is its functions' code, and a predicted cold start is that much longer than the start-up.
+  const Platform platform = load_platform("local");
+  const Workflow w = test::wf(R"({"id": "a", "function": "fa", "work_s": 0.05},
+                                 {"id": "b", "function": "fb", "work_s": 0.05, "deps": ["a"]},
+                                 {"id": "c", "function": "fa", "work_s": 0.05, "deps": ["b"]})");
+  const Profile profile = read_profile(
+      R"({"format": "dagplan-profile/1", "functions": [{"name": "fa", "code_bytes": 3000000},
+          {"name": "fb", "code_bytes": 1000000}]})",
+      "p.json");
+  const ExecutionModel m(w, platform, &profile);
+  Plan plan = test::strict_plan(w, {{"a", "w0"}, {"b", "w0"}, {"c", "w1"}});
+  plan.worker_config = {ConfigId{0}, ConfigId{1}};
+  for (std::uint32_t t = 0; t < 3; ++t)
+    plan.task_config[t] = plan.worker_config[plan.task_worker[t]];
+  const std::vector<CodePackage> packages = code_packages(m, plan);
+  REQUIRE(packages.size() == m.config_count());
+  CHECK(packages[0].bytes == 4'000'000);
+  CHECK(packages[0].functions.size() == 2);
+  CHECK(packages[1].bytes == 3'000'000);
+  const Prediction p = predict(m, plan);
+  std::size_t cold = 0;
+  for (const InstancePrediction& in : p.instances) {
+    if (in.warm) continue;
+    ++cold;
+    CHECK(in.ready_us - in.start_us ==
+          m.startup_us(in.config, false) + m.dag_fetch_us(in.config) +
+              m.transfer_us(packages[index(in.config)].bytes, in.config));
+  }
+  CHECK(cold == 2);
 }

@@ -71,6 +71,18 @@ std::uint64_t dag_part_bytes(const Workflow& workflow, const DagPart& part);
 /// dag_part_bytes() of dag_part(): what the pass and check_plan() compare with the threshold.
 std::uint64_t dag_part_bytes(const Workflow& workflow, std::span<const TaskId> tasks);
 
+struct Plan;
+class ExecutionModel;
+/// Rule 12, code size (decision 0021): per configuration, the functions whose code a cold start of
+/// that configuration fetches in one transfer - each function with code (ExecutionModel::
+/// code_bytes() > 0) that `plan` runs on it, once, by id - and their bytes. Empty when no function
+/// has code. O(V log V).
+struct CodePackage {
+  std::vector<FunctionId> functions;
+  std::uint64_t bytes = 0;
+};
+std::vector<CodePackage> code_packages(const ExecutionModel& model, const Plan& plan);
+
 class ExecutionModel {
  public:
   /// Most machines a cluster may have in all (every machine has a few words of state in a run).

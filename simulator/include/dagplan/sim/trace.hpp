@@ -38,6 +38,12 @@ struct TraceInstance {
   std::int64_t dag_fetched_bytes = -1;
   std::int64_t dag_fetch_us = 0;
   std::int64_t dag_part_bytes = 0;
+  /// Rule 12, code size (functions[].code_bytes of a profile), as dagrun records it (members
+  /// "code_fetched_bytes", "code_fetch_us"; absent without code: then -1): the bytes of its
+  /// configuration's code package fetched at start-up (a cold start; 0 for a warm one) and how
+  /// long that took.
+  std::int64_t code_fetched_bytes = -1;
+  std::int64_t code_fetch_us = 0;
 };
 
 using dagplan::TraceAttempt;
