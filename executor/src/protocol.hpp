@@ -5,6 +5,8 @@
 //
 //   dag            the run's documents: workflow, plan, platform and run settings (JSON)
 //   lit:<t>        task t's literal input bytes           (written by dagrun before the run)
+//   code:<f>:<k>   chunk k of function f's code (rule 12, a profile's code_bytes; written by
+//                  dagrun before the run; a new worker process fetches its configuration's)
 //   out:<t>:<k>    chunk k of task t's output              (SET by the producer's worker)
 //   cnt:<t>        task t's dependency counter: the set of its producers counted (SADD and SCARD
 //                  in one transaction by each producer; counting one twice changes nothing)
@@ -22,9 +24,14 @@
 //   held:<t>       delayed I/O: pushed by a producer of fan-in t whose count leaves only the
 //                  producer that holds its output for t missing (Plan::delay_io; it waits on it)
 //   wake:<p>       wakes process p's list reader when its instance stops (the process only)
-//   proc:<p>       invocations for worker process p (dagrun pushes, the process pops)
+//   proc:<p>       invocations for worker process p (dagrun pushes, the process pops): "KIND
+//                  SUBJECT INSTANCE RERUNS DONE", and for a strict worker whose part of the DAG
+//                  travels inline (rule 12, part.hpp) a newline and that part (JSON). Task
+//                  indices here and in every key are the whole workflow's.
 //   inv            invocation requests from workers (strict worker or flexible task)
-//   ev             events for dagrun: instance ready, task attempt, instance done, failure
+//   ev             events for dagrun: instance ready (with the bytes of the documents it read
+//                  at start-up, how long that took, and the bytes of its part), task attempt,
+//                  instance done, failure
 //   abort          set by dagrun when the run is given up: workers exit
 //   alive          dagrun's heartbeat: set every second, expiring after kAliveTtlS; an idle
 //                  worker that finds it gone exits (dagrun was killed)

@@ -23,6 +23,7 @@
 #include "dagplan/exec/kernel.hpp"
 #include "dagplan/exec/process.hpp"
 #include "dagplan/run_rules.hpp"
+#include "part.hpp"
 #include "protocol.hpp"
 
 namespace dagplan::exec {
@@ -86,6 +87,11 @@ struct Instance {
   ConfigId config{0};
   std::int64_t invoked_us = 0, start_us = 0, ready_us = -1, exited_us = -1;
   bool warm = false, crashed = false, asked_aside = false;
+  // Rule 12, as its worker reported it: the run's documents read at start-up (bytes, time) and
+  // the bytes of the part its invocation carried (-1: not reported, it never started).
+  std::int64_t dag_fetched_bytes = -1, dag_fetch_us = 0, dag_part_bytes = 0;
+  // Its configuration's code package fetched at a cold start (bytes, time; -1: not reported).
+  std::int64_t code_fetched_bytes = -1, code_fetch_us = 0;
   std::uint32_t proc = 0;
   std::uint32_t subject = 0;             // the invocation's strict worker or flexible task
   std::vector<std::uint32_t> completed;  // tasks whose first completion was here, in order
@@ -110,6 +116,12 @@ class Runner {
 
   void run(std::int64_t t0);
   void stop_all();
+  // Rule 12: what an invocation carries with a worker's part besides it (the platform and the
+  // run's settings, as in the documents in Redis).
+  void set_part_context(nlohmann::json context) { part_context_ = std::move(context); }
+  // Rule 12, code size: stores each function's code once for the run (code:<function>, chunked;
+  // synthetic bytes of its code_bytes).
+  void store_code(const std::string& ttl);
   void build_trace(std::int64_t t0);
 
  private:
@@ -144,6 +156,15 @@ class Runner {
   std::vector<bool> uploaded_;
   std::vector<bool> task_done_, flex_requested_;
   std::vector<std::vector<std::uint32_t>> worker_tasks_;
+  // Rule 12 (Plan::worker_inline_dag, part.hpp): per strict worker, the line its invocations
+  // carry (its part, written on its first invocation; empty: none, it reads the whole DAG).
+  nlohmann::json part_context_;
+  std::vector<std::string> part_line_;
+  // Rule 12, code size (functions[].code_bytes of a profile): per configuration, the code a cold
+  // start fetches (code_packages(), model.hpp); empty: no function has code.
+  std::vector<CodePackage> packages_ = code_packages(m_, plan_);
+  std::uint64_t stored_code_bytes_ = 0;
+  const std::string& part_line(std::uint32_t k);
   std::vector<std::uint32_t> task_instance_;  // where the task's output is (its last attempt)
   std::map<std::uint64_t, std::uint32_t> restarts_;  // per strict worker / flexible task
   // Pre-warms (Plan::worker_prewarm): (trigger task, worker), by task; and those sent (when,
@@ -183,12 +204,48 @@ class Runner {
 
 constexpr std::string_view kInlineDagNote =
     "the plan ships some workers' part of the DAG in their invocations (workers[].inline_dag), "
-    "which dagrun does not do yet: every worker read the whole DAG from Redis at start-up, which "
-    "the prediction does not count for those workers";
+    "which dagrun does not do for a plan that also duplicates tasks or delays I/O (their rules "
+    "read two hops of the workflow): every worker read the whole DAG from Redis at start-up, "
+    "which the prediction does not count for those workers";
+
+void Runner::store_code(const std::string& ttl) {
+  std::vector<FunctionId> functions;
+  for (const CodePackage& p : packages_)
+    functions.insert(functions.end(), p.functions.begin(), p.functions.end());
+  std::sort(functions.begin(), functions.end());
+  functions.erase(std::unique(functions.begin(), functions.end()), functions.end());
+  std::uint64_t stored = 0;
+  for (FunctionId f : functions) {
+    const std::string code = synthetic_bytes(::dagplan::index(f), m_.code_bytes(f));
+    protocol::append_chunked_set(redis_, key(fmt::format("code:{}", ::dagplan::index(f))), code,
+                                 ttl);
+    redis_.flush();
+    stored += code.size();
+  }
+  stored_code_bytes_ = stored;
+}
+
+const std::string& Runner::part_line(std::uint32_t k) {
+  if (part_line_.empty()) part_line_.resize(plan_.worker_count());
+  if (part_line_[k].empty() && ships_part(plan_, k)) {
+    nlohmann::json line = part_context_;
+    line["part"] = write_part(w_, plan_, k);
+    part_line_[k] = "\n" + line.dump();
+  }
+  return part_line_[k];
+}
 
 void Runner::start_process(Proc& p, std::uint32_t index) {
   std::vector<std::string> args = {"--redis",   redis_.address().text(), "--run", run_,
                                    "--process", std::to_string(index)};
+  // Rule 12, code size: a new process (a cold start) fetches its configuration's code package.
+  if (!packages_.empty() && !packages_[::dagplan::index(p.config)].functions.empty()) {
+    std::string code;
+    for (FunctionId f : packages_[::dagplan::index(p.config)].functions)
+      code +=
+          fmt::format("{}{}:{}", code.empty() ? "" : ",", ::dagplan::index(f), m_.code_bytes(f));
+    args.insert(args.end(), {"--code", code});
+  }
   if (!o_.password.empty()) {
     std::string pw = dir_ + "/password";
     args.insert(args.end(), {"--password-file", pw});
@@ -285,10 +342,11 @@ void Runner::dispatch() {
     instances_.push_back(inst);
     ++busy_;
     report_.peak_busy = std::max(report_.peak_busy, static_cast<std::uint32_t>(busy_));
-    protocol::append_push(redis_, key(fmt::format("proc:{}", chosen)),
-                          fmt::format("{} {} {} {} {}", r.strict ? "strict" : "flex", r.subject,
-                                      p.instance, r.rerun, r.done),
-                          std::to_string(o_.key_ttl_s));
+    protocol::append_push(
+        redis_, key(fmt::format("proc:{}", chosen)),
+        fmt::format("{} {} {} {} {}{}", r.strict ? "strict" : "flex", r.subject, p.instance,
+                    r.rerun, r.done, r.strict ? part_line(r.subject) : std::string()),
+        std::to_string(o_.key_ttl_s));
     redis_.flush();
   }
 }
@@ -316,10 +374,14 @@ void Runner::handle_event(const std::string& text) {
   std::string kind;
   in >> kind;
   if (kind == "ready") {
-    std::uint32_t inst = 0;
+    std::uint32_t inst = 0, warm = 0;
     std::int64_t at = 0;
-    in >> inst >> at;
-    instances_.at(inst).ready_us = at;
+    std::string process;
+    in >> inst >> at >> warm >> process;
+    Instance& i = instances_.at(inst);
+    i.ready_us = at;
+    in >> i.dag_fetched_bytes >> i.dag_fetch_us >> i.dag_part_bytes >> i.code_fetched_bytes >>
+        i.code_fetch_us;
   } else if (kind == "done" || kind == "aside") {
     std::uint32_t inst = 0;
     std::int64_t at = 0;
@@ -577,7 +639,10 @@ void Runner::run(std::int64_t t0) {
   prewarm_by_task_ = prewarm_triggers(plan_);
   // Rule 1: one invocation per strict worker owning a root (its roots as ready events) and one
   // per flexible root.
-  if (!plan_.worker_inline_dag.empty()) fmt::print(stderr, "dagrun: warning: {}\n", kInlineDagNote);
+  bool unshipped = false;
+  for (std::uint32_t k = 0; k < plan_.worker_count(); ++k)
+    unshipped = unshipped || (plan_.inline_dag(k) && !ships_part(plan_, k));
+  if (unshipped) fmt::print(stderr, "dagrun: warning: {}\n", kInlineDagNote);
   for (TaskId r : w_.roots()) {
     std::uint32_t k = plan_.task_worker[index(r)];
     if (k == kFlexible) {
@@ -715,6 +780,15 @@ void Runner::build_trace(std::int64_t t0) {
     ti.exited_us = std::max(ti.ready_us, rel(i.exited_us));
     ti.warm = i.warm;
     ti.crashed = i.crashed;
+    if (i.dag_fetched_bytes >= 0) {
+      ti.dag_fetched_bytes = i.dag_fetched_bytes;
+      ti.dag_fetch_us = i.dag_fetch_us;
+      ti.dag_part_bytes = i.dag_part_bytes;
+    }
+    if (!packages_.empty() && i.code_fetched_bytes >= 0) {
+      ti.code_fetched_bytes = i.code_fetched_bytes;
+      ti.code_fetch_us = i.code_fetch_us;
+    }
     if (i.warm)
       ++report_.warm_starts;
     else
@@ -726,6 +800,8 @@ void Runner::build_trace(std::int64_t t0) {
     if (uploaded_[t] && !tr.tasks[t].attempts.empty())
       cost += m_.storage_cost(w_.output_bytes(TaskId{t}),
                               makespan - tr.tasks[t].attempts.back().upload_end_us);
+  // Rule 12: each function's code, stored for the whole run (as the run engine counts it).
+  if (stored_code_bytes_ > 0) cost += m_.storage_cost(stored_code_bytes_, makespan);
   sim::add_cluster_events(tr, w_, plan_);
   for (const DuplicateRun& d : duplicates_)
     tr.events.push_back(
@@ -741,10 +817,13 @@ void Runner::build_trace(std::int64_t t0) {
   report_.makespan_us = makespan;
   report_.cost_usd = cost;
   report_.instances = static_cast<std::uint32_t>(instances_.size());
-  // Rule 12's inline DAG parts (Plan::worker_inline_dag) are modelled, not yet shipped: say so
-  // where the run's facts are read.
-  if (!plan_.worker_inline_dag.empty())
-    tr.events.push_back({"note", 0, "", std::string(kInlineDagNote)});
+  // Rule 12's inline DAG parts (Plan::worker_inline_dag) not shipped (part.hpp ships_part()):
+  // say so where the run's facts are read.
+  for (std::uint32_t k = 0; k < plan_.worker_count(); ++k)
+    if (plan_.inline_dag(k) && !ships_part(plan_, k)) {
+      tr.events.push_back({"note", 0, "", std::string(kInlineDagNote)});
+      break;
+    }
   if (limit_ < m_.max_workers())
     tr.events.push_back({"note", 0, "",
                          fmt::format("--max-workers {} below the platform's limit of {}", limit_,
@@ -910,6 +989,10 @@ RunReport run_plan(const ExecutionModel& model, const Plan& plan, const std::str
                            {"kernel_mode", static_cast<int>(options.kernel)},
                            {"max_attempts", options.max_attempts}};
     redis.append({"SET", protocol::key(run, "dag"), docs.dump(), "EX", ttl});
+    docs.erase("workflow");
+    docs.erase("plan");
+    runner.set_part_context(std::move(docs));
+    runner.store_code(ttl);
     redis.append(
         {"SET", protocol::key(run, "alive"), "1", "EX", std::to_string(protocol::kAliveTtlS)});
     for (std::uint32_t t = 0; t < w.task_count(); ++t) {

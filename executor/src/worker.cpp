@@ -34,6 +34,7 @@
 #include "dagplan/platform.hpp"
 #include "dagplan/run_rules.hpp"
 #include "dagplan/workflow_io.hpp"
+#include "part.hpp"
 #include "protocol.hpp"
 
 namespace dagplan::exec {
@@ -46,6 +47,7 @@ struct Args {
   std::string password;
   std::string run;
   std::string process;
+  std::string code;  // rule 12: the configuration's code package, "FUNCTION:BYTES,..." (or empty)
 };
 
 Args parse_args(int argc, char** argv) {
@@ -66,16 +68,23 @@ Args parse_args(int argc, char** argv) {
       a.run = v;
     } else if (k == "--process") {
       a.process = v;
+    } else if (k == "--code") {
+      a.code = v;
     } else {
       throw UsageError(fmt::format("dagworker: unknown option {}", k));
     }
   }
   if (!has_redis || a.run.empty() || a.process.empty())
-    throw UsageError("usage: dagworker --redis HOST:PORT --run ID --process P [--password-file F]");
+    throw UsageError(
+        "usage: dagworker --redis HOST:PORT --run ID --process P [--password-file F] "
+        "[--code FUNCTION:BYTES,...]");
   return a;
 }
 
-// The run as a worker knows it: read once, at the cold start.
+// The run as a worker knows it: the whole documents (read from Redis by the first invocation that
+// needs them, then kept), or a strict worker's part (Plan::worker_inline_dag, part.hpp: carried
+// by each of its invocations). Task indices are local to `workflow`; Redis keys and events use
+// global ones (the same for the whole documents).
 struct RunDocs {
   Workflow workflow;
   Platform platform;
@@ -89,7 +98,21 @@ struct RunDocs {
   std::vector<bool> has_literal;   // per task: dagrun stores a literal input for it
   std::vector<std::uint32_t> upload_rule;  // rule 6 per task (run_rules.hpp)
   std::vector<std::uint32_t> delayer;      // per task: its producer that delays I/O, or kNoDup
+  std::vector<std::uint32_t> target;       // per task: counter_target() in the whole DAG
   std::vector<std::vector<std::uint32_t>> tasks_of;  // tasks per strict worker
+  std::vector<std::uint32_t> global;                 // per task: its global index (empty: the same)
+  std::unordered_map<std::uint32_t, std::uint32_t> local;  // global index -> task (a part's)
+
+  std::uint32_t g(std::uint32_t t) const { return global.empty() ? t : global[t]; }
+  std::int64_t g(std::int64_t from) const {  // a producer, or -1/-2 (literal inputs)
+    return from < 0 ? from : g(static_cast<std::uint32_t>(from));
+  }
+  // The task of global index `g`, if it is in these documents.
+  std::optional<std::uint32_t> of(std::uint32_t g) const {
+    if (global.empty()) return g < workflow.task_count() ? std::optional(g) : std::nullopt;
+    auto it = local.find(g);
+    return it == local.end() ? std::nullopt : std::optional(it->second);
+  }
 };
 
 // An input fetched ahead of its task (pre-load), and when.
@@ -155,7 +178,10 @@ class Worker {
 
  private:
   std::string key(const std::string& name) const { return protocol::key(args_.run, name); }
-  void load_docs();
+  // The whole documents, from Redis (once per process); returns the bytes read.
+  std::uint64_t load_docs();
+  // Strict worker `worker`'s part, from its invocation, unless this process read it already.
+  RunDocs* load_part(std::uint32_t worker, const std::string& payload);
   bool aborted(Redis& redis);
   // Connection `i`: 0 is redis_; the others (one per thread: Redis is not thread-safe) are made
   // on first use and kept for later invocations.
@@ -202,10 +228,17 @@ class Worker {
   std::uint64_t commands() const;
   std::uint64_t round_trips() const;
 
+  // Rule 12, code size: fetches the configuration's code package (Args::code) in one pipeline,
+  // as a cold start does; returns the bytes.
+  std::uint64_t fetch_code();
+
   Args args_;
   Redis redis_;
   std::vector<std::unique_ptr<Redis>> more_;  // connections 1, 2, ...
-  std::unique_ptr<RunDocs> docs_;
+  std::unique_ptr<RunDocs> whole_;
+  // Parts read from invocations, by strict worker (the same for every invocation of a run).
+  std::unordered_map<std::uint32_t, std::unique_ptr<RunDocs>> parts_;
+  RunDocs* docs_ = nullptr;  // the current invocation's: whole_ or one of parts_
   // Guards what the instance's threads share: local_, work_dir_, the StrictRun, the pre-load
   // state. cv_ signals a StrictRun's changes, fetch_cv_ the pre-loads'.
   std::mutex mu_;
@@ -227,7 +260,30 @@ class Worker {
   std::uint64_t reported_commands_ = 0, reported_round_trips_ = 0;
 };
 
-void Worker::load_docs() {
+// The settings of the run and what the worker derives from its documents, whole or a part.
+void derive(RunDocs& d, const nlohmann::json& j) {
+  d.model.emplace(d.workflow, d.platform);
+  d.loops_per_s = j.at("loops_per_s").get<double>();
+  d.ttl_s = j.at("ttl_s").get<std::int64_t>();
+  d.kernel_mode = static_cast<KernelMode>(j.at("kernel_mode").get<int>());
+  d.max_attempts = std::max<std::uint32_t>(1, j.at("max_attempts").get<std::uint32_t>());
+  const std::size_t n = d.workflow.task_count();
+  d.synthetic.resize(n);
+  d.has_literal.resize(n);
+  for (std::uint32_t t = 0; t < n; ++t) {
+    d.synthetic[t] = is_synthetic(d.workflow, TaskId{t}, d.kernel_mode);
+    // As literal_input: the input file of a real kernel, else input_bytes synthetic bytes.
+    const TaskKernel* k = d.workflow.kernel(TaskId{t});
+    d.has_literal[t] = d.workflow.input_bytes(TaskId{t}) > 0 ||
+                       (!d.synthetic[t] && k != nullptr && !k->input_file.empty());
+  }
+  d.delayer.assign(n, kNoDup);
+  for (const auto& [child, producer] : delayed_producers(d.plan, d.workflow))
+    d.delayer[child] = producer;
+  d.tasks_of.assign(d.plan.worker_count(), {});
+}
+
+std::uint64_t Worker::load_docs() {
   RedisReply r = redis_.command({"GET", key("dag")});
   if (r.nil()) throw Error("the run's documents are not in Redis (the run is over?)");
   nlohmann::json j = nlohmann::json::parse(r.str);
@@ -235,31 +291,37 @@ void Worker::load_docs() {
   d->workflow = read_workflow(j.at("workflow").get<std::string>(), "(run workflow)");
   d->platform = read_platform(j.at("platform").get<std::string>(), "(run platform)");
   d->plan = read_plan(j.at("plan").get<std::string>(), "(run plan)", d->workflow, d->platform);
-  d->model.emplace(d->workflow, d->platform);
-  d->loops_per_s = j.at("loops_per_s").get<double>();
-  d->ttl_s = j.at("ttl_s").get<std::int64_t>();
-  d->kernel_mode = static_cast<KernelMode>(j.at("kernel_mode").get<int>());
-  d->max_attempts = std::max<std::uint32_t>(1, j.at("max_attempts").get<std::uint32_t>());
+  derive(*d, j);
   const std::size_t n = d->workflow.task_count();
-  d->synthetic.resize(n);
-  d->has_literal.resize(n);
-  for (std::uint32_t t = 0; t < n; ++t) {
-    d->synthetic[t] = is_synthetic(d->workflow, TaskId{t}, d->kernel_mode);
-    // As literal_input: the input file of a real kernel, else input_bytes synthetic bytes.
-    const TaskKernel* k = d->workflow.kernel(TaskId{t});
-    d->has_literal[t] = d->workflow.input_bytes(TaskId{t}) > 0 ||
-                        (!d->synthetic[t] && k != nullptr && !k->input_file.empty());
-  }
   d->upload_rule.resize(n);
-  for (std::uint32_t t = 0; t < n; ++t)
+  d->target.resize(n);
+  for (std::uint32_t t = 0; t < n; ++t) {
     d->upload_rule[t] = upload_rule(d->plan, d->workflow, TaskId{t}, false);
-  d->delayer.assign(n, kNoDup);
-  for (const auto& [child, producer] : delayed_producers(d->plan, d->workflow))
-    d->delayer[child] = producer;
-  d->tasks_of.assign(d->plan.worker_count(), {});
+    d->target[t] = counter_target(d->plan, d->workflow, TaskId{t});
+  }
   for (std::uint32_t t = 0; t < n; ++t)
     if (d->plan.task_worker[t] != kFlexible) d->tasks_of[d->plan.task_worker[t]].push_back(t);
-  docs_ = std::move(d);
+  whole_ = std::move(d);
+  return r.str.size();
+}
+
+RunDocs* Worker::load_part(std::uint32_t worker, const std::string& payload) {
+  if (auto it = parts_.find(worker); it != parts_.end()) return it->second.get();
+  const nlohmann::json j = nlohmann::json::parse(payload);
+  auto d = std::make_unique<RunDocs>();
+  d->platform = read_platform(j.at("platform").get<std::string>(), "(invocation's platform)");
+  ShippedPart part = read_part(j.at("part"), d->platform);
+  d->workflow = std::move(part.workflow);
+  d->plan = std::move(part.plan);
+  d->upload_rule = std::move(part.upload_rule);
+  d->target = std::move(part.counter_target);
+  d->global = std::move(part.global);
+  derive(*d, j);
+  if (j.at("part").at("worker").get<std::uint32_t>() != worker || worker >= d->tasks_of.size())
+    throw Error(fmt::format("the invocation of worker {} carries another worker's part", worker));
+  for (std::uint32_t t = 0; t < part.tasks; ++t) d->tasks_of[worker].push_back(t);
+  for (std::uint32_t t = 0; t < d->global.size(); ++t) d->local.emplace(d->global[t], t);
+  return (parts_[worker] = std::move(d)).get();
 }
 
 // The run is given up (dagrun set "abort"), or dagrun is gone: its heartbeat key expired
@@ -301,6 +363,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   const Workflow& w = docs_->workflow;
   const Plan& plan = docs_->plan;
   const TaskId id{t};
+  const std::uint32_t gt = docs_->g(t);  // in Redis keys and events
   const std::int64_t start = start_us != 0 ? start_us : now_us();
   // Inputs: local outputs are free; those pre-loaded are here already (or on their way); the
   // others, and literal inputs, in one pipelined batch.
@@ -317,16 +380,16 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   std::vector<std::pair<std::int64_t, std::uint64_t>> sources;  // (producer, -1 or -2; bytes)
   std::vector<std::size_t> sized;                               // indices into sources
   auto base_of = [&](std::int64_t from) {
-    return from == -1   ? fmt::format("lit:{}", t)
-           : from == -2 ? fmt::format("lit:{}", dup)
-                        : fmt::format("out:{}", from);
+    return from == -1   ? fmt::format("lit:{}", gt)
+           : from == -2 ? fmt::format("lit:{}", docs_->g(dup))
+                        : fmt::format("out:{}", docs_->g(from));
   };
   std::vector<Remote> remote;
   std::string record_inputs;
   auto add_input = [&](std::int64_t from, int source, std::uint64_t bytes, std::int64_t s,
                        std::int64_t e) {
-    record_inputs += fmt::format("{}[{},{},{},{},{}]", record_inputs.empty() ? "" : ",", from,
-                                 source, bytes, s, e);
+    record_inputs += fmt::format("{}[{},{},{},{},{}]", record_inputs.empty() ? "" : ",",
+                                 docs_->g(from), source, bytes, s, e);
   };
   const bool synthetic = docs_->synthetic[t];
   const bool preload = preloads(plan, id, worker);
@@ -374,10 +437,10 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
           st->reported = true;
         }
         if (first) {  // the stream's trace event, once (sent now: later flushes read replies)
-          protocol::append_push(
-              redis, key("ev"),
-              fmt::format("stream {} {} {} {} {}", qi, t, inst, st->start_us, st->end_us),
-              std::to_string(docs_->ttl_s));
+          protocol::append_push(redis, key("ev"),
+                                fmt::format("stream {} {} {} {} {}", docs_->g(qi), gt, inst,
+                                            st->start_us, st->end_us),
+                                std::to_string(docs_->ttl_s));
           redis.flush();
         }
         checksum(st->data);
@@ -460,7 +523,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
       volatile std::uint64_t sink =
           synthetic_work(static_cast<std::uint64_t>(exec_s * docs_->loops_per_s));
       (void)sink;
-      dup_output = synthetic_bytes(dup, w.output_bytes(did));
+      dup_output = synthetic_bytes(docs_->g(dup), w.output_bytes(did));
     } else {
       std::vector<KernelInput> dup_inputs;
       if (auto it = view.find(-2); it != view.end()) dup_inputs.push_back({"", it->second});
@@ -477,7 +540,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
     add_input(dup, 0, dup_output.size(), dup_end, dup_end);
     view[dup] = dup_output;
     protocol::append_push(redis, key("ev"),
-                          fmt::format("dup {} {} {} {}", t, inst, dup_start, dup_end),
+                          fmt::format("dup {} {} {} {}", gt, inst, dup_start, dup_end),
                           std::to_string(docs_->ttl_s));
     redis.flush();
   }
@@ -491,7 +554,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
     volatile std::uint64_t sink =
         synthetic_work(static_cast<std::uint64_t>(exec_s * docs_->loops_per_s)) + input_checksum;
     (void)sink;
-    output = synthetic_bytes(t, w.output_bytes(id));
+    output = synthetic_bytes(gt, w.output_bytes(id));
     exec_end = now_us();
   } else {
     std::vector<KernelInput> inputs;
@@ -508,7 +571,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
         exec_end = now_us();
         // The failed attempt, for the trace; then again, or the run fails.
         protocol::append_push(redis, key("ev"),
-                              fmt::format("failed {} {} {} {} {} {} {}", t, inst, ready_us, start,
+                              fmt::format("failed {} {} {} {} {} {} {}", gt, inst, ready_us, start,
                                           exec_start, exec_end, e.what()),
                               std::to_string(docs_->ttl_s));
         redis.flush();
@@ -534,7 +597,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
     upload = !hold_output(redis, t, exec_end);
     upload_start = now_us();
     protocol::append_push(redis, key("ev"),
-                          fmt::format("held {} {} {} {} {}", t, inst, exec_end,
+                          fmt::format("held {} {} {} {} {}", gt, inst, exec_end,
                                       upload_start - exec_end, upload ? 0 : 1),
                           ttl);
     redis.flush();
@@ -552,7 +615,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
       if (std::find(asked.begin(), asked.end(), k) != asked.end()) continue;
       asked.push_back(k);
       redis.append({"PUBLISH", key(fmt::format("chan:{}", k)),
-                    fmt::format("{} H {} {}", t, stream_chunks, output.size())});
+                    fmt::format("{} H {} {}", gt, stream_chunks, output.size())});
     }
     const std::vector<RedisReply> heard = redis.flush();
     upload = streams_now(
@@ -570,9 +633,9 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   std::string message;
   for (const std::uint32_t k : streams) {
     // The decision, for a consumer that finds no stream under way; then the chunks.
-    redis.append({"SET", key(fmt::format("sdec:{}:{}", t, k)), "stream", "EX", ttl});
+    redis.append({"SET", key(fmt::format("sdec:{}:{}", gt, k)), "stream", "EX", ttl});
     const std::string chan = key(fmt::format("chan:{}", k));
-    const std::string prefix = fmt::format("{} D ", t);
+    const std::string prefix = fmt::format("{} D ", gt);
     for (std::uint64_t c = 0; c < stream_chunks; ++c) {
       message.assign(prefix);
       message.append(std::string_view(output).substr(
@@ -583,10 +646,10 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   }
   // The streams and the upload go in one pipeline (side by side, as the model has them).
   if (upload) {
-    protocol::append_chunked_set(redis, key(fmt::format("out:{}", t)), output, ttl);
+    protocol::append_chunked_set(redis, key(fmt::format("out:{}", gt)), output, ttl);
     if (!synthetic)
       redis.append(
-          {"SET", key(fmt::format("out:{}:n", t)), std::to_string(output.size()), "EX", ttl});
+          {"SET", key(fmt::format("out:{}:n", gt)), std::to_string(output.size()), "EX", ttl});
     std::vector<std::uint32_t> told;
     for (TaskId s : children) {
       if (!announces_stored(plan, s, worker)) continue;
@@ -594,7 +657,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
       if (std::find(told.begin(), told.end(), k) != told.end()) continue;
       told.push_back(k);
       std::string list = key(fmt::format("pre:{}", k));
-      protocol::append_push(redis, list, std::to_string(t), ttl);
+      protocol::append_push(redis, list, std::to_string(gt), ttl);
     }
     redis.flush();
   }
@@ -607,8 +670,8 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   // dagrun, and it ran again - is counted once.
   if (!rerun) {
     for (TaskId s : children) {
-      const std::string counter = key(fmt::format("cnt:{}", index(s)));
-      const std::string me = std::to_string(t);
+      const std::string counter = key(fmt::format("cnt:{}", docs_->g(index(s))));
+      const std::string me = std::to_string(gt);
       redis.append({"MULTI"});
       redis.append({"SADD", counter, me});
       redis.append({"SCARD", counter});
@@ -627,11 +690,11 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
     // by a run of it that died before its record: then the ready action is taken again (a
     // duplicate is ignored by the strict worker, or by dagrun for a flexible task).
     const RedisReply& exec = counts[5 * k++ + 4];
-    const auto complete = static_cast<long long>(counter_target(plan, w, s));
+    const auto complete = static_cast<long long>(docs_->target[index(s)]);
     // Delayed I/O: the producer holding its output for this fan-in is the only one missing now.
     if (exec.elements.size() >= 2 && exec.elements[1].integer == complete - 1 &&
         docs_->delayer[index(s)] != kNoDup && docs_->delayer[index(s)] != t)
-      protocol::append_push(redis, key(fmt::format("held:{}", index(s))), "1", ttl);
+      protocol::append_push(redis, key(fmt::format("held:{}", docs_->g(index(s)))), "1", ttl);
     if (exec.elements.size() < 2 || exec.elements[1].integer != complete) continue;
     std::uint32_t si = index(s);
     ReadyAction action = ready_action(plan, id, s, worker, flexible_rank);
@@ -641,20 +704,21 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
       case ReadyAction::kNotifyWorker: {
         std::uint32_t target = plan.task_worker[si];
         std::string ready = key(fmt::format("ready:{}", target));
-        protocol::append_push(redis, ready, fmt::format("{} {}", si, counted), ttl);
+        protocol::append_push(redis, ready, fmt::format("{} {}", docs_->g(si), counted), ttl);
         protocol::append_push(redis, key("inv"), fmt::format("strict {} {}", target, counted), ttl);
         break;
       }
       case ReadyAction::kContinueHere: continue_here.push_back(si); break;
       case ReadyAction::kInvokeFlexible:
-        protocol::append_push(redis, key("inv"), fmt::format("flex {} {}", si, counted), ttl);
+        protocol::append_push(redis, key("inv"), fmt::format("flex {} {}", docs_->g(si), counted),
+                              ttl);
         break;
     }
   }
   const std::int64_t finish = now_us();
   protocol::append_push(
       redis, key("ev"),
-      fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} {} [{}]", t, inst, ready_us, start,
+      fmt::format("task {} {} {} {} {} {} {} {} {} {} {} {} {} [{}]", gt, inst, ready_us, start,
                   exec_start, exec_end, upload_start, upload_end, finish, upload ? 1 : 0,
                   rerun ? 0 : children.size(), rerun ? 1 : 0, output.size(), record_inputs),
       ttl);
@@ -667,9 +731,9 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
 bool Worker::hold_output(Redis& redis, std::uint32_t t, std::int64_t exec_end) {
   const Workflow& w = docs_->workflow;
   const TaskId child = w.successors(TaskId{t})[0];
-  const auto others = static_cast<long long>(counter_target(docs_->plan, w, child)) - 1;
-  const std::string counter = key(fmt::format("cnt:{}", index(child)));
-  const std::string wake = key(fmt::format("held:{}", index(child)));
+  const auto others = static_cast<long long>(docs_->target[index(child)]) - 1;
+  const std::string counter = key(fmt::format("cnt:{}", docs_->g(index(child))));
+  const std::string wake = key(fmt::format("held:{}", docs_->g(index(child))));
   const std::int64_t deadline = exec_end + docs_->plan.delayed_io(t);
   for (;;) {
     // The other producers push to `wake` when their count leaves only this one missing, so a
@@ -710,15 +774,15 @@ std::string Worker::step_aside(const std::unordered_set<std::uint32_t>& done_bef
     for (TaskId s : children)
       needed = needed || (!done_before.count(index(s)) && !local_.count(index(s)));
     if (!needed) continue;
-    protocol::append_chunked_set(redis_, key(fmt::format("out:{}", q)), output, ttl);
+    protocol::append_chunked_set(redis_, key(fmt::format("out:{}", docs_->g(q))), output, ttl);
     if (!docs_->synthetic[q])
-      redis_.append(
-          {"SET", key(fmt::format("out:{}:n", q)), std::to_string(output.size()), "EX", ttl});
+      redis_.append({"SET", key(fmt::format("out:{}:n", docs_->g(q))),
+                     std::to_string(output.size()), "EX", ttl});
     if (flushed == "-")
       flushed.clear();
     else
       flushed += ',';
-    flushed += std::to_string(q);
+    flushed += std::to_string(docs_->g(q));
   }
   // Streamed outputs this instance received for tasks it did not run: stored, and the decision
   // changed, so that the worker's next instance downloads them (as the model flushes them).
@@ -728,11 +792,12 @@ std::string Worker::step_aside(const std::unordered_set<std::uint32_t>& done_bef
       needed = needed || (docs_->plan.task_worker[edge.second] == worker &&
                           !done_before.count(edge.second) && !local_.count(edge.second));
     if (!st.done || !needed) continue;
-    protocol::append_chunked_set(redis_, key(fmt::format("out:{}", q)), st.data, ttl);
+    const std::uint32_t gq = docs_->g(q);
+    protocol::append_chunked_set(redis_, key(fmt::format("out:{}", gq)), st.data, ttl);
     if (!docs_->synthetic[q])
       redis_.append(
-          {"SET", key(fmt::format("out:{}:n", q)), std::to_string(st.data.size()), "EX", ttl});
-    redis_.append({"SET", key(fmt::format("sdec:{}:{}", q, worker)), "store", "EX", ttl});
+          {"SET", key(fmt::format("out:{}:n", gq)), std::to_string(st.data.size()), "EX", ttl});
+    redis_.append({"SET", key(fmt::format("sdec:{}:{}", gq, worker)), "store", "EX", ttl});
   }
   if (redis_.pending() > 0) redis_.flush();
   return flushed;
@@ -773,9 +838,9 @@ bool Worker::start_preloads(std::uint32_t worker,
   // Stored already? The last key a producer writes: its size, or its last chunk.
   for (std::uint32_t q : check)
     redis_.append({"EXISTS", key(docs_->synthetic[q]
-                                     ? fmt::format("out:{}:{}", q,
+                                     ? fmt::format("out:{}:{}", docs_->g(q),
                                                    protocol::chunks(w.output_bytes(TaskId{q})) - 1)
-                                     : fmt::format("out:{}:n", q))});
+                                     : fmt::format("out:{}:n", docs_->g(q)))});
   std::vector<RedisReply> stored = redis_.flush();
   for (std::size_t i = 0; i < check.size(); ++i)
     if (stored[i].integer != 0) now.push_back(check[i]);
@@ -794,7 +859,7 @@ std::string Worker::download(Redis& redis, std::int64_t source) {
   const Workflow& w = docs_->workflow;
   const bool literal = source < 0;
   const auto t = static_cast<std::uint32_t>(literal ? -1 - source : source);
-  const std::string base = fmt::format("{}:{}", literal ? "lit" : "out", t);
+  const std::string base = fmt::format("{}:{}", literal ? "lit" : "out", docs_->g(t));
   std::uint64_t bytes = literal ? w.input_bytes(TaskId{t}) : w.output_bytes(TaskId{t});
   if (!docs_->synthetic[t]) {
     RedisReply n = redis.command({"GET", key(base + ":n")});
@@ -934,8 +999,9 @@ void Worker::read_lists(StrictRun& s, Redis& redis) {
       if (list == wake_key) continue;
       std::lock_guard lock(mu_);
       if (list == pre_key) {
-        auto q = static_cast<std::uint32_t>(std::stoul(message));
-        if (preload_wanted_.count(q)) queue_fetch(q);
+        const std::optional<std::uint32_t> q =
+            docs_->of(static_cast<std::uint32_t>(std::stoul(message)));
+        if (q && preload_wanted_.count(*q)) queue_fetch(*q);
       } else if (message == "yield") {
         // Rule of decision 0003: under the concurrency limit an idle strict worker (nothing
         // running or ready) steps aside, after uploading the outputs its later tasks need. (An
@@ -951,7 +1017,10 @@ void Worker::read_lists(StrictRun& s, Redis& redis) {
         std::uint32_t t = 0;
         std::int64_t at = 0;
         in >> t >> at;
-        if (s.seen.insert(t).second) s.ready.emplace_back(t, at);
+        const std::optional<std::uint32_t> task = docs_->of(t);
+        if (!task)
+          throw Error(fmt::format("a ready event for task {}, not in this worker's part", t));
+        if (s.seen.insert(*task).second) s.ready.emplace_back(*task, at);
       }
       cv_.notify_all();
     }
@@ -992,7 +1061,10 @@ void Worker::read_streams(StrictRun& s, Redis& redis) {
       }
       // "PRODUCER H CHUNKS BYTES" or "PRODUCER D DATA".
       const std::size_t space = text.find(' ');
-      const auto q = static_cast<std::uint32_t>(std::stoul(text.substr(0, space)));
+      const std::optional<std::uint32_t> producer =
+          docs_->of(static_cast<std::uint32_t>(std::stoul(text.substr(0, space))));
+      if (!producer) continue;  // not an input of this worker's tasks
+      const std::uint32_t q = *producer;
       std::lock_guard lock(mu_);
       if (text.compare(space + 1, 2, "H ") == 0) {
         std::istringstream header(text.substr(space + 3));
@@ -1030,7 +1102,7 @@ Streamed* Worker::streamed(Redis& redis, std::uint32_t q, std::uint32_t worker) 
   if (it == streamed_.end()) {
     // Not under way here: the producer's decision says whether one is coming.
     lock.unlock();
-    RedisReply d = redis.command({"GET", key(fmt::format("sdec:{}:{}", q, worker))});
+    RedisReply d = redis.command({"GET", key(fmt::format("sdec:{}:{}", docs_->g(q), worker))});
     if (d.nil() || d.str != "stream") return nullptr;
     lock.lock();
   }
@@ -1160,9 +1232,42 @@ void Worker::run_flexible(std::uint32_t task, std::uint32_t inst) {
   if (error) std::rethrow_exception(error);
 }
 
+std::uint64_t Worker::fetch_code() {
+  std::istringstream list(args_.code);
+  std::vector<std::pair<std::string, std::uint64_t>> code;  // (function, bytes)
+  for (std::string item; std::getline(list, item, ',');) {
+    const std::size_t colon = item.find(':');
+    code.emplace_back(item.substr(0, colon), std::stoull(item.substr(colon + 1)));
+    for (std::uint64_t c = 0; c < protocol::chunks(code.back().second); ++c)
+      redis_.append({"GET", key(fmt::format("code:{}:{}", code.back().first, c))});
+  }
+  const std::vector<RedisReply> got = redis_.flush();
+  std::uint64_t bytes = 0;
+  std::size_t k = 0;
+  for (const auto& [function, size] : code) {
+    std::uint64_t have = 0;
+    for (std::uint64_t c = 0; c < protocol::chunks(size); ++c, ++k) {
+      if (got.at(k).nil()) throw Error(fmt::format("function {}'s code is not in Redis", function));
+      have += got[k].str.size();
+    }
+    if (have != size)
+      throw Error(
+          fmt::format("function {}'s code has {} bytes, expected {}", function, have, size));
+    bytes += have;
+  }
+  return bytes;
+}
+
 int Worker::serve() {
-  load_docs();
   const std::string inbox = key("proc:" + args_.process);
+  // A cold start: the configuration's code first (rule 12), reported with the first instance.
+  std::uint64_t code_bytes = 0;
+  std::int64_t code_us = 0;
+  if (!args_.code.empty()) {
+    const std::int64_t code_start = now_us();
+    code_bytes = fetch_code();
+    code_us = now_us() - code_start;
+  }
   redis_.set_timeout(10.0);
   bool warm = false;
   for (;;) {
@@ -1171,18 +1276,41 @@ int Worker::serve() {
       if (aborted(redis_)) return 0;
       continue;
     }
-    std::istringstream in(r.elements.at(1).str);
+    // "KIND SUBJECT INSTANCE RERUNS DONE", then (rule 12) a line with the worker's part.
+    const std::string& text = r.elements.at(1).str;
+    const std::size_t newline = text.find('\n');
+    std::istringstream in(text.substr(0, newline));
     std::string kind, rerun_list, done_list;
     std::uint32_t subject = 0, inst = 0;
     in >> kind >> subject >> inst >> rerun_list >> done_list;
     if (kind == "exit") return 0;
+    // Rule 12: the whole documents, read from Redis by the first invocation without a part and
+    // kept (the process's later instances find them, as a warm container would), or the part in
+    // the invocation when the process has not read them (and this worker's part once).
+    std::uint64_t fetched_bytes = 0, part_bytes = 0;
+    std::int64_t fetch_us = 0;
+    if (newline != std::string::npos) {
+      part_bytes = text.size() - newline - 1;
+      docs_ = whole_ ? whole_.get() : load_part(subject, text.substr(newline + 1));
+    } else {
+      if (!whole_) {
+        const std::int64_t fetch_start = now_us();
+        fetched_bytes = load_docs();
+        fetch_us = now_us() - fetch_start;
+      }
+      docs_ = whole_.get();
+    }
     // After a crash: outputs to make again first, and (strict) the worker's tasks already done.
-    auto numbers = [](const std::string& csv) {
+    auto numbers = [this](const std::string& csv) {
       std::vector<std::uint32_t> out;
       if (csv.empty() || csv == "-") return out;
       std::istringstream list(csv);
-      for (std::string item; std::getline(list, item, ',');)
-        out.push_back(static_cast<std::uint32_t>(std::stoul(item)));
+      for (std::string item; std::getline(list, item, ',');) {
+        const auto g = static_cast<std::uint32_t>(std::stoul(item));
+        const std::optional<std::uint32_t> t = docs_->of(g);
+        if (!t) throw Error(fmt::format("invocation names task {}, not in its documents", g));
+        out.push_back(*t);
+      }
       return out;
     };
     std::vector<std::uint32_t> reruns = numbers(rerun_list), already_done = numbers(done_list);
@@ -1191,7 +1319,8 @@ int Worker::serve() {
     streamed_.clear();
     protocol::append_push(
         redis_, key("ev"),
-        fmt::format("ready {} {} {} {}", inst, now_us(), warm ? 1 : 0, args_.process),
+        fmt::format("ready {} {} {} {} {} {} {} {} {}", inst, now_us(), warm ? 1 : 0, args_.process,
+                    fetched_bytes, fetch_us, part_bytes, warm ? 0 : code_bytes, warm ? 0 : code_us),
         std::to_string(docs_->ttl_s));
     redis_.flush();
     std::string aside;

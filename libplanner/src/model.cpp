@@ -9,6 +9,7 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/limits.hpp"
+#include "dagplan/plan.hpp"
 
 namespace dagplan {
 
@@ -123,20 +124,58 @@ std::uint64_t dag_task_bytes(const Workflow& w, TaskId t) {
   return bytes;
 }
 
-std::uint64_t dag_part_bytes(const Workflow& w, std::span<const TaskId> tasks) {
-  std::uint64_t bytes = 64;
-  std::vector<TaskId> others;
-  for (TaskId t : tasks) {
-    bytes += dag_task_bytes(w, t);
-    for (TaskId q : w.predecessors(t))
-      if (!std::binary_search(tasks.begin(), tasks.end(), q)) others.push_back(q);
-    for (TaskId q : w.successors(t))
-      if (!std::binary_search(tasks.begin(), tasks.end(), q)) others.push_back(q);
+DagPart dag_part(const Workflow& w, std::span<const TaskId> tasks) {
+  DagPart part;
+  part.tasks.assign(tasks.begin(), tasks.end());
+  std::vector<std::pair<TaskId, std::uint32_t>> edges;  // (other, index of the task in the part)
+  for (std::uint32_t k = 0; k < tasks.size(); ++k) {
+    for (TaskId q : w.predecessors(tasks[k]))
+      if (!std::binary_search(tasks.begin(), tasks.end(), q)) edges.emplace_back(q, k);
+    for (TaskId q : w.successors(tasks[k]))
+      if (!std::binary_search(tasks.begin(), tasks.end(), q)) edges.emplace_back(q, k);
   }
-  std::sort(others.begin(), others.end());
-  others.erase(std::unique(others.begin(), others.end()), others.end());
-  for (TaskId q : others) bytes += w.id(q).size() + 24;  // its id and sizes
+  std::sort(edges.begin(), edges.end());
+  for (const auto& [q, k] : edges) {
+    if (part.others.empty() || part.others.back() != q) {
+      part.others.push_back(q);
+      part.links.emplace_back();
+    }
+    part.links.back().push_back(k);
+  }
+  return part;
+}
+
+std::uint64_t dag_part_bytes(const Workflow& w, const DagPart& part) {
+  std::uint64_t bytes = 64;
+  for (TaskId t : part.tasks) bytes += dag_task_bytes(w, t);
+  for (std::size_t i = 0; i < part.others.size(); ++i)
+    bytes += w.id(part.others[i]).size() + 20 + std::uint64_t{4} * part.links[i].size();
   return bytes;
+}
+
+std::uint64_t dag_part_bytes(const Workflow& w, std::span<const TaskId> tasks) {
+  return dag_part_bytes(w, dag_part(w, tasks));
+}
+
+std::vector<CodePackage> code_packages(const ExecutionModel& m, const Plan& plan) {
+  std::vector<CodePackage> out;
+  if (!m.counts_code()) return out;
+  const Workflow& w = m.workflow();
+  // (configuration, function) pairs the plan runs, each once.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+  for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+    const FunctionId f = w.function(TaskId{t});
+    if (m.code_bytes(f) > 0) runs.emplace_back(index(plan.task_config[t]), index(f));
+  }
+  std::sort(runs.begin(), runs.end());
+  runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
+  if (runs.empty()) return out;
+  out.resize(m.config_count());
+  for (const auto& [c, f] : runs) {
+    out[c].functions.push_back(FunctionId{f});
+    out[c].bytes += m.code_bytes(FunctionId{f});
+  }
+  return out;
 }
 
 ExecutionModel::ExecutionModel(const Workflow& w, const Platform& platform, const Profile* profile)

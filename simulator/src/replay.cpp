@@ -77,6 +77,9 @@ struct RunView {
   std::function<std::int64_t(std::uint32_t)> exec_start_us;   // of the attempt that counted
   std::function<std::int64_t(std::uint32_t)> stored_us;       // output in storage (else max)
   std::vector<std::pair<std::uint32_t, bool>> instances;      // (plan worker or kFlexible, warm)
+  // Per instance (as `instances`): its invocation carried its part of the DAG and it started
+  // without reading the DAG from storage (rule 12, Plan::worker_inline_dag).
+  std::vector<bool> from_part;
   // Whether the consumer read the producer's output by stream (Plan::stream).
   std::function<bool(std::uint32_t, std::uint32_t)> read_streamed;
 };
@@ -127,6 +130,13 @@ PassEffect pass_fact(std::string_view pass, const Plan& plan, const Workflow& w,
       const std::uint32_t i = run.task_instance(t);
       e.actual += i != kNoInstance && run.stored_us(t) == INT64_MAX &&
                   run.task_instance(index(w.successors(TaskId{t})[0])) == i;
+    }
+  } else if (pass == "inline-dag") {
+    e.fact = "instances of inline-dag workers that started without reading the DAG";
+    for (std::size_t i = 0; i < run.instances.size(); ++i) {
+      if (!plan.inline_dag(run.instances[i].first)) continue;
+      ++e.out_of;
+      e.actual += run.from_part[i] ? 1 : 0;
     }
   } else if (pass == "prewarm") {
     e.fact = "pre-warmed workers whose first instance started warm";
@@ -215,8 +225,10 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
   predicted_view.stored_us = [&](std::uint32_t t) {
     return predicted.tasks[t].uploaded ? predicted.tasks[t].upload_end_us : INT64_MAX;
   };
-  for (const InstancePrediction& in : predicted.instances)
+  for (const InstancePrediction& in : predicted.instances) {
     predicted_view.instances.emplace_back(in.worker, in.warm);
+    predicted_view.from_part.push_back(plan.inline_dag(in.worker));
+  }
   predicted_view.read_streamed = [&](std::uint32_t q, std::uint32_t c) {
     return std::any_of(predicted.streams.begin(), predicted.streams.end(),
                        [&](const StreamPrediction& x) {
@@ -261,6 +273,7 @@ ReplayReport replay(const Trace& trace, const Profile* profile, const SimOptions
             ? kFlexible
             : static_cast<std::uint32_t>(k - plan.worker_names.begin()),
         in.warm);
+    actual_view.from_part.push_back(in.dag_part_bytes > 0 && in.dag_fetched_bytes == 0);
   }
   for (const PassInfo& info : pass_registry().passes()) {
     std::unique_ptr<Pass> pass = info.create();

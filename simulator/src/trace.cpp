@@ -129,6 +129,11 @@ struct Context {
   StringTable plan_workers;  // the plan's logical worker ids, by worker index
 };
 
+// Rule 12's start-up facts of an instance: a count of bytes or microseconds.
+std::int64_t read_startup_amount(JsonReader& r) {
+  return static_cast<std::int64_t>(r.integer(0, kMaxTimeUs));
+}
+
 TraceInstance read_instance(JsonReader& r, const Context& cx) {
   std::string at = r.path();
   TraceInstance inst;
@@ -159,10 +164,21 @@ TraceInstance read_instance(JsonReader& r, const Context& cx) {
     } else if (key == "machine") {
       inst.machine = std::string(r.string());
       if (inst.machine.empty()) r.fail("expected a machine name");
+    } else if (key == "dag_fetched_bytes") {
+      inst.dag_fetched_bytes = read_startup_amount(r);
+    } else if (key == "dag_fetch_us") {
+      inst.dag_fetch_us = read_startup_amount(r);
+    } else if (key == "dag_part_bytes") {
+      inst.dag_part_bytes = read_startup_amount(r);
+    } else if (key == "code_fetched_bytes") {
+      inst.code_fetched_bytes = read_startup_amount(r);
+    } else if (key == "code_fetch_us") {
+      inst.code_fetch_us = read_startup_amount(r);
     } else {
       fail_unknown_member(r, key,
                           {"worker", "config", "machine", "invoked_us", "start_us", "ready_us",
-                           "exited_us", "warm", "crashed"});
+                           "exited_us", "warm", "crashed", "dag_fetched_bytes", "dag_fetch_us",
+                           "dag_part_bytes", "code_fetched_bytes", "code_fetch_us"});
     }
   });
   if (!has_config) r.fail_at(at, "missing member 'config'");
@@ -350,6 +366,15 @@ std::string write_trace(const Trace& trace) {
     write_time(j, "exited_us", inst.exited_us);
     j.member("warm", inst.warm);
     j.member("crashed", inst.crashed);
+    if (inst.dag_fetched_bytes >= 0) {
+      j.member("dag_fetched_bytes", inst.dag_fetched_bytes);
+      j.member("dag_fetch_us", inst.dag_fetch_us);
+      j.member("dag_part_bytes", inst.dag_part_bytes);
+    }
+    if (inst.code_fetched_bytes >= 0) {
+      j.member("code_fetched_bytes", inst.code_fetched_bytes);
+      j.member("code_fetch_us", inst.code_fetch_us);
+    }
     j.end_object();
   }
   j.end_array();

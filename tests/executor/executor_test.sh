@@ -813,6 +813,168 @@ assert len(ev) == 1 and "uploaded after the wait" in ev[0]["detail"], ev
 print(f"with a 50 ms wait: a uploaded {waited / 1e3:.1f} ms after its end; event: {ev[0]['detail']}")
 PY
     ;;
+  inline-dag)
+    # Rule 12, the inline-dag pass: a long chain c0..c3999 on worker w0 makes the DAG large
+    # (about 250 kB as the model counts it, above the 64 kB this platform's invocations carry),
+    # and a small pipeline s -> t runs on worker w1, whose part of the DAG (s, t) is a few hundred
+    # bytes. The same plan is run with and without w1's annotation, each twice: with it, w1's
+    # invocation carries its part and its start-up reads nothing from Redis; without it, w1's
+    # start-up reads the run's documents (the whole DAG) first.
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+n = 4000
+tasks = [{"id": "c0", "work_s": 0.0, "output_bytes": 8}]
+tasks += [{"id": f"c{i}", "work_s": 0.0, "output_bytes": 8, "deps": [f"c{i - 1}"]} for i in range(1, n)]
+tasks += [{"id": "s", "work_s": 0.05, "output_bytes": 1000}, {"id": "t", "work_s": 0.05, "output_bytes": 1000, "deps": ["s"]}]
+json.dump({"format": "dagplan-workflow/1", "name": "inline-dag", "tasks": tasks}, open(tmp + "/id.json", "w"))
+d = json.load(open("examples/platforms/local.json"))
+d["dag_inline_bytes"] = 65536
+d["max_concurrency"] = 4
+json.dump(d, open(tmp + "/local64k.json", "w"))
+PY
+    "$dagplan" plan "$tmp/id.json" --platform "$tmp/local64k.json" --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+p = json.load(open(tmp + "/p.json"))
+config = p["workers"][0]["config"]
+p["workers"] = [{"id": "w0", "config": config}, {"id": "w1", "config": config}]
+p["tasks"] = [{"id": t["id"], "worker": "w1" if t["id"] in ("s", "t") else "w0", "config": config}
+              for t in p["tasks"]]
+for k in ("predictions", "passes"):
+    p.pop(k, None)
+json.dump(p, open(tmp + "/plain.json", "w"))
+p["workers"][1]["inline_dag"] = True
+json.dump(p, open(tmp + "/inline.json", "w"))
+PY
+    for i in 1 2; do
+      run_ok "$tmp/plain.json" --trace "$tmp/plain$i.json"
+      run_ok "$tmp/inline.json" --trace "$tmp/inline$i.json"
+    done
+    python3 - "$tmp" <<'PY' || fail "inline-dag"
+import json, sys
+tmp = sys.argv[1]
+def w1(name):
+    tr = json.load(open(f"{tmp}/{name}.json"))
+    assert not [e for e in tr["events"] if e["kind"] == "note" and "inline_dag" in e["detail"]], tr["events"]
+    inst = [i for i in tr["instances"] if i["worker"] == "w1"]
+    assert len(inst) == 1 and not inst[0]["warm"], inst
+    att = {t["id"]: t["attempts"][-1] for t in tr["tasks"]}
+    assert att["t"]["inputs"][0]["from"] == "s"
+    return inst[0]
+plain = [w1(f"plain{i}") for i in (1, 2)]
+inline = [w1(f"inline{i}") for i in (1, 2)]
+for i in plain:  # the whole DAG read at start-up, no part
+    assert i["dag_fetched_bytes"] > 500000 and i["dag_part_bytes"] == 0 and i["dag_fetch_us"] > 0, i
+for i in inline:  # its part in the invocation, nothing read
+    assert i["dag_fetched_bytes"] == 0 and i["dag_fetch_us"] == 0 and 0 < i["dag_part_bytes"] < 4000, i
+up = lambda i: i["ready_us"] - i["start_us"]
+print(f"w1's cold start-up: {[up(i) for i in plain]} us reading the whole DAG "
+      f"({plain[0]['dag_fetched_bytes']} bytes, {[i['dag_fetch_us'] for i in plain]} us), "
+      f"{[up(i) for i in inline]} us from its {inline[0]['dag_part_bytes']}-byte part")
+assert min(up(i) for i in inline) < min(up(i) for i in plain), "no shorter start-up"
+PY
+    replay_shows_pass "$tmp/inline1.json" inline-dag 1
+    # Workers running from their parts take the same decisions as with the whole DAG: every
+    # worker annotated, (1) the kernel examples under uniform (many workers, edges between them)
+    # give the locally evaluated outputs (--check); (2) a streamed edge is read by stream; (3)
+    # pre-loads happen.
+    annotate_all() {
+      python3 - "$1" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+for w in p["workers"]:
+    w["inline_dag"] = True
+p.pop("predictions", None)
+json.dump(p, open(sys.argv[1], "w"))
+PY
+    }
+    for wf in gemm tree-reduction; do
+      "$dagplan" plan examples/workflows/$wf.json --platform local --planner uniform -o "$tmp/k.json" > /dev/null || fail "plan $wf"
+      annotate_all "$tmp/k.json"
+      run_ok "$tmp/k.json" --check --trace "$tmp/k-trace.json"
+      python3 - "$tmp/run.json" "$tmp/k-trace.json" <<'PY' || fail "inline-dag $wf: $(cat "$tmp/run.json")"
+import json, sys
+r, tr = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert r["checked_outputs"] >= 1 and r["attempts"] == r["tasks"], r
+assert len(tr["instances"]) > 1
+assert all(i["dag_part_bytes"] > 0 and i["dag_fetched_bytes"] == 0 for i in tr["instances"]), tr["instances"]
+print(f"{len(tr['instances'])} instances from their parts, {r['checked_outputs']} outputs checked")
+PY
+    done
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+tasks = [{"id": "x", "work_s": 0.05, "output_bytes": 1000},
+         {"id": "s", "work_s": 0.2, "output_bytes": 1000},
+         {"id": "p", "work_s": 0.02, "output_bytes": 8000000, "deps": ["s"]},
+         {"id": "y", "work_s": 0.01, "output_bytes": 1000},
+         {"id": "c", "work_s": 0.01, "output_bytes": 1000, "deps": ["x", "p", "y"]}]
+json.dump({"format": "dagplan-workflow/1", "name": "stream", "tasks": tasks}, open(tmp + "/st.json", "w"))
+PY
+    plan_on_two "$tmp/st.json"
+    python3 - "$tmp/p.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["workers"] = [{"id": "w0", "config": "2048MB", "inline_dag": True},
+                {"id": "w1", "config": "512MB", "inline_dag": True}]
+p["tasks"] = [{"id": "x", "worker": "w0"}, {"id": "s", "worker": "w1"},
+              {"id": "p", "worker": "w1", "stream": ["c"]}, {"id": "y", "worker": "w1"},
+              {"id": "c", "worker": "w0", "preload": True}]
+for k in ("predictions", "passes"):
+    p.pop(k, None)
+json.dump(p, open(sys.argv[1], "w"))
+PY
+    run_ok "$tmp/p.json" --trace "$tmp/st-trace.json"
+    python3 - "$tmp/st-trace.json" <<'PY' || fail "inline-dag stream: $(cat "$tmp/st-trace.json")"
+import json, sys
+tr = json.load(open(sys.argv[1]))
+assert all(i["dag_part_bytes"] > 0 and i["dag_fetched_bytes"] == 0 for i in tr["instances"]), tr["instances"]
+c = {t["id"]: t["attempts"][-1] for t in tr["tasks"]}["c"]
+src = {x["from"]: x for x in c["inputs"]}
+# p's output by stream; y's (w1) pre-loaded: downloaded before c took its slot.
+assert src["p"]["source"] == "stream" and src["y"]["source"] == "download", c
+assert src["y"]["end_us"] < c["start_us"], c
+print(f"from parts: c read p by stream, y pre-loaded {c['start_us'] - src['y']['end_us']} us before c started")
+PY
+    ;;
+  code)
+    # Rule 12, code size: a profile gives fa 3 MB and fb 1 MB of code. dagrun stores each once;
+    # a new worker process (a cold start) fetches its configuration's package - the code of every
+    # function the plan runs there - before it serves, and a reused one (warm) fetches nothing.
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+tasks = [{"id": "a", "function": "fa", "work_s": 0.05, "output_bytes": 1000},
+         {"id": "b", "function": "fb", "work_s": 0.05, "output_bytes": 1000, "deps": ["a"]},
+         {"id": "c", "function": "fa", "work_s": 0.05, "output_bytes": 1000, "deps": ["b"]},
+         {"id": "d", "function": "fa", "work_s": 0.05, "output_bytes": 1000, "deps": ["b"]}]
+json.dump({"format": "dagplan-workflow/1", "name": "code", "tasks": tasks}, open(tmp + "/code.json", "w"))
+json.dump({"format": "dagplan-profile/1", "functions": [{"name": "fa", "code_bytes": 3000000},
+           {"name": "fb", "code_bytes": 1000000}]}, open(tmp + "/prof.json", "w"))
+PY
+    "$dagplan" plan "$tmp/code.json" --platform local --profile "$tmp/prof.json" --planner wukong -o "$tmp/p.json" > /dev/null || fail "plan"
+    run_ok "$tmp/p.json" --profile "$tmp/prof.json" --trace "$tmp/t.json"
+    python3 - "$tmp/t.json" <<'PY' || fail "code: $(cat "$tmp/t.json")"
+import json, sys
+tr = json.load(open(sys.argv[1]))
+code = {"fa": 3000000, "fb": 1000000}
+fn = {"a": "fa", "b": "fb", "c": "fa", "d": "fa"}
+configs = {}
+for t in tr["plan"]["tasks"]:
+    configs.setdefault(t["config"], set()).add(fn[t["id"]])
+cold = [i for i in tr["instances"] if not i["warm"]]
+assert cold and len(cold) < len(tr["instances"]), "expected cold and warm starts"
+for i in tr["instances"]:
+    want = sum(code[f] for f in configs[i["config"]]) if not i["warm"] else 0
+    assert i["code_fetched_bytes"] == want, (i, want)
+    assert i["ready_us"] - i["start_us"] >= i["code_fetch_us"] >= (1 if want else 0), i
+print("cold starts fetched their package: " + ", ".join(
+    f"{i['code_fetched_bytes']} bytes in {i['code_fetch_us']} us (start-up {i['ready_us'] - i['start_us']} us)" for i in cold)
+    + f"; {len(tr['instances']) - len(cold)} warm starts fetched none")
+PY
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS [$case_name]"

@@ -53,11 +53,35 @@ struct LowerBounds {
 /// plus this over every task.
 std::uint64_t dag_task_bytes(const Workflow& workflow, TaskId t);
 /// Rule 12, the inline-dag pass (Plan::worker_inline_dag): the part of the workflow that a worker
-/// running `tasks` needs, as it travels in its invocation: 64 bytes, its tasks as dag_task_bytes()
-/// counts them, and each direct input or output of theirs made or read by a task not among
-/// `tasks`, once, as its id and sizes (the id and 24 bytes). The one definition of a worker's
-/// part; O(degrees of `tasks`).
+/// running `tasks` needs, as it travels in its invocation (docs/decisions/0021 and 0025). Built by
+/// dag_part(), counted by dag_part_bytes(), shipped by dagrun (executor/src/part.cpp): the one
+/// definition of a worker's part.
+struct DagPart {
+  std::vector<TaskId> tasks;  ///< the worker's tasks, sorted
+  /// Each direct input or output of `tasks` made or read by a task not among them, once, sorted.
+  std::vector<TaskId> others;
+  /// Per other: the indices into `tasks` of the tasks it has an edge with (its links), ascending.
+  std::vector<std::vector<std::uint32_t>> links;
+};
+/// The part of a worker running `tasks` (sorted). O(degrees of `tasks` x log).
+DagPart dag_part(const Workflow& workflow, std::span<const TaskId> tasks);
+/// The part's size: 64 bytes, its tasks as dag_task_bytes() counts them, and per other task its
+/// id, its sizes (output and input bytes, in-degree: 20 bytes) and 4 bytes per link.
+std::uint64_t dag_part_bytes(const Workflow& workflow, const DagPart& part);
+/// dag_part_bytes() of dag_part(): what the pass and check_plan() compare with the threshold.
 std::uint64_t dag_part_bytes(const Workflow& workflow, std::span<const TaskId> tasks);
+
+struct Plan;
+class ExecutionModel;
+/// Rule 12, code size (decision 0021): per configuration, the functions whose code a cold start of
+/// that configuration fetches in one transfer - each function with code (ExecutionModel::
+/// code_bytes() > 0) that `plan` runs on it, once, by id - and their bytes. Empty when no function
+/// has code. O(V log V).
+struct CodePackage {
+  std::vector<FunctionId> functions;
+  std::uint64_t bytes = 0;
+};
+std::vector<CodePackage> code_packages(const ExecutionModel& model, const Plan& plan);
 
 class ExecutionModel {
  public:

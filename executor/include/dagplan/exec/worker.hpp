@@ -1,8 +1,9 @@
 #pragma once
 /// \file
 /// The worker process of the real backend (`dagworker`): it connects to the run's Redis,
-/// fetches the run's documents once (its cold start), then serves invocations that dagrun's
-/// invoker hands it until told to exit. It talks to nothing but Redis. What it decides - which
+/// serves invocations that dagrun's invoker hands it until told to exit: it reads the run's
+/// documents from Redis at the first invocation that does not carry the worker's part of the DAG
+/// (rule 12) and keeps them. It talks to nothing but Redis. What it decides - which
 /// outputs to upload, which ready child continues on it, the order of its tasks - comes from the
 /// plan and from `dagplan/run_rules.hpp`, the functions the predictor and the simulator use.
 

@@ -30,6 +30,20 @@ struct TraceInstance {
   bool warm = false;
   bool crashed = false;  ///< died (fault) instead of exiting
   std::string machine;   ///< the cluster machine it ran on (empty: none, or not recorded)
+  /// Rule 12 at its start-up, as dagrun records it (members "dag_fetched_bytes", "dag_fetch_us",
+  /// "dag_part_bytes"; absent from traces of other sources and older ones: then -1): the bytes of
+  /// the run's documents it read from storage (0: none, it had its part in the invocation, or
+  /// its process had them already), how long that took, and the bytes of the part of the DAG its
+  /// invocation carried (Plan::worker_inline_dag; 0: none).
+  std::int64_t dag_fetched_bytes = -1;
+  std::int64_t dag_fetch_us = 0;
+  std::int64_t dag_part_bytes = 0;
+  /// Rule 12, code size (functions[].code_bytes of a profile), as dagrun records it (members
+  /// "code_fetched_bytes", "code_fetch_us"; absent without code: then -1): the bytes of its
+  /// configuration's code package fetched at start-up (a cold start; 0 for a warm one) and how
+  /// long that took.
+  std::int64_t code_fetched_bytes = -1;
+  std::int64_t code_fetch_us = 0;
 };
 
 using dagplan::TraceAttempt;
