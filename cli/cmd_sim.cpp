@@ -70,6 +70,8 @@ void calibrate_wfcommons(const Opts& o) {
   auto started = std::chrono::steady_clock::now();
   Progress bar("calibrate", o.quiet);
   std::vector<std::string> files;
+  if (o.across_folders && o.wfcommons.size() < 2)
+    throw UsageError("calibrate: --across-folders needs two folders or more after --wfcommons");
   std::vector<std::uint32_t> folder;
   for (std::size_t d = 0; d < o.wfcommons.size(); ++d) {
     const std::string& dir = o.wfcommons[d];
@@ -86,8 +88,6 @@ void calibrate_wfcommons(const Opts& o) {
     runs.push_back(sim::read_wms_run(f));
     runs.back().folder = folder[runs.size() - 1];
   }
-  if (o.across_folders && o.wfcommons.size() < 2)
-    throw UsageError("calibrate: --across-folders needs two folders or more after --wfcommons");
   sim::WmsFitOptions fo;
   fo.threads = o.threads;
   fo.across_folders = o.across_folders;
