@@ -70,18 +70,27 @@ void calibrate_wfcommons(const Opts& o) {
   auto started = std::chrono::steady_clock::now();
   Progress bar("calibrate", o.quiet);
   std::vector<std::string> files;
-  for (const std::string& dir : o.wfcommons) {
+  if (o.across_folders && o.wfcommons.size() < 2)
+    throw UsageError("calibrate: --across-folders needs two folders or more after --wfcommons");
+  std::vector<std::uint32_t> folder;
+  for (std::size_t d = 0; d < o.wfcommons.size(); ++d) {
+    const std::string& dir = o.wfcommons[d];
     std::vector<std::string> in_dir = sim::wfcommons_files(dir);
     if (in_dir.empty()) throw InputError(dir, "", "expected WfCommons instances (*.json) in it");
-    for (std::string& f : in_dir) files.push_back(std::move(f));
+    for (std::string& f : in_dir) {
+      files.push_back(std::move(f));
+      folder.push_back(static_cast<std::uint32_t>(d));
+    }
   }
   std::vector<sim::WmsRun> runs;
   for (const std::string& f : files) {
     bar.step("runs read", runs.size(), files.size());
     runs.push_back(sim::read_wms_run(f));
+    runs.back().folder = folder[runs.size() - 1];
   }
   sim::WmsFitOptions fo;
   fo.threads = o.threads;
+  fo.across_folders = o.across_folders;
   sim::WmsProgress progress = [&](std::size_t done, std::size_t total) {
     bar.step("runs fitted", done, total);
   };
@@ -412,7 +421,7 @@ void add_sim_commands(CLI::App& app) {
       std::vector<std::string> wfcommons;
       std::uint32_t min_samples = 5;
       double outlier_mads = 5.0;
-      bool markdown = false, quiet = false;
+      bool markdown = false, quiet = false, across_folders = false;
       unsigned threads = 0;
     };
     auto o = std::make_shared<Opts>();
@@ -435,6 +444,9 @@ void add_sim_commands(CLI::App& app) {
     cmd->add_option(
         "--table", o->table,
         "With --wfcommons: replace the generated part of this Markdown file (docs/calibration.md)");
+    cmd->add_flag("--across-folders", o->across_folders,
+                  "With --wfcommons: predict each run from the other folders' runs only (leave a "
+                  "folder out, not a run)");
     add_quiet_flag(cmd, o->quiet);
     cmd->add_option("--threads", o->threads, "With --wfcommons: threads (0: every core)")
         ->capture_default_str();

@@ -289,10 +289,13 @@ double wms_makespan_s(const WmsRun& run, const WmsParams& p) {
     released.pop_back();
     double& on_machine = machine_last[run.machine[t]];
     std::pop_heap(slots.begin(), slots.end(), later);
-    double start =
-        std::max({ready, last_start + p.dispatch_interval_s * sharing(last_start),
-                  on_machine + p.machine_interval_s * sharing(on_machine), slots.back()});
-    last_start = start;
+    // The dispatcher hands the task over; with head-of-line blocking it hands over nothing else
+    // until the task has started on its machine.
+    const double dispatched =
+        std::max(ready, last_start + p.dispatch_interval_s * sharing(last_start));
+    const double start = std::max(
+        {dispatched, on_machine + p.machine_interval_s * sharing(on_machine), slots.back()});
+    last_start = run.head_of_line ? start : dispatched;
     on_machine = start;
     double staged = start;
     if (run.io_gb_per_task[t] > 0 && p.staging_s_per_gb > 0) {
@@ -379,19 +382,21 @@ WmsParams descend(const WmsParams& start, const std::array<bool, WmsParams::kCou
 
 }  // namespace
 
-WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start,
-                  const WmsParams* prior, const WmsFitOptions& options) {
-  auto penalty = [&](const WmsParams& p) {
-    if (!prior || options.shrinkage <= 0) return 0.0;
-    double s = 0;
+double wms_fit_objective(const std::vector<const WmsRun*>& runs, const WmsParams& params,
+                         const WmsParams* prior, const WmsFitOptions& options) {
+  double s = 0;
+  if (prior && options.shrinkage > 0)
     for (std::size_t i = 0; i < WmsParams::kCount; ++i) {
       if (!options.fitted[i]) continue;
-      double d = std::log((1 + p[i] / kScale) / (1 + (*prior)[i] / kScale));
-      s += d * d;
+      double d = std::log((1 + params[i] / kScale) / (1 + (*prior)[i] / kScale));
+      s += options.shrinkage * d * d;
     }
-    return options.shrinkage * s;
-  };
-  auto objective = [&](const WmsParams& p) { return wms_loss(runs, p) + penalty(p); };
+  return wms_loss(runs, params) + s;
+}
+
+WmsParams fit_wms(const std::vector<const WmsRun*>& runs, const WmsParams& start,
+                  const WmsParams* prior, const WmsFitOptions& options) {
+  auto objective = [&](const WmsParams& p) { return wms_fit_objective(runs, p, prior, options); };
   WmsParams best = descend(start, options.fitted, objective);
   if (options.exchange_start && options.fitted[1] && options.fitted[3]) {
     // The two intervals can explain the same makespans (on one machine, exactly): descend also
@@ -415,11 +420,13 @@ WmsParams wms_typical(const std::map<std::uint32_t, WmsParams>& applications) {
   return typical;
 }
 
-WmsParams wms_scale_fit(const std::vector<const WmsRun*>& runs, const WmsParams& shared) {
-  // One factor on every parameter: golden-section search on log(factor) in [1/64, 64].
+WmsParams wms_scale_fit(const std::vector<const WmsRun*>& runs, const WmsParams& shared,
+                        const std::array<bool, WmsParams::kCount>& which) {
+  // One factor on the parameters `which`: golden-section search on log(factor) in [1/64, 64].
   auto scaled = [&](double log_factor) {
     WmsParams p = shared;
-    for (std::size_t i = 0; i < WmsParams::kCount; ++i) p[i] *= std::exp(log_factor);
+    for (std::size_t i = 0; i < WmsParams::kCount; ++i)
+      if (which[i]) p[i] *= std::exp(log_factor);
     return p;
   };
   double lo = std::log(1.0 / 64), hi = std::log(64.0);
@@ -500,6 +507,7 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
   // Copies: the same workflow with the same recorded makespan (a 1.4 and a 1.5 file).
   std::vector<std::size_t> primary = wms_primary(all);
   // Runs that shared machines at the same time busied each other.
+  for (WmsRun& r : table.runs) r.head_of_line = options.head_of_line;
   if (options.contention) {
     wms_concurrency(table.runs);
   } else {
@@ -523,13 +531,24 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
   // An application's parameters from its runs and a prior: first the one factor a single run
   // can pin down, then every parameter, shrunk towards the scaled prior: what the application's
   // runs cannot tell apart stays in the prior's proportions.
-  auto fit_variant = [&](const std::vector<const WmsRun*>& own, const WmsParams& prior,
-                         bool refine) {
-    WmsParams scaled = wms_scale_fit(own, prior);
-    return refine ? fit_wms(own, scaled, &scaled, options) : scaled;
-  };
+  // The staging time per GB is pulled towards the prior's own value, not the scaled one: it is
+  // the platform's storage, which a slower workflow system does not slow down.
   auto fit_application = [&](const std::vector<const WmsRun*>& own, const WmsParams& prior) {
-    return fit_variant(own, prior, options.refine);
+    WmsParams scaled = wms_scale_fit(own, prior);
+    if (!options.refine) return scaled;
+    WmsParams anchor = scaled;
+    if (!options.platform_staging) return fit_wms(own, scaled, &anchor, options);
+    anchor.staging_s_per_gb = prior.staging_s_per_gb;
+    // Two descents, kept the better: from every parameter scaled, and from the platform's
+    // staging with the other three scaled (each stops where moving one parameter no longer
+    // helps; with one or two runs the two ends differ).
+    WmsParams a = fit_wms(own, scaled, &anchor, options);
+    WmsParams b =
+        fit_wms(own, wms_scale_fit(own, prior, {true, true, false, true}), &anchor, options);
+    return wms_fit_objective(own, b, &anchor, options) <
+                   wms_fit_objective(own, a, &anchor, options) - 1e-12
+               ? b
+               : a;
   };
   // The model fitted on the runs `keep` accepts, for the applications `wanted` accepts: the
   // parameters shared by all those runs, and each wanted application's.
@@ -564,6 +583,12 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
     return m;
   };
 
+  // Whether run q may be fitted when run h is held out: any other run, or with
+  // `across_folders`, any run of another folder (the held-out one's whole folder is left out).
+  auto trains = [&](std::size_t q, std::size_t h) {
+    return q != h && (!options.across_folders || all[q].folder != all[h].folder);
+  };
+
   // Every run, and each application's in-sample fit.
   Model everything = fit_model(
       own_view, [](std::size_t) { return true; }, [](std::uint32_t) { return true; });
@@ -574,7 +599,7 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
     row.group = group[r];
     if (primary[r] != r) row.copy_of = all[primary[r]].file;
     row.other_runs = distinct(own_view, [&](std::size_t q) {
-                       return q != primary[r] && group[q] == group[r];
+                       return q != primary[r] && group[q] == group[r] && trains(q, r);
                      }).size();
     row.has_loo = primary[r] == r && row.other_runs > 0;
     row.in_sample = everything.application.at(group[r]);
@@ -592,7 +617,9 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
     View view = own_view;
     std::vector<WmsRun> blind;
     blind.reserve(all.size());
-    auto from_h = [&](const WmsBusy& b) { return b.source == h; };
+    // With `across_folders`, neither do they see the other runs of its folder, whose ends are
+    // as unknown as its own.
+    auto from_h = [&](const WmsBusy& b) { return !trains(b.source, h); };
     for (std::size_t q = 0; q < all.size(); ++q) {
       if (q == h || std::none_of(all[q].busy.begin(), all[q].busy.end(), from_h)) continue;
       blind.push_back(all[q]);
@@ -600,7 +627,7 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
       view[q] = &blind.back();
     }
     Model m = fit_model(
-        view, [&](std::size_t q) { return q != h; },
+        view, [&](std::size_t q) { return trains(q, h); },
         [&](std::uint32_t g) { return g == group[h]; });
     const WmsParams& own = m.application.at(group[h]);
     // The held-out run sees every run that started after it on its machines: when it ended is
@@ -608,6 +635,7 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
     WmsRun held = all[h];
     if (options.contention)
       held.busy = busy_windows(h, all, primary, std::numeric_limits<double>::infinity());
+    std::erase_if(held.busy, [&](const WmsBusy& b) { return !trains(b.source, h); });
     WmsRow& row = table.rows[h];
     row.loo = own;
     row.loo_error = wms_makespan_s(held, own) / all[h].recorded_makespan_s - 1;
@@ -716,6 +744,18 @@ std::vector<WmsVariant> wms_variants(const WmsFitOptions& base) {
       base};
   exchange.options.exchange_start = true;
   out.push_back(exchange);
+  WmsVariant storage{
+      "staging shrunk towards the prior scaled by the application's factor, as the other three "
+      "(not towards the platform's value)",
+      base};
+  storage.options.platform_staging = false;
+  out.push_back(storage);
+  WmsVariant free{
+      "no head-of-line blocking (a task waiting for its machine does not hold up the "
+      "dispatcher)",
+      base};
+  free.options.head_of_line = false;
+  out.push_back(free);
   WmsVariant own{"no shrinkage (after the factor, each application on its own runs)", base};
   own.options.shrinkage = 0;
   out.push_back(own);

@@ -254,6 +254,10 @@ case $case_name in
     grep -q "^Leave-one-out over 27 runs: median |error|" "$tmp/c" || fail "no summary: $(tail -3 "$tmp/c")"
     grep -q "^calibrated 31 files (27 runs left out) in " "$tmp/c" || fail "no timing"
     grep -q "wfcommons-runs/bwa-chameleon-large-001.json" "$tmp/c" || fail "second folder not read"
+    # Across folders: each run from the other folder's runs; the 23 runs with a partner there.
+    "$dagsim" calibrate --wfcommons "$shared/wfcommons" "$shared/wfcommons-runs" --across-folders --quiet > "$tmp/c" 2> "$tmp/e" || fail "across: $(cat "$tmp/e")"
+    grep -q "^Leave-one-out over 23 runs: median |error|" "$tmp/c" || fail "across: $(tail -3 "$tmp/c")"
+    expect_fail 2 "across-folders needs two folders" "$dagsim" calibrate --wfcommons "$shared/wfcommons" --across-folders
     # Progress only on a terminal: under script(1) stderr is one, and --quiet silences it.
     if command -v script > /dev/null; then
       script -qec "\"$dagsim\" calibrate --wfcommons \"$shared/wfcommons\" --threads 1" /dev/null > "$tmp/tty" 2>&1

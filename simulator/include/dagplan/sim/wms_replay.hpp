@@ -86,9 +86,16 @@ struct WmsRun {
   double started_at_s = std::numeric_limits<double>::quiet_NaN();
   /// The recorded machines' names (`nodeName`), by machine index; empty names when not given.
   std::vector<std::string> machine_names;
+  /// Which of the folders given it was read from (0 for the first): with
+  /// WmsFitOptions::across_folders, a run is predicted from the other folders' runs only.
+  std::uint32_t folder = 0;
   /// Windows of this run's clock (seconds after its start) during which another recorded run
   /// shared one of its machines (set by wms_concurrency; empty by default).
   std::vector<WmsBusy> busy;
+  /// Replay rule: the dispatcher waits until a task has started on its machine before it hands
+  /// over the next one (true), or hands tasks over at its own rate whatever their machines do
+  /// (false). Set from WmsFitOptions::head_of_line by wms_leave_one_out.
+  bool head_of_line = true;
 };
 
 /// Extracts a run from an instance read from `file` (a task without a recorded runtime runs for
@@ -116,7 +123,10 @@ void wms_concurrency(std::vector<WmsRun>& runs);
 
 /// Simulated makespan of `run` under `params`, seconds. Deterministic (ties by task id). While
 /// k of the run's busy windows are open, the dispatch and machine intervals are (1 + k) times
-/// longer: the workflow system and the machines serve k other workflows as well.
+/// longer: the workflow system and the machines serve k other workflows as well. With
+/// `run.head_of_line`, the dispatcher hands over the next task only once the previous one has
+/// started on its machine; without, at its own interval, and each machine starts its tasks in
+/// the order they were handed over.
 double wms_makespan_s(const WmsRun& run, const WmsParams& params);
 
 /// Which parameters a calibration fits (the others stay 0), and how.
@@ -136,6 +146,12 @@ struct WmsFitOptions {
   /// Per application, after the factor on the shared parameters (wms_scale_fit), fit every
   /// parameter shrunk towards the scaled shared ones (true) or keep the scaled ones (false).
   bool refine = true;
+  /// Per application, the staging time per GB is shrunk towards the prior's (true: the storage
+  /// is the platform's, shared by every workflow system on it) or towards the prior's scaled by
+  /// the application's factor (false: as the three other parameters).
+  bool platform_staging = true;
+  /// The replay's dispatcher waits for each task's start on its machine (WmsRun::head_of_line).
+  bool head_of_line = true;
   /// Every fit also descends from its start with the dispatch and machine intervals exchanged,
   /// and keeps the better end (the two explain the same makespans on one machine; a descent
   /// from one side stays there). Off: better fits in sample, worse leave-one-out on the 27 runs
@@ -144,12 +160,20 @@ struct WmsFitOptions {
   /// Replay the busy windows of runs that overlapped in time on shared machines (true), or
   /// ignore them (false).
   bool contention = true;
+  /// Leave a folder out instead of a run: each run is predicted from the runs of the other
+  /// folders (WmsRun::folder) only, as if its folder were a new set of runs.
+  bool across_folders = false;
   /// Threads of wms_leave_one_out (results do not depend on it). 0: hardware concurrency.
   unsigned threads = 0;
 };
 
 /// Sum over `runs` of log(simulated / recorded)^2 (a symmetric relative error).
 double wms_loss(const std::vector<const WmsRun*>& runs, const WmsParams& params);
+
+/// wms_loss(runs, params) + shrinkage * sum_i log((1 + p_i) / (1 + prior_i))^2 over the fitted
+/// parameters (no shrinkage with `prior` null): what fit_wms minimises.
+double wms_fit_objective(const std::vector<const WmsRun*>& runs, const WmsParams& params,
+                         const WmsParams* prior, const WmsFitOptions& options);
 
 /// Parameters minimising wms_loss(runs) + shrinkage * sum_i log((1 + p_i) / (1 + prior_i))^2,
 /// by coordinate descent in log space from `start` (the parameters not fitted keep its value): each
@@ -168,7 +192,10 @@ WmsParams wms_typical(const std::map<std::uint32_t, WmsParams>& applications);
 /// `shared` with every parameter multiplied by the one factor in [1/64, 64] that minimises
 /// wms_loss(runs) (golden-section search on its logarithm): an application whose workflow
 /// system is the shared one, uniformly slower or faster. About 40 replays per run.
-WmsParams wms_scale_fit(const std::vector<const WmsRun*>& runs, const WmsParams& shared);
+/// With `which`, only those parameters are scaled (the others keep `shared`'s values).
+WmsParams wms_scale_fit(const std::vector<const WmsRun*>& runs, const WmsParams& shared,
+                        const std::array<bool, WmsParams::kCount>& which = {true, true, true,
+                                                                            true});
 
 /// Application groups from the content: runs whose function-name sets overlap by half or more
 /// (Jaccard >= 0.5) are one application (transitively). Returns a group id per run, numbered in
@@ -205,7 +232,8 @@ using WmsProgress = std::function<void(std::size_t done, std::size_t total)>;
 /// For every distinct run whose application (wms_application_groups) has another distinct run:
 /// fits the shared parameters on every other run (all applications; its copies excluded), each
 /// application's parameters on its runs but the held-out one (a factor on the shared parameters,
-/// then each parameter shrunk towards the scaled ones), then its own application's again, the
+/// then each parameter shrunk towards the scaled ones, staging towards the unscaled one), then its
+/// own application's again, the
 /// same way but from the typical application (wms_typical; with `typical_prior` off, the first
 /// fit is kept), and reports the error of the replay on the held-out run. Nothing of the held-out
 /// run (its makespan, its file name) reaches its own prediction. Files holding the same run (same
