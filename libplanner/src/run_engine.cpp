@@ -400,21 +400,18 @@ RunEngine::Impl::Impl(const ExecutionModel& m, const Plan& plan, const PredictOp
     });
   prewarm_by_task_ = prewarm_triggers(plan);
   held_for_ = delayed_producers(plan, w_);
-  if (m.counts_code()) {
-    // (function, configuration) pairs the plan runs, each once.
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
-    for (std::uint32_t t = 0; t < n_; ++t) {
-      const FunctionId f = w_.function(TaskId{t});
-      if (m.code_bytes(f) > 0) runs.emplace_back(index(f), index(plan.task_config[t]));
+  // The packages dagrun's cold starts fetch too (code_packages(), model.hpp); each function's code
+  // is stored once for the run, whichever configurations run it.
+  if (const std::vector<CodePackage> packages = code_packages(m, plan); !packages.empty()) {
+    std::vector<FunctionId> stored;
+    package_bytes_.reserve(packages.size());
+    for (const CodePackage& p : packages) {
+      package_bytes_.push_back(p.bytes);
+      stored.insert(stored.end(), p.functions.begin(), p.functions.end());
     }
-    std::sort(runs.begin(), runs.end());
-    runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
-    if (!runs.empty()) package_bytes_.assign(m.config_count(), 0);
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-      const std::uint64_t b = m.code_bytes(FunctionId{runs[i].first});
-      package_bytes_[runs[i].second] += b;
-      if (i == 0 || runs[i].first != runs[i - 1].first) stored_code_bytes_ += b;
-    }
+    std::sort(stored.begin(), stored.end());
+    stored.erase(std::unique(stored.begin(), stored.end()), stored.end());
+    for (FunctionId f : stored) stored_code_bytes_ += m.code_bytes(f);
   }
   global_limit_ = m.max_workers();
   waiting_.resize(m.config_count() + m.machine_count());
