@@ -54,13 +54,25 @@ start_redis() {
   done
   fail "the test's redis-server did not start: $(cat "$tmp/redis.log")"
 }
-# plan_on_two WORKFLOW: the local platform with two workers at once ($tmp/local2.json) and a heft
-# plan of WORKFLOW on it ($tmp/p.json), for a case to rewrite by hand.
-# plan_on_two WORKFLOW [PLANNER]: a plan (heft unless named) for the local platform with two
-# workers at once, in $tmp/p.json.
+# plan_on_two WORKFLOW [PLANNER]: the local platform with two workers at once ($tmp/local2.json)
+# and a plan of WORKFLOW on it (heft unless named) in $tmp/p.json, for a case to rewrite by hand.
 plan_on_two() {
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["max_concurrency"]=2; json.dump(d,open(sys.argv[2],"w"))' examples/platforms/local.json "$tmp/local2.json"
   "$dagplan" plan "$1" --platform "$tmp/local2.json" --planner "${2:-heft}" -o "$tmp/p.json" > /dev/null || fail "plan"
+}
+# stream_workflow: $tmp/st.json, the stream and inline-dag cases' workflow: x (0.05 s) and
+# s (0.2 s) -> p (8 MB) -> c, which also reads y's output.
+stream_workflow() {
+  python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+tasks = [{"id": "x", "work_s": 0.05, "output_bytes": 1000},
+         {"id": "s", "work_s": 0.2, "output_bytes": 1000},
+         {"id": "p", "work_s": 0.02, "output_bytes": 8000000, "deps": ["s"]},
+         {"id": "y", "work_s": 0.01, "output_bytes": 1000},
+         {"id": "c", "work_s": 0.01, "output_bytes": 1000, "deps": ["x", "p", "y"]}]
+json.dump({"format": "dagplan-workflow/1", "name": "stream", "tasks": tasks}, open(tmp + "/st.json", "w"))
+PY
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -642,16 +654,7 @@ PY
     # instance, which reads it while p writes it, and nothing is stored. The same plan without
     # the stream stores p's output and c downloads it: the streamed copy was complete sooner
     # after p's end than that upload plus that download. c also downloads y's output (w1).
-    python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
-tasks = [{"id": "x", "work_s": 0.05, "output_bytes": 1000},
-         {"id": "s", "work_s": 0.2, "output_bytes": 1000},
-         {"id": "p", "work_s": 0.02, "output_bytes": 8000000, "deps": ["s"]},
-         {"id": "y", "work_s": 0.01, "output_bytes": 1000},
-         {"id": "c", "work_s": 0.01, "output_bytes": 1000, "deps": ["x", "p", "y"]}]
-json.dump({"format": "dagplan-workflow/1", "name": "stream", "tasks": tasks}, open(tmp + "/st.json", "w"))
-PY
+    stream_workflow
     plan_on_two "$tmp/st.json"
     python3 - "$tmp/p.json" "$tmp/plain.json" <<'PY'
 import json, sys
@@ -903,16 +906,7 @@ assert all(i["dag_part_bytes"] > 0 and i["dag_fetched_bytes"] == 0 for i in tr["
 print(f"{len(tr['instances'])} instances from their parts, {r['checked_outputs']} outputs checked")
 PY
     done
-    python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
-tasks = [{"id": "x", "work_s": 0.05, "output_bytes": 1000},
-         {"id": "s", "work_s": 0.2, "output_bytes": 1000},
-         {"id": "p", "work_s": 0.02, "output_bytes": 8000000, "deps": ["s"]},
-         {"id": "y", "work_s": 0.01, "output_bytes": 1000},
-         {"id": "c", "work_s": 0.01, "output_bytes": 1000, "deps": ["x", "p", "y"]}]
-json.dump({"format": "dagplan-workflow/1", "name": "stream", "tasks": tasks}, open(tmp + "/st.json", "w"))
-PY
+    stream_workflow
     plan_on_two "$tmp/st.json"
     python3 - "$tmp/p.json" <<'PY'
 import json, sys
