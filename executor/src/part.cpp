@@ -23,6 +23,11 @@ nlohmann::json write_part(const Workflow& w, const Plan& plan, std::uint32_t k) 
   std::vector<TaskId> mine;
   for (std::uint32_t t = 0; t < w.task_count(); ++t)
     if (plan.task_worker[t] == k) mine.push_back(TaskId{t});
+  return write_part(w, plan, k, mine);
+}
+
+nlohmann::json write_part(const Workflow& w, const Plan& plan, std::uint32_t k,
+                          std::span<const TaskId> mine) {
   const DagPart part = dag_part(w, mine);
   // The part as a workflow: its tasks, then its others (local index = position here).
   std::vector<TaskId> all = part.tasks;

@@ -13,6 +13,7 @@
 // from 0; every Redis key and every event still names tasks by their index in the whole workflow
 // (`global`): the keys are shared with workers that read the whole DAG.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +31,12 @@ namespace dagplan::exec {
 /// workers read the whole DAG, and dagrun says so).
 bool ships_part(const Plan& plan, std::uint32_t k);
 
-/// The part of strict worker `k` as its invocations carry it (a JSON object).
+/// The part of strict worker `k`, whose tasks are `mine` (by id), as its invocations carry it (a
+/// JSON object). dagrun lists every worker's tasks once (one pass over the plan) rather than per
+/// worker.
+nlohmann::json write_part(const Workflow& workflow, const Plan& plan, std::uint32_t k,
+                          std::span<const TaskId> mine);
+/// The same, listing worker `k`'s tasks from the plan (O(V)).
 nlohmann::json write_part(const Workflow& workflow, const Plan& plan, std::uint32_t k);
 
 /// A part as the worker runs from it.

@@ -229,7 +229,10 @@ const std::string& Runner::part_line(std::uint32_t k) {
   if (part_line_.empty()) part_line_.resize(plan_.worker_count());
   if (part_line_[k].empty() && ships_part(plan_, k)) {
     nlohmann::json line = part_context_;
-    line["part"] = write_part(w_, plan_, k);
+    std::vector<TaskId> mine;  // worker_tasks_[k], by id
+    mine.reserve(worker_tasks_[k].size());
+    for (std::uint32_t t : worker_tasks_[k]) mine.push_back(TaskId{t});
+    line["part"] = write_part(w_, plan_, k, mine);
     part_line_[k] = "\n" + line.dump();
   }
   return part_line_[k];
