@@ -2,9 +2,10 @@
 // bound: per workflow, the contention-aware prediction's critical chain (pareto.hpp's
 // critical_chain()) summed by component - the start-up its first task waited for, waits for a
 // slot or a worker, downloads, execution beyond the fastest configuration, uploads, counter
-// updates - beside LowerBounds::makespan_us() and makespan_floor_us(), the bound with the cold
-// start, the literal inputs' download and the counter updates every plan pays. A program, not a
-// test: it prints a table and one JSON line per workflow (docs/planners.md, decision 0033).
+// updates - beside the lower bound without and with its cold-start path (LowerBounds::
+// cold_path_us: the cold start, the literal inputs' download and the counter updates every plan
+// pays; "floor", LowerBounds::makespan_us()). A program, not a test: it prints a table and one
+// JSON line per workflow (docs/planners.md, decisions 0033 and 0040).
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -60,8 +61,10 @@ int main(int argc, char** argv) {
       up += x.upload_end_us - x.exec_end_us;
       ops += x.finish_us - x.upload_end_us;
     }
-    const std::int64_t bound = p.bounds.makespan_us();
-    const std::int64_t floor = makespan_floor_us(model);
+    const LowerBounds& b = p.bounds;
+    const std::int64_t floor = b.makespan_us();
+    const std::int64_t bound =
+        std::max({b.critical_path_us, b.work_over_concurrency_us, b.data_us});
     std::string name = file.substr(file.find_last_of('/') + 1);
     if (name.size() > 5 && name.ends_with(".json")) name.resize(name.size() - 5);
     auto s = [](std::int64_t us) { return static_cast<double>(us) / 1e6; };

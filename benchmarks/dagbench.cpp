@@ -174,6 +174,7 @@ struct Entry {
   std::int64_t exact_sim_us = -1;
   bool exact_sim_differs = false;  ///< it did not (a --check failure)
   std::int64_t critical_path_us = 0;
+  std::int64_t cold_path_us = 0;  ///< LowerBounds::cold_path_us (0 where it does not hold)
   std::int64_t work_bound_us = 0;
   std::int64_t data_bound_us = 0;
   double cost_floor = 0;
@@ -189,7 +190,7 @@ struct Entry {
     return fmt::format("{}|{}|{}|{}", w, p, pl, pa);
   }
   std::int64_t bound_us() const {
-    return std::max({critical_path_us, work_bound_us, data_bound_us});
+    return std::max({critical_path_us, cold_path_us, work_bound_us, data_bound_us});
   }
 };
 
@@ -266,6 +267,7 @@ std::vector<Entry> run_suite(const std::vector<SuiteWorkflow>& suite,
             e.cost = row.cost.total();
             e.free_makespan_us = row.contention_free_makespan_us;
             e.critical_path_us = comparison.bounds.critical_path_us;
+            e.cold_path_us = comparison.bounds.cold_path_us;
             e.work_bound_us = comparison.bounds.work_over_concurrency_us;
             e.data_bound_us = comparison.bounds.data_us;
             e.cost_floor = comparison.bounds.cost_floor;
@@ -823,7 +825,8 @@ Markdown markdown(const Meta& meta, const std::vector<Entry>& entries,
   line("");
   line(
       "Summary per planner. x bound = predicted makespan / makespan lower bound (max of critical "
-      "path and work over concurrency); x floor = predicted cost / cost floor; geometric means. "
+      "path, cold-start path, work over concurrency and data movement); x floor = predicted cost / "
+      "cost floor; geometric means. "
       "Wins: workflows where the planner's makespan (cost) is the lowest, ties shared.");
   line("");
   line(
@@ -857,20 +860,21 @@ Markdown markdown(const Meta& meta, const std::vector<Entry>& entries,
   out = &md.details;
   line(
       "Per workflow. makespan = predicted, with contention; x cp = makespan / critical-path "
-      "bound, x work = makespan / work over concurrency, x data = makespan / data-movement bound, "
+      "bound, x cold = makespan / cold-start path (- where it does not hold), x work = makespan / "
+      "work over concurrency, x data = makespan / data-movement bound, "
       "x floor = cost / cost floor; no sharing = the contention-free prediction; sim exact = "
       "simulated without noise (equal to the prediction: `--check` fails otherwise); sim p50/p95 "
       "= simulated with contention and noise.");
   line("");
   line(
       fmt::format("| {:<44} | {:<10} | {:>6} | {:<11} | {:>12} | {:>11} | {:>7} | {:>7} | "
-                  "{:>7} | {:>7} | {:>14} | {:>13} | {:>11} | {:>11} | {:>9} |",
+                  "{:>7} | {:>7} | {:>7} | {:>14} | {:>13} | {:>11} | {:>11} | {:>9} |",
                   "workflow", "platform", "tasks", "planner", "makespan (s)", "cost ($)", "x cp",
-                  "x work", "x data", "x floor", "no sharing (s)", "sim exact (s)", "sim p50 (s)",
-                  "sim p95 (s)", "plan (ms)"));
+                  "x cold", "x work", "x data", "x floor", "no sharing (s)", "sim exact (s)",
+                  "sim p50 (s)", "sim p95 (s)", "plan (ms)"));
   line(
       "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | "
-      "---: | ---: |");
+      "---: | ---: | ---: |");
   for (const Entry& e : entries) {
     std::string planner = e.passes == "none" ? e.planner : e.planner + "+" + e.passes;
     if (!e.ok()) {
@@ -881,9 +885,10 @@ Markdown markdown(const Meta& meta, const std::vector<Entry>& entries,
     auto mk = static_cast<double>(e.makespan_us);
     line(fmt::format(
         "| {:<44} | {:<10} | {:>6} | {:<11} | {:>12.3f} | {:>11.6f} | {:>7} | {:>7} | {:>7} | "
-        "{:>7} | {:>14.3f} | {:>13} | {:>11} | {:>11} | {:>9.3f} |",
+        "{:>7} | {:>7} | {:>14.3f} | {:>13} | {:>11} | {:>11} | {:>9.3f} |",
         e.workflow, e.platform, e.tasks, planner, us_to_s(mk), e.cost,
         fmt_ratio(ratio(mk, static_cast<double>(e.critical_path_us))),
+        fmt_ratio(ratio(mk, static_cast<double>(e.cold_path_us))),
         fmt_ratio(ratio(mk, static_cast<double>(e.work_bound_us))),
         fmt_ratio(ratio(mk, static_cast<double>(e.data_bound_us))),
         fmt_ratio(ratio(e.cost, e.cost_floor)), us_to_s(static_cast<double>(e.free_makespan_us)),
@@ -1053,6 +1058,7 @@ std::string results_json(const Meta& meta, const std::vector<Entry>& entries,
     w.member("makespan_us", e.makespan_us);
     w.member("cost", e.cost);
     w.member("critical_path_us", e.critical_path_us);
+    w.member("cold_path_us", e.cold_path_us);
     w.member("work_bound_us", e.work_bound_us);
     w.member("data_bound_us", e.data_bound_us);
     w.member("cost_floor", e.cost_floor);

@@ -66,10 +66,15 @@ std::string summary(const Plan& plan, const Prediction& p, const ExecutionModel&
   if (m.direct_transfers())
     out += fmt::format("  point to point       {} between machines\n",
                        human_bytes(static_cast<double>(p.bytes_direct)));
-  out += fmt::format("  lower bounds         critical path {}, work/concurrency {}, data {}\n",
-                     human_seconds(us_to_seconds(p.bounds.critical_path_us)),
-                     human_seconds(us_to_seconds(p.bounds.work_over_concurrency_us)),
-                     human_seconds(us_to_seconds(p.bounds.data_us)));
+  // The cold-start path is 0 where it does not hold (LowerBounds::cold_path_us): not shown.
+  out += fmt::format(
+      "  lower bounds         critical path {}{}, work/concurrency {}, data {}\n",
+      human_seconds(us_to_seconds(p.bounds.critical_path_us)),
+      p.bounds.cold_path_us > 0
+          ? fmt::format(", cold-start path {}", human_seconds(us_to_seconds(p.bounds.cold_path_us)))
+          : std::string(),
+      human_seconds(us_to_seconds(p.bounds.work_over_concurrency_us)),
+      human_seconds(us_to_seconds(p.bounds.data_us)));
   for (const PassRecord& r : plan.passes) {
     if (r.changes == 0) {
       out += fmt::format("  pass {:<15} no change (none gained on the objective)\n", r.name);

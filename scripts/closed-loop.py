@@ -13,7 +13,8 @@ Usage: scripts/closed-loop.py [--build build] [--runs 5] [--workflows a.json,b.j
 With --passes (issue 13), per optimisation pass instead: predicted against measured makespan
 without and with the pass, on small workflows where the pass is kept, on a platform with long
 cold starts (scripts/closed_loop_passes.py says how and why): scripts/closed-loop.py --passes
-[--runs 5] [--cold-delay 0.4] [--concurrency 2] [--cases prewarm-fork,...] [--markdown]
+[--runs 5] [--cold-delay 0.4] [--concurrency 2] [--cases prewarm-fork,...] [--config 512MB]
+[--force] [--markdown]
 Takes minutes: every run is real. Needs redis-server.
 """
 import argparse
@@ -49,6 +50,14 @@ def main():
     ap.add_argument("--concurrency", type=int, default=2,
                     help="--passes: the platform's max_concurrency")
     ap.add_argument("--cases", default="", help="--passes: these cases only (comma-separated)")
+    ap.add_argument("--config", default="",
+                    help="--passes: plan every case on this configuration (dagplan plan "
+                         "--config), e.g. 512MB (1 vCPU) or 2048MB (2 vCPUs, 2 slots)")
+    ap.add_argument("--force", action="store_true",
+                    help="--passes: where the pass keeps nothing, run the case anyway with the "
+                         "annotation set by hand (preload only: every task of a worker that reads "
+                         "an output of another worker), to compare the predicted loss with the "
+                         "measured one")
     ap.add_argument("--check", action="store_true",
                     help="--passes: exit 1 unless every pass was kept and every run's trace "
                          "shows its effect (the ctest smoke test)")

@@ -99,6 +99,24 @@ def preload_wait(trace, plan_with):
     return total
 
 
+def force_preload(plan_without, plan_with):
+    """Writes plan_with: plan_without with `preload` set by hand on every task of a worker that
+    reads an output of a task of another worker (or of a flexible one), where the pass refused
+    (--force). Returns how many tasks it set."""
+    plan = json.load(open(plan_without))
+    wf = json.load(open(os.path.join(os.path.dirname(plan_without), plan["workflow"]["file"])))
+    deps = {t["id"]: t.get("deps", []) for t in wf["tasks"]}
+    worker = {t["id"]: t.get("worker") for t in plan["tasks"]}
+    n = 0
+    for t in plan["tasks"]:
+        if t.get("worker") is not None and any(worker[d] != t["worker"] for d in deps[t["id"]]):
+            t["preload"] = True
+            n += 1
+    plan.pop("predictions", None)
+    json.dump(plan, open(plan_with, "w"), indent=1)
+    return n
+
+
 def run_passes(a, tools, run, tmp, root):
     dagplan, dagsim, dagrun, dagworker = tools
     plat = platform(os.path.join(root, "examples", "platforms", "local.json"), a.cold_delay,
@@ -115,7 +133,8 @@ def run_passes(a, tools, run, tmp, root):
     print(f"closed-loop --passes: platform {plat['name']}: cold start {LOCAL_COLD_S + a.cold_delay:.3f} s"
           f" (dagworker's {LOCAL_COLD_S * 1e3:.0f} ms + --launch 'sleep {a.cold_delay:g}'), warm "
           f"{plat['configs'][0]['warm_start_s'] * 1e3:.2f} ms, {a.concurrency} workers at once; "
-          f"{a.runs} runs per plan, no randomness (fixed workflows, no seed)", file=sys.stderr)
+          f"{a.runs} runs per plan, no randomness (fixed workflows, no seed)"
+          f"{'; configuration ' + a.config if a.config else ''}", file=sys.stderr)
     rows, all_cold, all_warm = [], [], []
     for name, pas, planner, tasks in CASES:
         if name not in chosen:
@@ -124,13 +143,19 @@ def run_passes(a, tools, run, tmp, root):
         json.dump({"format": "dagplan-workflow/1", "name": name, "tasks": tasks}, open(wf, "w"))
         p0, p1 = os.path.join(tmp, f"{name}-without.json"), os.path.join(tmp, f"{name}-with.json")
         base = [dagplan, "plan", wf, "--platform", plat_file, "--planner", planner, "-q"]
+        if a.config:
+            base += ["--config", a.config]
         run(base + ["-o", p0])
         run(base + ["--optimize", pas, "-o", p1])
         rec = [r for r in json.load(open(p1)).get("passes", []) if r.get("name") == pas]
         changes = rec[0].get("changes", 0) if rec else 0
+        forced = False
+        if changes == 0 and a.force and pas == "preload":
+            changes, forced = force_preload(p0, p1), True
         pred = [json.loads(run([dagplan, "predict", p, "--format", "json"]))["makespan_s"]
                 for p in (p0, p1)]
         row = {"case": name, "pass": pas, "planner": planner, "changes": changes,
+               "forced": forced,
                "pred_without": pred[0], "pred_with": pred[1], "measured": [[], []],
                "shown": 0, "fact": "", "fact_pred": None, "fact_actual": [], "out_of": 0,
                "stretch": [], "wait_without": []}
@@ -193,7 +218,8 @@ def report(a, rows, cold, warm):
             fact = (f"{fa:.3f} s (pred. {r['fact_pred']:.3f}, without the pass "
                     f"{med(r['wait_without']):.3f})" if r.get("unit") == "s"
                     else f"{fa:.0f} of {r['out_of']} (pred. {r['fact_pred']:.0f})")
-            cells = [r["case"], r["pass"], r["planner"], f"{r['pred_without']:.3f}",
+            cells = [r["case"], r["pass"] + (" (forced)" if r.get("forced") else ""),
+                     r["planner"], f"{r['pred_without']:.3f}",
                      f"{r['pred_with']:.3f}", f"{r['pred_without'] - r['pred_with']:+.3f}",
                      f"{mw:.3f}" + spread(r["measured"][0]), f"{mp:.3f}" + spread(r["measured"][1]),
                      f"{mw - mp:+.3f}",

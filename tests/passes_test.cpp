@@ -1,12 +1,15 @@
 // Optimisation passes: hand-computed gains where a pass helps, no change where it must not, the
 // objective's bounds, and plans that stay valid and read back the same with every planner and
 // pass.
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "dagplan/compare.hpp"
 #include "dagplan/error.hpp"
 #include "dagplan/generators.hpp"
 #include "dagplan/pareto.hpp"
@@ -14,6 +17,8 @@
 #include "dagplan/planner.hpp"
 #include "dagplan/platform.hpp"
 #include "dagplan/predictor.hpp"
+#include "dagplan/random.hpp"
+#include "dagplan/run_rules.hpp"
 #include "dagplan/sim/replay.hpp"
 #include "dagplan/sim/simulator.hpp"
 #include "dagplan/workflow_io.hpp"
@@ -1254,38 +1259,206 @@ TEST_CASE("functions' code: fetched by cold starts per configuration, stored onc
                            "$.functions[1].code_bytes");
 }
 
-TEST_CASE("pareto: makespan_floor_us() by hand, and below every planner's plan with passes",
-          "[passes][pareto]") {
+namespace {
+
+// `plan` with the annotations of pass `kind` ("all": every pass's) set wherever check_plan()
+// allows them, not where a pass would keep them: the cold-start path must hold for any
+// annotated plan, not only for those a pass found faster (pass_gain() refuses a candidate below
+// the bounds, so a pass's output alone could not show a bound that is too high). `set`: how many
+// annotations it set.
+Plan annotated(const Plan& base, const ExecutionModel& m, std::string_view kind, Rng& rng,
+               std::size_t& set) {
+  const Workflow& w = m.workflow();
+  const auto n = static_cast<std::uint32_t>(w.task_count());
+  const bool all = kind == "all";
+  Plan p = base;
+  if (all || kind == "preload") p.preload.assign(n, 1);
+  if (all || kind == "cluster") p.cluster.assign(n, 1);
+  if ((all || kind == "prewarm") && p.worker_count() > 0) {
+    p.worker_prewarm.assign(p.worker_count(), kNoPrewarm);
+    for (std::uint32_t k = 0; k < p.worker_count(); ++k)
+      if (rng.next() % 4 != 0) p.worker_prewarm[k] = static_cast<std::uint32_t>(rng.next() % n);
+  }
+  if (all || kind == "taskdup") {
+    p.dup.assign(n, kNoDup);
+    for (std::uint32_t t = 0; t < n; ++t) {
+      if (p.task_worker[t] == kFlexible) continue;
+      std::vector<std::uint32_t> other;
+      for (TaskId q : w.predecessors(TaskId{t}))
+        if (p.task_worker[index(q)] != p.task_worker[t]) other.push_back(index(q));
+      if (other.empty()) continue;
+      p.dup[t] = other[rng.next() % other.size()];
+      if (counter_target(p, w, TaskId{t}) == 0) p.dup[t] = kNoDup;
+    }
+  }
+  if (all || kind == "stream") {
+    for (std::uint32_t q = 0; q < n; ++q)
+      for (TaskId s : w.successors(TaskId{q})) {
+        const std::uint32_t k = p.task_worker[index(s)];
+        if (k != kFlexible && k != p.task_worker[q] && p.duplicate(index(s)) != q)
+          p.stream.emplace_back(q, index(s));
+      }
+  }
+  if (all || kind == "delayed-io") {
+    p.delay_io.assign(n, kNoDelay);
+    std::vector<std::uint8_t> delayed(n, 0);  // per fan-in: one of its producers delays
+    for (std::uint32_t t = 0; t < n; ++t) {
+      if (!p.flexible(TaskId{t}) || w.out_degree(TaskId{t}) != 1) continue;
+      const TaskId c = w.successors(TaskId{t})[0];
+      if (!p.flexible(c) || w.in_degree(c) < 2 || delayed[index(c)] != 0) continue;
+      std::vector<TaskId> children;
+      counted_children(p, w, TaskId{t}, children);
+      if (children.size() != 1) continue;
+      delayed[index(c)] = 1;
+      p.delay_io[t] = static_cast<std::int64_t>(rng.next() % 2'000'000);
+    }
+  }
+  if ((all || kind == "inline-dag") && p.worker_count() > 0) {
+    std::vector<std::vector<TaskId>> tasks(p.worker_count());
+    for (std::uint32_t t = 0; t < n; ++t)
+      if (p.task_worker[t] != kFlexible) tasks[p.task_worker[t]].push_back(TaskId{t});
+    p.worker_inline_dag.assign(p.worker_count(), 0);
+    for (std::uint32_t k = 0; k < p.worker_count(); ++k)
+      p.worker_inline_dag[k] = dag_part_bytes(w, tasks[k]) <= m.platform().dag_inline_bytes;
+  }
+  set = p.stream.size();
+  auto count = [&set](bool b) { set += b ? 1 : 0; };
+  for (std::uint32_t t = 0; t < n; ++t) {
+    count(p.preload[t] != 0);
+    count(p.clustered(t));
+    count(p.duplicate(t) != kNoDup);
+    count(p.delayed_io(t) != kNoDelay);
+  }
+  for (std::uint32_t k = 0; k < p.worker_count(); ++k) {
+    count(p.prewarm(k) != kNoPrewarm);
+    count(p.inline_dag(k));
+  }
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("bounds: the cold-start path by hand, and below every plan with any pass",
+          "[passes][pareto][bounds][property]") {
   // a (2 s, 1000 literal bytes, 500 out) -> b (3 s, 2000 out) on the test platform (1 byte =
   // 1 us, storage operation 1 ms, invoke 10 ms, cold start 0.5 s, warm 0.1 s): a's worker is up
   // at 0.51 s at the earliest, a downloads its input (1 ms + 1000 us) and ends at 2.512 s; b
   // could duplicate a and skip its counter update, so it ends at 5.512 s at the earliest, then
   // uploads its output (1 ms + 2000 us) and records its completion (1 ms): 5.516 s. One worker
-  // running both pays a's counter update: 5.517 s. LowerBounds counts a warm start and neither
-  // the input nor the update: 5.114 s.
+  // running both pays a's counter update: 5.517 s. The critical path counts a warm start and
+  // neither the input nor the update: 5.114 s.
   Workflow w = test::wf(R"({"id": "a", "work_s": 2, "input_bytes": 1000, "output_bytes": 500},
                            {"id": "b", "work_s": 3, "output_bytes": 2000, "deps": ["a"]})");
   ExecutionModel m(w, test::test_platform());
-  CHECK(makespan_floor_us(m) == 5'516'000);
-  CHECK(lower_bounds(m).makespan_us() == 5'114'000);
+  const LowerBounds& b = m.bounds();
+  CHECK(b.cold_path_us == 5'516'000);
+  CHECK(b.critical_path_us == 5'114'000);
+  CHECK(b.makespan_us() == 5'516'000);
   const Plan one = test::strict_plan(w, {{"a", "w0"}, {"b", "w0"}});
-  CHECK(predict(m, one).makespan_us == 5'517'000);
-  // On a serverless platform no plan is faster: every planner's, with every pass.
+  const Prediction p = predict(m, one);
+  CHECK(p.makespan_us == 5'517'000);
+  CHECK(p.bounds.cold_path_us == 5'516'000);
+  CHECK(makespan_over_bound(p.makespan_us, p.bounds) == Approx(5.517 / 5.516));
+
+  SECTION("containers warm at the start: the path does not hold, and is not attached") {
+    PredictOptions warm;
+    warm.warm_pool.push_back(WarmContainer{ConfigId{0}, 0, 1'000'000'000});
+    const Prediction early = predict(m, one, warm);
+    // Warm (0.1 s instead of 0.5 s): 0.4 s earlier, below the cold-start path.
+    CHECK(early.makespan_us == 5'117'000);
+    CHECK(early.makespan_us < b.cold_path_us);
+    CHECK(early.bounds.cold_path_us == 0);
+    CHECK(early.bounds.critical_path_us == b.critical_path_us);
+    CHECK(early.makespan_us >= early.bounds.makespan_us());
+    CHECK(predict_contention_free(m, one, warm).bounds.cold_path_us == 0);
+    sim::SimOptions so;
+    so.start = warm;
+    CHECK(sim::simulate(m, one, so).timeline.bounds.cold_path_us == 0);
+  }
+  SECTION("not on a cluster (no cold start), nor with point-to-point transfers") {
+    Platform cluster = load_platform("cluster");
+    ExecutionModel cm(w, cluster);
+    CHECK(cm.bounds().cold_path_us == 0);
+    CHECK(cm.bounds().critical_path_us > 0);
+    Platform direct = test::test_platform();
+    direct.transfers = TransferMode::kDirect;
+    ExecutionModel dm(w, direct);
+    CHECK(dm.bounds().cold_path_us == 0);
+  }
+}
+
+TEST_CASE("bounds: no plan beats the cold-start path, whatever its annotations",
+          "[passes][pareto][bounds][property]") {
+  // Every planner's plan and random mixed plans, with each pass's annotations set wherever the
+  // plan allows them and with all at once, predicted (contention-aware and contention-free) and
+  // simulated without noise; and every planner's plan with each pass and all as the passes keep
+  // them. On aws-lambda (cold starts 0.33 s).
   Platform platform = load_platform("aws-lambda");
-  const std::vector<std::string> all = pass_registry().select("all");
+  const std::vector<std::string> passes = pass_registry().select("all");
+  std::vector<std::string> kinds = passes;
+  kinds.emplace_back("all");
+  std::size_t runs = 0, binding = 0, annotated_plans = 0;
+  std::map<std::string, std::size_t> set_by_kind;  // annotations set, over every plan
   for (const char* shape : {"chain", "fanout-fanin", "map-reduce", "random-layered", "gemm"}) {
     Workflow g = test::generated(shape, 120, 2);
     ExecutionModel gm(g, platform);
-    const std::int64_t floor = makespan_floor_us(gm);
-    CHECK(floor >= lower_bounds(gm).makespan_us());
-    for (const PlannerInfo& info : planner_registry().planners()) {
-      if (info.name == "pareto") continue;
-      Plan plan = info.create()->plan(gm, PlannerOptions{});
-      const Prediction p = optimize_plan(gm, plan, all, PassObjective{});
-      INFO(shape << " " << info.name);
-      CHECK(p.makespan_us >= floor);
-      CHECK(predict_contention_free(gm, plan).makespan_us >= floor);
+    const LowerBounds& b = gm.bounds();
+    REQUIRE(b.cold_path_us >= b.critical_path_us);
+    binding += b.cold_path_us > std::max(b.work_over_concurrency_us, b.data_us);
+    std::vector<Plan> plans;
+    for (const PlannerInfo& info : planner_registry().planners())
+      if (info.name != "pareto") plans.push_back(info.create()->plan(gm, PlannerOptions{}));
+    Rng rng(5);
+    for (int r = 0; r < 3; ++r) {  // random strict workers mixed with flexible tasks
+      Plan plan = make_flexible_plan(g, ConfigId{0});
+      const auto workers = static_cast<std::uint32_t>(2 + rng.next() % 8);
+      for (std::uint32_t k = 0; k < workers; ++k) {
+        plan.worker_names.push_back(fmt::format("w{}", k));
+        plan.worker_config.push_back(
+            ConfigId{static_cast<std::uint16_t>(rng.next() % gm.config_count())});
+      }
+      for (std::uint32_t t = 0; t < g.task_count(); ++t) {
+        const std::uint64_t k = rng.next() % (workers + 2);  // two in (workers + 2): flexible
+        plan.task_worker[t] = k < workers ? static_cast<std::uint32_t>(k) : kFlexible;
+        plan.task_config[t] = k < workers ? plan.worker_config[k] : ConfigId{0};
+      }
+      plan.planner = fmt::format("random {}", r);
+      plans.push_back(std::move(plan));
     }
+    for (const Plan& plan : plans) {
+      for (const std::string& kind : kinds) {
+        INFO(shape << ", plan by '" << plan.planner << "', annotations of " << kind);
+        std::size_t set = 0;
+        const Plan a = annotated(plan, gm, kind, rng, set);
+        REQUIRE_NOTHROW(check_plan(a, g, platform));
+        set_by_kind[kind] += set;
+        ++annotated_plans;
+        CHECK(predict(gm, a).makespan_us >= b.cold_path_us);
+        CHECK(predict_contention_free(gm, a).makespan_us >= b.cold_path_us);
+        const sim::SimResult s = sim::simulate(gm, a, sim::SimOptions{});
+        REQUIRE_FALSE(s.failed);
+        CHECK(s.timeline.makespan_us >= b.cold_path_us);
+        CHECK(s.timeline.bounds.cold_path_us == b.cold_path_us);
+        ++runs;
+      }
+      if (plan.planner.starts_with("random")) continue;
+      for (const std::string& kind : kinds) {
+        INFO(shape << ", plan by '" << plan.planner << "', passes " << kind);
+        Plan kept = plan;
+        const Prediction p = optimize_plan(
+            gm, kept, kind == "all" ? passes : std::vector<std::string>{kind}, PassObjective{});
+        CHECK(p.makespan_us >= b.cold_path_us);
+        CHECK(p.bounds.cold_path_us == b.cold_path_us);
+      }
+    }
+  }
+  // The path is the binding bound on most of these shapes: the test exercises it.
+  CHECK(binding >= 3);
+  CHECK(runs == annotated_plans);
+  CHECK(runs > 200);
+  for (const std::string& kind : kinds) {  // every pass's annotations were exercised
+    INFO(kind << ": " << set_by_kind[kind] << " annotations set");
+    CHECK(set_by_kind[kind] > 20);
   }
 }
 

@@ -35,7 +35,8 @@ namespace {
 // workflow the first prediction makes it on a second thread while it replays the run (the
 // replay does not read them; the future waits for the thread on every path out of here).
 template <typename Replay>
-Prediction with_bounds(const ExecutionModel& model, Replay&& replay) {
+Prediction with_bounds(const ExecutionModel& model, const PredictOptions& options,
+                       Replay&& replay) {
   std::future<void> bounds;
   if (!model.has_bounds() && model.workflow().task_count() >= kParallelBoundsTasks &&
       std::thread::hardware_concurrency() > 1) {
@@ -47,14 +48,14 @@ Prediction with_bounds(const ExecutionModel& model, Replay&& replay) {
   }
   Prediction p = replay();
   if (bounds.valid()) bounds.get();  // rethrows what the thread threw
-  p.bounds = model.bounds();
+  p.bounds = run_bounds(model, options);
   return p;
 }
 
 }  // namespace
 
 Prediction predict(const ExecutionModel& model, const Plan& plan, const PredictOptions& options) {
-  return with_bounds(model, [&] {
+  return with_bounds(model, options, [&] {
     // The contention-free run reads only the model and the plan, as the event run does: for a
     // big workflow it runs on a second thread beside the event run (its result is the same,
     // whichever finishes first; the future waits for the thread on every path out of here).
@@ -97,12 +98,21 @@ std::string contention_note(const Prediction& p) {
 
 Prediction predict_contention_free(const ExecutionModel& model, const Plan& plan,
                                    const PredictOptions& options) {
-  return with_bounds(model, [&] { return detail::run_closed_form(model, plan, options); });
+  return with_bounds(model, options, [&] { return detail::run_closed_form(model, plan, options); });
 }
 
 const LowerBounds& ExecutionModel::bounds() const {
   if (!bounds_) bounds_ = lower_bounds(*this);
   return *bounds_;
+}
+
+LowerBounds run_bounds(const ExecutionModel& model, const PredictOptions& start) {
+  LowerBounds b = model.bounds();
+  // A container warm at the start may run a worker before any cold start could: the cold-start
+  // path assumes none. (The cost floor does not depend on it: makespan_cost() is 0 wherever
+  // the path is counted, on serverless platforms.)
+  if (!start.warm_pool.empty()) b.cold_path_us = 0;
+  return b;
 }
 
 LowerBounds lower_bounds(const ExecutionModel& m) {
@@ -112,10 +122,37 @@ LowerBounds lower_bounds(const ExecutionModel& m) {
   std::int64_t cp = 0, work = 0;  // work: the sum of min_exec_us
   double cost = 0;
   std::int64_t min_warm = std::numeric_limits<std::int64_t>::max();
+  std::int64_t min_cold = std::numeric_limits<std::int64_t>::max();
   for (std::size_t c = 0; c < m.config_count(); ++c) {
     ConfigId id{static_cast<std::uint16_t>(c)};
     min_warm = std::min(min_warm, m.startup_us(id, true));
+    min_cold = std::min(min_cold, m.startup_us(id, false));
   }
+  // The fastest transfer of `bytes`: one storage operation at the best bandwidth, alone.
+  auto fastest_transfer = [&m](std::uint64_t bytes) {
+    std::int64_t best = std::numeric_limits<std::int64_t>::max();
+    for (std::size_t c = 0; c < m.config_count(); ++c)
+      best = std::min(best, m.transfer_us(bytes, ConfigId{static_cast<std::uint16_t>(c)}));
+    return best;
+  };
+  // The cold-start path (LowerBounds::cold_path_us; decisions 0033 and 0040): on a serverless
+  // platform with transfers through storage only. Per task, the earliest end of its execution:
+  // own[] without a duplicate in its slot, end[] with or without one. A task starts after each
+  // producer's end and counter update (the run engine's finish_task(): the update follows every
+  // task, and its successors are counted, local or not, when it is done), except the one
+  // producer it may duplicate (rule 9), whose execution then ends in its slot: the duplicate
+  // waits for that producer's own inputs as counted (run_inputs()), not for their duplicates,
+  // so own[] of the producer. A task with a literal input downloads it once a worker is up.
+  // Every worker is up at the earliest at `up`: invoked at 0 and started cold (a warm start
+  // takes a container that an instance of this run or a pre-warm it sent left, once up).
+  const bool cold_path = !m.platform().has_machines() && !m.direct_transfers();
+  const std::int64_t up = m.invoke_us() + min_cold, op = m.storage_op_us();
+  std::vector<std::int64_t> own, end;
+  if (cold_path) {
+    own.assign(w.task_count(), 0);
+    end.assign(w.task_count(), 0);
+  }
+  std::int64_t cold = 0;
   // Cost of a microsecond of one slot of each configuration (billing granularity is not applied
   // per task: an instance may run many tasks). Cheapest execution of a task: the minimum over
   // configurations of exec x slot cost, less half a microsecond of the dearest slot so that the
@@ -155,20 +192,40 @@ LowerBounds lower_bounds(const ExecutionModel& m) {
     for (TaskId p : w.predecessors(t)) start = std::max(start, finish[index(p)]);
     finish[index(t)] = start + best;
     std::int64_t done = finish[index(t)];
-    if (!m.direct_transfers() && w.out_degree(t) == 0) {
-      // A sink's output is uploaded for the client after it executes (at best at the fastest
-      // configuration's bandwidth, alone), then its completion is recorded: one operation more.
-      std::int64_t upload = std::numeric_limits<std::int64_t>::max();
-      for (std::size_t c = 0; c < m.config_count(); ++c)
-        upload = std::min(
-            upload, m.transfer_us(w.output_bytes(t), ConfigId{static_cast<std::uint16_t>(c)}));
-      done += upload + m.storage_op_us();
-    }
+    // A sink's output is uploaded for the client after it executes (at best at the fastest
+    // configuration's bandwidth, alone), then its completion is recorded: one operation more.
+    const std::int64_t recorded = !m.direct_transfers() && w.out_degree(t) == 0
+                                      ? fastest_transfer(w.output_bytes(t)) + op
+                                      : 0;
+    done += recorded;
     cp = std::max(cp, done);
+    if (cold_path) {
+      std::int64_t ready = up;
+      if (w.input_bytes(t) > 0) ready += fastest_transfer(w.input_bytes(t));
+      std::int64_t first = 0, second = 0;  // the two latest producer ends plus their updates
+      for (TaskId q : w.predecessors(t)) {
+        const std::int64_t e = end[index(q)] + op;
+        if (e > first) {
+          second = first;
+          first = e;
+        } else {
+          second = std::max(second, e);
+        }
+      }
+      own[index(t)] = std::max(ready, first) + best;
+      std::int64_t earliest = own[index(t)];
+      for (TaskId q : w.predecessors(t)) {
+        const std::int64_t others = end[index(q)] + op == first ? second : first;
+        earliest = std::min(earliest, std::max({ready, others, own[index(q)]}) + best);
+      }
+      end[index(t)] = earliest;
+      if (w.out_degree(t) == 0) cold = std::max(cold, earliest + recorded);
+    }
     work += best;
     cost += cheapest;
   }
   b.critical_path_us = cp + m.invoke_us() + min_warm;
+  if (cold_path) b.cold_path_us = std::max(cold, b.critical_path_us);
   // Total work over the most work that can be done at once. A task of function f takes at
   // least min_exec on any configuration, and rho(c) times that on c, where rho(c) is the least
   // over functions of slowdown(f, c) / min over configurations of slowdown(f, c) (1 for the
@@ -270,6 +327,7 @@ void append_prediction_json(std::string& out, const Prediction& p, const Executi
   j.key("lower_bounds");
   j.begin_object(true);
   j.member("critical_path_s", us_to_seconds(p.bounds.critical_path_us));
+  j.member("cold_path_s", us_to_seconds(p.bounds.cold_path_us));
   j.member("work_over_concurrency_s", us_to_seconds(p.bounds.work_over_concurrency_us));
   j.member("data_s", us_to_seconds(p.bounds.data_us));
   j.member("cost_floor_usd", p.bounds.cost_floor);

@@ -364,6 +364,7 @@ std::string report_json(const ReportData& d) {
   j.key("bounds");
   j.begin_object(true);
   j.member("critical_path_us", d.bounds.critical_path_us);
+  j.member("cold_path_us", d.bounds.cold_path_us);
   j.member("work_over_concurrency_us", d.bounds.work_over_concurrency_us);
   j.member("data_us", d.bounds.data_us);
   j.member("makespan_us", d.bounds.makespan_us());

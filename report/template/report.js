@@ -629,7 +629,9 @@ document.getElementById('subtitle').textContent =
                              '—'],
       false, 'wrap');
   h += '</table><p>Lower bounds: makespan ' + secs(B.makespan_us) + ' (critical path ' +
-      secs(B.critical_path_us) + ', work over concurrency ' + secs(B.work_over_concurrency_us) +
+      secs(B.critical_path_us) +
+      (B.cold_path_us > 0 ? ', cold-start path ' + secs(B.cold_path_us) : '') +
+      ', work over concurrency ' + secs(B.work_over_concurrency_us) +
       ', data ' + secs(B.data_us) + '), cost ' + dollars(B.cost_floor_usd) +
       '. Errors in brackets: against ' + esc(P.label) + '.</p>';
   document.getElementById('summary').innerHTML = h;

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "dagplan/event_run.hpp"
+#include "dagplan/predictor.hpp"
 
 namespace dagplan::sim {
 
@@ -17,7 +18,7 @@ SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptio
   EventRunResult r = run_events(model, plan, run);
   SimResult out;
   out.timeline = std::move(r.timeline);
-  out.timeline.bounds = model.bounds();
+  out.timeline.bounds = run_bounds(model, options.start);
   out.events = r.events;
   out.superseded_events = r.superseded_events;
   out.failed_attempts = r.failed_attempts;

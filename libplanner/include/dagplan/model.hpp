@@ -35,8 +35,20 @@ struct LowerBounds {
   /// - over the storage's aggregate bandwidth, after one invocation, one warm start and one
   /// storage operation (no byte moves before a worker is up). 0 when nothing must move.
   std::int64_t data_us = 0;
+  /// Cold-start path (decisions 0033 and 0040), on a serverless platform with transfers through
+  /// storage, for a run that starts with no warm container: the critical path at the fastest
+  /// configuration where a worker runs at the earliest after an invocation and the fastest cold
+  /// start (nothing is warm before a worker of the run has started: a pre-warm is sent by a
+  /// running worker), a task with a literal input downloads it (one transfer at the best
+  /// bandwidth) once a worker is up, every producer's end is followed by its counter update (one
+  /// storage operation) before its consumers start, except the one producer per task that the
+  /// task may duplicate (rule 9), and each sink uploads its output and records its completion.
+  /// At least critical_path_us there. 0 where it does not hold: a platform with machines (no
+  /// cold start), point-to-point transfers (no counter in storage), and a run given warm
+  /// containers at the start (run_bounds() in predictor.hpp takes it out).
+  std::int64_t cold_path_us = 0;
   std::int64_t makespan_us() const {
-    return std::max({critical_path_us, work_over_concurrency_us, data_us});
+    return std::max({critical_path_us, work_over_concurrency_us, data_us, cold_path_us});
   }
 };
 

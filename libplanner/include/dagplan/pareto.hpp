@@ -84,17 +84,6 @@ struct ParetoResult {
 /// last first.
 std::vector<std::uint32_t> critical_chain(const Workflow& workflow, const Prediction& prediction);
 
-/// A lower bound on the makespan of any plan on a serverless platform with transfers through
-/// storage and no warm container at the start, at least LowerBounds::makespan_us(): the
-/// critical path at the fastest configuration, where a worker runs at the earliest after an
-/// invocation and a cold start (the fastest configuration's), a task with literal inputs
-/// downloads them (at the best bandwidth) once its worker is up, every producer's end is
-/// followed by its counter update (one storage operation) before its consumers start, except
-/// one producer per task that the task may duplicate (rule 9), and a sink uploads its output
-/// and records its completion. On other platforms, LowerBounds::makespan_us(). O(V + E x
-/// configs).
-std::int64_t makespan_floor_us(const ExecutionModel& model);
-
 /// Plans with every other planner on its own configuration and predicts each (all of them up to
 /// kFullPassTasks tasks, above it the default planner and those its share allows); then each
 /// planner on each configuration within a share of the budget, each screened by

@@ -199,6 +199,12 @@ Prediction predict_contention_free(const ExecutionModel& model, const Plan& plan
 /// The lower bounds alone, O(V + E x configs).
 LowerBounds lower_bounds(const ExecutionModel& model);
 
+/// The model's lower bounds (ExecutionModel::bounds()) for a run that starts as `start` says:
+/// without LowerBounds::cold_path_us when containers are warm at the start
+/// (PredictOptions::warm_pool), where a worker may be up before any cold start. What predict(),
+/// predict_contention_free() and the simulator attach to a run. O(1) once the model has them.
+LowerBounds run_bounds(const ExecutionModel& model, const PredictOptions& start);
+
 /// The prediction as the JSON object stored under a plan's `predictions`. With `per_task`, the
 /// task and instance timelines too (seconds, like every user-facing time).
 std::string prediction_json(const Prediction& p, const ExecutionModel& model, bool per_task);

@@ -535,58 +535,6 @@ std::vector<std::uint32_t> critical_chain(const Workflow& w, const Prediction& p
   return chain;
 }
 
-std::int64_t makespan_floor_us(const ExecutionModel& model) {
-  const LowerBounds bounds = lower_bounds(model);
-  if (model.platform().has_machines() || model.direct_transfers()) return bounds.makespan_us();
-  const Workflow& w = model.workflow();
-  constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
-  // The earliest any worker can run: invoked at 0, started cold (nothing is warm before a
-  // worker of this run has started); and the fastest transfer of `bytes` (one storage
-  // operation and the best bandwidth).
-  std::int64_t up = kNever;
-  for (std::size_t c = 0; c < model.config_count(); ++c)
-    up = std::min(up, model.startup_us(ConfigId{static_cast<std::uint16_t>(c)}, false));
-  up += model.invoke_us();
-  auto fastest_transfer = [&](std::uint64_t bytes) {
-    std::int64_t best = kNever;
-    for (std::size_t c = 0; c < model.config_count(); ++c)
-      best = std::min(best, model.transfer_us(bytes, ConfigId{static_cast<std::uint16_t>(c)}));
-    return best;
-  };
-  const std::int64_t op = model.storage_op_us();
-  // Per task, the earliest end of its execution: own[] without a duplicate in its slot, end[]
-  // with or without one. A task starts after each producer's end and counter update (one
-  // storage operation), except the one producer it may duplicate (rule 9), whose execution
-  // then ends in its slot; a task with literal inputs downloads them once its worker is up.
-  std::vector<std::int64_t> own(w.task_count()), end(w.task_count());
-  std::int64_t floor = 0;
-  for (TaskId t : w.topological_order()) {
-    std::int64_t ready = up;
-    if (w.input_bytes(t) > 0) ready += fastest_transfer(w.input_bytes(t));
-    std::int64_t first = 0, second = 0;  // the two latest producer ends plus their updates
-    for (TaskId q : w.predecessors(t)) {
-      const std::int64_t e = end[index(q)] + op;
-      if (e > first) {
-        second = first;
-        first = e;
-      } else {
-        second = std::max(second, e);
-      }
-    }
-    const std::int64_t exec = model.min_exec_us(t);
-    own[index(t)] = std::max(ready, first) + exec;
-    std::int64_t best = own[index(t)];
-    for (TaskId q : w.predecessors(t)) {
-      const std::int64_t others = end[index(q)] + op == first ? second : first;
-      best = std::min(best, std::max({ready, others, own[index(q)]}) + exec);
-    }
-    end[index(t)] = best;
-    if (w.out_degree(t) == 0)
-      floor = std::max(floor, best + fastest_transfer(w.output_bytes(t)) + op);
-  }
-  return std::max({floor, bounds.makespan_us()});
-}
-
 ParetoResult pareto_search(const ExecutionModel& model, const ParetoOptions& options) {
   const Platform& platform = model.platform();
   const std::uint64_t n = model.workflow().task_count();
