@@ -115,6 +115,12 @@ WmsRun wms_run(const WfCommonsInstance& instance, const std::string& file) {
   r.succ.reserve(r.succ_offset.back());
   for (std::uint32_t t = 0; t < r.tasks; ++t)
     for (TaskId s : w.successors(TaskId{t})) r.succ.push_back(index(s));
+  // Each machine's cores, for a replay that chooses the machines (only when every task's
+  // recorded machine is known: the run then says which machines there were).
+  if (!instance.machines.empty() && std::all_of(r.machine.begin(), r.machine.end(),
+                                                [&](std::uint32_t m) { return m < r.machines; }))
+    for (const WfCommonsMachine& m : instance.machines)
+      r.machine_cores.push_back(std::max<std::uint32_t>(1, m.cores));
   for (std::size_t f = 0; f < w.function_count(); ++f)
     r.functions.emplace_back(w.function_name(FunctionId{static_cast<std::uint32_t>(f)}));
   std::sort(r.functions.begin(), r.functions.end());
@@ -263,10 +269,11 @@ double wms_makespan_s(const WmsRun& run, const WmsParams& p) {
   using Item = std::pair<double, std::uint32_t>;  // (release time, task): smallest first
   // Calibration replays each run thousands of times: the buffers are kept per thread. Both
   // heaps are min-heaps (std::greater): released tasks by release time, then id; slots' free
-  // times (all free at 0).
+  // times (all free at 0), one heap for all machines, or one per machine (slot_offset[m] to
+  // slot_offset[m + 1]) when the replay chooses the machines.
   thread_local std::vector<Item> released;
   thread_local std::vector<double> release, slots, machine_last;
-  thread_local std::vector<std::uint32_t> waiting;
+  thread_local std::vector<std::uint32_t> waiting, slot_offset;
   const std::greater<> later;
   released.clear();
   release.assign(n, p.latency_s);
@@ -274,7 +281,18 @@ double wms_makespan_s(const WmsRun& run, const WmsParams& p) {
   for (std::uint32_t t = 0; t < n; ++t)
     if (waiting[t] == 0) released.emplace_back(release[t], t);
   std::make_heap(released.begin(), released.end(), later);
-  slots.assign(std::min(run.slots, n), 0.0);
+  const bool choose = run.pooled_machines && !run.machine_cores.empty();
+  slot_offset.assign(1, 0);
+  if (choose) {
+    slots.clear();
+    for (std::uint32_t c : run.machine_cores) {
+      slots.insert(slots.end(), std::min(c, n), 0.0);
+      slot_offset.push_back(static_cast<std::uint32_t>(slots.size()));
+    }
+  } else {
+    slots.assign(std::min(run.slots, n), 0.0);
+    slot_offset.push_back(static_cast<std::uint32_t>(slots.size()));
+  }
   machine_last.assign(run.machines + 1, -p.machine_interval_s);
   double last_start = -p.dispatch_interval_s, server_free = 0, makespan = 0;
   // How many other workflows share the system at time x: the intervals scale by 1 + that.
@@ -283,18 +301,37 @@ double wms_makespan_s(const WmsRun& run, const WmsParams& p) {
     for (const WmsBusy& b : run.busy) k += b.from_s <= x && x < b.to_s ? 1 : 0;
     return k;
   };
+  // When machine m can start its next task: its interval since its last start, a free core.
+  auto machine_ready = [&](std::uint32_t m) {
+    return std::max(machine_last[m] + p.machine_interval_s * sharing(machine_last[m]),
+                    slots[slot_offset[m]]);
+  };
   while (!released.empty()) {
     std::pop_heap(released.begin(), released.end(), later);
     auto [ready, t] = released.back();
     released.pop_back();
-    double& on_machine = machine_last[run.machine[t]];
-    std::pop_heap(slots.begin(), slots.end(), later);
+    // The task's machine: the recorded one, or (choosing) the one that can start it first, the
+    // first such machine on a tie - the matchmaker hands an idle job to any free slot.
+    std::uint32_t m = run.machine[t];
+    if (choose) {
+      m = 0;
+      double first = machine_ready(0);
+      for (std::uint32_t k = 1; k < run.machine_cores.size(); ++k)
+        if (double at = machine_ready(k); at < first) {
+          first = at;
+          m = k;
+        }
+    }
+    double& on_machine = machine_last[m];
+    double* const heap_begin = slots.data() + slot_offset[choose ? m : 0];
+    double* const heap_end = slots.data() + slot_offset[choose ? m + 1 : 1];
+    std::pop_heap(heap_begin, heap_end, later);
     // The dispatcher hands the task over; with head-of-line blocking it hands over nothing else
     // until the task has started on its machine.
     const double dispatched =
         std::max(ready, last_start + p.dispatch_interval_s * sharing(last_start));
     const double start = std::max(
-        {dispatched, on_machine + p.machine_interval_s * sharing(on_machine), slots.back()});
+        {dispatched, on_machine + p.machine_interval_s * sharing(on_machine), heap_end[-1]});
     last_start = run.head_of_line ? start : dispatched;
     on_machine = start;
     double staged = start;
@@ -303,8 +340,8 @@ double wms_makespan_s(const WmsRun& run, const WmsParams& p) {
       server_free = staged;
     }
     double end = staged + run.runtime_s[t];
-    slots.back() = end;
-    std::push_heap(slots.begin(), slots.end(), later);
+    heap_end[-1] = end;
+    std::push_heap(heap_begin, heap_end, later);
     makespan = std::max(makespan, end);
     for (std::uint32_t k = run.succ_offset[t]; k < run.succ_offset[t + 1]; ++k) {
       std::uint32_t c = run.succ[k];
@@ -507,7 +544,10 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
   // Copies: the same workflow with the same recorded makespan (a 1.4 and a 1.5 file).
   std::vector<std::size_t> primary = wms_primary(all);
   // Runs that shared machines at the same time busied each other.
-  for (WmsRun& r : table.runs) r.head_of_line = options.head_of_line;
+  for (WmsRun& r : table.runs) {
+    r.head_of_line = options.head_of_line;
+    r.pooled_machines = options.pooled_machines;
+  }
   if (options.contention) {
     wms_concurrency(table.runs);
   } else {
@@ -570,8 +610,12 @@ WmsTable wms_leave_one_out(std::vector<WmsRun> runs, const WmsFitOptions& option
     // prior, every application: the typical one is made of them).
     const bool typical = options.typical_prior && by_group.size() >= 2;
     std::map<std::uint32_t, WmsParams> first;
+    // With `free_typical`, the typical application is made of each application's own fit (from
+    // the generic start, no prior), not of fits pulled towards the shared parameters.
     for (const auto& [g, runs_g] : by_group)
-      if (typical || wanted(g)) first[g] = fit_application(runs_g, m.shared);
+      if (typical || wanted(g))
+        first[g] = typical && options.free_typical ? fit_wms(runs_g, start, nullptr, options)
+                                                   : fit_application(runs_g, m.shared);
     if (!typical) {
       m.application = std::move(first);
       return m;
@@ -756,6 +800,19 @@ std::vector<WmsVariant> wms_variants(const WmsFitOptions& base) {
       base};
   free.options.head_of_line = false;
   out.push_back(free);
+  WmsVariant pooled{
+      "machines chosen by the replay (a task starts on whichever machine can start it first), "
+      "without head-of-line blocking",
+      base};
+  pooled.options.pooled_machines = true;
+  pooled.options.head_of_line = false;
+  out.push_back(pooled);
+  WmsVariant free_typical{
+      "typical application from each application's own fit (no pull towards the shared "
+      "parameters)",
+      base};
+  free_typical.options.free_typical = true;
+  out.push_back(free_typical);
   WmsVariant own{"no shrinkage (after the factor, each application on its own runs)", base};
   own.options.shrinkage = 0;
   out.push_back(own);

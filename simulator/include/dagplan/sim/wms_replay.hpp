@@ -80,6 +80,9 @@ struct WmsRun {
   // The DAG as CSR successors plus per-task values, by TaskId.
   std::vector<double> runtime_s, io_gb_per_task;
   std::vector<std::uint32_t> machine;  ///< recorded machine of each task (machines: unknown)
+  /// Cores of each recorded machine, by machine index; empty when some task's machine is not
+  /// recorded (pooled_machines then has no effect).
+  std::vector<std::uint32_t> machine_cores;
   std::vector<std::uint32_t> succ_offset, succ, pred_count;
   /// When the run started (`executedAt`), seconds since 1970-01-01 UTC; NaN when the file does
   /// not say or says it in a form not understood.
@@ -96,6 +99,11 @@ struct WmsRun {
   /// over the next one (true), or hands tasks over at its own rate whatever their machines do
   /// (false). Set from WmsFitOptions::head_of_line by wms_leave_one_out.
   bool head_of_line = true;
+  /// Replay rule: each task runs on the recorded machine (false), or on whichever machine can
+  /// start it first - its machine interval since its last start passed and a core of its own
+  /// free (true; HTCondor's matchmaker hands an idle job to any free slot, and the machine
+  /// recorded is an outcome of that). Set from WmsFitOptions::pooled_machines.
+  bool pooled_machines = false;
 };
 
 /// Extracts a run from an instance read from `file` (a task without a recorded runtime runs for
@@ -126,7 +134,8 @@ void wms_concurrency(std::vector<WmsRun>& runs);
 /// longer: the workflow system and the machines serve k other workflows as well. With
 /// `run.head_of_line`, the dispatcher hands over the next task only once the previous one has
 /// started on its machine; without, at its own interval, and each machine starts its tasks in
-/// the order they were handed over.
+/// the order they were handed over. With `run.pooled_machines` (and the machines' cores known),
+/// each task runs on whichever machine can start it first, on that machine's own cores.
 double wms_makespan_s(const WmsRun& run, const WmsParams& params);
 
 /// Which parameters a calibration fits (the others stay 0), and how.
@@ -152,6 +161,15 @@ struct WmsFitOptions {
   bool platform_staging = true;
   /// The replay's dispatcher waits for each task's start on its machine (WmsRun::head_of_line).
   bool head_of_line = true;
+  /// The replay chooses each task's machine (WmsRun::pooled_machines) instead of taking the
+  /// recorded one. Off: every run fits better in sample (the worst in-sample row +30% to +5%),
+  /// but leave-one-out is worse on the 27 runs (docs/calibration.md, decision 0038).
+  bool pooled_machines = false;
+  /// The typical application is the geometric mean of each application's own fit (from the
+  /// generic start, no prior) instead of fits shrunk towards the shared parameters. Off: across
+  /// folders much better (17.7% / 227% to 13.0% / 62%), leave-one-out worse (10.6% / 41% to
+  /// 12.3% / 90%) (docs/calibration.md, decision 0039).
+  bool free_typical = false;
   /// Every fit also descends from its start with the dispatch and machine intervals exchanged,
   /// and keeps the better end (the two explain the same makespans on one machine; a descent
   /// from one side stays there). Off: better fits in sample, worse leave-one-out on the 27 runs
