@@ -179,7 +179,12 @@ int main(int argc, char** argv) {
   app.add_option("--workflow", o->workflow, "Use this workflow instead of the plan's");
   app.add_option("--platform", o->platform, "Use this platform instead of the plan's")
       ->check(non_empty_value());
-  app.add_option("--profile", o->profile, "Calibrated profile applied to the platform");
+  app.add_option("--profile", o->profile,
+                 "Calibrated profile (dagplan-profile/1) applied to the platform and the "
+                 "prediction. Its functions[].code_bytes are stored in Redis once per run (one "
+                 "key per function), and every new worker process (a cold start) fetches its "
+                 "configuration's code package - the code of each function the plan runs on that "
+                 "configuration - before it serves; a reused (warm) process fetches none");
   app.add_option("--redis", o->redis,
                  "Use this Redis server (HOST:PORT); default: a private redis-server on loopback");
   app.add_option("--password-file", o->password_file, "With --redis: AUTH with this password");

@@ -1163,32 +1163,35 @@ struct InlineDagCase {
 
 TEST_CASE("inline-dag pass: a worker whose part fits starts without fetching the DAG", "[passes]") {
   // The DAG (model.cpp): 64 bytes, a 1 + 48, b 1 + 48 + 4 + 1 (its dependency's id): 167 bytes,
-  // above the 140 an invocation carries, so every start-up fetches it: 1 ms + 167 us. w0's part:
-  // 64, a (49), and b's id and sizes (1 + 24): 138 bytes, it fits; w1's: 64 + 54 + 25 = 143, it
-  // does not. Without the pass: w0 invoked (0.01 s), cold (0.5 s), fetches (1.167 ms): ready at
-  // 0.511167 s; a runs until 0.611167 s, uploads 1000 bytes (2 ms), counted 0.614167 s; w1 is
-  // invoked then and takes w0's container, idle since w0 exited: a warm start, ready 0.01 + 0.1
-  // + 0.001167 s later (0.725334 s); it downloads a's output (2 ms), runs b until 0.827334 s; a
-  // sink: stored 0.828334 s, done 0.829334 s. With w0's part inline everything comes 1.167 ms
-  // sooner: 0.828167 s (w1 still fetches).
+  // above the 143 an invocation carries here, so a start-up without a part fetches it: 1 ms +
+  // 167 us. w0's part: 64, a (49), and b's id and sizes (1 + 24): 138 bytes; w1's: 64 + 54 + 25
+  // = 143: both fit. Without the pass: w0 invoked (0.01 s), cold (0.5 s), fetches (1.167 ms):
+  // ready at 0.511167 s; a runs until 0.611167 s, uploads 1000 bytes (2 ms), counted 0.614167 s;
+  // w1 is invoked then and takes w0's container, idle since w0 exited: a warm start, and the
+  // process there read the DAG already, so it reads nothing (decision 0035): ready 0.01 + 0.1 s
+  // later (0.724167 s); it downloads a's output (2 ms), runs b until 0.826167 s; a sink: stored
+  // 0.827167 s, done 0.828167 s. With both parts inline w0 starts 1.167 ms sooner: 0.827 s.
   InlineDagCase x;
+  x.platform.dag_inline_bytes = 143;
   ExecutionModel m(x.w, x.platform);
   CHECK(m.dag_bytes() == 167);
   CHECK(m.dag_fetch_us(ConfigId{0}) == 1'167);
-  CHECK(dag_part_bytes(x.w, std::vector<TaskId>{*x.w.find("a")}) == 138);
-  CHECK(dag_part_bytes(x.w, std::vector<TaskId>{*x.w.find("b")}) == 143);
+  CHECK(dag_part_bytes(x.w, x.plan, std::vector<TaskId>{*x.w.find("a")}) == 138);
+  CHECK(dag_part_bytes(x.w, x.plan, std::vector<TaskId>{*x.w.find("b")}) == 143);
   const Prediction before = predict(m, x.plan);
-  CHECK(before.makespan_us == 829'334);
+  CHECK(before.makespan_us == 828'167);
   CHECK(before.instances[0].ready_us == 511'167);
+  CHECK(before.instances[1].warm);
+  CHECK(before.instances[1].ready_us - before.instances[1].start_us == 100'000);
   Prediction after = optimize_plan(m, x.plan, {"inline-dag"}, PassObjective{});
   CHECK(x.plan.inline_dag(0));
-  CHECK_FALSE(x.plan.inline_dag(1));
-  CHECK(after.makespan_us == 828'167);
+  CHECK(x.plan.inline_dag(1));
+  CHECK(after.makespan_us == 827'000);
   CHECK(after.instances[0].ready_us == 510'000);
   CHECK(after.instances[1].warm);
-  CHECK(after.instances[1].ready_us - after.instances[1].start_us == 101'167);
+  CHECK(after.instances[1].ready_us - after.instances[1].start_us == 100'000);
   REQUIRE(x.plan.passes.size() == 1);
-  CHECK(x.plan.passes[0].changes == 1);
+  CHECK(x.plan.passes[0].changes == 2);
   CHECK(x.plan.passes[0].makespan_gain_us == 1'167);
   // The noise-free simulation agrees.
   CHECK(sim::simulate(m, x.plan, sim::SimOptions{}).timeline.makespan_us == after.makespan_us);
@@ -1196,11 +1199,33 @@ TEST_CASE("inline-dag pass: a worker whose part fits starts without fetching the
   const std::string text = write_plan(x.plan, x.w, x.platform);
   CHECK(text.find("\"inline_dag\": true") != std::string::npos);
   CHECK(write_plan(read_plan(text, "p.json", x.w, x.platform), x.w, x.platform) == text);
-  std::string both = text;
-  const std::string w1 = R"("id": "w1", "config": "c1")";
-  both.insert(both.find(w1) + w1.size(), R"(, "inline_dag": true)");
-  REQUIRE_ERROR_CONTAINING(InputError, read_plan(both, "p.json", x.w, x.platform), "p.json",
+  Platform smaller = x.platform;
+  smaller.dag_inline_bytes = 140;
+  REQUIRE_ERROR_CONTAINING(InputError, read_plan(text, "p.json", x.w, smaller), "p.json",
                            "$.workers[1].inline_dag", "part (143 bytes)", "dag_inline_bytes 140");
+}
+
+TEST_CASE("inline-dag pass: not where a warm start would then fetch the DAG instead", "[passes]") {
+  // As above with 140 bytes per invocation: only w0's part (138 bytes) fits. Shipping it saves
+  // w0's fetch (1.167 ms), but w1's warm start then takes a container whose process never read
+  // the DAG, and fetches it (decision 0035): the run ends at 0.828167 s either way, and the pass
+  // keeps nothing.
+  InlineDagCase x;
+  ExecutionModel m(x.w, x.platform);
+  Plan shipped = x.plan;
+  shipped.worker_inline_dag = {1, 0};
+  const Prediction forced = predict(m, shipped);
+  CHECK(forced.instances[0].ready_us == 510'000);
+  CHECK(forced.instances[1].warm);
+  CHECK(forced.instances[1].ready_us - forced.instances[1].start_us == 101'167);
+  CHECK(forced.makespan_us == 828'167);
+  CHECK(predict(m, x.plan).makespan_us == 828'167);
+  CHECK(sim::simulate(m, shipped, sim::SimOptions{}).timeline.makespan_us == forced.makespan_us);
+  const Prediction after = optimize_plan(m, x.plan, {"inline-dag"}, PassObjective{});
+  CHECK_FALSE(x.plan.inline_dag(0));
+  CHECK(after.makespan_us == 828'167);
+  REQUIRE(x.plan.passes.size() == 1);
+  CHECK(x.plan.passes[0].changes == 0);
 }
 
 TEST_CASE("inline-dag pass: nothing to ship where the whole DAG travels already", "[passes]") {

@@ -15,10 +15,6 @@
 
 namespace dagplan::exec {
 
-bool ships_part(const Plan& plan, std::uint32_t k) {
-  return plan.inline_dag(k) && plan.dup.empty() && plan.delay_io.empty();
-}
-
 nlohmann::json write_part(const Workflow& w, const Plan& plan, std::uint32_t k) {
   std::vector<TaskId> mine;
   for (std::uint32_t t = 0; t < w.task_count(); ++t)
@@ -28,7 +24,7 @@ nlohmann::json write_part(const Workflow& w, const Plan& plan, std::uint32_t k) 
 
 nlohmann::json write_part(const Workflow& w, const Plan& plan, std::uint32_t k,
                           std::span<const TaskId> mine) {
-  const DagPart part = dag_part(w, mine);
+  const DagPart part = dag_part(w, plan, mine);
   // The part as a workflow: its tasks, then its others (local index = position here).
   std::vector<TaskId> all = part.tasks;
   all.insert(all.end(), part.others.begin(), part.others.end());
@@ -40,7 +36,11 @@ nlohmann::json write_part(const Workflow& w, const Plan& plan, std::uint32_t k,
                    w.input_bytes(t), w.output_bytes(t));
     if (const TaskKernel* kernel = w.kernel(t)) b.set_kernel(local, *kernel);
   }
-  auto local_of = [&](TaskId t) {
+  auto in_part = [&](TaskId t) {
+    return std::binary_search(part.tasks.begin(), part.tasks.end(), t) ||
+           std::binary_search(part.others.begin(), part.others.end(), t);
+  };
+  auto local_of = [&](TaskId t) {  // of a task in the part
     auto it = std::lower_bound(part.tasks.begin(), part.tasks.end(), t);
     if (it != part.tasks.end() && *it == t)
       return TaskId{static_cast<std::uint32_t>(it - part.tasks.begin())};
@@ -56,6 +56,9 @@ nlohmann::json write_part(const Workflow& w, const Plan& plan, std::uint32_t k,
       if (std::span<const TaskId> preds = w.predecessors(part.others[i]);
           std::binary_search(preds.begin(), preds.end(), part.tasks[j]))
         b.add_edge(TaskId{j}, TaskId{static_cast<std::uint32_t>(part.tasks.size() + i)});
+  // The second hops (task-dup, delayed I/O): edges between two others.
+  const auto first_other = static_cast<std::uint32_t>(part.tasks.size());
+  for (const auto& [q, c] : part.hops) b.add_edge(TaskId{first_other + q}, TaskId{first_other + c});
   const Workflow sub = std::move(b).build("(part)");
   nlohmann::json tasks = nlohmann::json::array(), global = nlohmann::json::array();
   for (TaskId t : all) {
@@ -66,6 +69,20 @@ nlohmann::json write_part(const Workflow& w, const Plan& plan, std::uint32_t k,
                      plan.cluster.empty() ? 0 : plan.cluster[g], upload_rule(plan, w, t, false),
                      counter_target(plan, w, t)});
     global.push_back(g);
+  }
+  // Task-dup and delayed I/O where the part has the edge they name: (task, producer it
+  // duplicates), (task, its wait in us), by local index.
+  nlohmann::json dup = nlohmann::json::array(), delay = nlohmann::json::array();
+  for (std::uint32_t i = 0; i < all.size(); ++i) {
+    const std::uint32_t g = index(all[i]);
+    if (const std::uint32_t d = plan.duplicate(g); d != kNoDup && in_part(TaskId{d})) {
+      const std::span<const TaskId> preds = sub.predecessors(TaskId{i});
+      if (const TaskId from = local_of(TaskId{d});
+          std::binary_search(preds.begin(), preds.end(), from))
+        dup.push_back({i, index(from)});
+    }
+    if (const std::int64_t wait = plan.delayed_io(g); wait != kNoDelay)
+      if (sub.out_degree(TaskId{i}) == 1) delay.push_back({i, wait});
   }
   nlohmann::json configs = nlohmann::json::array(), order = nlohmann::json::array(),
                  stream = nlohmann::json::array();
@@ -82,7 +99,9 @@ nlohmann::json write_part(const Workflow& w, const Plan& plan, std::uint32_t k,
                         {"worker_config", configs},
                         {"task", tasks},
                         {"order", order},
-                        {"stream", stream}};
+                        {"stream", stream},
+                        {"dup", dup},
+                        {"delay", delay}};
 }
 
 namespace {
@@ -133,6 +152,19 @@ ShippedPart read_part(const nlohmann::json& j, const Platform& platform) {
     for (const auto& e : j.at("stream"))
       plan.stream.emplace_back(e.at(0).get<std::uint32_t>(), e.at(1).get<std::uint32_t>());
     std::sort(plan.stream.begin(), plan.stream.end());
+    auto task_of = [&](const nlohmann::json& t) {
+      const auto i = t.get<std::uint32_t>();
+      if (i >= n) throw Error("the invocation's part names an unknown task");
+      return i;
+    };
+    for (const auto& e : j.at("dup")) {
+      if (plan.dup.empty()) plan.dup.assign(n, kNoDup);
+      plan.dup[task_of(e.at(0))] = task_of(e.at(1));
+    }
+    for (const auto& e : j.at("delay")) {
+      if (plan.delay_io.empty()) plan.delay_io.assign(n, kNoDelay);
+      plan.delay_io[task_of(e.at(0))] = e.at(1).get<std::int64_t>();
+    }
     return p;
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("the invocation's part is not what dagrun writes: {}", e.what()));

@@ -4,10 +4,11 @@
 // documents from Redis. The part is dag_part() (model.hpp), the one definition the model counts
 // with dag_part_bytes(): the worker's tasks (id, function, sizes, work, kernel, dependencies) and
 // its others (each direct input or output of theirs made or read elsewhere: id, sizes, in-degree,
-// links). With it go the plan's facts about those tasks the run rules read (worker,
-// configuration, pre-load, clustering, streamed edges, the worker's order, and two facts about
-// the whole workflow: each task's upload rule and counter target, run_rules.hpp), so that the
-// worker takes the same decisions as one with the whole DAG.
+// links; and the second hops task-dup and delayed I/O read, decision 0034). With it go the plan's
+// facts about those tasks the run rules read (worker, configuration, pre-load, clustering,
+// streamed edges, duplicates and delayed I/O along the part's edges, the worker's order, and two
+// facts about the whole workflow: each task's upload rule and counter target, run_rules.hpp), so
+// that the worker takes the same decisions as one with the whole DAG.
 //
 // The worker sees the part as a small workflow: the part's tasks first, then its others, renumbered
 // from 0; every Redis key and every event still names tasks by their index in the whole workflow
@@ -25,11 +26,6 @@
 #include "dagplan/workflow.hpp"
 
 namespace dagplan::exec {
-
-/// Whether dagrun ships worker `k`'s part: the plan says so (Plan::inline_dag) and no task of the
-/// plan is duplicated or delays its I/O (those rules read two hops of the workflow; such plans'
-/// workers read the whole DAG, and dagrun says so).
-bool ships_part(const Plan& plan, std::uint32_t k);
 
 /// The part of strict worker `k`, whose tasks are `mine` (by id), as its invocations carry it (a
 /// JSON object). dagrun lists every worker's tasks once (one pass over the plan) rather than per

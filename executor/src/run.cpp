@@ -202,12 +202,6 @@ class Runner {
   std::int64_t alive_renewed_us_ = 0;
 };
 
-constexpr std::string_view kInlineDagNote =
-    "the plan ships some workers' part of the DAG in their invocations (workers[].inline_dag), "
-    "which dagrun does not do for a plan that also duplicates tasks or delays I/O (their rules "
-    "read two hops of the workflow): every worker read the whole DAG from Redis at start-up, "
-    "which the prediction does not count for those workers";
-
 void Runner::store_code(const std::string& ttl) {
   std::vector<FunctionId> functions;
   for (const CodePackage& p : packages_)
@@ -227,7 +221,7 @@ void Runner::store_code(const std::string& ttl) {
 
 const std::string& Runner::part_line(std::uint32_t k) {
   if (part_line_.empty()) part_line_.resize(plan_.worker_count());
-  if (part_line_[k].empty() && ships_part(plan_, k)) {
+  if (part_line_[k].empty() && plan_.inline_dag(k)) {
     nlohmann::json line = part_context_;
     std::vector<TaskId> mine;  // worker_tasks_[k], by id
     mine.reserve(worker_tasks_[k].size());
@@ -277,7 +271,8 @@ void Runner::start_process(Proc& p, std::uint32_t index) {
 }
 
 // A task that triggers pre-warms has ended: for each, a worker process of the worker's
-// configuration starts (connects, reads the run's documents) and waits idle for an invocation,
+// configuration starts (connects, fetches its code package, not the run's documents: an
+// invocation reads them, or carries its part) and waits idle for an invocation,
 // warm, until its keep-alive runs out; the next invocation of that configuration takes it (rule
 // 2). Like the model's, it takes no place under the concurrency limit.
 void Runner::send_prewarms(std::uint32_t task, std::int64_t now) {
@@ -642,10 +637,6 @@ void Runner::run(std::int64_t t0) {
   prewarm_by_task_ = prewarm_triggers(plan_);
   // Rule 1: one invocation per strict worker owning a root (its roots as ready events) and one
   // per flexible root.
-  bool unshipped = false;
-  for (std::uint32_t k = 0; k < plan_.worker_count(); ++k)
-    unshipped = unshipped || (plan_.inline_dag(k) && !ships_part(plan_, k));
-  if (unshipped) fmt::print(stderr, "dagrun: warning: {}\n", kInlineDagNote);
   for (TaskId r : w_.roots()) {
     std::uint32_t k = plan_.task_worker[index(r)];
     if (k == kFlexible) {
@@ -820,13 +811,6 @@ void Runner::build_trace(std::int64_t t0) {
   report_.makespan_us = makespan;
   report_.cost_usd = cost;
   report_.instances = static_cast<std::uint32_t>(instances_.size());
-  // Rule 12's inline DAG parts (Plan::worker_inline_dag) not shipped (part.hpp ships_part()):
-  // say so where the run's facts are read.
-  for (std::uint32_t k = 0; k < plan_.worker_count(); ++k)
-    if (plan_.inline_dag(k) && !ships_part(plan_, k)) {
-      tr.events.push_back({"note", 0, "", std::string(kInlineDagNote)});
-      break;
-    }
   if (limit_ < m_.max_workers())
     tr.events.push_back({"note", 0, "",
                          fmt::format("--max-workers {} below the platform's limit of {}", limit_,

@@ -107,6 +107,16 @@ struct RunDocs {
   std::int64_t g(std::int64_t from) const {  // a producer, or -1/-2 (literal inputs)
     return from < 0 ? from : g(static_cast<std::uint32_t>(from));
   }
+  // Task `t`'s producers in the whole workflow's order, as a real kernel takes its inputs (a
+  // command's input files are numbered): a part's local order may differ.
+  std::vector<TaskId> kernel_producers(TaskId t) const {
+    const std::span<const TaskId> preds = workflow.predecessors(t);
+    std::vector<TaskId> out(preds.begin(), preds.end());
+    if (!global.empty())
+      std::sort(out.begin(), out.end(),
+                [&](TaskId a, TaskId b) { return global[index(a)] < global[index(b)]; });
+    return out;
+  }
   // The task of global index `g`, if it is in these documents.
   std::optional<std::uint32_t> of(std::uint32_t g) const {
     if (global.empty()) return g < workflow.task_count() ? std::optional(g) : std::nullopt;
@@ -527,7 +537,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
     } else {
       std::vector<KernelInput> dup_inputs;
       if (auto it = view.find(-2); it != view.end()) dup_inputs.push_back({"", it->second});
-      for (TaskId q : w.predecessors(did)) dup_inputs.push_back({w.id(q), view[index(q)]});
+      for (TaskId q : docs_->kernel_producers(did)) dup_inputs.push_back({w.id(q), view[index(q)]});
       try {
         dup_output = run_kernel(w, did, dup_inputs, work_dir());
       } catch (const KernelError& e) {
@@ -559,7 +569,7 @@ std::vector<std::uint32_t> Worker::run_task(Redis& redis, std::uint32_t t, std::
   } else {
     std::vector<KernelInput> inputs;
     if (auto it = view.find(-1); it != view.end()) inputs.push_back({"", it->second});
-    for (TaskId q : w.predecessors(id)) inputs.push_back({w.id(q), view[index(q)]});
+    for (TaskId q : docs_->kernel_producers(id)) inputs.push_back({w.id(q), view[index(q)]});
     const std::string dir = work_dir();
     for (std::uint32_t attempt = 1;; ++attempt) {
       exec_start = now_us();

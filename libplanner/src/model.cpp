@@ -124,24 +124,71 @@ std::uint64_t dag_task_bytes(const Workflow& w, TaskId t) {
   return bytes;
 }
 
-DagPart dag_part(const Workflow& w, std::span<const TaskId> tasks) {
+DagPart dag_part(const Workflow& w, const Plan& plan, std::span<const TaskId> tasks) {
   DagPart part;
   part.tasks.assign(tasks.begin(), tasks.end());
+  auto mine = [&](TaskId t) { return std::binary_search(tasks.begin(), tasks.end(), t); };
   std::vector<std::pair<TaskId, std::uint32_t>> edges;  // (other, index of the task in the part)
   for (std::uint32_t k = 0; k < tasks.size(); ++k) {
     for (TaskId q : w.predecessors(tasks[k]))
-      if (!std::binary_search(tasks.begin(), tasks.end(), q)) edges.emplace_back(q, k);
+      if (!mine(q)) edges.emplace_back(q, k);
     for (TaskId q : w.successors(tasks[k]))
-      if (!std::binary_search(tasks.begin(), tasks.end(), q)) edges.emplace_back(q, k);
+      if (!mine(q)) edges.emplace_back(q, k);
   }
-  std::sort(edges.begin(), edges.end());
-  for (const auto& [q, k] : edges) {
-    if (part.others.empty() || part.others.back() != q) {
-      part.others.push_back(q);
-      part.links.emplace_back();
+  // The second hops (decision 0034), as (producer, consumer) edges between two others; the
+  // producers the worker runs as duplicates.
+  std::vector<std::pair<TaskId, TaskId>> hops;
+  std::vector<TaskId> runs;
+  if (!plan.dup.empty()) {
+    for (TaskId t : tasks) {
+      // Rule 9, the consumer's side: the duplicate's inputs (run_inputs()). A producer of the
+      // worker's own has its edge to it as a link already.
+      const std::uint32_t d = plan.duplicate(index(t));
+      if (d == kNoDup || mine(TaskId{d})) continue;
+      runs.push_back(TaskId{d});
+      for (TaskId q : w.predecessors(TaskId{d}))
+        if (!mine(q)) hops.emplace_back(q, TaskId{d});
     }
-    part.links.back().push_back(k);
+    for (TaskId p : tasks)
+      for (TaskId s : w.successors(p)) {
+        if (mine(s)) continue;  // then s -> c is a link of c's, or c is the worker's
+        // Rule 9, the producer's side: a task that duplicates a successor of p is counted by p
+        // (counted_children()), found through the edge from the task it duplicates.
+        for (TaskId c : w.successors(s))
+          if (plan.duplicate(index(c)) == index(s) && !mine(c)) hops.emplace_back(s, c);
+      }
   }
+  if (!plan.delay_io.empty())
+    for (TaskId p : tasks)
+      for (TaskId s : w.successors(p)) {
+        if (mine(s)) continue;
+        // Rule 11: the producer that delays its I/O for fan-in s (at most one, check_plan()),
+        // which waits for the others' counts (delayed_producers()).
+        for (TaskId h : w.predecessors(s))
+          if (h != p && !mine(h) && plan.delayed_io(index(h)) != kNoDelay) hops.emplace_back(h, s);
+      }
+  // The others: each once, sorted, with their links.
+  std::vector<TaskId> all;
+  all.reserve(edges.size() + 2 * hops.size());
+  for (const auto& e : edges) all.push_back(e.first);
+  for (const auto& [q, c] : hops) all.insert(all.end(), {q, c});
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  part.others = std::move(all);
+  part.links.resize(part.others.size());
+  auto other = [&](TaskId q) {
+    return static_cast<std::uint32_t>(std::lower_bound(part.others.begin(), part.others.end(), q) -
+                                      part.others.begin());
+  };
+  std::sort(edges.begin(), edges.end());
+  for (const auto& [q, k] : edges) part.links[other(q)].push_back(k);
+  part.hops.reserve(hops.size());
+  for (const auto& [q, c] : hops) part.hops.emplace_back(other(q), other(c));
+  std::sort(part.hops.begin(), part.hops.end());
+  part.hops.erase(std::unique(part.hops.begin(), part.hops.end()), part.hops.end());
+  for (TaskId d : runs) part.runs.push_back(other(d));
+  std::sort(part.runs.begin(), part.runs.end());
+  part.runs.erase(std::unique(part.runs.begin(), part.runs.end()), part.runs.end());
   return part;
 }
 
@@ -150,11 +197,11 @@ std::uint64_t dag_part_bytes(const Workflow& w, const DagPart& part) {
   for (TaskId t : part.tasks) bytes += dag_task_bytes(w, t);
   for (std::size_t i = 0; i < part.others.size(); ++i)
     bytes += w.id(part.others[i]).size() + 20 + std::uint64_t{4} * part.links[i].size();
-  return bytes;
+  return bytes + std::uint64_t{8} * part.hops.size() + std::uint64_t{28} * part.runs.size();
 }
 
-std::uint64_t dag_part_bytes(const Workflow& w, std::span<const TaskId> tasks) {
-  return dag_part_bytes(w, dag_part(w, tasks));
+std::uint64_t dag_part_bytes(const Workflow& w, const Plan& plan, std::span<const TaskId> tasks) {
+  return dag_part_bytes(w, dag_part(w, plan, tasks));
 }
 
 std::vector<CodePackage> code_packages(const ExecutionModel& m, const Plan& plan) {

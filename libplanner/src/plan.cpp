@@ -231,7 +231,7 @@ std::pair<std::uint32_t, std::string> inline_dag_problem(const Plan& p, const Wo
     if (p.inline_dag(p.task_worker[t])) tasks[p.task_worker[t]].push_back(TaskId{t});
   for (std::uint32_t k = 0; k < p.worker_count(); ++k) {
     if (!p.inline_dag(k)) continue;
-    const std::uint64_t bytes = dag_part_bytes(w, tasks[k]);
+    const std::uint64_t bytes = dag_part_bytes(w, p, tasks[k]);
     if (bytes > platform.dag_inline_bytes)
       return {k, fmt::format("worker '{}' takes its part of the DAG inline, but the part ({} "
                              "bytes) is larger than platform '{}' lets an invocation carry "

@@ -89,6 +89,9 @@ class RunEngine::Impl {
            dagplan::delays_upload(plan_, t, ts_[t].upload_rule, inst_[inst].worker);
   }
   void hold_output(std::uint32_t t) { push(tp_[t].exec_end_us, EventKind::kHold, t); }
+  std::int64_t dag_fetch_us(std::uint32_t inst) const {
+    return state_[inst].fetches_dag ? m_.dag_fetch_us(inst_[inst].config) : 0;
+  }
   DelayedPrediction* delay_record(std::uint32_t t) {
     auto it =
         std::lower_bound(delays_.begin(), delays_.end(), t,
@@ -262,6 +265,9 @@ class RunEngine::Impl {
     std::uint32_t ran = 0;            // tasks started here
     bool started = false, exited = false;
     bool exiting = false;  // leaving: takes no more tasks
+    // Rule 12 (decision 0035): its container holds the run's whole DAG from now on (it read it,
+    // or took a container that had), and whether its start-up fetched it.
+    bool holds_dag = false, fetches_dag = false;
   };
 
   // What a producer updates of its consumer when it finishes, in one 32-byte record: consumers
@@ -630,6 +636,14 @@ void RunEngine::Impl::start_instance(std::uint32_t id) {
     in.donor = std::prev(it)->instance;
     stack.erase(std::prev(it));
   }
+  // Rule 12 as dagworker has it (decision 0035): a process keeps the whole DAG once it has read
+  // it, so a warm start in a container that holds it reads nothing; a worker with its part inline
+  // reads nothing either, and leaves a container without it; any other start-up fetches it (a
+  // pre-warmed container, or one left by an earlier run, does not hold it).
+  InstanceState& st = state_[id];
+  const bool inherited = in.warm && in.donor < state_.size() && state_[in.donor].holds_dag;
+  st.fetches_dag = !inherited && !plan_.inline_dag(in.worker);
+  st.holds_dag = inherited || st.fetches_dag;
   in.ready_us = now_ + runner_.startup_us(self_, id, in.warm);
   fill_slots(id);
 }
@@ -1348,8 +1362,7 @@ const StreamPrediction* RunEngine::stream_to(std::uint32_t q, std::uint32_t inst
   return impl_->stream_to(q, inst);
 }
 std::int64_t RunEngine::dag_fetch_us(std::uint32_t inst) const {
-  const InstancePrediction& in = impl_->inst_[inst];
-  return impl_->plan_.inline_dag(in.worker) ? 0 : impl_->m_.dag_fetch_us(in.config);
+  return impl_->dag_fetch_us(inst);
 }
 std::int64_t RunEngine::code_fetch_us(std::uint32_t inst, bool warm) const {
   if (warm || impl_->package_bytes_.empty()) return 0;

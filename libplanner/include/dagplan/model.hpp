@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dagplan/platform.hpp"
@@ -64,27 +65,46 @@ struct LowerBounds {
 /// its id, function, sizes and work, and its dependencies' ids. ExecutionModel::dag_bytes() is 64
 /// plus this over every task.
 std::uint64_t dag_task_bytes(const Workflow& workflow, TaskId t);
-/// Rule 12, the inline-dag pass (Plan::worker_inline_dag): the part of the workflow that a worker
-/// running `tasks` needs, as it travels in its invocation (docs/decisions/0021 and 0025). Built by
-/// dag_part(), counted by dag_part_bytes(), shipped by dagrun (executor/src/part.cpp): the one
-/// definition of a worker's part.
-struct DagPart {
-  std::vector<TaskId> tasks;  ///< the worker's tasks, sorted
-  /// Each direct input or output of `tasks` made or read by a task not among them, once, sorted.
-  std::vector<TaskId> others;
-  /// Per other: the indices into `tasks` of the tasks it has an edge with (its links), ascending.
-  std::vector<std::vector<std::uint32_t>> links;
-};
-/// The part of a worker running `tasks` (sorted). O(degrees of `tasks` x log).
-DagPart dag_part(const Workflow& workflow, std::span<const TaskId> tasks);
-/// The part's size: 64 bytes, its tasks as dag_task_bytes() counts them, and per other task its
-/// id, its sizes (output and input bytes, in-degree: 20 bytes) and 4 bytes per link.
-std::uint64_t dag_part_bytes(const Workflow& workflow, const DagPart& part);
-/// dag_part_bytes() of dag_part(): what the pass and check_plan() compare with the threshold.
-std::uint64_t dag_part_bytes(const Workflow& workflow, std::span<const TaskId> tasks);
-
 struct Plan;
 class ExecutionModel;
+/// Rule 12, the inline-dag pass (Plan::worker_inline_dag): the part of the workflow that a worker
+/// running `tasks` needs, as it travels in its invocation (docs/decisions/0021, 0025 and 0034).
+/// Built by dag_part(), counted by dag_part_bytes(), shipped by dagrun (executor/src/part.cpp): the
+/// one definition of a worker's part.
+struct DagPart {
+  std::vector<TaskId> tasks;  ///< the worker's tasks, sorted
+  /// Each direct input or output of `tasks` made or read by a task not among them, and each task
+  /// two hops away that the plan's task-dup or delayed I/O makes the worker read (see dag_part()),
+  /// once, sorted.
+  std::vector<TaskId> others;
+  /// Per other: the indices into `tasks` of the tasks it has an edge with (its links), ascending
+  /// (empty for a task two hops away).
+  std::vector<std::vector<std::uint32_t>> links;
+  /// Edges between two others (producer, consumer), as indices into `others`, sorted: the second
+  /// hops of rules 9 and 11.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> hops;
+  /// Indices into `others`, ascending, of the producers the worker's tasks duplicate (rule 9): the
+  /// worker runs them, so their function and work travel too.
+  std::vector<std::uint32_t> runs;
+};
+/// The part of a worker running `tasks` (sorted) under `plan`: its tasks, their direct inputs and
+/// outputs, and, where the plan has them, the second hops (decision 0034):
+/// - a task of `tasks` duplicating a producer (Plan::dup): the producer (in `runs`) and each of
+///   its own producers, with their edges to it - the duplicate's inputs;
+/// - a task of `tasks` feeding a task that another task duplicates: that task, with the edge from
+///   the producer it duplicates - a counter the worker's task counts (counted_children());
+/// - a task of `tasks` feeding a fan-in for which another producer delays its I/O (Plan::delay_io):
+///   that producer, with its edge to the fan-in - whom the worker's count may leave last.
+/// O(degrees of `tasks` and of their neighbours x log).
+DagPart dag_part(const Workflow& workflow, const Plan& plan, std::span<const TaskId> tasks);
+/// The part's size: 64 bytes, its tasks as dag_task_bytes() counts them, per other task its id,
+/// its sizes (output and input bytes, in-degree: 20 bytes) and 4 bytes per link, per hop 8 bytes
+/// (two indices), per run 28 bytes more (function, work, literal input: a task's 48 bytes in all).
+std::uint64_t dag_part_bytes(const Workflow& workflow, const DagPart& part);
+/// dag_part_bytes() of dag_part(): what the pass and check_plan() compare with the threshold.
+std::uint64_t dag_part_bytes(const Workflow& workflow, const Plan& plan,
+                             std::span<const TaskId> tasks);
+
 /// Rule 12, code size (decision 0021): per configuration, the functions whose code a cold start of
 /// that configuration fetches in one transfer - each function with code (ExecutionModel::
 /// code_bytes() > 0) that `plan` runs on it, once, by id - and their bytes. Empty when no function

@@ -140,8 +140,10 @@ class RunEngine {
   /// the task finishes at record(t).finish_us (set here).
   void finish_task(std::uint32_t t, bool uploaded, std::int64_t upload_end_us,
                    std::int64_t streams_end_us = 0);
-  /// Rule 12: the DAG fetch of instance `inst` at start-up: none when its worker takes its part
-  /// of the DAG in the invocation (Plan::worker_inline_dag), else ExecutionModel::dag_fetch_us().
+  /// Rule 12: the DAG fetch of instance `inst` at start-up (once it started): none when its
+  /// worker takes its part of the DAG in the invocation (Plan::worker_inline_dag), nor on a warm
+  /// start in a container whose process read the whole DAG already (it keeps it, as dagworker
+  /// does; decision 0035), else ExecutionModel::dag_fetch_us().
   std::int64_t dag_fetch_us(std::uint32_t inst) const;
   /// Rule 12: the code fetch of instance `inst` at start-up: on a cold start, the code of every
   /// function the plan runs on its configuration (ExecutionModel::code_bytes()), in one transfer;

@@ -28,7 +28,7 @@ class InlineDagPass final : public Pass {
     std::vector<std::uint32_t> candidates;  // workers, by index
     for (std::uint32_t k = 0; k < plan.worker_count(); ++k)
       if (!plan.inline_dag(k) && !tasks[k].empty() &&
-          model.part_travels_inline(dag_part_bytes(w, tasks[k])))
+          model.part_travels_inline(dag_part_bytes(w, plan, tasks[k])))
         candidates.push_back(k);
     if (candidates.empty()) return 0;
     std::vector<std::pair<std::uint32_t, std::uint8_t>> changes;  // (worker, inline)
