@@ -87,10 +87,12 @@ json.dump({"format": "dagplan-workflow/1", "name": "delayio", "tasks": tasks}, o
 PY
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# small_inline_platform BYTES: $tmp/local2.json (plan_on_two's platform) letting an invocation carry
-# BYTES of DAG, and four workers run at once (no step-asides), in $tmp/inline-platform.json.
-small_inline_platform() {
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dag_inline_bytes"]=int(sys.argv[3]); d["max_concurrency"]=4; json.dump(d,open(sys.argv[2],"w"))' "$tmp/local2.json" "$tmp/inline-platform.json" "$1"
+# plan_inline WORKFLOW PLANNER BYTES WORKERS: the local platform letting an invocation carry BYTES
+# of DAG and WORKERS workers run at once ($tmp/inline-platform.json), and a plan of WORKFLOW on it
+# by PLANNER in $tmp/p.json, for a case to rewrite by hand.
+plan_inline() {
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dag_inline_bytes"]=int(sys.argv[3]); d["max_concurrency"]=int(sys.argv[4]); json.dump(d,open(sys.argv[2],"w"))' examples/platforms/local.json "$tmp/inline-platform.json" "$3" "$4"
+  "$dagplan" plan "$1" --platform "$tmp/inline-platform.json" --planner "$2" -o "$tmp/p.json" > /dev/null || fail "plan"
 }
 # same_decisions PLAIN-TRACE INLINE-TRACE INLINE-WORKERS: the inline run's workers INLINE-WORKERS
 # (comma-separated) started from their parts, reading no DAG, while the plain run's read it;
@@ -883,12 +885,8 @@ tasks = [{"id": "c0", "work_s": 0.0, "output_bytes": 8}]
 tasks += [{"id": f"c{i}", "work_s": 0.0, "output_bytes": 8, "deps": [f"c{i - 1}"]} for i in range(1, n)]
 tasks += [{"id": "s", "work_s": 0.05, "output_bytes": 1000}, {"id": "t", "work_s": 0.05, "output_bytes": 1000, "deps": ["s"]}]
 json.dump({"format": "dagplan-workflow/1", "name": "inline-dag", "tasks": tasks}, open(tmp + "/id.json", "w"))
-d = json.load(open("examples/platforms/local.json"))
-d["dag_inline_bytes"] = 65536
-d["max_concurrency"] = 4
-json.dump(d, open(tmp + "/local64k.json", "w"))
 PY
-    "$dagplan" plan "$tmp/id.json" --platform "$tmp/local64k.json" --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
+    plan_inline "$tmp/id.json" heft 65536 4
     python3 - "$tmp" <<'PY'
 import json, sys
 tmp = sys.argv[1]
@@ -931,6 +929,57 @@ print(f"w1's cold start-up: {[up(i) for i in plain]} us reading the whole DAG "
 assert min(up(i) for i in inline) < min(up(i) for i in plain), "no shorter start-up"
 PY
     replay_shows_pass "$tmp/inline1.json" inline-dag 1
+    # Warm starts (decision 0035): a (w0) -> b (w1), one worker at a time, so b's worker takes
+    # w0's process, warm. Invocations carry 150 bytes of DAG: the DAG (167 as the model counts
+    # it) does not fit, a's part (138) and b's (143) do (tests/passes_test.cpp has the same case
+    # by hand). A process keeps the DAG it read: without parts w1 reads nothing; with w0's part
+    # only, w1's warm process has never read it and does; with both, nobody does. The model
+    # charges the same fetches: its predicted start-ups differ by one fetch each time.
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+tasks = [{"id": "a", "work_s": 0.02, "output_bytes": 1000},
+         {"id": "b", "work_s": 0.02, "output_bytes": 1000, "deps": ["a"]}]
+json.dump({"format": "dagplan-workflow/1", "name": "warm", "tasks": tasks}, open(tmp + "/ab.json", "w"))
+PY
+    plan_inline "$tmp/ab.json" heft 150 1
+    python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+p = json.load(open(tmp + "/p.json"))
+for k in ("predictions", "passes"):
+    p.pop(k, None)
+p["workers"] = [{"id": "w0", "config": "512MB"}, {"id": "w1", "config": "512MB"}]
+p["tasks"] = [{"id": "a", "worker": "w0"}, {"id": "b", "worker": "w1"}]
+for name, ships in (("none", []), ("w0", ["w0"]), ("both", ["w0", "w1"])):
+    for w in p["workers"]:
+        w["inline_dag"] = w["id"] in ships
+    json.dump(p, open(f"{tmp}/warm-{name}.json", "w"))
+PY
+    for v in none w0 both; do
+      run_ok "$tmp/warm-$v.json" --trace "$tmp/warm-$v-trace.json"
+      "$dagsim" replay "$tmp/warm-$v-trace.json" --format json > "$tmp/warm-$v-replay.json" || fail "replay"
+    done
+    python3 - "$tmp" <<'PY' || fail "inline-dag warm starts"
+import json, sys
+tmp = sys.argv[1]
+fetched, predicted = {}, {}
+for v in ("none", "w0", "both"):
+    tr = json.load(open(f"{tmp}/warm-{v}-trace.json"))
+    inst = tr["instances"]
+    assert [i["worker"] for i in inst] == ["w0", "w1"] and not inst[0]["warm"] and inst[1]["warm"], inst
+    assert inst[0]["dag_fetched_bytes"] == 0 if v != "none" else inst[0]["dag_fetched_bytes"] > 0, inst
+    fetched[v] = inst[1]["dag_fetched_bytes"]
+    r = json.load(open(f"{tmp}/warm-{v}-replay.json"))
+    predicted[v] = [p for p in r["phases"] if p["phase"] == "startup"][0]["predicted_total_s"]
+# The real warm start read the DAG only where its process had not (w0 ran from its part) ...
+assert fetched["none"] == 0 and fetched["w0"] > 0 and fetched["both"] == 0, fetched
+# ... and the model charges one fetch there: w0's saved, w1's added (equal), then w1's saved too.
+fetch = predicted["none"] - predicted["both"]
+assert fetch > 0 and abs(predicted["w0"] - predicted["none"]) < 1e-6, predicted
+print(f"warm start of w1: read {fetched} bytes of DAG (none / w0's part / both parts); predicted "
+      f"start-ups {predicted} s: one fetch ({fetch * 1e6:.0f} us) moved from w0 to w1, then none")
+PY
     # Workers running from their parts take the same decisions as with the whole DAG: every
     # worker annotated, (1) the kernel examples under uniform (many workers, edges between them)
     # give the locally evaluated outputs (--check); (2) a streamed edge is read by stream; (3)
@@ -1005,8 +1054,7 @@ tasks = [{"id": "x", "command": "echo x > {output}", "work_s": 0.02, "output_byt
          {"id": "d", "command": "cat {inputs} > {output}", "work_s": 0.01, "output_bytes": 9, "deps": ["p"]}]
 json.dump({"format": "dagplan-workflow/1", "name": "inline-taskdup", "tasks": tasks}, open(tmp + "/td.json", "w"))
 PY
-    plan_on_two "$tmp/td.json"
-    small_inline_platform 320
+    plan_inline "$tmp/td.json" heft 320 4  # four at once: no step-asides
     python3 - "$tmp/p.json" "$tmp/inline.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
@@ -1051,8 +1099,7 @@ PY
     # part: a held its output, ran j on its own instance, never stored the 4 MB, and learnt that
     # b was counted from b's message, not from its own polling a second later.
     delayio_workflow
-    plan_on_two "$tmp/dl.json" wukong
-    small_inline_platform 200
+    plan_inline "$tmp/dl.json" wukong 200 4
     python3 - "$tmp/p.json" "$tmp/inline.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
