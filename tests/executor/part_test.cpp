@@ -1,6 +1,8 @@
 // Rule 12 in the real backend (decision 0025): the part dagrun writes into an invocation is the
 // part the model counts (dag_part(), dag_part_bytes()), and the worker reads back the facts the
 // run rules give on the whole workflow.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
@@ -181,9 +183,34 @@ TEST_CASE("a shipped part is dag_part(): its tasks, edges and sizes, and the rul
     for (std::uint32_t k = 0; k < plan.worker_count(); ++k, ++parts)
       hops += check_part(w, plan, platform, k).second;
   }
+  // With delayed I/O (rule 11): a WUKONG plan (every task flexible) with every fourth task on one
+  // of ten strict workers; each flexible task whose only consumer is a flexible fan-in delays
+  // its upload, where check_plan() accepts it (one holder per fan-in).
+  Plan mixed = make_flexible_plan(w, ConfigId{0});
+  for (std::uint32_t k = 0; k < 10; ++k) {
+    mixed.worker_names.push_back(fmt::format("s{}", k));
+    mixed.worker_config.push_back(ConfigId{0});
+  }
+  for (std::uint32_t t = 0; t < w.task_count(); t += 4) mixed.task_worker[t] = t / 4 % 10;
+  mixed.delay_io.assign(w.task_count(), kNoDelay);
+  std::size_t delays = 0, delay_hops = 0;
+  for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+    if (mixed.task_worker[t] != kFlexible || w.out_degree(TaskId{t}) != 1) continue;
+    mixed.delay_io[t] = 1000;
+    try {
+      check_plan(mixed, w, platform);
+      ++delays;
+    } catch (const Error&) {
+      mixed.delay_io[t] = kNoDelay;
+    }
+  }
+  CHECK(delays > 3);
+  for (std::uint32_t k = 0; k < mixed.worker_count(); ++k, ++parts)
+    delay_hops += check_part(w, mixed, platform, k).second;
   CHECK(parts > 20);
-  CHECK(others > 0);  // not vacuous: parts had tasks of other workers
-  CHECK(hops > 0);    // and second hops
+  CHECK(others > 0);      // not vacuous: parts had tasks of other workers
+  CHECK(hops > 0);        // and second hops
+  CHECK(delay_hops > 0);  // delayed I/O's too
 }
 
 TEST_CASE("a part carries what task-dup and delayed I/O read two hops away (hand-computed)",
