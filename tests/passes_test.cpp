@@ -1344,7 +1344,7 @@ Plan annotated(const Plan& base, const ExecutionModel& m, std::string_view kind,
       if (p.task_worker[t] != kFlexible) tasks[p.task_worker[t]].push_back(TaskId{t});
     p.worker_inline_dag.assign(p.worker_count(), 0);
     for (std::uint32_t k = 0; k < p.worker_count(); ++k)
-      p.worker_inline_dag[k] = dag_part_bytes(w, tasks[k]) <= m.platform().dag_inline_bytes;
+      p.worker_inline_dag[k] = dag_part_bytes(w, p, tasks[k]) <= m.platform().dag_inline_bytes;
   }
   set = p.stream.size();
   auto count = [&set](bool b) { set += b ? 1 : 0; };
