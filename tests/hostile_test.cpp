@@ -15,6 +15,7 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
+#include "dagplan/generators.hpp"
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
 #include "dagplan/limits.hpp"
@@ -350,6 +351,30 @@ TEST_CASE("inputs have a size limit and must be text (issue 14)", "[ranges][file
   CHECK(limits::kMaxInputBytes == std::uint64_t{4} << 30);
 }
 
+TEST_CASE("a text file read in place makes the checks read_text_file makes", "[ranges][files]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "dagplan-text-file-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "w.json").string();
+  const std::string text = R"({"format": "dagplan-workflow/1", "tasks": []})";
+  write_file_atomic(path, text);
+  CHECK(TextFile(path).text() == text);  // mapped
+  CHECK(TextFile(path, 45).text() == read_text_file(path, 45));
+  REQUIRE_INPUT_ERROR(TextFile(path, 44), "w.json: 45 bytes: more than 44 bytes",
+                      "the largest input dagplan reads");
+  write_file_atomic(path, "");
+  CHECK(TextFile(path).text().empty());  // an empty file cannot be mapped: read
+  write_file_atomic(path, std::string("{\"a\"") + '\0' + "}");
+  REQUIRE_INPUT_ERROR(TextFile(path), "w.json: ", "expected text, got a NUL byte at offset 4");
+  REQUIRE_INPUT_ERROR(TextFile((dir / "none.json").string()), "none.json: ", "cannot open");
+  REQUIRE_INPUT_ERROR(TextFile(dir.string()), "expected a file, got a directory");
+  if (fs::exists("/dev/zero"))  // a device: read, and refused at its first byte
+    REQUIRE_INPUT_ERROR(TextFile("/dev/zero"),
+                        "/dev/zero: ", "expected text, got a NUL byte at offset 0");
+  fs::remove_all(dir);
+}
+
 TEST_CASE("an output made in chunks leaves nothing partial behind (issue 14)", "[files]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / "dagplan-output-file-test";
@@ -395,6 +420,39 @@ TEST_CASE("an output made in chunks leaves nothing partial behind (issue 14)", "
     REQUIRE_ERROR_CONTAINING(Error, OutputFile(path, {path}), "refusing to write over an input");
     REQUIRE_ERROR_CONTAINING(Error, OutputFile(dir.string()), "it is a folder");
     REQUIRE_USAGE_ERROR(OutputFile(""), "an output path cannot be empty");
+    CHECK(leftovers() == 0);
+  }
+  SECTION("a plan written while its prediction is made: the same text, or nothing") {
+    GeneratorOptions g;
+    g.tasks = 300;
+    const Workflow w = generate_workflow("random-layered", g);
+    const Platform platform = load_platform("aws-lambda");
+    const ExecutionModel model(w, platform);
+    Plan plan = run_planner(*planner_registry().create("heft"), model, PlannerOptions{}).plan;
+    PredictOptions po;
+    po.also_contention_free = true;
+    const Prediction expected = predict(model, plan, po);
+    std::string whole;
+    append_plan(whole, plan, w, platform, {}, 0,
+                [&] { append_prediction_json(whole, expected, model, true); });
+    {
+      OutputFile out(path);
+      const Prediction got = write_plan_file(out, plan, model, platform, true,
+                                             [&] { return predict(model, plan, po); });
+      CHECK(got.makespan_us == expected.makespan_us);
+    }
+    CHECK(read() == whole);
+    CHECK(leftovers() == 0);
+    write_file_atomic(path, "old");
+    {
+      OutputFile out(path);
+      REQUIRE_ERROR_CONTAINING(
+          Error,
+          write_plan_file(out, plan, model, platform, true,
+                          []() -> Prediction { throw Error("the prediction failed"); }),
+          "the prediction failed");
+    }
+    CHECK(read() == "old");
     CHECK(leftovers() == 0);
   }
   SECTION("a device gets the whole text at commit(), nothing before") {
