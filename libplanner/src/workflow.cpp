@@ -157,24 +157,27 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
   w.name_ = std::move(name_);
   w.file_ = file;
   w.kernels_ = std::move(kernels_);
-  // Resolve edge endpoints from name slots to task ids.
-  std::vector<std::uint32_t> from(m), to(m);
+  // Resolve edge endpoints from name slots to task ids, in place (edge e's slots are read, for
+  // its messages, before they are overwritten): no second pair of arrays of fresh memory.
   for (std::size_t e = 0; e < m; ++e) {
+    std::uint32_t ends[2];
     for (int side = 0; side < 2; ++side) {
       std::uint32_t s = side == 0 ? edge_from_[e] : edge_to_[e];
-      std::uint32_t t = slot_task_[s];
-      if (t == kUndefined)
+      ends[side] = slot_task_[s];
+      if (ends[side] == kUndefined)
         throw InputError(
             file, where(e),
             fmt::format("expected the id of a task in this workflow, got unknown task '{}'",
                         names_[s]));
-      (side == 0 ? from : to)[e] = t;
     }
-    if (from[e] == to[e])
+    if (ends[0] == ends[1])
       throw InputError(
           file, where(e),
           fmt::format("self-loop: task '{}' depends on itself", names_[edge_from_[e]]));
+    edge_from_[e] = ends[0];
+    edge_to_[e] = ends[1];
   }
+  const std::vector<std::uint32_t> from = std::move(edge_from_), to = std::move(edge_to_);
   edge_from_ = {};
   edge_to_ = {};
 
