@@ -6,9 +6,7 @@
 //   plan             run_planner() with heft
 //   predict          predict() with the contention-free run beside it, as the command asks
 //   write            append_plan() and append_prediction_json() with the timelines, streamed to
-//                    the file through OutputFile in 1 MiB chunks
-//   predict || write the two as the command runs them: write_plan_file() writes the plan's
-//                    own members on a second thread while the prediction is made
+//                    the file through OutputFile in 1 MiB chunks, as `dagplan plan` writes
 // and then the whole command as a child process, with its wall time and peak resident set
 // (wait4's rusage, as /usr/bin/time reports them). A program, not a test: it prints a table,
 // the targets, and one JSON line.
@@ -141,8 +139,7 @@ int main(int argc, char** argv) {
   std::vector<Phase> best = {{"read + validate", 0, 0, 0, 0.6},
                              {"plan", 0, 0, 0, 1.2},
                              {"predict", 0, 0, 0, 0.8},
-                             {"write", 0, 0, 0, 0.4},
-                             {"predict || write", 0, 0, 0, 1.2}};
+                             {"write", 0, 0, 0, 0.4}};
   double plan_mb = 0;
   for (int run = 0; run < runs; ++run) {
     std::vector<Phase> phases = best;
@@ -184,19 +181,6 @@ int main(int argc, char** argv) {
     }
     end_phase(phases[3]);
     plan_mb = mb(fs::file_size(plan_file));
-    {
-      // As `dagplan plan -o` does it: the plan's own members written on a second thread while
-      // the prediction is made, then the predictions (write_plan_file, decision 0036).
-      p = Prediction{};
-      release_cached_memory();
-      OutputFile file(plan_file, {workflow_file});
-      p = write_plan_file(file, r.plan, model, platform, true, [&] {
-        Prediction q = predict(model, r.plan, po);
-        release_cached_memory();
-        return q;
-      });
-    }
-    end_phase(phases[4]);
     for (std::size_t i = 0; i < phases.size(); ++i)
       if (run == 0 || phases[i].seconds < best[i].seconds) best[i] = phases[i];
     r = PlanResult{};
@@ -223,14 +207,12 @@ int main(int argc, char** argv) {
              "target (s)", "peak (MB)", "(wall)");
   double sum = 0, sum_cpu = 0;
   for (const Phase& ph : best) {
-    if (&ph != &best[4]) {  // the overlapped line repeats predict and write
-      sum += ph.seconds;
-      sum_cpu += ph.cpu_s;
-    }
+    sum += ph.seconds;
+    sum_cpu += ph.cpu_s;
     fmt::print("{:<18} {:>10.3f} {:>10.3f} {:>10.1f} {:>10.0f}  {}\n", ph.name, ph.seconds,
                ph.cpu_s, ph.target_s, ph.peak_mb, ph.seconds <= ph.target_s ? "met" : "NOT met");
   }
-  fmt::print("{:<18} {:>10.3f} {:>10.3f}  (the first four)\n", "sum of phases", sum, sum_cpu);
+  fmt::print("{:<18} {:>10.3f} {:>10.3f}\n", "sum of phases", sum, sum_cpu);
   fmt::print(
       "{:<18} {:>10.3f} {:>10.3f} {:>10.1f} {:>10.0f}  {} (of which sys {:.3f} s; peak "
       "target < 1000 MB: {})\n",
@@ -241,11 +223,10 @@ int main(int argc, char** argv) {
       stderr,
       "{{\"bench\": \"end_to_end\", \"tasks\": {}, \"workflow_mb\": {:.1f}, \"plan_mb\": "
       "{:.1f}, \"read_validate_s\": {:.6f}, \"plan_s\": {:.6f}, \"predict_s\": {:.6f}, "
-      "\"write_s\": {:.6f}, \"predict_write_s\": {:.6f}, \"phases_cpu_s\": {:.6f}, "
-      "\"command_wall_s\": {:.6f}, "
+      "\"write_s\": {:.6f}, \"phases_cpu_s\": {:.6f}, \"command_wall_s\": {:.6f}, "
       "\"command_user_s\": {:.6f}, \"command_sys_s\": {:.6f}, \"command_peak_mb\": {:.1f}}}\n",
       tasks, file_mb, plan_mb, best[0].seconds, best[1].seconds, best[2].seconds, best[3].seconds,
-      best[4].seconds, sum_cpu, command.wall_s, command.user_s, command.sys_s, command.peak_mb);
+      sum_cpu, command.wall_s, command.user_s, command.sys_s, command.peak_mb);
   if (own_dir) {
     std::error_code ec;
     fs::remove_all(dir, ec);

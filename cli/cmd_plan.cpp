@@ -173,6 +173,19 @@ void print_front(const std::string& params_json) {
   }
 }
 
+// The plan file with its predictions, the timelines with `per_task`: the text goes to the file in
+// chunks as it is made (a plan of 10^6 tasks is about 300 MB, never whole in memory).
+void write_plan_file(const std::string& path, const Plan& plan, const Prediction& p,
+                     const ExecutionModel& m, const Platform& platform, bool per_task,
+                     const std::vector<std::string>& inputs) {
+  OutputFile file(path, inputs);
+  auto flush = [&file] { file.flush(); };
+  append_plan(file.buffer(), plan, m.workflow(), platform, flush, OutputFile::kChunk, [&] {
+    append_prediction_json(file.buffer(), p, m, per_task, flush, OutputFile::kChunk);
+  });
+  file.commit();
+}
+
 std::optional<ConfigId> config_option(const std::string& name, const Platform& platform) {
   if (name.empty()) return std::nullopt;
   if (auto c = platform.find_config(name)) return c;
@@ -268,27 +281,20 @@ void add_plan_commands(CLI::App& app) {
                                               done + 1, most);
                             });
       }
-      auto predict_plan = [&] {
-        Prediction p = predict(model, r.plan, with_contention_free());
-        // The runs' big buffers are kept for another run, which this command does not make:
-        // give them back before the predictions' text is made (about 100 MB at 10^6 tasks).
-        release_cached_memory();
-        return p;
-      };
-      Prediction p;
-      if (o->output.empty()) {
-        progress.step("predicting");
-        p = predict_plan();
-      } else {
-        // The plan's own members are written while the prediction is made (write_plan_file).
-        progress.step("predicting, writing " + o->output);
+      progress.step("predicting");
+      Prediction p = predict(model, r.plan, with_contention_free());
+      // The runs' big buffers are kept for another run, which this command does not make: give
+      // them back before the plan's text is built (about 100 MB at 10^6 tasks).
+      release_cached_memory();
+      if (!o->output.empty()) {
+        progress.step("writing " + o->output);
         r.plan.workflow_file = path_for_file(o->workflow, o->output);
         bool builtin =
             o->common.platform.empty() || (o->common.platform.find('/') == std::string::npos &&
                                            !o->common.platform.ends_with(".json"));
         r.plan.platform_file = builtin ? "" : path_for_file(o->common.platform, o->output);
-        OutputFile file(o->output, {o->workflow, o->common.platform, o->common.profile});
-        p = write_plan_file(file, r.plan, model, in.platform, !o->summary_only, predict_plan);
+        write_plan_file(o->output, r.plan, p, model, in.platform, !o->summary_only,
+                        {o->workflow, o->common.platform, o->common.profile});
       }
       progress.finish();
       if (o->output != "-") fmt::print("{}", summary(r.plan, p, model, r.planning_seconds));
@@ -325,17 +331,12 @@ void add_plan_commands(CLI::App& app) {
                                        o->ignore_fingerprint);
       ExecutionModel model(in.inputs.workflow, in.inputs.platform,
                            in.inputs.profile ? &*in.inputs.profile : nullptr);
-      auto predict_plan = [&] { return predict(model, in.plan, with_contention_free()); };
-      Prediction p;
-      if (o->output.empty()) {
-        progress.step(fmt::format("predicting {} tasks", in.inputs.workflow.task_count()));
-        p = predict_plan();
-      } else {
-        // The plan's own members are written while the prediction is made (write_plan_file).
-        progress.step(fmt::format("predicting {} tasks, writing {}",
-                                  in.inputs.workflow.task_count(), o->output));
-        OutputFile file(o->output, {o->plan, o->workflow, o->common.platform, o->common.profile});
-        p = write_plan_file(file, in.plan, model, in.inputs.platform, true, predict_plan);
+      progress.step(fmt::format("predicting {} tasks", in.inputs.workflow.task_count()));
+      Prediction p = predict(model, in.plan, with_contention_free());
+      if (!o->output.empty()) {
+        progress.step("writing " + o->output);
+        write_plan_file(o->output, in.plan, p, model, in.inputs.platform, true,
+                        {o->plan, o->workflow, o->common.platform, o->common.profile});
       }
       progress.finish();
       if (o->format == "json") {

@@ -15,7 +15,6 @@
 
 #include "dagplan/error.hpp"
 #include "dagplan/files.hpp"
-#include "dagplan/generators.hpp"
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
 #include "dagplan/limits.hpp"
@@ -420,39 +419,6 @@ TEST_CASE("an output made in chunks leaves nothing partial behind (issue 14)", "
     REQUIRE_ERROR_CONTAINING(Error, OutputFile(path, {path}), "refusing to write over an input");
     REQUIRE_ERROR_CONTAINING(Error, OutputFile(dir.string()), "it is a folder");
     REQUIRE_USAGE_ERROR(OutputFile(""), "an output path cannot be empty");
-    CHECK(leftovers() == 0);
-  }
-  SECTION("a plan written while its prediction is made: the same text, or nothing") {
-    GeneratorOptions g;
-    g.tasks = 300;
-    const Workflow w = generate_workflow("random-layered", g);
-    const Platform platform = load_platform("aws-lambda");
-    const ExecutionModel model(w, platform);
-    Plan plan = run_planner(*planner_registry().create("heft"), model, PlannerOptions{}).plan;
-    PredictOptions po;
-    po.also_contention_free = true;
-    const Prediction expected = predict(model, plan, po);
-    std::string whole;
-    append_plan(whole, plan, w, platform, {}, 0,
-                [&] { append_prediction_json(whole, expected, model, true); });
-    {
-      OutputFile out(path);
-      const Prediction got = write_plan_file(out, plan, model, platform, true,
-                                             [&] { return predict(model, plan, po); });
-      CHECK(got.makespan_us == expected.makespan_us);
-    }
-    CHECK(read() == whole);
-    CHECK(leftovers() == 0);
-    write_file_atomic(path, "old");
-    {
-      OutputFile out(path);
-      REQUIRE_ERROR_CONTAINING(
-          Error,
-          write_plan_file(out, plan, model, platform, true,
-                          []() -> Prediction { throw Error("the prediction failed"); }),
-          "the prediction failed");
-    }
-    CHECK(read() == "old");
     CHECK(leftovers() == 0);
   }
   SECTION("a device gets the whole text at commit(), nothing before") {

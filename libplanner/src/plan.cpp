@@ -3,20 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <exception>
-#include <future>
-#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 #include "dagplan/error.hpp"
-#include "dagplan/files.hpp"
 #include "dagplan/json_reader.hpp"
 #include "dagplan/json_writer.hpp"
 #include "dagplan/limits.hpp"
 #include "dagplan/model.hpp"
-#include "dagplan/predictor.hpp"
 #include "dagplan/run_rules.hpp"
 #include "dagplan/string_table.hpp"
 #include "dagplan/suggest.hpp"
@@ -835,41 +830,6 @@ void append_plan(std::string& out, const Plan& p, const Workflow& w, const Platf
     j.raw(p.predictions_json);
   }
   j.end_object();
-}
-
-Prediction write_plan_file(OutputFile& file, const Plan& plan, const ExecutionModel& model,
-                           const Platform& platform, bool per_task,
-                           const std::function<Prediction()>& make_prediction) {
-  // The writer thread waits at the `predictions` member for the prediction (or for the
-  // prediction's exception, which ends it); its own exception (a write error) is kept and
-  // thrown here once the prediction is made.
-  std::promise<const Prediction*> ready;
-  std::shared_future<const Prediction*> prediction = ready.get_future().share();
-  std::exception_ptr write_error;
-  auto flush = [&file] { file.flush(); };
-  std::thread writer([&] {
-    try {
-      append_plan(file.buffer(), plan, model.workflow(), platform, flush, OutputFile::kChunk, [&] {
-        append_prediction_json(file.buffer(), *prediction.get(), model, per_task, flush,
-                               OutputFile::kChunk);
-      });
-    } catch (...) {
-      write_error = std::current_exception();
-    }
-  });
-  Prediction p;
-  try {
-    p = make_prediction();
-  } catch (...) {
-    ready.set_exception(std::current_exception());
-    writer.join();
-    throw;
-  }
-  ready.set_value(&p);
-  writer.join();
-  if (write_error) std::rethrow_exception(write_error);
-  file.commit();
-  return p;
 }
 
 }  // namespace dagplan

@@ -20,10 +20,6 @@
 
 namespace dagplan {
 
-class ExecutionModel;
-class OutputFile;
-struct Prediction;
-
 /// Task's worker index meaning "flexible: no fixed worker".
 inline constexpr std::uint32_t kFlexible = std::numeric_limits<std::uint32_t>::max();
 /// Worker's machine meaning "any machine of its configuration" (the first with a free core).
@@ -236,16 +232,5 @@ std::string write_plan(const Plan& plan, const Workflow& workflow, const Platfor
 void append_plan(std::string& out, const Plan& plan, const Workflow& workflow,
                  const Platform& platform, const JsonWriter::Flush& flush = {},
                  std::size_t flush_at = 0, const std::function<void()>& predictions = {});
-
-/// The plan file of `dagplan plan -o` and `dagplan predict -o`: the plan and the prediction
-/// `make_prediction` returns (with the timelines when `per_task`), streamed into `file`, which is
-/// then committed. The plan's own members (workers and tasks: a quarter of the text at 10^6
-/// tasks) do not depend on the prediction: they are made and written on a second thread while
-/// `make_prediction` runs on this one, and the predictions follow once it has returned (decision
-/// 0036). Returns the prediction. On an exception from either side (the prediction's first)
-/// nothing is committed: `file` removes its temporary file when destroyed.
-Prediction write_plan_file(OutputFile& file, const Plan& plan, const ExecutionModel& model,
-                           const Platform& platform, bool per_task,
-                           const std::function<Prediction()>& make_prediction);
 
 }  // namespace dagplan
