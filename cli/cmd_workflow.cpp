@@ -34,7 +34,8 @@ std::string display_name(const std::string& path) {
 
 // Validates one file of any kind; returns a one-line description of what it is.
 std::string validate_one(const std::string& path) {
-  std::string text = read_text_file(path);
+  const TextFile file(path);  // a regular file is read in place (mapped)
+  const std::string_view text = file.text();
   std::string name = display_name(path);
   switch (detect_document(text, name)) {
     case DocumentKind::kWorkflow: {

@@ -350,6 +350,30 @@ TEST_CASE("inputs have a size limit and must be text (issue 14)", "[ranges][file
   CHECK(limits::kMaxInputBytes == std::uint64_t{4} << 30);
 }
 
+TEST_CASE("a text file read in place makes the checks read_text_file makes", "[ranges][files]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "dagplan-text-file-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "w.json").string();
+  const std::string text = R"({"format": "dagplan-workflow/1", "tasks": []})";
+  write_file_atomic(path, text);
+  CHECK(TextFile(path).text() == text);  // mapped
+  CHECK(TextFile(path, 45).text() == read_text_file(path, 45));
+  REQUIRE_INPUT_ERROR(TextFile(path, 44), "w.json: 45 bytes: more than 44 bytes",
+                      "the largest input dagplan reads");
+  write_file_atomic(path, "");
+  CHECK(TextFile(path).text().empty());  // an empty file cannot be mapped: read
+  write_file_atomic(path, std::string("{\"a\"") + '\0' + "}");
+  REQUIRE_INPUT_ERROR(TextFile(path), "w.json: ", "expected text, got a NUL byte at offset 4");
+  REQUIRE_INPUT_ERROR(TextFile((dir / "none.json").string()), "none.json: ", "cannot open");
+  REQUIRE_INPUT_ERROR(TextFile(dir.string()), "expected a file, got a directory");
+  if (fs::exists("/dev/zero"))  // a device: read, and refused at its first byte
+    REQUIRE_INPUT_ERROR(TextFile("/dev/zero"),
+                        "/dev/zero: ", "expected text, got a NUL byte at offset 0");
+  fs::remove_all(dir);
+}
+
 TEST_CASE("an output made in chunks leaves nothing partial behind (issue 14)", "[files]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / "dagplan-output-file-test";

@@ -123,6 +123,10 @@ TEST_CASE("bad workflows give one clear error with file and JSON path", "[workfl
   SECTION("duplicate edge") {
     REQUIRE_INPUT_ERROR(parse(R"({"id": "a"}, {"id": "b", "deps": ["a", "a"]})"),
                         "$.tasks[1].deps[1]", "duplicate edge a -> b");
+    // Several: the lowest producer's, at its second edge.
+    REQUIRE_INPUT_ERROR(
+        parse(R"({"id": "a"}, {"id": "c"}, {"id": "b", "deps": ["c", "a", "c", "a", "c"]})"),
+        "$.tasks[2].deps[3]", "duplicate edge a -> b");
   }
   SECTION("cycle, printed") {
     REQUIRE_INPUT_ERROR(

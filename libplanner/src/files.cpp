@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +17,17 @@
 #include "dagplan/error.hpp"
 
 namespace dagplan {
+
+namespace {
+
+[[noreturn]] void nul_byte(const std::string& name, std::size_t offset) {
+  throw InputError(name, "",
+                   fmt::format("expected text, got a NUL byte at offset {} (a binary file or a "
+                               "device?)",
+                               offset));
+}
+
+}  // namespace
 
 std::string read_text_file(const std::string& path, std::uint64_t max_bytes) {
   const std::string name = path == "-" ? "<stdin>" : path;
@@ -45,10 +58,7 @@ std::string read_text_file(const std::string& path, std::uint64_t max_bytes) {
       first = false;
       if (const void* nul = std::memchr(buf, 0, n)) {
         if (f != stdin) std::fclose(f);
-        throw InputError(name, "",
-                         fmt::format("expected text, got a NUL byte at offset {} (a binary file "
-                                     "or a device?)",
-                                     static_cast<const char*>(nul) - buf));
+        nul_byte(name, static_cast<std::size_t>(static_cast<const char*>(nul) - buf));
       }
     }
     if (out.size() + n > max_bytes) {
@@ -61,6 +71,49 @@ std::string read_text_file(const std::string& path, std::uint64_t max_bytes) {
   if (f != stdin) std::fclose(f);
   if (failed) throw InputError(name, "", "read error");
   return out;
+}
+
+TextFile::TextFile(const std::string& path, std::uint64_t max_bytes) {
+  std::error_code ec;
+  if (path == "-" || std::filesystem::is_directory(path, ec)) {
+    read_ = read_text_file(path, max_bytes);
+    return;
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError(path, "", fmt::format("cannot open: {}", std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+    ::close(fd);
+    read_ = read_text_file(path, max_bytes);  // a FIFO, a device, an empty file
+    return;
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size > max_bytes) {
+    ::close(fd);
+    throw InputError(path, "",
+                     fmt::format("{} bytes: more than {} bytes, the largest input dagplan reads",
+                                 size, max_bytes));
+  }
+  // MAP_POPULATE: the page tables are filled at once from the page cache, not a fault a page.
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) {
+    read_ = read_text_file(path, max_bytes);
+    return;
+  }
+  map_ = static_cast<const char*>(map);
+  size_ = static_cast<std::size_t>(size);
+  const std::size_t head = std::min<std::size_t>(size_, std::size_t{1} << 16);
+  if (const void* nul = std::memchr(map_, 0, head)) {
+    const auto offset = static_cast<std::size_t>(static_cast<const char*>(nul) - map_);
+    ::munmap(const_cast<char*>(map_), size_);
+    map_ = nullptr;
+    nul_byte(path, offset);
+  }
+}
+
+TextFile::~TextFile() {
+  if (map_ != nullptr) ::munmap(const_cast<char*>(map_), size_);
 }
 
 namespace {

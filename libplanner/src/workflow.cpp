@@ -157,24 +157,27 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
   w.name_ = std::move(name_);
   w.file_ = file;
   w.kernels_ = std::move(kernels_);
-  // Resolve edge endpoints from name slots to task ids.
-  std::vector<std::uint32_t> from(m), to(m);
+  // Resolve edge endpoints from name slots to task ids, in place (edge e's slots are read, for
+  // its messages, before they are overwritten): no second pair of arrays of fresh memory.
   for (std::size_t e = 0; e < m; ++e) {
+    std::uint32_t ends[2];
     for (int side = 0; side < 2; ++side) {
       std::uint32_t s = side == 0 ? edge_from_[e] : edge_to_[e];
-      std::uint32_t t = slot_task_[s];
-      if (t == kUndefined)
+      ends[side] = slot_task_[s];
+      if (ends[side] == kUndefined)
         throw InputError(
             file, where(e),
             fmt::format("expected the id of a task in this workflow, got unknown task '{}'",
                         names_[s]));
-      (side == 0 ? from : to)[e] = t;
     }
-    if (from[e] == to[e])
+    if (ends[0] == ends[1])
       throw InputError(
           file, where(e),
           fmt::format("self-loop: task '{}' depends on itself", names_[edge_from_[e]]));
+    edge_from_[e] = ends[0];
+    edge_to_[e] = ends[1];
   }
+  const std::vector<std::uint32_t> from = std::move(edge_from_), to = std::move(edge_to_);
   edge_from_ = {};
   edge_to_ = {};
 
@@ -204,25 +207,25 @@ Workflow WorkflowBuilder::build(const std::string& file, const EdgeLocator& loca
     pred_off[i + 1] += pred_off[i];
     succ_off[i + 1] += succ_off[i];
   }
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> pred_e(m);  // (pred task, edge ordinal)
+  // Each task's predecessors in edge order, then sorted in place. A duplicate is reported at its
+  // second edge, found again by a scan of the edges (an error path only): no array of (task,
+  // ordinal) pairs, 8 bytes an edge of fresh memory, for it.
+  w.pred_.resize(m);
   {
     std::vector<std::uint32_t> fill(pred_off.begin(), pred_off.end() - 1);
-    for (std::size_t e = 0; e < m; ++e)
-      pred_e[fill[to[e]]++] = {from[e], static_cast<std::uint32_t>(e)};
+    for (std::size_t e = 0; e < m; ++e) w.pred_[fill[to[e]]++] = TaskId{from[e]};
   }
-  w.pred_.resize(m);
-  for (std::size_t t = 0; t < n; ++t) {
-    auto b = pred_e.begin() + pred_off[t], en = pred_e.begin() + pred_off[t + 1];
-    std::sort(b, en);
-    for (auto it = b; it != en; ++it) {
-      if (it != b && it->first == (it - 1)->first)
-        throw InputError(file, where(it->second),
-                         fmt::format("duplicate edge {} -> {}", w.id(TaskId{it->first}),
-                                     w.id(TaskId{static_cast<std::uint32_t>(t)})));
-      w.pred_[static_cast<std::size_t>(it - pred_e.begin())] = TaskId{it->first};
-    }
+  for (std::uint32_t t = 0; t < n; ++t) {
+    auto b = w.pred_.begin() + pred_off[t], en = w.pred_.begin() + pred_off[t + 1];
+    std::sort(b, en, [](TaskId x, TaskId y) { return index(x) < index(y); });
+    auto dup = std::adjacent_find(b, en);
+    if (dup == en) continue;
+    std::size_t second = 0;
+    for (std::size_t e = 0, seen = 0; e < m && seen < 2; ++e)
+      if (to[e] == t && from[e] == index(*dup) && ++seen == 2) second = e;
+    throw InputError(file, where(second),
+                     fmt::format("duplicate edge {} -> {}", w.id(*dup), w.id(TaskId{t})));
   }
-  pred_e = {};
   // Successors in id order: walking consumers in id order appends in that order.
   w.succ_.resize(m);
   {

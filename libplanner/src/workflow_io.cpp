@@ -212,8 +212,8 @@ Workflow read_any_workflow(std::string_view text, const std::string& file) {
 }
 
 Workflow load_workflow(const std::string& path) {
-  std::string text = read_text_file(path);
-  return read_any_workflow(text, path == "-" ? "<stdin>" : path);
+  const TextFile file(path);  // a regular file is read in place (mapped)
+  return read_any_workflow(file.text(), path == "-" ? "<stdin>" : path);
 }
 
 std::string write_workflow(const Workflow& w) {

@@ -24,6 +24,28 @@ inline constexpr std::uint64_t kMaxInputBytesDefault = limits::kMaxInputBytes;
 std::string read_text_file(const std::string& path,
                            std::uint64_t max_bytes = kMaxInputBytesDefault);
 
+/// A file's text, read in place where it can be: a regular file is mapped read-only (its pages
+/// come from the page cache, neither copied nor zeroed: 0.01 s against 0.13-0.15 s of processor
+/// time for read_text_file() on a 197 MB workflow, decision 0036); standard input ("-") and
+/// anything else that is not a regular file (a FIFO, a device) is read by read_text_file().
+/// The same checks and errors as read_text_file(). A mapped file that another process truncates
+/// while it is read ends the process with SIGBUS: the one case read_text_file() would turn into
+/// an error about the text.
+class TextFile {
+ public:
+  explicit TextFile(const std::string& path, std::uint64_t max_bytes = kMaxInputBytesDefault);
+  TextFile(const TextFile&) = delete;
+  TextFile& operator=(const TextFile&) = delete;
+  ~TextFile();
+
+  std::string_view text() const { return map_ != nullptr ? std::string_view(map_, size_) : read_; }
+
+ private:
+  std::string read_;           // what read_text_file() read, when not mapped
+  const char* map_ = nullptr;  // the mapping, when mapped
+  std::size_t size_ = 0;
+};
+
 /// The one output routine of every command. `path`:
 /// - "-": standard output; a write or flush error (a full disk, a closed stdout) is reported;
 /// - a regular file or a name not yet taken: written through a temporary file beside it, then
