@@ -2,6 +2,8 @@
 // input that once crashed `dagplan plan` (../shared/data/hostile/crash) is refused with one clear
 // error; values derived from in-range inputs are refused when they leave their ranges; and the
 // in-range extremes next to them still plan, predict, simulate and write finite JSON.
+#include <sys/wait.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
@@ -371,6 +373,41 @@ TEST_CASE("a text file read in place makes the checks read_text_file makes", "[r
   if (fs::exists("/dev/zero"))  // a device: read, and refused at its first byte
     REQUIRE_INPUT_ERROR(TextFile("/dev/zero"),
                         "/dev/zero: ", "expected text, got a NUL byte at offset 0");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a mapped file truncated while it is read gives one error line, not a crash", "[files]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "dagplan-text-file-sigbus-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "w.json").string();
+  write_file_atomic(path, std::string(3 * 4096 + 10, ' '));
+  int err[2];
+  REQUIRE(::pipe(err) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // reads past the end another process truncated: SIGBUS, then the handler
+    ::dup2(err[1], STDERR_FILENO);
+    const TextFile file(path);
+    if (::truncate(path.c_str(), 0) != 0) ::_exit(3);
+    const volatile char last = file.text().back();
+    (void)last;
+    ::_exit(2);  // not reached when the page is gone
+  }
+  ::close(err[1]);
+  std::string said;
+  char buffer[512];
+  for (ssize_t n; (n = ::read(err[0], buffer, sizeof buffer)) > 0;)
+    said.append(buffer, static_cast<std::size_t>(n));
+  ::close(err[0]);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  INFO(said);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(said.find("error: " + path + ": the file changed while it was read") != std::string::npos);
+  CHECK(std::count(said.begin(), said.end(), '\n') == 1);
   fs::remove_all(dir);
 }
 

@@ -7,12 +7,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
+#include <mutex>
 
 #include "dagplan/error.hpp"
 
@@ -27,6 +31,74 @@ namespace {
                                offset));
 }
 
+// A mapped file truncated by another process while it is read: the pages past its new end raise
+// SIGBUS. A handler turns that into the one error line every bad input gets, naming the file,
+// and exit status 1 (nothing has been written: the readers run before any output is opened).
+// The mappings being read are registered in fixed slots the handler scans (async-signal-safe:
+// atomics, write(2), _exit); a SIGBUS elsewhere goes to the handler that was there before.
+struct MappedSlot {
+  std::atomic<const char*> begin{nullptr};
+  std::size_t size = 0;
+  std::array<char, 512> message{};  // "PROGRAM: error: PATH: ...\n", as cli_common.cpp prints
+  std::size_t length = 0;
+};
+std::array<MappedSlot, 8> g_mapped;
+struct sigaction g_previous_sigbus {};
+
+void on_sigbus(int sig, siginfo_t* info, void* context) {
+  const auto* at = static_cast<const char*>(info->si_addr);
+  for (MappedSlot& slot : g_mapped) {
+    const char* begin = slot.begin.load(std::memory_order_acquire);
+    if (begin != nullptr && at >= begin && at < begin + slot.size) {
+      (void)!::write(STDERR_FILENO, slot.message.data(), slot.length);
+      ::_exit(1);
+    }
+  }
+  // Not ours: the previous disposition, by re-raising through it.
+  if ((g_previous_sigbus.sa_flags & SA_SIGINFO) != 0 && g_previous_sigbus.sa_sigaction != nullptr) {
+    g_previous_sigbus.sa_sigaction(sig, info, context);
+    return;
+  }
+  if (g_previous_sigbus.sa_handler != SIG_DFL && g_previous_sigbus.sa_handler != SIG_IGN &&
+      g_previous_sigbus.sa_handler != nullptr) {
+    g_previous_sigbus.sa_handler(sig);
+    return;
+  }
+  ::signal(SIGBUS, SIG_DFL);  // the fault repeats on return and ends the process as it would have
+}
+
+// Registers [begin, begin + size) as `path`'s mapping; -1 when every slot is taken (the mapping
+// is then not used).
+int register_mapping(const std::string& path, const char* begin, std::size_t size) {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    struct sigaction action {};
+    action.sa_sigaction = on_sigbus;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGBUS, &action, &g_previous_sigbus);
+  });
+  static std::mutex mutex;
+  const std::lock_guard<std::mutex> lock(mutex);
+  for (std::size_t i = 0; i < g_mapped.size(); ++i) {
+    MappedSlot& slot = g_mapped[i];
+    if (slot.begin.load(std::memory_order_relaxed) != nullptr) continue;
+    const std::string text = fmt::format(
+        "{}: error: {}: the file changed while it was read (another process truncated it)\n",
+        program_invocation_short_name, path.size() > 400 ? path.substr(0, 400) + "..." : path);
+    slot.length = std::min(text.size(), slot.message.size());
+    std::memcpy(slot.message.data(), text.data(), slot.length);
+    slot.size = size;
+    slot.begin.store(begin, std::memory_order_release);
+    return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void unregister_mapping(int slot) {
+  if (slot >= 0)
+    g_mapped[static_cast<std::size_t>(slot)].begin.store(nullptr, std::memory_order_release);
+}
 }  // namespace
 
 std::string read_text_file(const std::string& path, std::uint64_t max_bytes) {
@@ -101,11 +173,18 @@ TextFile::TextFile(const std::string& path, std::uint64_t max_bytes) {
     read_ = read_text_file(path, max_bytes);
     return;
   }
+  slot_ = register_mapping(path, static_cast<const char*>(map), static_cast<std::size_t>(size));
+  if (slot_ < 0) {  // more files mapped at once than the SIGBUS guard follows: a copy
+    ::munmap(map, size);
+    read_ = read_text_file(path, max_bytes);
+    return;
+  }
   map_ = static_cast<const char*>(map);
   size_ = static_cast<std::size_t>(size);
   const std::size_t head = std::min<std::size_t>(size_, std::size_t{1} << 16);
   if (const void* nul = std::memchr(map_, 0, head)) {
     const auto offset = static_cast<std::size_t>(static_cast<const char*>(nul) - map_);
+    unregister_mapping(slot_);
     ::munmap(const_cast<char*>(map_), size_);
     map_ = nullptr;
     nul_byte(path, offset);
@@ -113,7 +192,9 @@ TextFile::TextFile(const std::string& path, std::uint64_t max_bytes) {
 }
 
 TextFile::~TextFile() {
-  if (map_ != nullptr) ::munmap(const_cast<char*>(map_), size_);
+  if (map_ == nullptr) return;
+  unregister_mapping(slot_);
+  ::munmap(const_cast<char*>(map_), size_);
 }
 
 namespace {

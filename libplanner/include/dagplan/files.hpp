@@ -29,8 +29,9 @@ std::string read_text_file(const std::string& path,
 /// time for read_text_file() on a 197 MB workflow, decision 0036); standard input ("-") and
 /// anything else that is not a regular file (a FIFO, a device) is read by read_text_file().
 /// The same checks and errors as read_text_file(). A mapped file that another process truncates
-/// while it is read ends the process with SIGBUS: the one case read_text_file() would turn into
-/// an error about the text.
+/// while it is read raises SIGBUS, which a handler turns into the error line
+/// "PROGRAM: error: PATH: the file changed while it was read ..." and exit status 1 (decision
+/// 0036); a SIGBUS outside the files being read keeps its previous disposition.
 class TextFile {
  public:
   explicit TextFile(const std::string& path, std::uint64_t max_bytes = kMaxInputBytesDefault);
@@ -44,6 +45,7 @@ class TextFile {
   std::string read_;           // what read_text_file() read, when not mapped
   const char* map_ = nullptr;  // the mapping, when mapped
   std::size_t size_ = 0;
+  int slot_ = -1;  // the SIGBUS guard's slot of the mapping
 };
 
 /// The one output routine of every command. `path`:
