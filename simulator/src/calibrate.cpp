@@ -318,7 +318,11 @@ void gather(const Trace& trace, std::size_t number, Evidence& ev) {
     const TraceInstance& in = trace.instances[i];
     std::optional<ConfigId> c = platform.find_config(in.config);
     if (!c) continue;
-    std::int64_t fetch = model.dag_fetch_us(*c);
+    // The model's fetch, where the instance fetched the DAG: dagrun's traces say so per instance
+    // (a warm process that already held it, or one given its part, fetched nothing: decisions
+    // 0025 and 0035); other traces do not, and the model's rule stands.
+    const bool fetched = in.dag_fetched_bytes != 0;
+    std::int64_t fetch = fetched ? model.dag_fetch_us(*c) : 0;
     if (fetch > 0) ev.dag_fetch_subtracted = true;
     std::int64_t startup = in.ready_us - in.start_us - fetch;
     ConfigEvidence& ce = ev.configs[ev.config_index(in.config)];
