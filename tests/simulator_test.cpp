@@ -513,3 +513,29 @@ TEST_CASE("no plan's noise-free run beats the lower bounds, data movement includ
   // exercises it.
   CHECK(data_binding * 8 > runs);
 }
+
+TEST_CASE("a simulated trace says which start-ups fetched the DAG, as dagrun's do", "[simulator]") {
+  // The DAG above the platform's inline threshold: w0's cold start fetches it; w1, invoked when a
+  // ends, takes w0's idle container warm, whose process holds the DAG (decision 0035): no fetch.
+  using namespace dagplan::test;
+  Workflow w = wf(R"({"id": "a", "work_s": 1}, {"id": "b", "work_s": 1, "deps": ["a"]})");
+  Platform platform = test_platform();
+  platform.dag_inline_bytes = 10;
+  ExecutionModel model(w, platform);
+  Plan plan = strict_plan(w, {{"a", "w0"}, {"b", "w1"}});
+  SimOptions options;
+  options.record_trace = true;
+  const SimResult r = simulate(model, plan, options);
+  REQUIRE(r.trace.instances.size() == 2);
+  const TraceInstance& first = r.trace.instances[0];
+  const TraceInstance& second = r.trace.instances[1];
+  CHECK_FALSE(first.warm);
+  CHECK(first.dag_fetched_bytes == static_cast<std::int64_t>(model.dag_bytes()));
+  CHECK(first.dag_fetch_us == model.dag_fetch_us(ConfigId{0}));
+  CHECK(first.dag_fetch_us > 0);
+  CHECK(first.ready_us - first.start_us == 500000 + first.dag_fetch_us);  // cold start 0.5 s
+  REQUIRE(second.warm);
+  CHECK(second.dag_fetched_bytes == 0);
+  CHECK(second.dag_fetch_us == 0);
+  CHECK(second.ready_us - second.start_us == 100000);  // warm start 0.1 s, nothing fetched
+}

@@ -178,12 +178,18 @@ class EventRunner final : public TaskRunner {
   std::uint64_t crashes() const { return crashes_; }
   const std::string& failure() const { return failure_; }
   std::vector<std::vector<TraceAttempt>>& attempts() { return attempts_; }
+  std::vector<std::int64_t>& dag_fetches() { return dag_fetches_; }
 
   std::int64_t startup_us(RunEngine& e, std::uint32_t inst, bool warm) override {
     ConfigId c = e.instance(inst).config;
     std::int64_t base = m_.startup_us(c, warm);
     if (o_.noise.enabled) base = noisy(base, o_.noise.startup_sigma);
-    return base + e.dag_fetch_us(inst) + e.code_fetch_us(inst, warm);
+    const std::int64_t fetch = e.dag_fetch_us(inst);
+    if (o_.record_attempts) {
+      if (dag_fetches_.size() <= inst) dag_fetches_.resize(inst + 1, 0);
+      dag_fetches_[inst] = fetch;
+    }
+    return base + fetch + e.code_fetch_us(inst, warm);
   }
 
   void start_task(RunEngine& e, std::uint32_t inst, std::uint32_t t) override {
@@ -929,6 +935,7 @@ class EventRunner final : public TaskRunner {
   std::uint64_t events_ = 0, superseded_ = 0, failed_attempts_ = 0, crashes_ = 0;
   std::string failure_;
   std::vector<std::vector<TraceAttempt>> attempts_;
+  std::vector<std::int64_t> dag_fetches_;  // per instance, with record_attempts
 };
 
 }  // namespace
@@ -945,7 +952,11 @@ EventRunResult run_events(const ExecutionModel& model, const Plan& plan,
   out.failed_attempts = runner.failed_attempts();
   out.crashes = runner.crashes();
   out.failure = runner.failure();
-  if (options.record_attempts) out.attempts = std::move(runner.attempts());
+  if (options.record_attempts) {
+    out.attempts = std::move(runner.attempts());
+    out.dag_fetch_us = std::move(runner.dag_fetches());
+    out.dag_fetch_us.resize(out.timeline.instances.size(), 0);
+  }
   return out;
 }
 

@@ -32,7 +32,8 @@ SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptio
     tr.created_by = fmt::format("dagsim 0.1.0 (seed {})", options.seed);
     tr.makespan_us = out.timeline.makespan_us;
     tr.cost_usd = out.timeline.cost.total();
-    for (const InstancePrediction& ip : out.timeline.instances) {
+    for (std::size_t i = 0; i < out.timeline.instances.size(); ++i) {
+      const InstancePrediction& ip = out.timeline.instances[i];
       TraceInstance ti;
       ti.worker = ip.worker == kFlexible ? "" : plan.worker_names[ip.worker];
       ti.config = model.config(ip.config).name;
@@ -41,6 +42,12 @@ SimResult simulate(const ExecutionModel& model, const Plan& plan, const SimOptio
       ti.ready_us = ip.ready_us;
       ti.exited_us = ip.exited_us;
       ti.warm = ip.warm;
+      // Rule 12 as dagrun records it: whether its start-up fetched the DAG, and how long for.
+      if (!model.fixed_machines()) {
+        ti.dag_fetch_us = r.dag_fetch_us[i];
+        ti.dag_fetched_bytes =
+            ti.dag_fetch_us > 0 ? static_cast<std::int64_t>(model.dag_bytes()) : 0;
+      }
       if (ip.machine != kNoMachine) ti.machine = model.machine_name(ip.machine);
       tr.instances.push_back(std::move(ti));
     }

@@ -64,6 +64,9 @@ struct EventRunResult {
   std::uint64_t crashes = 0;
   std::string failure;  ///< a task that ran out of attempts, and why (empty: none)
   std::vector<std::vector<TraceAttempt>> attempts;  ///< per task, with record_attempts
+  /// Per instance of `timeline`, with record_attempts: the DAG fetch its start-up included (rule
+  /// 12; 0 where it held the DAG or had its part, decision 0035), for the trace.
+  std::vector<std::int64_t> dag_fetch_us;
 };
 
 /// Runs `plan` event by event. Deterministic for a given seed (and without noise and faults,
