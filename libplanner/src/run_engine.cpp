@@ -725,7 +725,10 @@ RunEngine::RemoteInputs RunEngine::Impl::remote_inputs(std::uint32_t inst, std::
     r.stored_us = now_;
     return r;
   }
-  if (local_since != kAlwaysLocal || plan_.duplicate(ti) != kNoDup)
+  // Streamed inputs are free where their stream reached this instance (streamed_here()): the
+  // walk checks each, the totals below do not know of them (a debug build's cross-check found
+  // a strict task of a random plan on a chain charged a download its stream had made free).
+  if (local_since != kAlwaysLocal || plan_.duplicate(ti) != kNoDup || !streamed_to_.empty())
     return remote_inputs_walk(inst, ti, local_since);
   // Every input is remote but those produced on this instance; the model knows the total.
   // Remote outputs were in storage when their producer finished, before this task was ready,
