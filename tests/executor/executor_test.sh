@@ -60,30 +60,32 @@ plan_on_two() {
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["max_concurrency"]=2; json.dump(d,open(sys.argv[2],"w"))' examples/platforms/local.json "$tmp/local2.json"
   "$dagplan" plan "$1" --platform "$tmp/local2.json" --planner "${2:-heft}" -o "$tmp/p.json" > /dev/null || fail "plan"
 }
+# write_workflow NAME FILE: a dagplan-workflow/1 file named NAME at FILE whose tasks are the list
+# `tasks` that the Python code on standard input builds.
+write_workflow() {
+  python3 -c 'import json, sys
+scope = {}
+exec(sys.stdin.read(), scope)
+json.dump({"format": "dagplan-workflow/1", "name": sys.argv[1], "tasks": scope["tasks"]}, open(sys.argv[2], "w"))' "$1" "$2"
+}
 # stream_workflow: $tmp/st.json, the stream and inline-dag cases' workflow: x (0.05 s) and
 # s (0.2 s) -> p (8 MB) -> c, which also reads y's output.
 stream_workflow() {
-  python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
+  write_workflow stream "$tmp/st.json" <<'PY'
 tasks = [{"id": "x", "work_s": 0.05, "output_bytes": 1000},
          {"id": "s", "work_s": 0.2, "output_bytes": 1000},
          {"id": "p", "work_s": 0.02, "output_bytes": 8000000, "deps": ["s"]},
          {"id": "y", "work_s": 0.01, "output_bytes": 1000},
          {"id": "c", "work_s": 0.01, "output_bytes": 1000, "deps": ["x", "p", "y"]}]
-json.dump({"format": "dagplan-workflow/1", "name": "stream", "tasks": tasks}, open(tmp + "/st.json", "w"))
 PY
 }
 # delayio_workflow: $tmp/dl.json, the delayed-I/O cases' workflow: a (0.02 s, 4 MB) and b (0.3 s)
 # feed the fan-in j.
 delayio_workflow() {
-  python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
+  write_workflow delayio "$tmp/dl.json" <<'PY'
 tasks = [{"id": "a", "work_s": 0.02, "output_bytes": 4000000},
          {"id": "b", "work_s": 0.3, "output_bytes": 1000},
          {"id": "j", "work_s": 0.01, "output_bytes": 1000, "deps": ["a", "b"]}]
-json.dump({"format": "dagplan-workflow/1", "name": "delayio", "tasks": tasks}, open(tmp + "/dl.json", "w"))
 PY
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -502,12 +504,9 @@ PY
     # in a given order. The trace shows two tasks running at once on the instance, never three,
     # no task starting before an earlier one in the order; the measured makespan is within 30%
     # of the predicted one. On the 1024MB configuration (1 slot): one at a time.
-    python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
+    write_workflow fan "$tmp/slots.json" <<'PY'
 tasks = [{"id": "root", "work_s": 0.02, "output_bytes": 1000}]
 tasks += [{"id": f"t{i}", "work_s": 0.3, "output_bytes": 1000, "deps": ["root"]} for i in range(6)]
-json.dump({"format": "dagplan-workflow/1", "name": "fan", "tasks": tasks}, open(tmp + "/slots.json", "w"))
 PY
     "$dagplan" plan "$tmp/slots.json" --platform local --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
     for config in 2048MB 1024MB; do
@@ -568,13 +567,10 @@ PY
     # wb fetches it as soon as p stored it, while it runs b0 (1 s: room for a loaded machine,
     # where the tests run two at a time); c's input record says it was downloaded from storage
     # before c started. No worker and no key left.
-    python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
+    write_workflow preload "$tmp/pre.json" <<'PY'
 tasks = [{"id": "b0", "work_s": 1.0, "output_bytes": 1000},
          {"id": "p", "work_s": 0.05, "output_bytes": 2000000},
          {"id": "c", "work_s": 0.05, "output_bytes": 1000, "deps": ["b0", "p"]}]
-json.dump({"format": "dagplan-workflow/1", "name": "preload", "tasks": tasks}, open(tmp + "/pre.json", "w"))
 PY
     # Two workers at once (the local platform runs one at a time).
     plan_on_two "$tmp/pre.json"
@@ -612,14 +608,11 @@ PY
     # Pre-warm (rule 9): w0 runs x, a and y; b on w1 reads a's output. The plan pre-warms w1
     # when x ends: a worker process of w1's configuration starts then and waits; when a ends,
     # w0 is still busy with y, and w1's instance takes the pre-warmed process: a warm start.
-    python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
+    write_workflow prewarm "$tmp/pw.json" <<'PY'
 tasks = [{"id": "x", "work_s": 0.05, "output_bytes": 1000},
          {"id": "a", "work_s": 0.3, "output_bytes": 1000, "deps": ["x"]},
          {"id": "y", "work_s": 0.2, "output_bytes": 1000, "deps": ["a"]},
          {"id": "b", "work_s": 0.05, "output_bytes": 1000, "deps": ["a"]}]
-json.dump({"format": "dagplan-workflow/1", "name": "prewarm", "tasks": tasks}, open(tmp + "/pw.json", "w"))
 PY
     plan_on_two "$tmp/pw.json"
     python3 - "$tmp/p.json" <<'PY'
@@ -656,15 +649,12 @@ PY
     # duplicates p: once x is done, w0 runs p itself in c's slot and c reads that copy locally,
     # long before the original's copy is stored (after s and p on w1); d, which does not
     # duplicate, waits for the stored copy. The original p still runs.
-    python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
+    write_workflow taskdup "$tmp/td.json" <<'PY'
 tasks = [{"id": "x", "work_s": 0.02, "output_bytes": 1000},
          {"id": "s", "work_s": 0.3, "output_bytes": 1000},
          {"id": "p", "work_s": 0.01, "output_bytes": 4000000},
          {"id": "c", "work_s": 0.01, "output_bytes": 1000, "deps": ["x", "p"]},
          {"id": "d", "work_s": 0.01, "output_bytes": 1000, "deps": ["p"]}]
-json.dump({"format": "dagplan-workflow/1", "name": "taskdup", "tasks": tasks}, open(tmp + "/td.json", "w"))
 PY
     plan_on_two "$tmp/td.json"
     python3 - "$tmp/p.json" <<'PY'
@@ -776,13 +766,10 @@ PY
     # s's instance runs c0 and invokes one instance per other child, each downloading the 4 MB;
     # clustered, all four run on s's instance (its slots), read s's output locally, and s's
     # output never goes to storage.
-    python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
+    write_workflow cluster "$tmp/cl.json" <<'PY'
 tasks = [{"id": "s", "work_s": 0.02, "output_bytes": 4000000}]
 tasks += [{"id": f"c{i}", "work_s": 0.02, "output_bytes": 1000, "deps": ["s"]} for i in range(4)]
 tasks += [{"id": "j", "work_s": 0.01, "output_bytes": 1000, "deps": [f"c{i}" for i in range(4)]}]
-json.dump({"format": "dagplan-workflow/1", "name": "cluster", "tasks": tasks}, open(tmp + "/cl.json", "w"))
 PY
     "$dagplan" plan "$tmp/cl.json" --platform examples/platforms/local.json --planner wukong \
       -o "$tmp/p.json" > /dev/null || fail "plan"
@@ -877,14 +864,11 @@ PY
     # bytes. The same plan is run with and without w1's annotation, each twice: with it, w1's
     # invocation carries its part and its start-up reads nothing from Redis; without it, w1's
     # start-up reads the run's documents (the whole DAG) first.
-    python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
+    write_workflow inline-dag "$tmp/id.json" <<'PY'
 n = 4000
 tasks = [{"id": "c0", "work_s": 0.0, "output_bytes": 8}]
 tasks += [{"id": f"c{i}", "work_s": 0.0, "output_bytes": 8, "deps": [f"c{i - 1}"]} for i in range(1, n)]
 tasks += [{"id": "s", "work_s": 0.05, "output_bytes": 1000}, {"id": "t", "work_s": 0.05, "output_bytes": 1000, "deps": ["s"]}]
-json.dump({"format": "dagplan-workflow/1", "name": "inline-dag", "tasks": tasks}, open(tmp + "/id.json", "w"))
 PY
     plan_inline "$tmp/id.json" heft 65536 4
     python3 - "$tmp" <<'PY'
@@ -935,12 +919,9 @@ PY
     # by hand). A process keeps the DAG it read: without parts w1 reads nothing; with w0's part
     # only, w1's warm process has never read it and does; with both, nobody does. The model
     # charges the same fetches: its predicted start-ups differ by one fetch each time.
-    python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
+    write_workflow warm "$tmp/ab.json" <<'PY'
 tasks = [{"id": "a", "work_s": 0.02, "output_bytes": 1000},
          {"id": "b", "work_s": 0.02, "output_bytes": 1000, "deps": ["a"]}]
-json.dump({"format": "dagplan-workflow/1", "name": "warm", "tasks": tasks}, open(tmp + "/ab.json", "w"))
 PY
     plan_inline "$tmp/ab.json" heft 150 1
     python3 - "$tmp" <<'PY'
@@ -1044,15 +1025,12 @@ PY
     # does not fit, the parts (312, 193, 167) do. The plan runs with every part inline and
     # without: the workers run from their parts and take the same decisions (c ran p itself and
     # read it locally, d downloaded it).
-    python3 - "$tmp" <<'PY'
-import json, sys
-tmp = sys.argv[1]
+    write_workflow inline-taskdup "$tmp/td.json" <<'PY'
 tasks = [{"id": "x", "command": "echo x > {output}", "work_s": 0.02, "output_bytes": 2},
          {"id": "s", "command": "echo s-output > {output}", "work_s": 0.02, "output_bytes": 9},
          {"id": "p", "command": "tr a-z A-Z < {inputs} > {output}", "work_s": 0.01, "output_bytes": 9, "deps": ["s"]},
          {"id": "c", "command": "cat {inputs} > {output}", "work_s": 0.01, "output_bytes": 11, "deps": ["x", "p"]},
          {"id": "d", "command": "cat {inputs} > {output}", "work_s": 0.01, "output_bytes": 9, "deps": ["p"]}]
-json.dump({"format": "dagplan-workflow/1", "name": "inline-taskdup", "tasks": tasks}, open(tmp + "/td.json", "w"))
 PY
     plan_inline "$tmp/td.json" heft 320 4  # four at once: no step-asides
     python3 - "$tmp/p.json" "$tmp/inline.json" <<'PY'
