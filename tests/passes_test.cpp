@@ -1498,3 +1498,74 @@ TEST_CASE("pareto: critical_chain() follows the producer that ended last", "[pas
   CHECK(chain[0] == index(*w.find("c")));
   CHECK(chain[1] == index(*w.find("b")));
 }
+
+TEST_CASE("pareto: duplicate_at_consumers() takes an upload off the producer's worker",
+          "[passes][pareto]") {
+  // r -> a -> b on w0, a -> c on w1: a's 2 MB output goes to storage for c (2 s at 1 MB/s), and
+  // b, on a's worker, waits for that upload. With c running a itself (rule 9), a's output stays
+  // on w0: a uploads nothing, b starts about 2 s earlier, and c reads r's small output instead.
+  Workflow w = test::wf(R"({"id": "r", "work_s": 0.1, "output_bytes": 1000},
+                           {"id": "a", "work_s": 0.2, "output_bytes": 2000000, "deps": ["r"]},
+                           {"id": "b", "work_s": 5, "output_bytes": 0, "deps": ["a"]},
+                           {"id": "c", "work_s": 1, "output_bytes": 0, "deps": ["a"]})");
+  const Platform platform = test::test_platform();
+  ExecutionModel m(w, platform);
+  const std::uint32_t r = index(*w.find("r")), a = index(*w.find("a")), b = index(*w.find("b")),
+                      c = index(*w.find("c"));
+  const Plan plan = test::strict_plan(w, {{"r", "w0"}, {"a", "w0"}, {"b", "w0"}, {"c", "w1"}});
+  const Prediction before = predict(m, plan);
+  REQUIRE(before.tasks[a].uploaded);
+  CHECK(before.tasks[b].start_us >= before.tasks[a].exec_end_us + 2'000'000);
+
+  Plan moved = plan;
+  moved.stream = {{a, c}};  // a stream the duplicate makes pointless goes too
+  REQUIRE(duplicate_at_consumers(moved, w, a));
+  CHECK(moved.duplicate(c) == a);
+  CHECK(moved.duplicate(b) == kNoDup);  // b is on a's worker
+  CHECK(moved.stream.empty());
+  check_plan(moved, w, platform);
+  const Prediction after = predict(m, moved);
+  CHECK_FALSE(after.tasks[a].uploaded);
+  CHECK(after.tasks[r].uploaded);  // c's slot now reads r's output
+  CHECK(after.tasks[b].start_us + 1'900'000 < before.tasks[b].start_us);
+  CHECK(after.makespan_us + 1'900'000 < before.makespan_us);
+  // Once done, nothing more to do; a root's consumers elsewhere are refused by check_plan()
+  // (they would wait for no input), a flexible consumer by the move itself.
+  CHECK_FALSE(duplicate_at_consumers(moved, w, a));
+  Plan root = plan;
+  root.task_worker[a] = 1;  // a on w1 with c: r's consumer elsewhere
+  root.task_worker[c] = 0;
+  REQUIRE(duplicate_at_consumers(root, w, r));
+  CHECK(root.duplicate(a) == r);
+  CHECK_THROWS_AS(check_plan(root, w, platform), Error);
+  Plan flexible = plan;
+  flexible.task_worker[c] = kFlexible;
+  CHECK_FALSE(duplicate_at_consumers(flexible, w, a));
+  CHECK(flexible.dup.empty());
+
+  // The local search finds it (without the passes, whose task-dup would get there first). Here
+  // b also waits for y (3 s), so heft runs c on a worker of its own, whose start waits for a's
+  // upload and then downloads it; with c running a itself, the plan is faster (c ends first,
+  // b's wait is y's) and cheaper (c's worker waits for no transfer).
+  Workflow w2 = test::wf(R"({"id": "r", "work_s": 0.1, "output_bytes": 1000},
+                            {"id": "y", "work_s": 3, "output_bytes": 0},
+                            {"id": "a", "work_s": 0.2, "output_bytes": 2000000, "deps": ["r"]},
+                            {"id": "b", "work_s": 5, "output_bytes": 0, "deps": ["a", "y"]},
+                            {"id": "c", "work_s": 5, "output_bytes": 0, "deps": ["a"]})");
+  ExecutionModel m2(w2, platform);
+  ParetoOptions no_passes;
+  no_passes.passes = false;
+  const ParetoResult found = pareto_search(m2, no_passes);
+  REQUIRE(found.picked);
+  const std::uint32_t a2 = index(*w2.find("a")), c2 = index(*w2.find("c"));
+  CHECK(found.candidates[*found.picked].moves > 0);
+  CHECK(found.plan.duplicate(c2) == a2);
+  const Prediction p2 = predict(m2, found.plan);
+  CHECK_FALSE(p2.tasks[a2].uploaded);
+  no_passes.search = false;
+  const ParetoResult plain = pareto_search(m2, no_passes);
+  REQUIRE(plain.picked);
+  CHECK(plain.plan.duplicate(c2) == kNoDup);
+  CHECK(p2.makespan_us < plain.candidates[*plain.picked].makespan_us);
+  CHECK(p2.cost.total() < plain.candidates[*plain.picked].cost_usd);
+}

@@ -5,7 +5,8 @@
 /// contention-free estimate, the promising ones confirmed by the contention-aware prediction);
 /// the optimisation passes improve the best of them, each improved plan one more candidate; a
 /// local search then moves tasks and workers of the pick (to a producer's worker, to a worker of
-/// their own, another configuration, two workers merged), each move screened by the
+/// their own, another configuration, two workers merged, a chain task's consumers elsewhere
+/// duplicating it at no higher cost), each move screened by the
 /// contention-free estimate and kept only when the contention-aware prediction confirms a gain.
 /// It returns the cheapest plan that meets a deadline, the fastest within a budget, or -
 /// without either - the fastest that costs no more than the default planner's plan with the
@@ -83,6 +84,15 @@ struct ParetoResult {
 /// its producers, else through the producer that finished last (ties by id). Task indices, the
 /// last first.
 std::vector<std::uint32_t> critical_chain(const Workflow& workflow, const Prediction& prediction);
+
+/// The local search's move against an upload on the critical chain (rule 9, docs/decisions/0044):
+/// every consumer of task `t` on another worker duplicates `t` (runs it itself in its slot), so
+/// that `t`'s output is needed on its own worker only and `t`'s slot - and its worker's next
+/// task - no longer waits for its upload; a stream from `t` to such a consumer goes (it would
+/// not read it). False, and `plan` unchanged, when `t` has no consumer elsewhere or one cannot
+/// duplicate it (flexible, or duplicating another producer). The duplicates' own validity
+/// (check_plan(): a consumer left without an input to wait for) is the caller's to check.
+bool duplicate_at_consumers(Plan& plan, const Workflow& workflow, std::uint32_t t);
 
 /// Plans with every other planner on its own configuration and predicts each (all of them up to
 /// kFullPassTasks tasks, above it the default planner and those its share allows); then each

@@ -149,6 +149,7 @@ struct Move {
     kOwnWorker,  // task `task` to a new worker of its configuration
     kConfig,     // task `task`'s worker (or the flexible task itself) to configuration `target`
     kMerge,      // every task of task `task`'s worker to worker `target`
+    kDupAway,    // every consumer of task `task` on another worker runs it itself (rule 9)
   };
   Kind kind = Kind::kToWorker;
   std::uint32_t task = 0;
@@ -231,6 +232,10 @@ class MoveApplier {
         touched = {from, m.target};
         break;
       }
+      case Move::Kind::kDupAway: {
+        if (!duplicate_at_consumers(plan, w, m.task)) return false;
+        break;
+      }
     }
     if (ordered) {
       for (std::uint32_t k : touched) {
@@ -250,6 +255,12 @@ class MoveApplier {
     }
     if (ordered) plan.set_order(orders);
     drop_invalid_duplicates(plan);
+    // A duplicate the move made that check_plan() would refuse (one that would wait for no
+    // input): the move is not possible.
+    if (m.kind == Move::Kind::kDupAway)
+      for (TaskId s : w.successors(TaskId{m.task}))
+        if (plan.task_worker[index(s)] != from || from == kFlexible)
+          if (plan.duplicate(index(s)) != m.task) return false;
     return true;
   }
 
@@ -295,11 +306,13 @@ class MoveApplier {
 
 // The moves of one round for the tasks `tasks` (`workers_of`: each worker's task count), in a fixed
 // order: per task, to the workers of its latest producers, those producers to its worker, to a
-// worker of its own, its worker merged into the latest producer's, its worker's configuration
-// (nearest first). Each move once.
+// worker of its own, for a task of the critical chain (`on_chain`) that uploads its consumers
+// elsewhere duplicating it (decision 0044), its worker merged into the latest producer's, its
+// worker's configuration (nearest first). Each move once.
 std::vector<Move> moves_for(const ExecutionModel& model, const Plan& plan, const Prediction& p,
                             const std::vector<std::uint32_t>& workers_of,
-                            const std::vector<std::uint32_t>& tasks) {
+                            const std::vector<std::uint32_t>& tasks,
+                            const std::vector<std::uint8_t>& on_chain) {
   const Workflow& w = model.workflow();
   std::vector<Move> out;
   auto add = [&](Move m) {
@@ -338,6 +351,10 @@ std::vector<Move> moves_for(const ExecutionModel& model, const Plan& plan, const
       }
     }
     if (k == kFlexible || workers_of[k] > 1) add({Move::Kind::kOwnWorker, t, 0});
+    // On the critical chain, its upload off its worker's timeline: its consumers elsewhere run
+    // it themselves (off the chain the upload delays no one the makespan waits for).
+    if (on_chain[t] != 0 && p.tasks[t].uploaded && !w.successors(TaskId{t}).empty())
+      add({Move::Kind::kDupAway, t, 0});
     if (k != kFlexible && !producers.empty()) {
       const std::uint32_t kq = plan.task_worker[producers.front()];
       if (kq != kFlexible && kq != k) add({Move::Kind::kMerge, t, kq});
@@ -375,9 +392,11 @@ std::vector<std::uint32_t> ranked_chain(const Workflow& w, const Prediction& p) 
 // The tasks whose moves the search tries, in order: the ranked critical chain, then every other
 // task, the latest to finish first (ties by id): off the chain a move can still make the plan
 // cheaper at the same makespan, which leaves room under a cost limit for a faster chain.
-std::vector<std::uint32_t> search_order(const Workflow& w, const Prediction& p) {
+// `on_chain` (1 for a task of the chain) is filled too.
+std::vector<std::uint32_t> search_order(const Workflow& w, const Prediction& p,
+                                        std::vector<std::uint8_t>& on_chain) {
   std::vector<std::uint32_t> order = ranked_chain(w, p);
-  std::vector<std::uint8_t> on_chain(w.task_count(), 0);
+  on_chain.assign(w.task_count(), 0);
   for (std::uint32_t t : order) on_chain[t] = 1;
   const std::size_t chain = order.size();
   for (std::uint32_t t = 0; t < w.task_count(); ++t)
@@ -387,6 +406,12 @@ std::vector<std::uint32_t> search_order(const Workflow& w, const Prediction& p) 
                      return p.tasks[a].finish_us > p.tasks[b].finish_us;
                    });
   return order;
+}
+
+// Moves that run something more (a duplicate: a whole execution) are kept only at no higher
+// cost: their gain is a shorter wait on the chain, not a trade of money for time.
+bool adds_cost(const Move& m) {
+  return m.kind == Move::Kind::kDupAway;
 }
 
 struct SearchOutcome {
@@ -407,7 +432,8 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
   SearchOutcome out;
   const Platform& platform = model.platform();
   std::size_t offset = 0;
-  std::vector<std::uint32_t> chain = search_order(w, current);
+  std::vector<std::uint8_t> on_chain;
+  std::vector<std::uint32_t> chain = search_order(w, current, on_chain);
   std::vector<std::pair<std::int64_t, std::uint32_t>> keys = order_keys(w, current);
   std::optional<Prediction> base;  // the contention-free estimate of `plan`
   const std::uint64_t confirm_units = kAwareUnits * kConfirmsPerRound;
@@ -431,7 +457,7 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
         chain.begin() + static_cast<std::ptrdiff_t>(offset),
         chain.begin() +
             static_cast<std::ptrdiff_t>(std::min(chain.size(), offset + kTasksPerRound)));
-    const std::vector<Move> moves = moves_for(model, plan, current, workers_of, tasks);
+    const std::vector<Move> moves = moves_for(model, plan, current, workers_of, tasks, on_chain);
     const MoveApplier applier(model, keys);
     std::vector<std::pair<Score, std::size_t>> promising;
     for (std::size_t i = 0; i < moves.size() && work.fits(1 + confirm_units, limit); ++i) {
@@ -444,7 +470,8 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
         const Prediction f = predict_contention_free(model, trial);
         const Score est = score(goal, current.makespan_us + (f.makespan_us - base->makespan_us),
                                 current.cost.total() + (f.cost.total() - base->cost.total()));
-        if (better(goal, est, now)) promising.emplace_back(est, i);
+        if (better(goal, est, now) && !(adds_cost(moves[i]) && cost_less(now.cost, est.cost)))
+          promising.emplace_back(est, i);
       } catch (const Error&) {
         // A plan the move made invalid, or an order it made impossible (a run that cannot
         // complete): not a candidate.
@@ -463,7 +490,9 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
         ++r.predictions;
         ++r.moves_tried;
         Prediction p = predict(model, trial);
-        if (better(goal, score(goal, p.makespan_us, p.cost.total()), now)) {
+        const Score got = score(goal, p.makespan_us, p.cost.total());
+        if (better(goal, got, now) &&
+            !(adds_cost(moves[promising[j].second]) && cost_less(now.cost, got.cost))) {
           plan = std::move(trial);
           current = std::move(p);
           ++out.moves;
@@ -475,7 +504,7 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
       }
     }
     if (kept) {
-      chain = search_order(w, current);
+      chain = search_order(w, current, on_chain);
       keys = order_keys(w, current);
       workers_of = count_tasks();
       base.reset();
@@ -492,6 +521,27 @@ SearchOutcome local_search(const ExecutionModel& model, Plan& plan, Prediction c
 
 std::uint64_t pareto_budget_units(std::uint64_t tasks) {
   return std::min(kMaxUnits, kUnitsPerTask * std::max<std::uint64_t>(1, tasks));
+}
+
+bool duplicate_at_consumers(Plan& plan, const Workflow& w, std::uint32_t t) {
+  const std::uint32_t k = plan.task_worker[t];
+  std::vector<std::uint32_t> away;
+  for (TaskId s : w.successors(TaskId{t})) {
+    const std::uint32_t c = index(s);
+    const std::uint32_t kc = plan.task_worker[c];
+    if (kc == k && k != kFlexible) continue;
+    const std::uint32_t d = plan.duplicate(c);
+    if (kc == kFlexible || (d != kNoDup && d != t)) return false;
+    if (d != t) away.push_back(c);
+  }
+  if (away.empty()) return false;
+  if (plan.dup.empty()) plan.dup.assign(w.task_count(), kNoDup);
+  for (std::uint32_t c : away) {
+    plan.dup[c] = t;
+    // A consumer that duplicates the producer does not read its output (check_plan()).
+    std::erase(plan.stream, std::make_pair(t, c));
+  }
+  return true;
 }
 
 std::vector<std::uint32_t> critical_chain(const Workflow& w, const Prediction& p) {
