@@ -391,6 +391,12 @@ case $case_name in
       "$dagsim" simulate "$tmp/p.json" --task-failure nan
     expect_fail 2 "--worker-crash: expected a finite number" "$dagsim" simulate "$tmp/p.json" --worker-crash inf
     expect_fail 2 "--platform: expected a non-empty value" "$dagsim" simulate "$tmp/p.json" --platform ''
+    expect_fail 2 "--worker-crash: expected a finite number, got 'nan'" "$dagsim" simulate "$tmp/p.json" --worker-crash nan
+    expect_fail 2 "--outlier-mads: expected a finite number > 0, got 'nan'" "$dagsim" calibrate "$tmp/p.json" --outlier-mads nan
+    expect_fail 2 "--config: expected a non-empty value" "$dagplan" plan examples/workflows/diamond.json --config ''
+    expect_fail 2 "--platform: expected a non-empty value" "$dagplan" predict "$tmp/p.json" --platform ''
+    mkdir -p "$tmp/no-instances"
+    expect_fail 1 "no-instances: expected WfCommons instances" "$dagsim" calibrate --wfcommons "$tmp/no-instances"
     expect_fail 2 "--planner: expected a non-empty value" "$dagplan" plan examples/workflows/diamond.json --planner ''
     expect_fail 2 "no planner named in ','" "$dagplan" compare examples/workflows/diamond.json --planners ,
     expect_fail 2 "--max-cost-increase: expected a finite number" \
