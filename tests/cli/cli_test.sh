@@ -91,6 +91,8 @@ case $case_name in
       grep -q "standard output: cannot write" "$tmp/err" || fail "stdout error not said: $(cat "$tmp/err")"
       "$dagplan" show examples/workflows/diamond.json > /dev/full 2> "$tmp/err" && fail "show to a full stdout exited 0"
       grep -q "standard output: cannot write" "$tmp/err" || fail "stdout error not said: $(cat "$tmp/err")"
+      "$dagsim" simulate --help > /dev/full 2> "$tmp/err" && fail "--help to a full stdout exited 0"
+      grep -q "standard output: cannot write" "$tmp/err" || fail "stdout error not said: $(cat "$tmp/err")"
     fi
     ;;
   output_not_an_input)
