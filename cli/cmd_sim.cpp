@@ -170,9 +170,11 @@ void add_sim_commands(CLI::App& app) {
           load_plan_inputs(o->plan, o->workflow, o->platform, o->profile, o->ignore_fingerprint);
       ExecutionModel model(in.inputs.workflow, in.inputs.platform,
                            in.inputs.profile ? &*in.inputs.profile : nullptr);
-      // The trace's output is checked before the runs (not an input, not a folder).
-      std::optional<OutputFile> trace_file;
-      if (!o->trace.empty()) trace_file.emplace(o->trace, in.files());
+      // The trace's output is checked before the runs (not an input, not a folder, writable),
+      // by making and dropping its OutputFile: nothing is left if the runs are stopped.
+      if (!o->trace.empty()) {
+        const OutputFile check(o->trace, in.files());
+      }
       sim::SimOptions so;
       so.contention = !o->no_contention;
       so.noise.enabled = o->noise;
@@ -190,12 +192,12 @@ void add_sim_commands(CLI::App& app) {
       for (const sim::RunOutcome& r : st.runs)
         if (r.failed)
           fmt::print(stderr, "dagsim: run with seed {} failed: {}\n", r.seed, r.failure);
-      if (trace_file) {
+      if (so.record_trace) {
         st.first_trace.workflow_json = write_workflow(in.inputs.workflow);
         st.first_trace.platform_json = write_platform(in.inputs.platform);
         st.first_trace.plan_json = write_plan(in.plan, in.inputs.workflow, in.inputs.platform);
         progress.step("writing " + o->trace);
-        trace_file->commit(sim::write_trace(st.first_trace));
+        write_file_atomic(o->trace, sim::write_trace(st.first_trace), in.files());
       }
       if (st.failed_runs == o->runs)
         throw Error(

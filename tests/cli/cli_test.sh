@@ -109,6 +109,11 @@ case $case_name in
     expect_fail 1 "w.json: refusing to write over an input" "$dagsim" simulate "$tmp/sub/p.json" --trace "$tmp/sub/w.json"
     [ ! -s "$tmp/out" ] || fail "simulate ran before refusing its output: $(cat "$tmp/out")"
     expect_fail 1 "w.json: refusing to write over an input" "$dagplan" report "$tmp/sub/p.json" -o "$tmp/sub/w.json"
+    dagrun=$(dirname "$dagplan")/dagrun
+    if [ -x "$dagrun" ]; then  # refused before any worker or Redis is started
+      expect_fail 1 "w.json: refusing to write over an input" "$dagrun" "$tmp/sub/p.json" --trace "$tmp/sub/w.json"
+      grep -q "run" "$tmp/out" && fail "dagrun ran before refusing its trace: $(cat "$tmp/out")"
+    fi
     (cd "$tmp/sub" && "$dagplan" predict p.json -o ./w.json > /dev/null 2>&1) && fail "predict -o ./w.json from the plan's folder was accepted"
     cmp -s "$tmp/sub/w.json" "$tmp/w-before.json" || fail "the plan's workflow was overwritten"
     "$dagsim" simulate "$tmp/sub/p.json" --trace "$tmp/t.json" > /dev/null || fail "simulate --trace"
