@@ -25,6 +25,15 @@ std::string one_line(std::string_view message) {
   return out;
 }
 
+namespace {
+// What went to standard output through stdio (and std::cout, synchronised with it): a full disk
+// or a closed stdout is an error too.
+void check_stdout() {
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0)
+    throw Error(fmt::format("standard output: cannot write: {}", std::strerror(errno)));
+}
+}  // namespace
+
 int run(CLI::App& app, int argc, char** argv) {
   try {
     // An unknown subcommand gets a suggestion instead of CLI11's "A subcommand is required".
@@ -37,12 +46,19 @@ int run(CLI::App& app, int argc, char** argv) {
       }
     }
     app.parse(argc, argv);
-    // What went to standard output through stdio: a full disk or a closed stdout is an error too.
-    if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0)
-      throw Error(fmt::format("standard output: cannot write: {}", std::strerror(errno)));
+    check_stdout();
     return kExitOk;
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (e.get_exit_code() == 0) {  // --help, --version
+      const int code = app.exit(e);
+      try {
+        check_stdout();
+      } catch (const Error& write_error) {
+        fmt::print(stderr, "{}: error: {}\n", app.get_name(), write_error.what());
+        return kExitFailure;
+      }
+      return code;
+    }
     fmt::print(stderr, "{}: {}\n", app.get_name(), e.what());
     fmt::print(stderr, "Run with --help for usage.\n");
     return kExitUsage;

@@ -298,8 +298,7 @@ void add_plan_commands(CLI::App& app) {
             o->common.platform.empty() || (o->common.platform.find('/') == std::string::npos &&
                                            !o->common.platform.ends_with(".json"));
         r.plan.platform_file = builtin ? "" : path_for_file(o->common.platform, o->output);
-        write_plan_file(o->output, r.plan, p, model, in.platform, !o->summary_only,
-                        {o->workflow, o->common.platform, o->common.profile});
+        write_plan_file(o->output, r.plan, p, model, in.platform, !o->summary_only, in.files());
       }
       progress.finish();
       if (o->output != "-") fmt::print("{}", summary(r.plan, p, model, r.planning_seconds));
@@ -340,8 +339,7 @@ void add_plan_commands(CLI::App& app) {
       Prediction p = predict(model, in.plan, with_contention_free());
       if (!o->output.empty()) {
         progress.step("writing " + o->output);
-        write_plan_file(o->output, in.plan, p, model, in.inputs.platform, true,
-                        {o->plan, o->workflow, o->common.platform, o->common.profile});
+        write_plan_file(o->output, in.plan, p, model, in.inputs.platform, true, in.files());
       }
       progress.finish();
       if (o->format == "json") {

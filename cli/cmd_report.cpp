@@ -45,7 +45,8 @@ void add_report_commands(CLI::App& app) {
       ->check(CLI::IsMember({"html", "chrome", "json"}))
       ->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Output file ('-': standard output)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(non_empty_value());
   cmd->add_flag("--ignore-fingerprint", o->ignore_fingerprint, kIgnoreFingerprintHelp);
   add_quiet_flag(cmd, o->quiet);
   cmd->callback([o] {
@@ -70,10 +71,13 @@ void add_report_commands(CLI::App& app) {
     Platform platform;
     std::optional<Profile> profile;
     Plan plan;
+    std::vector<std::string> inputs = o->traces;  // what the output must not overwrite
+    if (!o->compare.empty()) inputs.push_back(o->compare);
     if (!o->plan.empty()) {
       progress.step("reading " + o->plan);
       PlanInputs in =
           load_plan_inputs(o->plan, o->workflow, o->platform, o->profile, o->ignore_fingerprint);
+      for (std::string& f : in.files()) inputs.push_back(std::move(f));
       workflow = std::move(in.inputs.workflow);
       platform = std::move(in.inputs.platform);
       profile = std::move(in.inputs.profile);
@@ -89,9 +93,6 @@ void add_report_commands(CLI::App& app) {
     progress.step(o->no_prediction ? "building the report" : "predicting, building the report");
     report::ReportData data = report::build_report(model, plan, std::move(timelines),
                                                    std::move(compare), !o->no_prediction);
-    std::vector<std::string> inputs = o->traces;
-    for (const std::string* p : {&o->plan, &o->compare, &o->workflow, &o->platform, &o->profile})
-      if (!p->empty()) inputs.push_back(*p);
     progress.step("writing " + o->output);
     write_file_atomic(o->output,
                       o->format == "html"     ? report::report_html(data)

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli_common.hpp"
 #include "dagplan/error.hpp"
@@ -169,6 +170,11 @@ void add_sim_commands(CLI::App& app) {
           load_plan_inputs(o->plan, o->workflow, o->platform, o->profile, o->ignore_fingerprint);
       ExecutionModel model(in.inputs.workflow, in.inputs.platform,
                            in.inputs.profile ? &*in.inputs.profile : nullptr);
+      // The trace's output is checked before the runs (not an input, not a folder, writable),
+      // by making and dropping its OutputFile: nothing is left if the runs are stopped.
+      if (!o->trace.empty()) {
+        const OutputFile check(o->trace, in.files());
+      }
       sim::SimOptions so;
       so.contention = !o->no_contention;
       so.noise.enabled = o->noise;
@@ -191,8 +197,7 @@ void add_sim_commands(CLI::App& app) {
         st.first_trace.platform_json = write_platform(in.inputs.platform);
         st.first_trace.plan_json = write_plan(in.plan, in.inputs.workflow, in.inputs.platform);
         progress.step("writing " + o->trace);
-        write_file_atomic(o->trace, sim::write_trace(st.first_trace),
-                          {o->plan, o->workflow, o->platform, o->profile});
+        write_file_atomic(o->trace, sim::write_trace(st.first_trace), in.files());
       }
       if (st.failed_runs == o->runs)
         throw Error(
@@ -477,13 +482,13 @@ void add_sim_commands(CLI::App& app) {
       for (const FunctionProfile& f : r.profile.functions)
         fmt::print(
             "  function {:<24} base {:.4g} s  per byte {:.3g} s  work x{:.3g}  noise {:.3f}  ({} "
-            "samples, fit error {:.1f}%)\n",
+            "{}, fit error {:.1f}%)\n",
             f.name, f.base_s, f.per_byte_s, f.work_scale, f.noise_sigma, f.samples,
-            100 * f.fit_error);
+            f.samples == 1 ? "sample" : "samples", 100 * f.fit_error);
       auto measured = [](const char* name, const std::optional<Measured>& m) {
         if (m)
-          fmt::print("  {:<34} {:.4g}  ({} samples, fit error {:.1f}%)\n", name, m->value,
-                     m->samples, 100 * m->fit_error);
+          fmt::print("  {:<34} {:.4g}  ({} {}, fit error {:.1f}%)\n", name, m->value, m->samples,
+                     m->samples == 1 ? "sample" : "samples", 100 * m->fit_error);
       };
       for (const ConfigProfile& c : r.profile.configs) {
         measured(fmt::format("{} bandwidth (B/s)", c.name).c_str(), c.bandwidth_bytes_per_s);

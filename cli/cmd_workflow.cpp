@@ -230,7 +230,8 @@ void add_workflow_commands(CLI::App& app) {
         ->check(non_empty_value());
     cmd->add_option("--platform-out", o->platform_output,
                     "saga: also write the platform the graph's model describes (a cluster with "
-                    "point-to-point transfers) to this file");
+                    "point-to-point transfers) to this file")
+        ->check(non_empty_value());
     add_quiet_flag(cmd, o->quiet);
     cmd->callback([o] {
       Progress progress("import", o->quiet);
@@ -242,6 +243,14 @@ void add_workflow_commands(CLI::App& app) {
         std::string workflow = write_workflow(inst.workflow);
         std::string platform = write_platform(inst.platform);
         progress.step("writing");
+        // Both into one file: the workflow would silently replace the platform.
+        if (!o->platform_output.empty() &&
+            (o->platform_output == o->output ||
+             (o->output != "-" && o->platform_output != "-" &&
+              std::filesystem::weakly_canonical(o->output) ==
+                  std::filesystem::weakly_canonical(o->platform_output))))
+          throw UsageError(fmt::format("--platform-out and --output name the same file ({})",
+                                       o->platform_output));
         if (!o->platform_output.empty())
           write_file_atomic(o->platform_output, platform, {o->file, o->output});
         write_file_atomic(o->output, workflow, {o->file});

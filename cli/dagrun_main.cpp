@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli_common.hpp"
 #include "dagplan/error.hpp"
@@ -83,13 +84,19 @@ void run_command(const Opts& o) {
   ro.progress = [&](std::size_t done, std::size_t total) {
     progress.step("tasks done", done, total);
   };
+  // The trace's output is checked (not an input, not a folder, writable) before the run, not
+  // after it: a run can take long, and its trace cannot be made again. Checked by making and
+  // dropping its OutputFile, so that a run killed meanwhile leaves no temporary file.
+  std::vector<std::string> trace_inputs = in.files();
+  trace_inputs.push_back(o.password_file);
+  if (!o.trace.empty()) {
+    const OutputFile check(o.trace, trace_inputs);
+  }
   progress.step("starting");
   exec::RunReport r = exec::run_plan(model, in.plan, workflow_json, platform_json, plan_json, ro);
   progress.finish();
   if (!r.ok) throw Error(fmt::format("the run failed: {}", r.failure));
-  if (!o.trace.empty())
-    write_file_atomic(o.trace, sim::write_trace(r.trace),
-                      {o.plan, o.workflow, o.platform, o.profile, o.password_file});
+  if (!o.trace.empty()) write_file_atomic(o.trace, sim::write_trace(r.trace), trace_inputs);
   double error = predicted.makespan_us > 0 && r.makespan_us > 0
                      ? static_cast<double>(predicted.makespan_us - r.makespan_us) /
                            static_cast<double>(r.makespan_us)

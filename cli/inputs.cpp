@@ -27,6 +27,7 @@ Inputs load_inputs(const std::string& workflow_path, const std::string& platform
                    const std::string& profile_path) {
   Inputs in;
   in.workflow_path = workflow_path;
+  in.profile_path = profile_path;
   in.platform_arg =
       platform_arg.empty() ? std::string(builtin_platform_names().front()) : platform_arg;
   in.workflow = load_workflow(workflow_path);
@@ -92,7 +93,7 @@ PlanInputs load_plan_inputs(const std::string& plan_path, const std::string& wor
                        "the plan names no platform (no 'file' nor 'name'); give one with "
                        "--platform");
   }
-  PlanInputs out{load_inputs(workflow, platform, profile_path), Plan{}};
+  PlanInputs out{load_inputs(workflow, platform, profile_path), Plan{}, plan_path};
   if (ignore_fingerprint) {
     std::string problem = fingerprint_problem(refs, out.inputs.workflow);
     if (!problem.empty())

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dagplan/plan.hpp"
 #include "dagplan/platform.hpp"
@@ -18,6 +19,11 @@ struct Inputs {
   std::optional<Profile> profile;
   std::string workflow_path;
   std::string platform_arg;  ///< a built-in name or a file path
+  std::string profile_path;  ///< empty: no profile
+
+  /// The files read (a built-in platform's name too, which names no file): what an output of
+  /// the command must not overwrite (OutputFile's `inputs`).
+  std::vector<std::string> files() const { return {workflow_path, platform_arg, profile_path}; }
 };
 
 /// `platform_arg` empty: the default built-in platform. `profile_path` empty: no profile.
@@ -27,6 +33,15 @@ Inputs load_inputs(const std::string& workflow_path, const std::string& platform
 struct PlanInputs {
   Inputs inputs;
   Plan plan;
+  std::string plan_path;
+
+  /// The plan file and every file it led to (the workflow it names, relative to it, included):
+  /// an output onto any of them is refused, not only onto the files named on the command line.
+  std::vector<std::string> files() const {
+    std::vector<std::string> out = inputs.files();
+    out.push_back(plan_path);
+    return out;
+  }
 };
 
 /// Reads a plan and the workflow and platform it refers to (paths relative to the plan file),

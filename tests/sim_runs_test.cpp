@@ -105,6 +105,39 @@ TEST_CASE("failed runs are counted and kept", "[simulator][runs]") {
   }
 }
 
+TEST_CASE("the statistics are over the runs that completed, not the failed ones (issue 14)",
+          "[simulator][runs]") {
+  // `dagsim simulate --runs 5 --task-failure 0.5 --max-attempts 1` averaged the failed runs (cut
+  // short where a task ran out of attempts) into the makespan statistics. 1% per attempt on 60
+  // tasks: about half of the runs fail, with noise so that the runs differ.
+  Fixture f;
+  SimOptions options;
+  options.noise.enabled = true;
+  options.faults.task_failure = 0.01;
+  options.faults.max_attempts = 1;
+  RunStatistics st = simulate_runs(f.model, f.plan, options, 24);
+  REQUIRE(st.runs.size() == 24);
+  std::vector<double> completed_s, completed_usd, all_s;
+  for (const RunOutcome& r : st.runs) {
+    all_s.push_back(static_cast<double>(r.makespan_us) / 1e6);
+    if (r.failed) continue;
+    completed_s.push_back(static_cast<double>(r.makespan_us) / 1e6);
+    completed_usd.push_back(r.cost_usd);
+  }
+  // Not vacuous: some runs failed and some completed.
+  REQUIRE(st.failed_runs == st.runs.size() - completed_s.size());
+  REQUIRE(st.failed_runs > 0);
+  REQUIRE_FALSE(completed_s.empty());
+  const Distribution want_s = distribution(completed_s), want_usd = distribution(completed_usd);
+  CHECK(st.makespan_s.mean == want_s.mean);
+  CHECK(st.makespan_s.min == want_s.min);
+  CHECK(st.makespan_s.max == want_s.max);
+  CHECK(st.makespan_s.p95 == want_s.p95);
+  CHECK(st.cost_usd.mean == want_usd.mean);
+  // With the failed runs in, the mean would differ: they stop early.
+  CHECK(distribution(all_s).mean != st.makespan_s.mean);
+}
+
 TEST_CASE("effects are added one at a time, in order", "[simulator][effects]") {
   Fixture f;
   SimOptions options;

@@ -11,6 +11,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$src" || exit 1
 fail() { echo "FAIL [$case_name]: $*" >&2; exit 1; }
+# need_dir DIR: the case needs DIR of the shared data; without it, skipped (exit 77).
+need_dir() { [ -d "$1" ] || { echo "SKIP: $1 is absent"; exit 77; }; }
 
 # expect_golden NAME CMD...: stdout must equal golden/NAME and the exit status must be 0.
 expect_golden() {
@@ -89,7 +91,86 @@ case $case_name in
       grep -q "standard output: cannot write" "$tmp/err" || fail "stdout error not said: $(cat "$tmp/err")"
       "$dagplan" show examples/workflows/diamond.json > /dev/full 2> "$tmp/err" && fail "show to a full stdout exited 0"
       grep -q "standard output: cannot write" "$tmp/err" || fail "stdout error not said: $(cat "$tmp/err")"
+      "$dagsim" simulate --help > /dev/full 2> "$tmp/err" && fail "--help to a full stdout exited 0"
+      grep -q "standard output: cannot write" "$tmp/err" || fail "stdout error not said: $(cat "$tmp/err")"
     fi
+    ;;
+  output_not_an_input)
+    # Issue 14: an output onto a file the command reads is refused, the files a plan leads to
+    # included (the workflow it names, relative to it), by every command that writes one; the
+    # input is left intact and the refusal comes before the runs. Two outputs of one command
+    # cannot be one file; an empty output path is a usage error everywhere.
+    mkdir -p "$tmp/sub"
+    cp examples/workflows/diamond.json "$tmp/sub/w.json"
+    cp "$tmp/sub/w.json" "$tmp/w-before.json"
+    "$dagplan" plan "$tmp/sub/w.json" -o "$tmp/sub/p.json" > /dev/null || fail "plan"
+    expect_fail 1 "w.json: refusing to write over an input of this command" \
+      "$dagplan" predict "$tmp/sub/p.json" -o "$tmp/sub/w.json"
+    expect_fail 1 "w.json: refusing to write over an input" "$dagsim" simulate "$tmp/sub/p.json" --trace "$tmp/sub/w.json"
+    [ ! -s "$tmp/out" ] || fail "simulate ran before refusing its output: $(cat "$tmp/out")"
+    expect_fail 1 "w.json: refusing to write over an input" "$dagplan" report "$tmp/sub/p.json" -o "$tmp/sub/w.json"
+    dagrun=$(dirname "$dagplan")/dagrun
+    if [ -x "$dagrun" ]; then  # refused before any worker or Redis is started
+      expect_fail 1 "w.json: refusing to write over an input" "$dagrun" "$tmp/sub/p.json" --trace "$tmp/sub/w.json"
+      grep -q "run" "$tmp/out" && fail "dagrun ran before refusing its trace: $(cat "$tmp/out")"
+    fi
+    (cd "$tmp/sub" && "$dagplan" predict p.json -o ./w.json > /dev/null 2>&1) && fail "predict -o ./w.json from the plan's folder was accepted"
+    cmp -s "$tmp/sub/w.json" "$tmp/w-before.json" || fail "the plan's workflow was overwritten"
+    "$dagsim" simulate "$tmp/sub/p.json" --trace "$tmp/t.json" > /dev/null || fail "simulate --trace"
+    cp "$tmp/t.json" "$tmp/t-before.json"
+    expect_fail 1 "t.json: refusing to write over an input" "$dagplan" report --trace "$tmp/t.json" -o "$tmp/t.json"
+    cmp -s "$tmp/t.json" "$tmp/t-before.json" || fail "the trace was overwritten"
+    expect_fail 2 "--output: expected a non-empty value" "$dagplan" report "$tmp/sub/p.json" -o ''
+    printf '{"tasks": [{"id": 0, "work": 1, "deps": [], "output_bytes": 10}], "nodes": 2, "speeds": [1, 2], "bandwidth": 1e6}' > "$tmp/g.json"
+    expect_fail 2 "--platform-out and --output name the same file" \
+      "$dagplan" import saga "$tmp/g.json" -o "$tmp/x.json" --platform-out "$tmp/./x.json"
+    [ ! -e "$tmp/x.json" ] || fail "import wrote a file after refusing"
+    expect_fail 2 "--platform-out: expected a non-empty value" "$dagplan" import saga "$tmp/g.json" -o "$tmp/x.json" --platform-out ''
+    ;;
+  predict_roundtrip)
+    # Issue 14: `predict p.json -o p2.json` wrote "params": {} and dropped workers' prewarm. A
+    # plan read and written comes back byte for byte: every planner with every pass, and a plan
+    # with a pre-warm written by hand.
+    "$dagplan" generate random-layered --tasks 120 --seed 5 -o "$tmp/w.json" 2> /dev/null || fail "generate"
+    n=0
+    for planner in $("$dagplan" plan --list-planners | awk '{print $1}'); do
+      "$dagplan" plan "$tmp/w.json" --planner "$planner" --optimize all -o "$tmp/p-$planner.json" > /dev/null 2>&1 || fail "plan $planner"
+      "$dagplan" predict "$tmp/p-$planner.json" -o "$tmp/q-$planner.json" > /dev/null || fail "predict $planner"
+      cmp -s "$tmp/p-$planner.json" "$tmp/q-$planner.json" || { diff "$tmp/p-$planner.json" "$tmp/q-$planner.json" | head -5 >&2; fail "$planner: predict -o changed the plan"; }
+      n=$((n + 1))
+    done
+    [ "$n" -ge 6 ] || fail "expected at least 6 planners, got $n"
+    "$dagplan" plan examples/workflows/diamond.json --planner heft -o "$tmp/d.json" > /dev/null || fail "plan diamond"
+    grep -q '"id": "w1", "config": "[^"]*"' "$tmp/d.json" || fail "no worker w1 in $(cat "$tmp/d.json")"
+    sed 's/"id": "w1", "config": "\([^"]*\)"/"id": "w1", "config": "\1", "prewarm": {"after": "split"}/' "$tmp/d.json" > "$tmp/d-warm.json"
+    grep -q '"prewarm": {"after": "split"}' "$tmp/d-warm.json" || fail "no pre-warm set"
+    "$dagplan" predict "$tmp/d-warm.json" -o "$tmp/d2.json" > /dev/null || fail "predict the pre-warmed plan"
+    grep -q '"prewarm": {"after": "split"}' "$tmp/d2.json" || fail "predict -o dropped the pre-warm"
+    "$dagplan" predict "$tmp/d2.json" -o "$tmp/d3.json" > /dev/null || fail "predict again"
+    cmp -s "$tmp/d2.json" "$tmp/d3.json" || fail "the pre-warmed plan changed when read and written"
+    ;;
+  validate_hostile)
+    # Issue 14: every file of hostile/accepted that must be refused is refused by validate with
+    # one line naming it (exit 1); the two workflows the plans refer to validate. Every file of
+    # hostile/crash is refused by validate too (the plan, compare and library tests use them as
+    # the README says).
+    acc=$shared/hostile/accepted
+    need_dir "$acc"
+    "$dagplan" validate "$acc/diamond.json" "$acc/diamond_v2.json" > /dev/null || fail "the plans' workflows do not validate"
+    n=0
+    for f in "$acc"/*.json; do
+      [[ $(basename "$f") == diamond*.json ]] && continue
+      "$dagplan" validate "$f" > "$tmp/out" 2> "$tmp/err" && fail "$f was accepted: $(cat "$tmp/out")"
+      [ "$(head -1 "$tmp/err" | grep -c "^dagplan: error: $f")" = 1 ] || fail "no error naming $f: $(cat "$tmp/err")"
+      [ "$(wc -l < "$tmp/err")" = 2 ] || fail "$f: expected its error and the summary line, got: $(cat "$tmp/err")"
+      [ "$(head -1 "$tmp/err" | wc -c)" -lt 600 ] || fail "$f: an error line of $(head -1 "$tmp/err" | wc -c) bytes"
+      n=$((n + 1))
+    done
+    [ "$n" = 15 ] || fail "expected the 15 files to refuse of hostile/README.md, got $n"
+    for f in "$shared"/hostile/crash/*.json; do
+      "$dagplan" validate "$f" > /dev/null 2> "$tmp/err" && fail "validate accepted $f"
+      [ "$(wc -l < "$tmp/err")" = 2 ] || fail "$f: $(cat "$tmp/err")"
+    done
     ;;
   import_wfcommons)
     if [ ! -d "$shared/wfcommons" ]; then echo "SKIP: $shared/wfcommons is absent"; exit 77; fi
@@ -150,7 +231,7 @@ case $case_name in
     # Every input that once crashed `dagplan plan` (hostile/README.md says how each is used):
     # exit 1, one line naming the file and a JSON path, and no plan written.
     crash=$shared/hostile/crash
-    if [ ! -d "$crash" ]; then echo "SKIP: $crash is absent"; exit 77; fi
+    need_dir "$crash"
     n=0
     for f in "$crash"/*.json; do
       case $(basename "$f") in
@@ -171,7 +252,7 @@ case $case_name in
     # command that reads it (one line naming the file and $.workflow.fingerprint, exit 1, nothing
     # written); --ignore-fingerprint turns the refusal into a warning.
     acc=$shared/hostile/accepted
-    if [ ! -d "$acc" ]; then echo "SKIP: $acc is absent"; exit 77; fi
+    need_dir "$acc"
     for f in plan_fp_zero.json plan_fp_zero_on_v2.json plan_fp_missing_on_v2.json plan_for_v1_on_v2.json; do
       expect_fail 1 "^dagplan: error: $acc/$f: \\\$\\.workflow\\.fingerprint: the plan (gives no workflow fingerprint|was made for another workflow)" \
         "$dagplan" predict "$acc/$f" -o "$tmp/p2.json"
@@ -222,6 +303,8 @@ case $case_name in
     "$dagsim" simulate "$tmp/p.json" --trace "$tmp/t.json" > /dev/null || fail "simulate --trace"
     "$dagsim" calibrate "$tmp/t.json" --min-samples 1 -o "$tmp/prof.json" > "$tmp/out" 2>&1 || fail "calibrate: $(cat "$tmp/out")"
     grep -q "calibrated from 1 trace (" "$tmp/out" || fail "calibrate: $(cat "$tmp/out")"
+    grep -q "(1 samples" "$tmp/out" && fail "calibrate says '1 samples': $(cat "$tmp/out")"
+    grep -q "(1 sample, fit error" "$tmp/out" || fail "calibrate: $(cat "$tmp/out")"
     ;;
   sim_simulate)
     "$dagplan" plan examples/workflows/image-pipeline.json --planner heft -o "$tmp/p.json" > /dev/null || fail "plan"
@@ -315,6 +398,12 @@ case $case_name in
       "$dagsim" simulate "$tmp/p.json" --task-failure nan
     expect_fail 2 "--worker-crash: expected a finite number" "$dagsim" simulate "$tmp/p.json" --worker-crash inf
     expect_fail 2 "--platform: expected a non-empty value" "$dagsim" simulate "$tmp/p.json" --platform ''
+    expect_fail 2 "--worker-crash: expected a finite number, got 'nan'" "$dagsim" simulate "$tmp/p.json" --worker-crash nan
+    expect_fail 2 "--outlier-mads: expected a finite number > 0, got 'nan'" "$dagsim" calibrate "$tmp/p.json" --outlier-mads nan
+    expect_fail 2 "--config: expected a non-empty value" "$dagplan" plan examples/workflows/diamond.json --config ''
+    expect_fail 2 "--platform: expected a non-empty value" "$dagplan" predict "$tmp/p.json" --platform ''
+    mkdir -p "$tmp/no-instances"
+    expect_fail 1 "no-instances: expected WfCommons instances" "$dagsim" calibrate --wfcommons "$tmp/no-instances"
     expect_fail 2 "--planner: expected a non-empty value" "$dagplan" plan examples/workflows/diamond.json --planner ''
     expect_fail 2 "no planner named in ','" "$dagplan" compare examples/workflows/diamond.json --planners ,
     expect_fail 2 "--max-cost-increase: expected a finite number" \
