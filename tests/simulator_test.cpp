@@ -345,6 +345,13 @@ TEST_CASE("a task failure and a worker crash are retried", "[simulator][faults]"
     CHECK_THAT(s.failure, Catch::Contains("failed 3 times"));
     CHECK(s.trace.tasks[0].attempts.size() == 3);
   }
+  SECTION("one attempt allowed: the message says one time") {
+    o.faults.task_failure = 1.0;
+    o.faults.max_attempts = 1;
+    SimResult s = simulate(m, plan, o);
+    CHECK(s.failed);
+    CHECK_THAT(s.failure, Catch::Contains("failed 1 time (the last: task failed)"));
+  }
   SECTION("a crash restarts the worker cold and re-reads the inputs") {
     std::string chain = R"({"id": "t0", "work_s": 1, "output_bytes": 1000})";
     for (int i = 1; i < 20; ++i)

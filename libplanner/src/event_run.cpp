@@ -777,8 +777,9 @@ class EventRunner final : public TaskRunner {
       record_attempt(e, t, false, r.crash ? "worker crashed" : "task failed");
       if (++r.attempt >= o_.faults.max_attempts) {
         if (failure_.empty())
-          failure_ = fmt::format("task '{}' failed {} times (the last: {})", w_.id(TaskId{t}),
-                                 r.attempt, r.crash ? "worker crashed" : "task failed");
+          failure_ =
+              fmt::format("task '{}' failed {} time{} (the last: {})", w_.id(TaskId{t}), r.attempt,
+                          r.attempt == 1 ? "" : "s", r.crash ? "worker crashed" : "task failed");
         r.gave_up = true;
         finish_upload(e, t);  // let the run drain; the result says it failed
         return;
