@@ -92,11 +92,21 @@ void calibrate_wfcommons(const Opts& o) {
   sim::WmsFitOptions fo;
   fo.threads = o.threads;
   fo.across_folders = o.across_folders;
+  fo.pooled_machines = o.machines_chosen;
+  fo.free_typical = o.prior_own_fits;
   sim::WmsProgress progress = [&](std::size_t done, std::size_t total) {
     bar.step("runs fitted", done, total);
   };
   sim::WmsTable table = sim::wms_leave_one_out(runs, fo, progress);
   std::string report = "### Per run\n\n" + sim::wms_table_markdown(table);
+  if (o.machines_chosen || o.prior_own_fits)
+    report += fmt::format(
+        "\nModel options (not the default): {}{}{}.\n",
+        o.machines_chosen ? "machines chosen by the replay (--machines-chosen, decision 0038)" : "",
+        o.machines_chosen && o.prior_own_fits ? "; " : "",
+        o.prior_own_fits ? "the typical application from each application's own fit "
+                           "(--prior-own-fits, decision 0039)"
+                         : "");
   if (o.markdown || !o.table.empty()) {
     std::vector<sim::WmsVariant> variants = sim::wms_variants(fo);
     std::size_t v = 0;
@@ -427,6 +437,7 @@ void add_sim_commands(CLI::App& app) {
       std::uint32_t min_samples = 5;
       double outlier_mads = 5.0;
       bool markdown = false, quiet = false, across_folders = false;
+      bool machines_chosen = false, prior_own_fits = false;
       unsigned threads = 0;
     };
     auto o = std::make_shared<Opts>();
@@ -452,6 +463,14 @@ void add_sim_commands(CLI::App& app) {
     cmd->add_flag("--across-folders", o->across_folders,
                   "With --wfcommons: predict each run from the other folders' runs only (leave a "
                   "folder out, not a run)");
+    cmd->add_flag("--machines-chosen", o->machines_chosen,
+                  "With --wfcommons: the replay starts each task on whichever machine can start "
+                  "it first, not on its recorded one (better in sample, worse leave-one-out on "
+                  "the shared runs: docs/calibration.md)");
+    cmd->add_flag("--prior-own-fits", o->prior_own_fits,
+                  "With --wfcommons: the typical application from each application's own fit, "
+                  "not from fits pulled towards the shared parameters (better across folders, "
+                  "worse leave-one-out on the shared runs: docs/calibration.md)");
     add_quiet_flag(cmd, o->quiet);
     cmd->add_option("--threads", o->threads, "With --wfcommons: threads (0: every core)")
         ->capture_default_str();
@@ -463,6 +482,11 @@ void add_sim_commands(CLI::App& app) {
         return;
       }
       if (o->traces.empty()) throw UsageError("calibrate: give trace files (or --wfcommons DIR)");
+      if (o->across_folders || o->machines_chosen || o->prior_own_fits || o->markdown ||
+          !o->table.empty())
+        throw UsageError(
+            "calibrate: --across-folders, --machines-chosen, --prior-own-fits, --markdown and "
+            "--table apply to --wfcommons only");
       if (o->output.empty()) throw UsageError("calibrate: give -o profile.json");
       Progress progress("calibrate", o->quiet);
       std::vector<sim::Trace> traces;

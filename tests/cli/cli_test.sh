@@ -341,6 +341,13 @@ case $case_name in
     "$dagsim" calibrate --wfcommons "$shared/wfcommons" "$shared/wfcommons-runs" --across-folders --quiet > "$tmp/c" 2> "$tmp/e" || fail "across: $(cat "$tmp/e")"
     grep -q "^Leave-one-out over 23 runs: median |error|" "$tmp/c" || fail "across: $(tail -3 "$tmp/c")"
     expect_fail 2 "across-folders needs two folders" "$dagsim" calibrate --wfcommons "$shared/wfcommons" --across-folders
+    # The two model options reach the fits (another summary) and are named under the table.
+    "$dagsim" calibrate --wfcommons "$shared/wfcommons" --quiet > "$tmp/d" || fail "default"
+    "$dagsim" calibrate --wfcommons "$shared/wfcommons" --quiet --machines-chosen --prior-own-fits > "$tmp/o" || fail "options"
+    grep -q "^Model options (not the default): machines chosen by the replay .*; the typical application from each application's own fit" "$tmp/o" || fail "options not named: $(tail -3 "$tmp/o")"
+    grep -q "^Model options" "$tmp/d" && fail "default named as an option"
+    [ "$(grep "^Leave-one-out over" "$tmp/d")" != "$(grep "^Leave-one-out over" "$tmp/o")" ] || fail "the options changed nothing"
+    expect_fail 2 "apply to --wfcommons only" "$dagsim" calibrate "$tmp/d" --machines-chosen -o "$tmp/p.json"
     # Progress only on a terminal: under script(1) stderr is one, and --quiet silences it.
     if command -v script > /dev/null; then
       script -qec "\"$dagsim\" calibrate --wfcommons \"$shared/wfcommons\" --threads 1" /dev/null > "$tmp/tty" 2>&1
