@@ -383,3 +383,52 @@ TEST_CASE("JsonWriter text: escapes at every offset, numbers as fmt writes them"
                     "\"{}\": true}},\n    \"s\"\n  ]\n}}\n",
                     long_key));
 }
+
+TEST_CASE("a JsonWriter continued into a second buffer writes the text of one writer", "[json]") {
+  // The elements of an array written by one writer, or split at every point between a writer
+  // and one continued from it (then appended): the same text, inline or not, flushed or not.
+  auto element = [](dagplan::JsonWriter& w, int i) {
+    w.begin_object(true);
+    w.member("id", fmt::format("t{}", i));
+    w.member("s", 0.5 * i);
+    w.key("deps");
+    w.begin_array();
+    w.value(i);
+    w.end_array();
+    w.end_object();
+  };
+  for (bool inline_array : {false, true}) {
+    auto document = [&](int split, std::size_t flush_at) {
+      std::string out, file;
+      dagplan::JsonWriter w(out);
+      if (flush_at > 0)
+        w.set_flush(
+            [&] {
+              file += out;
+              out.clear();
+            },
+            flush_at);
+      w.begin_object();
+      w.member("a", 1);
+      w.key("list");
+      w.begin_array(inline_array);
+      for (int i = 0; i < (split < 0 ? 5 : split); ++i) element(w, i);
+      std::string second;
+      if (split >= 0) {
+        dagplan::JsonWriter continued(second, w);
+        for (int i = split; i < 5; ++i) element(continued, i);
+        w.append_continued(second);
+      }
+      w.end_array();
+      w.member("b", true);
+      w.end_object();
+      return file + out;
+    };
+    const std::string whole = document(-1, 0);
+    for (int split = 1; split <= 5; ++split) {
+      INFO("inline " << inline_array << ", split at " << split);
+      CHECK(document(split, 0) == whole);
+      CHECK(document(split, 16) == whole);
+    }
+  }
+}
