@@ -5,7 +5,6 @@
 
 #include <string>
 
-#include "dagplan/json_reader.hpp"
 #include "dagplan/model.hpp"
 #include "dagplan/plan.hpp"
 #include "dagplan/predictor.hpp"
@@ -219,49 +218,4 @@ TEST_CASE("a plan streamed in chunks is the text write_plan() makes wherever the
     CHECK(file == whole);
     CHECK(flushes > (at == 1 ? 600u : 3u));  // in pieces: at 1 byte, after each task of both lists
   }
-}
-
-TEST_CASE("a prediction's tasks formatted on two threads read back in order, each as predicted",
-          "[plan][files]") {
-  // From 10^5 tasks the timelines' tasks are formatted in blocks of 65,536, every second block
-  // on another thread: 140,000 tasks make one full pair of blocks and a part of the next.
-  Workflow w = test::generated("random-layered", 140'000, 3);
-  Platform platform = load_platform("aws-lambda");
-  ExecutionModel model(w, platform);
-  Plan plan = test::plan_with("heft", model);
-  const Prediction p = predict(model, plan);
-  std::string out, file;
-  auto flush = [&] {
-    file += out;
-    out.clear();
-  };
-  append_prediction_json(out, p, model, true, flush, 4096);
-  file += out;
-  CHECK(file == prediction_json(p, model, true));  // streamed or whole, the same text
-  JsonReader r(file, "predictions");
-  std::size_t seen = 0, wrong = 0;
-  r.object([&](std::string_view key) {
-    if (key != "tasks") {
-      r.skip();
-      return;
-    }
-    r.array([&](std::size_t i) {
-      const TaskPrediction& tp = p.tasks[i];
-      r.object([&](std::string_view k) {
-        if (k == "id") {
-          if (r.string() != w.id(TaskId{static_cast<std::uint32_t>(i)})) ++wrong;
-        } else if (k == "finish_s") {
-          if (r.number() != us_to_seconds(tp.finish_us)) ++wrong;
-        } else if (k == "instance") {
-          if (r.uint64() != tp.instance) ++wrong;
-        } else {
-          r.skip();
-        }
-      });
-      ++seen;
-    });
-  });
-  r.finish();
-  CHECK(seen == w.task_count());
-  CHECK(wrong == 0);
 }

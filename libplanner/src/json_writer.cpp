@@ -32,23 +32,6 @@ constexpr std::size_t kStackText = 256;
 
 }  // namespace
 
-JsonWriter::JsonWriter(std::string& out, const JsonWriter& from) : out_(out), stack_(from.stack_) {
-  if (!stack_.empty()) stack_.back().empty = false;
-}
-
-void JsonWriter::append_continued(std::string_view text) {
-  if (text.empty()) return;
-  if (!stack_.empty()) stack_.back().empty = false;
-  // In pieces of the flush size, so that the buffer stays about as small as without.
-  const std::size_t piece = flush_ ? std::max<std::size_t>(flush_at_, 4096) : text.size();
-  while (!text.empty()) {
-    const std::size_t take = std::min(piece, text.size());
-    out_.append(text.data(), take);
-    text.remove_prefix(take);
-    maybe_flush();
-  }
-}
-
 void JsonWriter::quote(std::string& out, std::string_view s) {
   std::size_t plain = plain_prefix(s);
   out += '"';

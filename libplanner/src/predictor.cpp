@@ -25,10 +25,6 @@ constexpr std::size_t kParallelBoundsTasks = 50'000;
 // From this many tasks on, predict() with also_contention_free runs the closed form on a second
 // thread beside the event run.
 constexpr std::size_t kParallelContentionFreeTasks = 50'000;
-// From this many tasks on, append_prediction_json formats the timelines' tasks on two threads,
-// in blocks of kTaskBlock tasks (about 13 MB of text each, the second thread's buffer).
-constexpr std::uint32_t kTwoThreadTasks = 100'000;
-constexpr std::uint32_t kTaskBlock = 65'536;
 
 }  // namespace
 
@@ -367,51 +363,18 @@ void append_prediction_json(std::string& out, const Prediction& p, const Executi
     j.end_array();
     j.key("tasks");
     j.begin_array();
-    auto write_tasks = [&](JsonWriter& to, std::uint32_t begin, std::uint32_t end) {
-      for (std::uint32_t t = begin; t < end; ++t) {
-        const TaskPrediction& tp = p.tasks[t];
-        to.begin_object(true);
-        to.member("id", w.id(TaskId{t}));
-        to.member("instance", tp.instance);
-        seconds_member(to, "ready_s", tp.ready_us);
-        seconds_member(to, "start_s", tp.start_us);
-        seconds_member(to, "exec_start_s", tp.exec_start_us);
-        seconds_member(to, "exec_end_s", tp.exec_end_us);
-        seconds_member(to, "finish_s", tp.finish_us);
-        to.member("uploaded", tp.uploaded);
-        to.end_object();
-      }
-    };
-    const auto n = static_cast<std::uint32_t>(w.task_count());
-    if (n < kTwoThreadTasks || std::thread::hardware_concurrency() < 2) {
-      write_tasks(j, 0, n);
-    } else {
-      // In pairs of blocks: the second block of a pair formatted on another thread into its own
-      // buffer while this thread writes the first, then appended (the text is the same).
-      std::string other;
-      for (std::uint32_t b = 0; b < n; b += 2 * kTaskBlock) {
-        const std::uint32_t mid = std::min(n, b + kTaskBlock);
-        const std::uint32_t end = std::min(n, mid + kTaskBlock);
-        other.clear();
-        JsonWriter continued(other, j);  // copied before either thread writes
-        std::future<void> second;
-        if (mid < end) {
-          try {
-            second = std::async(std::launch::async, [&write_tasks, &continued, mid, end] {
-              write_tasks(continued, mid, end);
-            });
-          } catch (const std::system_error&) {
-            // No thread to be had: this thread writes both blocks.
-          }
-        }
-        write_tasks(j, b, mid);
-        if (second.valid()) {
-          second.get();  // rethrows what the thread threw
-          j.append_continued(other);
-        } else {
-          write_tasks(j, mid, end);
-        }
-      }
+    for (std::uint32_t t = 0; t < w.task_count(); ++t) {
+      const TaskPrediction& tp = p.tasks[t];
+      j.begin_object(true);
+      j.member("id", w.id(TaskId{t}));
+      j.member("instance", tp.instance);
+      seconds_member(j, "ready_s", tp.ready_us);
+      seconds_member(j, "start_s", tp.start_us);
+      seconds_member(j, "exec_start_s", tp.exec_start_us);
+      seconds_member(j, "exec_end_s", tp.exec_end_us);
+      seconds_member(j, "finish_s", tp.finish_us);
+      j.member("uploaded", tp.uploaded);
+      j.end_object();
     }
     j.end_array();
   }

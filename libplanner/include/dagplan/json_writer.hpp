@@ -16,12 +16,6 @@ class JsonWriter {
  public:
   /// Appends to `out`, which must outlive the writer.
   explicit JsonWriter(std::string& out) : out_(out) {}
-  /// A writer into `out` that continues where `from` stands: inside the same open containers,
-  /// the innermost one not empty. What it writes, appended to from's text by append_continued(),
-  /// is what `from` would have written itself, provided `from` writes at least one element of
-  /// that container before appending it; so the elements of a long array can be formatted on
-  /// another thread, into their own buffer. `from` must not change while this copies it.
-  JsonWriter(std::string& out, const JsonWriter& from);
 
   /// Called with the text written so far once it is `at` bytes or more, between two values of a
   /// container (never inside the top-level value's closing): it may write `out` somewhere and
@@ -58,9 +52,6 @@ class JsonWriter {
   void value(int v) { value(static_cast<std::int64_t>(v)); }
   void value(bool b);
   void null();
-  /// Appends the text of a writer that continued from this one (the constructor above) as the
-  /// next elements of the innermost container, flushing as it grows.
-  void append_continued(std::string_view text);
   /// Inserts already-serialised JSON as one value (trusted input, e.g. from nlohmann::json::dump).
   void raw(std::string_view json);
 

@@ -289,7 +289,7 @@ class Timeline {
         const std::int64_t until = std::max(e.start_us, e.latest_start_us);
         for (std::uint32_t i = 0; i < worker_[k].slot_count; ++i)
           if (until > fresh_start_us_[index(c)])
-            push_gap(worker_[k].slot_begin + i, Gap{fresh_start_us_[index(c)], until});
+            gaps_[worker_[k].slot_begin + i].push_back(Gap{fresh_start_us_[index(c)], until});
         std::fill(slots, slots + worker_[k].slot_count, until);
       }
     }
@@ -299,16 +299,18 @@ class Timeline {
       planned_start_[index(t)] = std::max(e.start_us, e.latest_start_us);
       planned_finish_[index(t)] = e.finish_us;
       placed_.push_back(t);
+      std::vector<Gap>& gaps = gaps_[slot];
       // The slot is idle before the task until it must take it (latest_start_us): a task
       // placed there later comes first in the worker's order.
       const std::int64_t until = std::max(e.start_us, e.latest_start_us);
       if (e.gap != kNoGap) {  // the task splits an idle gap in two
-        const Gap g = gap_list(slot)[e.gap];
-        erase_gap(slot, e.gap);
-        if (e.finish_us < g.end) insert_gap(slot, e.gap, Gap{e.finish_us, g.end});
-        if (until > g.start) insert_gap(slot, e.gap, Gap{g.start, until});
+        Gap g = gaps[e.gap];
+        gaps.erase(gaps.begin() + e.gap);
+        auto at = gaps.begin() + e.gap;
+        if (e.finish_us < g.end) at = gaps.insert(at, Gap{e.finish_us, g.end});
+        if (until > g.start) gaps.insert(at, Gap{g.start, until});
       } else {
-        if (until > slot_free_[slot]) push_gap(slot, Gap{slot_free_[slot], until});
+        if (until > slot_free_[slot]) gaps.push_back(Gap{slot_free_[slot], until});
         slot_free_[slot] = e.finish_us;
       }
     } else {
@@ -421,8 +423,8 @@ class Timeline {
       std::int64_t s = std::max(earliest, slot_free_[slot]);
       std::int64_t f = o.finish(s);
       std::uint32_t gap = kNoGap;
-      if (insertion_ && gaps_[slot].size != 0) {
-        const std::span<const Gap> gaps = gap_list(slot);
+      if (insertion_ && !gaps_[slot].empty()) {
+        const std::vector<Gap>& gaps = gaps_[slot];
         // Gaps are ordered by time; those ending before `earliest` cannot hold it.
         auto it = std::upper_bound(gaps.begin(), gaps.end(), earliest,
                                    [](std::int64_t x, const Gap& g) { return x < g.end; });
@@ -509,41 +511,7 @@ class Timeline {
   };
   std::vector<Worker> worker_;
   std::vector<std::int64_t> slot_free_, last_ready_;
-  // Insertion: per slot, its idle gaps in time order, a range of one pooled array (a heap block
-  // per slot cost an allocation each and a second miss per look). A full range moves to the
-  // pool's end at twice its capacity; what it leaves is not reused (at most the pool's half).
-  struct GapList {
-    std::size_t begin = 0;
-    std::uint32_t size = 0, capacity = 0;
-  };
-  std::vector<GapList> gaps_;
-  std::vector<Gap> gap_pool_;
-
-  std::span<const Gap> gap_list(std::uint32_t slot) const {
-    return {gap_pool_.data() + gaps_[slot].begin, gaps_[slot].size};
-  }
-  void insert_gap(std::uint32_t slot, std::uint32_t at, Gap g) {
-    GapList& l = gaps_[slot];
-    if (l.size == l.capacity) {
-      const std::size_t begin = gap_pool_.size();
-      l.capacity = l.capacity == 0 ? 2 : 2 * l.capacity;
-      gap_pool_.resize(begin + l.capacity);
-      std::copy_n(gap_pool_.begin() + static_cast<std::ptrdiff_t>(l.begin), l.size,
-                  gap_pool_.begin() + static_cast<std::ptrdiff_t>(begin));
-      l.begin = begin;
-    }
-    Gap* p = gap_pool_.data() + l.begin;
-    std::copy_backward(p + at, p + l.size, p + l.size + 1);
-    p[at] = g;
-    ++l.size;
-  }
-  void push_gap(std::uint32_t slot, Gap g) { insert_gap(slot, gaps_[slot].size, g); }
-  void erase_gap(std::uint32_t slot, std::uint32_t at) {
-    GapList& l = gaps_[slot];
-    Gap* p = gap_pool_.data() + l.begin;
-    std::copy(p + at + 1, p + l.size, p + at);
-    --l.size;
-  }
+  std::vector<std::vector<Gap>> gaps_;  // insertion: per slot, in time order
   std::vector<std::uint64_t> stored_bytes_;
   // Per configuration: invocation, cold start and DAG fetch; bandwidth class.
   std::vector<std::int64_t> fresh_start_us_;
