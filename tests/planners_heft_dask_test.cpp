@@ -219,6 +219,30 @@ TEST_CASE("heft: configurations by finish time, then by cost", "[heft]") {
   }
 }
 
+TEST_CASE("heft: of configurations equal but for the price, fresh workers take the cheapest",
+          "[heft]") {
+  // "dear", "c1" and "twin" give every task the same times (1 vCPU, same bandwidth and start-up):
+  // heft estimates them once. "dear" (twice the memory, twice the price) comes first, so the
+  // cheaper ones after it must still be offered; "twin" costs what "c1" costs and loses the tie.
+  Platform platform = read_platform(
+      R"({"format": "dagplan-platform/1", "kind": "serverless", "name": "equal",
+    "max_concurrency": 100,
+    "configs": [{"name": "dear", "memory_mb": 2048, "vcpus": 1, "bandwidth_bytes_per_s": 1e6,
+                 "cold_start_s": 0.5, "warm_start_s": 0.1},
+                {"name": "c1", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6,
+                 "cold_start_s": 0.5, "warm_start_s": 0.1},
+                {"name": "twin", "memory_mb": 1024, "vcpus": 1, "bandwidth_bytes_per_s": 1e6,
+                 "cold_start_s": 0.5, "warm_start_s": 0.1}],)" +
+          std::string(kServerlessTail),
+      "equal");
+  Workflow w = test::wf(fan_out(6, 5.0));
+  ExecutionModel m(w, platform);
+  Plan p = plan_with("heft", m);
+  for (std::uint32_t t = 0; t < w.task_count(); ++t)
+    CHECK(platform.configs[index(p.task_config[t])].name == "c1");
+  CHECK(p.worker_count() > 1);  // the fan-out spread over fresh workers
+}
+
 TEST_CASE("heft: the concurrency limit makes tasks share workers", "[heft]") {
   // 12 independent 2 s tasks, at most 3 workers alive: the first three get fresh workers, then
   // every fresh worker would overlap three others, so the rest queue on the existing ones.

@@ -35,8 +35,9 @@
 // - c(t, s) is an upload plus a download of t's output: twice the mean over the allowed
 //   configurations of the model's transfer_us (an output crosses storage, not a link).
 // - Processors are not a fixed set. A task's candidates are only the workers of its
-//   predecessors plus one fresh worker per allowed configuration, so planning costs
-//   O(in-degree + configurations) per task instead of O(workers): near-linear on 10^6 tasks.
+//   predecessors plus one fresh worker per allowed configuration (less the configurations that
+//   cannot beat an equal, cheaper one: FreshConfigs), so planning costs O(in-degree +
+//   configurations) per task instead of O(workers): near-linear on 10^6 tasks.
 //   A fresh worker pays invocation, cold start and DAG fetch and downloads every input. A
 //   worker with several slots runs that many tasks at once; insertion looks at each slot's gaps.
 // - Cost: a strict worker is billed while it waits idle, so the earliest finish time is not
@@ -73,6 +74,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dagplan/json_writer.hpp"
@@ -281,6 +283,59 @@ class EndIndex {
   std::vector<std::uint32_t> head_;
   std::vector<std::int32_t> count_;
   std::vector<std::uint32_t> bucket_, next_, prev_;
+};
+
+/// Serverless: per function, the configurations whose fresh-worker estimate heft computes for a
+/// task and those it offers as fresh candidates. Two configurations give a task of a function
+/// the same execution time and the same fresh-worker estimate when the function's slowdown, the
+/// fresh worker's start-up and the bandwidth (its transfers) are equal: on aws-lambda the seven
+/// of 1792 MB and more, for single-threaded work. The first of such a set is computed, the
+/// others copy it (5 estimates a task instead of 11 there). One is not offered when an earlier
+/// configuration of the set costs no more per microsecond: with the same finish and no lower
+/// added cost it cannot win (ties go to the lower configuration), so the plan is the same.
+class FreshConfigs {
+ public:
+  FreshConfigs(const ExecutionModel& model, const std::vector<ConfigId>& configs,
+               const std::vector<double>& price) {
+    const std::size_t functions = model.workflow().function_count();
+    computed_.resize(functions);
+    copied_.resize(functions);
+    offered_.resize(functions);
+    for (std::size_t f = 0; f < functions; ++f) {
+      const FunctionId fn{static_cast<std::uint32_t>(f)};
+      auto same = [&](ConfigId a, ConfigId b) {
+        return model.slowdown(fn, a) == model.slowdown(fn, b) &&
+               model.fresh_worker_us(a) == model.fresh_worker_us(b) &&
+               model.config(a).bandwidth_bytes_per_s == model.config(b).bandwidth_bytes_per_s;
+      };
+      for (std::size_t i = 0; i < configs.size(); ++i) {
+        const ConfigId c = configs[i];
+        std::size_t first = 0;
+        while (first < i && !same(configs[first], c)) ++first;
+        if (first == i)
+          computed_[f].push_back(c);
+        else
+          copied_[f].emplace_back(c, configs[first]);
+        bool dominated = false;
+        for (std::size_t j = 0; j < i && !dominated; ++j)
+          dominated = same(configs[j], c) && index(configs[j]) < index(c) &&
+                      price[index(configs[j])] <= price[index(c)];
+        if (!dominated) offered_[f].push_back(c);
+      }
+    }
+  }
+  /// Configurations whose estimates are computed for a task of `f`.
+  std::span<const ConfigId> computed(FunctionId f) const { return computed_[index(f)]; }
+  /// (configuration, the computed one whose figures it takes).
+  std::span<const std::pair<ConfigId, ConfigId>> copied(FunctionId f) const {
+    return copied_[index(f)];
+  }
+  /// Fresh candidates offered for a task of `f`.
+  std::span<const ConfigId> offered(FunctionId f) const { return offered_[index(f)]; }
+
+ private:
+  std::vector<std::vector<ConfigId>> computed_, offered_;
+  std::vector<std::vector<std::pair<ConfigId, ConfigId>>> copied_;
 };
 
 /// Tasks by decreasing rank, ties by lower id. Ranks never grow along an edge, so this is a
@@ -602,12 +657,24 @@ class HeftPlanner final : public Planner {
 
     Timeline tl(model, /*insertion=*/true);
 
+    // Per function, the configurations whose execution time and fresh-worker estimate are
+    // computed for its tasks, and the fresh candidates offered (see same_fresh_worker()).
+    const FreshConfigs fresh_configs(model, configs, price);
+
     std::vector<std::int64_t> exec(model.config_count(), 0);
     std::vector<Estimate> fresh(model.config_count());
     std::vector<Candidate> candidates;
     for (const TaskId t : order) {
       tl.gather(t);
-      for (ConfigId c : configs) exec[index(c)] = model.exec_us(t, c);
+      const FunctionId f = w.function(t);
+      for (ConfigId c : fresh_configs.computed(f)) {
+        exec[index(c)] = model.exec_us(t, c);
+        fresh[index(c)] = tl.estimate_fresh(t, c, exec[index(c)]);
+      }
+      for (const auto& [c, same] : fresh_configs.copied(f)) {
+        exec[index(c)] = exec[index(same)];
+        fresh[index(c)] = fresh[index(same)];
+      }
       const std::int64_t at = tl.fresh_ready_us();  // when a fresh worker would be invoked
       const bool crowded = alive.peak() >= limit;   // else every check passes
 
@@ -632,10 +699,8 @@ class HeftPlanner final : public Planner {
           add_existing(k);
       // Fresh workers, within the limit from their invocation to the earliest finish.
       std::int64_t first_finish = std::numeric_limits<std::int64_t>::max();
-      for (ConfigId c : configs) {
-        fresh[index(c)] = tl.estimate_fresh(t, c, exec[index(c)]);
+      for (ConfigId c : fresh_configs.computed(f))
         first_finish = std::min(first_finish, fresh[index(c)].finish_us);
-      }
       const bool fresh_fits = !crowded || !alive.reaches(at, first_finish, limit);
       // Otherwise (once) the alive worker that finishes its last task first.
       auto fallback = [&] {
@@ -644,7 +709,7 @@ class HeftPlanner final : public Planner {
         });
       };
       if (fresh_fits) {
-        for (ConfigId c : configs) add_fresh(c);
+        for (ConfigId c : fresh_configs.offered(f)) add_fresh(c);
       } else {
         std::uint32_t k = fallback();
         if (k != kNoWorker && !tl.holds_input(k)) add_existing(k);
