@@ -658,7 +658,7 @@ class HeftPlanner final : public Planner {
     Timeline tl(model, /*insertion=*/true);
 
     // Per function, the configurations whose execution time and fresh-worker estimate are
-    // computed for its tasks, and the fresh candidates offered (see same_fresh_worker()).
+    // computed for its tasks, and the fresh candidates offered (FreshConfigs, above).
     const FreshConfigs fresh_configs(model, configs, price);
 
     std::vector<std::int64_t> exec(model.config_count(), 0);
