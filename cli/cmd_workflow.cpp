@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "cli_common.hpp"
 #include "commands.hpp"
@@ -251,9 +254,16 @@ void add_workflow_commands(CLI::App& app) {
                   std::filesystem::weakly_canonical(o->platform_output))))
           throw UsageError(fmt::format("--platform-out and --output name the same file ({})",
                                        o->platform_output));
+        // Both written before either is renamed into place: a write error in one leaves
+        // neither (nothing partial, and no platform without its workflow).
+        OutputFile workflow_out(o->output, {o->file});
+        std::optional<OutputFile> platform_out;
         if (!o->platform_output.empty())
-          write_file_atomic(o->platform_output, platform, {o->file, o->output});
-        write_file_atomic(o->output, workflow, {o->file});
+          platform_out.emplace(o->platform_output, std::vector<std::string>{o->file, o->output});
+        if (platform_out) platform_out->finish(platform);
+        workflow_out.finish(workflow);
+        if (platform_out) platform_out->commit();
+        workflow_out.commit();
         progress.finish();
         if (o->output != "-")
           fmt::print(stderr, "imported {} tasks, {} edges and {} machines from SAGA into {}{}\n",

@@ -279,7 +279,9 @@ void OutputFile::flush() {
   if (streaming_ && buffer_.size() >= kChunk) write_buffer();
 }
 
-void OutputFile::commit(std::string_view tail) {
+void OutputFile::finish(std::string_view tail) {
+  if (finished_) return;
+  finished_ = true;
   if (path_ == "-") {
     std::fflush(stdout);
     if (!write_all(STDOUT_FILENO, buffer_) || !write_all(STDOUT_FILENO, tail))
@@ -296,7 +298,11 @@ void OutputFile::commit(std::string_view tail) {
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fail(errno);
-  if (streaming_) {
+}
+
+void OutputFile::commit(std::string_view tail) {
+  finish(tail);
+  if (streaming_ && !temp_.empty()) {
     if (std::rename(temp_.c_str(), target_.c_str()) != 0) fail(errno);
     temp_.clear();
   }

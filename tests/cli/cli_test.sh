@@ -126,6 +126,12 @@ case $case_name in
       "$dagplan" import saga "$tmp/g.json" -o "$tmp/x.json" --platform-out "$tmp/./x.json"
     [ ! -e "$tmp/x.json" ] || fail "import wrote a file after refusing"
     expect_fail 2 "--platform-out: expected a non-empty value" "$dagplan" import saga "$tmp/g.json" -o "$tmp/x.json" --platform-out ''
+    # Both outputs or neither: the workflow cannot be written, so the platform is not left alone.
+    mkdir "$tmp/pair"
+    expect_fail 1 "/dev/full: cannot write" "$dagplan" import saga "$tmp/g.json" -o /dev/full --platform-out "$tmp/pair/p.json"
+    [ -z "$(ls -A "$tmp/pair")" ] || fail "import left files behind: $(ls -A "$tmp/pair")"
+    "$dagplan" import saga "$tmp/g.json" -o "$tmp/pair/w.json" --platform-out "$tmp/pair/p.json" 2> /dev/null || fail "import saga"
+    [ "$(ls -A "$tmp/pair" | tr '\n' ' ')" = "p.json w.json " ] || fail "import wrote: $(ls -A "$tmp/pair")"
     ;;
   predict_roundtrip)
     # Issue 14: `predict p.json -o p2.json` wrote "params": {} and dropped workers' prewarm. A

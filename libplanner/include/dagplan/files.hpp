@@ -84,8 +84,13 @@ class OutputFile {
   /// Writes the buffer out when it holds at least kChunk bytes and the output is the temporary
   /// file (else keeps it). Throws Error (naming the path) when it cannot write.
   void flush();
-  /// Writes what is buffered, then `tail`, closes and renames into place. Throws Error when it
-  /// cannot.
+  /// Writes what is buffered, then `tail`, and closes, but leaves the text in its temporary
+  /// file: outputs that must appear together are each finished, then each committed, so that a
+  /// write error in any of them leaves none in place (a device, a FIFO or standard output is
+  /// written here, directly). Throws Error when it cannot. Once finished, later calls do nothing.
+  void finish(std::string_view tail = {});
+  /// finish(tail) unless already finished (then `tail` is not written), then renames into place.
+  /// Throws Error when it cannot.
   void commit(std::string_view tail = {});
 
  private:
@@ -97,6 +102,7 @@ class OutputFile {
   std::string temp_;    // the temporary file; empty when writing directly
   int fd_ = -1;
   bool streaming_ = false;  // the output is the temporary file: flush() may write
+  bool finished_ = false;   // finish() has written and closed it
   std::string buffer_;
 };
 
