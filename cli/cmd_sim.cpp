@@ -7,6 +7,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "cli_common.hpp"
 #include "dagplan/error.hpp"
@@ -99,14 +101,15 @@ void calibrate_wfcommons(const Opts& o) {
   };
   sim::WmsTable table = sim::wms_leave_one_out(runs, fo, progress);
   std::string report = "### Per run\n\n" + sim::wms_table_markdown(table);
-  if (o.machines_chosen || o.prior_own_fits)
-    report += fmt::format(
-        "\nModel options (not the default): {}{}{}.\n",
-        o.machines_chosen ? "machines chosen by the replay (--machines-chosen, decision 0038)" : "",
-        o.machines_chosen && o.prior_own_fits ? "; " : "",
-        o.prior_own_fits ? "the typical application from each application's own fit "
-                           "(--prior-own-fits, decision 0039)"
-                         : "");
+  std::vector<std::string_view> options;
+  if (o.machines_chosen)
+    options.emplace_back("machines chosen by the replay (--machines-chosen, decision 0038)");
+  if (o.prior_own_fits)
+    options.emplace_back(
+        "the typical application from each application's own fit (--prior-own-fits, decision "
+        "0039)");
+  if (!options.empty())
+    report += fmt::format("\nModel options (not the default): {}.\n", fmt::join(options, "; "));
   if (o.markdown || !o.table.empty()) {
     std::vector<sim::WmsVariant> variants = sim::wms_variants(fo);
     std::size_t v = 0;
@@ -180,11 +183,8 @@ void add_sim_commands(CLI::App& app) {
           load_plan_inputs(o->plan, o->workflow, o->platform, o->profile, o->ignore_fingerprint);
       ExecutionModel model(in.inputs.workflow, in.inputs.platform,
                            in.inputs.profile ? &*in.inputs.profile : nullptr);
-      // The trace's output is checked before the runs (not an input, not a folder, writable),
-      // by making and dropping its OutputFile: nothing is left if the runs are stopped.
-      if (!o->trace.empty()) {
-        const OutputFile check(o->trace, in.files());
-      }
+      // The trace's output is checked before the runs: nothing is left if they are stopped.
+      if (!o->trace.empty()) check_output_file(o->trace, in.files());
       sim::SimOptions so;
       so.contention = !o->no_contention;
       so.noise.enabled = o->noise;

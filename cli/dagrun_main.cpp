@@ -84,14 +84,11 @@ void run_command(const Opts& o) {
   ro.progress = [&](std::size_t done, std::size_t total) {
     progress.step("tasks done", done, total);
   };
-  // The trace's output is checked (not an input, not a folder, writable) before the run, not
-  // after it: a run can take long, and its trace cannot be made again. Checked by making and
-  // dropping its OutputFile, so that a run killed meanwhile leaves no temporary file.
+  // The trace's output is checked before the run, not after it: a run can take long, and its
+  // trace cannot be made again; a run killed meanwhile leaves no temporary file.
   std::vector<std::string> trace_inputs = in.files();
   trace_inputs.push_back(o.password_file);
-  if (!o.trace.empty()) {
-    const OutputFile check(o.trace, trace_inputs);
-  }
+  if (!o.trace.empty()) check_output_file(o.trace, trace_inputs);
   progress.step("starting");
   exec::RunReport r = exec::run_plan(model, in.plan, workflow_json, platform_json, plan_json, ro);
   progress.finish();

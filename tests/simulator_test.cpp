@@ -337,20 +337,16 @@ TEST_CASE("a task failure and a worker crash are retried", "[simulator][faults]"
   Plan plan = make_flexible_plan(w, ConfigId{0});
   SimOptions o;
   o.record_trace = true;
-  SECTION("every attempt fails: the run fails after max_attempts") {
+  SECTION("every attempt fails: the run fails after max_attempts, and says how many") {
     o.faults.task_failure = 1.0;
-    o.faults.max_attempts = 3;
-    SimResult s = simulate(m, plan, o);
-    CHECK(s.failed);
-    CHECK_THAT(s.failure, Catch::Contains("failed 3 times"));
-    CHECK(s.trace.tasks[0].attempts.size() == 3);
-  }
-  SECTION("one attempt allowed: the message says one time") {
-    o.faults.task_failure = 1.0;
-    o.faults.max_attempts = 1;
-    SimResult s = simulate(m, plan, o);
-    CHECK(s.failed);
-    CHECK_THAT(s.failure, Catch::Contains("failed 1 time (the last: task failed)"));
+    for (const std::uint32_t attempts : {3U, 1U}) {
+      o.faults.max_attempts = attempts;
+      SimResult s = simulate(m, plan, o);
+      CHECK(s.failed);
+      CHECK_THAT(s.failure, Catch::Contains(attempts == 1 ? "failed 1 time (the last: task failed)"
+                                                          : "failed 3 times"));
+      CHECK(s.trace.tasks[0].attempts.size() == attempts);
+    }
   }
   SECTION("a crash restarts the worker cold and re-reads the inputs") {
     std::string chain = R"({"id": "t0", "work_s": 1, "output_bytes": 1000})";

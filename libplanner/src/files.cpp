@@ -314,4 +314,8 @@ void write_file_atomic(const std::string& path, std::string_view content,
   out.commit(content);
 }
 
+void check_output_file(const std::string& path, const std::vector<std::string>& inputs) {
+  const OutputFile out(path, inputs);  // its temporary file goes with it
+}
+
 }  // namespace dagplan

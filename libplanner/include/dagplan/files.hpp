@@ -60,6 +60,11 @@ class TextFile {
 void write_file_atomic(const std::string& path, std::string_view content,
                        const std::vector<std::string>& inputs = {});
 
+/// The checks write_file_atomic() makes before writing (not "", not a folder, not one of
+/// `inputs`, its folder writable), made now and leaving nothing behind: for an output written
+/// only after long work (a run's trace). Throws as write_file_atomic() does.
+void check_output_file(const std::string& path, const std::vector<std::string>& inputs = {});
+
 /// write_file_atomic() for a text made piece by piece, so that a text of hundreds of MB (a plan
 /// at 10^6 tasks) is never whole in memory. The constructor makes the checks and opens the
 /// output as write_file_atomic() does; the text is appended to buffer(), and flush() (called by

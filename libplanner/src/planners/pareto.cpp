@@ -172,6 +172,12 @@ std::vector<std::pair<std::int64_t, std::uint32_t>> order_keys(const Workflow& w
   return key;
 }
 
+// Whether task `c` runs on another worker instance than worker `k`'s (a flexible task always
+// does): where it would read an output of `k` remotely.
+bool runs_elsewhere(const Plan& plan, std::uint32_t c, std::uint32_t k) {
+  return plan.task_worker[c] != k || k == kFlexible;
+}
+
 class MoveApplier {
  public:
   MoveApplier(const ExecutionModel& model,
@@ -259,8 +265,8 @@ class MoveApplier {
     // input): the move is not possible.
     if (m.kind == Move::Kind::kDupAway)
       for (TaskId s : w.successors(TaskId{m.task}))
-        if (plan.task_worker[index(s)] != from || from == kFlexible)
-          if (plan.duplicate(index(s)) != m.task) return false;
+        if (runs_elsewhere(plan, index(s), from) && plan.duplicate(index(s)) != m.task)
+          return false;
     return true;
   }
 
@@ -528,10 +534,9 @@ bool duplicate_at_consumers(Plan& plan, const Workflow& w, std::uint32_t t) {
   std::vector<std::uint32_t> away;
   for (TaskId s : w.successors(TaskId{t})) {
     const std::uint32_t c = index(s);
-    const std::uint32_t kc = plan.task_worker[c];
-    if (kc == k && k != kFlexible) continue;
+    if (!runs_elsewhere(plan, c, k)) continue;
     const std::uint32_t d = plan.duplicate(c);
-    if (kc == kFlexible || (d != kNoDup && d != t)) return false;
+    if (plan.task_worker[c] == kFlexible || (d != kNoDup && d != t)) return false;
     if (d != t) away.push_back(c);
   }
   if (away.empty()) return false;
